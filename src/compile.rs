@@ -1,0 +1,715 @@
+//! Packs → one compiled rule set: validation, term interning, one automaton.
+
+use std::collections::{BTreeSet, HashMap};
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+
+use crate::error::PackError;
+use crate::limits::Limits;
+use crate::normalize::normalize;
+use crate::pack::{Condition, Pack, RuleTests, Status, SECTIONS, SCHEMA_VERSION};
+use crate::verdict::{PackInfo, Thresholds, Tier};
+
+/// A term in matching form with its word-boundary requirements.
+#[derive(Clone, Debug)]
+pub(crate) struct Term {
+    /// Must start at a word boundary.
+    pub left: bool,
+    /// Must end at a word boundary.
+    pub right: bool,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum Cond {
+    Any(Vec<u32>),
+    All(Vec<u32>),
+    NoneOf(Vec<u32>),
+    Near { a: Vec<u32>, b: Vec<u32>, within: u32, ordered: bool },
+    AtLeast(u32, Vec<Cond>),
+    And(Vec<Cond>),
+    Or(Vec<Cond>),
+    Not(Box<Cond>),
+    Rule(u32),
+    Rules(Vec<u32>, u32),
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Rule {
+    pub id: String,
+    pub title: String,
+    pub category: String,
+    pub tags: Vec<String>,
+    pub pack: usize,
+    /// Index of the rule in its pack (for paths in messages).
+    pub index: usize,
+    pub status: Status,
+    pub helper: bool,
+    /// Score in hundredths of a point, so sums are exact.
+    pub score: i64,
+    pub max_tier: Tier,
+    /// Bit mask over [`SECTIONS`]; 0 means every submission.
+    pub sections: u8,
+    /// Lowercase field names; empty means all fields.
+    pub fields: Vec<String>,
+    pub cond: Cond,
+    pub exceptions: Vec<u32>,
+    pub window: u32,
+    pub poster: Option<String>,
+    pub reviewer: Option<String>,
+    pub references: Vec<String>,
+    pub disabled: bool,
+    /// Whether the rule can fire without any of its own terms matching
+    /// (it has `none`/`not`, or refers to other rules).
+    pub always: bool,
+    pub tests: Option<RuleTests>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Filter {
+    pub id: String,
+    pub rules: Vec<u32>,
+    pub sections: u8,
+    pub fields: Vec<String>,
+    pub when: Option<Cond>,
+}
+
+/// Everything the engine needs at screening time.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Compiled {
+    pub packs: Vec<PackInfo>,
+    pub thresholds: Thresholds,
+    pub explainable: BTreeSet<String>,
+    pub terms: Vec<Term>,
+    /// Pattern id → the terms that use it.
+    pub pattern_terms: Vec<Vec<u32>>,
+    pub automaton: Option<AhoCorasick>,
+    pub rules: Vec<Rule>,
+    /// Rule indices in evaluation order (dependencies first).
+    pub order: Vec<u32>,
+    pub filters: Vec<Filter>,
+    /// Term id → rules that use it positively.
+    pub term_rules: Vec<Vec<u32>>,
+    pub rule_index: HashMap<String, u32>,
+}
+
+struct Ctx<'a> {
+    limits: &'a Limits,
+    errors: Vec<PackError>,
+    pack_id: Option<String>,
+    lists: HashMap<String, Vec<String>>,
+    patterns: HashMap<String, u32>,
+    pattern_list: Vec<String>,
+    terms: HashMap<(u32, bool, bool), u32>,
+    term_list: Vec<Term>,
+    term_pattern: Vec<u32>,
+    rule_index: HashMap<String, u32>,
+}
+
+impl Ctx<'_> {
+    fn err(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.errors.push(PackError {
+            pack: self.pack_id.clone(),
+            path: path.into(),
+            message: message.into(),
+        });
+    }
+
+    /// Interns one term (or expands `@list`), returning term ids.
+    fn terms(&mut self, raw: &[String], path: &str) -> Vec<u32> {
+        let mut out = Vec::new();
+        if raw.is_empty() {
+            self.err(path, "term list is empty");
+        }
+        for (i, t) in raw.iter().enumerate() {
+            let p = format!("{path}[{i}]");
+            if let Some(name) = t.strip_prefix('@').filter(|_| !t.starts_with("@@")) {
+                match self.lists.get(name).cloned() {
+                    Some(list) => {
+                        for (j, item) in list.iter().enumerate() {
+                            if let Some(id) = self.term(item, &format!("lists.{name}[{j}]")) {
+                                out.push(id);
+                            }
+                        }
+                    }
+                    None => self.err(p, format!("unknown list `@{name}`")),
+                }
+                continue;
+            }
+            let t = t.strip_prefix('@').filter(|_| t.starts_with("@@")).unwrap_or(t);
+            if let Some(id) = self.term(t, &p) {
+                out.push(id);
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    fn term(&mut self, raw: &str, path: &str) -> Option<u32> {
+        let trimmed = raw.trim();
+        let (star_l, rest) = match trimmed.strip_prefix('*') {
+            Some(r) => (true, r),
+            None => (false, trimmed),
+        };
+        let (star_r, inner) = match rest.strip_suffix('*') {
+            Some(r) => (true, r),
+            None => (false, rest),
+        };
+        let n = normalize(inner.trim());
+        let form = n.as_str().trim();
+        if form.is_empty() {
+            self.err(path, format!("term `{raw}` is empty in matching form"));
+            return None;
+        }
+        if form.len() > self.limits.max_term_bytes.min(256) {
+            self.err(
+                path,
+                format!(
+                    "term is {} bytes in matching form; the limit (max_term_bytes) is {}",
+                    form.len(),
+                    self.limits.max_term_bytes.min(256)
+                ),
+            );
+            return None;
+        }
+        let left = !star_l && form.chars().next().is_some_and(char::is_alphanumeric);
+        let right = !star_r && form.chars().next_back().is_some_and(char::is_alphanumeric);
+        let next = self.pattern_list.len() as u32;
+        let pid = *self.patterns.entry(form.to_string()).or_insert(next);
+        if pid == next {
+            self.pattern_list.push(form.to_string());
+        }
+        let next = self.term_list.len() as u32;
+        let tid = *self.terms.entry((pid, left, right)).or_insert(next);
+        if tid == next {
+            self.term_list.push(Term { left, right });
+            self.term_pattern.push(pid);
+        }
+        Some(tid)
+    }
+
+    fn rule_globs(&mut self, globs: &[String], path: &str) -> Vec<u32> {
+        let mut out = Vec::new();
+        for (i, g) in globs.iter().enumerate() {
+            let found: Vec<u32> = if g.contains('*') {
+                let mut v: Vec<u32> = self
+                    .rule_index
+                    .iter()
+                    .filter(|(id, _)| glob_match(g, id))
+                    .map(|(_, &i)| i)
+                    .collect();
+                v.sort_unstable();
+                v
+            } else {
+                self.rule_index.get(g.as_str()).map(|&i| vec![i]).unwrap_or_default()
+            };
+            if found.is_empty() {
+                self.err(format!("{path}[{i}]"), format!("no rule matches `{g}`"));
+            }
+            out.extend(found);
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    fn cond(&mut self, c: &Condition, path: &str, depth: usize, allow_rules: bool) -> Option<Cond> {
+        if depth > self.limits.max_condition_depth {
+            self.err(
+                path,
+                format!(
+                    "conditions nest deeper than the limit (max_condition_depth = {})",
+                    self.limits.max_condition_depth
+                ),
+            );
+            return None;
+        }
+        let sub = |ctx: &mut Self, cs: &[Condition], key: &str| -> Vec<Cond> {
+            if cs.is_empty() {
+                ctx.err(format!("{path}.{key}"), "needs at least one condition");
+            }
+            cs.iter()
+                .enumerate()
+                .filter_map(|(i, c)| ctx.cond(c, &format!("{path}.{key}[{i}]"), depth + 1, allow_rules))
+                .collect()
+        };
+        Some(match c {
+            Condition::Any(t) => Cond::Any(self.terms(t, &format!("{path}.any"))),
+            Condition::All(t) => Cond::All(self.terms(t, &format!("{path}.all"))),
+            Condition::NoneOf(t) => Cond::NoneOf(self.terms(t, &format!("{path}.none"))),
+            Condition::Near(n) => {
+                if n.within > 50 {
+                    self.err(format!("{path}.near.within"), "must be at most 50 words");
+                }
+                Cond::Near {
+                    a: self.terms(&n.a, &format!("{path}.near.a")),
+                    b: self.terms(&n.b, &format!("{path}.near.b")),
+                    within: n.within.min(50),
+                    ordered: n.ordered,
+                }
+            }
+            Condition::AtLeast(a) => {
+                let of = sub(self, &a.of, "at_least.of");
+                if a.n == 0 || a.n as usize > a.of.len() {
+                    self.err(
+                        format!("{path}.at_least.n"),
+                        format!("must be between 1 and the number of conditions ({})", a.of.len()),
+                    );
+                }
+                Cond::AtLeast(a.n, of)
+            }
+            Condition::And(cs) => Cond::And(sub(self, cs, "and")),
+            Condition::Or(cs) => Cond::Or(sub(self, cs, "or")),
+            Condition::Not(c) => Cond::Not(Box::new(self.cond(c, &format!("{path}.not"), depth + 1, allow_rules)?)),
+            Condition::Rule(r) => {
+                if !allow_rules {
+                    self.err(format!("{path}.rule"), "filters cannot refer to rules");
+                    return None;
+                }
+                match self.rule_index.get(r.as_str()) {
+                    Some(&i) => Cond::Rule(i),
+                    None => {
+                        self.err(format!("{path}.rule"), format!("unknown rule `{r}`"));
+                        return None;
+                    }
+                }
+            }
+            Condition::Rules(rc) => {
+                if !allow_rules {
+                    self.err(format!("{path}.rules"), "filters cannot refer to rules");
+                    return None;
+                }
+                let of = self.rule_globs(&rc.of, &format!("{path}.rules.of"));
+                if rc.min == 0 || rc.min as usize > of.len().max(1) {
+                    self.err(
+                        format!("{path}.rules.min"),
+                        format!("must be between 1 and the number of rules matched ({})", of.len()),
+                    );
+                }
+                Cond::Rules(of, rc.min)
+            }
+        })
+    }
+}
+
+/// `*` matches any run of characters.
+pub(crate) fn glob_match(glob: &str, s: &str) -> bool {
+    let parts: Vec<&str> = glob.split('*').collect();
+    if parts.len() == 1 {
+        return glob == s;
+    }
+    let mut rest = s;
+    for (i, part) in parts.iter().enumerate() {
+        if i == 0 {
+            match rest.strip_prefix(part) {
+                Some(r) => rest = r,
+                None => return false,
+            }
+        } else if i == parts.len() - 1 {
+            return rest.ends_with(part);
+        } else {
+            match rest.find(part) {
+                Some(p) => rest = &rest[p + part.len()..],
+                None => return false,
+            }
+        }
+    }
+    true
+}
+
+fn valid_id(s: &str, extra: &[char]) -> bool {
+    !s.is_empty()
+        && s.len() <= 128
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || extra.contains(&c))
+}
+
+fn sections_mask(ctx: &mut Ctx<'_>, sections: &[String], path: &str) -> u8 {
+    let mut mask = 0u8;
+    for (i, s) in sections.iter().enumerate() {
+        match SECTIONS.iter().position(|k| k.eq_ignore_ascii_case(s.trim())) {
+            Some(b) => mask |= 1 << b,
+            None => ctx.err(
+                format!("{path}[{i}]"),
+                format!("unknown section `{s}`; expected one of {}", SECTIONS.join(", ")),
+            ),
+        }
+    }
+    mask
+}
+
+fn can_fire_without_terms(c: &Cond) -> bool {
+    match c {
+        Cond::Any(_) | Cond::All(_) | Cond::Near { .. } => false,
+        Cond::NoneOf(_) | Cond::Not(_) | Cond::Rule(_) | Cond::Rules(..) => true,
+        Cond::And(cs) => cs.iter().all(can_fire_without_terms),
+        Cond::Or(cs) => cs.iter().any(can_fire_without_terms),
+        Cond::AtLeast(n, cs) => cs.iter().filter(|c| can_fire_without_terms(c)).count() >= *n as usize,
+    }
+}
+
+fn refers_to_rules(c: &Cond) -> bool {
+    match c {
+        Cond::Rule(_) | Cond::Rules(..) => true,
+        Cond::And(cs) | Cond::Or(cs) | Cond::AtLeast(_, cs) => cs.iter().any(refers_to_rules),
+        Cond::Not(c) => refers_to_rules(c),
+        _ => false,
+    }
+}
+
+/// Term ids a condition needs to be present (positively).
+pub(crate) fn positive_terms(c: &Cond, out: &mut Vec<u32>) {
+    match c {
+        Cond::Any(t) | Cond::All(t) => out.extend(t),
+        Cond::Near { a, b, .. } => {
+            out.extend(a);
+            out.extend(b);
+        }
+        Cond::And(cs) | Cond::Or(cs) | Cond::AtLeast(_, cs) => cs.iter().for_each(|c| positive_terms(c, out)),
+        Cond::Not(_) | Cond::NoneOf(_) | Cond::Rule(_) | Cond::Rules(..) => {}
+    }
+}
+
+pub(crate) fn rule_refs(c: &Cond, out: &mut Vec<u32>) {
+    match c {
+        Cond::Rule(r) => out.push(*r),
+        Cond::Rules(rs, _) => out.extend(rs),
+        Cond::And(cs) | Cond::Or(cs) | Cond::AtLeast(_, cs) => cs.iter().for_each(|c| rule_refs(c, out)),
+        Cond::Not(c) => rule_refs(c, out),
+        _ => {}
+    }
+}
+
+fn score_hundredths(score: f64) -> Option<i64> {
+    (score.is_finite() && score.abs() <= 1000.0).then(|| (score * 100.0).round() as i64)
+}
+
+/// Compiles packs in load order. Returns every problem found.
+pub(crate) fn compile(
+    packs: &[Pack],
+    limits: &Limits,
+    thresholds_override: Option<Thresholds>,
+) -> Result<Compiled, Vec<PackError>> {
+    let mut ctx = Ctx {
+        limits,
+        errors: Vec::new(),
+        pack_id: None,
+        lists: HashMap::new(),
+        patterns: HashMap::new(),
+        pattern_list: Vec::new(),
+        terms: HashMap::new(),
+        term_list: Vec::new(),
+        term_pattern: Vec::new(),
+        rule_index: HashMap::new(),
+    };
+    if packs.is_empty() {
+        ctx.err("", "no packs to load");
+    }
+    if packs.len() > limits.max_packs {
+        ctx.err("", format!("{} packs given; the limit (max_packs) is {}", packs.len(), limits.max_packs));
+    }
+    let mut thresholds = Thresholds::default();
+    let mut explainable = BTreeSet::new();
+    let mut infos: Vec<PackInfo> = Vec::new();
+
+    // Pass 1: headers, lists, rule ids.
+    let mut total_rules = 0usize;
+    for pack in packs {
+        ctx.pack_id = Some(pack.pack.id.clone());
+        if pack.schema == 0 || pack.schema > SCHEMA_VERSION {
+            ctx.err("schema", format!("unsupported schema {}", pack.schema));
+        }
+        if !valid_id(&pack.pack.id, &['.', '_', '-']) || pack.pack.id.chars().any(|c| c.is_ascii_uppercase()) {
+            ctx.err("pack.id", "must be 1-128 characters of a-z, 0-9, `.`, `_`, `-`");
+        }
+        if infos.iter().any(|p| p.id == pack.pack.id) {
+            ctx.err("pack.id", format!("pack `{}` is loaded twice", pack.pack.id));
+        }
+        if pack.pack.version.trim().is_empty() {
+            ctx.err("pack.version", "must not be empty");
+        }
+        if let Some(t) = pack.pack.thresholds {
+            match t.check() {
+                Some(m) => ctx.err("pack.thresholds", m),
+                None => thresholds = t,
+            }
+        }
+        explainable.extend(pack.pack.explainable_categories.iter().cloned());
+        infos.push(PackInfo { id: pack.pack.id.clone(), version: pack.pack.version.clone() });
+        for (name, items) in &pack.lists {
+            let path = format!("lists.{name}");
+            if !valid_id(name, &['_', '-', '.']) {
+                ctx.err(&path, "list names are letters, digits, `_`, `-`, `.`");
+            }
+            if ctx.lists.contains_key(name) {
+                ctx.err(&path, format!("list `{name}` is already defined by an earlier pack"));
+                continue;
+            }
+            if items.is_empty() {
+                ctx.err(&path, "list is empty");
+            }
+            for (j, it) in items.iter().enumerate() {
+                if it.starts_with('@') && !it.starts_with("@@") {
+                    ctx.err(format!("{path}[{j}]"), "lists cannot include other lists");
+                }
+            }
+            ctx.lists.insert(name.clone(), items.clone());
+        }
+        for (ri, r) in pack.rules.iter().enumerate() {
+            let ri = pack.rule_position(ri);
+            total_rules += 1;
+            if !valid_id(&r.id, &['.', '_', '-', ':']) {
+                ctx.err(format!("rule[{ri}].id"), "must be 1-128 characters of A-Z, a-z, 0-9, `.`, `_`, `-`, `:`");
+            }
+            if ctx.rule_index.contains_key(&r.id) {
+                ctx.err(format!("rule[{ri}].id"), format!("duplicate rule id `{}`", r.id));
+                continue;
+            }
+            let next = ctx.rule_index.len() as u32;
+            ctx.rule_index.insert(r.id.clone(), next);
+        }
+    }
+    if total_rules > limits.max_rules {
+        ctx.pack_id = None;
+        ctx.err("", format!("{total_rules} rules; the limit (max_rules) is {}", limits.max_rules));
+    }
+
+    // Pass 2: rules.
+    let mut rules: Vec<Rule> = Vec::with_capacity(ctx.rule_index.len());
+    for (pi, pack) in packs.iter().enumerate() {
+        ctx.pack_id = Some(pack.pack.id.clone());
+        for (ri, r) in pack.rules.iter().enumerate() {
+            let ri = pack.rule_position(ri);
+            if ctx.rule_index.get(&r.id) != Some(&(rules.len() as u32)) {
+                continue; // a duplicate, already reported
+            }
+            let path = format!("rule[{ri}]");
+            if r.title.trim().is_empty() {
+                ctx.err(format!("{path}.title"), "must not be empty");
+            }
+            if r.category.trim().is_empty() {
+                ctx.err(format!("{path}.category"), "must not be empty");
+            }
+            let score = match score_hundredths(r.score) {
+                Some(s) => s,
+                None => {
+                    ctx.err(format!("{path}.score"), "must be a number between -1000 and 1000");
+                    0
+                }
+            };
+            if r.helper && score != 0 {
+                ctx.err(format!("{path}.score"), "helper rules score nothing; remove `score` or `helper`");
+            }
+            if r.exception_window > 50 {
+                ctx.err(format!("{path}.exception_window"), "must be at most 50 words");
+            }
+            let sections = sections_mask(&mut ctx, &r.sections, &format!("{path}.sections"));
+            let cond = ctx.cond(&r.condition, &format!("{path}.match"), 1, true);
+            let exceptions = if r.exceptions.is_empty() {
+                Vec::new()
+            } else {
+                ctx.terms(&r.exceptions, &format!("{path}.exceptions"))
+            };
+            let cond = cond.unwrap_or(Cond::Or(Vec::new()));
+            let always = can_fire_without_terms(&cond) || refers_to_rules(&cond);
+            rules.push(Rule {
+                id: r.id.clone(),
+                title: r.title.clone(),
+                category: r.category.clone(),
+                tags: r.tags.clone(),
+                pack: pi,
+                index: ri,
+                status: r.status,
+                helper: r.helper,
+                score,
+                max_tier: r.max_tier.unwrap_or(Tier::Review),
+                sections,
+                fields: r.fields.iter().map(|f| f.trim().to_ascii_lowercase()).collect(),
+                cond,
+                exceptions,
+                window: r.exception_window.min(50),
+                poster: r.explain.as_ref().and_then(|e| e.poster.clone()),
+                reviewer: r.explain.as_ref().and_then(|e| e.reviewer.clone()),
+                references: r.references.clone(),
+                disabled: false,
+                always,
+                tests: r.tests.clone(),
+            });
+        }
+    }
+
+    // Pass 3: overrides and filters.
+    let mut filters = Vec::new();
+    for pack in packs {
+        ctx.pack_id = Some(pack.pack.id.clone());
+        for (oi, o) in pack.overrides.iter().enumerate() {
+            let path = format!("override[{oi}]");
+            let targets = ctx.rule_globs(std::slice::from_ref(&o.rule), &format!("{path}.rule"));
+            let score = match o.score.map(score_hundredths) {
+                Some(None) => {
+                    ctx.err(format!("{path}.score"), "must be a number between -1000 and 1000");
+                    None
+                }
+                Some(s) => s,
+                None => None,
+            };
+            for t in targets {
+                let Some(rule) = rules.get_mut(t as usize) else { continue };
+                if let Some(s) = score {
+                    rule.score = s;
+                }
+                if let Some(s) = o.status {
+                    rule.status = s;
+                }
+                if let Some(m) = o.max_tier {
+                    rule.max_tier = m;
+                }
+                if let Some(d) = o.disabled {
+                    rule.disabled = d;
+                }
+            }
+        }
+        for (fi, f) in pack.filters.iter().enumerate() {
+            let path = format!("filter[{fi}]");
+            if !valid_id(&f.id, &['.', '_', '-', ':']) {
+                ctx.err(format!("{path}.id"), "must be 1-128 characters of A-Z, a-z, 0-9, `.`, `_`, `-`, `:`");
+            }
+            let targets = ctx.rule_globs(&f.rules, &format!("{path}.rules"));
+            let sections = sections_mask(&mut ctx, &f.sections, &format!("{path}.sections"));
+            let when = f.when.as_ref().and_then(|c| ctx.cond(c, &format!("{path}.when"), 1, false));
+            filters.push(Filter {
+                id: f.id.clone(),
+                rules: targets,
+                sections,
+                fields: f.fields.iter().map(|x| x.trim().to_ascii_lowercase()).collect(),
+                when,
+            });
+        }
+    }
+    ctx.pack_id = None;
+
+    // Pass 4: dependency order, cycles.
+    let order = match topo_order(&rules) {
+        Ok(o) => o,
+        Err(cycle) => {
+            let r = &rules[cycle as usize];
+            ctx.pack_id = Some(packs[r.pack].pack.id.clone());
+            ctx.err(
+                format!("rule[{}].match", r.index),
+                format!("rule `{}` depends on itself through other rules", r.id),
+            );
+            Vec::new()
+        }
+    };
+
+    if ctx.term_list.len() > limits.max_terms {
+        ctx.err("", format!("{} distinct terms; the limit (max_terms) is {}", ctx.term_list.len(), limits.max_terms));
+    }
+    if !ctx.errors.is_empty() {
+        return Err(ctx.errors);
+    }
+
+    let mut term_rules: Vec<Vec<u32>> = vec![Vec::new(); ctx.term_list.len()];
+    for (i, r) in rules.iter().enumerate() {
+        let mut ts = Vec::new();
+        positive_terms(&r.cond, &mut ts);
+        ts.sort_unstable();
+        ts.dedup();
+        for t in ts {
+            term_rules[t as usize].push(i as u32);
+        }
+    }
+    let mut pattern_terms: Vec<Vec<u32>> = vec![Vec::new(); ctx.pattern_list.len()];
+    for (t, &p) in ctx.term_pattern.iter().enumerate() {
+        pattern_terms[p as usize].push(t as u32);
+    }
+    let automaton = if ctx.pattern_list.is_empty() {
+        None
+    } else {
+        // Standard semantics so that overlapping search reports every
+        // occurrence of every term; word boundaries are checked afterwards.
+        // A contiguous NFA builds several times faster than a DFA and keeps
+        // start-up (which matters in wasm) low, at a modest search cost.
+        let kind = if ctx.pattern_list.len() <= 64 { None } else { Some(AhoCorasickKind::ContiguousNFA) };
+        match AhoCorasick::builder().match_kind(MatchKind::Standard).kind(kind).build(&ctx.pattern_list) {
+            Ok(ac) => Some(ac),
+            Err(e) => {
+                return Err(vec![PackError {
+                    pack: None,
+                    path: String::new(),
+                    message: format!("cannot build the term automaton: {e}"),
+                }])
+            }
+        }
+    };
+    Ok(Compiled {
+        packs: infos,
+        thresholds: thresholds_override.unwrap_or(thresholds),
+        explainable,
+        terms: ctx.term_list,
+        pattern_terms,
+        automaton,
+        rules,
+        order,
+        filters,
+        term_rules,
+        rule_index: ctx.rule_index,
+    })
+}
+
+/// Dependencies first; `Err(rule)` names a rule on a cycle.
+fn topo_order(rules: &[Rule]) -> Result<Vec<u32>, u32> {
+    // 0 = new, 1 = on stack, 2 = done. Iterative DFS: packs can be deep.
+    let n = rules.len();
+    let mut state = vec![0u8; n];
+    let mut order = Vec::with_capacity(n);
+    let deps: Vec<Vec<u32>> = rules
+        .iter()
+        .map(|r| {
+            let mut v = Vec::new();
+            rule_refs(&r.cond, &mut v);
+            v
+        })
+        .collect();
+    for root in 0..n {
+        if state[root] != 0 {
+            continue;
+        }
+        let mut stack: Vec<(usize, usize)> = vec![(root, 0)];
+        state[root] = 1;
+        while let Some(&mut (node, ref mut next)) = stack.last_mut() {
+            if *next < deps[node].len() {
+                let d = deps[node][*next] as usize;
+                *next += 1;
+                match state[d] {
+                    0 => {
+                        state[d] = 1;
+                        stack.push((d, 0));
+                    }
+                    1 => return Err(d as u32),
+                    _ => {}
+                }
+            } else {
+                state[node] = 2;
+                order.push(node as u32);
+                stack.pop();
+            }
+        }
+    }
+    Ok(order)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::glob_match;
+
+    #[test]
+    fn globs() {
+        assert!(glob_match("job.*", "job.fee"));
+        assert!(!glob_match("job.*", "adult.fee"));
+        assert!(glob_match("*.fee", "job.fee"));
+        assert!(glob_match("a*c*e", "abcde"));
+        assert!(!glob_match("a*c*e", "abcdf"));
+        assert!(glob_match("exact", "exact"));
+        assert!(!glob_match("exact", "exactly"));
+    }
+}

@@ -1,0 +1,748 @@
+//! The engine: compiled packs and the screening path.
+
+use std::collections::BTreeSet;
+
+use crate::compile::{compile, Compiled, Cond};
+use crate::error::{Error, PackError};
+use crate::limits::Limits;
+use crate::normalize::{normalize, Normalized, Steps};
+use crate::pack::{Pack, Status, SECTIONS};
+use crate::submission::Submission;
+use crate::verdict::{FiredRule, Hit, PackInfo, Thresholds, Tier, Verdict};
+
+/// A compiled set of rule packs, ready to screen submissions.
+///
+/// Building an engine validates every pack and compiles all of their terms
+/// into one Aho-Corasick automaton; screening then normalises each field
+/// once and finds every term in one pass. An `Engine` is immutable,
+/// `Send + Sync`, and cheap to share behind an `Arc`.
+///
+/// ```
+/// use redflag::{Engine, Submission, Tier};
+///
+/// let engine = Engine::new_default();
+/// let ad = Submission::new()
+///     .section("jobs")
+///     .field("title", "Hotel staff needed abroad, travel paid")
+///     .field("body", "No experience needed. Pay the registration fee of $300 before \
+///                     departure. Your passport will be kept by the employer.");
+/// let verdict = engine.screen(&ad).unwrap();
+/// assert!(verdict.verdict >= Tier::Review);
+/// for hit in &verdict.hits {
+///     println!("{} {}..{} {:?}", hit.rule, hit.start, hit.end, hit.text);
+/// }
+/// ```
+#[derive(Clone, Debug)]
+pub struct Engine {
+    c: Compiled,
+    limits: Limits,
+}
+
+/// Builds an [`Engine`] from packs, in load order.
+///
+/// ```
+/// let overrides = redflag::Pack::from_json(r#"{
+///   "schema": 1,
+///   "pack": {"id": "my-site", "version": "3"},
+///   "override": [{"rule": "core.adult.*", "disabled": true}]
+/// }"#).unwrap();
+/// let engine = redflag::Engine::builder()
+///     .default_packs()
+///     .pack(overrides)
+///     .thresholds(redflag::Thresholds { warn: 2.0, review: 5.0, block: 12.0 })
+///     .build()
+///     .unwrap();
+/// assert_eq!(engine.thresholds().block, 12.0);
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct EngineBuilder {
+    packs: Vec<Pack>,
+    errors: Vec<PackError>,
+    limits: Limits,
+    thresholds: Option<Thresholds>,
+}
+
+impl EngineBuilder {
+    /// Adds a pack.
+    pub fn pack(mut self, pack: Pack) -> EngineBuilder {
+        self.packs.push(pack);
+        self
+    }
+
+    /// Adds the packs built into this crate (from `rules/`).
+    pub fn default_packs(mut self) -> EngineBuilder {
+        match crate::defaults::packs() {
+            Ok(p) => self.packs.extend(p),
+            Err(e) => self.errors.extend(e),
+        }
+        self
+    }
+
+    /// Sets the limits.
+    pub fn limits(mut self, limits: Limits) -> EngineBuilder {
+        self.limits = limits;
+        self
+    }
+
+    /// Overrides the thresholds of the packs.
+    pub fn thresholds(mut self, t: Thresholds) -> EngineBuilder {
+        self.thresholds = Some(t);
+        self
+    }
+
+    /// Validates and compiles. Every problem in every pack is reported.
+    pub fn build(self) -> Result<Engine, Error> {
+        let mut errors = self.errors;
+        if let Some(t) = self.thresholds {
+            if let Some(m) = t.check() {
+                errors.push(PackError { pack: None, path: "thresholds".into(), message: m });
+            }
+        }
+        let compiled = compile(&self.packs, &self.limits, self.thresholds);
+        match compiled {
+            Ok(c) if errors.is_empty() => Ok(Engine { c, limits: self.limits }),
+            Ok(_) => Err(Error::Pack(errors)),
+            Err(e) => {
+                errors.extend(e);
+                Err(Error::Pack(errors))
+            }
+        }
+    }
+}
+
+/// Fields are tracked in a 64-bit mask; `Limits::max_fields` cannot exceed it.
+const MAX_FIELDS: usize = 64;
+
+/// Words in the longest possible term (`Limits::max_term_bytes` is at most
+/// a few hundred bytes); bounds the look-back for exceptions.
+const MAX_TERM_WORDS: u32 = 128;
+
+/// A span of the matching form of one field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Span {
+    pub field: u16,
+    pub start: u32,
+    pub end: u32,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Occ {
+    term: u32,
+    span: Span,
+    /// Word index of the first and last word of the match.
+    w0: u32,
+    w1: u32,
+}
+
+struct Field<'a> {
+    name: &'a str,
+    name_lower: String,
+    original: &'a str,
+    norm: Normalized,
+}
+
+/// Per-submission working state.
+struct Scan<'a> {
+    fields: Vec<Field<'a>>,
+    /// Sorted by (term, field, start).
+    occs: Vec<Occ>,
+}
+
+/// Evaluation of one rule: fired, and the spans that made it fire.
+pub(crate) type Evidence = Option<Vec<Span>>;
+
+/// Internal result with helper rules, for tests.
+pub(crate) struct Detailed {
+    pub verdict: Verdict,
+    pub fired: Vec<bool>,
+}
+
+impl Engine {
+    /// Starts building an engine.
+    pub fn builder() -> EngineBuilder {
+        EngineBuilder::default()
+    }
+
+    /// An engine with the built-in packs and default limits.
+    ///
+    /// The built-in packs are validated by this crate's tests, so this does
+    /// not fail; use [`Engine::builder`] to handle errors explicitly.
+    pub fn new_default() -> Engine {
+        match Engine::builder().default_packs().build() {
+            Ok(e) => e,
+            // Unreachable for a released crate (the test suite builds the
+            // default engine); an empty engine is still safer than a panic.
+            Err(_) => Engine::empty(),
+        }
+    }
+
+    fn empty() -> Engine {
+        let limits = Limits::default();
+        let c = compile(&[Pack::empty("empty", "0")], &limits, None).unwrap_or_default();
+        Engine { c, limits }
+    }
+
+    /// Ids and versions of the loaded packs, in load order.
+    pub fn packs(&self) -> &[PackInfo] {
+        &self.c.packs
+    }
+
+    /// The thresholds in force.
+    pub fn thresholds(&self) -> Thresholds {
+        self.c.thresholds
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Number of rules and of distinct terms.
+    pub fn stats(&self) -> (usize, usize) {
+        (self.c.rules.len(), self.c.terms.len())
+    }
+
+    /// Categories the packs mark as safe to explain to posters.
+    pub fn explainable_categories(&self) -> impl Iterator<Item = &str> {
+        self.c.explainable.iter().map(String::as_str)
+    }
+
+    /// Screens one submission.
+    pub fn screen(&self, sub: &Submission) -> Result<Verdict, Error> {
+        self.screen_with(sub, None)
+    }
+
+    /// Screens with thresholds other than the engine's.
+    pub fn screen_with(&self, sub: &Submission, thresholds: Option<Thresholds>) -> Result<Verdict, Error> {
+        if let Some(t) = thresholds {
+            if let Some(m) = t.check() {
+                return Err(Error::Submission(m));
+            }
+        }
+        Ok(self.screen_detailed(sub, thresholds, false)?.verdict)
+    }
+
+    pub(crate) fn compiled(&self) -> &Compiled {
+        &self.c
+    }
+
+    pub(crate) fn screen_detailed(
+        &self,
+        sub: &Submission,
+        thresholds: Option<Thresholds>,
+        testing: bool,
+    ) -> Result<Detailed, Error> {
+        let nfields = sub.fields().count();
+        let max_fields = self.limits.max_fields.min(MAX_FIELDS);
+        if nfields > max_fields {
+            return Err(Error::Limit { limit: "max_fields", max: max_fields, actual: nfields });
+        }
+        let len = sub.text_len();
+        if len > self.limits.max_input_bytes {
+            return Err(Error::Limit { limit: "max_input_bytes", max: self.limits.max_input_bytes, actual: len });
+        }
+        let section = sub.get_section().map(str::trim).and_then(|s| {
+            SECTIONS.iter().position(|k| k.eq_ignore_ascii_case(s))
+        });
+        let section_bit: u8 = section.map_or(0, |b| 1 << b);
+        let scan = self.scan(sub);
+        let c = &self.c;
+        let nrules = c.rules.len();
+
+        // Which rules can possibly fire: those whose terms occurred, and
+        // those that can fire without terms.
+        let mut candidate = vec![false; nrules];
+        for (i, r) in c.rules.iter().enumerate() {
+            candidate[i] = r.always;
+        }
+        let mut last_term = u32::MAX;
+        for o in &scan.occs {
+            if o.term != last_term {
+                last_term = o.term;
+                for &r in &c.term_rules[o.term as usize] {
+                    candidate[r as usize] = true;
+                }
+            }
+        }
+
+        let mut suppressed = vec![false; nrules];
+        let mut active_filters = Vec::new();
+        if !testing {
+            for f in &c.filters {
+                if f.sections != 0 && f.sections & section_bit == 0 {
+                    continue;
+                }
+                let active = match &f.when {
+                    None => true,
+                    Some(cond) => {
+                        let ev = Eval {
+                            scan: &scan,
+                            mask: field_mask(&scan, &f.fields),
+                            exceptions: Vec::new(),
+                            window: 0,
+                            fired: &[],
+                            cap: self.limits.max_hits_per_rule,
+                        };
+                        ev.cond(cond).is_some()
+                    }
+                };
+                if active {
+                    active_filters.push(f.id.clone());
+                    for &r in &f.rules {
+                        suppressed[r as usize] = true;
+                    }
+                }
+            }
+        }
+
+        let mut fired: Vec<Evidence> = vec![None; nrules];
+        for &ri in &c.order {
+            let ri = ri as usize;
+            let r = &c.rules[ri];
+            if !candidate[ri] || suppressed[ri] || (r.disabled && !testing) {
+                continue;
+            }
+            if r.sections != 0 && r.sections & section_bit == 0 {
+                continue;
+            }
+            let mask = field_mask(&scan, &r.fields);
+            let exceptions = if r.exceptions.is_empty() {
+                Vec::new()
+            } else {
+                let mut ex: Vec<(u16, u32, u32)> = Vec::new();
+                for &t in &r.exceptions {
+                    for o in scan.term_occs(t) {
+                        if mask & (1u64 << o.span.field) != 0 {
+                            ex.push((o.span.field, o.w0, o.w1));
+                        }
+                    }
+                }
+                ex.sort_unstable();
+                ex
+            };
+            let ev = Eval {
+                scan: &scan,
+                mask,
+                exceptions,
+                window: r.window,
+                fired: &fired,
+                cap: self.limits.max_hits_per_rule,
+            };
+            fired[ri] = ev.cond(&r.cond);
+        }
+
+        let mut verdict = self.verdict(&scan, &fired, section, thresholds);
+        verdict.filters = active_filters;
+        Ok(Detailed { verdict, fired: fired.iter().map(Option::is_some).collect() })
+    }
+
+    fn scan<'a>(&self, sub: &'a Submission) -> Scan<'a> {
+        let mut fields = Vec::new();
+        let mut occs = Vec::new();
+        for (fi, (name, text)) in sub.fields().enumerate() {
+            let norm = normalize(text);
+            if let Some(ac) = &self.c.automaton {
+                let t = norm.as_str();
+                let bytes = t.as_bytes();
+                let mut words: Vec<u32> = Vec::new();
+                let mut prev_word = false;
+                for (i, ch) in t.char_indices() {
+                    let w = ch.is_alphanumeric();
+                    if w && !prev_word {
+                        words.push(i as u32);
+                    }
+                    prev_word = w;
+                }
+                let word_at = |pos: usize| -> u32 {
+                    words.partition_point(|&w| w as usize <= pos).saturating_sub(1) as u32
+                };
+                for m in ac.find_overlapping_iter(t) {
+                    let (s, e) = (m.start(), m.end());
+                    let before_word = s > 0 && prev_char(t, s).is_some_and(char::is_alphanumeric);
+                    let after_word = e < bytes.len() && t[e..].chars().next().is_some_and(char::is_alphanumeric);
+                    for &tid in &self.c.pattern_terms[m.pattern().as_usize()] {
+                        let term = &self.c.terms[tid as usize];
+                        if (term.left && before_word) || (term.right && after_word) {
+                            continue;
+                        }
+                        occs.push(Occ {
+                            term: tid,
+                            span: Span { field: fi as u16, start: s as u32, end: e as u32 },
+                            w0: word_at(s),
+                            w1: word_at(e.saturating_sub(1).max(s)),
+                        });
+                    }
+                }
+            }
+            fields.push(Field { name, name_lower: name.to_ascii_lowercase(), original: text, norm });
+        }
+        occs.sort_unstable_by_key(|o| (o.term, o.span));
+        Scan { fields, occs }
+    }
+
+    fn verdict(
+        &self,
+        scan: &Scan<'_>,
+        fired: &[Evidence],
+        section: Option<usize>,
+        thresholds: Option<Thresholds>,
+    ) -> Verdict {
+        let c = &self.c;
+        let thresholds = thresholds.unwrap_or(c.thresholds);
+        let mut total: i64 = 0;
+        let mut cap = Tier::Allow;
+        let mut rules_out = Vec::new();
+        let mut spans_out: Vec<(usize, Span)> = Vec::new();
+        for (i, ev) in fired.iter().enumerate() {
+            let Some(spans) = ev else { continue };
+            let r = &c.rules[i];
+            if r.helper {
+                continue;
+            }
+            let experimental = r.status == Status::Experimental;
+            let score = if experimental { 0 } else { r.score };
+            total += score;
+            if score > 0 {
+                cap = cap.max(r.max_tier);
+            }
+            rules_out.push((i, score, experimental));
+            let mut spans = spans.clone();
+            spans.sort_unstable();
+            spans.dedup();
+            spans.truncate(self.limits.max_hits_per_rule);
+            spans_out.extend(spans.into_iter().map(|s| (i, s)));
+        }
+        let score = total as f64 / 100.0;
+        let score_tier = thresholds.tier(score);
+        let tier = score_tier.min(cap);
+        rules_out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| c.rules[a.0].id.cmp(&c.rules[b.0].id)));
+
+        // UTF-16 offsets: one pass per field over the byte offsets needed.
+        let mut hits = Vec::with_capacity(spans_out.len());
+        let mut evasion = false;
+        let mut per_field: Vec<Vec<usize>> = vec![Vec::new(); scan.fields.len()];
+        let mut ranges = Vec::with_capacity(spans_out.len());
+        for &(_, s) in &spans_out {
+            let f = &scan.fields[s.field as usize];
+            let src = f.norm.source_range(s.start as usize..s.end as usize);
+            per_field[s.field as usize].push(src.start);
+            per_field[s.field as usize].push(src.end);
+            ranges.push(src);
+        }
+        let utf16: Vec<Vec<(usize, usize)>> = per_field
+            .into_iter()
+            .enumerate()
+            .map(|(fi, mut offs)| {
+                offs.sort_unstable();
+                offs.dedup();
+                utf16_offsets(scan.fields[fi].original, &offs)
+            })
+            .collect();
+        let lookup = |fi: usize, b: usize| -> usize {
+            let v = &utf16[fi];
+            match v.binary_search_by_key(&b, |p| p.0) {
+                Ok(i) => v[i].1,
+                Err(_) => 0,
+            }
+        };
+        for (k, &(ri, s)) in spans_out.iter().enumerate() {
+            let r = &c.rules[ri];
+            let f = &scan.fields[s.field as usize];
+            let src = ranges[k].clone();
+            let steps: Steps = f.norm.steps(s.start as usize..s.end as usize);
+            evasion |= steps.is_evasive();
+            let score = if r.status == Status::Experimental { 0 } else { r.score };
+            hits.push(Hit {
+                rule: r.id.clone(),
+                category: r.category.clone(),
+                score: score as f64 / 100.0,
+                field: f.name.to_string(),
+                start: lookup(s.field as usize, src.start),
+                end: lookup(s.field as usize, src.end),
+                byte_start: src.start,
+                byte_end: src.end,
+                text: f.original.get(src.clone()).unwrap_or_default().to_string(),
+                normalized: f.norm.as_str().get(s.start as usize..s.end as usize).unwrap_or_default().to_string(),
+                steps,
+            });
+        }
+        hits.sort_by(|a, b| {
+            (a.field.as_str(), a.start, a.end, a.rule.as_str()).cmp(&(b.field.as_str(), b.start, b.end, b.rule.as_str()))
+        });
+
+        let mut poster = Vec::new();
+        let mut reviewer = Vec::new();
+        let mut seen = BTreeSet::new();
+        for &(ri, score, experimental) in &rules_out {
+            let r = &c.rules[ri];
+            if let Some(m) = &r.reviewer {
+                let m = if experimental { format!("[experimental] {m}") } else { m.clone() };
+                if seen.insert(m.clone()) {
+                    reviewer.push(m);
+                }
+            }
+            if tier >= Tier::Warn && score > 0 {
+                if let Some(m) = &r.poster {
+                    if !poster.contains(m) {
+                        poster.push(m.clone());
+                    }
+                }
+            }
+        }
+        let rules = rules_out
+            .iter()
+            .map(|&(ri, score, experimental)| {
+                let r = &c.rules[ri];
+                FiredRule {
+                    id: r.id.clone(),
+                    title: r.title.clone(),
+                    category: r.category.clone(),
+                    score: score as f64 / 100.0,
+                    max_tier: r.max_tier,
+                    experimental,
+                    tags: r.tags.clone(),
+                    pack: c.packs[r.pack].id.clone(),
+                    references: r.references.clone(),
+                }
+            })
+            .collect();
+        Verdict {
+            verdict: tier,
+            score,
+            score_tier,
+            thresholds,
+            evasion,
+            section: section.map(|b| SECTIONS[b].to_string()),
+            packs: c.packs.clone(),
+            filters: Vec::new(),
+            rules,
+            hits,
+            poster_messages: poster,
+            reviewer_messages: reviewer,
+        }
+    }
+}
+
+fn prev_char(t: &str, at: usize) -> Option<char> {
+    t.get(..at).and_then(|s| s.chars().next_back())
+}
+
+/// For sorted byte offsets (on char boundaries), their UTF-16 offsets.
+fn utf16_offsets(text: &str, offsets: &[usize]) -> Vec<(usize, usize)> {
+    let mut out = Vec::with_capacity(offsets.len());
+    let mut it = offsets.iter().peekable();
+    let mut u16pos = 0usize;
+    for (b, ch) in text.char_indices() {
+        while let Some(&&o) = it.peek() {
+            if o <= b {
+                out.push((o, u16pos));
+                it.next();
+            } else {
+                break;
+            }
+        }
+        u16pos += ch.len_utf16();
+    }
+    for &o in it {
+        out.push((o, u16pos));
+    }
+    out
+}
+
+fn field_mask(scan: &Scan<'_>, fields: &[String]) -> u64 {
+    let mut mask = 0u64;
+    for (i, f) in scan.fields.iter().enumerate().take(64) {
+        if fields.is_empty() || fields.iter().any(|n| *n == f.name_lower) {
+            mask |= 1 << i;
+        }
+    }
+    mask
+}
+
+impl Scan<'_> {
+    fn term_occs(&self, t: u32) -> &[Occ] {
+        let lo = self.occs.partition_point(|o| o.term < t);
+        let hi = self.occs.partition_point(|o| o.term <= t);
+        &self.occs[lo..hi]
+    }
+}
+
+struct Eval<'a> {
+    scan: &'a Scan<'a>,
+    mask: u64,
+    /// (field, first word, last word) of exception matches, sorted.
+    exceptions: Vec<(u16, u32, u32)>,
+    window: u32,
+    fired: &'a [Evidence],
+    cap: usize,
+}
+
+impl Eval<'_> {
+    fn live<'b>(&'b self, t: u32) -> impl Iterator<Item = &'b Occ> + 'b {
+        self.scan
+            .term_occs(t)
+            .iter()
+            .filter(move |o| o.span.field < 64 && self.mask & (1u64 << o.span.field) != 0 && !self.cancelled(o))
+    }
+
+    fn cancelled(&self, o: &Occ) -> bool {
+        if self.exceptions.is_empty() {
+            return false;
+        }
+        let lo_w = o.w0.saturating_sub(self.window);
+        let hi_w = o.w1.saturating_add(self.window);
+        let start = self.exceptions.partition_point(|e| (e.0, e.1) < (o.span.field, lo_w.saturating_sub(MAX_TERM_WORDS)));
+        self.exceptions[start..]
+            .iter()
+            .take_while(|e| e.0 == o.span.field && e.1 <= hi_w)
+            .any(|e| e.2 >= lo_w)
+    }
+
+    fn push(&self, out: &mut Vec<Span>, s: Span) {
+        if out.len() < self.cap * 4 {
+            out.push(s);
+        }
+    }
+
+    fn cond(&self, c: &Cond) -> Evidence {
+        match c {
+            Cond::Any(ts) => {
+                let mut out = Vec::new();
+                for &t in ts {
+                    for o in self.live(t) {
+                        self.push(&mut out, o.span);
+                    }
+                }
+                (!out.is_empty()).then_some(out)
+            }
+            Cond::All(ts) => {
+                let mut out = Vec::new();
+                for &t in ts {
+                    let before = out.len();
+                    for o in self.live(t) {
+                        self.push(&mut out, o.span);
+                    }
+                    if out.len() == before && self.live(t).next().is_none() {
+                        return None;
+                    }
+                }
+                Some(out)
+            }
+            Cond::NoneOf(ts) => ts.iter().all(|&t| self.live(t).next().is_none()).then(Vec::new),
+            Cond::Near { a, b, within, ordered } => self.near(a, b, *within, *ordered),
+            Cond::AtLeast(n, cs) => {
+                let mut out = Vec::new();
+                let mut count = 0;
+                for c in cs {
+                    if let Some(ev) = self.cond(c) {
+                        count += 1;
+                        for s in ev {
+                            self.push(&mut out, s);
+                        }
+                    }
+                }
+                (count >= *n).then_some(out)
+            }
+            Cond::And(cs) => {
+                let mut out = Vec::new();
+                for c in cs {
+                    for s in self.cond(c)? {
+                        self.push(&mut out, s);
+                    }
+                }
+                Some(out)
+            }
+            Cond::Or(cs) => {
+                let mut out = Vec::new();
+                let mut any = false;
+                for c in cs {
+                    if let Some(ev) = self.cond(c) {
+                        any = true;
+                        for s in ev {
+                            self.push(&mut out, s);
+                        }
+                    }
+                }
+                any.then_some(out)
+            }
+            Cond::Not(c) => match self.cond(c) {
+                Some(_) => None,
+                None => Some(Vec::new()),
+            },
+            Cond::Rule(r) => self.fired.get(*r as usize).cloned().flatten(),
+            Cond::Rules(rs, min) => {
+                let mut out = Vec::new();
+                let mut count = 0;
+                for &r in rs {
+                    if let Some(Some(ev)) = self.fired.get(r as usize) {
+                        count += 1;
+                        for &s in ev {
+                            self.push(&mut out, s);
+                        }
+                    }
+                }
+                (count >= *min).then_some(out)
+            }
+        }
+    }
+
+    fn near(&self, a: &[u32], b: &[u32], within: u32, ordered: bool) -> Evidence {
+        let mut bs: Vec<&Occ> = b.iter().flat_map(|&t| self.live(t)).collect();
+        if bs.is_empty() {
+            return None;
+        }
+        bs.sort_unstable_by_key(|o| (o.span.field, o.w0, o.span.start));
+        let max_len = bs.iter().map(|o| o.w1 - o.w0).max().unwrap_or(0);
+        let mut out = Vec::new();
+        for &t in a {
+            for oa in self.live(t) {
+                let f = oa.span.field;
+                let lo = if ordered { oa.w0 } else { oa.w0.saturating_sub(within + 1 + max_len) };
+                let hi = oa.w1.saturating_add(within + 1);
+                let start = bs.partition_point(|o| (o.span.field, o.w0) < (f, lo));
+                for ob in bs[start..].iter().take_while(|o| o.span.field == f && o.w0 <= hi) {
+                    if ob.span == oa.span {
+                        continue;
+                    }
+                    let gap = if ob.w0 > oa.w1 {
+                        ob.w0 - oa.w1 - 1
+                    } else if oa.w0 > ob.w1 {
+                        if ordered {
+                            continue;
+                        }
+                        oa.w0 - ob.w1 - 1
+                    } else {
+                        if ordered && ob.span.start < oa.span.start {
+                            continue;
+                        }
+                        0
+                    };
+                    if gap <= within {
+                        self.push(&mut out, oa.span);
+                        self.push(&mut out, ob.span);
+                    }
+                }
+            }
+        }
+        (!out.is_empty()).then_some(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn engine_is_send_sync() {
+        fn assert<T: Send + Sync>() {}
+        assert::<Engine>();
+    }
+
+    #[test]
+    fn utf16_offsets_count_surrogates() {
+        let t = "a😀b€c";
+        let offs = [0, 1, 5, 6, 9, 10];
+        let v = utf16_offsets(t, &offs);
+        assert_eq!(v, vec![(0, 0), (1, 1), (5, 3), (6, 4), (9, 5), (10, 6)]);
+    }
+}

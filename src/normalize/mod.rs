@@ -1,0 +1,523 @@
+//! Normalisation with an offset map.
+//!
+//! Text is rewritten into a *matching form* before any term is looked for, so
+//! that obfuscation does not defeat a rule. Every byte of the matching form
+//! remembers the range of the original string it came from, so a match in
+//! the matching form maps back to an exact span of what the poster wrote.
+//!
+//! The steps, in order:
+//!
+//! 1. **Characters** (one table lookup per non-ASCII scalar, see `build.rs`):
+//!    full case folding, compatibility decomposition (NFKD, which covers
+//!    fullwidth and mathematical letters), removal of combining marks
+//!    (accents, "Zalgo" stacks), UTS #39 confusables mapped to Latin letters,
+//!    decimal digits of every script to ASCII, removal of invisible and
+//!    formatting characters (zero-width, bidi controls, soft hyphen, variation
+//!    selectors), all whitespace to a space, and emoji to `:name:` tokens
+//!    (🌹 → `:rose:`, keycap digits → digits, flags → `:flag_xx:`).
+//! 2. **Spacing**: runs of at least three single letters separated by one
+//!    separator each (`p a s s`, `p.a.s.s`, one letter per line) are joined.
+//!    A wider gap (two spaces, a comma and a space) ends a word, so prose such
+//!    as "vitamins A, B, C" is left alone.
+//! 3. **Leetspeak**, one character for one character, only inside words that
+//!    contain letters (`p4ssp0rt` → `passport`), never in plain numbers
+//!    (`$500`, `24/7`, `18yo`).
+//! 4. **Repeated letters**: every run of one letter is collapsed to a single
+//!    letter. Terms are normalised the same way, so `passport`, `pasport` and
+//!    `passssport` all match the term `passport`.
+//! 5. **Number words**: runs of number words (English, Spanish, French,
+//!    Portuguese), alone or mixed with digits, become digits
+//!    (`five five five oh one` → `5 5 5 0 1`); teens and tens always do
+//!    (`seventeen` → `17`).
+//!
+//! Terms in rule packs go through the same function, so a rule author writes
+//! natural text ("pasaporte", "🌹", "Passport") and never the matching form.
+
+mod numbers;
+pub(crate) mod table;
+
+use std::fmt;
+use std::ops::Range;
+
+use serde::ser::{Serialize, SerializeSeq, Serializer};
+
+use table::{Fold, F_COMPAT, F_CONFUSABLE, F_DIACRITIC, F_EMOJI, F_INVISIBLE};
+
+const F_LEET: u16 = 32;
+const F_SPACING: u16 = 64;
+const F_REPEAT: u16 = 128;
+const F_NUMBER_WORDS: u16 = 256;
+
+/// The normalisation steps that changed a piece of text.
+///
+/// A hit carries the steps that were needed to see it, because evasion is
+/// evidence in itself: honest posters rarely write `p4ssp0rt` with a Cyrillic
+/// `а` and a zero-width space.
+///
+/// ```
+/// let n = redflag::normalize("p\u{200B}4ssp0rt");
+/// assert_eq!(n.as_str(), "pasport");
+/// let steps = n.steps(0..n.as_str().len());
+/// assert!(steps.is_evasive());
+/// assert_eq!(steps.names().collect::<Vec<_>>(), ["invisible", "leet"]);
+/// ```
+#[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Steps(u16);
+
+const STEP_NAMES: [(u16, &str); 9] = [
+    (F_COMPAT, "compatibility"),
+    (F_DIACRITIC, "diacritics"),
+    (F_CONFUSABLE, "confusables"),
+    (F_INVISIBLE, "invisible"),
+    (F_EMOJI, "emoji"),
+    (F_LEET, "leet"),
+    (F_SPACING, "spacing"),
+    (F_REPEAT, "repeats"),
+    (F_NUMBER_WORDS, "number-words"),
+];
+
+/// Steps that honest text rarely needs.
+const EVASIVE: u16 = F_COMPAT | F_CONFUSABLE | F_INVISIBLE | F_LEET | F_SPACING | F_REPEAT;
+
+impl Steps {
+    /// No step.
+    pub const NONE: Steps = Steps(0);
+
+    /// The names of the steps, in pipeline order: `compatibility`,
+    /// `diacritics`, `confusables`, `invisible`, `emoji`, `leet`, `spacing`,
+    /// `repeats`, `number-words`.
+    pub fn names(self) -> impl Iterator<Item = &'static str> {
+        STEP_NAMES
+            .iter()
+            .filter(move |(f, _)| self.0 & f != 0)
+            .map(|(_, n)| *n)
+    }
+
+    /// Whether any step that suggests deliberate obfuscation was needed
+    /// (look-alike or compatibility characters, invisible characters,
+    /// leetspeak, spaced-out letters, stretched letters).
+    pub fn is_evasive(self) -> bool {
+        self.0 & EVASIVE != 0
+    }
+
+    /// Whether no step was needed beyond case folding.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The union of two sets of steps.
+    pub fn union(self, other: Steps) -> Steps {
+        Steps(self.0 | other.0)
+    }
+}
+
+impl fmt::Debug for Steps {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.names()).finish()
+    }
+}
+
+impl Serialize for Steps {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(None)?;
+        for n in self.names() {
+            seq.serialize_element(n)?;
+        }
+        seq.end()
+    }
+}
+
+/// One character of the matching form while the passes run.
+#[derive(Clone, Copy, Debug)]
+struct Unit {
+    ch: char,
+    /// Original byte range.
+    start: u32,
+    end: u32,
+    /// Steps that produced this character.
+    flags: u16,
+    /// Steps that removed characters just before this one.
+    pre: u16,
+}
+
+/// Text in matching form, with the way back to the original.
+///
+/// Made by [`normalize`]. Byte ranges of [`Normalized::as_str`] map to byte
+/// ranges of the original with [`Normalized::source_range`].
+///
+/// ```
+/// let original = "Ｐａｓｓｐｏｒｔ kept by employer";
+/// let n = redflag::normalize(original);
+/// assert_eq!(n.as_str(), "pasport kept by employer");
+/// let src = n.source_range(0..7);
+/// assert_eq!(&original[src], "Ｐａｓｓｐｏｒｔ");
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Normalized {
+    text: String,
+    /// For each byte of `text`: the original byte range it came from.
+    starts: Vec<u32>,
+    ends: Vec<u32>,
+    flags: Vec<u16>,
+    pre: Vec<u16>,
+}
+
+/// Rewrites `text` into matching form. See the [module docs](self) for the
+/// steps.
+///
+/// The work is linear in the length of `text`. Offsets are kept as `u32`, so
+/// inputs must be shorter than 4 GiB; the engine's input limit is far lower.
+///
+/// ```
+/// assert_eq!(redflag::normalize("Pаss-pоrt").as_str(), "pas-port"); // Cyrillic а, о
+/// assert_eq!(redflag::normalize("p a s s p o r t").as_str(), "pasport");
+/// assert_eq!(redflag::normalize("Café 🌹🌹").as_str(), "cafe :rose::rose:");
+/// assert_eq!(redflag::normalize("call five five five oh one two three").as_str(),
+///            "cal 5 5 5 0 1 2 3");
+/// ```
+pub fn normalize(text: &str) -> Normalized {
+    let mut units = Vec::with_capacity(text.len() + 8);
+    map_chars(text, &mut units);
+    let units = join_spaced_letters(units);
+    let mut units = units;
+    leet(&mut units);
+    let units = collapse_repeats(units);
+    let units = numbers::number_words(units);
+    encode(units)
+}
+
+impl Normalized {
+    /// The matching form.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Maps a byte range of the matching form to the byte range of the
+    /// original text it came from. The range is widened to whole characters
+    /// of the matching form and clamped to its length.
+    pub fn source_range(&self, range: Range<usize>) -> Range<usize> {
+        let len = self.text.len();
+        if len == 0 {
+            return 0..0;
+        }
+        let s = range.start.min(len - 1);
+        let e = range.end.clamp(s + 1, len);
+        let start = self.starts[s] as usize;
+        let end = self.ends[s..e].iter().copied().max().unwrap_or(0) as usize;
+        start..end.max(start)
+    }
+
+    /// The steps that changed the text in a byte range of the matching form,
+    /// including characters removed inside it.
+    pub fn steps(&self, range: Range<usize>) -> Steps {
+        let len = self.text.len();
+        let s = range.start.min(len);
+        let e = range.end.clamp(s, len);
+        let mut f = 0;
+        for i in s..e {
+            f |= self.flags[i];
+            if i > s {
+                f |= self.pre[i];
+            }
+        }
+        Steps(f)
+    }
+}
+
+fn push(units: &mut Vec<Unit>, ch: char, start: usize, end: usize, flags: u16, pre: &mut u16) {
+    units.push(Unit {
+        ch,
+        start: start as u32,
+        end: end as u32,
+        flags,
+        pre: std::mem::take(pre),
+    });
+}
+
+fn is_regional(c: char) -> bool {
+    ('\u{1F1E6}'..='\u{1F1FF}').contains(&c)
+}
+
+/// Pass 1: one character at a time through the folding table.
+fn map_chars(text: &str, units: &mut Vec<Unit>) {
+    let mut pre = 0u16;
+    let mut it = text.char_indices().peekable();
+    while let Some((i, c)) = it.next() {
+        let end = i + c.len_utf8();
+        if c.is_ascii() {
+            match c {
+                'A'..='Z' => push(units, c.to_ascii_lowercase(), i, end, 0, &mut pre),
+                '\n' | ' ' => push(units, c, i, end, 0, &mut pre),
+                '\t' | '\x0B' | '\x0C' => push(units, ' ', i, end, 0, &mut pre),
+                // "\r\n" is one line break.
+                '\r' => {
+                    if it.peek().map(|p| p.1) != Some('\n') {
+                        push(units, '\n', i, end, 0, &mut pre)
+                    }
+                }
+                c if c.is_ascii_control() => pre |= F_INVISIBLE,
+                c => push(units, c, i, end, 0, &mut pre),
+            }
+            continue;
+        }
+        if is_regional(c) {
+            if let Some(&(j, d)) = it.peek() {
+                if is_regional(d) {
+                    it.next();
+                    let end = j + d.len_utf8();
+                    let a = (b'a' + (c as u32 - 0x1F1E6) as u8) as char;
+                    let b = (b'a' + (d as u32 - 0x1F1E6) as u8) as char;
+                    for ch in [':', 'f', 'l', 'a', 'g', '_', a, b, ':'] {
+                        push(units, ch, i, end, F_EMOJI, &mut pre);
+                    }
+                    continue;
+                }
+            }
+            let a = (b'a' + (c as u32 - 0x1F1E6) as u8) as char;
+            push(units, a, i, end, F_COMPAT, &mut pre);
+            continue;
+        }
+        match table::fold(c) {
+            Fold::Same => push(units, c, i, end, 0, &mut pre),
+            Fold::Char(ch, f) => push(units, ch, i, end, f, &mut pre),
+            Fold::Str(s, f) => {
+                if s.is_empty() {
+                    pre |= f;
+                }
+                for ch in s.chars() {
+                    push(units, ch, i, end, f, &mut pre);
+                }
+            }
+        }
+    }
+    // Flags of characters removed at the very end are dropped: no hit can
+    // contain them.
+}
+
+fn is_word(c: char) -> bool {
+    c.is_alphanumeric()
+}
+
+fn is_spacing_separator(c: char) -> bool {
+    matches!(
+        c,
+        ' ' | '\n' | '.' | '-' | '_' | '*' | '+' | '~' | '/' | '|' | '\\' | '·' | '•' | ','
+    )
+}
+
+/// Pass 2: re-join words written one letter at a time.
+fn join_spaced_letters(units: Vec<Unit>) -> Vec<Unit> {
+    // Single-character tokens: (index of the unit).
+    // A chain is a maximal sequence of single-character word tokens where
+    // consecutive ones are separated by exactly one separator unit.
+    let n = units.len();
+    let single = |i: usize| -> bool {
+        is_word(units[i].ch)
+            && (i == 0 || !is_word(units[i - 1].ch))
+            && (i + 1 >= n || !is_word(units[i + 1].ch))
+    };
+    let mut chains: Vec<(usize, usize)> = Vec::new(); // (first unit, last unit)
+    let mut i = 0;
+    while i < n {
+        if !single(i) {
+            i += 1;
+            continue;
+        }
+        let first = i;
+        let mut last = i;
+        while last + 2 < n && is_spacing_separator(units[last + 1].ch) && single(last + 2) {
+            last += 2;
+        }
+        chains.push((first, last));
+        i = last + 1;
+    }
+    let tokens = |c: &(usize, usize)| (c.1 - c.0) / 2 + 1;
+    let letters = |c: &(usize, usize)| {
+        (c.0..=c.1)
+            .step_by(2)
+            .filter(|&k| units[k].ch.is_alphabetic())
+            .count()
+    };
+    let gap_is_space = |a: usize, b: usize| (a + 1..b).all(|k| units[k].ch.is_whitespace());
+    let mut join = vec![false; chains.len()];
+    for (k, c) in chains.iter().enumerate() {
+        if tokens(c) >= 3 && letters(c) >= 2 {
+            join[k] = true;
+        }
+    }
+    // A two-letter word inside a spaced-out phrase ("n e w  i n  t o w n").
+    for k in 0..chains.len() {
+        let c = &chains[k];
+        if join[k] || tokens(c) != 2 || letters(c) != 2 {
+            continue;
+        }
+        let prev = k > 0 && join[k - 1] && gap_is_space(chains[k - 1].1, c.0);
+        let next = k + 1 < chains.len() && join[k + 1] && gap_is_space(c.1, chains[k + 1].0);
+        if prev || next {
+            join[k] = true;
+        }
+    }
+    if !join.iter().any(|&j| j) {
+        return units;
+    }
+    let mut drop = vec![false; n];
+    for (k, c) in chains.iter().enumerate() {
+        if join[k] {
+            for s in (c.0 + 1..c.1).step_by(2) {
+                drop[s] = true;
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(n);
+    let mut pre = 0u16;
+    for (k, mut u) in units.into_iter().enumerate() {
+        if drop[k] {
+            pre |= u.pre | u.flags | F_SPACING;
+            continue;
+        }
+        u.pre |= std::mem::take(&mut pre);
+        out.push(u);
+    }
+    out
+}
+
+fn leet_letter(c: char) -> Option<char> {
+    Some(match c {
+        '0' => 'o',
+        '1' => 'i',
+        '3' => 'e',
+        '4' => 'a',
+        '5' => 's',
+        '7' => 't',
+        '8' => 'b',
+        '@' => 'a',
+        '$' => 's',
+        '!' => 'i',
+        '|' => 'l',
+        _ => return None,
+    })
+}
+
+/// Pass 3: leetspeak inside words that contain letters.
+fn leet(units: &mut [Unit]) {
+    let n = units.len();
+    let in_token = |c: char| is_word(c) || leet_letter(c).is_some();
+    let mut i = 0;
+    while i < n {
+        if !in_token(units[i].ch) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < n && in_token(units[i].ch) {
+            i += 1;
+        }
+        let domain = units_after_is_domain(units, i);
+        leet_token(&mut units[start..i], domain);
+    }
+}
+
+/// Whether the token is followed by `.x`, i.e. is the local part or domain
+/// of an address, where `@` is not a letter.
+fn units_after_is_domain(units: &[Unit], end: usize) -> bool {
+    end + 1 < units.len() && units[end].ch == '.' && units[end + 1].ch.is_alphanumeric()
+}
+
+fn leet_token(tok: &mut [Unit], domain_follows: bool) {
+    let letters = tok.iter().filter(|u| u.ch.is_alphabetic()).count();
+    if letters < 2 {
+        return;
+    }
+    let n = tok.len();
+    let mut i = 0;
+    while i < n {
+        if tok[i].ch.is_alphabetic() {
+            i += 1;
+            continue;
+        }
+        // A maximal run of non-letters [i, j); mapped only if every one of
+        // them has a leet reading ("24hrs" and "covid19" stay).
+        let mut j = i;
+        while j < n && !tok[j].ch.is_alphabetic() {
+            j += 1;
+        }
+        if !tok[i..j].iter().all(|u| leet_letter(u.ch).is_some()) {
+            i = j;
+            continue;
+        }
+        let run = &tok[i..j];
+        let before = i > 0; // a letter precedes (runs are maximal)
+        let after = j < n;
+        let all_digits = run.iter().all(|u| u.ch.is_ascii_digit());
+        let has_at = run.iter().any(|u| u.ch == '@');
+        let side_letters = |r: &[Unit]| r.iter().filter(|u| u.ch.is_alphabetic()).count();
+        let map = if has_at && domain_follows {
+            false
+        } else if before && after {
+            // Interior: "p4ss", "s3x", "f!lth", "p@ss".
+            true
+        } else if all_digits {
+            // At an edge, a single digit next to a real word ("3scort",
+            // "fre3"), never "18yo", "24hrs" or "mp3".
+            run.len() == 1 && side_letters(if before { &tok[..i] } else { &tok[j..] }) >= 3
+        } else {
+            // Trailing "$" ("bo$$"); never a leading "$5" or a trailing "!".
+            before && run.iter().all(|u| u.ch == '$')
+        };
+        if map {
+            for u in &mut tok[i..j] {
+                if let Some(l) = leet_letter(u.ch) {
+                    u.ch = l;
+                    u.flags |= F_LEET;
+                }
+            }
+        }
+        i = j;
+    }
+}
+
+/// Pass 4: collapse runs of the same letter.
+fn collapse_repeats(units: Vec<Unit>) -> Vec<Unit> {
+    let mut out: Vec<Unit> = Vec::with_capacity(units.len());
+    let mut run = 0usize;
+    for u in units {
+        if let Some(last) = out.last_mut() {
+            if u.ch == last.ch && u.ch.is_alphabetic() {
+                run += 1;
+                last.end = last.end.max(u.end);
+                last.flags |= u.flags | u.pre;
+                if run >= 2 {
+                    last.flags |= F_REPEAT;
+                }
+                continue;
+            }
+        }
+        run = 0;
+        out.push(u);
+    }
+    out
+}
+
+/// Final pass: UTF-8 text plus per-byte maps.
+fn encode(units: Vec<Unit>) -> Normalized {
+    let mut n = Normalized {
+        text: String::with_capacity(units.len()),
+        starts: Vec::with_capacity(units.len()),
+        ends: Vec::with_capacity(units.len()),
+        flags: Vec::with_capacity(units.len()),
+        pre: Vec::with_capacity(units.len()),
+    };
+    for u in units {
+        n.text.push(u.ch);
+        for b in 0..u.ch.len_utf8() {
+            n.starts.push(u.start);
+            n.ends.push(u.end);
+            n.flags.push(u.flags);
+            n.pre.push(if b == 0 { u.pre } else { 0 });
+        }
+    }
+    n
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,90 @@
+//! Lookup in the generated folding table (see `build.rs`).
+
+mod data {
+    include!(concat!(env!("OUT_DIR"), "/fold_table.rs"));
+}
+
+/// Flags stored in the table; the values match `build.rs` and [`super::Steps`].
+pub(crate) const F_COMPAT: u16 = 1;
+pub(crate) const F_DIACRITIC: u16 = 2;
+pub(crate) const F_CONFUSABLE: u16 = 4;
+pub(crate) const F_INVISIBLE: u16 = 8;
+pub(crate) const F_EMOJI: u16 = 16;
+
+/// The replacement of one non-ASCII scalar value.
+pub(crate) enum Fold {
+    /// Maps to itself.
+    Same,
+    /// Maps to a string (possibly empty) with flags.
+    Str(&'static str, u16),
+    /// Maps to one other character with flags.
+    Char(char, u16),
+}
+
+/// Looks up the matching form of a non-ASCII character.
+pub(crate) fn fold(c: char) -> Fold {
+    let cp = c as u32;
+    let i = match data::STARTS.binary_search(&cp) {
+        Ok(i) => i,
+        Err(0) => return Fold::Same,
+        Err(i) => i - 1,
+    };
+    let start = data::STARTS[i];
+    let len = u32::from(data::LENS[i]);
+    if cp >= start + len {
+        return Fold::Same;
+    }
+    let v = data::VALS[i];
+    let flags = (v & 0x1F) as u16;
+    let seq = v & 0x20 != 0;
+    let slen = ((v >> 6) & 0x3F) as usize;
+    let off = (v >> 12) as usize;
+    // The pool is generated from whole strings, so these ranges are always
+    // on character boundaries; `get` keeps a corrupt table from panicking.
+    let s = data::POOL.get(off..off + slen).unwrap_or("");
+    if seq {
+        let base = s.chars().next().map_or(0, |c| c as u32);
+        match char::from_u32(base + (cp - start)) {
+            Some(ch) => Fold::Char(ch, flags),
+            None => Fold::Same,
+        }
+    } else {
+        Fold::Str(s, flags)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn folded(c: char) -> (String, u16) {
+        match fold(c) {
+            Fold::Same => (c.to_string(), 0),
+            Fold::Str(s, f) => (s.to_string(), f),
+            Fold::Char(ch, f) => (ch.to_string(), f),
+        }
+    }
+
+    #[test]
+    fn table_covers_the_evasion_classes() {
+        assert_eq!(folded('É').0, "e");
+        assert_eq!(folded('ß').0, "ss");
+        assert_eq!(folded('Ａ'), ("a".into(), F_COMPAT));
+        assert_eq!(folded('𝐟'), ("f".into(), F_COMPAT));
+        assert_eq!(folded('𝕡').0, "p");
+        assert_eq!(folded('а'), ("a".into(), F_CONFUSABLE)); // Cyrillic a
+        assert_eq!(folded('ο').0, "o"); // Greek omicron
+        assert_eq!(folded('\u{200B}'), (String::new(), F_INVISIBLE));
+        assert_eq!(folded('\u{00AD}'), (String::new(), F_INVISIBLE));
+        assert_eq!(folded('\u{202E}'), (String::new(), F_INVISIBLE));
+        assert_eq!(folded('\u{0301}'), (String::new(), F_DIACRITIC));
+        assert_eq!(folded('٣'), ("3".into(), F_COMPAT)); // Arabic-Indic three
+        assert_eq!(folded('🌹'), (":rose:".into(), F_EMOJI));
+        assert_eq!(folded('🍒'), (":cherries:".into(), F_EMOJI));
+        assert_eq!(folded('👑'), (":crown:".into(), F_EMOJI));
+        assert_eq!(folded('🔟').0, "10");
+        assert_eq!(folded('\u{00A0}'), (" ".into(), 0));
+        assert_eq!(folded('한').0, "한");
+        assert_eq!(folded('中').0, "中");
+    }
+}

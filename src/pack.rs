@@ -1,0 +1,556 @@
+//! The rule-pack format: a serde model shared by TOML and JSON.
+//!
+//! See the crate README for the authoring guide. In short, a pack is:
+//!
+//! ```toml
+//! schema = 1
+//!
+//! [pack]
+//! id = "example"
+//! version = "1.0.0"
+//! languages = ["en"]
+//! thresholds = { warn = 3, review = 6, block = 10 }
+//!
+//! [lists]
+//! fee = ["registration fee", "placement fee", "processing fee"]
+//!
+//! [[rule]]
+//! id = "job.fee"
+//! title = "Worker-paid recruitment fee"
+//! category = "recruitment-fee"
+//! tags = ["ilo:fair-recruitment"]
+//! score = 4
+//! max_tier = "review"
+//! sections = ["jobs"]
+//! match = { any = ["@fee"] }
+//! exceptions = ["no fee", "never charge"]
+//! explain.poster = "Job ads may not ask applicants to pay to get the job."
+//! explain.reviewer = "Fee charged to the worker (ILO employer-pays principle)."
+//! tests.fire = ["Registration fee 200 USD before departure"]
+//! tests.pass = ["We never charge a registration fee."]
+//! ```
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::{Error, PackError};
+use crate::verdict::{Thresholds, Tier};
+
+/// The newest pack schema this engine understands.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Sections a rule can be scoped to. A submission whose section is missing
+/// or not in this list is screened by the unscoped rules only.
+pub const SECTIONS: [&str; 7] = [
+    "jobs",
+    "adult",
+    "personals",
+    "services",
+    "housing",
+    "for-sale",
+    "community",
+];
+
+/// A parsed rule pack.
+///
+/// Parsing checks the structure (types, required keys, unknown keys);
+/// building an [`Engine`](crate::Engine) checks everything else (references,
+/// terms, limits) across all the packs it loads.
+///
+/// ```
+/// let pack = redflag::Pack::from_json(r#"{
+///   "schema": 1,
+///   "pack": {"id": "tiny", "version": "1.0.0"},
+///   "rule": [{"id": "r", "title": "R", "category": "c", "score": 1, "match": {"any": ["x-ray"]}}]
+/// }"#).unwrap();
+/// assert_eq!(pack.id(), "tiny");
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pack {
+    /// The pack schema version this pack was written for.
+    pub schema: u32,
+    /// Pack metadata.
+    pub pack: PackMeta,
+    /// Named term lists, referenced from terms as `"@name"`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub lists: BTreeMap<String, Vec<String>>,
+    /// Rules.
+    #[serde(default, rename = "rule", skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<RuleDef>,
+    /// Deployment filters that suppress rules (Sigma-style global filters).
+    #[serde(default, rename = "filter", skip_serializing_if = "Vec::is_empty")]
+    pub filters: Vec<FilterDef>,
+    /// Changes to rules of packs loaded earlier (or of this pack).
+    #[serde(default, rename = "override", skip_serializing_if = "Vec::is_empty")]
+    pub overrides: Vec<OverrideDef>,
+    /// Where each rule stood in the source, when some rules could not be
+    /// parsed and were left out (so paths in later errors stay right).
+    #[serde(skip)]
+    rule_origin: Vec<usize>,
+}
+
+/// Pack metadata.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PackMeta {
+    /// Unique id (`[a-z0-9._-]+`).
+    pub id: String,
+    /// Version string, e.g. `1.2.0`.
+    pub version: String,
+    /// Human title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// What the pack is for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// BCP 47 language codes of the pack's terms.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub languages: Vec<String>,
+    /// Tier thresholds. The last loaded pack that sets them wins; the caller
+    /// can override them again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thresholds: Option<Thresholds>,
+    /// Categories whose hits may be shown to posters (for example a fee
+    /// charged to job applicants), as opposed to categories where showing
+    /// the matched words would teach evasion.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub explainable_categories: Vec<String>,
+    /// Authors or maintainers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub authors: Vec<String>,
+    /// Licence of the pack.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub license: Option<String>,
+    /// Sources for the pack as a whole.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<String>,
+}
+
+/// Rule status, after Sigma.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Scores normally.
+    #[default]
+    Stable,
+    /// Reported, but scores nothing and cannot raise the verdict.
+    Experimental,
+}
+
+/// One rule.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleDef {
+    /// Unique id across all loaded packs (`[A-Za-z0-9._-]+`).
+    pub id: String,
+    /// Short human title.
+    pub title: String,
+    /// Category, e.g. `recruitment-fee`, `youth`, `third-party`.
+    pub category: String,
+    /// Framework tags, e.g. `ilo:debt-bondage`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// `stable` (default) or `experimental`.
+    #[serde(default)]
+    pub status: Status,
+    /// A helper rule scores nothing and is not reported on its own; meta
+    /// rules use it (SpamAssassin's `__` rules).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub helper: bool,
+    /// Points added when the rule fires (may be negative).
+    #[serde(default)]
+    pub score: f64,
+    /// The highest tier this rule can cause. Defaults to `review`, so only
+    /// rules that say so can block.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_tier: Option<Tier>,
+    /// Sections the rule applies to; empty means all submissions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sections: Vec<String>,
+    /// Fields the rule looks at; empty means all fields.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<String>,
+    /// The condition.
+    #[serde(rename = "match")]
+    pub condition: Condition,
+    /// Terms that cancel a hit when found within `exception_window` words of
+    /// it ("we never charge a fee").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exceptions: Vec<String>,
+    /// Words either side of a hit in which an exception cancels it.
+    #[serde(default = "default_window")]
+    pub exception_window: u32,
+    /// Explanations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explain: Option<Explain>,
+    /// Sources for the indicator.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<String>,
+    /// Known benign situations where the rule fires (Sigma `falsepositives`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub falsepositives: Vec<String>,
+    /// Inline tests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tests: Option<RuleTests>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+fn default_window() -> u32 {
+    6
+}
+
+/// Explanations for the two audiences.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Explain {
+    /// Shown to the person posting: general policy language that never names
+    /// the words that triggered the rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub poster: Option<String>,
+    /// Shown to reviewers: the indicator, its source, what to check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reviewer: Option<String>,
+}
+
+/// Inline tests of a rule.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleTests {
+    /// Submissions that must fire the rule.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fire: Vec<TestCase>,
+    /// Submissions that must not fire it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pass: Vec<TestCase>,
+}
+
+/// A test submission: a string is the `body`, screened in the rule's first
+/// section; a table gives every field and optionally `section`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum TestCase {
+    /// Body text.
+    Text(String),
+    /// Fields by name, plus `section`.
+    Fields(BTreeMap<String, String>),
+}
+
+/// A condition over the matching form of a submission.
+///
+/// Written as a table with exactly one key, e.g. `{ any = ["a", "b"] }`.
+/// Term lists may include `"@list"` to splice a named list. A term matches
+/// whole words; `*` at its start or end lets it match inside a word
+/// (`"recruit*"` matches "recruiter").
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Condition {
+    /// At least one of the terms occurs.
+    Any(Vec<String>),
+    /// Every term occurs.
+    All(Vec<String>),
+    /// None of the terms occurs.
+    #[serde(rename = "none")]
+    NoneOf(Vec<String>),
+    /// A term of `a` occurs within `within` words of a term of `b`, in the
+    /// same field.
+    Near(Near),
+    /// At least `n` of the conditions hold.
+    AtLeast(AtLeast),
+    /// All conditions hold.
+    And(Vec<Condition>),
+    /// At least one condition holds.
+    Or(Vec<Condition>),
+    /// The condition does not hold.
+    Not(Box<Condition>),
+    /// Another rule (often a helper) fired.
+    Rule(String),
+    /// At least `min` of the rules matching these ids or globs (`job.*`) fired.
+    Rules(RulesCount),
+}
+
+/// Proximity of two term lists.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Near {
+    /// First term list.
+    pub a: Vec<String>,
+    /// Second term list.
+    pub b: Vec<String>,
+    /// Most words allowed between the two terms.
+    pub within: u32,
+    /// Whether `a` must come before `b`.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub ordered: bool,
+}
+
+/// "At least n of".
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AtLeast {
+    /// How many must hold.
+    pub n: u32,
+    /// The conditions.
+    pub of: Vec<Condition>,
+}
+
+/// Counting fired rules.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RulesCount {
+    /// Rule ids or globs with `*`.
+    pub of: Vec<String>,
+    /// How many must have fired.
+    pub min: u32,
+}
+
+/// A deployment filter: while `when` holds (always, if absent), the rules
+/// matching `rules` are suppressed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FilterDef {
+    /// Unique id.
+    pub id: String,
+    /// Why the filter exists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Rule ids or globs.
+    pub rules: Vec<String>,
+    /// Sections the filter applies in; empty means all.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sections: Vec<String>,
+    /// Fields the condition looks at; empty means all.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<String>,
+    /// Term condition; rule references are not allowed here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<Condition>,
+}
+
+/// Changes to existing rules, applied in load order.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OverrideDef {
+    /// Rule id or glob.
+    pub rule: String,
+    /// New score.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<f64>,
+    /// New status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
+    /// New tier cap.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_tier: Option<Tier>,
+    /// Turn the rules off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disabled: Option<bool>,
+}
+
+impl Pack {
+    /// Parses a pack from JSON text.
+    pub fn from_json(text: &str) -> Result<Pack, Error> {
+        let value: Value = serde_json::from_str(text)
+            .map_err(|e| Error::pack(None, "", format!("not valid JSON: {e}")))?;
+        Pack::from_value(value)
+    }
+
+    /// Parses a pack from TOML text.
+    #[cfg(feature = "toml")]
+    pub fn from_toml(text: &str) -> Result<Pack, Error> {
+        let value: Value = toml::from_str(text)
+            .map_err(|e| Error::pack(None, "", format!("not valid TOML: {}", e.to_string().trim_end())))?;
+        Pack::from_value(value)
+    }
+
+    /// Parses a pack from a JSON value (what a JavaScript caller hands over
+    /// as an object). Every rule, filter and override is checked, and every
+    /// problem is reported, not only the first.
+    pub fn from_value(value: Value) -> Result<Pack, Error> {
+        let (pack, errors) = Pack::from_value_lenient(value);
+        match pack {
+            Some(p) if errors.is_empty() => Ok(p),
+            _ => Err(Error::Pack(errors)),
+        }
+    }
+
+    /// Parses what can be parsed: broken rules, filters and overrides are
+    /// left out and reported. Returns `None` if the pack header itself is
+    /// unusable.
+    pub(crate) fn from_value_lenient(value: Value) -> (Option<Pack>, Vec<PackError>) {
+        let mut errors = Vec::new();
+        let Value::Object(mut top) = value else {
+            errors.push(PackError {
+                pack: None,
+                path: String::new(),
+                message: "a pack must be a table/object".into(),
+            });
+            return (None, errors);
+        };
+        let id = top
+            .get("pack")
+            .and_then(|p| p.get("id"))
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        let err = |path: String, message: String| PackError { pack: id.clone(), path, message };
+
+        for key in top.keys() {
+            if !matches!(key.as_str(), "schema" | "pack" | "lists" | "rule" | "filter" | "override") {
+                errors.push(err(
+                    key.clone(),
+                    "unknown key; expected one of `schema`, `pack`, `lists`, `rule`, `filter`, `override`".into(),
+                ));
+            }
+        }
+        let schema = match top.remove("schema") {
+            None => {
+                errors.push(err(
+                    "schema".into(),
+                    format!("missing; write `schema = {SCHEMA_VERSION}` at the top of the pack"),
+                ));
+                None
+            }
+            Some(v) => match v.as_u64() {
+                Some(s) if s >= 1 && s <= u64::from(SCHEMA_VERSION) => Some(s as u32),
+                Some(s) if s > u64::from(SCHEMA_VERSION) => {
+                    errors.push(err(
+                        "schema".into(),
+                        format!(
+                            "schema {s} is newer than this engine supports ({SCHEMA_VERSION}); \
+                             upgrade redflag to load this pack"
+                        ),
+                    ));
+                    None
+                }
+                _ => {
+                    errors.push(err("schema".into(), "expected a positive integer".into()));
+                    None
+                }
+            },
+        };
+        let meta: Option<PackMeta> = match top.remove("pack") {
+            None => {
+                errors.push(err("pack".into(), "missing `[pack]` table with `id` and `version`".into()));
+                None
+            }
+            Some(v) => parse_at(v, "pack", &err, &mut errors),
+        };
+        let lists = match top.remove("lists") {
+            None => BTreeMap::new(),
+            Some(v) => parse_at(v, "lists", &err, &mut errors).unwrap_or_default(),
+        };
+        let (rules, rule_origin) = parse_array::<RuleDef>(top.remove("rule"), "rule", &err, &mut errors);
+        let filters = parse_array::<FilterDef>(top.remove("filter"), "filter", &err, &mut errors).0;
+        let overrides = parse_array::<OverrideDef>(top.remove("override"), "override", &err, &mut errors).0;
+        match (schema, meta) {
+            (Some(schema), Some(pack)) => (
+                Some(Pack { schema, pack, lists, rules, filters, overrides, rule_origin }),
+                errors,
+            ),
+            _ => (None, errors),
+        }
+    }
+
+    /// The position of `rules[i]` in the source text.
+    pub(crate) fn rule_position(&self, i: usize) -> usize {
+        self.rule_origin.get(i).copied().unwrap_or(i)
+    }
+
+    /// An empty pack with this id and version.
+    pub(crate) fn empty(id: &str, version: &str) -> Pack {
+        Pack {
+            schema: SCHEMA_VERSION,
+            pack: PackMeta {
+                id: id.into(),
+                version: version.into(),
+                title: None,
+                description: None,
+                languages: Vec::new(),
+                thresholds: None,
+                explainable_categories: Vec::new(),
+                authors: Vec::new(),
+                license: None,
+                references: Vec::new(),
+            },
+            lists: BTreeMap::new(),
+            rules: Vec::new(),
+            filters: Vec::new(),
+            overrides: Vec::new(),
+            rule_origin: Vec::new(),
+        }
+    }
+
+    /// The pack id.
+    pub fn id(&self) -> &str {
+        &self.pack.id
+    }
+
+    /// The pack version.
+    pub fn version(&self) -> &str {
+        &self.pack.version
+    }
+
+    /// The pack as JSON text (what browsers and workers load).
+    pub fn to_json(&self) -> String {
+        // Serialising plain data with string keys cannot fail.
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+}
+
+fn parse_at<T: serde::de::DeserializeOwned>(
+    v: Value,
+    base: &str,
+    err: &impl Fn(String, String) -> PackError,
+    errors: &mut Vec<PackError>,
+) -> Option<T> {
+    match serde_path_to_error::deserialize::<_, T>(v) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            let inner = e.path().to_string();
+            let path = if inner == "." || inner.is_empty() {
+                base.to_string()
+            } else {
+                format!("{base}.{inner}")
+            };
+            errors.push(err(path, clean_message(&e.into_inner().to_string())));
+            None
+        }
+    }
+}
+
+/// Parses each item on its own; returns the items and their source indices.
+fn parse_array<T: serde::de::DeserializeOwned>(
+    v: Option<Value>,
+    base: &str,
+    err: &impl Fn(String, String) -> PackError,
+    errors: &mut Vec<PackError>,
+) -> (Vec<T>, Vec<usize>) {
+    match v {
+        None => (Vec::new(), Vec::new()),
+        Some(Value::Array(items)) => items
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, item)| parse_at(item, &format!("{base}[{i}]"), err, errors).map(|t| (t, i)))
+            .unzip(),
+        Some(_) => {
+            errors.push(err(base.to_string(), format!("expected an array of tables (`[[{base}]]`)")));
+            (Vec::new(), Vec::new())
+        }
+    }
+}
+
+/// Makes serde's messages read as plain language.
+fn clean_message(m: &str) -> String {
+    m.replace("invalid type: ", "")
+        .replace("expected u32", "expected an integer")
+        .replace("expected u64", "expected an integer")
+        .replace("expected f64", "expected a number")
+        .replace("struct ", "")
+        .replace("enum Condition", "a condition such as {any = [...]}")
+        .replace("data did not match any variant of untagged enum TestCase", "expected a string or a table of fields")
+}
