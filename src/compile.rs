@@ -7,7 +7,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use crate::error::PackError;
 use crate::limits::Limits;
 use crate::normalize::normalize;
-use crate::pack::{Condition, Pack, RuleTests, Status, SECTIONS, SCHEMA_VERSION};
+use crate::pack::{Condition, Pack, RuleTests, Status, SCHEMA_VERSION, SECTIONS};
 use crate::verdict::{PackInfo, Thresholds, Tier};
 
 /// A term in matching form with its word-boundary requirements.
@@ -24,7 +24,12 @@ pub(crate) enum Cond {
     Any(Vec<u32>),
     All(Vec<u32>),
     NoneOf(Vec<u32>),
-    Near { a: Vec<u32>, b: Vec<u32>, within: u32, ordered: bool },
+    Near {
+        a: Vec<u32>,
+        b: Vec<u32>,
+        within: u32,
+        ordered: bool,
+    },
     AtLeast(u32, Vec<Cond>),
     And(Vec<Cond>),
     Or(Vec<Cond>),
@@ -103,6 +108,8 @@ struct Ctx<'a> {
     term_list: Vec<Term>,
     term_pattern: Vec<u32>,
     rule_index: HashMap<String, u32>,
+    /// The rule being compiled: a glob never matches the rule it is in.
+    current: Option<u32>,
 }
 
 impl Ctx<'_> {
@@ -135,7 +142,10 @@ impl Ctx<'_> {
                 }
                 continue;
             }
-            let t = t.strip_prefix('@').filter(|_| t.starts_with("@@")).unwrap_or(t);
+            let t = t
+                .strip_prefix('@')
+                .filter(|_| t.starts_with("@@"))
+                .unwrap_or(t);
             if let Some(id) = self.term(t, &p) {
                 out.push(id);
             }
@@ -195,13 +205,16 @@ impl Ctx<'_> {
                 let mut v: Vec<u32> = self
                     .rule_index
                     .iter()
-                    .filter(|(id, _)| glob_match(g, id))
+                    .filter(|(id, &i)| glob_match(g, id) && Some(i) != self.current)
                     .map(|(_, &i)| i)
                     .collect();
                 v.sort_unstable();
                 v
             } else {
-                self.rule_index.get(g.as_str()).map(|&i| vec![i]).unwrap_or_default()
+                self.rule_index
+                    .get(g.as_str())
+                    .map(|&i| vec![i])
+                    .unwrap_or_default()
             };
             if found.is_empty() {
                 self.err(format!("{path}[{i}]"), format!("no rule matches `{g}`"));
@@ -230,7 +243,9 @@ impl Ctx<'_> {
             }
             cs.iter()
                 .enumerate()
-                .filter_map(|(i, c)| ctx.cond(c, &format!("{path}.{key}[{i}]"), depth + 1, allow_rules))
+                .filter_map(|(i, c)| {
+                    ctx.cond(c, &format!("{path}.{key}[{i}]"), depth + 1, allow_rules)
+                })
                 .collect()
         };
         Some(match c {
@@ -253,14 +268,22 @@ impl Ctx<'_> {
                 if a.n == 0 || a.n as usize > a.of.len() {
                     self.err(
                         format!("{path}.at_least.n"),
-                        format!("must be between 1 and the number of conditions ({})", a.of.len()),
+                        format!(
+                            "must be between 1 and the number of conditions ({})",
+                            a.of.len()
+                        ),
                     );
                 }
                 Cond::AtLeast(a.n, of)
             }
             Condition::And(cs) => Cond::And(sub(self, cs, "and")),
             Condition::Or(cs) => Cond::Or(sub(self, cs, "or")),
-            Condition::Not(c) => Cond::Not(Box::new(self.cond(c, &format!("{path}.not"), depth + 1, allow_rules)?)),
+            Condition::Not(c) => Cond::Not(Box::new(self.cond(
+                c,
+                &format!("{path}.not"),
+                depth + 1,
+                allow_rules,
+            )?)),
             Condition::Rule(r) => {
                 if !allow_rules {
                     self.err(format!("{path}.rule"), "filters cannot refer to rules");
@@ -283,7 +306,10 @@ impl Ctx<'_> {
                 if rc.min == 0 || rc.min as usize > of.len().max(1) {
                     self.err(
                         format!("{path}.rules.min"),
-                        format!("must be between 1 and the number of rules matched ({})", of.len()),
+                        format!(
+                            "must be between 1 and the number of rules matched ({})",
+                            of.len()
+                        ),
                     );
                 }
                 Cond::Rules(of, rc.min)
@@ -320,17 +346,24 @@ pub(crate) fn glob_match(glob: &str, s: &str) -> bool {
 fn valid_id(s: &str, extra: &[char]) -> bool {
     !s.is_empty()
         && s.len() <= 128
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || extra.contains(&c))
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || extra.contains(&c))
 }
 
 fn sections_mask(ctx: &mut Ctx<'_>, sections: &[String], path: &str) -> u8 {
     let mut mask = 0u8;
     for (i, s) in sections.iter().enumerate() {
-        match SECTIONS.iter().position(|k| k.eq_ignore_ascii_case(s.trim())) {
+        match SECTIONS
+            .iter()
+            .position(|k| k.eq_ignore_ascii_case(s.trim()))
+        {
             Some(b) => mask |= 1 << b,
             None => ctx.err(
                 format!("{path}[{i}]"),
-                format!("unknown section `{s}`; expected one of {}", SECTIONS.join(", ")),
+                format!(
+                    "unknown section `{s}`; expected one of {}",
+                    SECTIONS.join(", ")
+                ),
             ),
         }
     }
@@ -343,7 +376,9 @@ fn can_fire_without_terms(c: &Cond) -> bool {
         Cond::NoneOf(_) | Cond::Not(_) | Cond::Rule(_) | Cond::Rules(..) => true,
         Cond::And(cs) => cs.iter().all(can_fire_without_terms),
         Cond::Or(cs) => cs.iter().any(can_fire_without_terms),
-        Cond::AtLeast(n, cs) => cs.iter().filter(|c| can_fire_without_terms(c)).count() >= *n as usize,
+        Cond::AtLeast(n, cs) => {
+            cs.iter().filter(|c| can_fire_without_terms(c)).count() >= *n as usize
+        }
     }
 }
 
@@ -364,7 +399,9 @@ pub(crate) fn positive_terms(c: &Cond, out: &mut Vec<u32>) {
             out.extend(a);
             out.extend(b);
         }
-        Cond::And(cs) | Cond::Or(cs) | Cond::AtLeast(_, cs) => cs.iter().for_each(|c| positive_terms(c, out)),
+        Cond::And(cs) | Cond::Or(cs) | Cond::AtLeast(_, cs) => {
+            cs.iter().for_each(|c| positive_terms(c, out))
+        }
         Cond::Not(_) | Cond::NoneOf(_) | Cond::Rule(_) | Cond::Rules(..) => {}
     }
 }
@@ -373,7 +410,9 @@ pub(crate) fn rule_refs(c: &Cond, out: &mut Vec<u32>) {
     match c {
         Cond::Rule(r) => out.push(*r),
         Cond::Rules(rs, _) => out.extend(rs),
-        Cond::And(cs) | Cond::Or(cs) | Cond::AtLeast(_, cs) => cs.iter().for_each(|c| rule_refs(c, out)),
+        Cond::And(cs) | Cond::Or(cs) | Cond::AtLeast(_, cs) => {
+            cs.iter().for_each(|c| rule_refs(c, out))
+        }
         Cond::Not(c) => rule_refs(c, out),
         _ => {}
     }
@@ -400,12 +439,20 @@ pub(crate) fn compile(
         term_list: Vec::new(),
         term_pattern: Vec::new(),
         rule_index: HashMap::new(),
+        current: None,
     };
     if packs.is_empty() {
         ctx.err("", "no packs to load");
     }
     if packs.len() > limits.max_packs {
-        ctx.err("", format!("{} packs given; the limit (max_packs) is {}", packs.len(), limits.max_packs));
+        ctx.err(
+            "",
+            format!(
+                "{} packs given; the limit (max_packs) is {}",
+                packs.len(),
+                limits.max_packs
+            ),
+        );
     }
     let mut thresholds = Thresholds::default();
     let mut explainable = BTreeSet::new();
@@ -418,11 +465,19 @@ pub(crate) fn compile(
         if pack.schema == 0 || pack.schema > SCHEMA_VERSION {
             ctx.err("schema", format!("unsupported schema {}", pack.schema));
         }
-        if !valid_id(&pack.pack.id, &['.', '_', '-']) || pack.pack.id.chars().any(|c| c.is_ascii_uppercase()) {
-            ctx.err("pack.id", "must be 1-128 characters of a-z, 0-9, `.`, `_`, `-`");
+        if !valid_id(&pack.pack.id, &['.', '_', '-'])
+            || pack.pack.id.chars().any(|c| c.is_ascii_uppercase())
+        {
+            ctx.err(
+                "pack.id",
+                "must be 1-128 characters of a-z, 0-9, `.`, `_`, `-`",
+            );
         }
         if infos.iter().any(|p| p.id == pack.pack.id) {
-            ctx.err("pack.id", format!("pack `{}` is loaded twice", pack.pack.id));
+            ctx.err(
+                "pack.id",
+                format!("pack `{}` is loaded twice", pack.pack.id),
+            );
         }
         if pack.pack.version.trim().is_empty() {
             ctx.err("pack.version", "must not be empty");
@@ -434,14 +489,20 @@ pub(crate) fn compile(
             }
         }
         explainable.extend(pack.pack.explainable_categories.iter().cloned());
-        infos.push(PackInfo { id: pack.pack.id.clone(), version: pack.pack.version.clone() });
+        infos.push(PackInfo {
+            id: pack.pack.id.clone(),
+            version: pack.pack.version.clone(),
+        });
         for (name, items) in &pack.lists {
             let path = format!("lists.{name}");
             if !valid_id(name, &['_', '-', '.']) {
                 ctx.err(&path, "list names are letters, digits, `_`, `-`, `.`");
             }
             if ctx.lists.contains_key(name) {
-                ctx.err(&path, format!("list `{name}` is already defined by an earlier pack"));
+                ctx.err(
+                    &path,
+                    format!("list `{name}` is already defined by an earlier pack"),
+                );
                 continue;
             }
             if items.is_empty() {
@@ -458,10 +519,16 @@ pub(crate) fn compile(
             let ri = pack.rule_position(ri);
             total_rules += 1;
             if !valid_id(&r.id, &['.', '_', '-', ':']) {
-                ctx.err(format!("rule[{ri}].id"), "must be 1-128 characters of A-Z, a-z, 0-9, `.`, `_`, `-`, `:`");
+                ctx.err(
+                    format!("rule[{ri}].id"),
+                    "must be 1-128 characters of A-Z, a-z, 0-9, `.`, `_`, `-`, `:`",
+                );
             }
             if ctx.rule_index.contains_key(&r.id) {
-                ctx.err(format!("rule[{ri}].id"), format!("duplicate rule id `{}`", r.id));
+                ctx.err(
+                    format!("rule[{ri}].id"),
+                    format!("duplicate rule id `{}`", r.id),
+                );
                 continue;
             }
             let next = ctx.rule_index.len() as u32;
@@ -470,7 +537,13 @@ pub(crate) fn compile(
     }
     if total_rules > limits.max_rules {
         ctx.pack_id = None;
-        ctx.err("", format!("{total_rules} rules; the limit (max_rules) is {}", limits.max_rules));
+        ctx.err(
+            "",
+            format!(
+                "{total_rules} rules; the limit (max_rules) is {}",
+                limits.max_rules
+            ),
+        );
     }
 
     // Pass 2: rules.
@@ -483,6 +556,7 @@ pub(crate) fn compile(
                 continue; // a duplicate, already reported
             }
             let path = format!("rule[{ri}]");
+            ctx.current = Some(rules.len() as u32);
             if r.title.trim().is_empty() {
                 ctx.err(format!("{path}.title"), "must not be empty");
             }
@@ -492,15 +566,24 @@ pub(crate) fn compile(
             let score = match score_hundredths(r.score) {
                 Some(s) => s,
                 None => {
-                    ctx.err(format!("{path}.score"), "must be a number between -1000 and 1000");
+                    ctx.err(
+                        format!("{path}.score"),
+                        "must be a number between -1000 and 1000",
+                    );
                     0
                 }
             };
             if r.helper && score != 0 {
-                ctx.err(format!("{path}.score"), "helper rules score nothing; remove `score` or `helper`");
+                ctx.err(
+                    format!("{path}.score"),
+                    "helper rules score nothing; remove `score` or `helper`",
+                );
             }
             if r.exception_window > 50 {
-                ctx.err(format!("{path}.exception_window"), "must be at most 50 words");
+                ctx.err(
+                    format!("{path}.exception_window"),
+                    "must be at most 50 words",
+                );
             }
             let sections = sections_mask(&mut ctx, &r.sections, &format!("{path}.sections"));
             let cond = ctx.cond(&r.condition, &format!("{path}.match"), 1, true);
@@ -523,7 +606,11 @@ pub(crate) fn compile(
                 score,
                 max_tier: r.max_tier.unwrap_or(Tier::Review),
                 sections,
-                fields: r.fields.iter().map(|f| f.trim().to_ascii_lowercase()).collect(),
+                fields: r
+                    .fields
+                    .iter()
+                    .map(|f| f.trim().to_ascii_lowercase())
+                    .collect(),
                 cond,
                 exceptions,
                 window: r.exception_window.min(50),
@@ -537,6 +624,8 @@ pub(crate) fn compile(
         }
     }
 
+    ctx.current = None;
+
     // Pass 3: overrides and filters.
     let mut filters = Vec::new();
     for pack in packs {
@@ -546,14 +635,19 @@ pub(crate) fn compile(
             let targets = ctx.rule_globs(std::slice::from_ref(&o.rule), &format!("{path}.rule"));
             let score = match o.score.map(score_hundredths) {
                 Some(None) => {
-                    ctx.err(format!("{path}.score"), "must be a number between -1000 and 1000");
+                    ctx.err(
+                        format!("{path}.score"),
+                        "must be a number between -1000 and 1000",
+                    );
                     None
                 }
                 Some(s) => s,
                 None => None,
             };
             for t in targets {
-                let Some(rule) = rules.get_mut(t as usize) else { continue };
+                let Some(rule) = rules.get_mut(t as usize) else {
+                    continue;
+                };
                 if let Some(s) = score {
                     rule.score = s;
                 }
@@ -571,16 +665,26 @@ pub(crate) fn compile(
         for (fi, f) in pack.filters.iter().enumerate() {
             let path = format!("filter[{fi}]");
             if !valid_id(&f.id, &['.', '_', '-', ':']) {
-                ctx.err(format!("{path}.id"), "must be 1-128 characters of A-Z, a-z, 0-9, `.`, `_`, `-`, `:`");
+                ctx.err(
+                    format!("{path}.id"),
+                    "must be 1-128 characters of A-Z, a-z, 0-9, `.`, `_`, `-`, `:`",
+                );
             }
             let targets = ctx.rule_globs(&f.rules, &format!("{path}.rules"));
             let sections = sections_mask(&mut ctx, &f.sections, &format!("{path}.sections"));
-            let when = f.when.as_ref().and_then(|c| ctx.cond(c, &format!("{path}.when"), 1, false));
+            let when = f
+                .when
+                .as_ref()
+                .and_then(|c| ctx.cond(c, &format!("{path}.when"), 1, false));
             filters.push(Filter {
                 id: f.id.clone(),
                 rules: targets,
                 sections,
-                fields: f.fields.iter().map(|x| x.trim().to_ascii_lowercase()).collect(),
+                fields: f
+                    .fields
+                    .iter()
+                    .map(|x| x.trim().to_ascii_lowercase())
+                    .collect(),
                 when,
             });
         }
@@ -602,7 +706,14 @@ pub(crate) fn compile(
     };
 
     if ctx.term_list.len() > limits.max_terms {
-        ctx.err("", format!("{} distinct terms; the limit (max_terms) is {}", ctx.term_list.len(), limits.max_terms));
+        ctx.err(
+            "",
+            format!(
+                "{} distinct terms; the limit (max_terms) is {}",
+                ctx.term_list.len(),
+                limits.max_terms
+            ),
+        );
     }
     if !ctx.errors.is_empty() {
         return Err(ctx.errors);
@@ -629,8 +740,16 @@ pub(crate) fn compile(
         // occurrence of every term; word boundaries are checked afterwards.
         // A contiguous NFA builds several times faster than a DFA and keeps
         // start-up (which matters in wasm) low, at a modest search cost.
-        let kind = if ctx.pattern_list.len() <= 64 { None } else { Some(AhoCorasickKind::ContiguousNFA) };
-        match AhoCorasick::builder().match_kind(MatchKind::Standard).kind(kind).build(&ctx.pattern_list) {
+        let kind = if ctx.pattern_list.len() <= 64 {
+            None
+        } else {
+            Some(AhoCorasickKind::ContiguousNFA)
+        };
+        match AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .kind(kind)
+            .build(&ctx.pattern_list)
+        {
             Ok(ac) => Some(ac),
             Err(e) => {
                 return Err(vec![PackError {

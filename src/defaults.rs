@@ -7,12 +7,17 @@ use crate::error::PackError;
 use crate::pack::Pack;
 
 /// JSON array of every pack under `rules/`, in path order.
-pub(crate) const DEFAULT_PACKS_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/default_packs.json"));
+pub(crate) const DEFAULT_PACKS_JSON: &str =
+    include_str!(concat!(env!("OUT_DIR"), "/default_packs.json"));
 
 /// Parses the built-in packs.
 pub(crate) fn packs() -> Result<Vec<Pack>, Vec<PackError>> {
     let values: Vec<Value> = serde_json::from_str(DEFAULT_PACKS_JSON).map_err(|e| {
-        vec![PackError { pack: None, path: String::new(), message: format!("built-in packs: {e}") }]
+        vec![PackError {
+            pack: None,
+            path: String::new(),
+            message: format!("built-in packs: {e}"),
+        }]
     })?;
     let mut packs = Vec::with_capacity(values.len());
     let mut errors = Vec::new();

@@ -1,6 +1,7 @@
 //! The engine: compiled packs and the screening path.
 
 use std::collections::BTreeSet;
+use std::ops::Range;
 
 use crate::compile::{compile, Compiled, Cond};
 use crate::error::{Error, PackError};
@@ -95,12 +96,19 @@ impl EngineBuilder {
         let mut errors = self.errors;
         if let Some(t) = self.thresholds {
             if let Some(m) = t.check() {
-                errors.push(PackError { pack: None, path: "thresholds".into(), message: m });
+                errors.push(PackError {
+                    pack: None,
+                    path: "thresholds".into(),
+                    message: m,
+                });
             }
         }
         let compiled = compile(&self.packs, &self.limits, self.thresholds);
         match compiled {
-            Ok(c) if errors.is_empty() => Ok(Engine { c, limits: self.limits }),
+            Ok(c) if errors.is_empty() => Ok(Engine {
+                c,
+                limits: self.limits,
+            }),
             Ok(_) => Err(Error::Pack(errors)),
             Err(e) => {
                 errors.extend(e);
@@ -213,7 +221,11 @@ impl Engine {
     }
 
     /// Screens with thresholds other than the engine's.
-    pub fn screen_with(&self, sub: &Submission, thresholds: Option<Thresholds>) -> Result<Verdict, Error> {
+    pub fn screen_with(
+        &self,
+        sub: &Submission,
+        thresholds: Option<Thresholds>,
+    ) -> Result<Verdict, Error> {
         if let Some(t) = thresholds {
             if let Some(m) = t.check() {
                 return Err(Error::Submission(m));
@@ -235,15 +247,24 @@ impl Engine {
         let nfields = sub.fields().count();
         let max_fields = self.limits.max_fields.min(MAX_FIELDS);
         if nfields > max_fields {
-            return Err(Error::Limit { limit: "max_fields", max: max_fields, actual: nfields });
+            return Err(Error::Limit {
+                limit: "max_fields",
+                max: max_fields,
+                actual: nfields,
+            });
         }
         let len = sub.text_len();
         if len > self.limits.max_input_bytes {
-            return Err(Error::Limit { limit: "max_input_bytes", max: self.limits.max_input_bytes, actual: len });
+            return Err(Error::Limit {
+                limit: "max_input_bytes",
+                max: self.limits.max_input_bytes,
+                actual: len,
+            });
         }
-        let section = sub.get_section().map(str::trim).and_then(|s| {
-            SECTIONS.iter().position(|k| k.eq_ignore_ascii_case(s))
-        });
+        let section = sub
+            .get_section()
+            .map(str::trim)
+            .and_then(|s| SECTIONS.iter().position(|k| k.eq_ignore_ascii_case(s)));
         let section_bit: u8 = section.map_or(0, |b| 1 << b);
         let scan = self.scan(sub);
         let c = &self.c;
@@ -333,7 +354,10 @@ impl Engine {
 
         let mut verdict = self.verdict(&scan, &fired, section, thresholds);
         verdict.filters = active_filters;
-        Ok(Detailed { verdict, fired: fired.iter().map(Option::is_some).collect() })
+        Ok(Detailed {
+            verdict,
+            fired: fired.iter().map(Option::is_some).collect(),
+        })
     }
 
     fn scan<'a>(&self, sub: &'a Submission) -> Scan<'a> {
@@ -354,12 +378,15 @@ impl Engine {
                     prev_word = w;
                 }
                 let word_at = |pos: usize| -> u32 {
-                    words.partition_point(|&w| w as usize <= pos).saturating_sub(1) as u32
+                    words
+                        .partition_point(|&w| w as usize <= pos)
+                        .saturating_sub(1) as u32
                 };
                 for m in ac.find_overlapping_iter(t) {
                     let (s, e) = (m.start(), m.end());
                     let before_word = s > 0 && prev_char(t, s).is_some_and(char::is_alphanumeric);
-                    let after_word = e < bytes.len() && t[e..].chars().next().is_some_and(char::is_alphanumeric);
+                    let after_word =
+                        e < bytes.len() && t[e..].chars().next().is_some_and(char::is_alphanumeric);
                     for &tid in &self.c.pattern_terms[m.pattern().as_usize()] {
                         let term = &self.c.terms[tid as usize];
                         if (term.left && before_word) || (term.right && after_word) {
@@ -367,14 +394,23 @@ impl Engine {
                         }
                         occs.push(Occ {
                             term: tid,
-                            span: Span { field: fi as u16, start: s as u32, end: e as u32 },
+                            span: Span {
+                                field: fi as u16,
+                                start: s as u32,
+                                end: e as u32,
+                            },
                             w0: word_at(s),
                             w1: word_at(e.saturating_sub(1).max(s)),
                         });
                     }
                 }
             }
-            fields.push(Field { name, name_lower: name.to_ascii_lowercase(), original: text, norm });
+            fields.push(Field {
+                name,
+                name_lower: name.to_ascii_lowercase(),
+                original: text,
+                norm,
+            });
         }
         occs.sort_unstable_by_key(|o| (o.term, o.span));
         Scan { fields, occs }
@@ -392,7 +428,7 @@ impl Engine {
         let mut total: i64 = 0;
         let mut cap = Tier::Allow;
         let mut rules_out = Vec::new();
-        let mut spans_out: Vec<(usize, Span)> = Vec::new();
+        let mut spans_out: Vec<(usize, Span, Range<usize>)> = Vec::new();
         for (i, ev) in fired.iter().enumerate() {
             let Some(spans) = ev else { continue };
             let r = &c.rules[i];
@@ -406,28 +442,63 @@ impl Engine {
                 cap = cap.max(r.max_tier);
             }
             rules_out.push((i, score, experimental));
-            let mut spans = spans.clone();
-            spans.sort_unstable();
-            spans.dedup();
-            spans.truncate(self.limits.max_hits_per_rule);
-            spans_out.extend(spans.into_iter().map(|s| (i, s)));
+            // Each place once per rule: a span inside another span of the
+            // same rule (":rose:" and "rose" on one 🌹, "new" inside "we have
+            // new") is dropped, the longest kept.
+            let mut mapped: Vec<(Span, Range<usize>)> = spans
+                .iter()
+                .map(|s| {
+                    (
+                        *s,
+                        scan.fields[s.field as usize]
+                            .norm
+                            .source_range(s.start as usize..s.end as usize),
+                    )
+                })
+                .collect();
+            mapped.sort_by(|a, b| {
+                (
+                    a.0.field,
+                    a.1.start,
+                    std::cmp::Reverse(a.1.end),
+                    std::cmp::Reverse(a.0.end - a.0.start),
+                )
+                    .cmp(&(
+                        b.0.field,
+                        b.1.start,
+                        std::cmp::Reverse(b.1.end),
+                        std::cmp::Reverse(b.0.end - b.0.start),
+                    ))
+            });
+            let mut kept: Vec<(Span, Range<usize>)> = Vec::new();
+            for (span, src) in mapped {
+                let inside = kept
+                    .iter()
+                    .rev()
+                    .take_while(|k| k.0.field == span.field)
+                    .any(|k| k.1.start <= src.start && src.end <= k.1.end);
+                if !inside {
+                    kept.push((span, src));
+                }
+            }
+            kept.truncate(self.limits.max_hits_per_rule);
+            spans_out.extend(kept.into_iter().map(|(s, src)| (i, s, src)));
         }
         let score = total as f64 / 100.0;
         let score_tier = thresholds.tier(score);
         let tier = score_tier.min(cap);
-        rules_out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| c.rules[a.0].id.cmp(&c.rules[b.0].id)));
+        rules_out.sort_by(|a, b| {
+            b.1.cmp(&a.1)
+                .then_with(|| c.rules[a.0].id.cmp(&c.rules[b.0].id))
+        });
 
         // UTF-16 offsets: one pass per field over the byte offsets needed.
         let mut hits = Vec::with_capacity(spans_out.len());
         let mut evasion = false;
         let mut per_field: Vec<Vec<usize>> = vec![Vec::new(); scan.fields.len()];
-        let mut ranges = Vec::with_capacity(spans_out.len());
-        for &(_, s) in &spans_out {
-            let f = &scan.fields[s.field as usize];
-            let src = f.norm.source_range(s.start as usize..s.end as usize);
+        for (_, s, src) in &spans_out {
             per_field[s.field as usize].push(src.start);
             per_field[s.field as usize].push(src.end);
-            ranges.push(src);
         }
         let utf16: Vec<Vec<(usize, usize)>> = per_field
             .into_iter()
@@ -445,13 +516,16 @@ impl Engine {
                 Err(_) => 0,
             }
         };
-        for (k, &(ri, s)) in spans_out.iter().enumerate() {
+        for (ri, s, src) in spans_out {
             let r = &c.rules[ri];
             let f = &scan.fields[s.field as usize];
-            let src = ranges[k].clone();
             let steps: Steps = f.norm.steps(s.start as usize..s.end as usize);
             evasion |= steps.is_evasive();
-            let score = if r.status == Status::Experimental { 0 } else { r.score };
+            let score = if r.status == Status::Experimental {
+                0
+            } else {
+                r.score
+            };
             hits.push(Hit {
                 rule: r.id.clone(),
                 category: r.category.clone(),
@@ -462,12 +536,22 @@ impl Engine {
                 byte_start: src.start,
                 byte_end: src.end,
                 text: f.original.get(src.clone()).unwrap_or_default().to_string(),
-                normalized: f.norm.as_str().get(s.start as usize..s.end as usize).unwrap_or_default().to_string(),
+                normalized: f
+                    .norm
+                    .as_str()
+                    .get(s.start as usize..s.end as usize)
+                    .unwrap_or_default()
+                    .to_string(),
                 steps,
             });
         }
         hits.sort_by(|a, b| {
-            (a.field.as_str(), a.start, a.end, a.rule.as_str()).cmp(&(b.field.as_str(), b.start, b.end, b.rule.as_str()))
+            (a.field.as_str(), a.start, a.end, a.rule.as_str()).cmp(&(
+                b.field.as_str(),
+                b.start,
+                b.end,
+                b.rule.as_str(),
+            ))
         });
 
         let mut poster = Vec::new();
@@ -476,7 +560,11 @@ impl Engine {
         for &(ri, score, experimental) in &rules_out {
             let r = &c.rules[ri];
             if let Some(m) = &r.reviewer {
-                let m = if experimental { format!("[experimental] {m}") } else { m.clone() };
+                let m = if experimental {
+                    format!("[experimental] {m}")
+                } else {
+                    m.clone()
+                };
                 if seen.insert(m.clone()) {
                     reviewer.push(m);
                 }
@@ -552,7 +640,7 @@ fn utf16_offsets(text: &str, offsets: &[usize]) -> Vec<(usize, usize)> {
 fn field_mask(scan: &Scan<'_>, fields: &[String]) -> u64 {
     let mut mask = 0u64;
     for (i, f) in scan.fields.iter().enumerate().take(64) {
-        if fields.is_empty() || fields.iter().any(|n| *n == f.name_lower) {
+        if fields.is_empty() || fields.contains(&f.name_lower) {
             mask |= 1 << i;
         }
     }
@@ -579,10 +667,9 @@ struct Eval<'a> {
 
 impl Eval<'_> {
     fn live<'b>(&'b self, t: u32) -> impl Iterator<Item = &'b Occ> + 'b {
-        self.scan
-            .term_occs(t)
-            .iter()
-            .filter(move |o| o.span.field < 64 && self.mask & (1u64 << o.span.field) != 0 && !self.cancelled(o))
+        self.scan.term_occs(t).iter().filter(move |o| {
+            o.span.field < 64 && self.mask & (1u64 << o.span.field) != 0 && !self.cancelled(o)
+        })
     }
 
     fn cancelled(&self, o: &Occ) -> bool {
@@ -591,7 +678,9 @@ impl Eval<'_> {
         }
         let lo_w = o.w0.saturating_sub(self.window);
         let hi_w = o.w1.saturating_add(self.window);
-        let start = self.exceptions.partition_point(|e| (e.0, e.1) < (o.span.field, lo_w.saturating_sub(MAX_TERM_WORDS)));
+        let start = self
+            .exceptions
+            .partition_point(|e| (e.0, e.1) < (o.span.field, lo_w.saturating_sub(MAX_TERM_WORDS)));
         self.exceptions[start..]
             .iter()
             .take_while(|e| e.0 == o.span.field && e.1 <= hi_w)
@@ -628,8 +717,16 @@ impl Eval<'_> {
                 }
                 Some(out)
             }
-            Cond::NoneOf(ts) => ts.iter().all(|&t| self.live(t).next().is_none()).then(Vec::new),
-            Cond::Near { a, b, within, ordered } => self.near(a, b, *within, *ordered),
+            Cond::NoneOf(ts) => ts
+                .iter()
+                .all(|&t| self.live(t).next().is_none())
+                .then(Vec::new),
+            Cond::Near {
+                a,
+                b,
+                within,
+                ordered,
+            } => self.near(a, b, *within, *ordered),
             Cond::AtLeast(n, cs) => {
                 let mut out = Vec::new();
                 let mut count = 0;
@@ -697,10 +794,17 @@ impl Eval<'_> {
         for &t in a {
             for oa in self.live(t) {
                 let f = oa.span.field;
-                let lo = if ordered { oa.w0 } else { oa.w0.saturating_sub(within + 1 + max_len) };
+                let lo = if ordered {
+                    oa.w0
+                } else {
+                    oa.w0.saturating_sub(within + 1 + max_len)
+                };
                 let hi = oa.w1.saturating_add(within + 1);
                 let start = bs.partition_point(|o| (o.span.field, o.w0) < (f, lo));
-                for ob in bs[start..].iter().take_while(|o| o.span.field == f && o.w0 <= hi) {
+                for ob in bs[start..]
+                    .iter()
+                    .take_while(|o| o.span.field == f && o.w0 <= hi)
+                {
                     if ob.span == oa.span {
                         continue;
                     }

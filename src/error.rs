@@ -68,7 +68,11 @@ impl Error {
         }
     }
 
-    pub(crate) fn pack(pack: Option<&str>, path: impl Into<String>, message: impl Into<String>) -> Error {
+    pub(crate) fn pack(
+        pack: Option<&str>,
+        path: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Error {
         Error::Pack(vec![PackError {
             pack: pack.map(str::to_string),
             path: path.into(),
@@ -82,7 +86,11 @@ impl fmt::Display for Error {
         match self {
             Error::Pack(errors) => {
                 let n = errors.len();
-                write!(f, "invalid rule pack ({n} problem{})", if n == 1 { "" } else { "s" })?;
+                write!(
+                    f,
+                    "invalid rule pack ({n} problem{})",
+                    if n == 1 { "" } else { "s" }
+                )?;
                 for e in errors {
                     write!(f, "\n  {e}")?;
                 }

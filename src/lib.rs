@@ -80,8 +80,8 @@ pub use error::{Error, PackError};
 pub use limits::Limits;
 pub use normalize::{normalize, Normalized, Steps};
 pub use pack::{
-    AtLeast, Condition, Explain, FilterDef, Near, OverrideDef, Pack, PackMeta, RuleDef, RuleTests, RulesCount,
-    Status, TestCase, SCHEMA_VERSION, SECTIONS,
+    AtLeast, Condition, Explain, FilterDef, Near, OverrideDef, Pack, PackMeta, RuleDef, RuleTests,
+    RulesCount, Status, TestCase, SCHEMA_VERSION, SECTIONS,
 };
 pub use submission::Submission;
 pub use testing::{lint, Lint, TestFailure, TestKind, TestReport};

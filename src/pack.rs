@@ -363,8 +363,13 @@ impl Pack {
     /// Parses a pack from TOML text.
     #[cfg(feature = "toml")]
     pub fn from_toml(text: &str) -> Result<Pack, Error> {
-        let value: Value = toml::from_str(text)
-            .map_err(|e| Error::pack(None, "", format!("not valid TOML: {}", e.to_string().trim_end())))?;
+        let value: Value = toml::from_str(text).map_err(|e| {
+            Error::pack(
+                None,
+                "",
+                format!("not valid TOML: {}", e.to_string().trim_end()),
+            )
+        })?;
         Pack::from_value(value)
     }
 
@@ -397,10 +402,17 @@ impl Pack {
             .and_then(|p| p.get("id"))
             .and_then(Value::as_str)
             .map(str::to_string);
-        let err = |path: String, message: String| PackError { pack: id.clone(), path, message };
+        let err = |path: String, message: String| PackError {
+            pack: id.clone(),
+            path,
+            message,
+        };
 
         for key in top.keys() {
-            if !matches!(key.as_str(), "schema" | "pack" | "lists" | "rule" | "filter" | "override") {
+            if !matches!(
+                key.as_str(),
+                "schema" | "pack" | "lists" | "rule" | "filter" | "override"
+            ) {
                 errors.push(err(
                     key.clone(),
                     "unknown key; expected one of `schema`, `pack`, `lists`, `rule`, `filter`, `override`".into(),
@@ -435,7 +447,10 @@ impl Pack {
         };
         let meta: Option<PackMeta> = match top.remove("pack") {
             None => {
-                errors.push(err("pack".into(), "missing `[pack]` table with `id` and `version`".into()));
+                errors.push(err(
+                    "pack".into(),
+                    "missing `[pack]` table with `id` and `version`".into(),
+                ));
                 None
             }
             Some(v) => parse_at(v, "pack", &err, &mut errors),
@@ -444,12 +459,22 @@ impl Pack {
             None => BTreeMap::new(),
             Some(v) => parse_at(v, "lists", &err, &mut errors).unwrap_or_default(),
         };
-        let (rules, rule_origin) = parse_array::<RuleDef>(top.remove("rule"), "rule", &err, &mut errors);
+        let (rules, rule_origin) =
+            parse_array::<RuleDef>(top.remove("rule"), "rule", &err, &mut errors);
         let filters = parse_array::<FilterDef>(top.remove("filter"), "filter", &err, &mut errors).0;
-        let overrides = parse_array::<OverrideDef>(top.remove("override"), "override", &err, &mut errors).0;
+        let overrides =
+            parse_array::<OverrideDef>(top.remove("override"), "override", &err, &mut errors).0;
         match (schema, meta) {
             (Some(schema), Some(pack)) => (
-                Some(Pack { schema, pack, lists, rules, filters, overrides, rule_origin }),
+                Some(Pack {
+                    schema,
+                    pack,
+                    lists,
+                    rules,
+                    filters,
+                    overrides,
+                    rule_origin,
+                }),
                 errors,
             ),
             _ => (None, errors),
@@ -535,10 +560,15 @@ fn parse_array<T: serde::de::DeserializeOwned>(
         Some(Value::Array(items)) => items
             .into_iter()
             .enumerate()
-            .filter_map(|(i, item)| parse_at(item, &format!("{base}[{i}]"), err, errors).map(|t| (t, i)))
+            .filter_map(|(i, item)| {
+                parse_at(item, &format!("{base}[{i}]"), err, errors).map(|t| (t, i))
+            })
             .unzip(),
         Some(_) => {
-            errors.push(err(base.to_string(), format!("expected an array of tables (`[[{base}]]`)")));
+            errors.push(err(
+                base.to_string(),
+                format!("expected an array of tables (`[[{base}]]`)"),
+            ));
             (Vec::new(), Vec::new())
         }
     }
@@ -552,5 +582,8 @@ fn clean_message(m: &str) -> String {
         .replace("expected f64", "expected a number")
         .replace("struct ", "")
         .replace("enum Condition", "a condition such as {any = [...]}")
-        .replace("data did not match any variant of untagged enum TestCase", "expected a string or a table of fields")
+        .replace(
+            "data did not match any variant of untagged enum TestCase",
+            "expected a string or a table of fields",
+        )
 }

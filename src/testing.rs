@@ -104,7 +104,9 @@ impl Engine {
         let mut report = TestReport::default();
         for (ri, rule) in c.rules.iter().enumerate() {
             let Some(tests) = &rule.tests else { continue };
-            let section = (0..SECTIONS.len()).find(|b| rule.sections & (1 << b) != 0).map(|b| SECTIONS[b]);
+            let section = (0..SECTIONS.len())
+                .find(|b| rule.sections & (1 << b) != 0)
+                .map(|b| SECTIONS[b]);
             for (kind, cases) in [(TestKind::Fire, &tests.fire), (TestKind::Pass, &tests.pass)] {
                 for (i, case) in cases.iter().enumerate() {
                     let (sub, text) = case_submission(case, section);
@@ -121,10 +123,12 @@ impl Engine {
                         Ok(d) => {
                             let fired = d.fired[ri];
                             match (kind, fired) {
-                                (TestKind::Fire, true) | (TestKind::Pass, false) => report.passed += 1,
-                                (TestKind::Fire, false) => {
-                                    report.failures.push(fail("expected the rule to fire; it did not".into()))
+                                (TestKind::Fire, true) | (TestKind::Pass, false) => {
+                                    report.passed += 1
                                 }
+                                (TestKind::Fire, false) => report
+                                    .failures
+                                    .push(fail("expected the rule to fire; it did not".into())),
                                 (TestKind::Pass, true) => {
                                     let spans: Vec<String> = d
                                         .verdict
@@ -135,7 +139,11 @@ impl Engine {
                                         .collect();
                                     report.failures.push(fail(format!(
                                         "the rule fired but must not{}",
-                                        if spans.is_empty() { String::new() } else { format!(" (matched {})", spans.join(", ")) }
+                                        if spans.is_empty() {
+                                            String::new()
+                                        } else {
+                                            format!(" (matched {})", spans.join(", "))
+                                        }
                                     )))
                                 }
                             }
@@ -206,10 +214,18 @@ pub fn lint(packs: &[Pack]) -> Result<Vec<Lint>, Error> {
     }
     for p in packs {
         let pack = p.id().to_string();
-        let mut lint = |path: String, message: String| out.push(Lint { pack: pack.clone(), path, message });
+        let mut lint = |path: String, message: String| {
+            out.push(Lint {
+                pack: pack.clone(),
+                path,
+                message,
+            })
+        };
         for (ri, r) in p.rules.iter().enumerate() {
             let base = format!("rule[{ri}]");
-            let Some(&idx) = c.rule_index.get(&r.id) else { continue };
+            let Some(&idx) = c.rule_index.get(&r.id) else {
+                continue;
+            };
             let cr = &c.rules[idx as usize];
             let mut term_lists = Vec::new();
             collect_lists(&r.condition, &format!("{base}.match"), &mut term_lists);
@@ -219,22 +235,30 @@ pub fn lint(packs: &[Pack]) -> Result<Vec<Lint>, Error> {
             let mut rule_forms: Vec<String> = Vec::new();
             for (path, list) in &term_lists {
                 let mut seen: HashMap<String, String> = HashMap::new();
+                // A short term in a `near` list is anchored by the other list.
+                let anchored = path.contains(".near.");
                 for (i, raw) in expand(list, &lists) {
                     let wildcard = raw.trim().starts_with('*') || raw.trim().ends_with('*');
                     let inner = raw.trim().trim_matches('*');
                     let form = normalize(inner).as_str().trim().to_string();
-                    let chars = form.chars().count();
-                    if chars < 3 || (wildcard && chars < 4) {
+                    let chars = inner.trim().chars().count();
+                    if !anchored && (chars < 3 || (wildcard && chars < 4)) {
                         lint(
                             format!("{path}[{i}]"),
-                            format!("term `{raw}` is only {chars} characters in matching form (`{form}`); short terms are too short to be safe"),
+                            format!("term `{raw}` is only {chars} characters; short terms match inside unrelated text and are too short to be safe"),
                         );
                     }
-                    let key = format!("{}{form}{}", raw.trim().starts_with('*'), raw.trim().ends_with('*'));
+                    let key = format!(
+                        "{}{form}{}",
+                        raw.trim().starts_with('*'),
+                        raw.trim().ends_with('*')
+                    );
                     if let Some(prev) = seen.insert(key, raw.clone()) {
                         lint(
                             format!("{path}[{i}]"),
-                            format!("duplicate term `{raw}` (same matching form `{form}` as `{prev}`)"),
+                            format!(
+                                "duplicate term `{raw}` (same matching form `{form}` as `{prev}`)"
+                            ),
                         );
                     }
                     if !path.ends_with("exceptions") && !wildcard {
@@ -243,29 +267,54 @@ pub fn lint(packs: &[Pack]) -> Result<Vec<Lint>, Error> {
                 }
             }
             if cr.disabled {
-                lint(base.clone(), format!("rule `{}` is disabled by an override and can never fire", r.id));
+                lint(
+                    base.clone(),
+                    format!(
+                        "rule `{}` is disabled by an override and can never fire",
+                        r.id
+                    ),
+                );
             }
             if unconditional[idx as usize] {
-                lint(base.clone(), format!("rule `{}` is suppressed by an unconditional filter and can never fire", r.id));
+                lint(
+                    base.clone(),
+                    format!(
+                        "rule `{}` is suppressed by an unconditional filter and can never fire",
+                        r.id
+                    ),
+                );
             }
             if contradicts(&cr.cond) {
-                lint(format!("{base}.match"), "condition requires a term and its absence at once; the rule can never fire".into());
+                lint(
+                    format!("{base}.match"),
+                    "condition requires a term and its absence at once; the rule can never fire"
+                        .into(),
+                );
             }
             if r.helper && !referenced[idx as usize] {
-                lint(base.clone(), format!("helper rule `{}` is not used by any meta rule", r.id));
+                lint(
+                    base.clone(),
+                    format!("helper rule `{}` is not used by any meta rule", r.id),
+                );
             }
             if !r.helper {
                 let ex = r.explain.clone().unwrap_or_default();
                 if ex.poster.as_deref().is_none_or(|s| s.trim().is_empty()) {
-                    lint(format!("{base}.explain.poster"), "missing poster explanation".into());
+                    lint(
+                        format!("{base}.explain.poster"),
+                        "missing poster explanation".into(),
+                    );
                 }
                 if ex.reviewer.as_deref().is_none_or(|s| s.trim().is_empty()) {
-                    lint(format!("{base}.explain.reviewer"), "missing reviewer explanation".into());
+                    lint(
+                        format!("{base}.explain.reviewer"),
+                        "missing reviewer explanation".into(),
+                    );
                 }
                 if let Some(poster) = &ex.poster {
                     let pf = format!(" {} ", normalize(poster).as_str());
                     for form in &rule_forms {
-                        if form.chars().count() >= 3 && pf.contains(&format!(" {form} ")) {
+                        if form.chars().count() >= 5 && pf.contains(&format!(" {form} ")) {
                             lint(
                                 format!("{base}.explain.poster"),
                                 format!("poster explanation names the matched term `{form}`; poster text must not teach evasion"),
@@ -275,15 +324,24 @@ pub fn lint(packs: &[Pack]) -> Result<Vec<Lint>, Error> {
                     }
                 }
                 if r.score == 0.0 && r.status == crate::pack::Status::Stable {
-                    lint(format!("{base}.score"), "stable rule scores nothing; make it a helper or give it a score".into());
+                    lint(
+                        format!("{base}.score"),
+                        "stable rule scores nothing; make it a helper or give it a score".into(),
+                    );
                 }
             }
             let tests = r.tests.clone().unwrap_or_default();
             if tests.fire.is_empty() {
-                lint(format!("{base}.tests.fire"), "no test that must fire the rule".into());
+                lint(
+                    format!("{base}.tests.fire"),
+                    "no test that must fire the rule".into(),
+                );
             }
             if tests.pass.is_empty() && !r.helper {
-                lint(format!("{base}.tests.pass"), "no test that must not fire the rule".into());
+                lint(
+                    format!("{base}.tests.pass"),
+                    "no test that must not fire the rule".into(),
+                );
             }
         }
     }
@@ -305,7 +363,11 @@ fn collect_lists<'a>(c: &'a Condition, path: &str, out: &mut Vec<(String, &'a Ve
             }
         }
         Condition::And(cs) | Condition::Or(cs) => {
-            let key = if matches!(c, Condition::And(_)) { "and" } else { "or" };
+            let key = if matches!(c, Condition::And(_)) {
+                "and"
+            } else {
+                "or"
+            };
             for (i, c) in cs.iter().enumerate() {
                 collect_lists(c, &format!("{path}.{key}[{i}]"), out);
             }
@@ -315,10 +377,17 @@ fn collect_lists<'a>(c: &'a Condition, path: &str, out: &mut Vec<(String, &'a Ve
     }
 }
 
-fn expand<'a>(list: &'a [String], lists: &HashMap<&str, &'a Vec<String>>) -> Vec<(usize, &'a String)> {
+fn expand<'a>(
+    list: &'a [String],
+    lists: &HashMap<&str, &'a Vec<String>>,
+) -> Vec<(usize, &'a String)> {
     let mut out = Vec::new();
     for (i, t) in list.iter().enumerate() {
-        match t.strip_prefix('@').filter(|_| !t.starts_with("@@")).and_then(|n| lists.get(n)) {
+        match t
+            .strip_prefix('@')
+            .filter(|_| !t.starts_with("@@"))
+            .and_then(|n| lists.get(n))
+        {
             Some(items) => out.extend(items.iter().map(|x| (i, x))),
             None => out.push((i, t)),
         }

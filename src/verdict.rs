@@ -14,7 +14,9 @@ use crate::normalize::Steps;
 /// assert!(Tier::Allow < Tier::Warn && Tier::Warn < Tier::Review && Tier::Review < Tier::Block);
 /// assert_eq!("review".parse::<Tier>().unwrap(), Tier::Review);
 /// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Tier {
     /// Nothing to do.
@@ -54,7 +56,9 @@ impl FromStr for Tier {
             "warn" => Ok(Tier::Warn),
             "review" => Ok(Tier::Review),
             "block" => Ok(Tier::Block),
-            _ => Err(format!("unknown tier `{s}`; expected allow, warn, review or block")),
+            _ => Err(format!(
+                "unknown tier `{s}`; expected allow, warn, review or block"
+            )),
         }
     }
 }
@@ -81,7 +85,11 @@ pub struct Thresholds {
 impl Default for Thresholds {
     /// `warn = 3`, `review = 6`, `block = 10`.
     fn default() -> Self {
-        Thresholds { warn: 3.0, review: 6.0, block: 10.0 }
+        Thresholds {
+            warn: 3.0,
+            review: 6.0,
+            block: 10.0,
+        }
     }
 }
 
@@ -101,7 +109,9 @@ impl Thresholds {
 
     /// Checks the ordering; returns a message if it is wrong.
     pub(crate) fn check(&self) -> Option<String> {
-        let ok = [self.warn, self.review, self.block].iter().all(|x| x.is_finite())
+        let ok = [self.warn, self.review, self.block]
+            .iter()
+            .all(|x| x.is_finite())
             && self.warn > 0.0
             && self.warn <= self.review
             && self.review <= self.block;

@@ -1,1 +1,680 @@
-fn main() {}
+//! `redflag`: screen ads against rule packs from the command line.
+//!
+//! Exit codes: 0 success; 1 some input lines could not be screened, a rule
+//! test failed, or the linter found something; 2 usage or pack errors.
+
+use std::fs;
+use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+use serde_json::Value;
+
+use redflag::{Engine, Pack, Submission, Thresholds, Verdict};
+
+#[derive(Parser)]
+#[command(
+    name = "redflag",
+    version,
+    about = "Screen classified and job ads for human-trafficking indicators.",
+    long_about = "Screen classified and job ads for human-trafficking indicators.\n\n\
+        Input is JSON Lines: one object per ad; `id` (any JSON value, echoed back) and `section` \
+        are optional, every other string member is a text field (`title`, `body`, ...).\n\n\
+        The built-in packs are always loaded unless --no-default-packs is given; --pack adds \
+        packs (TOML or JSON files, or directories of them) on top, in order, so a deployment can \
+        add its own rules, overrides and filters.\n\n\
+        Exit codes: 0 success; 1 a line could not be screened, a test failed or lint found \
+        problems; 2 usage or pack errors."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Clone)]
+struct PackArgs {
+    /// Add a pack (TOML or JSON file, or a directory of them). Repeatable.
+    #[arg(long = "pack", short = 'p', value_name = "FILE")]
+    packs: Vec<PathBuf>,
+    /// Do not load the built-in packs.
+    #[arg(long)]
+    no_default_packs: bool,
+    /// Override the packs' thresholds: WARN,REVIEW,BLOCK (e.g. 3,6,10).
+    #[arg(long, value_name = "W,R,B", value_parser = parse_thresholds)]
+    thresholds: Option<Thresholds>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Screen JSON Lines ads from FILE or stdin; one JSON verdict per line on stdout.
+    Scan {
+        #[command(flatten)]
+        packs: PackArgs,
+        /// Section for lines that do not give one.
+        #[arg(long, short = 's')]
+        section: Option<String>,
+        /// Input file (default: stdin; `-` is stdin).
+        file: Option<PathBuf>,
+    },
+    /// Run every rule's inline tests (built-in packs when no PACK is given).
+    Test {
+        /// Packs or directories of packs, loaded together in order.
+        packs: Vec<PathBuf>,
+        /// Print each failure as JSON Lines instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Warn about short or duplicate terms, rules that can never fire, missing explanations or tests.
+    Lint {
+        /// Packs or directories of packs, loaded together in order (default: built-in packs).
+        packs: Vec<PathBuf>,
+    },
+    /// Human-readable report for one submission (a JSON object, or plain text taken as the body).
+    Explain {
+        #[command(flatten)]
+        packs: PackArgs,
+        /// Section, if the input does not give one.
+        #[arg(long, short = 's')]
+        section: Option<String>,
+        /// Input file (default: stdin).
+        file: Option<PathBuf>,
+    },
+    /// Convert an authored pack to the JSON that browsers and workers load.
+    Pack {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Json)]
+        format: Format,
+        /// Write to this file instead of stdout.
+        #[arg(long, short = 'o')]
+        out: Option<PathBuf>,
+        /// The pack (TOML or JSON).
+        pack: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    /// Pretty JSON.
+    Json,
+    /// JSON on one line.
+    JsonCompact,
+}
+
+fn parse_thresholds(s: &str) -> Result<Thresholds, String> {
+    let parts: Vec<f64> = s
+        .split(',')
+        .map(|p| {
+            p.trim()
+                .parse::<f64>()
+                .map_err(|_| format!("`{p}` is not a number"))
+        })
+        .collect::<Result<_, _>>()?;
+    match parts[..] {
+        [warn, review, block] => Ok(Thresholds {
+            warn,
+            review,
+            block,
+        }),
+        _ => Err("expected three numbers: WARN,REVIEW,BLOCK".into()),
+    }
+}
+
+/// A usage or pack error: message for stderr, exit code 2.
+struct Fatal(String);
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Scan {
+            packs,
+            section,
+            file,
+        } => scan(&packs, section, file),
+        Command::Test { packs, json } => test(&packs, json),
+        Command::Lint { packs } => lint(&packs),
+        Command::Explain {
+            packs,
+            section,
+            file,
+        } => explain(&packs, section, file),
+        Command::Pack { format, out, pack } => convert(format, out, &pack),
+    };
+    match result {
+        Ok(code) => code,
+        Err(Fatal(m)) => {
+            eprintln!("redflag: {m}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn pack_files(path: &Path) -> Result<Vec<PathBuf>, Fatal> {
+    if path.is_dir() {
+        let mut out = Vec::new();
+        let entries = fs::read_dir(path).map_err(|e| Fatal(format!("{}: {e}", path.display())))?;
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(pack_files(&p)?);
+            } else if matches!(
+                p.extension().and_then(|x| x.to_str()),
+                Some("toml" | "json")
+            ) {
+                out.push(p);
+            }
+        }
+        out.sort();
+        Ok(out)
+    } else {
+        Ok(vec![path.to_path_buf()])
+    }
+}
+
+fn load_pack(path: &Path) -> Result<Pack, Fatal> {
+    let text = fs::read_to_string(path).map_err(|e| Fatal(format!("{}: {e}", path.display())))?;
+    let parsed = if path.extension().and_then(|x| x.to_str()) == Some("json") {
+        Pack::from_json(&text)
+    } else {
+        Pack::from_toml(&text)
+    };
+    parsed.map_err(|e| Fatal(format!("{}: {e}", path.display())))
+}
+
+fn load_packs(paths: &[PathBuf]) -> Result<Vec<Pack>, Fatal> {
+    let mut packs = Vec::new();
+    for p in paths {
+        let files = pack_files(p)?;
+        if files.is_empty() {
+            return Err(Fatal(format!(
+                "{}: no .toml or .json packs found",
+                p.display()
+            )));
+        }
+        for f in files {
+            packs.push(load_pack(&f)?);
+        }
+    }
+    Ok(packs)
+}
+
+fn build_engine(args: &PackArgs) -> Result<Engine, Fatal> {
+    let mut b = Engine::builder();
+    if !args.no_default_packs {
+        b = b.default_packs();
+    }
+    for p in load_packs(&args.packs)? {
+        b = b.pack(p);
+    }
+    if let Some(t) = args.thresholds {
+        b = b.thresholds(t);
+    }
+    b.build().map_err(|e| Fatal(e.to_string()))
+}
+
+fn engine_for(paths: &[PathBuf]) -> Result<Engine, Fatal> {
+    if paths.is_empty() {
+        return build_engine(&PackArgs {
+            packs: Vec::new(),
+            no_default_packs: false,
+            thresholds: None,
+        });
+    }
+    build_engine(&PackArgs {
+        packs: paths.to_vec(),
+        no_default_packs: true,
+        thresholds: None,
+    })
+}
+
+fn open_input(file: Option<&Path>) -> Result<(Box<dyn Read>, Option<u64>), Fatal> {
+    match file {
+        None => Ok((Box::new(io::stdin()), None)),
+        Some(p) if p == Path::new("-") => Ok((Box::new(io::stdin()), None)),
+        Some(p) => {
+            let f = fs::File::open(p).map_err(|e| Fatal(format!("{}: {e}", p.display())))?;
+            let len = f.metadata().ok().map(|m| m.len());
+            Ok((Box::new(f), len))
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Out<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a Value>,
+    #[serde(flatten)]
+    verdict: &'a Verdict,
+}
+
+#[derive(Serialize)]
+struct LineError<'a> {
+    line: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a Value>,
+    error: String,
+}
+
+fn scan(
+    args: &PackArgs,
+    section: Option<String>,
+    file: Option<PathBuf>,
+) -> Result<ExitCode, Fatal> {
+    let engine = build_engine(args)?;
+    let (input, len) = open_input(file.as_deref())?;
+    let progress = if io::stderr().is_terminal() {
+        let bar = match len {
+            Some(n) => ProgressBar::new(n).with_style(
+                ProgressStyle::with_template(
+                    "{spinner} {bytes}/{total_bytes} {wide_bar} {per_sec} eta {eta}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            ),
+            None => ProgressBar::new_spinner().with_style(
+                ProgressStyle::with_template("{spinner} {pos} ads screened {per_sec}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            ),
+        };
+        // Only worth drawing for long batches; indicatif draws at most ~20 times a second.
+        Some(bar)
+    } else {
+        None
+    };
+    let mut reader = BufReader::new(input);
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let mut failed = false;
+    let mut line = String::new();
+    let mut n = 0usize;
+    loop {
+        line.clear();
+        let read = match reader.read_line(&mut line) {
+            Ok(0) => break,
+            Ok(k) => k,
+            Err(e) => {
+                // Invalid UTF-8 or a read error: report the line and go on
+                // if possible; a read error ends the input.
+                n += 1;
+                failed = true;
+                let err = LineError {
+                    line: n,
+                    id: None,
+                    error: format!("cannot read line: {e}"),
+                };
+                write_json(&mut out, &err)?;
+                if e.kind() == io::ErrorKind::InvalidData {
+                    skip_line(&mut reader);
+                    continue;
+                }
+                break;
+            }
+        };
+        n += 1;
+        if let Some(p) = &progress {
+            if len.is_some() {
+                p.inc(read as u64);
+            } else {
+                p.inc(1);
+            }
+        }
+        let text = line.trim();
+        if text.is_empty() {
+            continue;
+        }
+        let value: Value = match serde_json::from_str(text) {
+            Ok(v) => v,
+            Err(e) => {
+                failed = true;
+                write_json(
+                    &mut out,
+                    &LineError {
+                        line: n,
+                        id: None,
+                        error: format!("invalid JSON: {e}"),
+                    },
+                )?;
+                continue;
+            }
+        };
+        let id = value.get("id");
+        let result = Submission::from_json(&value).and_then(|mut s| {
+            if s.get_section().is_none() {
+                if let Some(sec) = &section {
+                    s = s.section(sec.clone());
+                }
+            }
+            engine.screen(&s)
+        });
+        match result {
+            Ok(v) => write_json(&mut out, &Out { id, verdict: &v })?,
+            Err(e) => {
+                failed = true;
+                write_json(
+                    &mut out,
+                    &LineError {
+                        line: n,
+                        id,
+                        error: e.to_string(),
+                    },
+                )?;
+            }
+        }
+    }
+    if let Some(p) = progress {
+        p.finish_and_clear();
+    }
+    finish(&mut out)?;
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Skips to the end of a line that was not valid UTF-8.
+fn skip_line(reader: &mut impl BufRead) {
+    let mut junk = Vec::new();
+    let _ = reader.read_until(b'\n', &mut junk);
+}
+
+fn write_json(out: &mut impl Write, v: &impl Serialize) -> Result<(), Fatal> {
+    let r = serde_json::to_writer(&mut *out, v)
+        .map_err(io::Error::from)
+        .and_then(|_| out.write_all(b"\n"));
+    handle_write(r)
+}
+
+fn finish(out: &mut impl Write) -> Result<(), Fatal> {
+    handle_write(out.flush())
+}
+
+fn handle_write(r: io::Result<()>) -> Result<(), Fatal> {
+    match r {
+        Ok(()) => Ok(()),
+        // `redflag scan | head`: stop quietly, as Unix tools do.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => Err(Fatal(format!("cannot write output: {e}"))),
+    }
+}
+
+fn test(paths: &[PathBuf], json: bool) -> Result<ExitCode, Fatal> {
+    let engine = engine_for(paths)?;
+    let report = engine.run_tests();
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    for f in &report.failures {
+        let r = if json {
+            serde_json::to_writer(&mut out, f)
+                .map_err(io::Error::from)
+                .and_then(|_| out.write_all(b"\n"))
+        } else {
+            writeln!(
+                out,
+                "FAIL {} [{}] tests.{}[{}]: {}\n     text: {}",
+                f.rule,
+                f.pack,
+                match f.kind {
+                    redflag::TestKind::Fire => "fire",
+                    redflag::TestKind::Pass => "pass",
+                },
+                f.index,
+                f.message,
+                f.text
+            )
+        };
+        handle_write(r)?;
+    }
+    let (rules, terms) = engine.stats();
+    let summary = format!(
+        "{} passed, {} failed ({} rules, {} terms, packs: {})",
+        report.passed,
+        report.failures.len(),
+        rules,
+        terms,
+        engine
+            .packs()
+            .iter()
+            .map(|p| format!("{} {}", p.id, p.version))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    if json {
+        eprintln!("{summary}");
+    } else {
+        handle_write(writeln!(out, "{summary}"))?;
+    }
+    finish(&mut out)?;
+    Ok(if report.ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn lint(paths: &[PathBuf]) -> Result<ExitCode, Fatal> {
+    let packs = if paths.is_empty() {
+        redflag::default_packs().map_err(|e| Fatal(e.to_string()))?
+    } else {
+        load_packs(paths)?
+    };
+    let lints = redflag::lint(&packs).map_err(|e| Fatal(e.to_string()))?;
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    for l in &lints {
+        handle_write(writeln!(
+            out,
+            "warning: pack `{}`: {}: {}",
+            l.pack, l.path, l.message
+        ))?;
+    }
+    handle_write(writeln!(
+        out,
+        "{} warning{}",
+        lints.len(),
+        if lints.len() == 1 { "" } else { "s" }
+    ))?;
+    finish(&mut out)?;
+    Ok(if lints.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn explain(
+    args: &PackArgs,
+    section: Option<String>,
+    file: Option<PathBuf>,
+) -> Result<ExitCode, Fatal> {
+    let engine = build_engine(args)?;
+    let (mut input, _) = open_input(file.as_deref())?;
+    let mut text = String::new();
+    input
+        .read_to_string(&mut text)
+        .map_err(|e| Fatal(format!("cannot read input: {e}")))?;
+    let mut sub = match serde_json::from_str::<Value>(text.trim()) {
+        Ok(v @ Value::Object(_)) => Submission::from_json(&v).map_err(|e| Fatal(e.to_string()))?,
+        _ => Submission::new().field("body", text.trim_end().to_string()),
+    };
+    if sub.get_section().is_none() {
+        if let Some(s) = section {
+            sub = sub.section(s);
+        }
+    }
+    let v = engine.screen(&sub).map_err(|e| Fatal(e.to_string()))?;
+    let report = redflag_report(&sub, &v);
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    handle_write(out.write_all(report.as_bytes()))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The SpamAssassin-style report.
+fn redflag_report(sub: &Submission, v: &Verdict) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let t = &v.thresholds;
+    let _ = writeln!(
+        s,
+        "Verdict: {}   score {}   (warn {}, review {}, block {}; score alone: {})",
+        v.verdict.as_str().to_uppercase(),
+        v.score,
+        t.warn,
+        t.review,
+        t.block,
+        v.score_tier
+    );
+    let _ = writeln!(
+        s,
+        "Section: {}   Packs: {}{}",
+        v.section
+            .as_deref()
+            .unwrap_or("(none: unscoped rules only)"),
+        v.packs
+            .iter()
+            .map(|p| format!("{} {}", p.id, p.version))
+            .collect::<Vec<_>>()
+            .join(", "),
+        if v.evasion { "   Evasion: yes" } else { "" }
+    );
+    if !v.filters.is_empty() {
+        let _ = writeln!(s, "Filters active: {}", v.filters.join(", "));
+    }
+    let _ = writeln!(s);
+    if v.rules.is_empty() {
+        let _ = writeln!(s, "No rule fired.");
+        return s;
+    }
+    let idw = v.rules.iter().map(|r| r.id.len()).max().unwrap_or(4).max(4);
+    let catw = v
+        .rules
+        .iter()
+        .map(|r| r.category.len())
+        .max()
+        .unwrap_or(8)
+        .max(8);
+    let _ = writeln!(
+        s,
+        "{:>6}  {:idw$}  {:catw$}  matched (field: text in context)",
+        "pts", "rule", "category"
+    );
+    let _ = writeln!(
+        s,
+        "{:>6}  {:-<idw$}  {:-<catw$}  {:-<40}",
+        "---", "", "", ""
+    );
+    for r in &v.rules {
+        let mark = if r.experimental {
+            " (experimental)"
+        } else {
+            ""
+        };
+        let hits: Vec<_> = v.hits.iter().filter(|h| h.rule == r.id).collect();
+        let first = hits
+            .first()
+            .map(|h| context(sub, h))
+            .unwrap_or_else(|| "(meta rule)".into());
+        let _ = writeln!(
+            s,
+            "{:>6}  {:idw$}  {:catw$}  {}{}",
+            r.score, r.id, r.category, first, mark
+        );
+        for h in hits.iter().skip(1).take(4) {
+            let _ = writeln!(
+                s,
+                "{:>6}  {:idw$}  {:catw$}  {}",
+                "",
+                "",
+                "",
+                context(sub, h)
+            );
+        }
+        if hits.len() > 5 {
+            let _ = writeln!(
+                s,
+                "{:>6}  {:idw$}  {:catw$}  … {} more",
+                "",
+                "",
+                "",
+                hits.len() - 5
+            );
+        }
+    }
+    if !v.poster_messages.is_empty() {
+        let _ = writeln!(s, "\nPoster sees:");
+        for m in &v.poster_messages {
+            let _ = writeln!(s, "  - {m}");
+        }
+    }
+    if !v.reviewer_messages.is_empty() {
+        let _ = writeln!(s, "\nReviewer notes:");
+        for m in &v.reviewer_messages {
+            let _ = writeln!(s, "  - {m}");
+        }
+    }
+    s
+}
+
+/// `field: …before [match] after…` on one line.
+fn context(sub: &Submission, h: &redflag::Hit) -> String {
+    let text = sub
+        .fields()
+        .find(|(n, _)| *n == h.field)
+        .map(|f| f.1)
+        .unwrap_or("");
+    let before: String = {
+        let b = text.get(..h.byte_start).unwrap_or("");
+        let chars: Vec<char> = b.chars().rev().take(24).collect();
+        chars.into_iter().rev().collect()
+    };
+    let after: String = text
+        .get(h.byte_end..)
+        .unwrap_or("")
+        .chars()
+        .take(24)
+        .collect();
+    let steps: Vec<&str> = h.steps.names().collect();
+    let oneline = |s: &str| s.replace(['\n', '\r', '\t'], " ");
+    format!(
+        "{}: …{}[{}]{}…{}",
+        h.field,
+        oneline(&before),
+        oneline(&h.text),
+        oneline(&after),
+        if steps.is_empty() {
+            String::new()
+        } else {
+            format!("  ({})", steps.join(", "))
+        }
+    )
+}
+
+fn convert(format: Format, out: Option<PathBuf>, path: &Path) -> Result<ExitCode, Fatal> {
+    let pack = load_pack(path)?;
+    // Validate on its own; an overlay pack that refers to the built-in
+    // rules is valid on top of them.
+    let alone = Engine::builder().pack(pack.clone()).build();
+    if let Err(e) = alone {
+        if Engine::builder()
+            .default_packs()
+            .pack(pack.clone())
+            .build()
+            .is_err()
+        {
+            return Err(Fatal(format!("{}: {e}", path.display())));
+        }
+    }
+    let json = match format {
+        Format::Json => pack.to_json(),
+        Format::JsonCompact => serde_json::to_string(&pack).map_err(|e| Fatal(e.to_string()))?,
+    };
+    match out {
+        Some(p) => {
+            fs::write(&p, json + "\n").map_err(|e| Fatal(format!("{}: {e}", p.display())))?
+        }
+        None => handle_write(writeln!(io::stdout().lock(), "{json}"))?,
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -22,13 +22,13 @@
 //! 3. **Leetspeak**, one character for one character, only inside words that
 //!    contain letters (`p4ssp0rt` → `passport`), never in plain numbers
 //!    (`$500`, `24/7`, `18yo`).
-//! 4. **Repeated letters**: every run of one letter is collapsed to a single
-//!    letter. Terms are normalised the same way, so `passport`, `pasport` and
-//!    `passssport` all match the term `passport`.
-//! 5. **Number words**: runs of number words (English, Spanish, French,
+//! 4. **Number words**: runs of number words (English, Spanish, French,
 //!    Portuguese), alone or mixed with digits, become digits
 //!    (`five five five oh one` → `5 5 5 0 1`); teens and tens always do
 //!    (`seventeen` → `17`).
+//! 5. **Repeated letters**: every run of one letter is collapsed to a single
+//!    letter. Terms are normalised the same way, so `passport`, `pasport` and
+//!    `passssport` all match the term `passport`.
 //!
 //! Terms in rule packs go through the same function, so a rule author writes
 //! natural text ("pasaporte", "🌹", "Passport") and never the matching form.
@@ -181,8 +181,10 @@ pub fn normalize(text: &str) -> Normalized {
     let units = join_spaced_letters(units);
     let mut units = units;
     leet(&mut units);
-    let units = collapse_repeats(units);
+    // Number words are read before letters collapse, or "teen" would read
+    // as "ten".
     let units = numbers::number_words(units);
+    let units = collapse_repeats(units);
     encode(units)
 }
 

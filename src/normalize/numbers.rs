@@ -15,7 +15,8 @@ enum Num {
     Digits,
 }
 
-/// Words are compared after repeated letters are collapsed, as the text is.
+/// Number words; tokens are compared letter for letter (this pass runs
+/// before repeated letters collapse).
 const WORDS: &[(&str, Num)] = &[
     // English
     ("zero", Num::Digit(0, false)),
@@ -124,31 +125,20 @@ const WORDS: &[(&str, Num)] = &[
     ("oitenta", Num::Tens(8)),
 ];
 
-/// Compares a token (already collapsed) with a table word (not collapsed).
-fn eq_collapsed(token: &[Unit], word: &str) -> bool {
-    let mut w = word.chars().peekable();
-    for u in token {
-        let Some(c) = w.next() else { return false };
-        if c != u.ch {
-            return false;
-        }
-        while w.peek() == Some(&c) {
-            w.next();
-        }
-    }
-    w.next().is_none()
+fn eq_word(token: &[Unit], word: &str) -> bool {
+    token.len() == word.len() && token.iter().zip(word.chars()).all(|(u, c)| u.ch == c)
 }
 
 fn classify(token: &[Unit]) -> Option<Num> {
     if token.iter().all(|u| u.ch.is_ascii_digit()) {
         return Some(Num::Digits);
     }
-    if let Some(n) = WORDS.iter().find(|(w, _)| eq_collapsed(token, w)) {
+    if let Some(n) = WORDS.iter().find(|(w, _)| eq_word(token, w)) {
         return Some(n.1);
     }
     // Spanish "veintiuno" … "veintinueve".
     let prefix = "veinti";
-    if token.len() > prefix.len() && eq_collapsed(&token[..prefix.len()], prefix) {
+    if token.len() > prefix.len() && eq_word(&token[..prefix.len()], prefix) {
         if let Some(Num::Digit(d, _)) = classify(&token[prefix.len()..]) {
             if d > 0 {
                 return Some(Num::Teen(20 + d, false));
@@ -178,7 +168,10 @@ pub(super) fn number_words(units: Vec<Unit>) -> Vec<Unit> {
         }
         toks.push((s, i, classify(&units[s..i])));
     }
-    if !toks.iter().any(|t| matches!(t.2, Some(n) if n != Num::Digits)) {
+    if !toks
+        .iter()
+        .any(|t| matches!(t.2, Some(n) if n != Num::Digits))
+    {
         return units;
     }
     // Runs of number tokens separated by one or two separators.
@@ -223,8 +216,8 @@ pub(super) fn number_words(units: Vec<Unit>) -> Vec<Unit> {
                             if u > 0 {
                                 out_digits[t] = Some(d.to_string());
                                 out_digits[t + 1] = Some(u.to_string());
-                                for x in toks[t].1..toks[t + 1].0 {
-                                    drop_sep[x] = true;
+                                for d in &mut drop_sep[toks[t].1..toks[t + 1].0] {
+                                    *d = true;
                                 }
                                 t += 2;
                                 continue;

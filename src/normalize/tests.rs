@@ -8,7 +8,10 @@ fn n(s: &str) -> String {
 /// occurrence.
 fn source_of(original: &str, needle: &str) -> String {
     let norm = normalize(original);
-    let at = norm.as_str().find(needle).unwrap_or_else(|| panic!("{needle:?} not in {:?}", norm.as_str()));
+    let at = norm
+        .as_str()
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle:?} not in {:?}", norm.as_str()));
     original[norm.source_range(at..at + needle.len())].to_string()
 }
 
@@ -27,7 +30,10 @@ fn compatibility_and_confusables() {
     assert_eq!(n("раssроrt"), "pasport"); // Cyrillic р, а, о
     assert_eq!(n("ⓕⓔⓔ"), "fe");
     assert_eq!(n("🅵🅴🅴"), "fe");
-    assert!(normalize("раss").steps(0..3).names().any(|s| s == "confusables"));
+    assert!(normalize("раss")
+        .steps(0..3)
+        .names()
+        .any(|s| s == "confusables"));
 }
 
 #[test]
@@ -35,7 +41,10 @@ fn invisible_characters_are_removed_and_recorded() {
     let t = "pa\u{200B}ss\u{00AD}port\u{202E}";
     let norm = normalize(t);
     assert_eq!(norm.as_str(), "pasport");
-    assert!(norm.steps(0..norm.as_str().len()).names().any(|s| s == "invisible"));
+    assert!(norm
+        .steps(0..norm.as_str().len())
+        .names()
+        .any(|s| s == "invisible"));
     assert_eq!(source_of(t, "pasport"), "pa\u{200B}ss\u{00AD}port");
 }
 
@@ -54,7 +63,10 @@ fn leetspeak_only_inside_words_with_letters() {
     assert_eq!(n("f!lth"), "filth");
     assert_eq!(n("cla$$"), "clas");
     // Plain numbers, prices, ages, units and addresses stay as they are.
-    assert_eq!(n("$500 24/7 18yo 24hrs mp3 covid19"), "$500 24/7 18yo 24hrs mp3 covid19");
+    assert_eq!(
+        n("$500 24/7 18yo 24hrs mp3 covid19"),
+        "$500 24/7 18yo 24hrs mp3 covid19"
+    );
     assert_eq!(n("call 555-0142"), "cal 555-0142");
     assert_eq!(n("hello!"), "helo!");
     assert_eq!(n("jobs@example.com"), "jobs@example.com");
@@ -124,7 +136,10 @@ fn offsets_are_monotonic_and_on_char_boundaries() {
     let mut last = 0;
     for (i, _) in s.char_indices() {
         let r = norm.source_range(i..i + 1);
-        assert!(t.is_char_boundary(r.start) && t.is_char_boundary(r.end), "{r:?}");
+        assert!(
+            t.is_char_boundary(r.start) && t.is_char_boundary(r.end),
+            "{r:?}"
+        );
         assert!(r.start >= last || r.start == norm.source_range(i.saturating_sub(1)..i).start);
         last = r.start;
     }
