@@ -110,6 +110,8 @@ struct Ctx<'a> {
     rule_index: HashMap<String, u32>,
     /// The rule being compiled: a glob never matches the rule it is in.
     current: Option<u32>,
+    /// Which rules are helpers: a glob matches them only if it names `__`.
+    helpers: Vec<bool>,
 }
 
 impl Ctx<'_> {
@@ -205,7 +207,11 @@ impl Ctx<'_> {
                 let mut v: Vec<u32> = self
                     .rule_index
                     .iter()
-                    .filter(|(id, &i)| glob_match(g, id) && Some(i) != self.current)
+                    .filter(|(id, &i)| {
+                        glob_match(g, id)
+                            && Some(i) != self.current
+                            && (!self.helpers[i as usize] || g.contains("__"))
+                    })
                     .map(|(_, &i)| i)
                     .collect();
                 v.sort_unstable();
@@ -440,6 +446,7 @@ pub(crate) fn compile(
         term_pattern: Vec::new(),
         rule_index: HashMap::new(),
         current: None,
+        helpers: Vec::new(),
     };
     if packs.is_empty() {
         ctx.err("", "no packs to load");
@@ -533,6 +540,7 @@ pub(crate) fn compile(
             }
             let next = ctx.rule_index.len() as u32;
             ctx.rule_index.insert(r.id.clone(), next);
+            ctx.helpers.push(r.helper);
         }
     }
     if total_rules > limits.max_rules {

@@ -302,6 +302,7 @@ impl Engine {
                             exceptions: Vec::new(),
                             window: 0,
                             fired: &[],
+                            counted: None,
                             cap: self.limits.max_hits_per_rule,
                         };
                         ev.cond(cond).is_some()
@@ -317,6 +318,10 @@ impl Engine {
         }
 
         let mut fired: Vec<Evidence> = vec![None; nrules];
+        // Rules that count towards `rules = { of = [...] }` of a stable rule:
+        // experimental rules score nothing, so they cannot add up to a
+        // scoring meta rule either.
+        let stable: Vec<bool> = c.rules.iter().map(|r| r.status == Status::Stable).collect();
         for &ri in &c.order {
             let ri = ri as usize;
             let r = &c.rules[ri];
@@ -347,6 +352,11 @@ impl Engine {
                 exceptions,
                 window: r.window,
                 fired: &fired,
+                counted: if r.status == Status::Experimental {
+                    None
+                } else {
+                    Some(&stable)
+                },
                 cap: self.limits.max_hits_per_rule,
             };
             fired[ri] = ev.cond(&r.cond);
@@ -384,9 +394,14 @@ impl Engine {
                 };
                 for m in ac.find_overlapping_iter(t) {
                     let (s, e) = (m.start(), m.end());
-                    let before_word = s > 0 && prev_char(t, s).is_some_and(char::is_alphanumeric);
-                    let after_word =
-                        e < bytes.len() && t[e..].chars().next().is_some_and(char::is_alphanumeric);
+                    // A term may also start or end inside a spaced-out run
+                    // ("a p a s s p o r t" reads "a passport").
+                    let before_word = s > 0
+                        && prev_char(t, s).is_some_and(char::is_alphanumeric)
+                        && !norm.joined_at(s);
+                    let after_word = e < bytes.len()
+                        && t[e..].chars().next().is_some_and(char::is_alphanumeric)
+                        && !norm.joined_at(e);
                     for &tid in &self.c.pattern_terms[m.pattern().as_usize()] {
                         let term = &self.c.terms[tid as usize];
                         if (term.left && before_word) || (term.right && after_word) {
@@ -662,6 +677,8 @@ struct Eval<'a> {
     exceptions: Vec<(u16, u32, u32)>,
     window: u32,
     fired: &'a [Evidence],
+    /// For `rules` counts: which rules may be counted (`None`: all).
+    counted: Option<&'a [bool]>,
     cap: usize,
 }
 
@@ -771,6 +788,12 @@ impl Eval<'_> {
                 let mut out = Vec::new();
                 let mut count = 0;
                 for &r in rs {
+                    if self
+                        .counted
+                        .is_some_and(|c| !c.get(r as usize).copied().unwrap_or(false))
+                    {
+                        continue;
+                    }
                     if let Some(Some(ev)) = self.fired.get(r as usize) {
                         count += 1;
                         for &s in ev {

@@ -270,7 +270,10 @@ pub enum Condition {
     Not(Box<Condition>),
     /// Another rule (often a helper) fired.
     Rule(String),
-    /// At least `min` of the rules matching these ids or globs (`job.*`) fired.
+    /// At least `min` of the rules matching these ids or globs (`job.*`)
+    /// fired. A glob never matches the rule it is written in, nor helper
+    /// rules unless it names them (`job.__*`). Experimental rules count only
+    /// towards experimental rules.
     Rules(RulesCount),
 }
 

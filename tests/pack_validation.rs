@@ -15,10 +15,14 @@ fn has(errors: &[(String, String)], path: &str, needle: &str) -> bool {
 #[track_caller]
 fn assert_error(json: &str, path: &str, needle: &str) {
     let errors = errors_of(json);
-    assert!(has(&errors, path, needle), "expected `{path}: …{needle}…` in {errors:#?}");
+    assert!(
+        has(&errors, path, needle),
+        "expected `{path}: …{needle}…` in {errors:#?}"
+    );
 }
 
-const OK: &str = r#"{"id": "a", "title": "A", "category": "c", "score": 1, "match": {"any": ["alpha"]}}"#;
+const OK: &str =
+    r#"{"id": "a", "title": "A", "category": "c", "score": 1, "match": {"any": ["alpha"]}}"#;
 
 #[test]
 fn a_valid_pack_has_no_errors() {
@@ -29,7 +33,9 @@ fn a_valid_pack_has_no_errors() {
 fn syntax_errors_say_where() {
     let e = Pack::from_json("{\"schema\": 1,").unwrap_err().to_string();
     assert!(e.contains("not valid JSON") && e.contains("line 1"), "{e}");
-    let e = Pack::from_toml("schema = 1\n[pack\nid = 1").unwrap_err().to_string();
+    let e = Pack::from_toml("schema = 1\n[pack\nid = 1")
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("not valid TOML") && e.contains("line 2"), "{e}");
     let e = redflag::validate_json(&["[1, 2]"]);
     assert_eq!(e[0].message, "a pack must be a table/object");
@@ -37,14 +43,42 @@ fn syntax_errors_say_where() {
 
 #[test]
 fn header_problems() {
-    assert_error(r#"{"pack": {"id": "p", "version": "1"}}"#, "schema", "missing");
-    assert_error(r#"{"schema": 99, "pack": {"id": "p", "version": "1"}}"#, "schema", "newer than this engine supports");
-    assert_error(r#"{"schema": "one", "pack": {"id": "p", "version": "1"}}"#, "schema", "positive integer");
+    assert_error(
+        r#"{"pack": {"id": "p", "version": "1"}}"#,
+        "schema",
+        "missing",
+    );
+    assert_error(
+        r#"{"schema": 99, "pack": {"id": "p", "version": "1"}}"#,
+        "schema",
+        "newer than this engine supports",
+    );
+    assert_error(
+        r#"{"schema": "one", "pack": {"id": "p", "version": "1"}}"#,
+        "schema",
+        "positive integer",
+    );
     assert_error(r#"{"schema": 1}"#, "pack", "missing");
-    assert_error(r#"{"schema": 1, "pack": {"id": "p"}}"#, "pack", "missing field `version`");
-    assert_error(r#"{"schema": 1, "pack": {"id": "P Q", "version": "1"}}"#, "pack.id", "a-z");
-    assert_error(r#"{"schema": 1, "pack": {"id": "p", "version": " "}}"#, "pack.version", "empty");
-    assert_error(r#"{"schema": 1, "pack": {"id": "p", "version": "1"}, "rules": []}"#, "rules", "unknown key");
+    assert_error(
+        r#"{"schema": 1, "pack": {"id": "p"}}"#,
+        "pack",
+        "missing field `version`",
+    );
+    assert_error(
+        r#"{"schema": 1, "pack": {"id": "P Q", "version": "1"}}"#,
+        "pack.id",
+        "a-z",
+    );
+    assert_error(
+        r#"{"schema": 1, "pack": {"id": "p", "version": " "}}"#,
+        "pack.version",
+        "empty",
+    );
+    assert_error(
+        r#"{"schema": 1, "pack": {"id": "p", "version": "1"}, "rules": []}"#,
+        "rules",
+        "unknown key",
+    );
     assert_error(
         r#"{"schema": 1, "pack": {"id": "p", "version": "1", "thresholds": {"warn": 5, "review": 3, "block": 9}}}"#,
         "pack.thresholds",
@@ -67,12 +101,42 @@ fn type_errors_carry_the_full_path() {
         r#"{OK}, {{"id": "b", "title": "B", "category": "c", "match": {{"and": [{{"any": ["x"]}}, {{"near": {{"a": [1]}}}}]}}}}"#
     ));
     assert_error(&json, "rule[1].match.and[1].near.a[0]", "expected a string");
-    assert_error(&rule(r#"{"id": "a", "title": "A", "category": "c", "scroe": 1, "match": {"any": ["x"]}}"#), "rule[0].scroe", "unknown field `scroe`");
-    assert_error(&rule(r#"{"id": "a", "title": "A", "category": "c", "match": {"anyof": ["x"]}}"#), "rule[0].match", "unknown variant `anyof`");
-    assert_error(&rule(r#"{"id": "a", "title": "A", "category": "c", "match": {"any": ["x"]}, "max_tier": "ban"}"#), "rule[0].max_tier", "unknown variant `ban`");
-    assert_error(&rule(r#"{"id": "a", "title": "A", "category": "c", "match": {"any": ["x"]}, "status": "beta"}"#), "rule[0].status", "unknown variant `beta`");
-    assert_error(&rule(r#"{"id": "a", "title": "A", "category": "c"}"#), "rule[0]", "missing field `match`");
-    assert_error(&rule(r#"{"id": "a", "title": "A", "category": "c", "match": {"any": ["x"]}, "tests": {"fire": [3]}}"#), "rule[0].tests.fire[0]", "expected a string or a table");
+    assert_error(
+        &rule(r#"{"id": "a", "title": "A", "category": "c", "scroe": 1, "match": {"any": ["x"]}}"#),
+        "rule[0].scroe",
+        "unknown field `scroe`",
+    );
+    assert_error(
+        &rule(r#"{"id": "a", "title": "A", "category": "c", "match": {"anyof": ["x"]}}"#),
+        "rule[0].match",
+        "unknown variant `anyof`",
+    );
+    assert_error(
+        &rule(
+            r#"{"id": "a", "title": "A", "category": "c", "match": {"any": ["x"]}, "max_tier": "ban"}"#,
+        ),
+        "rule[0].max_tier",
+        "unknown variant `ban`",
+    );
+    assert_error(
+        &rule(
+            r#"{"id": "a", "title": "A", "category": "c", "match": {"any": ["x"]}, "status": "beta"}"#,
+        ),
+        "rule[0].status",
+        "unknown variant `beta`",
+    );
+    assert_error(
+        &rule(r#"{"id": "a", "title": "A", "category": "c"}"#),
+        "rule[0]",
+        "missing field `match`",
+    );
+    assert_error(
+        &rule(
+            r#"{"id": "a", "title": "A", "category": "c", "match": {"any": ["x"]}, "tests": {"fire": [3]}}"#,
+        ),
+        "rule[0].tests.fire[0]",
+        "expected a string or a table",
+    );
 }
 
 #[test]
@@ -84,31 +148,116 @@ fn every_error_is_reported_not_only_the_first() {
            {{"id": "d", "title": "D", "category": "c", "match": {{"any": ["ok"]}}, "sections": ["jobz"]}}"#
     ));
     let errors = errors_of(&json);
-    assert!(has(&errors, "rule[0].score", "expected a number"), "{errors:#?}");
-    assert!(has(&errors, "rule[2].match.rule", "unknown rule `nope`"), "{errors:#?}");
-    assert!(has(&errors, "rule[3].sections[0]", "unknown section `jobz`"), "{errors:#?}");
+    assert!(
+        has(&errors, "rule[0].score", "expected a number"),
+        "{errors:#?}"
+    );
+    assert!(
+        has(&errors, "rule[2].match.rule", "unknown rule `nope`"),
+        "{errors:#?}"
+    );
+    assert!(
+        has(&errors, "rule[3].sections[0]", "unknown section `jobz`"),
+        "{errors:#?}"
+    );
 }
 
 #[test]
 fn semantic_problems() {
     let dup = rule(&format!("{OK}, {OK}"));
     assert_error(&dup, "rule[1].id", "duplicate rule id `a`");
-    assert_error(&rule(r#"{"id": "a b", "title": "A", "category": "c", "match": {"any": ["x"]}}"#), "rule[0].id", "must be");
-    assert_error(&rule(r#"{"id": "a", "title": " ", "category": "c", "match": {"any": ["x"]}}"#), "rule[0].title", "empty");
-    assert_error(&rule(r#"{"id": "a", "title": "A", "category": "", "match": {"any": ["x"]}}"#), "rule[0].category", "empty");
-    assert_error(&rule(r#"{"id": "a", "title": "A", "category": "c", "match": {"any": []}}"#), "rule[0].match.any", "empty");
-    assert_error(&rule(r#"{"id": "a", "title": "A", "category": "c", "match": {"any": ["\u200b"]}}"#), "rule[0].match.any[0]", "empty in matching form");
-    assert_error(&rule(r#"{"id": "a", "title": "A", "category": "c", "match": {"any": ["@nolist"]}}"#), "rule[0].match.any[0]", "unknown list `@nolist`");
-    assert_error(&rule(r#"{"id": "a", "title": "A", "category": "c", "score": 1e9, "match": {"any": ["x"]}}"#), "rule[0].score", "between -1000 and 1000");
-    assert_error(&rule(r#"{"id": "a", "title": "A", "category": "c", "helper": true, "score": 2, "match": {"any": ["x"]}}"#), "rule[0].score", "helper rules score nothing");
-    assert_error(&rule(r#"{"id": "a", "title": "A", "category": "c", "match": {"near": {"a": ["x"], "b": ["y"], "within": 80}}}"#), "rule[0].match.near.within", "at most 50");
-    assert_error(&rule(r#"{"id": "a", "title": "A", "category": "c", "exception_window": 99, "match": {"any": ["x"]}}"#), "rule[0].exception_window", "at most 50");
-    assert_error(&rule(r#"{"id": "a", "title": "A", "category": "c", "match": {"at_least": {"n": 3, "of": [{"any": ["x"]}]}}}"#), "rule[0].match.at_least.n", "between 1 and");
-    assert_error(&rule(r#"{"id": "a", "title": "A", "category": "c", "match": {"and": []}}"#), "rule[0].match.and", "at least one condition");
-    assert_error(&rule(r#"{"id": "a", "title": "A", "category": "c", "match": {"rules": {"of": ["z.*"], "min": 1}}}"#), "rule[0].match.rules.of[0]", "no rule matches `z.*`");
-    assert_error(&rule(&format!(r#"{OK}, {{"id": "b", "title": "B", "category": "c", "match": {{"rules": {{"of": ["a"], "min": 2}}}}}}"#)), "rule[1].match.rules.min", "between 1 and");
+    assert_error(
+        &rule(r#"{"id": "a b", "title": "A", "category": "c", "match": {"any": ["x"]}}"#),
+        "rule[0].id",
+        "must be",
+    );
+    assert_error(
+        &rule(r#"{"id": "a", "title": " ", "category": "c", "match": {"any": ["x"]}}"#),
+        "rule[0].title",
+        "empty",
+    );
+    assert_error(
+        &rule(r#"{"id": "a", "title": "A", "category": "", "match": {"any": ["x"]}}"#),
+        "rule[0].category",
+        "empty",
+    );
+    assert_error(
+        &rule(r#"{"id": "a", "title": "A", "category": "c", "match": {"any": []}}"#),
+        "rule[0].match.any",
+        "empty",
+    );
+    assert_error(
+        &rule(r#"{"id": "a", "title": "A", "category": "c", "match": {"any": ["\u200b"]}}"#),
+        "rule[0].match.any[0]",
+        "empty in matching form",
+    );
+    assert_error(
+        &rule(r#"{"id": "a", "title": "A", "category": "c", "match": {"any": ["@nolist"]}}"#),
+        "rule[0].match.any[0]",
+        "unknown list `@nolist`",
+    );
+    assert_error(
+        &rule(
+            r#"{"id": "a", "title": "A", "category": "c", "score": 1e9, "match": {"any": ["x"]}}"#,
+        ),
+        "rule[0].score",
+        "between -1000 and 1000",
+    );
+    assert_error(
+        &rule(
+            r#"{"id": "a", "title": "A", "category": "c", "helper": true, "score": 2, "match": {"any": ["x"]}}"#,
+        ),
+        "rule[0].score",
+        "helper rules score nothing",
+    );
+    assert_error(
+        &rule(
+            r#"{"id": "a", "title": "A", "category": "c", "match": {"near": {"a": ["x"], "b": ["y"], "within": 80}}}"#,
+        ),
+        "rule[0].match.near.within",
+        "at most 50",
+    );
+    assert_error(
+        &rule(
+            r#"{"id": "a", "title": "A", "category": "c", "exception_window": 99, "match": {"any": ["x"]}}"#,
+        ),
+        "rule[0].exception_window",
+        "at most 50",
+    );
+    assert_error(
+        &rule(
+            r#"{"id": "a", "title": "A", "category": "c", "match": {"at_least": {"n": 3, "of": [{"any": ["x"]}]}}}"#,
+        ),
+        "rule[0].match.at_least.n",
+        "between 1 and",
+    );
+    assert_error(
+        &rule(r#"{"id": "a", "title": "A", "category": "c", "match": {"and": []}}"#),
+        "rule[0].match.and",
+        "at least one condition",
+    );
+    assert_error(
+        &rule(
+            r#"{"id": "a", "title": "A", "category": "c", "match": {"rules": {"of": ["z.*"], "min": 1}}}"#,
+        ),
+        "rule[0].match.rules.of[0]",
+        "no rule matches `z.*`",
+    );
+    assert_error(
+        &rule(&format!(
+            r#"{OK}, {{"id": "b", "title": "B", "category": "c", "match": {{"rules": {{"of": ["a"], "min": 2}}}}}}"#
+        )),
+        "rule[1].match.rules.min",
+        "between 1 and",
+    );
     let long = "abcdefghij".repeat(30);
-    assert_error(&rule(&format!(r#"{{"id": "a", "title": "A", "category": "c", "match": {{"any": ["{long}"]}}}}"#)), "rule[0].match.any[0]", "max_term_bytes");
+    assert_error(
+        &rule(&format!(
+            r#"{{"id": "a", "title": "A", "category": "c", "match": {{"any": ["{long}"]}}}}"#
+        )),
+        "rule[0].match.any[0]",
+        "max_term_bytes",
+    );
 }
 
 #[test]
@@ -118,34 +267,91 @@ fn cycles_between_rules_are_refused() {
            {"id": "b", "title": "B", "category": "c", "match": {"or": [{"any": ["x"]}, {"rule": "a"}]}}"#,
     );
     let errors = errors_of(&json);
-    assert!(errors.iter().any(|(_, m)| m.contains("depends on itself")), "{errors:#?}");
+    assert!(
+        errors.iter().any(|(_, m)| m.contains("depends on itself")),
+        "{errors:#?}"
+    );
     // A glob never matches the rule it is written in.
-    let json = rule(&format!(r#"{OK}, {{"id": "all", "title": "All", "category": "c", "match": {{"rules": {{"of": ["*"], "min": 1}}}}}}"#));
+    let json = rule(&format!(
+        r#"{OK}, {{"id": "all", "title": "All", "category": "c", "match": {{"rules": {{"of": ["*"], "min": 1}}}}}}"#
+    ));
     assert_eq!(errors_of(&json), vec![]);
 }
 
 #[test]
 fn lists_filters_and_overrides() {
     let base = r#""schema": 1, "pack": {"id": "p", "version": "1"}"#;
-    assert_error(&format!(r#"{{{base}, "lists": {{"x": ["@y"]}}}}"#), "lists.x[0]", "cannot include other lists");
-    assert_error(&format!(r#"{{{base}, "lists": {{"x": []}}}}"#), "lists.x", "empty");
-    assert_error(&format!(r#"{{{base}, "rule": [{OK}], "filter": [{{"id": "f", "rules": ["zz"]}}]}}"#), "filter[0].rules[0]", "no rule matches `zz`");
-    assert_error(&format!(r#"{{{base}, "rule": [{OK}], "filter": [{{"id": "f", "rules": ["a"], "when": {{"rule": "a"}}}}]}}"#), "filter[0].when.rule", "filters cannot refer to rules");
-    assert_error(&format!(r#"{{{base}, "rule": [{OK}], "filter": [{{"id": "f", "rules": ["a"], "sections": ["nope"]}}]}}"#), "filter[0].sections[0]", "unknown section");
-    assert_error(&format!(r#"{{{base}, "rule": [{OK}], "override": [{{"rule": "b"}}]}}"#), "override[0].rule[0]", "no rule matches `b`");
-    assert_error(&format!(r#"{{{base}, "rule": [{OK}], "override": [{{"rule": "a", "score": "x"}}]}}"#), "override[0].score", "expected a number");
-    assert_error(&format!(r#"{{{base}, "rule": {OK}}}"#), "rule", "expected an array");
+    assert_error(
+        &format!(r#"{{{base}, "lists": {{"x": ["@y"]}}}}"#),
+        "lists.x[0]",
+        "cannot include other lists",
+    );
+    assert_error(
+        &format!(r#"{{{base}, "lists": {{"x": []}}}}"#),
+        "lists.x",
+        "empty",
+    );
+    assert_error(
+        &format!(r#"{{{base}, "rule": [{OK}], "filter": [{{"id": "f", "rules": ["zz"]}}]}}"#),
+        "filter[0].rules[0]",
+        "no rule matches `zz`",
+    );
+    assert_error(
+        &format!(
+            r#"{{{base}, "rule": [{OK}], "filter": [{{"id": "f", "rules": ["a"], "when": {{"rule": "a"}}}}]}}"#
+        ),
+        "filter[0].when.rule",
+        "filters cannot refer to rules",
+    );
+    assert_error(
+        &format!(
+            r#"{{{base}, "rule": [{OK}], "filter": [{{"id": "f", "rules": ["a"], "sections": ["nope"]}}]}}"#
+        ),
+        "filter[0].sections[0]",
+        "unknown section",
+    );
+    assert_error(
+        &format!(r#"{{{base}, "rule": [{OK}], "override": [{{"rule": "b"}}]}}"#),
+        "override[0].rule[0]",
+        "no rule matches `b`",
+    );
+    assert_error(
+        &format!(r#"{{{base}, "rule": [{OK}], "override": [{{"rule": "a", "score": "x"}}]}}"#),
+        "override[0].score",
+        "expected a number",
+    );
+    assert_error(
+        &format!(r#"{{{base}, "rule": {OK}}}"#),
+        "rule",
+        "expected an array",
+    );
 }
 
 #[test]
 fn packs_compose_and_conflicts_are_reported() {
     let a = pack("a", "[lists]\nx = [\"alpha\"]\n[[rule]]\nid = \"r\"\ntitle = \"R\"\ncategory = \"c\"\nmatch = { any = [\"@x\"] }\n");
     let same_id = pack("a", "");
-    let e = Engine::builder().pack(a.clone()).pack(same_id).build().unwrap_err();
+    let e = Engine::builder()
+        .pack(a.clone())
+        .pack(same_id)
+        .build()
+        .unwrap_err();
     assert!(e.to_string().contains("loaded twice"), "{e}");
-    let dup_rule = pack("b", "[[rule]]\nid = \"r\"\ntitle = \"R\"\ncategory = \"c\"\nmatch = { any = [\"beta\"] }\n");
-    let e = Engine::builder().pack(a.clone()).pack(dup_rule).build().unwrap_err();
-    assert!(e.pack_errors().iter().any(|p| p.pack.as_deref() == Some("b") && p.path == "rule[0].id"), "{e}");
+    let dup_rule = pack(
+        "b",
+        "[[rule]]\nid = \"r\"\ntitle = \"R\"\ncategory = \"c\"\nmatch = { any = [\"beta\"] }\n",
+    );
+    let e = Engine::builder()
+        .pack(a.clone())
+        .pack(dup_rule)
+        .build()
+        .unwrap_err();
+    assert!(
+        e.pack_errors()
+            .iter()
+            .any(|p| p.pack.as_deref() == Some("b") && p.path == "rule[0].id"),
+        "{e}"
+    );
     // A later pack may use an earlier pack's lists and rules.
     let overlay = pack("c", "[[rule]]\nid = \"m\"\ntitle = \"M\"\ncategory = \"c\"\nscore = 1\nmatch = { and = [{ rule = \"r\" }, { any = [\"@x\", \"gamma\"] }] }\n");
     assert!(Engine::builder().pack(a).pack(overlay).build().is_ok());
@@ -154,15 +360,42 @@ fn packs_compose_and_conflicts_are_reported() {
 #[test]
 fn limits_are_enforced_with_clear_errors() {
     let many: Vec<String> = (0..50).map(|i| format!("\"term{i}\"")).collect();
-    let p = pack("p", &format!("[[rule]]\nid = \"r\"\ntitle = \"R\"\ncategory = \"c\"\nmatch = {{ any = [{}] }}\n", many.join(",")));
-    let limits = Limits { max_terms: 10, ..Limits::default() };
-    let e = Engine::builder().pack(p.clone()).limits(limits).build().unwrap_err();
+    let p = pack(
+        "p",
+        &format!(
+            "[[rule]]\nid = \"r\"\ntitle = \"R\"\ncategory = \"c\"\nmatch = {{ any = [{}] }}\n",
+            many.join(",")
+        ),
+    );
+    let limits = Limits {
+        max_terms: 10,
+        ..Limits::default()
+    };
+    let e = Engine::builder()
+        .pack(p.clone())
+        .limits(limits)
+        .build()
+        .unwrap_err();
     assert!(e.to_string().contains("max_terms"), "{e}");
-    let limits = Limits { max_rules: 0, ..Limits::default() };
-    let e = Engine::builder().pack(p.clone()).limits(limits).build().unwrap_err();
+    let limits = Limits {
+        max_rules: 0,
+        ..Limits::default()
+    };
+    let e = Engine::builder()
+        .pack(p.clone())
+        .limits(limits)
+        .build()
+        .unwrap_err();
     assert!(e.to_string().contains("max_rules"), "{e}");
-    let limits = Limits { max_packs: 0, ..Limits::default() };
-    let e = Engine::builder().pack(p).limits(limits).build().unwrap_err();
+    let limits = Limits {
+        max_packs: 0,
+        ..Limits::default()
+    };
+    let e = Engine::builder()
+        .pack(p)
+        .limits(limits)
+        .build()
+        .unwrap_err();
     assert!(e.to_string().contains("max_packs"), "{e}");
     let e = Engine::builder().build().unwrap_err();
     assert!(e.to_string().contains("no packs"), "{e}");
@@ -175,27 +408,52 @@ fn deep_nesting_is_an_error_not_a_crash() {
     for _ in 0..40 {
         cond = format!(r#"{{"not": {cond}}}"#);
     }
-    let json = rule(&format!(r#"{{"id": "a", "title": "A", "category": "c", "match": {cond}}}"#));
+    let json = rule(&format!(
+        r#"{{"id": "a", "title": "A", "category": "c", "match": {cond}}}"#
+    ));
     let errors = errors_of(&json);
-    assert!(errors.iter().any(|(_, m)| m.contains("max_condition_depth")), "{errors:#?}");
+    assert!(
+        errors
+            .iter()
+            .any(|(_, m)| m.contains("max_condition_depth")),
+        "{errors:#?}"
+    );
     // Far deeper than any parser should recurse: a clean error.
-    let cond = format!(r#"{}{{"any": ["x"]}}{}"#, r#"{"not": "#.repeat(100_000), "}".repeat(100_000));
-    let json = rule(&format!(r#"{{"id": "a", "title": "A", "category": "c", "match": {cond}}}"#));
+    let cond = format!(
+        r#"{}{{"any": ["x"]}}{}"#,
+        r#"{"not": "#.repeat(100_000),
+        "}".repeat(100_000)
+    );
+    let json = rule(&format!(
+        r#"{{"id": "a", "title": "A", "category": "c", "match": {cond}}}"#
+    ));
     assert!(!redflag::validate_json(&[&json]).is_empty());
-    let toml = format!("{}{{ any = [\"x\"] }}{}", "{ not = ".repeat(100_000), " }".repeat(100_000));
+    let toml = format!(
+        "{}{{ any = [\"x\"] }}{}",
+        "{ not = ".repeat(100_000),
+        " }".repeat(100_000)
+    );
     let text = format!("schema = 1\n[pack]\nid = \"p\"\nversion = \"1\"\n[[rule]]\nid = \"a\"\ntitle = \"A\"\ncategory = \"c\"\nmatch = {toml}\n");
     assert!(matches!(Pack::from_toml(&text), Err(Error::Pack(_))));
 }
 
 #[test]
 fn error_display_lists_every_problem_with_pack_and_path() {
-    let json = rule(r#"{"id": "a", "title": "A", "category": "c", "match": {"rule": "x"}}, {"id": "b", "title": "B", "category": "c", "match": {"rule": "y"}}"#);
+    let json = rule(
+        r#"{"id": "a", "title": "A", "category": "c", "match": {"rule": "x"}}, {"id": "b", "title": "B", "category": "c", "match": {"rule": "y"}}"#,
+    );
     let packs: Vec<serde_json::Value> = vec![serde_json::from_str(&json).unwrap()];
     let errors = redflag::validate_values(packs);
     assert_eq!(errors.len(), 2);
     let e = Error::Pack(errors);
     let s = e.to_string();
     assert!(s.starts_with("invalid rule pack (2 problems)"), "{s}");
-    assert!(s.contains("pack `p`: rule[0].match.rule: unknown rule `x`"), "{s}");
-    assert!(s.contains("pack `p`: rule[1].match.rule: unknown rule `y`"), "{s}");
+    assert!(
+        s.contains("pack `p`: rule[0].match.rule: unknown rule `x`"),
+        "{s}"
+    );
+    assert!(
+        s.contains("pack `p`: rule[1].match.rule: unknown rule `y`"),
+        "{s}"
+    );
 }

@@ -12,32 +12,62 @@ fn r(id: &str, score: f64, extra: &str, cond: &str) -> String {
 
 #[test]
 fn term_conditions() {
-    let e = engine(&[
-        r("any", 1.0, "", r#"{ any = ["alpha", "beta"] }"#),
-        r("all", 1.0, "", r#"{ all = ["alpha", "beta"] }"#),
-        r("none", 1.0, "", r#"{ none = ["alpha", "beta"] }"#),
-    ].concat());
+    let e = engine(
+        &[
+            r("any", 1.0, "", r#"{ any = ["alpha", "beta"] }"#),
+            r("all", 1.0, "", r#"{ all = ["alpha", "beta"] }"#),
+            r("none", 1.0, "", r#"{ none = ["alpha", "beta"] }"#),
+        ]
+        .concat(),
+    );
     assert_eq!(fired(&e.screen(&body("alpha")).unwrap()), ["any"]);
-    assert_eq!(fired(&e.screen(&body("beta and alpha")).unwrap()), ["all", "any"]);
+    assert_eq!(
+        fired(&e.screen(&body("beta and alpha")).unwrap()),
+        ["all", "any"]
+    );
     assert_eq!(fired(&e.screen(&body("gamma")).unwrap()), ["none"]);
     // Whole words only; `*` opens a side.
-    assert_eq!(fired(&e.screen(&body("alphabet betamax")).unwrap()), ["none"]);
+    assert_eq!(
+        fired(&e.screen(&body("alphabet betamax")).unwrap()),
+        ["none"]
+    );
     let w = engine(&r("w", 1.0, "", r#"{ any = ["recruit*", "*shore"] }"#));
-    assert_eq!(fired(&w.screen(&body("recruiters offshore")).unwrap()), ["w"]);
+    assert_eq!(
+        fired(&w.screen(&body("recruiters offshore")).unwrap()),
+        ["w"]
+    );
     assert!(fired(&w.screen(&body("unrecruited shores")).unwrap()).is_empty());
 }
 
 #[test]
 fn near_within_and_ordered() {
-    let e = engine(&[
-        r("near", 1.0, "", r#"{ near = { a = ["fee"], b = ["visa"], within = 2 } }"#),
-        r("ord", 1.0, "", r#"{ near = { a = ["fee"], b = ["visa"], within = 2, ordered = true } }"#),
-    ].concat());
-    assert_eq!(fired(&e.screen(&body("fee for the visa")).unwrap()), ["near", "ord"]);
+    let e = engine(
+        &[
+            r(
+                "near",
+                1.0,
+                "",
+                r#"{ near = { a = ["fee"], b = ["visa"], within = 2 } }"#,
+            ),
+            r(
+                "ord",
+                1.0,
+                "",
+                r#"{ near = { a = ["fee"], b = ["visa"], within = 2, ordered = true } }"#,
+            ),
+        ]
+        .concat(),
+    );
+    assert_eq!(
+        fired(&e.screen(&body("fee for the visa")).unwrap()),
+        ["near", "ord"]
+    );
     assert_eq!(fired(&e.screen(&body("visa fee")).unwrap()), ["near"]);
     assert!(fired(&e.screen(&body("fee is paid for the new visa")).unwrap()).is_empty());
     // Different fields are never near each other.
-    let sub = Submission::new().field("title", "fee").field("body", "visa");
+    let sub = Submission::new()
+        .field("title", "fee")
+        .field("body", "visa");
     assert!(fired(&e.screen(&sub).unwrap()).is_empty());
 }
 
@@ -50,18 +80,24 @@ fn at_least_and_boolean_combinators() {
     ].concat());
     assert_eq!(fired(&e.screen(&body("aa1")).unwrap()), ["andnot"]);
     assert_eq!(fired(&e.screen(&body("aa1 bb2")).unwrap()), ["two"]);
-    assert_eq!(fired(&e.screen(&body("cc3 dd4 bb2")).unwrap()), ["or", "two"]);
+    assert_eq!(
+        fired(&e.screen(&body("cc3 dd4 bb2")).unwrap()),
+        ["or", "two"]
+    );
     assert_eq!(fired(&e.screen(&body("ee5")).unwrap()), ["or"]);
 }
 
 #[test]
 fn scores_add_up_and_thresholds_decide() {
-    let e = engine(&[
-        r("a", 1.5, "max_tier = \"block\"", r#"{ any = ["alpha"] }"#),
-        r("b", 2.5, "max_tier = \"block\"", r#"{ any = ["beta"] }"#),
-        r("c", 4.25, "max_tier = \"block\"", r#"{ any = ["gamma"] }"#),
-        r("nice", -1.0, "", r#"{ any = ["kind"] }"#),
-    ].concat());
+    let e = engine(
+        &[
+            r("a", 1.5, "max_tier = \"block\"", r#"{ any = ["alpha"] }"#),
+            r("b", 2.5, "max_tier = \"block\"", r#"{ any = ["beta"] }"#),
+            r("c", 4.25, "max_tier = \"block\"", r#"{ any = ["gamma"] }"#),
+            r("nice", -1.0, "", r#"{ any = ["kind"] }"#),
+        ]
+        .concat(),
+    );
     let v = e.screen(&body("alpha")).unwrap();
     assert_eq!((v.score, v.verdict), (1.5, Tier::Allow));
     let v = e.screen(&body("alpha beta")).unwrap();
@@ -70,11 +106,29 @@ fn scores_add_up_and_thresholds_decide() {
     assert_eq!((v.score, v.verdict), (8.25, Tier::Block));
     let v = e.screen(&body("alpha beta gamma kind")).unwrap();
     assert_eq!((v.score, v.verdict), (7.25, Tier::Review));
-    assert_eq!(v.thresholds, Thresholds { warn: 2.0, review: 4.0, block: 8.0 });
+    assert_eq!(
+        v.thresholds,
+        Thresholds {
+            warn: 2.0,
+            review: 4.0,
+            block: 8.0
+        }
+    );
     // The caller can move the thresholds.
-    let strict = Thresholds { warn: 1.0, review: 1.2, block: 1.4 };
-    assert_eq!(e.screen_with(&body("alpha"), Some(strict)).unwrap().verdict, Tier::Block);
-    let bad = Thresholds { warn: 3.0, review: 2.0, block: 1.0 };
+    let strict = Thresholds {
+        warn: 1.0,
+        review: 1.2,
+        block: 1.4,
+    };
+    assert_eq!(
+        e.screen_with(&body("alpha"), Some(strict)).unwrap().verdict,
+        Tier::Block
+    );
+    let bad = Thresholds {
+        warn: 3.0,
+        review: 2.0,
+        block: 1.0,
+    };
     assert!(e.screen_with(&body("alpha"), Some(bad)).is_err());
     // Rules are listed highest score first.
     let v = e.screen(&body("alpha beta gamma")).unwrap();
@@ -83,11 +137,24 @@ fn scores_add_up_and_thresholds_decide() {
 
 #[test]
 fn tier_caps_keep_weak_rules_from_blocking() {
-    let e = engine(&[
-        r("weak1", 5.0, "max_tier = \"warn\"", r#"{ any = ["alpha"] }"#),
-        r("weak2", 5.0, "", r#"{ any = ["beta"] }"#), // default cap: review
-        r("strong", 1.0, "max_tier = \"block\"", r#"{ any = ["gamma"] }"#),
-    ].concat());
+    let e = engine(
+        &[
+            r(
+                "weak1",
+                5.0,
+                "max_tier = \"warn\"",
+                r#"{ any = ["alpha"] }"#,
+            ),
+            r("weak2", 5.0, "", r#"{ any = ["beta"] }"#), // default cap: review
+            r(
+                "strong",
+                1.0,
+                "max_tier = \"block\"",
+                r#"{ any = ["gamma"] }"#,
+            ),
+        ]
+        .concat(),
+    );
     let v = e.screen(&body("alpha")).unwrap();
     assert_eq!((v.score_tier, v.verdict), (Tier::Review, Tier::Warn));
     let v = e.screen(&body("alpha beta")).unwrap();
@@ -98,7 +165,12 @@ fn tier_caps_keep_weak_rules_from_blocking() {
 
 #[test]
 fn experimental_rules_are_reported_but_score_nothing() {
-    let e = engine(&r("exp", 9.0, "status = \"experimental\"\nmax_tier = \"block\"", r#"{ any = ["alpha"] }"#));
+    let e = engine(&r(
+        "exp",
+        9.0,
+        "status = \"experimental\"\nmax_tier = \"block\"",
+        r#"{ any = ["alpha"] }"#,
+    ));
     let v = e.screen(&body("alpha")).unwrap();
     assert_eq!((v.score, v.verdict), (0.0, Tier::Allow));
     assert!(v.rules[0].experimental);
@@ -114,10 +186,14 @@ fn meta_rules_combine_helpers_and_counts() {
         "[[rule]]\nid = \"h.two\"\ntitle = \"h2\"\ncategory = \"x\"\nhelper = true\nmatch = { any = [\"beta\"] }\n",
         &r("s.three", 1.0, "", r#"{ any = ["gamma"] }"#),
         &r("meta", 3.0, "", r#"{ and = [{ rule = "h.one" }, { rule = "h.two" }] }"#),
-        &r("count", 2.0, "", r#"{ rules = { of = ["h.*", "s.*"], min = 3 } }"#),
+        &r("count", 2.0, "", r#"{ rules = { of = ["h.one", "h.two", "s.*"], min = 3 } }"#),
     ].concat());
     let v = e.screen(&body("alpha")).unwrap();
-    assert!(v.rules.is_empty(), "helpers are never reported: {:?}", fired(&v));
+    assert!(
+        v.rules.is_empty(),
+        "helpers are never reported: {:?}",
+        fired(&v)
+    );
     let v = e.screen(&body("alpha beta")).unwrap();
     assert_eq!(fired(&v), ["meta"]);
     assert_eq!(v.score, 3.0);
@@ -140,22 +216,52 @@ fn exceptions_cancel_nearby_hits_only() {
     assert!(fired(&e.screen(&body("We never charge a fee.")).unwrap()).is_empty());
     assert!(fired(&e.screen(&body("No fee for applicants.")).unwrap()).is_empty());
     // Far away, the exception does not cancel the hit.
-    let v = e.screen(&body("We never charge for uniforms or meals or transport, but there is a fee.")).unwrap();
+    let v = e
+        .screen(&body(
+            "We never charge for uniforms or meals or transport, but there is a fee.",
+        ))
+        .unwrap();
     assert_eq!(fired(&v), ["fee"]);
     // A second, uncancelled hit keeps the rule firing.
-    let v = e.screen(&body("No fee for the interview itself. A deposit of 200 is required later.")).unwrap();
-    assert_eq!(v.hits.iter().map(|h| h.text.as_str()).collect::<Vec<_>>(), ["deposit"]);
+    let v = e
+        .screen(&body(
+            "No fee for the interview itself. A deposit of 200 is required later.",
+        ))
+        .unwrap();
+    assert_eq!(
+        v.hits.iter().map(|h| h.text.as_str()).collect::<Vec<_>>(),
+        ["deposit"]
+    );
 }
 
 #[test]
 fn sections_scope_rules_and_unknown_sections_are_screened_by_unscoped_rules() {
-    let e = engine(&[
-        r("jobs", 1.0, "sections = [\"jobs\"]", r#"{ any = ["alpha"] }"#),
-        r("adult", 1.0, "sections = [\"adult\", \"personals\"]", r#"{ any = ["alpha"] }"#),
-        r("all", 1.0, "", r#"{ any = ["alpha"] }"#),
-    ].concat());
-    assert_eq!(fired(&e.screen(&in_section("jobs", "alpha")).unwrap()), ["all", "jobs"]);
-    assert_eq!(fired(&e.screen(&in_section("Personals", "alpha")).unwrap()), ["adult", "all"]);
+    let e = engine(
+        &[
+            r(
+                "jobs",
+                1.0,
+                "sections = [\"jobs\"]",
+                r#"{ any = ["alpha"] }"#,
+            ),
+            r(
+                "adult",
+                1.0,
+                "sections = [\"adult\", \"personals\"]",
+                r#"{ any = ["alpha"] }"#,
+            ),
+            r("all", 1.0, "", r#"{ any = ["alpha"] }"#),
+        ]
+        .concat(),
+    );
+    assert_eq!(
+        fired(&e.screen(&in_section("jobs", "alpha")).unwrap()),
+        ["all", "jobs"]
+    );
+    assert_eq!(
+        fired(&e.screen(&in_section("Personals", "alpha")).unwrap()),
+        ["adult", "all"]
+    );
     let v = e.screen(&in_section("pets", "alpha")).unwrap();
     assert_eq!(fired(&v), ["all"]);
     assert_eq!(v.section, None);
@@ -164,7 +270,12 @@ fn sections_scope_rules_and_unknown_sections_are_screened_by_unscoped_rules() {
 
 #[test]
 fn fields_scope_rules() {
-    let e = engine(&r("t", 1.0, "fields = [\"Title\"]", r#"{ any = ["alpha"] }"#));
+    let e = engine(&r(
+        "t",
+        1.0,
+        "fields = [\"Title\"]",
+        r#"{ any = ["alpha"] }"#,
+    ));
     let hit = Submission::new().field("title", "alpha").field("body", "x");
     let miss = Submission::new().field("title", "x").field("body", "alpha");
     assert_eq!(fired(&e.screen(&hit).unwrap()), ["t"]);
@@ -174,10 +285,19 @@ fn fields_scope_rules() {
 
 #[test]
 fn filters_suppress_rules_for_a_deployment() {
-    let base = pack("base", &[
-        r("massage", 3.0, "sections = [\"services\"]", r#"{ any = ["massage"] }"#),
-        r("other", 1.0, "", r#"{ any = ["massage"] }"#),
-    ].concat());
+    let base = pack(
+        "base",
+        &[
+            r(
+                "massage",
+                3.0,
+                "sections = [\"services\"]",
+                r#"{ any = ["massage"] }"#,
+            ),
+            r("other", 1.0, "", r#"{ any = ["massage"] }"#),
+        ]
+        .concat(),
+    );
     let site = pack(
         "site",
         r#"[[filter]]
@@ -191,20 +311,31 @@ rules = ["oth*"]
 "#,
     );
     let e = Engine::builder().pack(base).pack(site).build().unwrap();
-    let v = e.screen(&in_section("services", "Sports massage.")).unwrap();
+    let v = e
+        .screen(&in_section("services", "Sports massage."))
+        .unwrap();
     assert_eq!(fired(&v), ["massage"]);
     assert_eq!(v.filters, ["off"]);
-    let v = e.screen(&in_section("services", "Sports massage, licence number 42.")).unwrap();
+    let v = e
+        .screen(&in_section(
+            "services",
+            "Sports massage, licence number 42.",
+        ))
+        .unwrap();
     assert!(fired(&v).is_empty());
     assert_eq!(v.filters, ["licensed", "off"]);
 }
 
 #[test]
 fn overrides_change_rules_in_load_order() {
-    let base = pack("base", &[
-        r("a.one", 2.0, "", r#"{ any = ["alpha"] }"#),
-        r("a.two", 2.0, "", r#"{ any = ["beta"] }"#),
-    ].concat());
+    let base = pack(
+        "base",
+        &[
+            r("a.one", 2.0, "", r#"{ any = ["alpha"] }"#),
+            r("a.two", 2.0, "", r#"{ any = ["beta"] }"#),
+        ]
+        .concat(),
+    );
     let site = pack(
         "site",
         "[[override]]\nrule = \"a.*\"\nscore = 5\nmax_tier = \"block\"\n[[override]]\nrule = \"a.two\"\ndisabled = true\n",
@@ -217,10 +348,17 @@ fn overrides_change_rules_in_load_order() {
 
 #[test]
 fn messages_are_deduplicated_and_poster_messages_need_warn() {
-    let e = engine(&[
-        r("a", 1.0, "", r#"{ any = ["alpha"] }"#).replace("poster a", "same").replace("reviewer a", "same r"),
-        r("b", 1.5, "", r#"{ any = ["beta"] }"#).replace("poster b", "same").replace("reviewer b", "same r"),
-    ].concat());
+    let e = engine(
+        &[
+            r("a", 1.0, "", r#"{ any = ["alpha"] }"#)
+                .replace("poster a", "same")
+                .replace("reviewer a", "same r"),
+            r("b", 1.5, "", r#"{ any = ["beta"] }"#)
+                .replace("poster b", "same")
+                .replace("reviewer b", "same r"),
+        ]
+        .concat(),
+    );
     let v = e.screen(&body("alpha")).unwrap();
     assert_eq!(v.verdict, Tier::Allow);
     assert!(v.poster_messages.is_empty());
@@ -235,7 +373,14 @@ fn evasion_is_evidence() {
     let e = engine(&r("p", 1.0, "", r#"{ any = ["passport"] }"#));
     let plain = e.screen(&body("passport")).unwrap();
     assert!(!plain.evasion && plain.hits[0].steps.is_empty());
-    for evasive in ["p4ssp0rt", "p a s s p o r t", "pаssроrt", "pass\u{200B}port", "ｐａｓｓｐｏｒｔ", "passsssport"] {
+    for evasive in [
+        "p4ssp0rt",
+        "p a s s p o r t",
+        "pаssроrt",
+        "pass\u{200B}port",
+        "ｐａｓｓｐｏｒｔ",
+        "passsssport",
+    ] {
         let v = e.screen(&body(evasive)).unwrap();
         assert_eq!(fired(&v), ["p"], "{evasive}");
         assert!(v.evasion, "{evasive}");
@@ -247,14 +392,30 @@ fn evasion_is_evidence() {
 fn input_limits() {
     let e = Engine::builder()
         .pack(pack("t", &r("a", 1.0, "", r#"{ any = ["alpha"] }"#)))
-        .limits(redflag::Limits { max_input_bytes: 10, max_fields: 2, ..Default::default() })
+        .limits(redflag::Limits {
+            max_input_bytes: 10,
+            max_fields: 2,
+            ..Default::default()
+        })
         .build()
         .unwrap();
     assert!(e.screen(&body("alpha")).is_ok());
     let err = e.screen(&body("alpha beta gamma")).unwrap_err();
-    assert_eq!(err.to_string(), "limit exceeded: max_input_bytes is 10, got 16");
-    let three = Submission::new().field("a", "x").field("b", "y").field("c", "z");
-    assert!(matches!(e.screen(&three), Err(redflag::Error::Limit { limit: "max_fields", .. })));
+    assert_eq!(
+        err.to_string(),
+        "limit exceeded: max_input_bytes is 10, got 16"
+    );
+    let three = Submission::new()
+        .field("a", "x")
+        .field("b", "y")
+        .field("c", "z");
+    assert!(matches!(
+        e.screen(&three),
+        Err(redflag::Error::Limit {
+            limit: "max_fields",
+            ..
+        })
+    ));
     // The engine keeps working after an error.
     assert_eq!(fired(&e.screen(&body("alpha")).unwrap()), ["a"]);
 }
@@ -266,4 +427,26 @@ fn many_hits_are_capped_in_the_report_but_counted_once() {
     let v = e.screen(&body(&text)).unwrap();
     assert_eq!(v.score, 1.0);
     assert_eq!(v.hits.len(), e.limits().max_hits_per_rule);
+}
+
+#[test]
+fn rule_globs_skip_helpers_and_experimental_rules_do_not_feed_stable_counts() {
+    let e = engine(&[
+        "[[rule]]\nid = \"x.__h\"\ntitle = \"h\"\ncategory = \"x\"\nhelper = true\nmatch = { any = [\"alpha\"] }\n",
+        &r("x.exp", 1.0, "status = \"experimental\"", r#"{ any = ["beta"] }"#),
+        &r("x.one", 1.0, "", r#"{ any = ["gamma"] }"#),
+        &r("count", 5.0, "", r#"{ rules = { of = ["x.*"], min = 2 } }"#),
+        &r("count_h", 5.0, "", r#"{ rules = { of = ["x.__*", "x.one"], min = 2 } }"#),
+        &r("exp_count", 5.0, "status = \"experimental\"", r#"{ rules = { of = ["x.*"], min = 2 } }"#),
+    ].concat());
+    // The helper is not matched by `x.*`; the experimental rule does not
+    // count for a stable rule, but does for an experimental one.
+    assert_eq!(
+        fired(&e.screen(&body("alpha gamma")).unwrap()),
+        ["count_h", "x.one"]
+    );
+    assert_eq!(
+        fired(&e.screen(&body("beta gamma")).unwrap()),
+        ["exp_count", "x.exp", "x.one"]
+    );
 }

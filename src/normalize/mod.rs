@@ -28,7 +28,8 @@
 //!    (`seventeen` → `17`).
 //! 5. **Repeated letters**: every run of one letter is collapsed to a single
 //!    letter. Terms are normalised the same way, so `passport`, `pasport` and
-//!    `passssport` all match the term `passport`.
+//!    `passssport` all match the term `passport`. Runs of whitespace and line
+//!    breaks become one space.
 //!
 //! Terms in rule packs go through the same function, so a rule author writes
 //! natural text ("pasaporte", "🌹", "Passport") and never the matching form.
@@ -207,6 +208,13 @@ impl Normalized {
         let start = self.starts[s] as usize;
         let end = self.ends[s..e].iter().copied().max().unwrap_or(0) as usize;
         start..end.max(start)
+    }
+
+    /// Whether a spaced-out word was joined at this byte offset (`a p a s s`
+    /// becomes `apas`, and a term may start or end where a separator was
+    /// removed, since the run may hold more than one word).
+    pub(crate) fn joined_at(&self, at: usize) -> bool {
+        self.pre.get(at).is_some_and(|p| p & F_SPACING != 0)
     }
 
     /// The steps that changed the text in a byte range of the matching form,
@@ -478,12 +486,21 @@ fn leet_token(tok: &mut [Unit], domain_follows: bool) {
     }
 }
 
-/// Pass 4: collapse runs of the same letter.
+/// Pass 5: collapse runs of the same letter, and runs of whitespace (line
+/// breaks included) to one space, so "registration  fee" and
+/// "registration\nfee" match the term "registration fee".
 fn collapse_repeats(units: Vec<Unit>) -> Vec<Unit> {
     let mut out: Vec<Unit> = Vec::with_capacity(units.len());
     let mut run = 0usize;
-    for u in units {
+    for mut u in units {
+        if u.ch == '\n' {
+            u.ch = ' ';
+        }
         if let Some(last) = out.last_mut() {
+            if u.ch == ' ' && last.ch == ' ' {
+                last.pre |= u.pre;
+                continue;
+            }
             if u.ch == last.ch && u.ch.is_alphabetic() {
                 run += 1;
                 last.end = last.end.max(u.end);

@@ -10,7 +10,10 @@ pub fn pack(id: &str, body: &str) -> Pack {
 }
 
 pub fn engine(body: &str) -> Engine {
-    Engine::builder().pack(pack("t", body)).build().unwrap_or_else(|e| panic!("{e}"))
+    Engine::builder()
+        .pack(pack("t", body))
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 pub fn body(text: &str) -> Submission {
@@ -29,5 +32,8 @@ pub fn fired(v: &Verdict) -> Vec<&str> {
 
 /// Pack errors of a JSON pack, as (path, message).
 pub fn errors_of(json: &str) -> Vec<(String, String)> {
-    redflag::validate_json(&[json]).into_iter().map(|e| (e.path, e.message)).collect()
+    redflag::validate_json(&[json])
+        .into_iter()
+        .map(|e| (e.path, e.message))
+        .collect()
 }

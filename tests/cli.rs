@@ -1,0 +1,320 @@
+//! The `redflag` binary end to end: JSON Lines in, JSON Lines out, exit codes.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_redflag"))
+}
+
+fn run(args: &[&str], stdin: &str) -> Output {
+    let mut child = bin()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn redflag");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn lines(out: &Output) -> Vec<Value> {
+    String::from_utf8(out.stdout.clone())
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
+        .collect()
+}
+
+fn tmp(name: &str, content: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("redflag-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, content).unwrap();
+    p
+}
+
+#[test]
+fn scan_reads_jsonl_and_reports_malformed_lines_without_stopping() {
+    let input = concat!(
+        r#"{"id": 1, "section": "jobs", "title": "Cleaners", "body": "Registration fee of $200 before you start."}"#,
+        "\n",
+        "{not json}\n",
+        "\n",
+        r#"{"id": {"k": [1, 2]}, "section": "for-sale", "title": "Ford Escort", "body": "Cherry red, minor scratches.", "price": 900}"#,
+        "\n",
+        r#"{"id": "x", "section": 7, "body": "bad section"}"#,
+        "\n",
+        r#"[1, 2, 3]"#,
+        "\n",
+        r#"{"body": "Hotel work in Dubai: 🌹 no experience needed, very high salary, flight paid. Your passport will be kept by the employer.", "section": "jobs"}"#,
+        "\n",
+    );
+    let out = run(&["scan"], input);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = lines(&out);
+    assert_eq!(v.len(), 6, "one output line per non-empty input line");
+
+    assert_eq!(v[0]["id"], 1);
+    assert_eq!(v[0]["verdict"], "warn");
+    assert_eq!(v[0]["hits"][0]["rule"], "core.jobs.fee");
+    let hit = &v[0]["hits"][0];
+    let body = "Registration fee of $200 before you start.";
+    let units: Vec<u16> = body.encode_utf16().collect();
+    let (s, e) = (
+        hit["start"].as_u64().unwrap() as usize,
+        hit["end"].as_u64().unwrap() as usize,
+    );
+    assert_eq!(
+        String::from_utf16(&units[s..e]).unwrap(),
+        hit["text"].as_str().unwrap()
+    );
+
+    assert_eq!(v[1], serde_json::json!({"line": 2, "error": v[1]["error"]}));
+    assert!(v[1]["error"].as_str().unwrap().starts_with("invalid JSON"));
+
+    assert_eq!(v[2]["id"], serde_json::json!({"k": [1, 2]}));
+    assert_eq!(v[2]["verdict"], "allow");
+    assert_eq!(v[2]["hits"], serde_json::json!([]));
+
+    assert_eq!(v[3]["line"], 5);
+    assert_eq!(v[3]["id"], "x");
+    assert!(v[3]["error"]
+        .as_str()
+        .unwrap()
+        .contains("`section` must be a string"));
+
+    assert_eq!(v[4]["line"], 6);
+    assert!(v[4]["error"]
+        .as_str()
+        .unwrap()
+        .contains("expected a JSON object"));
+
+    assert!(v[5].get("id").is_none());
+    assert_eq!(v[5]["verdict"], "review");
+    let rules: Vec<&str> = v[5]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        rules.contains(&"core.jobs.documents-held")
+            && rules.contains(&"core.jobs.too-good-to-be-true"),
+        "{rules:?}"
+    );
+    // Emoji before a hit: UTF-16 offsets differ from byte offsets.
+    let body = v[5]["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["text"] == "passport")
+        .unwrap();
+    assert!(body["byte_start"].as_u64().unwrap() > body["start"].as_u64().unwrap());
+}
+
+#[test]
+fn scan_exit_code_zero_when_every_line_is_screened_and_section_flag_applies() {
+    let out = run(&["scan", "--section", "jobs"], "{\"body\": \"Pay the placement fee first.\"}\n{\"section\": \"housing\", \"body\": \"Pay the placement fee first.\"}\n");
+    assert_eq!(out.status.code(), Some(0));
+    let v = lines(&out);
+    assert_eq!(v[0]["section"], "jobs");
+    assert_eq!(v[0]["verdict"], "warn");
+    assert_eq!(v[1]["section"], "housing");
+    assert_eq!(v[1]["verdict"], "allow");
+}
+
+#[test]
+fn scan_reads_a_file_and_extra_packs() {
+    let pack = tmp(
+        "site.toml",
+        r#"schema = 1
+[pack]
+id = "site"
+version = "2"
+[[rule]]
+id = "site.pets"
+title = "Pet sale ban"
+category = "policy"
+score = 20
+max_tier = "block"
+match = { any = ["puppies"] }
+"#,
+    );
+    let ads = tmp(
+        "ads.jsonl",
+        "{\"id\": \"p\", \"body\": \"Cute puppies for sale\"}\n",
+    );
+    let out = bin()
+        .args(["scan", "--pack"])
+        .arg(&pack)
+        .arg(&ads)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let v = lines(&out);
+    assert_eq!(v[0]["verdict"], "block");
+    assert_eq!(
+        v[0]["packs"],
+        serde_json::json!([{"id": "core", "version": "0.1.0"}, {"id": "site", "version": "2"}])
+    );
+    let only = bin()
+        .args(["scan", "--no-default-packs", "--pack"])
+        .arg(&pack)
+        .arg(&ads)
+        .output()
+        .unwrap();
+    assert_eq!(
+        lines(&only)[0]["packs"],
+        serde_json::json!([{"id": "site", "version": "2"}])
+    );
+    let t = bin()
+        .args(["scan", "--thresholds", "1,2,3"])
+        .arg(&ads)
+        .output()
+        .unwrap();
+    assert_eq!(
+        lines(&t)[0]["thresholds"],
+        serde_json::json!({"warn": 1.0, "review": 2.0, "block": 3.0})
+    );
+}
+
+#[test]
+fn pack_errors_and_usage_errors_exit_2() {
+    let bad = tmp("bad.toml", "schema = 1\n[pack]\nid = \"b\"\nversion = \"1\"\n[[rule]]\nid = \"r\"\ntitle = \"R\"\ncategory = \"c\"\nmatch = { near = { a = [\"x\"], b = [\"y\"], within = 2.5 } }\n");
+    let out = bin().args(["scan", "--pack"]).arg(&bad).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("rule[0].match.near.within") && err.contains("bad.toml"),
+        "{err}"
+    );
+    assert_eq!(run(&["scan", "--bogus"], "").status.code(), Some(2));
+    assert_eq!(
+        run(&["scan", "/no/such/file.jsonl"], "").status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        run(&["scan", "--thresholds", "1,2"], "").status.code(),
+        Some(2)
+    );
+    let help = run(&["--help"], "");
+    assert_eq!(help.status.code(), Some(0));
+    let help = String::from_utf8_lossy(&help.stdout);
+    for sub in ["scan", "test", "lint", "explain", "pack"] {
+        assert!(help.contains(sub), "{help}");
+    }
+}
+
+#[test]
+fn test_subcommand_passes_on_shipped_packs_and_fails_on_a_broken_test() {
+    let out = run(&["test"], "");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = bin()
+        .args(["test", concat!(env!("CARGO_MANIFEST_DIR"), "/rules")])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(" 0 failed"));
+    let broken = tmp(
+        "broken.toml",
+        "schema = 1\n[pack]\nid = \"b\"\nversion = \"1\"\n[[rule]]\nid = \"r\"\ntitle = \"R\"\ncategory = \"c\"\nscore = 1\nmatch = { any = [\"alpha\"] }\ntests.fire = [\"beta\"]\ntests.pass = [\"alpha here\"]\n",
+    );
+    let out = bin().arg("test").arg(&broken).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("FAIL r [b] tests.fire[0]") && text.contains("text: beta"),
+        "{text}"
+    );
+    assert!(
+        text.contains("FAIL r [b] tests.pass[0]") && text.contains("matched \"alpha\""),
+        "{text}"
+    );
+    assert!(text.contains("0 passed, 2 failed"), "{text}");
+}
+
+#[test]
+fn lint_reports_problems_and_is_clean_on_shipped_packs() {
+    let out = run(&["lint"], "");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let sloppy = tmp(
+        "sloppy.toml",
+        "schema = 1\n[pack]\nid = \"s\"\nversion = \"1\"\n[[rule]]\nid = \"r\"\ntitle = \"R\"\ncategory = \"c\"\nscore = 1\nmatch = { any = [\"ab\", \"fee\", \"Fee\"] }\n",
+    );
+    let out = bin().arg("lint").arg(&sloppy).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("rule[0].match.any[0]: term `ab` is only 2 characters"),
+        "{text}"
+    );
+    assert!(text.contains("duplicate term `Fee`"), "{text}");
+    assert!(text.contains("missing poster explanation"), "{text}");
+    assert!(text.contains("no test that must fire"), "{text}");
+}
+
+#[test]
+fn explain_prints_a_score_table() {
+    let out = run(
+        &["explain"],
+        r#"{"section": "jobs", "title": "Work abroad", "body": "Your pаsspоrt will be kept by the agency. Registration fee 300 USD."}"#,
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("Verdict: REVIEW   score 7"), "{text}");
+    assert!(
+        text.contains("core.jobs.documents-held")
+            && text.contains("[pаsspоrt]")
+            && text.contains("(confusables)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Poster sees:") && text.contains("Reviewer notes:"),
+        "{text}"
+    );
+    // Plain text is taken as the body.
+    let out = run(
+        &["explain", "--section", "jobs"],
+        "Registration fee 300 USD.",
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("Verdict: WARN"));
+}
+
+#[test]
+fn pack_converts_toml_to_json_that_loads_the_same() {
+    let src = concat!(env!("CARGO_MANIFEST_DIR"), "/rules/core.toml");
+    let out = bin()
+        .args(["pack", "--format", "json", src])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let json = String::from_utf8(out.stdout).unwrap();
+    let from_json = redflag::Pack::from_json(&json).unwrap();
+    let from_toml = redflag::Pack::from_toml(&std::fs::read_to_string(src).unwrap()).unwrap();
+    assert_eq!(from_json, from_toml);
+}

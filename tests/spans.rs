@@ -1,0 +1,171 @@
+//! Property tests: spans always point at the original text, whatever the input.
+
+mod common;
+use common::*;
+use proptest::prelude::*;
+use redflag::{normalize, Engine, Submission};
+
+fn utf16_len(s: &str) -> usize {
+    s.encode_utf16().count()
+}
+
+/// Checks every invariant of a hit against the original field text.
+fn check_hits(engine: &Engine, sub: &Submission) -> Result<(), TestCaseError> {
+    let v = engine
+        .screen(sub)
+        .map_err(|e| TestCaseError::fail(e.to_string()))?;
+    for h in &v.hits {
+        let text = sub
+            .fields()
+            .find(|f| f.0 == h.field)
+            .map(|f| f.1)
+            .unwrap_or_default();
+        prop_assert!(
+            h.byte_start <= h.byte_end && h.byte_end <= text.len(),
+            "{h:?}"
+        );
+        prop_assert!(
+            text.is_char_boundary(h.byte_start) && text.is_char_boundary(h.byte_end),
+            "{h:?}"
+        );
+        prop_assert_eq!(&text[h.byte_start..h.byte_end], h.text.as_str());
+        // UTF-16 offsets are what JavaScript's slice needs.
+        prop_assert_eq!(h.start, utf16_len(&text[..h.byte_start]));
+        prop_assert_eq!(h.end, utf16_len(&text[..h.byte_end]));
+        let units: Vec<u16> = text.encode_utf16().collect();
+        let sliced = String::from_utf16(&units[h.start..h.end]).ok();
+        prop_assert_eq!(sliced.as_deref(), Some(h.text.as_str()));
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn normalize_maps_every_byte_back(s in any::<String>()) {
+        let n = normalize(&s);
+        let out = n.as_str();
+        let mut last_start = 0;
+        for (i, c) in out.char_indices() {
+            let r = n.source_range(i..i + c.len_utf8());
+            prop_assert!(r.start <= r.end && r.end <= s.len());
+            prop_assert!(s.is_char_boundary(r.start) && s.is_char_boundary(r.end));
+            prop_assert!(r.start >= last_start, "source ranges go backwards at {i} in {out:?}");
+            last_start = r.start;
+        }
+    }
+
+    #[test]
+    fn default_engine_spans_are_valid_on_arbitrary_text(
+        title in any::<String>(),
+        body in "(\\PC|[ \n\u{200B}🌹🍒👑🇹🇭]|fee|passport|girls|new|17|five){0,60}",
+        section in prop::sample::select(vec!["jobs", "adult", "services", "personals", "nope"]),
+    ) {
+        let engine = Engine::new_default();
+        let sub = Submission::new().section(section).field("title", title).field("body", body);
+        check_hits(&engine, &sub)?;
+    }
+}
+
+const TERMS: &[&str] = &[
+    "passport",
+    "registration fee",
+    "new girls",
+    "tourist visa",
+    "deposit",
+    "schoolgirl",
+];
+const FILLER: &[&str] = &[
+    "we", "offer", "great", "work", "café", "naïve", "🌹", "😀", "日本", "in", "the", "city", "—",
+    "2027", "$50", "a", "b",
+];
+
+fn obfuscate_char(c: char, interior: bool, choice: u8) -> String {
+    let confusable = |c: char| match c {
+        'a' => Some('а'),
+        'o' => Some('о'),
+        'e' => Some('е'),
+        'p' => Some('р'),
+        'c' => Some('с'),
+        'i' => Some('і'),
+        _ => None,
+    };
+    let leet = |c: char| match c {
+        'a' => Some('4'),
+        'e' => Some('3'),
+        'o' => Some('0'),
+        's' => Some('5'),
+        'i' => Some('1'),
+        _ => None,
+    };
+    match choice % 8 {
+        0 => c.to_uppercase().collect(),
+        1 => confusable(c).map_or(c.to_string(), String::from),
+        2 if interior => leet(c).map_or(c.to_string(), String::from),
+        3 => format!("{c}\u{200B}"),
+        4 if c.is_ascii_lowercase() => {
+            char::from_u32(c as u32 - 'a' as u32 + 0xFF41).map_or(c.to_string(), String::from)
+        }
+        5 => format!("{c}{c}{c}"),
+        6 => format!("{c}\u{0301}"),
+        _ => c.to_string(),
+    }
+}
+
+fn obfuscate(term: &str, choices: &[u8], spaced: bool) -> String {
+    let mut out = String::new();
+    for (wi, word) in term.split(' ').enumerate() {
+        if wi > 0 {
+            out.push_str(if spaced { "  " } else { " " });
+        }
+        let chars: Vec<char> = word.chars().collect();
+        for (i, &c) in chars.iter().enumerate() {
+            let interior = i > 0 && i + 1 < chars.len();
+            let choice = choices[(wi * 31 + i) % choices.len()];
+            out.push_str(&obfuscate_char(
+                c,
+                interior,
+                if spaced { 7 } else { choice },
+            ));
+            if spaced && i + 1 < chars.len() {
+                out.push(' ');
+            }
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// An obfuscated term in benign filler is found, and the original text
+    /// at every hit normalises to exactly what matched.
+    #[test]
+    fn obfuscated_terms_are_found_and_spans_round_trip(
+        term in prop::sample::select(TERMS.to_vec()),
+        choices in prop::collection::vec(any::<u8>(), 1..12),
+        spaced in prop::bool::weighted(0.2),
+        before in prop::collection::vec(prop::sample::select(FILLER.to_vec()), 0..8),
+        after in prop::collection::vec(prop::sample::select(FILLER.to_vec()), 0..8),
+    ) {
+        let list: Vec<String> = TERMS.iter().map(|t| format!("{t:?}")).collect();
+        let engine = engine(&format!(
+            "[[rule]]\nid = \"t\"\ntitle = \"T\"\ncategory = \"c\"\nscore = 1\nmatch = {{ any = [{}] }}\n",
+            list.join(", ")
+        ));
+        let hidden = obfuscate(term, &choices, spaced);
+        let text = format!("{} {} {}", before.join(" "), hidden, after.join(" "));
+        let sub = body(&text);
+        check_hits(&engine, &sub)?;
+        let v = engine.screen(&sub).unwrap();
+        prop_assert!(
+            v.hits.iter().any(|h| h.text.contains(hidden.trim()) || hidden.contains(h.text.as_str()) && !h.text.is_empty()),
+            "{term:?} hidden as {hidden:?} not found in {text:?}: {:?}", v.hits
+        );
+        for h in &v.hits {
+            let again = normalize(&h.text);
+            prop_assert_eq!(again.as_str(), h.normalized.as_str(), "hit {:?} in {:?}", h, text);
+        }
+    }
+}
