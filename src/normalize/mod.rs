@@ -156,11 +156,20 @@ struct Unit {
 #[derive(Clone, Debug, Default)]
 pub struct Normalized {
     text: String,
-    /// For each byte of `text`: the original byte range it came from.
-    starts: Vec<u32>,
-    ends: Vec<u32>,
-    flags: Vec<u16>,
-    pre: Vec<u16>,
+    /// One entry per byte of `text`.
+    map: Vec<ByteInfo>,
+}
+
+/// Where one byte of the matching form came from, and how.
+#[derive(Clone, Copy, Debug, Default)]
+struct ByteInfo {
+    /// Original byte range.
+    start: u32,
+    end: u32,
+    /// Steps that produced the character.
+    flags: u16,
+    /// Steps that removed characters just before it (first byte only).
+    pre: u16,
 }
 
 /// Rewrites `text` into matching form. See the [module docs](self) for the
@@ -205,8 +214,8 @@ impl Normalized {
         }
         let s = range.start.min(len - 1);
         let e = range.end.clamp(s + 1, len);
-        let start = self.starts[s] as usize;
-        let end = self.ends[s..e].iter().copied().max().unwrap_or(0) as usize;
+        let start = self.map[s].start as usize;
+        let end = self.map[s..e].iter().map(|b| b.end).max().unwrap_or(0) as usize;
         start..end.max(start)
     }
 
@@ -214,7 +223,7 @@ impl Normalized {
     /// becomes `apas`, and a term may start or end where a separator was
     /// removed, since the run may hold more than one word).
     pub(crate) fn joined_at(&self, at: usize) -> bool {
-        self.pre.get(at).is_some_and(|p| p & F_SPACING != 0)
+        self.map.get(at).is_some_and(|b| b.pre & F_SPACING != 0)
     }
 
     /// The steps that changed the text in a byte range of the matching form,
@@ -224,10 +233,10 @@ impl Normalized {
         let s = range.start.min(len);
         let e = range.end.clamp(s, len);
         let mut f = 0;
-        for i in s..e {
-            f |= self.flags[i];
-            if i > s {
-                f |= self.pre[i];
+        for (i, b) in self.map[s..e].iter().enumerate() {
+            f |= b.flags;
+            if i > 0 {
+                f |= b.pre;
             }
         }
         Steps(f)
@@ -304,10 +313,16 @@ fn map_chars(text: &str, units: &mut Vec<Unit>) {
     // contain them.
 }
 
+#[inline]
 fn is_word(c: char) -> bool {
-    c.is_alphanumeric()
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric()
+    } else {
+        c.is_alphanumeric()
+    }
 }
 
+#[inline]
 fn is_spacing_separator(c: char) -> bool {
     matches!(
         c,
@@ -317,29 +332,42 @@ fn is_spacing_separator(c: char) -> bool {
 
 /// Pass 2: re-join words written one letter at a time.
 fn join_spaced_letters(units: Vec<Unit>) -> Vec<Unit> {
-    // Single-character tokens: (index of the unit).
     // A chain is a maximal sequence of single-character word tokens where
     // consecutive ones are separated by exactly one separator unit.
     let n = units.len();
-    let single = |i: usize| -> bool {
-        is_word(units[i].ch)
-            && (i == 0 || !is_word(units[i - 1].ch))
-            && (i + 1 >= n || !is_word(units[i + 1].ch))
-    };
     let mut chains: Vec<(usize, usize)> = Vec::new(); // (first unit, last unit)
     let mut i = 0;
+    // (first, last) of the chain being built.
+    let mut open: Option<(usize, usize)> = None;
     while i < n {
-        if !single(i) {
+        if !is_word(units[i].ch) {
             i += 1;
             continue;
         }
-        let first = i;
-        let mut last = i;
-        while last + 2 < n && is_spacing_separator(units[last + 1].ch) && single(last + 2) {
-            last += 2;
+        let s = i;
+        while i < n && is_word(units[i].ch) {
+            i += 1;
         }
-        chains.push((first, last));
-        i = last + 1;
+        let single = i - s == 1;
+        match open {
+            Some((first, last)) if single && s == last + 2 && is_spacing_separator(units[last + 1].ch) => {
+                open = Some((first, s));
+            }
+            _ => {
+                if let Some(c) = open.take() {
+                    chains.push(c);
+                }
+                if single {
+                    open = Some((s, s));
+                }
+            }
+        }
+    }
+    if let Some(c) = open {
+        chains.push(c);
+    }
+    if chains.iter().all(|c| c.1 - c.0 < 2) {
+        return units;
     }
     let tokens = |c: &(usize, usize)| (c.1 - c.0) / 2 + 1;
     let letters = |c: &(usize, usize)| {
@@ -391,6 +419,7 @@ fn join_spaced_letters(units: Vec<Unit>) -> Vec<Unit> {
     out
 }
 
+#[inline]
 fn leet_letter(c: char) -> Option<char> {
     Some(match c {
         '0' => 'o',
@@ -419,11 +448,15 @@ fn leet(units: &mut [Unit]) {
             continue;
         }
         let start = i;
+        let mut plain = true;
         while i < n && in_token(units[i].ch) {
+            plain &= units[i].ch.is_alphabetic();
             i += 1;
         }
-        let domain = units_after_is_domain(units, i);
-        leet_token(&mut units[start..i], domain);
+        if !plain {
+            let domain = units_after_is_domain(units, i);
+            leet_token(&mut units[start..i], domain);
+        }
     }
 }
 
@@ -489,14 +522,17 @@ fn leet_token(tok: &mut [Unit], domain_follows: bool) {
 /// Pass 5: collapse runs of the same letter, and runs of whitespace (line
 /// breaks included) to one space, so "registration  fee" and
 /// "registration\nfee" match the term "registration fee".
-fn collapse_repeats(units: Vec<Unit>) -> Vec<Unit> {
-    let mut out: Vec<Unit> = Vec::with_capacity(units.len());
+fn collapse_repeats(mut units: Vec<Unit>) -> Vec<Unit> {
+    // In place: `w` is the write position, `units[..w]` the output so far.
+    let mut w = 0usize;
     let mut run = 0usize;
-    for mut u in units {
+    for r in 0..units.len() {
+        let mut u = units[r];
         if u.ch == '\n' {
             u.ch = ' ';
         }
-        if let Some(last) = out.last_mut() {
+        if w > 0 {
+            let last = &mut units[w - 1];
             if u.ch == ' ' && last.ch == ' ' {
                 last.pre |= u.pre;
                 continue;
@@ -512,27 +548,22 @@ fn collapse_repeats(units: Vec<Unit>) -> Vec<Unit> {
             }
         }
         run = 0;
-        out.push(u);
+        units[w] = u;
+        w += 1;
     }
-    out
+    units.truncate(w);
+    units
 }
 
-/// Final pass: UTF-8 text plus per-byte maps.
+/// Final pass: UTF-8 text plus the per-byte map.
 fn encode(units: Vec<Unit>) -> Normalized {
-    let mut n = Normalized {
-        text: String::with_capacity(units.len()),
-        starts: Vec::with_capacity(units.len()),
-        ends: Vec::with_capacity(units.len()),
-        flags: Vec::with_capacity(units.len()),
-        pre: Vec::with_capacity(units.len()),
-    };
+    let mut n = Normalized { text: String::with_capacity(units.len()), map: Vec::with_capacity(units.len()) };
     for u in units {
         n.text.push(u.ch);
-        for b in 0..u.ch.len_utf8() {
-            n.starts.push(u.start);
-            n.ends.push(u.end);
-            n.flags.push(u.flags);
-            n.pre.push(if b == 0 { u.pre } else { 0 });
+        let info = ByteInfo { start: u.start, end: u.end, flags: u.flags, pre: u.pre };
+        n.map.push(info);
+        for _ in 1..u.ch.len_utf8() {
+            n.map.push(ByteInfo { pre: 0, ..info });
         }
     }
     n

@@ -15,137 +15,147 @@ enum Num {
     Digits,
 }
 
-/// Number words; tokens are compared letter for letter (this pass runs
-/// before repeated letters collapse).
-const WORDS: &[(&str, Num)] = &[
-    // English
-    ("zero", Num::Digit(0, false)),
-    ("oh", Num::Digit(0, true)),
-    ("one", Num::Digit(1, false)),
-    ("two", Num::Digit(2, false)),
-    ("three", Num::Digit(3, false)),
-    ("four", Num::Digit(4, false)),
-    ("five", Num::Digit(5, false)),
-    ("six", Num::Digit(6, false)),
-    ("seven", Num::Digit(7, false)),
-    ("eight", Num::Digit(8, false)),
-    ("nine", Num::Digit(9, false)),
-    ("ten", Num::Teen(10, false)),
-    ("eleven", Num::Teen(11, false)),
-    ("twelve", Num::Teen(12, false)),
-    ("thirteen", Num::Teen(13, false)),
-    ("fourteen", Num::Teen(14, false)),
-    ("fifteen", Num::Teen(15, false)),
-    ("sixteen", Num::Teen(16, false)),
-    ("seventeen", Num::Teen(17, false)),
-    ("eighteen", Num::Teen(18, false)),
-    ("nineteen", Num::Teen(19, false)),
-    ("twenty", Num::Tens(2)),
-    ("thirty", Num::Tens(3)),
-    ("forty", Num::Tens(4)),
-    ("fifty", Num::Tens(5)),
-    ("sixty", Num::Tens(6)),
-    ("seventy", Num::Tens(7)),
-    ("eighty", Num::Tens(8)),
-    ("ninety", Num::Tens(9)),
+/// Number words (English, Spanish, French, Portuguese). Tokens are compared
+/// letter for letter: this pass runs before repeated letters collapse.
+fn lookup(word: &str) -> Option<Num> {
+    Some(match word {
+        "zero" => Num::Digit(0, false),
+        "oh" => Num::Digit(0, true),
+        "one" => Num::Digit(1, false),
+        "two" => Num::Digit(2, false),
+        "three" => Num::Digit(3, false),
+        "four" => Num::Digit(4, false),
+        "five" => Num::Digit(5, false),
+        "six" => Num::Digit(6, false),
+        "seven" => Num::Digit(7, false),
+        "eight" => Num::Digit(8, false),
+        "nine" => Num::Digit(9, false),
+        "ten" => Num::Teen(10, false),
+        "eleven" => Num::Teen(11, false),
+        "twelve" => Num::Teen(12, false),
+        "thirteen" => Num::Teen(13, false),
+        "fourteen" => Num::Teen(14, false),
+        "fifteen" => Num::Teen(15, false),
+        "sixteen" => Num::Teen(16, false),
+        "seventeen" => Num::Teen(17, false),
+        "eighteen" => Num::Teen(18, false),
+        "nineteen" => Num::Teen(19, false),
+        "twenty" => Num::Tens(2),
+        "thirty" => Num::Tens(3),
+        "forty" => Num::Tens(4),
+        "fifty" => Num::Tens(5),
+        "sixty" => Num::Tens(6),
+        "seventy" => Num::Tens(7),
+        "eighty" => Num::Tens(8),
+        "ninety" => Num::Tens(9),
     // Spanish
-    ("cero", Num::Digit(0, false)),
-    ("uno", Num::Digit(1, true)),
-    ("dos", Num::Digit(2, true)),
-    ("tres", Num::Digit(3, true)),
-    ("cuatro", Num::Digit(4, false)),
-    ("cinco", Num::Digit(5, false)),
-    ("seis", Num::Digit(6, false)),
-    ("siete", Num::Digit(7, false)),
-    ("ocho", Num::Digit(8, false)),
-    ("nueve", Num::Digit(9, false)),
-    ("diez", Num::Teen(10, false)),
-    ("once", Num::Teen(11, true)),
-    ("doce", Num::Teen(12, false)),
-    ("trece", Num::Teen(13, false)),
-    ("catorce", Num::Teen(14, false)),
-    ("quince", Num::Teen(15, false)),
-    ("dieciseis", Num::Teen(16, false)),
-    ("diecisiete", Num::Teen(17, false)),
-    ("dieciocho", Num::Teen(18, false)),
-    ("diecinueve", Num::Teen(19, false)),
-    ("veinte", Num::Tens(2)),
-    ("treinta", Num::Tens(3)),
-    ("cuarenta", Num::Tens(4)),
-    ("cincuenta", Num::Tens(5)),
-    ("sesenta", Num::Tens(6)),
-    ("setenta", Num::Tens(7)),
-    ("ochenta", Num::Tens(8)),
-    ("noventa", Num::Tens(9)),
+        "cero" => Num::Digit(0, false),
+        "uno" => Num::Digit(1, true),
+        "dos" => Num::Digit(2, true),
+        "tres" => Num::Digit(3, true),
+        "cuatro" => Num::Digit(4, false),
+        "cinco" => Num::Digit(5, false),
+        "seis" => Num::Digit(6, false),
+        "siete" => Num::Digit(7, false),
+        "ocho" => Num::Digit(8, false),
+        "nueve" => Num::Digit(9, false),
+        "diez" => Num::Teen(10, false),
+        "once" => Num::Teen(11, true),
+        "doce" => Num::Teen(12, false),
+        "trece" => Num::Teen(13, false),
+        "catorce" => Num::Teen(14, false),
+        "quince" => Num::Teen(15, false),
+        "dieciseis" => Num::Teen(16, false),
+        "diecisiete" => Num::Teen(17, false),
+        "dieciocho" => Num::Teen(18, false),
+        "diecinueve" => Num::Teen(19, false),
+        "veinte" => Num::Tens(2),
+        "treinta" => Num::Tens(3),
+        "cuarenta" => Num::Tens(4),
+        "cincuenta" => Num::Tens(5),
+        "sesenta" => Num::Tens(6),
+        "setenta" => Num::Tens(7),
+        "ochenta" => Num::Tens(8),
+        "noventa" => Num::Tens(9),
     // French
-    ("un", Num::Digit(1, true)),
-    ("deux", Num::Digit(2, false)),
-    ("trois", Num::Digit(3, false)),
-    ("quatre", Num::Digit(4, false)),
-    ("cinq", Num::Digit(5, false)),
-    ("sept", Num::Digit(7, true)),
-    ("huit", Num::Digit(8, false)),
-    ("neuf", Num::Digit(9, true)),
-    ("dix", Num::Tens(1)), // "dix" alone is 10, "dix sept" is 17
-    ("onze", Num::Teen(11, false)),
-    ("douze", Num::Teen(12, false)),
-    ("treize", Num::Teen(13, false)),
-    ("quatorze", Num::Teen(14, false)),
-    ("quinze", Num::Teen(15, false)),
-    ("seize", Num::Teen(16, true)),
-    ("vingt", Num::Tens(2)),
-    ("trente", Num::Tens(3)),
-    ("quarante", Num::Tens(4)),
-    ("cinquante", Num::Tens(5)),
-    ("soixante", Num::Tens(6)),
+        "un" => Num::Digit(1, true),
+        "deux" => Num::Digit(2, false),
+        "trois" => Num::Digit(3, false),
+        "quatre" => Num::Digit(4, false),
+        "cinq" => Num::Digit(5, false),
+        "sept" => Num::Digit(7, true),
+        "huit" => Num::Digit(8, false),
+        "neuf" => Num::Digit(9, true),
+        "dix" => Num::Tens(1), // "dix" alone is 10, "dix sept" is 17
+        "onze" => Num::Teen(11, false),
+        "douze" => Num::Teen(12, false),
+        "treize" => Num::Teen(13, false),
+        "quatorze" => Num::Teen(14, false),
+        "quinze" => Num::Teen(15, false),
+        "seize" => Num::Teen(16, true),
+        "vingt" => Num::Tens(2),
+        "trente" => Num::Tens(3),
+        "quarante" => Num::Tens(4),
+        "cinquante" => Num::Tens(5),
+        "soixante" => Num::Tens(6),
     // Portuguese
-    ("um", Num::Digit(1, true)),
-    ("uma", Num::Digit(1, true)),
-    ("dois", Num::Digit(2, false)),
-    ("duas", Num::Digit(2, false)),
-    ("quatro", Num::Digit(4, false)),
-    ("sete", Num::Digit(7, true)),
-    ("oito", Num::Digit(8, false)),
-    ("nove", Num::Digit(9, true)),
-    ("dez", Num::Teen(10, false)),
-    ("doze", Num::Teen(12, false)),
-    ("treze", Num::Teen(13, false)),
-    ("catorze", Num::Teen(14, false)),
-    ("dezesseis", Num::Teen(16, false)),
-    ("dezasseis", Num::Teen(16, false)),
-    ("dezessete", Num::Teen(17, false)),
-    ("dezassete", Num::Teen(17, false)),
-    ("dezoito", Num::Teen(18, false)),
-    ("dezenove", Num::Teen(19, false)),
-    ("dezanove", Num::Teen(19, false)),
-    ("vinte", Num::Tens(2)),
-    ("trinta", Num::Tens(3)),
-    ("quarenta", Num::Tens(4)),
-    ("sessenta", Num::Tens(6)),
-    ("oitenta", Num::Tens(8)),
-];
-
-fn eq_word(token: &[Unit], word: &str) -> bool {
-    token.len() == word.len() && token.iter().zip(word.chars()).all(|(u, c)| u.ch == c)
+        "um" => Num::Digit(1, true),
+        "uma" => Num::Digit(1, true),
+        "dois" => Num::Digit(2, false),
+        "duas" => Num::Digit(2, false),
+        "quatro" => Num::Digit(4, false),
+        "sete" => Num::Digit(7, true),
+        "oito" => Num::Digit(8, false),
+        "nove" => Num::Digit(9, true),
+        "dez" => Num::Teen(10, false),
+        "doze" => Num::Teen(12, false),
+        "treze" => Num::Teen(13, false),
+        "catorze" => Num::Teen(14, false),
+        "dezesseis" => Num::Teen(16, false),
+        "dezasseis" => Num::Teen(16, false),
+        "dezessete" => Num::Teen(17, false),
+        "dezassete" => Num::Teen(17, false),
+        "dezoito" => Num::Teen(18, false),
+        "dezenove" => Num::Teen(19, false),
+        "dezanove" => Num::Teen(19, false),
+        "vinte" => Num::Tens(2),
+        "trinta" => Num::Tens(3),
+        "quarenta" => Num::Tens(4),
+        "sessenta" => Num::Tens(6),
+        "oitenta" => Num::Tens(8),
+        _ => return None,
+    })
 }
 
+/// Longest entry in [`lookup`] ("veintinueve"), in bytes.
+const MAX_WORD: usize = 11;
+
 fn classify(token: &[Unit]) -> Option<Num> {
+    if token.len() > MAX_WORD && !token[0].ch.is_ascii_digit() {
+        return None;
+    }
     if token.iter().all(|u| u.ch.is_ascii_digit()) {
         return Some(Num::Digits);
     }
-    if let Some(n) = WORDS.iter().find(|(w, _)| eq_word(token, w)) {
-        return Some(n.1);
+    if token.len() < 2 || token.len() > MAX_WORD {
+        return None;
+    }
+    let mut buf = [0u8; MAX_WORD];
+    for (b, u) in buf.iter_mut().zip(token) {
+        if !u.ch.is_ascii_lowercase() {
+            return None;
+        }
+        *b = u.ch as u8;
+    }
+    let word = std::str::from_utf8(&buf[..token.len()]).ok()?;
+    if let Some(n) = lookup(word) {
+        return Some(n);
     }
     // Spanish "veintiuno" … "veintinueve".
-    let prefix = "veinti";
-    if token.len() > prefix.len() && eq_word(&token[..prefix.len()], prefix) {
-        if let Some(Num::Digit(d, _)) = classify(&token[prefix.len()..]) {
-            if d > 0 {
-                return Some(Num::Teen(20 + d, false));
-            }
-        }
+    match word.strip_prefix("veinti").and_then(lookup) {
+        Some(Num::Digit(d, _)) if d > 0 => Some(Num::Teen(20 + d, false)),
+        _ => None,
     }
-    None
 }
 
 fn is_run_separator(c: char) -> bool {
@@ -153,20 +163,24 @@ fn is_run_separator(c: char) -> bool {
 }
 
 pub(super) fn number_words(units: Vec<Unit>) -> Vec<Unit> {
-    // Tokens: maximal runs of alphanumeric units.
+    // Number tokens (maximal runs of alphanumeric units that are numbers);
+    // other tokens are not kept: a run breaks at them because the units
+    // between two number tokens are then not all separators.
     let mut toks: Vec<(usize, usize, Option<Num>)> = Vec::new();
     let mut i = 0;
     let n = units.len();
     while i < n {
-        if !units[i].ch.is_alphanumeric() {
+        if !super::is_word(units[i].ch) {
             i += 1;
             continue;
         }
         let s = i;
-        while i < n && units[i].ch.is_alphanumeric() {
+        while i < n && super::is_word(units[i].ch) {
             i += 1;
         }
-        toks.push((s, i, classify(&units[s..i])));
+        if let Some(num) = classify(&units[s..i]) {
+            toks.push((s, i, Some(num)));
+        }
     }
     if !toks
         .iter()
