@@ -350,7 +350,9 @@ fn join_spaced_letters(units: Vec<Unit>) -> Vec<Unit> {
         }
         let single = i - s == 1;
         match open {
-            Some((first, last)) if single && s == last + 2 && is_spacing_separator(units[last + 1].ch) => {
+            Some((first, last))
+                if single && s == last + 2 && is_spacing_separator(units[last + 1].ch) =>
+            {
                 open = Some((first, s));
             }
             _ => {
@@ -557,10 +559,18 @@ fn collapse_repeats(mut units: Vec<Unit>) -> Vec<Unit> {
 
 /// Final pass: UTF-8 text plus the per-byte map.
 fn encode(units: Vec<Unit>) -> Normalized {
-    let mut n = Normalized { text: String::with_capacity(units.len()), map: Vec::with_capacity(units.len()) };
+    let mut n = Normalized {
+        text: String::with_capacity(units.len()),
+        map: Vec::with_capacity(units.len()),
+    };
     for u in units {
         n.text.push(u.ch);
-        let info = ByteInfo { start: u.start, end: u.end, flags: u.flags, pre: u.pre };
+        let info = ByteInfo {
+            start: u.start,
+            end: u.end,
+            flags: u.flags,
+            pre: u.pre,
+        };
         n.map.push(info);
         for _ in 1..u.ch.len_utf8() {
             n.map.push(ByteInfo { pre: 0, ..info });

@@ -48,7 +48,7 @@ fn lookup(word: &str) -> Option<Num> {
         "seventy" => Num::Tens(7),
         "eighty" => Num::Tens(8),
         "ninety" => Num::Tens(9),
-    // Spanish
+        // Spanish
         "cero" => Num::Digit(0, false),
         "uno" => Num::Digit(1, true),
         "dos" => Num::Digit(2, true),
@@ -77,7 +77,7 @@ fn lookup(word: &str) -> Option<Num> {
         "setenta" => Num::Tens(7),
         "ochenta" => Num::Tens(8),
         "noventa" => Num::Tens(9),
-    // French
+        // French
         "un" => Num::Digit(1, true),
         "deux" => Num::Digit(2, false),
         "trois" => Num::Digit(3, false),
@@ -98,7 +98,7 @@ fn lookup(word: &str) -> Option<Num> {
         "quarante" => Num::Tens(4),
         "cinquante" => Num::Tens(5),
         "soixante" => Num::Tens(6),
-    // Portuguese
+        // Portuguese
         "um" => Num::Digit(1, true),
         "uma" => Num::Digit(1, true),
         "dois" => Num::Digit(2, false),
