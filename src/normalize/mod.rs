@@ -128,6 +128,10 @@ impl Serialize for Steps {
     }
 }
 
+/// Marks a unit removed by a pass; the collapse pass drops it and hands its
+/// `pre` flags to the next unit. NUL never survives pass 1.
+const TOMBSTONE: char = '\0';
+
 /// One character of the matching form while the passes run.
 #[derive(Clone, Copy, Debug)]
 struct Unit {
@@ -314,6 +318,15 @@ fn map_chars(text: &str, units: &mut Vec<Unit>) {
 }
 
 #[inline]
+fn is_letter(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphabetic()
+    } else {
+        c.is_alphabetic()
+    }
+}
+
+#[inline]
 fn is_word(c: char) -> bool {
     if c.is_ascii() {
         c.is_ascii_alphanumeric()
@@ -375,7 +388,7 @@ fn join_spaced_letters(units: Vec<Unit>) -> Vec<Unit> {
     let letters = |c: &(usize, usize)| {
         (c.0..=c.1)
             .step_by(2)
-            .filter(|&k| units[k].ch.is_alphabetic())
+            .filter(|&k| is_letter(units[k].ch))
             .count()
     };
     let gap_is_space = |a: usize, b: usize| (a + 1..b).all(|k| units[k].ch.is_whitespace());
@@ -452,7 +465,7 @@ fn leet(units: &mut [Unit]) {
         let start = i;
         let mut plain = true;
         while i < n && in_token(units[i].ch) {
-            plain &= units[i].ch.is_alphabetic();
+            plain &= is_letter(units[i].ch);
             i += 1;
         }
         if !plain {
@@ -469,21 +482,21 @@ fn units_after_is_domain(units: &[Unit], end: usize) -> bool {
 }
 
 fn leet_token(tok: &mut [Unit], domain_follows: bool) {
-    let letters = tok.iter().filter(|u| u.ch.is_alphabetic()).count();
+    let letters = tok.iter().filter(|u| is_letter(u.ch)).count();
     if letters < 2 {
         return;
     }
     let n = tok.len();
     let mut i = 0;
     while i < n {
-        if tok[i].ch.is_alphabetic() {
+        if is_letter(tok[i].ch) {
             i += 1;
             continue;
         }
         // A maximal run of non-letters [i, j); mapped only if every one of
         // them has a leet reading ("24hrs" and "covid19" stay).
         let mut j = i;
-        while j < n && !tok[j].ch.is_alphabetic() {
+        while j < n && !is_letter(tok[j].ch) {
             j += 1;
         }
         if !tok[i..j].iter().all(|u| leet_letter(u.ch).is_some()) {
@@ -495,7 +508,7 @@ fn leet_token(tok: &mut [Unit], domain_follows: bool) {
         let after = j < n;
         let all_digits = run.iter().all(|u| u.ch.is_ascii_digit());
         let has_at = run.iter().any(|u| u.ch == '@');
-        let side_letters = |r: &[Unit]| r.iter().filter(|u| u.ch.is_alphabetic()).count();
+        let side_letters = |r: &[Unit]| r.iter().filter(|u| is_letter(u.ch)).count();
         let map = if has_at && domain_follows {
             false
         } else if before && after {
@@ -528,8 +541,14 @@ fn collapse_repeats(mut units: Vec<Unit>) -> Vec<Unit> {
     // In place: `w` is the write position, `units[..w]` the output so far.
     let mut w = 0usize;
     let mut run = 0usize;
+    let mut pending = 0u16;
     for r in 0..units.len() {
         let mut u = units[r];
+        if u.ch == TOMBSTONE {
+            pending |= u.pre;
+            continue;
+        }
+        u.pre |= std::mem::take(&mut pending);
         if u.ch == '\n' {
             u.ch = ' ';
         }
@@ -539,7 +558,7 @@ fn collapse_repeats(mut units: Vec<Unit>) -> Vec<Unit> {
                 last.pre |= u.pre;
                 continue;
             }
-            if u.ch == last.ch && u.ch.is_alphabetic() {
+            if u.ch == last.ch && is_letter(u.ch) {
                 run += 1;
                 last.end = last.end.max(u.end);
                 last.flags |= u.flags | u.pre;

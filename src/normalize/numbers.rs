@@ -17,112 +17,113 @@ enum Num {
 
 /// Number words (English, Spanish, French, Portuguese). Tokens are compared
 /// letter for letter: this pass runs before repeated letters collapse.
-fn lookup(word: &str) -> Option<Num> {
+fn lookup(word: &[u8]) -> Option<Num> {
     Some(match word {
-        "zero" => Num::Digit(0, false),
-        "oh" => Num::Digit(0, true),
-        "one" => Num::Digit(1, false),
-        "two" => Num::Digit(2, false),
-        "three" => Num::Digit(3, false),
-        "four" => Num::Digit(4, false),
-        "five" => Num::Digit(5, false),
-        "six" => Num::Digit(6, false),
-        "seven" => Num::Digit(7, false),
-        "eight" => Num::Digit(8, false),
-        "nine" => Num::Digit(9, false),
-        "ten" => Num::Teen(10, false),
-        "eleven" => Num::Teen(11, false),
-        "twelve" => Num::Teen(12, false),
-        "thirteen" => Num::Teen(13, false),
-        "fourteen" => Num::Teen(14, false),
-        "fifteen" => Num::Teen(15, false),
-        "sixteen" => Num::Teen(16, false),
-        "seventeen" => Num::Teen(17, false),
-        "eighteen" => Num::Teen(18, false),
-        "nineteen" => Num::Teen(19, false),
-        "twenty" => Num::Tens(2),
-        "thirty" => Num::Tens(3),
-        "forty" => Num::Tens(4),
-        "fifty" => Num::Tens(5),
-        "sixty" => Num::Tens(6),
-        "seventy" => Num::Tens(7),
-        "eighty" => Num::Tens(8),
-        "ninety" => Num::Tens(9),
+        // English
+        b"zero" => Num::Digit(0, false),
+        b"oh" => Num::Digit(0, true),
+        b"one" => Num::Digit(1, false),
+        b"two" => Num::Digit(2, false),
+        b"three" => Num::Digit(3, false),
+        b"four" => Num::Digit(4, false),
+        b"five" => Num::Digit(5, false),
+        b"six" => Num::Digit(6, false),
+        b"seven" => Num::Digit(7, false),
+        b"eight" => Num::Digit(8, false),
+        b"nine" => Num::Digit(9, false),
+        b"ten" => Num::Teen(10, false),
+        b"eleven" => Num::Teen(11, false),
+        b"twelve" => Num::Teen(12, false),
+        b"thirteen" => Num::Teen(13, false),
+        b"fourteen" => Num::Teen(14, false),
+        b"fifteen" => Num::Teen(15, false),
+        b"sixteen" => Num::Teen(16, false),
+        b"seventeen" => Num::Teen(17, false),
+        b"eighteen" => Num::Teen(18, false),
+        b"nineteen" => Num::Teen(19, false),
+        b"twenty" => Num::Tens(2),
+        b"thirty" => Num::Tens(3),
+        b"forty" => Num::Tens(4),
+        b"fifty" => Num::Tens(5),
+        b"sixty" => Num::Tens(6),
+        b"seventy" => Num::Tens(7),
+        b"eighty" => Num::Tens(8),
+        b"ninety" => Num::Tens(9),
         // Spanish
-        "cero" => Num::Digit(0, false),
-        "uno" => Num::Digit(1, true),
-        "dos" => Num::Digit(2, true),
-        "tres" => Num::Digit(3, true),
-        "cuatro" => Num::Digit(4, false),
-        "cinco" => Num::Digit(5, false),
-        "seis" => Num::Digit(6, false),
-        "siete" => Num::Digit(7, false),
-        "ocho" => Num::Digit(8, false),
-        "nueve" => Num::Digit(9, false),
-        "diez" => Num::Teen(10, false),
-        "once" => Num::Teen(11, true),
-        "doce" => Num::Teen(12, false),
-        "trece" => Num::Teen(13, false),
-        "catorce" => Num::Teen(14, false),
-        "quince" => Num::Teen(15, false),
-        "dieciseis" => Num::Teen(16, false),
-        "diecisiete" => Num::Teen(17, false),
-        "dieciocho" => Num::Teen(18, false),
-        "diecinueve" => Num::Teen(19, false),
-        "veinte" => Num::Tens(2),
-        "treinta" => Num::Tens(3),
-        "cuarenta" => Num::Tens(4),
-        "cincuenta" => Num::Tens(5),
-        "sesenta" => Num::Tens(6),
-        "setenta" => Num::Tens(7),
-        "ochenta" => Num::Tens(8),
-        "noventa" => Num::Tens(9),
+        b"cero" => Num::Digit(0, false),
+        b"uno" => Num::Digit(1, true),
+        b"dos" => Num::Digit(2, true),
+        b"tres" => Num::Digit(3, true),
+        b"cuatro" => Num::Digit(4, false),
+        b"cinco" => Num::Digit(5, false),
+        b"seis" => Num::Digit(6, false),
+        b"siete" => Num::Digit(7, false),
+        b"ocho" => Num::Digit(8, false),
+        b"nueve" => Num::Digit(9, false),
+        b"diez" => Num::Teen(10, false),
+        b"once" => Num::Teen(11, true),
+        b"doce" => Num::Teen(12, false),
+        b"trece" => Num::Teen(13, false),
+        b"catorce" => Num::Teen(14, false),
+        b"quince" => Num::Teen(15, false),
+        b"dieciseis" => Num::Teen(16, false),
+        b"diecisiete" => Num::Teen(17, false),
+        b"dieciocho" => Num::Teen(18, false),
+        b"diecinueve" => Num::Teen(19, false),
+        b"veinte" => Num::Tens(2),
+        b"treinta" => Num::Tens(3),
+        b"cuarenta" => Num::Tens(4),
+        b"cincuenta" => Num::Tens(5),
+        b"sesenta" => Num::Tens(6),
+        b"setenta" => Num::Tens(7),
+        b"ochenta" => Num::Tens(8),
+        b"noventa" => Num::Tens(9),
         // French
-        "un" => Num::Digit(1, true),
-        "deux" => Num::Digit(2, false),
-        "trois" => Num::Digit(3, false),
-        "quatre" => Num::Digit(4, false),
-        "cinq" => Num::Digit(5, false),
-        "sept" => Num::Digit(7, true),
-        "huit" => Num::Digit(8, false),
-        "neuf" => Num::Digit(9, true),
-        "dix" => Num::Tens(1), // "dix" alone is 10, "dix sept" is 17
-        "onze" => Num::Teen(11, false),
-        "douze" => Num::Teen(12, false),
-        "treize" => Num::Teen(13, false),
-        "quatorze" => Num::Teen(14, false),
-        "quinze" => Num::Teen(15, false),
-        "seize" => Num::Teen(16, true),
-        "vingt" => Num::Tens(2),
-        "trente" => Num::Tens(3),
-        "quarante" => Num::Tens(4),
-        "cinquante" => Num::Tens(5),
-        "soixante" => Num::Tens(6),
+        b"un" => Num::Digit(1, true),
+        b"deux" => Num::Digit(2, false),
+        b"trois" => Num::Digit(3, false),
+        b"quatre" => Num::Digit(4, false),
+        b"cinq" => Num::Digit(5, false),
+        b"sept" => Num::Digit(7, true),
+        b"huit" => Num::Digit(8, false),
+        b"neuf" => Num::Digit(9, true),
+        b"dix" => Num::Tens(1), // "dix" alone is 10, "dix sept" is 17
+        b"onze" => Num::Teen(11, false),
+        b"douze" => Num::Teen(12, false),
+        b"treize" => Num::Teen(13, false),
+        b"quatorze" => Num::Teen(14, false),
+        b"quinze" => Num::Teen(15, false),
+        b"seize" => Num::Teen(16, true),
+        b"vingt" => Num::Tens(2),
+        b"trente" => Num::Tens(3),
+        b"quarante" => Num::Tens(4),
+        b"cinquante" => Num::Tens(5),
+        b"soixante" => Num::Tens(6),
         // Portuguese
-        "um" => Num::Digit(1, true),
-        "uma" => Num::Digit(1, true),
-        "dois" => Num::Digit(2, false),
-        "duas" => Num::Digit(2, false),
-        "quatro" => Num::Digit(4, false),
-        "sete" => Num::Digit(7, true),
-        "oito" => Num::Digit(8, false),
-        "nove" => Num::Digit(9, true),
-        "dez" => Num::Teen(10, false),
-        "doze" => Num::Teen(12, false),
-        "treze" => Num::Teen(13, false),
-        "catorze" => Num::Teen(14, false),
-        "dezesseis" => Num::Teen(16, false),
-        "dezasseis" => Num::Teen(16, false),
-        "dezessete" => Num::Teen(17, false),
-        "dezassete" => Num::Teen(17, false),
-        "dezoito" => Num::Teen(18, false),
-        "dezenove" => Num::Teen(19, false),
-        "dezanove" => Num::Teen(19, false),
-        "vinte" => Num::Tens(2),
-        "trinta" => Num::Tens(3),
-        "quarenta" => Num::Tens(4),
-        "sessenta" => Num::Tens(6),
-        "oitenta" => Num::Tens(8),
+        b"um" => Num::Digit(1, true),
+        b"uma" => Num::Digit(1, true),
+        b"dois" => Num::Digit(2, false),
+        b"duas" => Num::Digit(2, false),
+        b"quatro" => Num::Digit(4, false),
+        b"sete" => Num::Digit(7, true),
+        b"oito" => Num::Digit(8, false),
+        b"nove" => Num::Digit(9, true),
+        b"dez" => Num::Teen(10, false),
+        b"doze" => Num::Teen(12, false),
+        b"treze" => Num::Teen(13, false),
+        b"catorze" => Num::Teen(14, false),
+        b"dezesseis" => Num::Teen(16, false),
+        b"dezasseis" => Num::Teen(16, false),
+        b"dezessete" => Num::Teen(17, false),
+        b"dezassete" => Num::Teen(17, false),
+        b"dezoito" => Num::Teen(18, false),
+        b"dezenove" => Num::Teen(19, false),
+        b"dezanove" => Num::Teen(19, false),
+        b"vinte" => Num::Tens(2),
+        b"trinta" => Num::Tens(3),
+        b"quarenta" => Num::Tens(4),
+        b"sessenta" => Num::Tens(6),
+        b"oitenta" => Num::Tens(8),
         _ => return None,
     })
 }
@@ -147,12 +148,12 @@ fn classify(token: &[Unit]) -> Option<Num> {
         }
         *b = u.ch as u8;
     }
-    let word = std::str::from_utf8(&buf[..token.len()]).ok()?;
+    let word = &buf[..token.len()];
     if let Some(n) = lookup(word) {
         return Some(n);
     }
     // Spanish "veintiuno" … "veintinueve".
-    match word.strip_prefix("veinti").and_then(lookup) {
+    match word.strip_prefix(b"veinti").and_then(lookup) {
         Some(Num::Digit(d, _)) if d > 0 => Some(Num::Teen(20 + d, false)),
         _ => None,
     }
@@ -162,7 +163,7 @@ fn is_run_separator(c: char) -> bool {
     matches!(c, ' ' | '\n' | '-' | ',' | '.' | '/' | '(' | ')')
 }
 
-pub(super) fn number_words(units: Vec<Unit>) -> Vec<Unit> {
+pub(super) fn number_words(mut units: Vec<Unit>) -> Vec<Unit> {
     // Number tokens (maximal runs of alphanumeric units that are numbers);
     // other tokens are not kept: a run breaks at them because the units
     // between two number tokens are then not all separators.
@@ -244,42 +245,44 @@ pub(super) fn number_words(units: Vec<Unit>) -> Vec<Unit> {
             t += 1;
         }
     }
-    let mut out = Vec::with_capacity(n);
-    let mut pre = 0u16;
-    let mut next_tok = 0;
-    let mut i = 0;
-    while i < n {
-        if next_tok < toks.len() && toks[next_tok].0 == i {
-            let (s, e, _) = toks[next_tok];
-            if let Some(digits) = &out_digits[next_tok] {
-                let flags = units[s..e]
-                    .iter()
-                    .fold(F_NUMBER_WORDS, |f, u| f | u.flags | u.pre);
-                let lead_pre = units[s].pre | std::mem::take(&mut pre);
-                for (j, ch) in digits.chars().enumerate() {
-                    out.push(Unit {
-                        ch,
-                        start: units[s].start,
-                        end: units[e - 1].end,
-                        flags,
-                        pre: if j == 0 { lead_pre } else { 0 },
-                    });
-                }
-                i = e;
-                next_tok += 1;
-                continue;
-            }
-            next_tok += 1;
-        }
-        let mut u = units[i];
-        if drop_sep[i] {
-            pre |= u.pre | F_NUMBER_WORDS;
-            i += 1;
+    // Rewrite in place: digits are never longer than the word they
+    // replace; the rest of the word and dropped separators become
+    // tombstones that the collapse pass removes.
+    for (k, &(s, e, _)) in toks.iter().enumerate() {
+        let Some(digits) = &out_digits[k] else {
             continue;
+        };
+        let flags = units[s..e]
+            .iter()
+            .fold(F_NUMBER_WORDS, |f, u| f | u.flags | u.pre);
+        let (start, end, lead_pre) = (units[s].start, units[e - 1].end, units[s].pre);
+        let mut j = s;
+        for ch in digits.chars() {
+            units[j] = Unit {
+                ch,
+                start,
+                end,
+                flags,
+                pre: if j == s { lead_pre } else { 0 },
+            };
+            j += 1;
         }
-        u.pre |= std::mem::take(&mut pre);
-        out.push(u);
-        i += 1;
+        for u in &mut units[j..e] {
+            *u = Unit {
+                ch: super::TOMBSTONE,
+                start,
+                end,
+                flags: 0,
+                pre: 0,
+            };
+        }
     }
-    out
+    for (i, drop) in drop_sep.iter().enumerate() {
+        if *drop {
+            let u = &mut units[i];
+            u.ch = super::TOMBSTONE;
+            u.pre |= F_NUMBER_WORDS;
+        }
+    }
+    units
 }
