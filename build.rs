@@ -184,8 +184,15 @@ fn fold(c: char) -> Option<(String, u32)> {
     if out.is_empty() {
         return Some((out, flags | F_INVISIBLE));
     }
+    // Only foldings that land in ASCII are kept (Latin letters with
+    // accents, look-alikes, compatibility forms, digits). Other scripts keep
+    // their letters; the normaliser lowercases them at run time. This halves
+    // the table that ships in the .wasm.
+    if !out.is_ascii() {
+        return emoji_token(c).map(|tok| (tok, F_EMOJI));
+    }
     // Emoji whose folding found nothing letter-like become name tokens.
-    if out == c.to_string() || !out.chars().any(|x| x.is_ascii_alphanumeric()) {
+    if !out.chars().any(|x| x.is_ascii_alphanumeric()) {
         if let Some(tok) = emoji_token(c) {
             return Some((tok, F_EMOJI));
         }

@@ -78,8 +78,9 @@ pub(crate) struct Filter {
     pub when: Option<Cond>,
 }
 
-/// Everything the engine needs at screening time.
-#[derive(Clone, Debug, Default)]
+/// Everything the engine needs at screening time. (No `Debug`: the
+/// automaton's would add kilobytes to the .wasm for nothing.)
+#[derive(Clone, Default)]
 pub(crate) struct Compiled {
     pub packs: Vec<PackInfo>,
     pub thresholds: Thresholds,
@@ -104,7 +105,8 @@ struct Ctx<'a> {
     lists: HashMap<String, Vec<String>>,
     patterns: HashMap<String, u32>,
     pattern_list: Vec<String>,
-    terms: HashMap<(u32, bool, bool), u32>,
+    /// Pattern id → term ids by boundary flavour (`u32::MAX`: none yet).
+    pattern_flavours: Vec<[u32; 4]>,
     term_list: Vec<Term>,
     term_pattern: Vec<u32>,
     rule_index: HashMap<String, u32>,
@@ -124,23 +126,23 @@ impl Ctx<'_> {
     }
 
     /// Interns one term (or expands `@list`), returning term ids.
-    fn terms(&mut self, raw: &[String], path: &str) -> Vec<u32> {
+    fn terms(&mut self, raw: &[String], path: &dyn Fn() -> String) -> Vec<u32> {
         let mut out = Vec::new();
         if raw.is_empty() {
-            self.err(path, "term list is empty");
+            self.err(path(), "term list is empty");
         }
         for (i, t) in raw.iter().enumerate() {
-            let p = format!("{path}[{i}]");
+            let p = || format!("{}[{i}]", path());
             if let Some(name) = t.strip_prefix('@').filter(|_| !t.starts_with("@@")) {
                 match self.lists.get(name).cloned() {
                     Some(list) => {
                         for (j, item) in list.iter().enumerate() {
-                            if let Some(id) = self.term(item, &format!("lists.{name}[{j}]")) {
+                            if let Some(id) = self.term(item, &|| format!("lists.{name}[{j}]")) {
                                 out.push(id);
                             }
                         }
                     }
-                    None => self.err(p, format!("unknown list `@{name}`")),
+                    None => self.err(p(), format!("unknown list `@{name}`")),
                 }
                 continue;
             }
@@ -157,7 +159,7 @@ impl Ctx<'_> {
         out
     }
 
-    fn term(&mut self, raw: &str, path: &str) -> Option<u32> {
+    fn term(&mut self, raw: &str, path: &dyn Fn() -> String) -> Option<u32> {
         let trimmed = raw.trim();
         let (star_l, rest) = match trimmed.strip_prefix('*') {
             Some(r) => (true, r),
@@ -170,12 +172,12 @@ impl Ctx<'_> {
         let n = normalize(inner.trim());
         let form = n.as_str().trim();
         if form.is_empty() {
-            self.err(path, format!("term `{raw}` is empty in matching form"));
+            self.err(path(), format!("term `{raw}` is empty in matching form"));
             return None;
         }
         if form.len() > self.limits.max_term_bytes.min(256) {
             self.err(
-                path,
+                path(),
                 format!(
                     "term is {} bytes in matching form; the limit (max_term_bytes) is {}",
                     form.len(),
@@ -186,21 +188,27 @@ impl Ctx<'_> {
         }
         let left = !star_l && form.chars().next().is_some_and(char::is_alphanumeric);
         let right = !star_r && form.chars().next_back().is_some_and(char::is_alphanumeric);
-        let next = self.pattern_list.len() as u32;
-        let pid = *self.patterns.entry(form.to_string()).or_insert(next);
-        if pid == next {
-            self.pattern_list.push(form.to_string());
-        }
-        let next = self.term_list.len() as u32;
-        let tid = *self.terms.entry((pid, left, right)).or_insert(next);
-        if tid == next {
+        let pid = match self.patterns.get(form) {
+            Some(&pid) => pid,
+            None => {
+                let pid = self.pattern_list.len() as u32;
+                self.patterns.insert(form.to_string(), pid);
+                self.pattern_list.push(form.to_string());
+                self.pattern_flavours.push([u32::MAX; 4]);
+                pid
+            }
+        };
+        // One term per (pattern, boundary flavour).
+        let slot = &mut self.pattern_flavours[pid as usize][usize::from(left) * 2 + usize::from(right)];
+        if *slot == u32::MAX {
+            *slot = self.term_list.len() as u32;
             self.term_list.push(Term { left, right });
             self.term_pattern.push(pid);
         }
-        Some(tid)
+        Some(*slot)
     }
 
-    fn rule_globs(&mut self, globs: &[String], path: &str) -> Vec<u32> {
+    fn rule_globs(&mut self, globs: &[String], path: &dyn Fn() -> String) -> Vec<u32> {
         let mut out = Vec::new();
         for (i, g) in globs.iter().enumerate() {
             let found: Vec<u32> = if g.contains('*') {
@@ -223,7 +231,7 @@ impl Ctx<'_> {
                     .unwrap_or_default()
             };
             if found.is_empty() {
-                self.err(format!("{path}[{i}]"), format!("no rule matches `{g}`"));
+                self.err(format!("{}[{i}]", path()), format!("no rule matches `{g}`"));
             }
             out.extend(found);
         }
@@ -232,10 +240,10 @@ impl Ctx<'_> {
         out
     }
 
-    fn cond(&mut self, c: &Condition, path: &str, depth: usize, allow_rules: bool) -> Option<Cond> {
+    fn cond(&mut self, c: &Condition, path: &dyn Fn() -> String, depth: usize, allow_rules: bool) -> Option<Cond> {
         if depth > self.limits.max_condition_depth {
             self.err(
-                path,
+                path(),
                 format!(
                     "conditions nest deeper than the limit (max_condition_depth = {})",
                     self.limits.max_condition_depth
@@ -245,26 +253,26 @@ impl Ctx<'_> {
         }
         let sub = |ctx: &mut Self, cs: &[Condition], key: &str| -> Vec<Cond> {
             if cs.is_empty() {
-                ctx.err(format!("{path}.{key}"), "needs at least one condition");
+                ctx.err(format!("{}.{key}", path()), "needs at least one condition");
             }
             cs.iter()
                 .enumerate()
                 .filter_map(|(i, c)| {
-                    ctx.cond(c, &format!("{path}.{key}[{i}]"), depth + 1, allow_rules)
+                    ctx.cond(c, &|| format!("{}.{key}[{i}]", path()), depth + 1, allow_rules)
                 })
                 .collect()
         };
         Some(match c {
-            Condition::Any(t) => Cond::Any(self.terms(t, &format!("{path}.any"))),
-            Condition::All(t) => Cond::All(self.terms(t, &format!("{path}.all"))),
-            Condition::NoneOf(t) => Cond::NoneOf(self.terms(t, &format!("{path}.none"))),
+            Condition::Any(t) => Cond::Any(self.terms(t, &|| format!("{}.any", path()))),
+            Condition::All(t) => Cond::All(self.terms(t, &|| format!("{}.all", path()))),
+            Condition::NoneOf(t) => Cond::NoneOf(self.terms(t, &|| format!("{}.none", path()))),
             Condition::Near(n) => {
                 if n.within > 50 {
-                    self.err(format!("{path}.near.within"), "must be at most 50 words");
+                    self.err(format!("{}.near.within", path()), "must be at most 50 words");
                 }
                 Cond::Near {
-                    a: self.terms(&n.a, &format!("{path}.near.a")),
-                    b: self.terms(&n.b, &format!("{path}.near.b")),
+                    a: self.terms(&n.a, &|| format!("{}.near.a", path())),
+                    b: self.terms(&n.b, &|| format!("{}.near.b", path())),
                     within: n.within.min(50),
                     ordered: n.ordered,
                 }
@@ -273,7 +281,7 @@ impl Ctx<'_> {
                 let of = sub(self, &a.of, "at_least.of");
                 if a.n == 0 || a.n as usize > a.of.len() {
                     self.err(
-                        format!("{path}.at_least.n"),
+                        format!("{}.at_least.n", path()),
                         format!(
                             "must be between 1 and the number of conditions ({})",
                             a.of.len()
@@ -286,32 +294,32 @@ impl Ctx<'_> {
             Condition::Or(cs) => Cond::Or(sub(self, cs, "or")),
             Condition::Not(c) => Cond::Not(Box::new(self.cond(
                 c,
-                &format!("{path}.not"),
+                &|| format!("{}.not", path()),
                 depth + 1,
                 allow_rules,
             )?)),
             Condition::Rule(r) => {
                 if !allow_rules {
-                    self.err(format!("{path}.rule"), "filters cannot refer to rules");
+                    self.err(format!("{}.rule", path()), "filters cannot refer to rules");
                     return None;
                 }
                 match self.rule_index.get(r.as_str()) {
                     Some(&i) => Cond::Rule(i),
                     None => {
-                        self.err(format!("{path}.rule"), format!("unknown rule `{r}`"));
+                        self.err(format!("{}.rule", path()), format!("unknown rule `{r}`"));
                         return None;
                     }
                 }
             }
             Condition::Rules(rc) => {
                 if !allow_rules {
-                    self.err(format!("{path}.rules"), "filters cannot refer to rules");
+                    self.err(format!("{}.rules", path()), "filters cannot refer to rules");
                     return None;
                 }
-                let of = self.rule_globs(&rc.of, &format!("{path}.rules.of"));
+                let of = self.rule_globs(&rc.of, &|| format!("{}.rules.of", path()));
                 if rc.min == 0 || rc.min as usize > of.len().max(1) {
                     self.err(
-                        format!("{path}.rules.min"),
+                        format!("{}.rules.min", path()),
                         format!(
                             "must be between 1 and the number of rules matched ({})",
                             of.len()
@@ -356,7 +364,7 @@ fn valid_id(s: &str, extra: &[char]) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || extra.contains(&c))
 }
 
-fn sections_mask(ctx: &mut Ctx<'_>, sections: &[String], path: &str) -> u8 {
+fn sections_mask(ctx: &mut Ctx<'_>, sections: &[String], path: &dyn Fn() -> String) -> u8 {
     let mut mask = 0u8;
     for (i, s) in sections.iter().enumerate() {
         match SECTIONS
@@ -365,7 +373,7 @@ fn sections_mask(ctx: &mut Ctx<'_>, sections: &[String], path: &str) -> u8 {
         {
             Some(b) => mask |= 1 << b,
             None => ctx.err(
-                format!("{path}[{i}]"),
+                format!("{}[{i}]", path()),
                 format!(
                     "unknown section `{s}`; expected one of {}",
                     SECTIONS.join(", ")
@@ -441,7 +449,7 @@ pub(crate) fn compile(
         lists: HashMap::new(),
         patterns: HashMap::new(),
         pattern_list: Vec::new(),
-        terms: HashMap::new(),
+        pattern_flavours: Vec::new(),
         term_list: Vec::new(),
         term_pattern: Vec::new(),
         rule_index: HashMap::new(),
@@ -593,12 +601,12 @@ pub(crate) fn compile(
                     "must be at most 50 words",
                 );
             }
-            let sections = sections_mask(&mut ctx, &r.sections, &format!("{path}.sections"));
-            let cond = ctx.cond(&r.condition, &format!("{path}.match"), 1, true);
+            let sections = sections_mask(&mut ctx, &r.sections, &|| format!("{path}.sections"));
+            let cond = ctx.cond(&r.condition, &|| format!("{path}.match"), 1, true);
             let exceptions = if r.exceptions.is_empty() {
                 Vec::new()
             } else {
-                ctx.terms(&r.exceptions, &format!("{path}.exceptions"))
+                ctx.terms(&r.exceptions, &|| format!("{path}.exceptions"))
             };
             let cond = cond.unwrap_or(Cond::Or(Vec::new()));
             let always = can_fire_without_terms(&cond) || refers_to_rules(&cond);
@@ -640,7 +648,7 @@ pub(crate) fn compile(
         ctx.pack_id = Some(pack.pack.id.clone());
         for (oi, o) in pack.overrides.iter().enumerate() {
             let path = format!("override[{oi}]");
-            let targets = ctx.rule_globs(std::slice::from_ref(&o.rule), &format!("{path}.rule"));
+            let targets = ctx.rule_globs(std::slice::from_ref(&o.rule), &|| format!("{path}.rule"));
             let score = match o.score.map(score_hundredths) {
                 Some(None) => {
                     ctx.err(
@@ -678,12 +686,12 @@ pub(crate) fn compile(
                     "must be 1-128 characters of A-Z, a-z, 0-9, `.`, `_`, `-`, `:`",
                 );
             }
-            let targets = ctx.rule_globs(&f.rules, &format!("{path}.rules"));
-            let sections = sections_mask(&mut ctx, &f.sections, &format!("{path}.sections"));
+            let targets = ctx.rule_globs(&f.rules, &|| format!("{path}.rules"));
+            let sections = sections_mask(&mut ctx, &f.sections, &|| format!("{path}.sections"));
             let when = f
                 .when
                 .as_ref()
-                .and_then(|c| ctx.cond(c, &format!("{path}.when"), 1, false));
+                .and_then(|c| ctx.cond(c, &|| format!("{path}.when"), 1, false));
             filters.push(Filter {
                 id: f.id.clone(),
                 rules: targets,

@@ -33,10 +33,22 @@ use crate::verdict::{FiredRule, Hit, PackInfo, Thresholds, Tier, Verdict};
 ///     println!("{} {}..{} {:?}", hit.rule, hit.start, hit.end, hit.text);
 /// }
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Engine {
     c: Compiled,
     limits: Limits,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("packs", &self.c.packs)
+            .field("rules", &self.c.rules.len())
+            .field("terms", &self.c.terms.len())
+            .field("thresholds", &self.c.thresholds)
+            .field("limits", &self.limits)
+            .finish()
+    }
 }
 
 /// Builds an [`Engine`] from packs, in load order.

@@ -73,6 +73,8 @@ mod pack;
 mod submission;
 mod testing;
 mod verdict;
+#[cfg(target_arch = "wasm32")]
+mod wasm;
 
 pub use defaults::default_packs;
 pub use engine::{Engine, EngineBuilder};

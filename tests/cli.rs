@@ -1,4 +1,5 @@
 //! The `redflag` binary end to end: JSON Lines in, JSON Lines out, exit codes.
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::io::Write;
 use std::path::PathBuf;

@@ -1,5 +1,6 @@
 //! The built-in packs: they load, their inline tests pass, they lint clean,
 //! and they behave on the example ads and on tricky benign text.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 use common::*;

@@ -1,4 +1,5 @@
 //! Conditions, scoring, caps, meta rules, exceptions, filters, overrides.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 use common::*;

@@ -1,4 +1,5 @@
 //! Property tests: spans always point at the original text, whatever the input.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 use common::*;

@@ -301,7 +301,15 @@ fn map_chars(text: &str, units: &mut Vec<Unit>) {
             continue;
         }
         match table::fold(c) {
-            Fold::Same => push(units, c, i, end, 0, &mut pre),
+            // Letters of other scripts: lowercase (the table keeps only
+            // foldings that land in ASCII).
+            Fold::Same => {
+                let mut lower = c.to_lowercase();
+                match (lower.next(), lower.next()) {
+                    (Some(l), None) => push(units, l, i, end, 0, &mut pre),
+                    _ => push(units, c, i, end, 0, &mut pre),
+                }
+            }
             Fold::Char(ch, f) => push(units, ch, i, end, f, &mut pre),
             Fold::Str(s, f) => {
                 if s.is_empty() {

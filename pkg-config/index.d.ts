@@ -1,0 +1,254 @@
+// Types of the redflag package. The same API is exported by every entry
+// (browser, bundler, Node, workerd); only how the .wasm is loaded differs.
+
+/** Sections rules can be scoped to. Any other string is allowed and is screened by unscoped rules only. */
+export type Section = "jobs" | "adult" | "personals" | "services" | "housing" | "for-sale" | "community";
+
+/** Outcome tiers, in increasing severity. */
+export type Tier = "allow" | "warn" | "review" | "block";
+
+/** Normalisation steps that were needed to see a hit. */
+export type Step =
+  | "compatibility"
+  | "diacritics"
+  | "confusables"
+  | "invisible"
+  | "emoji"
+  | "leet"
+  | "spacing"
+  | "repeats"
+  | "number-words";
+
+/**
+ * One ad: the same object the CLI reads per JSON line. `id` (any value) is
+ * echoed back; `section` is optional; every other string member is a text
+ * field, named by its key. Members of other types are ignored.
+ */
+export interface Submission {
+  id?: unknown;
+  section?: Section | (string & {}) | null;
+  title?: string;
+  body?: string;
+  [field: string]: unknown;
+}
+
+export interface Thresholds {
+  warn: number;
+  review: number;
+  block: number;
+}
+
+export interface PackInfo {
+  id: string;
+  version: string;
+}
+
+export interface FiredRule {
+  id: string;
+  title: string;
+  category: string;
+  /** Points added (0 for experimental rules). */
+  score: number;
+  /** The highest tier this rule may cause on its own. */
+  max_tier: Tier;
+  experimental: boolean;
+  tags: string[];
+  /** Id of the pack the rule comes from. */
+  pack: string;
+  references: string[];
+}
+
+export interface Hit {
+  rule: string;
+  category: string;
+  score: number;
+  field: string;
+  /** UTF-16 offsets into the original field: `text.slice(start, end) === hit.text`. */
+  start: number;
+  end: number;
+  /** The same span in UTF-8 bytes. */
+  byte_start: number;
+  byte_end: number;
+  /** The original text at the span. */
+  text: string;
+  /** The matching form that matched. */
+  normalized: string;
+  steps: Step[];
+}
+
+export interface Verdict {
+  /** Echo of `submission.id`, when given. */
+  id?: unknown;
+  verdict: Tier;
+  score: number;
+  /** The tier the score alone reaches, before rule caps. */
+  score_tier: Tier;
+  thresholds: Thresholds;
+  /** Whether any hit needed a normalisation step that suggests obfuscation. */
+  evasion: boolean;
+  /** The section screened in, if it is one the engine knows. */
+  section: Section | null;
+  packs: PackInfo[];
+  /** Deployment filters that were active. */
+  filters: string[];
+  /** Rules that fired, highest score first (helper rules are not listed). */
+  rules: FiredRule[];
+  hits: Hit[];
+  /** Policy messages for the person posting (only from `warn` up); never name the matched words. */
+  poster_messages: string[];
+  /** Specific messages for reviewers. */
+  reviewer_messages: string[];
+}
+
+/** A problem in a pack, with the path to the offending item, e.g. `rule[12].match.near.within`. */
+export interface PackError {
+  pack: string | null;
+  path: string;
+  message: string;
+}
+
+export interface Limits {
+  max_input_bytes: number;
+  max_fields: number;
+  max_packs: number;
+  max_rules: number;
+  max_terms: number;
+  max_term_bytes: number;
+  max_condition_depth: number;
+  max_hits_per_rule: number;
+}
+
+export interface EngineOptions {
+  /** Load the built-in packs before the given ones (default: only when no pack is given). */
+  defaultPacks?: boolean;
+  /** Override the packs' thresholds. */
+  thresholds?: Thresholds;
+  /** Override limits; unspecified ones keep their defaults. */
+  limits?: Partial<Limits>;
+}
+
+export interface TestFailure {
+  pack: string;
+  rule: string;
+  kind: "fire" | "pass";
+  index: number;
+  text: string;
+  message: string;
+}
+
+export interface TestReport {
+  passed: number;
+  failures: TestFailure[];
+}
+
+// ----- The pack format (see the README for the authoring guide) -----
+
+/** A term list; `"@name"` splices a named list; `*` at either end matches inside words. */
+export type Terms = string[];
+
+export type Condition =
+  | { any: Terms }
+  | { all: Terms }
+  | { none: Terms }
+  | { near: { a: Terms; b: Terms; within: number; ordered?: boolean } }
+  | { at_least: { n: number; of: Condition[] } }
+  | { and: Condition[] }
+  | { or: Condition[] }
+  | { not: Condition }
+  | { rule: string }
+  | { rules: { of: string[]; min: number } };
+
+export type TestCase = string | ({ section?: string } & Record<string, string>);
+
+export interface Rule {
+  id: string;
+  title: string;
+  category: string;
+  tags?: string[];
+  status?: "stable" | "experimental";
+  helper?: boolean;
+  score?: number;
+  max_tier?: Tier;
+  sections?: Section[];
+  fields?: string[];
+  match: Condition;
+  exceptions?: Terms;
+  exception_window?: number;
+  explain?: { poster?: string; reviewer?: string };
+  references?: string[];
+  falsepositives?: string[];
+  tests?: { fire?: TestCase[]; pass?: TestCase[] };
+}
+
+export interface Filter {
+  id: string;
+  description?: string;
+  rules: string[];
+  sections?: Section[];
+  fields?: string[];
+  when?: Condition;
+}
+
+export interface Override {
+  rule: string;
+  score?: number;
+  status?: "stable" | "experimental";
+  max_tier?: Tier;
+  disabled?: boolean;
+}
+
+export interface Pack {
+  schema: number;
+  pack: {
+    id: string;
+    version: string;
+    title?: string;
+    description?: string;
+    languages?: string[];
+    thresholds?: Thresholds;
+    explainable_categories?: string[];
+    authors?: string[];
+    license?: string;
+    references?: string[];
+  };
+  lists?: Record<string, string[]>;
+  rule?: Rule[];
+  filter?: Filter[];
+  override?: Override[];
+}
+
+/** A pack given as a parsed object or as JSON text. */
+export type PackInput = Pack | string;
+
+/**
+ * A compiled set of rule packs. `new Engine()` loads the built-in packs.
+ * Throws an `Error` that lists every pack problem with its path.
+ * Call `free()` (or use `using`) to release it early; otherwise it is
+ * released when garbage-collected.
+ */
+export class Engine {
+  constructor(packs?: PackInput | PackInput[] | null, options?: EngineOptions | null);
+  /** Screens one submission. Throws an `Error` for a malformed submission or an exceeded limit. */
+  screen(submission: Submission): Verdict;
+  packs(): PackInfo[];
+  limits(): Limits;
+  thresholds(): Thresholds;
+  /** Categories the packs mark as safe to explain and highlight to posters. */
+  explainableCategories(): string[];
+  /** Runs every rule's inline tests. */
+  runTests(): TestReport;
+  free(): void;
+  [Symbol.dispose](): void;
+}
+
+/** Validates packs without building an engine; returns every problem (empty when valid). */
+export function validatePacks(packs: PackInput | PackInput[]): PackError[];
+
+/** The matching form of a text, as rules see it. */
+export function normalize(text: string): string;
+
+/** The built-in packs as JSON text (an array of `Pack`). */
+export function defaultPacksJson(): string;
+
+/** The engine version. */
+export function version(): string;

@@ -1,0 +1,9 @@
+// Browsers and bundlers: fetch and instantiate the .wasm next to this file,
+// then export the API. `await import("redflag")` or a static import in an ES
+// module both work (top-level await). Pages need `'wasm-unsafe-eval'` in
+// their script-src and the .wasm served as application/wasm.
+import init from "./redflag.js";
+
+await init({ module_or_path: new URL("./redflag_bg.wasm", import.meta.url) });
+
+export * from "./redflag.js";

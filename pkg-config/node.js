@@ -1,0 +1,7 @@
+// Node.js: read the .wasm from disk and instantiate it synchronously.
+import { readFileSync } from "node:fs";
+import { initSync } from "./redflag.js";
+
+initSync({ module: readFileSync(new URL("./redflag_bg.wasm", import.meta.url)) });
+
+export * from "./redflag.js";

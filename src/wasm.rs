@@ -1,0 +1,291 @@
+//! The JavaScript surface (wasm-bindgen). Only this module sees JS types: it
+//! converts at the boundary and calls the plain-Rust engine.
+//!
+//! Every failure is returned as a thrown JS `Error` with a clear message; no
+//! panic is meant to reach the boundary (a panic in wasm traps and kills the
+//! module), and a panic hook reports to the console any that slips through.
+
+use serde::Serialize;
+use serde_json::Value;
+use wasm_bindgen::prelude::*;
+
+use crate::{Limits, Pack, PackError, Submission, Thresholds, Verdict};
+
+#[wasm_bindgen(start)]
+fn start() {
+    console_error_panic_hook::set_once();
+}
+
+fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsError> {
+    // Plain objects (not `Map`s), numbers as numbers.
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| JsError::new(&format!("cannot convert the result to JavaScript: {e}")))
+}
+
+fn from_js(value: JsValue, what: &str) -> Result<Value, JsError> {
+    serde_wasm_bindgen::from_value(value).map_err(|e| JsError::new(&format!("{what}: {e}")))
+}
+
+fn err(e: crate::Error) -> JsError {
+    JsError::new(&e.to_string())
+}
+
+/// A pack given from JS: a parsed object or JSON text.
+fn pack_from_js(value: Value) -> Result<Pack, crate::Error> {
+    match value {
+        Value::String(text) => Pack::from_json(&text),
+        other => Pack::from_value(other),
+    }
+}
+
+/// `undefined`/`null` → none; an array → each item; anything else → one.
+fn pack_values(packs: JsValue) -> Result<Vec<Value>, JsError> {
+    if packs.is_undefined() || packs.is_null() {
+        return Ok(Vec::new());
+    }
+    match from_js(packs, "packs")? {
+        Value::Array(items) => Ok(items),
+        one => Ok(vec![one]),
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+struct EngineOptions {
+    /// Load the built-in packs under the given ones (default: only when no
+    /// pack is given).
+    default_packs: Option<bool>,
+    thresholds: Option<Thresholds>,
+    limits: Option<Limits>,
+}
+
+/// A compiled set of rule packs.
+///
+/// `new Engine()` uses the built-in packs. `new Engine(packs, options)` takes
+/// one pack or an array of packs, each a parsed object or JSON text, loaded in
+/// order; `options.defaultPacks: true` loads the built-in packs first.
+#[wasm_bindgen]
+pub struct Engine {
+    inner: crate::Engine,
+}
+
+#[derive(Serialize)]
+struct Screened<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a Value>,
+    #[serde(flatten)]
+    verdict: &'a Verdict,
+}
+
+#[wasm_bindgen]
+impl Engine {
+    /// Builds an engine. Throws an `Error` listing every pack problem with its
+    /// path.
+    #[wasm_bindgen(constructor)]
+    pub fn new(packs: JsValue, options: JsValue) -> Result<Engine, JsError> {
+        let values = pack_values(packs)?;
+        let options: EngineOptions = if options.is_undefined() || options.is_null() {
+            EngineOptions::default()
+        } else {
+            serde_json::from_value(from_js(options, "options")?)
+                .map_err(|e| JsError::new(&format!("options: {e}")))?
+        };
+        let mut builder = crate::Engine::builder();
+        if options.default_packs.unwrap_or(values.is_empty()) {
+            builder = builder.default_packs();
+        }
+        let mut errors: Vec<PackError> = Vec::new();
+        for (i, v) in values.into_iter().enumerate() {
+            match pack_from_js(v) {
+                Ok(p) => builder = builder.pack(p),
+                Err(e) => errors.extend(e.pack_errors().iter().cloned().map(|mut pe| {
+                    if pe.pack.is_none() {
+                        pe.pack = Some(format!("#{}", i + 1));
+                    }
+                    pe
+                })),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(err(crate::Error::Pack(errors)));
+        }
+        if let Some(l) = options.limits {
+            builder = builder.limits(l);
+        }
+        if let Some(t) = options.thresholds {
+            builder = builder.thresholds(t);
+        }
+        builder.build().map(|inner| Engine { inner }).map_err(err)
+    }
+
+    /// Screens one submission: `{ id?, section?, title: "...", body: "...", ... }`
+    /// (every other string member is a field). Returns the verdict as a plain
+    /// object; hit `start`/`end` are UTF-16 offsets for `String.prototype.slice`.
+    pub fn screen(&self, submission: JsValue) -> Result<JsValue, JsError> {
+        if !submission.is_object() {
+            return Err(JsError::new("invalid submission: expected an object like { section, title, body }"));
+        }
+        let value = from_js(submission, "invalid submission")?;
+        let sub = Submission::from_json(&value).map_err(err)?;
+        let verdict = self.inner.screen(&sub).map_err(err)?;
+        to_js(&Screened { id: value.get("id"), verdict: &verdict })
+    }
+
+    /// `[{ id, version }]` of the loaded packs, in load order.
+    pub fn packs(&self) -> Result<JsValue, JsError> {
+        to_js(self.inner.packs())
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> Result<JsValue, JsError> {
+        to_js(self.inner.limits())
+    }
+
+    /// The thresholds in force.
+    pub fn thresholds(&self) -> Result<JsValue, JsError> {
+        to_js(&self.inner.thresholds())
+    }
+
+    /// Categories the packs mark as safe to explain (and highlight) to posters.
+    #[wasm_bindgen(js_name = explainableCategories)]
+    pub fn explainable_categories(&self) -> Result<JsValue, JsError> {
+        to_js(&self.inner.explainable_categories().collect::<Vec<_>>())
+    }
+
+    /// Runs every rule's inline tests: `{ passed, failures: [...] }`.
+    #[wasm_bindgen(js_name = runTests)]
+    pub fn run_tests(&self) -> Result<JsValue, JsError> {
+        to_js(&self.inner.run_tests())
+    }
+}
+
+/// Validates packs (one, or an array; objects or JSON text) without building
+/// an engine. Returns every problem as `{ pack, path, message }`; an empty
+/// array means valid. Never throws for bad packs.
+#[wasm_bindgen(js_name = validatePacks)]
+pub fn validate_packs(packs: JsValue) -> Result<JsValue, JsError> {
+    let mut values = Vec::new();
+    let mut errors = Vec::new();
+    for (i, v) in pack_values(packs)?.into_iter().enumerate() {
+        match v {
+            Value::String(text) => match serde_json::from_str::<Value>(&text) {
+                Ok(v) => values.push(v),
+                Err(e) => errors.push(PackError {
+                    pack: Some(format!("#{}", i + 1)),
+                    path: String::new(),
+                    message: format!("not valid JSON: {e}"),
+                }),
+            },
+            v => values.push(v),
+        }
+    }
+    errors.extend(crate::validate_values(values));
+    to_js(&errors)
+}
+
+/// The built-in packs as authored, as JSON text (an array of packs), for
+/// editors and docs: `JSON.parse(defaultPacksJson())`.
+#[wasm_bindgen(js_name = defaultPacksJson)]
+pub fn default_packs_json() -> String {
+    crate::defaults::DEFAULT_PACKS_JSON.to_string()
+}
+
+/// The matching form of a text (what rules are matched against).
+#[wasm_bindgen]
+pub fn normalize(text: &str) -> String {
+    crate::normalize(text).as_str().to_string()
+}
+
+/// The crate version.
+#[wasm_bindgen]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::*;
+
+    fn obj(json: &str) -> JsValue {
+        js_sys::JSON::parse(json).unwrap()
+    }
+
+    fn get(v: &JsValue, key: &str) -> JsValue {
+        js_sys::Reflect::get(v, &JsValue::from_str(key)).unwrap()
+    }
+
+    #[wasm_bindgen_test]
+    fn default_engine_screens_plain_objects() {
+        let e = Engine::new(JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap();
+        let v = e
+            .screen(obj(r#"{"id": 7, "section": "jobs", "body": "🌹 Registration fee 200 USD", "price": 5}"#))
+            .unwrap();
+        assert_eq!(get(&v, "verdict").as_string().as_deref(), Some("warn"));
+        assert_eq!(get(&v, "id").as_f64(), Some(7.0));
+        let hits = js_sys::Array::from(&get(&v, "hits"));
+        let first = hits.get(0);
+        // "🌹 " is three UTF-16 units and five bytes.
+        assert_eq!(get(&first, "start").as_f64(), Some(3.0));
+        assert_eq!(get(&first, "byte_start").as_f64(), Some(5.0));
+        assert!(get(&v, "thresholds").is_object());
+        assert!(!get(&v, "thresholds").is_instance_of::<js_sys::Map>());
+    }
+
+    #[wasm_bindgen_test]
+    fn packs_as_objects_text_and_arrays() {
+        let pack = r#"{"schema": 1, "pack": {"id": "p", "version": "1"},
+            "rule": [{"id": "r", "title": "R", "category": "c", "score": 5, "match": {"any": ["alpha"]}}]}"#;
+        let as_obj = Engine::new(obj(pack), JsValue::UNDEFINED).unwrap();
+        let as_text = Engine::new(JsValue::from_str(pack), JsValue::UNDEFINED).unwrap();
+        let arr = js_sys::Array::of1(&obj(pack));
+        let with_defaults = Engine::new(arr.into(), obj(r#"{"defaultPacks": true}"#)).unwrap();
+        assert_eq!(js_sys::Array::from(&as_obj.packs().unwrap()).length(), 1);
+        assert_eq!(js_sys::Array::from(&as_text.packs().unwrap()).length(), 1);
+        assert_eq!(js_sys::Array::from(&with_defaults.packs().unwrap()).length(), 2);
+        let v = as_text.screen(obj(r#"{"body": "alpha"}"#)).unwrap();
+        assert_eq!(get(&v, "score").as_f64(), Some(5.0));
+    }
+
+    #[wasm_bindgen_test]
+    fn bad_input_is_an_error_and_the_engine_keeps_working() {
+        let e = Engine::new(JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap();
+        assert!(e.screen(JsValue::from_str("just text")).is_err());
+        assert!(e.screen(JsValue::NULL).is_err());
+        assert!(e.screen(obj(r#"{"section": 3, "body": "x"}"#)).is_err());
+        let big = "a".repeat(2 << 20);
+        let sub = js_sys::Object::new();
+        js_sys::Reflect::set(&sub, &"body".into(), &JsValue::from_str(&big)).unwrap();
+        assert!(e.screen(sub.into()).is_err());
+        assert!(e.screen(obj(r#"{"body": "fine"}"#)).is_ok());
+        assert!(Engine::new(obj(r#"{"schema": 1}"#), JsValue::UNDEFINED).is_err());
+        assert!(Engine::new(JsValue::from_str("{not json"), JsValue::UNDEFINED).is_err());
+        assert!(Engine::new(JsValue::UNDEFINED, obj(r#"{"colour": 1}"#)).is_err());
+    }
+
+    #[wasm_bindgen_test]
+    fn validation_returns_every_error_with_its_path() {
+        let errors = validate_packs(obj(
+            r#"{"schema": 1, "pack": {"id": "p", "version": "1"},
+                "rule": [{"id": "a", "title": "A", "category": "c", "match": {"near": {"a": ["x"], "b": ["y"], "within": "far"}}},
+                         {"id": "b", "title": "B", "category": "c", "match": {"rule": "zzz"}}]}"#,
+        ))
+        .unwrap();
+        let errors = js_sys::Array::from(&errors);
+        assert_eq!(errors.length(), 2);
+        assert_eq!(get(&errors.get(0), "path").as_string().as_deref(), Some("rule[0].match.near.within"));
+        assert_eq!(get(&errors.get(1), "path").as_string().as_deref(), Some("rule[1].match.rule"));
+        let defaults = js_sys::JSON::parse(&default_packs_json()).unwrap();
+        let none = js_sys::Array::from(&validate_packs(defaults).unwrap());
+        assert_eq!(none.length(), 0);
+    }
+
+    #[wasm_bindgen_test]
+    fn normalize_and_limits() {
+        assert_eq!(normalize("Ｐ４ｓｓ"), "pas");
+        let e = Engine::new(JsValue::UNDEFINED, obj(r#"{"limits": {"max_input_bytes": 4}}"#)).unwrap();
+        assert_eq!(get(&e.limits().unwrap(), "max_input_bytes").as_f64(), Some(4.0));
+        assert!(e.screen(obj(r#"{"body": "too long"}"#)).is_err());
+    }
+}

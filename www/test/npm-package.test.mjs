@@ -1,0 +1,209 @@
+// The real npm package (npm pack → npm install) from Node ESM, TypeScript and
+// real workerd.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import { writeFileSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { consumer, importPackage, root } from "./helpers/package.mjs";
+
+let rf;
+before(async () => {
+  rf = await importPackage();
+});
+
+const flagged = {
+  id: { ref: "ad-9" },
+  section: "jobs",
+  title: "𝐇𝐨𝐭𝐞𝐥 jobs 🌹 abroad",
+  body: "😀 No experience needed!! Your 𝐩𝐚𝐬𝐬𝐩𝐨𝐫𝐭 will be kept by the company. Registration fee 250 USD. Café naïve résumé.",
+  price: 12,
+};
+
+test("the default engine screens an ad and spans slice the original text exactly", () => {
+  const engine = new rf.Engine();
+  const v = engine.screen(flagged);
+  assert.equal(v.verdict, "review");
+  assert.deepEqual(v.id, { ref: "ad-9" });
+  assert.equal(v.section, "jobs");
+  assert.ok(v.score >= 6, `score ${v.score}`);
+  assert.ok(v.evasion, "math-bold letters are an evasion step");
+  assert.ok(v.rules.some((r) => r.id === "core.jobs.documents-held"));
+  assert.ok(v.hits.length >= 3);
+  for (const h of v.hits) {
+    const text = flagged[h.field];
+    assert.equal(text.slice(h.start, h.end), h.text, `hit ${JSON.stringify(h)}`);
+    assert.equal(Buffer.from(text).subarray(h.byte_start, h.byte_end).toString(), h.text);
+  }
+  const passport = v.hits.find((h) => h.normalized === "pasport");
+  assert.equal(passport.text, "𝐩𝐚𝐬𝐬𝐩𝐨𝐫𝐭");
+  assert.equal(passport.end - passport.start, 16, "eight astral letters are 16 UTF-16 units");
+  assert.deepEqual(passport.steps, ["compatibility"]);
+  assert.ok(v.poster_messages.length > 0 && v.reviewer_messages.length > 0);
+  assert.ok(!(v.thresholds instanceof Map) && typeof v.thresholds.warn === "number");
+  engine.free();
+});
+
+test("packs as objects, JSON text and arrays, with and without the built-in packs", () => {
+  const pack = {
+    schema: 1,
+    pack: { id: "site", version: "3.1.0", thresholds: { warn: 1, review: 2, block: 3 } },
+    rule: [{ id: "site.pets", title: "Pets", category: "policy", score: 5, max_tier: "block", match: { any: ["puppies"] } }],
+  };
+  const fromObject = new rf.Engine(pack);
+  const fromText = new rf.Engine(JSON.stringify(pack));
+  const both = new rf.Engine([pack], { defaultPacks: true, thresholds: { warn: 2, review: 4, block: 6 } });
+  assert.deepEqual(fromObject.packs(), [{ id: "site", version: "3.1.0" }]);
+  assert.deepEqual(fromText.screen({ body: "Cute puppies" }).verdict, "block");
+  assert.deepEqual(both.packs().map((p) => p.id), ["core", "site"]);
+  assert.deepEqual(both.thresholds(), { warn: 2, review: 4, block: 6 });
+  assert.equal(both.screen({ section: "jobs", body: "Registration fee 50 USD" }).verdict, "warn");
+  assert.equal(typeof new rf.Engine().limits().max_input_bytes, "number");
+  assert.deepEqual(new rf.Engine().explainableCategories().includes("recruitment-fee"), true);
+});
+
+test("validatePacks reports every problem with its path and never throws for bad packs", () => {
+  const bad = {
+    schema: 1,
+    pack: { id: "p", version: "1" },
+    rule: [
+      { id: "a", title: "A", category: "c", match: { near: { a: ["x"], b: ["y"], within: "two" } } },
+      { id: "b", title: "B", category: "c", match: { rule: "missing" } },
+      { id: "c", title: "C", category: "c", sections: ["jobz"], match: { any: ["ok"] } },
+    ],
+  };
+  const errors = rf.validatePacks(bad);
+  assert.deepEqual(errors.map((e) => e.path), ["rule[0].match.near.within", "rule[1].match.rule", "rule[2].sections[0]"]);
+  assert.ok(errors.every((e) => e.pack === "p" && e.message.length > 0));
+  assert.deepEqual(rf.validatePacks(JSON.parse(rf.defaultPacksJson())), []);
+  assert.equal(rf.validatePacks("{oops")[0].message.startsWith("not valid JSON"), true);
+  assert.deepEqual(rf.validatePacks([JSON.stringify(bad), bad]).length, 6);
+});
+
+test("bad packs and bad submissions throw Errors, and the engine keeps working", () => {
+  assert.throws(() => new rf.Engine({ schema: 1, pack: { id: "x", version: "1" }, rule: [{ id: "r" }] }), (e) => {
+    assert.ok(e instanceof Error);
+    assert.match(e.message, /rule\[0\]: missing field `title`/);
+    return true;
+  });
+  assert.throws(() => new rf.Engine("{not json"), /not valid JSON/);
+  assert.throws(() => new rf.Engine(undefined, { colour: "red" }), /options: unknown field `colour`/);
+  const engine = new rf.Engine();
+  const bad = [
+    ["a string", "just text", /expected an object/],
+    ["a number", 42, /expected an object/],
+    ["null", null, /expected an object/],
+    ["an array", [1, 2], /expected a JSON object/],
+    ["a numeric section", { section: 7, body: "x" }, /`section` must be a string/],
+    ["a 10 MB body", { body: "a".repeat(10 * 1024 * 1024) }, /max_input_bytes is 1048576/],
+    ["too many fields", Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`f${i}`, "x"])), /max_fields/],
+    ["a BigInt field", { body: "x", n: 10n }, /invalid submission/],
+  ];
+  for (const [what, sub, re] of bad) {
+    assert.throws(() => engine.screen(sub), (e) => e instanceof Error && re.test(e.message), what);
+    // The engine is still usable after every error.
+    assert.equal(engine.screen({ section: "jobs", body: "Registration fee 50 USD" }).verdict, "warn", `after ${what}`);
+  }
+});
+
+test("normalize, version and non-string members", () => {
+  assert.equal(rf.normalize("Ｐ４ｓｓｐ０ｒｔ 🌹"), "pasport :rose:");
+  assert.match(rf.version(), /^\d+\.\d+\.\d+/);
+  const v = new rf.Engine().screen({ section: "jobs", title: null, body: "fine", count: 3, tags: ["fee"], nested: { body: "fee" } });
+  assert.equal(v.verdict, "allow");
+  assert.deepEqual(v.hits, []);
+});
+
+test("the exports map picks an entry per environment", () => {
+  const dir = consumer();
+  const resolveWith = (cond) => {
+    const args = cond ? [`--conditions=${cond}`] : [];
+    const r = spawnSync(process.execPath, [...args, "--input-type=module", "-e", "console.log(import.meta.resolve('redflag'))"], { cwd: dir, encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout.trim().split("/").pop();
+  };
+  assert.equal(resolveWith(null), "node.js");
+  assert.equal(resolveWith("workerd"), "workerd.js");
+  const pkg = JSON.parse(readFileSync(join(dir, "node_modules/redflag/package.json"), "utf8"));
+  assert.equal(pkg.exports["."].default, "./index.js");
+  assert.equal(pkg.exports["."].types, "./index.d.ts");
+  assert.deepEqual(pkg.sideEffects.sort(), ["./index.js", "./node.js", "./workerd.js"]);
+});
+
+test("TypeScript declarations describe the real shapes", () => {
+  const dir = consumer();
+  const tsc = join(root, "www/node_modules/typescript/bin/tsc");
+  const good = `import { Engine, validatePacks, type Verdict, type Hit, type Pack, type PackError } from "redflag";
+const pack: Pack = { schema: 1, pack: { id: "p", version: "1" }, rule: [{ id: "r", title: "R", category: "c", match: { near: { a: ["x"], b: ["y"], within: 2 } } }] };
+const engine = new Engine([pack], { defaultPacks: true, limits: { max_input_bytes: 4096 } });
+const v: Verdict = engine.screen({ section: "jobs", title: "t", body: "b", id: 1 });
+const tier: "allow" | "warn" | "review" | "block" = v.verdict;
+const h: Hit | undefined = v.hits[0];
+const n: number = (h?.start ?? 0) + (h?.byte_end ?? 0);
+const errors: PackError[] = validatePacks(pack);
+const path: string = errors[0]?.path ?? "";
+console.log(tier, n, path, v.rules[0]?.max_tier, v.hits.map((x) => x.steps.join()));
+`;
+  writeFileSync(join(dir, "good.ts"), good);
+  const opts = ["--noEmit", "--strict", "--module", "nodenext", "--moduleResolution", "nodenext", "--target", "es2022", "--lib", "es2022,dom", "--skipLibCheck", "false"];
+  const ok = spawnSync(process.execPath, [tsc, ...opts, "good.ts"], { cwd: dir, encoding: "utf8" });
+  assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+  // Wrong shapes must not type-check: the types are not `any`.
+  const wrongs = [
+    `import { Engine } from "redflag"; const t: "allow" = new Engine().screen({ body: "x" }).verdict;`,
+    `import { Engine } from "redflag"; new Engine().screen({ body: "x" }).hits[0].startt;`,
+    `import { Engine } from "redflag"; new Engine({ schema: 1, pack: { id: "p" } });`,
+    `import { Engine } from "redflag"; new Engine(undefined, { defaultPack: true });`,
+    `import { validatePacks } from "redflag"; const x: number = validatePacks("{}")[0].path;`,
+  ];
+  for (const [i, src] of wrongs.entries()) {
+    writeFileSync(join(dir, `bad${i}.ts`), src);
+    const r = spawnSync(process.execPath, [tsc, ...opts, `bad${i}.ts`], { cwd: dir, encoding: "utf8" });
+    assert.notEqual(r.status, 0, `expected a type error in: ${src}`);
+  }
+});
+
+test("a worker that imports the package runs in real workerd", async () => {
+  const { Miniflare } = await import(join(root, "www/node_modules/miniflare/dist/src/index.js"));
+  const dir = consumer();
+  writeFileSync(
+    join(dir, "worker.mjs"),
+    `import { Engine } from "./node_modules/redflag/workerd.js";
+const engine = new Engine();
+export default {
+  async fetch(request) {
+    try {
+      return Response.json(engine.screen(await request.json()));
+    } catch (e) {
+      return Response.json({ error: String(e.message) }, { status: 400 });
+    }
+  },
+};
+`,
+  );
+  const mf = new Miniflare({
+    modules: true,
+    scriptPath: join(dir, "worker.mjs"),
+    modulesRoot: dir,
+    modulesRules: [
+      { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
+      { type: "CompiledWasm", include: ["**/*.wasm"] },
+    ],
+    compatibilityDate: "2026-04-01",
+    host: "127.0.0.1",
+  });
+  try {
+    const res = await mf.dispatchFetch("http://127.0.0.1/screen", { method: "POST", body: JSON.stringify(flagged) });
+    assert.equal(res.status, 200);
+    const v = await res.json();
+    assert.equal(v.verdict, "review");
+    for (const h of v.hits) assert.equal(flagged[h.field].slice(h.start, h.end), h.text);
+    const bad = await mf.dispatchFetch("http://127.0.0.1/screen", { method: "POST", body: JSON.stringify({ section: 1 }) });
+    assert.equal(bad.status, 400);
+    assert.match((await bad.json()).error, /`section` must be a string/);
+    const again = await mf.dispatchFetch("http://127.0.0.1/screen", { method: "POST", body: '{"section":"jobs","body":"Registration fee 50 USD"}' });
+    assert.equal((await again.json()).verdict, "warn");
+  } finally {
+    await mf.dispose();
+  }
+});
