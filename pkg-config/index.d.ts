@@ -223,8 +223,8 @@ export type PackInput = Pack | string;
 /**
  * A compiled set of rule packs. `new Engine()` loads the built-in packs.
  * Throws an `Error` that lists every pack problem with its path.
- * Call `free()` (or use `using`) to release it early; otherwise it is
- * released when garbage-collected.
+ * Call `free()` to release it early; otherwise it is released when
+ * garbage-collected.
  */
 export class Engine {
   constructor(packs?: PackInput | PackInput[] | null, options?: EngineOptions | null);
@@ -238,7 +238,6 @@ export class Engine {
   /** Runs every rule's inline tests. */
   runTests(): TestReport;
   free(): void;
-  [Symbol.dispose](): void;
 }
 
 /** Validates packs without building an engine; returns every problem (empty when valid). */

@@ -1,6 +1,7 @@
 // The real npm package (npm pack → npm install) from Node ESM, TypeScript and
 // real workerd.
 import { test, before, after } from "node:test";
+import { rmSync } from "node:fs";
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import { writeFileSync, readFileSync } from "node:fs";
@@ -11,6 +12,7 @@ let rf;
 before(async () => {
   rf = await importPackage();
 });
+after(() => rmSync(consumer(), { recursive: true, force: true }));
 
 const flagged = {
   id: { ref: "ad-9" },
@@ -77,7 +79,10 @@ test("validatePacks reports every problem with its path and never throws for bad
   assert.ok(errors.every((e) => e.pack === "p" && e.message.length > 0));
   assert.deepEqual(rf.validatePacks(JSON.parse(rf.defaultPacksJson())), []);
   assert.equal(rf.validatePacks("{oops")[0].message.startsWith("not valid JSON"), true);
-  assert.deepEqual(rf.validatePacks([JSON.stringify(bad), bad]).length, 6);
+  // The same pack twice: its own problems twice, and the duplicate id.
+  const twice = rf.validatePacks([JSON.stringify(bad), bad]);
+  assert.equal(twice.length, 7);
+  assert.ok(twice.some((e) => /loaded twice/.test(e.message)));
 });
 
 test("bad packs and bad submissions throw Errors, and the engine keeps working", () => {
@@ -97,7 +102,7 @@ test("bad packs and bad submissions throw Errors, and the engine keeps working",
     ["a numeric section", { section: 7, body: "x" }, /`section` must be a string/],
     ["a 10 MB body", { body: "a".repeat(10 * 1024 * 1024) }, /max_input_bytes is 1048576/],
     ["too many fields", Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`f${i}`, "x"])), /max_fields/],
-    ["a BigInt field", { body: "x", n: 10n }, /invalid submission/],
+    ["a getter that throws", { section: "jobs", get body() { throw new Error("boom"); } }, /boom|invalid submission/],
   ];
   for (const [what, sub, re] of bad) {
     assert.throws(() => engine.screen(sub), (e) => e instanceof Error && re.test(e.message), what);
