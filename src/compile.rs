@@ -199,7 +199,8 @@ impl Ctx<'_> {
             }
         };
         // One term per (pattern, boundary flavour).
-        let slot = &mut self.pattern_flavours[pid as usize][usize::from(left) * 2 + usize::from(right)];
+        let slot =
+            &mut self.pattern_flavours[pid as usize][usize::from(left) * 2 + usize::from(right)];
         if *slot == u32::MAX {
             *slot = self.term_list.len() as u32;
             self.term_list.push(Term { left, right });
@@ -240,7 +241,13 @@ impl Ctx<'_> {
         out
     }
 
-    fn cond(&mut self, c: &Condition, path: &dyn Fn() -> String, depth: usize, allow_rules: bool) -> Option<Cond> {
+    fn cond(
+        &mut self,
+        c: &Condition,
+        path: &dyn Fn() -> String,
+        depth: usize,
+        allow_rules: bool,
+    ) -> Option<Cond> {
         if depth > self.limits.max_condition_depth {
             self.err(
                 path(),
@@ -258,7 +265,12 @@ impl Ctx<'_> {
             cs.iter()
                 .enumerate()
                 .filter_map(|(i, c)| {
-                    ctx.cond(c, &|| format!("{}.{key}[{i}]", path()), depth + 1, allow_rules)
+                    ctx.cond(
+                        c,
+                        &|| format!("{}.{key}[{i}]", path()),
+                        depth + 1,
+                        allow_rules,
+                    )
                 })
                 .collect()
         };
@@ -268,7 +280,10 @@ impl Ctx<'_> {
             Condition::NoneOf(t) => Cond::NoneOf(self.terms(t, &|| format!("{}.none", path()))),
             Condition::Near(n) => {
                 if n.within > 50 {
-                    self.err(format!("{}.near.within", path()), "must be at most 50 words");
+                    self.err(
+                        format!("{}.near.within", path()),
+                        "must be at most 50 words",
+                    );
                 }
                 Cond::Near {
                     a: self.terms(&n.a, &|| format!("{}.near.a", path())),

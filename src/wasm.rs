@@ -124,12 +124,17 @@ impl Engine {
     /// object; hit `start`/`end` are UTF-16 offsets for `String.prototype.slice`.
     pub fn screen(&self, submission: JsValue) -> Result<JsValue, JsError> {
         if !submission.is_object() {
-            return Err(JsError::new("invalid submission: expected an object like { section, title, body }"));
+            return Err(JsError::new(
+                "invalid submission: expected an object like { section, title, body }",
+            ));
         }
         let value = from_js(submission, "invalid submission")?;
         let sub = Submission::from_json(&value).map_err(err)?;
         let verdict = self.inner.screen(&sub).map_err(err)?;
-        to_js(&Screened { id: value.get("id"), verdict: &verdict })
+        to_js(&Screened {
+            id: value.get("id"),
+            verdict: &verdict,
+        })
     }
 
     /// `[{ id, version }]` of the loaded packs, in load order.
@@ -243,7 +248,10 @@ mod tests {
         let with_defaults = Engine::new(arr.into(), obj(r#"{"defaultPacks": true}"#)).unwrap();
         assert_eq!(js_sys::Array::from(&as_obj.packs().unwrap()).length(), 1);
         assert_eq!(js_sys::Array::from(&as_text.packs().unwrap()).length(), 1);
-        assert_eq!(js_sys::Array::from(&with_defaults.packs().unwrap()).length(), 2);
+        assert_eq!(
+            js_sys::Array::from(&with_defaults.packs().unwrap()).length(),
+            2
+        );
         let v = as_text.screen(obj(r#"{"body": "alpha"}"#)).unwrap();
         assert_eq!(get(&v, "score").as_f64(), Some(5.0));
     }
@@ -274,8 +282,14 @@ mod tests {
         .unwrap();
         let errors = js_sys::Array::from(&errors);
         assert_eq!(errors.length(), 2);
-        assert_eq!(get(&errors.get(0), "path").as_string().as_deref(), Some("rule[0].match.near.within"));
-        assert_eq!(get(&errors.get(1), "path").as_string().as_deref(), Some("rule[1].match.rule"));
+        assert_eq!(
+            get(&errors.get(0), "path").as_string().as_deref(),
+            Some("rule[0].match.near.within")
+        );
+        assert_eq!(
+            get(&errors.get(1), "path").as_string().as_deref(),
+            Some("rule[1].match.rule")
+        );
         let defaults = js_sys::JSON::parse(&default_packs_json()).unwrap();
         let none = js_sys::Array::from(&validate_packs(defaults).unwrap());
         assert_eq!(none.length(), 0);
@@ -284,8 +298,15 @@ mod tests {
     #[wasm_bindgen_test]
     fn normalize_and_limits() {
         assert_eq!(normalize("Ｐ４ｓｓ"), "pas");
-        let e = Engine::new(JsValue::UNDEFINED, obj(r#"{"limits": {"max_input_bytes": 4}}"#)).unwrap();
-        assert_eq!(get(&e.limits().unwrap(), "max_input_bytes").as_f64(), Some(4.0));
+        let e = Engine::new(
+            JsValue::UNDEFINED,
+            obj(r#"{"limits": {"max_input_bytes": 4}}"#),
+        )
+        .unwrap();
+        assert_eq!(
+            get(&e.limits().unwrap(), "max_input_bytes").as_f64(),
+            Some(4.0)
+        );
         assert!(e.screen(obj(r#"{"body": "too long"}"#)).is_err());
     }
 }

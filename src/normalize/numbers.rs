@@ -252,6 +252,11 @@ pub(super) fn number_words(mut units: Vec<Unit>) -> Vec<Unit> {
         let Some(digits) = &out_digits[k] else {
             continue;
         };
+        // Every number word is longer than its digits; the guard keeps a
+        // future table entry from writing past the word.
+        if digits.len() > e - s {
+            continue;
+        }
         let flags = units[s..e]
             .iter()
             .fold(F_NUMBER_WORDS, |f, u| f | u.flags | u.pre);
