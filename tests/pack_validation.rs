@@ -368,36 +368,37 @@ fn limits_are_enforced_with_clear_errors() {
             many.join(",")
         ),
     );
-    let limits = Limits {
-        max_terms: 10,
-        ..Limits::default()
-    };
-    let e = Engine::builder()
-        .pack(p.clone())
-        .limits(limits)
-        .build()
-        .unwrap_err();
-    assert!(e.to_string().contains("max_terms"), "{e}");
-    let limits = Limits {
-        max_rules: 0,
-        ..Limits::default()
-    };
-    let e = Engine::builder()
-        .pack(p.clone())
-        .limits(limits)
-        .build()
-        .unwrap_err();
-    assert!(e.to_string().contains("max_rules"), "{e}");
-    let limits = Limits {
-        max_packs: 0,
-        ..Limits::default()
-    };
-    let e = Engine::builder()
-        .pack(p)
-        .limits(limits)
-        .build()
-        .unwrap_err();
-    assert!(e.to_string().contains("max_packs"), "{e}");
+    let cases = [
+        (
+            "max_terms",
+            Limits {
+                max_terms: 10,
+                ..Limits::default()
+            },
+        ),
+        (
+            "max_rules",
+            Limits {
+                max_rules: 0,
+                ..Limits::default()
+            },
+        ),
+        (
+            "max_packs",
+            Limits {
+                max_packs: 0,
+                ..Limits::default()
+            },
+        ),
+    ];
+    for (name, limits) in cases {
+        let e = Engine::builder()
+            .pack(p.clone())
+            .limits(limits)
+            .build()
+            .unwrap_err();
+        assert!(e.to_string().contains(name), "{name}: {e}");
+    }
     let e = Engine::builder().build().unwrap_err();
     assert!(e.to_string().contains("no packs"), "{e}");
 }
