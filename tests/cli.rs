@@ -169,9 +169,21 @@ match = { any = ["puppies"] }
     assert_eq!(out.status.code(), Some(0));
     let v = lines(&out);
     assert_eq!(v[0]["verdict"], "block");
+    let packs: Vec<&str> = v[0]["packs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
     assert_eq!(
-        v[0]["packs"],
-        serde_json::json!([{"id": "core", "version": "0.1.0"}, {"id": "site", "version": "2"}])
+        packs.first(),
+        Some(&"core"),
+        "built-in packs first: {packs:?}"
+    );
+    assert_eq!(packs.last(), Some(&"site"), "added packs last: {packs:?}");
+    assert_eq!(
+        v[0]["packs"].as_array().unwrap().last().unwrap()["version"],
+        "2"
     );
     let only = bin()
         .args(["scan", "--no-default-packs", "--pack"])
