@@ -248,9 +248,17 @@ mod tests {
         let with_defaults = Engine::new(arr.into(), obj(r#"{"defaultPacks": true}"#)).unwrap();
         assert_eq!(js_sys::Array::from(&as_obj.packs().unwrap()).length(), 1);
         assert_eq!(js_sys::Array::from(&as_text.packs().unwrap()).length(), 1);
+        let defaults = Engine::new(JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap();
+        let n_default = js_sys::Array::from(&defaults.packs().unwrap()).length();
+        let loaded = js_sys::Array::from(&with_defaults.packs().unwrap());
         assert_eq!(
-            js_sys::Array::from(&with_defaults.packs().unwrap()).length(),
-            2
+            loaded.length(),
+            n_default + 1,
+            "built-in packs plus the given one"
+        );
+        assert_eq!(
+            get(&loaded.get(n_default), "id").as_string().as_deref(),
+            Some("p")
         );
         let v = as_text.screen(obj(r#"{"body": "alpha"}"#)).unwrap();
         assert_eq!(get(&v, "score").as_f64(), Some(5.0));
