@@ -47,37 +47,34 @@ fn example_ads_get_the_expected_tiers() {
     assert_eq!(seen, 11);
 }
 
-/// Text a naive keyword filter trips on. Each must stay `allow` in the
-/// section where an honest poster would write it.
+/// Text a naive keyword filter trips on (`tests/fixtures/benign_tricky.jsonl`:
+/// synthetic ads in every section and in the four languages: cherry
+/// tomatoes, rose bushes, a Ford Escort, a licensed massage therapist, a
+/// live-in nanny with a contract, an agency that never charges candidates,
+/// "Thai massage", debt-collection jobs, …). No indicator rule may fire on
+/// any of them: only rules with a negative (mitigating) score may.
 #[test]
-fn tricky_benign_ads_are_allowed() {
+fn tricky_benign_ads_fire_no_indicator() {
     let e = Engine::new_default();
-    let cases = [
-        ("for-sale", "Fresh produce box: cherry tomatoes, strawberries and herbs, delivered weekly."),
-        ("for-sale", "Rose bushes and crown molding offcuts, collection only."),
-        ("for-sale", "1998 Ford Escort, one owner, minor scratches, cherry red."),
-        ("for-sale", "Young adult fiction bundle, 12 paperbacks, like new."),
-        ("services", "Licensed massage therapist (LMT), deep tissue, sports massage, by appointment."),
-        ("jobs", "Live-in nanny for two children. Two days off per week, written contract, paid holidays."),
-        ("jobs", "Our agency never charges candidates: no registration fee, the employer pays all costs."),
-        ("jobs", "Hotel receptionist in Lisbon. Bring your passport to the interview to prove your right to work."),
-        ("jobs", "Bartender, no experience needed, full training. Local bar, evening shifts."),
-        ("jobs", "Nurses for our hospitals in the UK: visa sponsorship, relocation package, NMC registration support."),
-        ("personals", "Young at heart, 52, love gardening (roses mostly) and long walks."),
-        ("personals", "New in town for work, looking to meet people for hikes and board games."),
-        ("housing", "Room in shared house for a young professional, bills included, 24/7 gym nearby."),
-        ("community", "Girls' football club recruiting players aged 16 and 17 for the new season."),
-        ("services", "Thai massage and reflexology, licensed practitioners, family-run since 2004."),
-        ("adult", "Independent, 34, discreet. Adults only, no minors. Screening required."),
-    ];
-    for (section, text) in cases {
-        let v = e.screen(&in_section(section, text)).unwrap();
-        assert_eq!(
-            v.verdict,
-            Tier::Allow,
-            "{section}: {text:?} fired {:?} ({})",
-            fired(&v),
-            v.score
+    let mut n = 0;
+    for line in include_str!("fixtures/benign_tricky.jsonl").lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let sub = Submission::from_json(&v).unwrap();
+        let verdict = e.screen(&sub).unwrap();
+        let indicators: Vec<&str> = verdict
+            .rules
+            .iter()
+            .filter(|r| r.score > 0.0 || r.experimental)
+            .map(|r| r.id.as_str())
+            .collect();
+        assert!(
+            indicators.is_empty(),
+            "{}: {:?} fired {indicators:?}",
+            v["id"],
+            v["body"]
         );
+        assert_eq!(verdict.verdict, Tier::Allow, "{}", v["id"]);
+        n += 1;
     }
+    assert!(n >= 100, "only {n} tricky benign fixtures");
 }
