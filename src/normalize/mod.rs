@@ -8,7 +8,7 @@
 //! The steps, in order:
 //!
 //! 1. **Characters** (one table lookup per non-ASCII scalar, see `build.rs`):
-//!    full case folding, compatibility decomposition (NFKD, which covers
+//!    full case folding (other scripts: lowercasing), compatibility decomposition (NFKD, which covers
 //!    fullwidth and mathematical letters), removal of combining marks
 //!    (accents, "Zalgo" stacks), UTS #39 confusables mapped to Latin letters,
 //!    decimal digits of every script to ASCII, removal of invisible and
