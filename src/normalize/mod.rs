@@ -176,7 +176,7 @@ struct ByteInfo {
     pre: u16,
 }
 
-/// Rewrites `text` into matching form. See the [module docs](self) for the
+/// Rewrites `text` into matching form. See the crate README for the
 /// steps.
 ///
 /// The work is linear in the length of `text`. Offsets are kept as `u32`, so
