@@ -67,6 +67,7 @@ mod compile;
 mod defaults;
 mod engine;
 mod error;
+mod extract;
 mod limits;
 mod normalize;
 mod pack;
@@ -77,13 +78,14 @@ mod verdict;
 mod wasm;
 
 pub use defaults::default_packs;
-pub use engine::{Engine, EngineBuilder};
+pub use engine::{Engine, EngineBuilder, ScreenOptions};
 pub use error::{Error, PackError};
+pub use extract::{extract_entities, Entity, EntityKind, EntityOptions, Techniques};
 pub use limits::Limits;
 pub use normalize::{normalize, Normalized, Steps};
 pub use pack::{
-    AtLeast, Condition, Explain, FilterDef, Near, OverrideDef, Pack, PackMeta, RuleDef, RuleTests,
-    RulesCount, Status, TestCase, SCHEMA_VERSION, SECTIONS,
+    AtLeast, Condition, EntityMatch, Explain, FilterDef, Near, OverrideDef, Pack, PackMeta,
+    RuleDef, RuleTests, RulesCount, Status, TestCase, SCHEMA_VERSION, SECTIONS,
 };
 pub use submission::Submission;
 pub use testing::{lint, Lint, TestFailure, TestKind, TestReport};

@@ -42,12 +42,13 @@ use std::ops::Range;
 
 use serde::ser::{Serialize, SerializeSeq, Serializer};
 
-use table::{Fold, F_COMPAT, F_CONFUSABLE, F_DIACRITIC, F_EMOJI, F_INVISIBLE};
+use table::Fold;
+pub(crate) use table::{F_COMPAT, F_CONFUSABLE, F_DIACRITIC, F_EMOJI, F_INVISIBLE};
 
 const F_LEET: u16 = 32;
 const F_SPACING: u16 = 64;
 const F_REPEAT: u16 = 128;
-const F_NUMBER_WORDS: u16 = 256;
+pub(crate) const F_NUMBER_WORDS: u16 = 256;
 
 /// The normalisation steps that changed a piece of text.
 ///
@@ -202,6 +203,67 @@ pub fn normalize(text: &str) -> Normalized {
     encode(units)
 }
 
+/// One character of the *entity form* of a text: what the contact, price
+/// and age extractors read (see `crate::extract`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Char {
+    /// The character after folding (lowercase ASCII for Latin text, digits
+    /// of every script as ASCII digits, number words as digits).
+    pub ch: char,
+    /// Original byte range.
+    pub start: u32,
+    pub end: u32,
+    /// Steps that produced it or removed characters just before it.
+    pub flags: u16,
+}
+
+/// The entity form: step 1 (characters) and step 4 (number words) only.
+///
+/// Contact details need a different view from the rules: leetspeak would
+/// read the `0` of a phone number as `o`, joining spaced letters would glue
+/// `5 5 5` to a word, and collapsing repeats would shorten `555`. Line
+/// breaks are kept, so extractors can tell a number split across lines.
+/// A keycap emoji (`5️⃣`) becomes its digit with the emoji flag, its span
+/// covering the whole emoji.
+pub(crate) fn entity_chars(text: &str) -> Vec<Char> {
+    let mut units = Vec::with_capacity(text.len() + 8);
+    map_chars(text, &mut units);
+    let units = numbers::number_words(units);
+    let mut out: Vec<Char> = Vec::with_capacity(units.len());
+    let mut pending = 0u16;
+    let mut after_keycap = false;
+    for u in units {
+        if u.ch == TOMBSTONE {
+            pending |= u.pre | u.flags;
+            continue;
+        }
+        // The keycap's own characters (U+FE0F, U+20E3) were removed and
+        // their flags carried to the next character: they belong to the
+        // keycap, whose span now covers them.
+        let pre = if after_keycap { 0 } else { u.pre };
+        let mut c = Char {
+            ch: u.ch,
+            start: u.start,
+            end: u.end,
+            flags: u.flags | pre | std::mem::take(&mut pending),
+        };
+        after_keycap = false;
+        if c.ch.is_ascii_digit() {
+            let rest = text.get(c.end as usize..).unwrap_or("");
+            let tail = ["\u{FE0F}\u{20E3}", "\u{20E3}"]
+                .iter()
+                .find(|k| rest.starts_with(**k));
+            if let Some(k) = tail {
+                c.end += k.len() as u32;
+                c.flags |= F_EMOJI;
+                after_keycap = true;
+            }
+        }
+        out.push(c);
+    }
+    out
+}
+
 impl Normalized {
     /// The matching form.
     pub fn as_str(&self) -> &str {
@@ -221,6 +283,23 @@ impl Normalized {
         let start = self.map[s].start as usize;
         let end = self.map[s..e].iter().map(|b| b.end).max().unwrap_or(0) as usize;
         start..end.max(start)
+    }
+
+    /// Maps a byte range of the original text to the range of the
+    /// matching form that came from inside it (possibly empty).
+    pub(crate) fn range_of_source(&self, src: Range<usize>) -> Range<usize> {
+        let s = self.map.partition_point(|b| (b.end as usize) <= src.start);
+        let e = self.map.partition_point(|b| (b.start as usize) < src.end);
+        // Whole characters of the matching form.
+        let mut s = s.min(self.text.len());
+        while s > 0 && !self.text.is_char_boundary(s) {
+            s -= 1;
+        }
+        let mut e = e.max(s).min(self.text.len());
+        while e < self.text.len() && !self.text.is_char_boundary(e) {
+            e += 1;
+        }
+        s..e
     }
 
     /// Whether a spaced-out word was joined at this byte offset (`a p a s s`

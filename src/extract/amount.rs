@@ -1,0 +1,442 @@
+//! Prices, rates and stated ages.
+
+use super::text::{any_in, Text};
+use super::{Cand, EntityKind, Taken};
+
+/// A number at `i`: digits with optional thousands groups and decimals.
+/// Returns (end, value).
+fn number(t: &Text<'_>, i: usize) -> Option<(usize, f64)> {
+    let digits = |mut j: usize| {
+        let s = j;
+        while t.ch(j).is_ascii_digit() {
+            j += 1;
+        }
+        (j, j - s)
+    };
+    let (mut e, k) = digits(i);
+    if k == 0 || k > 9 {
+        return None;
+    }
+    let mut int: String = t.string(i, e);
+    let mut frac = String::new();
+    // Thousands groups "1,500" / "1.500" / "1 500" (groups of exactly 3).
+    if k <= 3 {
+        loop {
+            let sep = t.ch(e);
+            if !matches!(sep, ',' | '.' | ' ' | '\'') {
+                break;
+            }
+            let (ge, gk) = digits(e + 1);
+            if gk != 3 || t.ch(ge).is_ascii_digit() {
+                break;
+            }
+            // "1.500,00": the last separator is the decimal point.
+            int.push_str(&t.string(e + 1, ge));
+            e = ge;
+        }
+    }
+    if matches!(t.ch(e), '.' | ',') {
+        let (fe, fk) = digits(e + 1);
+        if (1..=2).contains(&fk) {
+            frac = t.string(e + 1, fe);
+            e = fe;
+        }
+    }
+    let v: f64 = if frac.is_empty() {
+        int.parse().ok()?
+    } else {
+        format!("{int}.{frac}").parse().ok()?
+    };
+    Some((e, v))
+}
+
+/// Currency symbols and words: (text, canonical).
+const SYMBOLS: &[(char, &str)] = &[
+    ('$', "$"),
+    ('€', "EUR"),
+    ('£', "GBP"),
+    ('¥', "¥"),
+    ('₹', "INR"),
+    ('₱', "PHP"),
+    ('₩', "KRW"),
+];
+
+const CURRENCY_WORDS: &[(&str, &str)] = &[
+    ("usd", "USD"),
+    ("us", "USD"),
+    ("dollars", "$"),
+    ("dollar", "$"),
+    ("dolares", "$"),
+    ("dolar", "$"),
+    ("bucks", "$"),
+    ("eur", "EUR"),
+    ("euro", "EUR"),
+    ("euros", "EUR"),
+    ("gbp", "GBP"),
+    ("pounds", "GBP"),
+    ("libras", "GBP"),
+    ("brl", "BRL"),
+    ("reais", "BRL"),
+    ("reales", "BRL"),
+    ("mxn", "MXN"),
+    ("pesos", "pesos"),
+    ("cad", "CAD"),
+    ("aud", "AUD"),
+    ("cop", "COP"),
+    ("ars", "ARS"),
+    ("clp", "CLP"),
+    ("roses", "roses"),
+    ("rose", "roses"),
+    ("rosas", "roses"),
+    ("rozes", "roses"),
+    ("flowers", "roses"),
+    ("donation", "donation"),
+    ("donations", "donation"),
+    ("donativo", "donation"),
+];
+
+/// Period words: (text, canonical). "h" and "hr" count only after a
+/// currency or a slash, or "40 hr week" would be a rate.
+const PERIODS: &[(&str, &str, bool)] = &[
+    ("hh", "half-hour", true),
+    ("hhr", "half-hour", true),
+    ("qv", "quick-visit", true),
+    ("h", "hour", false),
+    ("hr", "hour", false),
+    ("hrs", "hour", false),
+    ("hour", "hour", false),
+    ("hora", "hour", false),
+    ("heure", "hour", false),
+    ("night", "night", false),
+    ("noche", "night", false),
+    ("nuit", "night", false),
+    ("noite", "night", false),
+    ("day", "day", false),
+    ("dia", "day", false),
+    ("jour", "day", false),
+    ("week", "week", false),
+    ("semana", "week", false),
+    ("semaine", "week", false),
+    ("month", "month", false),
+    ("mes", "month", false),
+    ("mois", "month", false),
+    ("session", "session", false),
+    ("sesion", "session", false),
+    ("visit", "session", false),
+];
+
+const PER_WORDS: &[&str] = &[
+    "per", "a", "an", "la", "el", "por", "x", "par", "al", "the", "each", "cada", "de", "l",
+];
+
+fn currency_word(w: &str) -> Option<&'static str> {
+    CURRENCY_WORDS.iter().find(|c| c.0 == w).map(|c| c.1)
+}
+
+fn period(w: &str) -> Option<(&'static str, bool)> {
+    PERIODS.iter().find(|p| p.0 == w).map(|p| (p.1, p.2))
+}
+
+/// Reads "/hr", "hh", "per hour", "la hora", "de l'heure" at `i`.
+/// Returns (end, period, strong): strong when a slash or a "per" word
+/// marks it as a rate.
+fn rate(t: &Text<'_>, i: usize, after_currency: bool) -> Option<(usize, &'static str)> {
+    let j = t.skip_spaces(i, 1);
+    if t.ch(j) == '/' {
+        let k = t.skip_spaces(j + 1, 1);
+        let ke = t.word_end(k);
+        return period(&t.string(k, ke)).map(|(p, _)| (ke, p));
+    }
+    if !t.is_word(j) {
+        return None;
+    }
+    let we = t.word_end(j);
+    let w = t.string(j, we);
+    if let Some((p, strong)) = period(&w) {
+        return (strong || after_currency).then_some((we, p));
+    }
+    if PER_WORDS.contains(&w.as_str()) {
+        // "per hour", "de l'heure", "a la hora"
+        let mut k = we;
+        for _ in 0..2 {
+            let (ns, ne) = t.next_word(k, 2)?;
+            let w2 = t.string(ns, ne);
+            if let Some((p, _)) = period(&w2) {
+                if w2 != "h" {
+                    return Some((ne, p));
+                }
+                return None;
+            }
+            if !PER_WORDS.contains(&w2.as_str()) {
+                return None;
+            }
+            k = ne;
+        }
+    }
+    None
+}
+
+pub(super) fn prices(t: &Text<'_>, taken: &mut Taken, out: &mut Vec<Cand>) {
+    let n = t.len();
+    let mut i = 0;
+    while i < n {
+        if !t.ch(i).is_ascii_digit() || t.before(i).is_ascii_digit() || taken.contains(i) {
+            i += 1;
+            continue;
+        }
+        // Letters glued before the digits ("abc150") make it a code,
+        // except currency letters ("us$"? no: "R$150" has '$' before).
+        if t.before(i).is_alphabetic() {
+            i = t.word_end(i);
+            continue;
+        }
+        let Some((ne, amount)) = number(t, i) else {
+            i += 1;
+            continue;
+        };
+        let mut s = i;
+        let mut currency: Option<&'static str> = None;
+        // Prefix: "$150", "$ 150", "R$150", "USD 150", "€150".
+        let p = t.skip_spaces_back(i, 1);
+        let pc = t.before(p);
+        if let Some(sym) = SYMBOLS.iter().find(|x| x.0 == pc) {
+            s = p - 1;
+            currency = Some(sym.1);
+            let w0 = t.word_start_before(s);
+            let w = t.string(w0, s);
+            if pc == '$' {
+                match w.as_str() {
+                    "r" => currency = Some("BRL"),
+                    "us" => currency = Some("USD"),
+                    "mx" => currency = Some("MXN"),
+                    "ca" | "c" => currency = Some("CAD"),
+                    "a" | "au" => currency = Some("AUD"),
+                    _ => {}
+                }
+                if w0 < s && currency != Some("$") {
+                    s = w0;
+                }
+            }
+        } else if t.before(p).is_alphabetic() {
+            let w0 = t.word_start_before(p);
+            if let Some(c) = currency_word(&t.string(w0, p)) {
+                if matches!(
+                    c,
+                    "USD" | "EUR" | "GBP" | "BRL" | "MXN" | "CAD" | "AUD" | "COP" | "ARS" | "CLP"
+                ) && t.string(w0, p) != "us"
+                {
+                    currency = Some(c);
+                    s = w0;
+                }
+            }
+        }
+        // Suffix: "150€", "150 euros", "150 roses", then a rate.
+        let mut e = ne;
+        // Glued letters: "150hr", "100eur", "19yo".
+        let glued = t.is_word(ne);
+        let j = t.skip_spaces(ne, 1);
+        if currency.is_none() {
+            if let Some(sym) = SYMBOLS.iter().find(|x| x.0 == t.ch(j)) {
+                currency = Some(sym.1);
+                e = j + 1;
+            } else if t.is_word(j) {
+                let we = t.word_end(j);
+                if let Some(c) = currency_word(&t.string(j, we)) {
+                    if c != "USD" || t.string(j, we) != "us" {
+                        currency = Some(c);
+                        e = we;
+                    }
+                }
+            }
+        }
+        let r = rate(t, e, currency.is_some());
+        if let Some((re, _)) = r {
+            e = re;
+        } else if glued && currency.is_none() {
+            i = t.word_end(ne);
+            continue;
+        }
+        if currency.is_none() && r.is_none() {
+            i = ne;
+            continue;
+        }
+        if taken.overlaps(s, e) {
+            i = e;
+            continue;
+        }
+        let per = r.map(|x| x.1);
+        let amount_txt = if amount.fract() == 0.0 {
+            format!("{}", amount as u64)
+        } else {
+            format!("{amount:.2}")
+        };
+        let value = match (currency, per) {
+            (Some(c), Some(p)) => format!("{amount_txt} {c}/{p}"),
+            (Some(c), None) => format!("{amount_txt} {c}"),
+            (None, Some(p)) => format!("{amount_txt}/{p}"),
+            (None, None) => amount_txt,
+        };
+        let mut c = Cand::new(EntityKind::Price, s, e, value, 0);
+        c.number = Some(amount);
+        c.currency = currency;
+        c.per = per;
+        taken.add(s, e);
+        out.push(c);
+        i = e;
+    }
+}
+
+/// Words after which "N years" is not the poster's age.
+const NOT_AGE_BEFORE: &[&str] = &[
+    "least", "over", "under", "minimum", "min", "minimo", "maximum", "max", "maximo", "mayor",
+    "mayores", "menor", "menores", "mas", "mais", "maiores", "menores", "plus", "moins", "above",
+    "below", "than", "hace", "ha", "depuis", "durante", "during", "for", "after", "despues",
+    "apres", "desde", "since", "cada", "every", "los", "las", "os", "as", "les", "primeros",
+    "first", "last", "ultimos", "next", "proximos", "past", "ago", "within", "about", "around",
+    "entre", "between", "from", "to", "a", "y", "and", "e", "et", "ou", "or",
+];
+
+/// Words after "N años/anos/ans" that make it a duration.
+const DURATION_AFTER: &[&str] = &[
+    "de",
+    "d",
+    "en",
+    "of",
+    "na",
+    "no",
+    "em",
+    "experiencia",
+    "experience",
+    "trabajando",
+    "trabalhando",
+    "travaillant",
+    "working",
+    "in",
+    "con",
+    "com",
+    "avec",
+    "with",
+    "como",
+    "as",
+    "en",
+    "dans",
+    "ago",
+    "atras",
+    "antes",
+    "plus",
+    "mas",
+    "mais",
+    "more",
+];
+
+const AGE_WORDS: &[&str] = &["anos", "ans", "anitos", "aninhos"];
+
+pub(super) fn ages(t: &Text<'_>, taken: &mut Taken, out: &mut Vec<Cand>) {
+    let n = t.len();
+    let mut i = 0;
+    while i < n {
+        if !t.ch(i).is_ascii_digit() || t.before(i).is_alphanumeric() || taken.contains(i) {
+            i += 1;
+            continue;
+        }
+        let mut ne = i;
+        while t.ch(ne).is_ascii_digit() {
+            ne += 1;
+        }
+        if ne - i > 2 {
+            i = ne;
+            continue;
+        }
+        let age: u32 = t.string(i, ne).parse().unwrap_or(0);
+        if age == 0 {
+            i = ne;
+            continue;
+        }
+        let before = t.words_before(i, 2, 3);
+        let excluded = any_in(&before, NOT_AGE_BEFORE) || t.before(t.skip_spaces_back(i, 1)) == '+';
+        // Suffix forms.
+        let mut end = None;
+        if !excluded {
+            let j = t.skip_spaces(ne, 1);
+            let we = t.word_end(j);
+            let w = t.string(j, we);
+            if w == "yo"
+                || w == "yrs" && t.words_after(we, 1, 2).first().is_some_and(|x| x == "old")
+            {
+                end = Some(if w == "yo" {
+                    we
+                } else {
+                    t.next_word(we, 2).map_or(we, |x| x.1)
+                });
+            } else if w == "y"
+                && matches!(t.ch(we), '/' | '.')
+                && t.ch(we + 1) == 'o'
+                && !t.is_word(we + 2)
+            {
+                end = Some(if t.ch(we + 2) == '.' { we + 3 } else { we + 2 });
+            } else if matches!(w.as_str(), "years" | "year" | "yr")
+                && t.words_after(we, 1, 2).first().is_some_and(|x| x == "old")
+            {
+                end = t.next_word(we, 2).map(|x| x.1);
+            } else if AGE_WORDS.contains(&w.as_str()) && !glued_number(t, j) {
+                let after = t.words_after(we, 2, 2);
+                let stated = match after.first().map(String::as_str) {
+                    None => true,
+                    Some("de") | Some("d") => after
+                        .get(1)
+                        .is_some_and(|x| x == "edad" || x == "idade" || x == "age"),
+                    Some(w2) => !DURATION_AFTER.contains(&w2),
+                };
+                if stated {
+                    end = Some(we);
+                    if after.first().is_some_and(|x| x == "de") {
+                        end = t
+                            .next_word(we, 2)
+                            .and_then(|x| t.next_word(x.1, 2))
+                            .map(|x| x.1);
+                    }
+                }
+            }
+        }
+        // Prefix forms: "age: 17", "aged 17", "edad 17", "idade: 17".
+        let mut start = i;
+        if end.is_none() {
+            let prefix = t.words_before(i, 2, 3);
+            let named = prefix
+                .first()
+                .is_some_and(|w| matches!(w.as_str(), "age" | "aged" | "edad" | "idade"))
+                || (prefix.first().is_some_and(|w| w == "is")
+                    && prefix.get(1).is_some_and(|w| w == "age"));
+            let range = matches!(t.ch(t.skip_spaces(ne, 1)), '-' | '+' | '/' | '–')
+                || t.words_after(ne, 1, 2)
+                    .first()
+                    .is_some_and(|w| w == "to" || w == "a" || w == "and");
+            if named && !range {
+                end = Some(ne);
+                let mut k = t.skip_spaces_back(i, 2);
+                while k > 0 && matches!(t.ch(k - 1), ':' | '=' | '-') {
+                    k -= 1;
+                }
+                let k = t.skip_spaces_back(k, 2);
+                start = t.word_start_before(k);
+                if prefix.first().is_some_and(|w| w == "is") {
+                    start = t.word_start_before(t.skip_spaces_back(start, 2));
+                }
+            }
+        }
+        match end {
+            Some(e) if !taken.overlaps(start, e) => {
+                let mut c = Cand::new(EntityKind::Age, start, e, age.to_string(), 0);
+                c.number = Some(f64::from(age));
+                taken.add(start, e);
+                out.push(c);
+                i = e;
+            }
+            _ => i = ne,
+        }
+    }
+}
+
+fn glued_number(t: &Text<'_>, j: usize) -> bool {
+    t.word_end(j) < t.len() && t.ch(t.word_end(j)).is_ascii_digit()
+}

@@ -1,0 +1,522 @@
+//! Contact and entity extraction.
+//!
+//! Investigators link trafficking ads through the contact details they
+//! share, and traffickers hide those details from scrapers; the JRSA/NIJ
+//! study of escort ads found obscured contact numbers to be one of the few
+//! indicators that predict trafficking. The extractors read the *entity
+//! form* of each field (Unicode digits as ASCII, keycap emoji and number
+//! words as digits, look-alikes folded, no leetspeak), find phone numbers,
+//! e-mail addresses, URLs, messaging handles and app invitations, prices
+//! and stated ages, and say how each was written.
+//!
+//! Contact values are personal data. They leave the engine only when the
+//! caller asks ([`EntityOptions::raw_values`]); with a deployment key
+//! ([`EntityOptions::key`]) each contact also carries a keyed hash
+//! (HMAC-SHA-256 of its canonical value) so a platform can link ads that
+//! share a contact without storing it.
+
+mod amount;
+mod contact;
+mod phone;
+mod text;
+
+use std::fmt;
+use std::ops::Range;
+
+use hmac::{Hmac, Mac};
+use serde::{Serialize, Serializer};
+use sha2::Sha256;
+
+use crate::normalize::{
+    entity_chars, Char, F_COMPAT, F_CONFUSABLE, F_EMOJI, F_INVISIBLE, F_NUMBER_WORDS,
+};
+use crate::submission::Submission;
+use text::Text;
+
+/// What an [`Entity`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EntityKind {
+    /// A phone number. Canonical value: digits, with `+` and the country
+    /// code when the number states one or is a North American number
+    /// (`+12025550147`).
+    Phone,
+    /// An e-mail address, canonical `local@domain` in lowercase.
+    Email,
+    /// A URL or bare domain, canonical host (without `www.`) and path.
+    Url,
+    /// A handle on a messaging app or social network, canonical without
+    /// `@`, lowercase; [`Entity::platform`] names the app when the text does.
+    Handle,
+    /// An invitation to move to a messaging app without a handle ("text me
+    /// on the app", "WhatsApp only"); the value is the platform.
+    Messaging,
+    /// A price or rate; [`Entity::number`] is the amount.
+    Price,
+    /// A stated age; [`Entity::number`] is the age in years.
+    Age,
+}
+
+impl EntityKind {
+    /// The kind's name as used in packs and output (`phone`, `email`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntityKind::Phone => "phone",
+            EntityKind::Email => "email",
+            EntityKind::Url => "url",
+            EntityKind::Handle => "handle",
+            EntityKind::Messaging => "messaging",
+            EntityKind::Price => "price",
+            EntityKind::Age => "age",
+        }
+    }
+
+    /// Parses a kind name.
+    pub fn parse(s: &str) -> Option<EntityKind> {
+        Some(match s {
+            "phone" => EntityKind::Phone,
+            "email" => EntityKind::Email,
+            "url" => EntityKind::Url,
+            "handle" => EntityKind::Handle,
+            "messaging" => EntityKind::Messaging,
+            "price" => EntityKind::Price,
+            "age" => EntityKind::Age,
+            _ => return None,
+        })
+    }
+
+    /// All kinds.
+    pub const ALL: [EntityKind; 7] = [
+        EntityKind::Phone,
+        EntityKind::Email,
+        EntityKind::Url,
+        EntityKind::Handle,
+        EntityKind::Messaging,
+        EntityKind::Price,
+        EntityKind::Age,
+    ];
+
+    /// Whether the value identifies a person or account (phone, e-mail,
+    /// URL, handle): such values are returned only on request and hashed
+    /// with the deployment key.
+    pub fn is_contact(self) -> bool {
+        matches!(
+            self,
+            EntityKind::Phone | EntityKind::Email | EntityKind::Url | EntityKind::Handle
+        )
+    }
+}
+
+impl fmt::Display for EntityKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Ways an entity was written to escape a scraper.
+#[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Techniques(u16);
+
+pub(crate) const T_NUMBER_WORDS: u16 = 1;
+pub(crate) const T_LETTERS: u16 = 2;
+pub(crate) const T_UNICODE_DIGITS: u16 = 4;
+pub(crate) const T_EMOJI: u16 = 8;
+pub(crate) const T_SPACED: u16 = 16;
+pub(crate) const T_LINE_BREAK: u16 = 32;
+pub(crate) const T_SEPARATORS: u16 = 64;
+pub(crate) const T_SPELLED_AT: u16 = 128;
+pub(crate) const T_SPELLED_DOT: u16 = 256;
+pub(crate) const T_BRACKETS: u16 = 512;
+pub(crate) const T_INVISIBLE: u16 = 1024;
+pub(crate) const T_LOOKALIKE: u16 = 2048;
+pub(crate) const T_COMPAT: u16 = 4096;
+pub(crate) const T_SPACING: u16 = 8192;
+
+const TECHNIQUE_NAMES: [(u16, &str); 14] = [
+    (T_NUMBER_WORDS, "number-words"),
+    (T_LETTERS, "letters-for-digits"),
+    (T_UNICODE_DIGITS, "unicode-digits"),
+    (T_EMOJI, "emoji"),
+    (T_SPACED, "spaced"),
+    (T_LINE_BREAK, "line-break"),
+    (T_SEPARATORS, "separators"),
+    (T_SPELLED_AT, "spelled-at"),
+    (T_SPELLED_DOT, "spelled-dot"),
+    (T_BRACKETS, "brackets"),
+    (T_INVISIBLE, "invisible"),
+    (T_LOOKALIKE, "look-alikes"),
+    (T_COMPAT, "compatibility"),
+    (T_SPACING, "spacing"),
+];
+
+impl Techniques {
+    /// Written plainly.
+    pub const PLAIN: Techniques = Techniques(0);
+
+    /// The names of the techniques: `number-words`, `letters-for-digits`,
+    /// `unicode-digits`, `emoji`, `spaced`, `line-break`, `separators`,
+    /// `spelled-at`, `spelled-dot`, `brackets`, `invisible`, `look-alikes`,
+    /// `compatibility`, `spacing`.
+    pub fn names(self) -> impl Iterator<Item = &'static str> {
+        TECHNIQUE_NAMES
+            .iter()
+            .filter(move |(t, _)| self.0 & t != 0)
+            .map(|(_, n)| *n)
+    }
+
+    /// Whether the entity was written plainly.
+    pub fn is_plain(self) -> bool {
+        self.0 == 0
+    }
+
+    /// Whether a named technique was used.
+    pub fn contains(self, name: &str) -> bool {
+        self.names().any(|n| n == name)
+    }
+
+    pub(crate) fn from_bits(bits: u16) -> Techniques {
+        Techniques(bits)
+    }
+
+    /// The bit of a technique name.
+    pub(crate) fn bit(name: &str) -> Option<u16> {
+        TECHNIQUE_NAMES
+            .iter()
+            .find(|(_, n)| *n == name)
+            .map(|(t, _)| *t)
+    }
+
+    /// Whether any of the techniques in a bit mask was used.
+    pub(crate) fn any(self, mask: u16) -> bool {
+        self.0 & mask != 0
+    }
+
+    /// Every technique name.
+    pub fn all_names() -> impl Iterator<Item = &'static str> {
+        TECHNIQUE_NAMES.iter().map(|(_, n)| *n)
+    }
+}
+
+impl fmt::Debug for Techniques {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_plain() {
+            return f.write_str("[plain]");
+        }
+        f.debug_list().entries(self.names()).finish()
+    }
+}
+
+/// Serialised as `["plain"]` or the list of techniques.
+impl Serialize for Techniques {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.is_plain() {
+            return ["plain"].serialize(s);
+        }
+        s.collect_seq(self.names())
+    }
+}
+
+/// What to return about entities.
+///
+/// ```
+/// let opts = redflag::EntityOptions { raw_values: true, key: Some(b"deployment key".to_vec()) };
+/// let ad = redflag::Submission::new().field("body", "call five five five oh one four seven");
+/// let e = &redflag::extract_entities(&ad, &opts)[0];
+/// assert_eq!(e.value.as_deref(), Some("5550147"));
+/// assert_eq!(e.hash.as_ref().map(|h| h.len()), Some(64));
+/// ```
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct EntityOptions {
+    /// Return the canonical values of contact entities (reviewer tools).
+    /// Off by default: poster-facing code never needs them. Prices and ages
+    /// always carry their value.
+    pub raw_values: bool,
+    /// The deployment key for keyed hashes (HMAC-SHA-256 of
+    /// `kind:canonical value`). Without a key no hash is emitted.
+    pub key: Option<Vec<u8>>,
+}
+
+impl fmt::Debug for EntityOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EntityOptions")
+            .field("raw_values", &self.raw_values)
+            .field("key", &self.key.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+/// A contact detail, price or age found in a submission.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Entity {
+    /// What it is.
+    pub kind: EntityKind,
+    /// The field it was found in.
+    pub field: String,
+    /// Start in UTF-16 code units of the original field text.
+    pub start: usize,
+    /// End (exclusive) in UTF-16 code units.
+    pub end: usize,
+    /// Start in bytes of the original field text.
+    pub byte_start: usize,
+    /// End (exclusive) in bytes.
+    pub byte_end: usize,
+    /// How it was written: `["plain"]` or the obfuscation techniques seen.
+    pub written: Techniques,
+    /// Whether any obfuscation technique was seen.
+    pub obfuscated: bool,
+    /// The canonical value. Always present for prices, ages and messaging
+    /// invitations; for contacts only with [`EntityOptions::raw_values`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// Hex HMAC-SHA-256 of `kind:value` with the deployment key (contacts
+    /// only, and only with a key).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hash: Option<String>,
+    /// The messaging app or network named (`whatsapp`, `telegram`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+    /// The amount of a price, or an age in years.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub number: Option<f64>,
+    /// The currency of a price (`USD`, `EUR`, `GBP`, `BRL`, `MXN`, `$`,
+    /// `roses`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    /// The period of a rate (`hour`, `half-hour`, `night`, `day`, `week`,
+    /// `month`, `session`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub per: Option<String>,
+}
+
+/// An entity as found, before output shaping. Spans are in bytes of the
+/// original field.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Found {
+    pub kind: EntityKind,
+    pub bytes: Range<usize>,
+    pub value: String,
+    pub techniques: u16,
+    pub platform: Option<&'static str>,
+    pub number: Option<f64>,
+    pub currency: Option<&'static str>,
+    pub per: Option<&'static str>,
+}
+
+/// An entity while extracting: a span of the entity form (character
+/// indices).
+#[derive(Clone, Debug)]
+pub(super) struct Cand {
+    pub kind: EntityKind,
+    pub s: usize,
+    pub e: usize,
+    pub value: String,
+    pub techniques: u16,
+    pub platform: Option<&'static str>,
+    pub number: Option<f64>,
+    pub currency: Option<&'static str>,
+    pub per: Option<&'static str>,
+}
+
+impl Cand {
+    pub fn new(kind: EntityKind, s: usize, e: usize, value: String, techniques: u16) -> Cand {
+        Cand {
+            kind,
+            s,
+            e,
+            value,
+            techniques,
+            platform: None,
+            number: None,
+            currency: None,
+            per: None,
+        }
+    }
+}
+
+/// Character spans already claimed by an entity.
+#[derive(Default)]
+pub(super) struct Taken(Vec<(usize, usize)>);
+
+impl Taken {
+    pub fn contains(&self, i: usize) -> bool {
+        self.0.iter().any(|&(s, e)| s <= i && i < e)
+    }
+    pub fn overlaps(&self, s: usize, e: usize) -> bool {
+        self.0.iter().any(|&(a, b)| a < e && s < b)
+    }
+    pub fn add(&mut self, s: usize, e: usize) {
+        self.0.push((s, e));
+    }
+}
+
+/// Techniques implied by the normaliser's flags on `c[s..e]`.
+fn char_techniques(t: &Text<'_>, s: usize, e: usize) -> u16 {
+    let mut out = 0;
+    for c in &t.c[s.min(t.len())..e.min(t.len())] {
+        if c.flags & F_NUMBER_WORDS != 0 {
+            out |= T_NUMBER_WORDS;
+        }
+        if c.flags & F_EMOJI != 0 {
+            out |= T_EMOJI;
+        }
+        if c.flags & F_INVISIBLE != 0 {
+            out |= T_INVISIBLE;
+        }
+        if c.flags & F_CONFUSABLE != 0 {
+            out |= T_LOOKALIKE;
+        }
+        if c.flags & F_COMPAT != 0 && c.flags & F_NUMBER_WORDS == 0 {
+            out |= if c.ch.is_ascii_digit() {
+                T_UNICODE_DIGITS
+            } else {
+                T_COMPAT
+            };
+        }
+    }
+    out
+}
+
+/// Finds the entities of one text, spans in bytes of `text`, in text order.
+pub(crate) fn find(text: &str) -> Vec<Found> {
+    let chars: Vec<Char> = entity_chars(text);
+    let t = Text::new(&chars);
+    let mut taken = Taken::default();
+    let mut cands: Vec<Cand> = Vec::new();
+    // Order matters: an e-mail's domain is not also a URL, a price or an
+    // age is not also a phone number.
+    contact::emails(&t, &mut taken, &mut cands);
+    contact::urls(&t, &mut taken, &mut cands);
+    contact::handles(&t, &mut taken, &mut cands);
+    amount::prices(&t, &mut taken, &mut cands);
+    amount::ages(&t, &mut taken, &mut cands);
+    phone::phones(&t, &mut taken, &mut cands);
+    contact::messaging(&t, &mut taken, &mut cands);
+    cands.sort_by_key(|c| (c.s, c.e));
+    cands
+        .into_iter()
+        .filter(|c| c.s < c.e && c.e <= chars.len())
+        .map(|c| {
+            let start = chars[c.s].start as usize;
+            let end = chars[c.s..c.e]
+                .iter()
+                .map(|x| x.end as usize)
+                .max()
+                .unwrap_or(start);
+            Found {
+                kind: c.kind,
+                bytes: start..end.max(start),
+                value: c.value,
+                techniques: c.techniques | char_techniques(&t, c.s, c.e),
+                platform: c.platform,
+                number: c.number,
+                currency: c.currency,
+                per: c.per,
+            }
+        })
+        .collect()
+}
+
+/// Keyed hash of a contact value: lowercase hex of
+/// HMAC-SHA-256(key, `kind:value`).
+pub(crate) fn keyed_hash(key: &[u8], kind: EntityKind, value: &str) -> String {
+    // HMAC accepts keys of any length; the error branch cannot happen.
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key) else {
+        return String::new();
+    };
+    mac.update(kind.as_str().as_bytes());
+    mac.update(b":");
+    mac.update(value.as_bytes());
+    let bytes = mac.finalize().into_bytes();
+    let mut out = String::with_capacity(64);
+    for b in bytes {
+        out.push(char::from_digit((b >> 4) as u32, 16).unwrap_or('0'));
+        out.push(char::from_digit((b & 15) as u32, 16).unwrap_or('0'));
+    }
+    out
+}
+
+/// Shapes found entities for output: UTF-16 spans, values and hashes as
+/// the options allow.
+pub(crate) fn shape(
+    field: &str,
+    original: &str,
+    found: &[Found],
+    opts: &EntityOptions,
+) -> Vec<Entity> {
+    let mut offs: Vec<usize> = found
+        .iter()
+        .flat_map(|f| [f.bytes.start, f.bytes.end])
+        .collect();
+    offs.sort_unstable();
+    offs.dedup();
+    let utf16 = crate::engine::utf16_offsets(original, &offs);
+    let at = |b: usize| {
+        utf16
+            .binary_search_by_key(&b, |p| p.0)
+            .map_or(0, |i| utf16[i].1)
+    };
+    found
+        .iter()
+        .map(|f| {
+            let contact = f.kind.is_contact();
+            Entity {
+                kind: f.kind,
+                field: field.to_string(),
+                start: at(f.bytes.start),
+                end: at(f.bytes.end),
+                byte_start: f.bytes.start,
+                byte_end: f.bytes.end,
+                written: Techniques(f.techniques),
+                obfuscated: f.techniques != 0,
+                value: (!contact || opts.raw_values).then(|| f.value.clone()),
+                hash: match (&opts.key, contact) {
+                    (Some(k), true) => Some(keyed_hash(k, f.kind, &f.value)),
+                    _ => None,
+                },
+                platform: f.platform.map(str::to_string),
+                number: f.number,
+                currency: f.currency.map(str::to_string),
+                per: f.per.map(str::to_string),
+            }
+        })
+        .collect()
+}
+
+/// Extracts the entities of every field of a submission, without an
+/// engine.
+///
+/// ```
+/// use redflag::{extract_entities, EntityKind, EntityOptions, Submission};
+///
+/// let ad = Submission::new()
+///     .field("title", "Sweet new girl")
+///     .field("body", "txt me 2O2-555-O1４7 or sweetpea99 (at) example (dot) com, 150 roses/hh");
+/// let opts = EntityOptions { raw_values: true, key: None };
+/// let found = extract_entities(&ad, &opts);
+/// let summary: Vec<(EntityKind, &str, bool)> = found
+///     .iter()
+///     .map(|e| (e.kind, e.value.as_deref().unwrap_or(""), e.obfuscated))
+///     .collect();
+/// assert_eq!(summary, [
+///     (EntityKind::Phone, "+12025550147", true),
+///     (EntityKind::Email, "sweetpea99@example.com", true),
+///     (EntityKind::Price, "150 roses/half-hour", false),
+/// ]);
+/// // Spans are UTF-16 offsets of the original text.
+/// let body: Vec<u16> = "txt me 2O2-555-O1４7".encode_utf16().collect();
+/// assert_eq!(String::from_utf16_lossy(&body[found[0].start..found[0].end]), "2O2-555-O1４7");
+///
+/// // Without `raw_values` contacts carry no value.
+/// assert!(extract_entities(&ad, &EntityOptions::default())[0].value.is_none());
+/// ```
+pub fn extract_entities(sub: &Submission, opts: &EntityOptions) -> Vec<Entity> {
+    let mut out = Vec::new();
+    for (name, text) in sub.fields() {
+        let found = find(text);
+        out.extend(shape(name, text, &found, opts));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,154 @@
+use super::*;
+
+fn found(text: &str) -> Vec<(EntityKind, String, Vec<&'static str>)> {
+    find(text)
+        .into_iter()
+        .map(|f| (f.kind, f.value, Techniques(f.techniques).names().collect()))
+        .collect()
+}
+
+#[test]
+fn techniques_name_how_a_number_was_hidden() {
+    let cases: &[(&str, &[&str])] = &[
+        ("call 202-555-0147", &[]),
+        ("call five five five oh one four seven", &["number-words"]),
+        ("call 2O2-555-O147", &["letters-for-digits"]),
+        ("call ２０２-５５５-０１４７", &["unicode-digits"]),
+        ("call 5️⃣5️⃣5️⃣0️⃣1️⃣4️⃣7️⃣", &["emoji"]),
+        ("call 2 0 2 5 5 5 0 1 4 7", &["spaced"]),
+        ("call 202-555\n0147", &["line-break"]),
+        ("call 202*555*0147", &["separators"]),
+        ("call 202\u{200B}555\u{200B}0147", &["invisible"]),
+    ];
+    for (text, want) in cases {
+        let f = found(text);
+        assert_eq!(f.len(), 1, "{text}: {f:?}");
+        assert_eq!(f[0].0, EntityKind::Phone);
+        assert_eq!(f[0].2, *want, "{text}");
+    }
+}
+
+#[test]
+fn email_techniques() {
+    let f = found("sweetpea99 (at) example (dot) com");
+    assert_eq!(f[0].2, ["spelled-at", "spelled-dot", "brackets"]);
+    let f = found("sweetpea99@example.com");
+    assert!(f[0].2.is_empty());
+}
+
+#[test]
+fn spans_cover_the_written_entity() {
+    let text = "Café 🌹 call 2O2-555-O147 now";
+    let f = find(text);
+    assert_eq!(&text[f[0].bytes.clone()], "2O2-555-O147");
+    let text = "📞 call 5️⃣5️⃣5️⃣0️⃣1️⃣4️⃣7️⃣!";
+    let f = find(text);
+    assert_eq!(&text[f[0].bytes.clone()], "5️⃣5️⃣5️⃣0️⃣1️⃣4️⃣7️⃣");
+    let text = "call five five five oh one four seven please";
+    let f = find(text);
+    assert_eq!(
+        &text[f[0].bytes.clone()],
+        "five five five oh one four seven"
+    );
+}
+
+#[test]
+fn keyed_hash_depends_on_key_kind_and_value() {
+    let a = keyed_hash(b"k1", EntityKind::Phone, "5550147");
+    assert_eq!(a.len(), 64);
+    assert!(a.chars().all(|c| c.is_ascii_hexdigit()));
+    assert_eq!(a, keyed_hash(b"k1", EntityKind::Phone, "5550147"));
+    assert_ne!(a, keyed_hash(b"k2", EntityKind::Phone, "5550147"));
+    assert_ne!(a, keyed_hash(b"k1", EntityKind::Handle, "5550147"));
+    assert_ne!(a, keyed_hash(b"k1", EntityKind::Phone, "5550148"));
+}
+
+#[test]
+fn keyed_hash_is_hmac_sha256() {
+    // RFC 4231 test case 2: key "Jefe", data "what do ya want for nothing?".
+    // Here the data is "phone:" + value, so check against the same
+    // construction with the value chosen to complete the RFC message.
+    let mut mac = Hmac::<Sha256>::new_from_slice(b"Jefe").unwrap();
+    mac.update(b"what do ya want for nothing?");
+    let hex: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(
+        hex,
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+    );
+    let mut mac = Hmac::<Sha256>::new_from_slice(b"key").unwrap();
+    mac.update(b"phone:5550147");
+    let want: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(keyed_hash(b"key", EntityKind::Phone, "5550147"), want);
+}
+
+#[test]
+fn values_and_hashes_only_on_request() {
+    let sub = Submission::new().field("body", "kik: sweetpea99, $150/hr, 19yo");
+    let plain = extract_entities(&sub, &EntityOptions::default());
+    let handle = plain.iter().find(|e| e.kind == EntityKind::Handle).unwrap();
+    assert_eq!(
+        (handle.value.as_deref(), handle.hash.as_deref()),
+        (None, None)
+    );
+    // Prices and ages are not personal contact data: always valued.
+    let price = plain.iter().find(|e| e.kind == EntityKind::Price).unwrap();
+    assert_eq!(price.value.as_deref(), Some("150 $/hour"));
+    assert_eq!(price.number, Some(150.0));
+    let age = plain.iter().find(|e| e.kind == EntityKind::Age).unwrap();
+    assert_eq!(age.number, Some(19.0));
+    assert!(age.hash.is_none());
+
+    let keyed = extract_entities(
+        &sub,
+        &EntityOptions {
+            raw_values: false,
+            key: Some(b"k".to_vec()),
+        },
+    );
+    let handle = keyed.iter().find(|e| e.kind == EntityKind::Handle).unwrap();
+    assert!(handle.value.is_none());
+    assert_eq!(
+        handle.hash.as_deref(),
+        Some(keyed_hash(b"k", EntityKind::Handle, "sweetpea99").as_str())
+    );
+    let price = keyed.iter().find(|e| e.kind == EntityKind::Price).unwrap();
+    assert!(price.hash.is_none());
+}
+
+#[test]
+fn serialised_shape() {
+    let sub = Submission::new().field("body", "call 2O2-555-O147");
+    let e = &extract_entities(&sub, &EntityOptions::default())[0];
+    let json = serde_json::to_value(e).unwrap();
+    assert_eq!(json["kind"], "phone");
+    assert_eq!(json["written"], serde_json::json!(["letters-for-digits"]));
+    assert_eq!(json["obfuscated"], true);
+    assert!(json.get("value").is_none());
+    let sub = Submission::new().field("body", "call 202-555-0147");
+    let e = &extract_entities(&sub, &EntityOptions::default())[0];
+    assert_eq!(
+        serde_json::to_value(e).unwrap()["written"],
+        serde_json::json!(["plain"])
+    );
+}
+
+#[test]
+fn messaging_invitations() {
+    let f = found("text me on the app, no calls");
+    assert_eq!(f, [(EntityKind::Messaging, "app".to_string(), vec![])]);
+    let f = found("WhatsApp only please");
+    assert_eq!(f[0].0, EntityKind::Messaging);
+    assert_eq!(f[0].1, "whatsapp");
+    assert!(found("download our app today").is_empty());
+    assert!(found("strong signal, line manager").is_empty());
+}
