@@ -98,6 +98,66 @@ export interface Verdict {
   poster_messages: string[];
   /** Specific messages for reviewers. */
   reviewer_messages: string[];
+  /** Contact details, prices and ages found; only with `screen(sub, { entities: true })`. */
+  entities?: Entity[];
+}
+
+export type EntityKind = "phone" | "email" | "url" | "handle" | "messaging" | "price" | "age";
+
+/** How an entity was written to escape scrapers. */
+export type Technique =
+  | "number-words"
+  | "letters-for-digits"
+  | "unicode-digits"
+  | "emoji"
+  | "spaced"
+  | "line-break"
+  | "separators"
+  | "spelled-at"
+  | "spelled-dot"
+  | "brackets"
+  | "invisible"
+  | "look-alikes"
+  | "compatibility"
+  | "spacing";
+
+/** A phone number, e-mail, URL, handle, messaging invitation, price or stated age. */
+export interface Entity {
+  kind: EntityKind;
+  field: string;
+  /** UTF-16 offsets into the original field: `text.slice(start, end)`. */
+  start: number;
+  end: number;
+  byte_start: number;
+  byte_end: number;
+  /** `["plain"]`, or the obfuscation techniques seen. */
+  written: ["plain"] | Technique[];
+  obfuscated: boolean;
+  /**
+   * Canonical value: always for prices, ages and messaging invitations; for
+   * contacts (phone, email, url, handle) only with `rawValues: true`.
+   * Phones: digits with `+` and country code when known (`+12025550147`).
+   */
+  value?: string;
+  /** Hex HMAC-SHA-256 of `kind:value` with the engine's `entityKey` (contacts only). */
+  hash?: string;
+  /** `whatsapp`, `telegram`, `kik`, `snapchat`, `wechat`, `line`, `signal`, `instagram`, `app`, … */
+  platform?: string;
+  /** The amount of a price, or an age in years. */
+  number?: number;
+  /** `USD`, `EUR`, `GBP`, `BRL`, `MXN`, `$`, `roses`, `donation`, … */
+  currency?: string;
+  /** `hour`, `half-hour`, `night`, `day`, `week`, `month`, `session`, `quick-visit`. */
+  per?: string;
+}
+
+export interface ScreenOptions {
+  /** Add the entities found to the verdict. */
+  entities?: boolean;
+  /** Include canonical contact values (reviewer tools only; never in poster-facing code). */
+  rawValues?: boolean;
+  /** Thresholds for this call only. */
+  thresholds?: Thresholds;
 }
 
 /** A problem in a pack, with the path to the offending item, e.g. `rule[12].match.near.within`. */
@@ -125,6 +185,8 @@ export interface EngineOptions {
   thresholds?: Thresholds;
   /** Override limits; unspecified ones keep their defaults. */
   limits?: Partial<Limits>;
+  /** Deployment secret (at least 16 bytes) for keyed hashes of contact entities. */
+  entityKey?: string;
 }
 
 export interface TestFailure {
@@ -156,7 +218,19 @@ export type Condition =
   | { or: Condition[] }
   | { not: Condition }
   | { rule: string }
-  | { rules: { of: string[]; min: number } };
+  | { rules: { of: string[]; min: number } }
+  | {
+      entity: {
+        kind: EntityKind;
+        obfuscated?: boolean;
+        written?: Technique[];
+        min?: number;
+        max?: number;
+        platforms?: string[];
+        near?: Terms;
+        within?: number;
+      };
+    };
 
 export type TestCase = string | ({ section?: string } & Record<string, string>);
 
@@ -229,7 +303,7 @@ export type PackInput = Pack | string;
 export class Engine {
   constructor(packs?: PackInput | PackInput[] | null, options?: EngineOptions | null);
   /** Screens one submission. Throws an `Error` for a malformed submission or an exceeded limit. */
-  screen(submission: Submission): Verdict;
+  screen(submission: Submission, options?: ScreenOptions | null): Verdict;
   packs(): PackInfo[];
   limits(): Limits;
   thresholds(): Thresholds;
@@ -242,6 +316,12 @@ export class Engine {
 
 /** Validates packs without building an engine; returns every problem (empty when valid). */
 export function validatePacks(packs: PackInput | PackInput[]): PackError[];
+
+/** Extracts contact details, prices and ages without an engine. */
+export function extractEntities(
+  submission: Submission,
+  options?: { rawValues?: boolean; entityKey?: string } | null,
+): Entity[];
 
 /** The matching form of a text, as rules see it. */
 export function normalize(text: string): string;

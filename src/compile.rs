@@ -5,6 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 use crate::error::PackError;
+use crate::extract::{EntityKind, Techniques};
 use crate::limits::Limits;
 use crate::normalize::normalize;
 use crate::pack::{Condition, Pack, RuleTests, Status, SCHEMA_VERSION, SECTIONS};
@@ -36,6 +37,21 @@ pub(crate) enum Cond {
     Not(Box<Cond>),
     Rule(u32),
     Rules(Vec<u32>, u32),
+    Entity(Box<EntityCond>),
+}
+
+/// A compiled `entity` condition.
+#[derive(Clone, Debug)]
+pub(crate) struct EntityCond {
+    pub kind: EntityKind,
+    pub obfuscated: Option<bool>,
+    /// Bit mask of techniques (any of them), 0 for no constraint.
+    pub written: u16,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub platforms: Vec<String>,
+    pub near: Vec<u32>,
+    pub within: u32,
 }
 
 #[derive(Clone, Debug)]
@@ -96,6 +112,9 @@ pub(crate) struct Compiled {
     /// Term id → rules that use it positively.
     pub term_rules: Vec<Vec<u32>>,
     pub rule_index: HashMap<String, u32>,
+    /// Whether any rule or filter has an `entity` condition, so screening
+    /// must run the extractors.
+    pub uses_entities: bool,
 }
 
 struct Ctx<'a> {
@@ -114,6 +133,7 @@ struct Ctx<'a> {
     current: Option<u32>,
     /// Which rules are helpers: a glob matches them only if it names `__`.
     helpers: Vec<bool>,
+    uses_entities: bool,
 }
 
 impl Ctx<'_> {
@@ -343,6 +363,65 @@ impl Ctx<'_> {
                 }
                 Cond::Rules(of, rc.min)
             }
+            Condition::Entity(m) => {
+                let p = || format!("{}.entity", path());
+                let kind = EntityKind::parse(&m.kind);
+                if kind.is_none() {
+                    self.err(
+                        format!("{}.kind", p()),
+                        format!(
+                            "unknown entity kind `{}`; expected one of {}",
+                            m.kind,
+                            EntityKind::ALL.map(EntityKind::as_str).join(", ")
+                        ),
+                    );
+                }
+                let mut written = 0;
+                for (i, w) in m.written.iter().enumerate() {
+                    match Techniques::bit(w) {
+                        Some(b) => written |= b,
+                        None => self.err(
+                            format!("{}.written[{i}]", p()),
+                            format!(
+                                "unknown technique `{w}`; expected one of {}",
+                                Techniques::all_names().collect::<Vec<_>>().join(", ")
+                            ),
+                        ),
+                    }
+                }
+                if let (Some(a), Some(b)) = (m.min, m.max) {
+                    if a > b {
+                        self.err(format!("{}.min", p()), "must not be greater than max");
+                    }
+                }
+                for (k, v) in [("min", m.min), ("max", m.max)] {
+                    if v.is_some_and(|v| !v.is_finite()) {
+                        self.err(format!("{}.{k}", p()), "must be a finite number");
+                    }
+                }
+                if m.within > 50 {
+                    self.err(format!("{}.within", p()), "must be at most 50 words");
+                }
+                if !m.near.is_empty() && m.near.iter().all(|t| t.trim().is_empty()) {
+                    self.err(format!("{}.near", p()), "needs at least one term");
+                }
+                let near = if m.near.is_empty() {
+                    Vec::new()
+                } else {
+                    self.terms(&m.near, &|| format!("{}.near", p()))
+                };
+                self.uses_entities = true;
+                Cond::Entity(Box::new(EntityCond {
+                    kind: kind?,
+                    obfuscated: m.obfuscated,
+                    written,
+                    min: m.min,
+                    max: m.max,
+                    platforms: m.platforms.iter().map(|p| p.to_lowercase()).collect(),
+                    near,
+                    within: m.within.min(50),
+                }))
+            }
         })
     }
 }
@@ -403,6 +482,7 @@ fn can_fire_without_terms(c: &Cond) -> bool {
     match c {
         Cond::Any(_) | Cond::All(_) | Cond::Near { .. } => false,
         Cond::NoneOf(_) | Cond::Not(_) | Cond::Rule(_) | Cond::Rules(..) => true,
+        Cond::Entity(m) => m.near.is_empty(),
         Cond::And(cs) => cs.iter().all(can_fire_without_terms),
         Cond::Or(cs) => cs.iter().any(can_fire_without_terms),
         Cond::AtLeast(n, cs) => {
@@ -428,6 +508,7 @@ pub(crate) fn positive_terms(c: &Cond, out: &mut Vec<u32>) {
             out.extend(a);
             out.extend(b);
         }
+        Cond::Entity(m) => out.extend(&m.near),
         Cond::And(cs) | Cond::Or(cs) | Cond::AtLeast(_, cs) => {
             cs.iter().for_each(|c| positive_terms(c, out))
         }
@@ -470,6 +551,7 @@ pub(crate) fn compile(
         rule_index: HashMap::new(),
         current: None,
         helpers: Vec::new(),
+        uses_entities: false,
     };
     if packs.is_empty() {
         ctx.err("", "no packs to load");
@@ -803,6 +885,7 @@ pub(crate) fn compile(
         filters,
         term_rules,
         rule_index: ctx.rule_index,
+        uses_entities: ctx.uses_entities,
     })
 }
 

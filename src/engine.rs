@@ -3,8 +3,9 @@
 use std::collections::BTreeSet;
 use std::ops::Range;
 
-use crate::compile::{compile, Compiled, Cond};
+use crate::compile::{compile, Compiled, Cond, EntityCond};
 use crate::error::{Error, PackError};
+use crate::extract::{self, EntityOptions, Found, Techniques};
 use crate::limits::Limits;
 use crate::normalize::{normalize, Normalized, Steps};
 use crate::pack::{Pack, Status, SECTIONS};
@@ -37,6 +38,32 @@ use crate::verdict::{FiredRule, Hit, PackInfo, Thresholds, Tier, Verdict};
 pub struct Engine {
     c: Compiled,
     limits: Limits,
+    /// Deployment key for keyed hashes of contact entities.
+    key: Option<Vec<u8>>,
+}
+
+/// Options for one screening call.
+///
+/// ```
+/// use redflag::{Engine, EntityKind, ScreenOptions, Submission};
+///
+/// let engine = Engine::builder().default_packs().entity_key(b"deployment secret".to_vec()).build().unwrap();
+/// let ad = Submission::new().section("adult").field("body", "new in town, txt 2O2-555-O147");
+/// let v = engine.screen_with_options(&ad, &ScreenOptions { entities: true, ..Default::default() }).unwrap();
+/// let phone = v.entities.iter().find(|e| e.kind == EntityKind::Phone).unwrap();
+/// assert!(phone.obfuscated);
+/// assert!(phone.value.is_none()); // raw values only with `raw_values`
+/// assert_eq!(phone.hash.as_ref().unwrap().len(), 64);
+/// ```
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ScreenOptions {
+    /// Thresholds other than the engine's.
+    pub thresholds: Option<Thresholds>,
+    /// Return the entities found ([`Verdict::entities`]).
+    pub entities: bool,
+    /// Return canonical contact values with the entities (reviewer tools;
+    /// never for poster-facing code).
+    pub raw_values: bool,
 }
 
 impl std::fmt::Debug for Engine {
@@ -47,6 +74,7 @@ impl std::fmt::Debug for Engine {
             .field("terms", &self.c.terms.len())
             .field("thresholds", &self.c.thresholds)
             .field("limits", &self.limits)
+            .field("entity_key", &self.key.as_ref().map(|_| "<redacted>"))
             .finish()
     }
 }
@@ -67,12 +95,25 @@ impl std::fmt::Debug for Engine {
 ///     .unwrap();
 /// assert_eq!(engine.thresholds().block, 12.0);
 /// ```
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct EngineBuilder {
     packs: Vec<Pack>,
     errors: Vec<PackError>,
     limits: Limits,
     thresholds: Option<Thresholds>,
+    key: Option<Vec<u8>>,
+}
+
+impl std::fmt::Debug for EngineBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EngineBuilder")
+            .field("packs", &self.packs.len())
+            .field("errors", &self.errors)
+            .field("limits", &self.limits)
+            .field("thresholds", &self.thresholds)
+            .field("entity_key", &self.key.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
 }
 
 impl EngineBuilder {
@@ -103,6 +144,14 @@ impl EngineBuilder {
         self
     }
 
+    /// Sets the deployment key for keyed hashes of contact entities
+    /// (HMAC-SHA-256). Keep it secret and stable: ads share a hash only if
+    /// they were screened with the same key.
+    pub fn entity_key(mut self, key: Vec<u8>) -> EngineBuilder {
+        self.key = Some(key);
+        self
+    }
+
     /// Validates and compiles. Every problem in every pack is reported.
     pub fn build(self) -> Result<Engine, Error> {
         let mut errors = self.errors;
@@ -120,6 +169,7 @@ impl EngineBuilder {
             Ok(c) if errors.is_empty() => Ok(Engine {
                 c,
                 limits: self.limits,
+                key: self.key,
             }),
             Ok(_) => Err(Error::Pack(errors)),
             Err(e) => {
@@ -159,6 +209,24 @@ struct Field<'a> {
     name_lower: String,
     original: &'a str,
     norm: Normalized,
+    /// Byte offsets of word starts in `norm`.
+    words: Vec<u32>,
+}
+
+impl Field<'_> {
+    fn word_at(&self, pos: usize) -> u32 {
+        self.words
+            .partition_point(|&w| w as usize <= pos)
+            .saturating_sub(1) as u32
+    }
+}
+
+/// An extracted entity located in the matching form.
+struct EntityOcc {
+    found: Found,
+    span: Span,
+    w0: u32,
+    w1: u32,
 }
 
 /// Per-submission working state.
@@ -166,6 +234,8 @@ struct Scan<'a> {
     fields: Vec<Field<'a>>,
     /// Sorted by (term, field, start).
     occs: Vec<Occ>,
+    /// Entities, when a rule needs them or the caller asked.
+    entities: Vec<EntityOcc>,
 }
 
 /// Evaluation of one rule: fired, and the spans that made it fire.
@@ -199,7 +269,11 @@ impl Engine {
     fn empty() -> Engine {
         let limits = Limits::default();
         let c = compile(&[Pack::empty("empty", "0")], &limits, None).unwrap_or_default();
-        Engine { c, limits }
+        Engine {
+            c,
+            limits,
+            key: None,
+        }
     }
 
     /// Ids and versions of the loaded packs, in load order.
@@ -238,12 +312,33 @@ impl Engine {
         sub: &Submission,
         thresholds: Option<Thresholds>,
     ) -> Result<Verdict, Error> {
-        if let Some(t) = thresholds {
+        self.screen_with_options(
+            sub,
+            &ScreenOptions {
+                thresholds,
+                ..ScreenOptions::default()
+            },
+        )
+    }
+
+    /// Screens with options: other thresholds, entities in the verdict.
+    pub fn screen_with_options(
+        &self,
+        sub: &Submission,
+        opts: &ScreenOptions,
+    ) -> Result<Verdict, Error> {
+        if let Some(t) = opts.thresholds {
             if let Some(m) = t.check() {
                 return Err(Error::Submission(m));
             }
         }
-        Ok(self.screen_detailed(sub, thresholds, false)?.verdict)
+        Ok(self.screen_detailed(sub, opts, false)?.verdict)
+    }
+
+    /// Whether the packs have `entity` conditions (screening then runs the
+    /// extractors even when the caller does not ask for entities).
+    pub fn uses_entities(&self) -> bool {
+        self.c.uses_entities
     }
 
     pub(crate) fn compiled(&self) -> &Compiled {
@@ -253,9 +348,10 @@ impl Engine {
     pub(crate) fn screen_detailed(
         &self,
         sub: &Submission,
-        thresholds: Option<Thresholds>,
+        opts: &ScreenOptions,
         testing: bool,
     ) -> Result<Detailed, Error> {
+        let thresholds = opts.thresholds;
         let nfields = sub.fields().count();
         let max_fields = self.limits.max_fields.min(MAX_FIELDS);
         if nfields > max_fields {
@@ -278,7 +374,7 @@ impl Engine {
             .map(str::trim)
             .and_then(|s| SECTIONS.iter().position(|k| k.eq_ignore_ascii_case(s)));
         let section_bit: u8 = section.map_or(0, |b| 1 << b);
-        let scan = self.scan(sub);
+        let scan = self.scan(sub, opts.entities || self.c.uses_entities);
         let c = &self.c;
         let nrules = c.rules.len();
 
@@ -376,34 +472,59 @@ impl Engine {
 
         let mut verdict = self.verdict(&scan, &fired, section, thresholds);
         verdict.filters = active_filters;
+        // A contact written to escape scrapers is evasion too.
+        verdict.evasion |= scan
+            .entities
+            .iter()
+            .any(|e| e.found.kind.is_contact() && e.found.techniques != 0);
+        if opts.entities {
+            let eopts = EntityOptions {
+                raw_values: opts.raw_values,
+                key: self.key.clone(),
+            };
+            for (fi, f) in scan.fields.iter().enumerate() {
+                let found: Vec<Found> = scan
+                    .entities
+                    .iter()
+                    .filter(|e| e.span.field as usize == fi)
+                    .map(|e| e.found.clone())
+                    .collect();
+                if !found.is_empty() {
+                    verdict
+                        .entities
+                        .extend(extract::shape(f.name, f.original, &found, &eopts));
+                }
+            }
+        }
         Ok(Detailed {
             verdict,
             fired: fired.iter().map(Option::is_some).collect(),
         })
     }
 
-    fn scan<'a>(&self, sub: &'a Submission) -> Scan<'a> {
+    fn scan<'a>(&self, sub: &'a Submission, entities: bool) -> Scan<'a> {
         let mut fields = Vec::new();
         let mut occs = Vec::new();
+        let mut ents = Vec::new();
         for (fi, (name, text)) in sub.fields().enumerate() {
             let norm = normalize(text);
-            if let Some(ac) = &self.c.automaton {
-                let t = norm.as_str();
-                let bytes = t.as_bytes();
-                let mut words: Vec<u32> = Vec::new();
-                let mut prev_word = false;
-                for (i, ch) in t.char_indices() {
-                    let w = ch.is_alphanumeric();
-                    if w && !prev_word {
-                        words.push(i as u32);
-                    }
-                    prev_word = w;
+            let t = norm.as_str();
+            let mut words: Vec<u32> = Vec::new();
+            let mut prev_word = false;
+            for (i, ch) in t.char_indices() {
+                let w = ch.is_alphanumeric();
+                if w && !prev_word {
+                    words.push(i as u32);
                 }
-                let word_at = |pos: usize| -> u32 {
-                    words
-                        .partition_point(|&w| w as usize <= pos)
-                        .saturating_sub(1) as u32
-                };
+                prev_word = w;
+            }
+            let word_at = |pos: usize| -> u32 {
+                words
+                    .partition_point(|&w| w as usize <= pos)
+                    .saturating_sub(1) as u32
+            };
+            if let Some(ac) = &self.c.automaton {
+                let bytes = t.as_bytes();
                 for m in ac.find_overlapping_iter(t) {
                     let (s, e) = (m.start(), m.end());
                     // A term may also start or end inside a spaced-out run
@@ -432,15 +553,39 @@ impl Engine {
                     }
                 }
             }
-            fields.push(Field {
+            let field = Field {
                 name,
                 name_lower: name.to_ascii_lowercase(),
                 original: text,
                 norm,
-            });
+                words,
+            };
+            if entities {
+                for found in extract::find(text) {
+                    let r = field.norm.range_of_source(found.bytes.clone());
+                    let span = Span {
+                        field: fi as u16,
+                        start: r.start as u32,
+                        end: r.end as u32,
+                    };
+                    let w0 = field.word_at(r.start);
+                    let w1 = field.word_at(r.end.saturating_sub(1).max(r.start));
+                    ents.push(EntityOcc {
+                        found,
+                        span,
+                        w0,
+                        w1,
+                    });
+                }
+            }
+            fields.push(field);
         }
         occs.sort_unstable_by_key(|o| (o.term, o.span));
-        Scan { fields, occs }
+        Scan {
+            fields,
+            occs,
+            entities: ents,
+        }
     }
 
     fn verdict(
@@ -634,6 +779,7 @@ impl Engine {
             hits,
             poster_messages: poster,
             reviewer_messages: reviewer,
+            entities: Vec::new(),
         }
     }
 }
@@ -643,7 +789,7 @@ fn prev_char(t: &str, at: usize) -> Option<char> {
 }
 
 /// For sorted byte offsets (on char boundaries), their UTF-16 offsets.
-fn utf16_offsets(text: &str, offsets: &[usize]) -> Vec<(usize, usize)> {
+pub(crate) fn utf16_offsets(text: &str, offsets: &[usize]) -> Vec<(usize, usize)> {
     let mut out = Vec::with_capacity(offsets.len());
     let mut it = offsets.iter().peekable();
     let mut u16pos = 0usize;
@@ -796,6 +942,7 @@ impl Eval<'_> {
                 None => Some(Vec::new()),
             },
             Cond::Rule(r) => self.fired.get(*r as usize).cloned().flatten(),
+            Cond::Entity(m) => self.entity(m),
             Cond::Rules(rs, min) => {
                 let mut out = Vec::new();
                 let mut count = 0;
@@ -816,6 +963,67 @@ impl Eval<'_> {
                 (count >= *min).then_some(out)
             }
         }
+    }
+
+    fn entity(&self, m: &EntityCond) -> Evidence {
+        let mut out = Vec::new();
+        for e in &self.scan.entities {
+            let f = &e.found;
+            let field = e.span.field;
+            if f.kind != m.kind || field >= 64 || self.mask & (1u64 << field) == 0 {
+                continue;
+            }
+            let techniques = Techniques::from_bits(f.techniques);
+            if m.obfuscated.is_some_and(|o| o == techniques.is_plain()) {
+                continue;
+            }
+            if m.written != 0 && !techniques.any(m.written) {
+                continue;
+            }
+            let in_range =
+                |n: f64| m.min.is_none_or(|min| n >= min) && m.max.is_none_or(|max| n <= max);
+            if (m.min.is_some() || m.max.is_some()) && !f.number.is_some_and(in_range) {
+                continue;
+            }
+            if !m.platforms.is_empty()
+                && !f
+                    .platform
+                    .is_some_and(|p| m.platforms.iter().any(|q| q == p))
+            {
+                continue;
+            }
+            let before = out.len();
+            if !m.near.is_empty() {
+                for &t in &m.near {
+                    for o in self.live(t) {
+                        if o.span.field != field {
+                            continue;
+                        }
+                        let gap = if o.w0 > e.w1 {
+                            o.w0 - e.w1 - 1
+                        } else if e.w0 > o.w1 {
+                            e.w0 - o.w1 - 1
+                        } else {
+                            0
+                        };
+                        if gap <= m.within {
+                            self.push(&mut out, o.span);
+                        }
+                    }
+                }
+                if out.len() == before {
+                    continue;
+                }
+            }
+            if e.span.start < e.span.end {
+                self.push(&mut out, e.span);
+            }
+            if out.is_empty() {
+                // Fired, though the entity maps to no visible span.
+                return Some(out);
+            }
+        }
+        (!out.is_empty()).then_some(out)
     }
 
     fn near(&self, a: &[u32], b: &[u32], within: u32, ordered: bool) -> Evidence {

@@ -275,6 +275,49 @@ pub enum Condition {
     /// rules unless it names them (`job.__*`). Experimental rules count only
     /// towards experimental rules.
     Rules(RulesCount),
+    /// An extracted entity (phone number, e-mail, URL, handle, messaging
+    /// invitation, price, stated age) with the given properties.
+    Entity(EntityMatch),
+}
+
+/// A condition on extracted entities: at least one entity of `kind` in the
+/// rule's fields matches every property given.
+///
+/// ```toml
+/// # a stated age under 18
+/// match = { entity = { kind = "age", max = 17 } }
+/// # a phone number written to escape scrapers
+/// match = { entity = { kind = "phone", obfuscated = true } }
+/// # an amount within five words of a fee word
+/// match = { entity = { kind = "price", near = ["fee", "deposit"], within = 5 } }
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EntityMatch {
+    /// `phone`, `email`, `url`, `handle`, `messaging`, `price` or `age`.
+    pub kind: String,
+    /// Only entities written with (true) or without (false) obfuscation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub obfuscated: Option<bool>,
+    /// Only entities written with one of these techniques
+    /// (`number-words`, `letters-for-digits`, `spelled-at`, …).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub written: Vec<String>,
+    /// Smallest amount or age.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    /// Largest amount or age.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+    /// Only these platforms (`whatsapp`, `telegram`, `app`, …).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub platforms: Vec<String>,
+    /// Terms, one of which must occur within `within` words of the entity.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub near: Vec<String>,
+    /// Words allowed between the entity and a `near` term.
+    #[serde(default = "default_window")]
+    pub within: u32,
 }
 
 /// Proximity of two term lists.

@@ -118,7 +118,7 @@ impl Engine {
                         text: text.clone(),
                         message,
                     };
-                    match self.screen_detailed(&sub, None, true) {
+                    match self.screen_detailed(&sub, &crate::ScreenOptions::default(), true) {
                         Err(e) => report.failures.push(fail(format!("could not screen: {e}"))),
                         Ok(d) => {
                             let fired = d.fired[ri];
@@ -373,6 +373,11 @@ fn collect_lists<'a>(c: &'a Condition, path: &str, out: &mut Vec<(String, &'a Ve
             }
         }
         Condition::Not(c) => collect_lists(c, &format!("{path}.not"), out),
+        Condition::Entity(m) => {
+            if !m.near.is_empty() {
+                out.push((format!("{path}.entity.near"), &m.near));
+            }
+        }
         Condition::Rule(_) | Condition::Rules(_) => {}
     }
 }

@@ -5,6 +5,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::extract::Entity;
 use crate::normalize::Steps;
 
 /// The outcome tiers, in increasing severity.
@@ -195,7 +196,8 @@ pub struct Verdict {
     pub score_tier: Tier,
     /// The thresholds used.
     pub thresholds: Thresholds,
-    /// Whether any hit needed an evasive normalisation step.
+    /// Whether any hit needed an evasive normalisation step, or a contact
+    /// detail was obfuscated (when the packs or the caller use entities).
     pub evasion: bool,
     /// The section the submission was screened in, if it is one the engine
     /// knows.
@@ -213,6 +215,10 @@ pub struct Verdict {
     pub poster_messages: Vec<String>,
     /// Deduplicated messages for reviewers.
     pub reviewer_messages: Vec<String>,
+    /// Contact details, prices and ages found, when asked for
+    /// ([`crate::ScreenOptions::entities`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub entities: Vec<Entity>,
 }
 
 impl Verdict {

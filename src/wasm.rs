@@ -58,6 +58,30 @@ struct EngineOptions {
     default_packs: Option<bool>,
     thresholds: Option<Thresholds>,
     limits: Option<Limits>,
+    /// Deployment key for keyed hashes of contact entities (text).
+    entity_key: Option<String>,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+struct ScreenOpts {
+    /// Add the entities found to the verdict.
+    entities: bool,
+    /// Include canonical contact values (reviewer tools only).
+    raw_values: bool,
+    thresholds: Option<Thresholds>,
+}
+
+/// Minimum length of a deployment key, in bytes.
+const MIN_KEY: usize = 16;
+
+fn check_key(key: &str) -> Result<(), JsError> {
+    if key.len() < MIN_KEY {
+        return Err(JsError::new(&format!(
+            "entityKey must be at least {MIN_KEY} bytes (use a random secret)"
+        )));
+    }
+    Ok(())
 }
 
 /// A compiled set of rule packs.
@@ -116,13 +140,28 @@ impl Engine {
         if let Some(t) = options.thresholds {
             builder = builder.thresholds(t);
         }
+        if let Some(k) = options.entity_key {
+            check_key(&k)?;
+            builder = builder.entity_key(k.into_bytes());
+        }
         builder.build().map(|inner| Engine { inner }).map_err(err)
     }
 
     /// Screens one submission: `{ id?, section?, title: "...", body: "...", ... }`
     /// (every other string member is a field). Returns the verdict as a plain
     /// object; hit `start`/`end` are UTF-16 offsets for `String.prototype.slice`.
-    pub fn screen(&self, submission: JsValue) -> Result<JsValue, JsError> {
+    ///
+    /// `options`: `{ entities?: boolean, rawValues?: boolean, thresholds? }`.
+    /// With `entities`, the verdict lists the phone numbers, e-mails, URLs,
+    /// handles, prices and ages found, hashed with the engine's `entityKey`;
+    /// `rawValues` adds canonical contact values (reviewer tools only).
+    pub fn screen(&self, submission: JsValue, options: JsValue) -> Result<JsValue, JsError> {
+        let opts: ScreenOpts = if options.is_undefined() || options.is_null() {
+            ScreenOpts::default()
+        } else {
+            serde_json::from_value(from_js(options, "options")?)
+                .map_err(|e| JsError::new(&format!("options: {e}")))?
+        };
         if !submission.is_object() {
             return Err(JsError::new(
                 "invalid submission: expected an object like { section, title, body }",
@@ -130,7 +169,17 @@ impl Engine {
         }
         let value = from_js(submission, "invalid submission")?;
         let sub = Submission::from_json(&value).map_err(err)?;
-        let verdict = self.inner.screen(&sub).map_err(err)?;
+        let verdict = self
+            .inner
+            .screen_with_options(
+                &sub,
+                &crate::ScreenOptions {
+                    thresholds: opts.thresholds,
+                    entities: opts.entities,
+                    raw_values: opts.raw_values,
+                },
+            )
+            .map_err(err)?;
         to_js(&Screened {
             id: value.get("id"),
             verdict: &verdict,
@@ -189,6 +238,42 @@ pub fn validate_packs(packs: JsValue) -> Result<JsValue, JsError> {
     to_js(&errors)
 }
 
+/// Extracts contact details, prices and ages from a submission without an
+/// engine: `extractEntities(submission, { rawValues?, entityKey? })`.
+#[wasm_bindgen(js_name = extractEntities)]
+pub fn extract_entities(submission: JsValue, options: JsValue) -> Result<JsValue, JsError> {
+    #[derive(serde::Deserialize, Default)]
+    #[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+    struct Opts {
+        raw_values: bool,
+        entity_key: Option<String>,
+    }
+    if !submission.is_object() {
+        return Err(JsError::new(
+            "invalid submission: expected an object like { section, title, body }",
+        ));
+    }
+    let opts: Opts = if options.is_undefined() || options.is_null() {
+        Opts::default()
+    } else {
+        serde_json::from_value(from_js(options, "options")?)
+            .map_err(|e| JsError::new(&format!("options: {e}")))?
+    };
+    if let Some(k) = &opts.entity_key {
+        check_key(k)?;
+    }
+    let value = from_js(submission, "invalid submission")?;
+    let sub = Submission::from_json(&value).map_err(err)?;
+    let entities = crate::extract_entities(
+        &sub,
+        &crate::EntityOptions {
+            raw_values: opts.raw_values,
+            key: opts.entity_key.map(String::into_bytes),
+        },
+    );
+    to_js(&entities)
+}
+
 /// The built-in packs as authored, as JSON text (an array of packs), for
 /// editors and docs: `JSON.parse(defaultPacksJson())`.
 #[wasm_bindgen(js_name = defaultPacksJson)]
@@ -217,6 +302,50 @@ mod tests {
         js_sys::JSON::parse(json).unwrap()
     }
 
+    fn scr(e: &Engine, sub: JsValue) -> Result<JsValue, JsError> {
+        e.screen(sub, JsValue::UNDEFINED)
+    }
+
+    #[wasm_bindgen_test]
+    fn entities_on_request_hashed_with_the_engine_key() {
+        let e = Engine::new(
+            JsValue::UNDEFINED,
+            obj(r#"{"entityKey": "a-deployment-secret-of-32-bytes!"}"#),
+        )
+        .unwrap();
+        let ad = r#"{"section": "adult", "body": "🌹 txt 2O2-555-O147"}"#;
+        let plain = scr(&e, obj(ad)).unwrap();
+        assert!(get(&plain, "entities").is_undefined());
+        let v = e.screen(obj(ad), obj(r#"{"entities": true}"#)).unwrap();
+        let phone = js_sys::Array::from(&get(&v, "entities")).get(0);
+        assert_eq!(get(&phone, "kind").as_string().as_deref(), Some("phone"));
+        // "🌹 txt " is 7 UTF-16 units.
+        assert_eq!(get(&phone, "start").as_f64(), Some(7.0));
+        assert_eq!(get(&phone, "hash").as_string().map(|h| h.len()), Some(64));
+        assert!(get(&phone, "value").is_undefined());
+        let raw = e
+            .screen(obj(ad), obj(r#"{"entities": true, "rawValues": true}"#))
+            .unwrap();
+        let phone = js_sys::Array::from(&get(&raw, "entities")).get(0);
+        assert_eq!(
+            get(&phone, "value").as_string().as_deref(),
+            Some("+12025550147")
+        );
+        // Same hash from the engine-free function with the same key.
+        let free = extract_entities(
+            obj(ad),
+            obj(r#"{"entityKey": "a-deployment-secret-of-32-bytes!"}"#),
+        )
+        .unwrap();
+        let free_phone = js_sys::Array::from(&free).get(0);
+        assert_eq!(
+            get(&free_phone, "hash").as_string(),
+            get(&phone, "hash").as_string()
+        );
+        assert!(e.screen(obj(ad), obj(r#"{"entitys": true}"#)).is_err());
+        assert!(Engine::new(JsValue::UNDEFINED, obj(r#"{"entityKey": "short"}"#)).is_err());
+    }
+
     fn get(v: &JsValue, key: &str) -> JsValue {
         js_sys::Reflect::get(v, &JsValue::from_str(key)).unwrap()
     }
@@ -224,8 +353,9 @@ mod tests {
     #[wasm_bindgen_test]
     fn default_engine_screens_plain_objects() {
         let e = Engine::new(JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap();
-        let v = e
-            .screen(obj(r#"{"id": 7, "section": "jobs", "body": "🌹 Registration fee 200 USD", "price": 5}"#))
+        let v = scr(
+            &e,
+            obj(r#"{"id": 7, "section": "jobs", "body": "🌹 Registration fee 200 USD", "price": 5}"#))
             .unwrap();
         assert_eq!(get(&v, "verdict").as_string().as_deref(), Some("warn"));
         assert_eq!(get(&v, "id").as_f64(), Some(7.0));
@@ -260,21 +390,21 @@ mod tests {
             get(&loaded.get(n_default), "id").as_string().as_deref(),
             Some("p")
         );
-        let v = as_text.screen(obj(r#"{"body": "alpha"}"#)).unwrap();
+        let v = scr(&as_text, obj(r#"{"body": "alpha"}"#)).unwrap();
         assert_eq!(get(&v, "score").as_f64(), Some(5.0));
     }
 
     #[wasm_bindgen_test]
     fn bad_input_is_an_error_and_the_engine_keeps_working() {
         let e = Engine::new(JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap();
-        assert!(e.screen(JsValue::from_str("just text")).is_err());
-        assert!(e.screen(JsValue::NULL).is_err());
-        assert!(e.screen(obj(r#"{"section": 3, "body": "x"}"#)).is_err());
+        assert!(scr(&e, JsValue::from_str("just text")).is_err());
+        assert!(scr(&e, JsValue::NULL).is_err());
+        assert!(scr(&e, obj(r#"{"section": 3, "body": "x"}"#)).is_err());
         let big = "a".repeat(2 << 20);
         let sub = js_sys::Object::new();
         js_sys::Reflect::set(&sub, &"body".into(), &JsValue::from_str(&big)).unwrap();
-        assert!(e.screen(sub.into()).is_err());
-        assert!(e.screen(obj(r#"{"body": "fine"}"#)).is_ok());
+        assert!(scr(&e, sub.into()).is_err());
+        assert!(scr(&e, obj(r#"{"body": "fine"}"#)).is_ok());
         assert!(Engine::new(obj(r#"{"schema": 1}"#), JsValue::UNDEFINED).is_err());
         assert!(Engine::new(JsValue::from_str("{not json"), JsValue::UNDEFINED).is_err());
         assert!(Engine::new(JsValue::UNDEFINED, obj(r#"{"colour": 1}"#)).is_err());
@@ -315,6 +445,6 @@ mod tests {
             get(&e.limits().unwrap(), "max_input_bytes").as_f64(),
             Some(4.0)
         );
-        assert!(e.screen(obj(r#"{"body": "too long"}"#)).is_err());
+        assert!(scr(&e, obj(r#"{"body": "too long"}"#)).is_err());
     }
 }

@@ -72,8 +72,11 @@ fn scan_reads_jsonl_and_reports_malformed_lines_without_stopping() {
 
     assert_eq!(v[0]["id"], 1);
     assert_eq!(v[0]["verdict"], "warn");
-    assert_eq!(v[0]["hits"][0]["rule"], "core.jobs.fee");
-    let hit = &v[0]["hits"][0];
+    let hits = v[0]["hits"].as_array().unwrap();
+    let hit = hits
+        .iter()
+        .find(|h| h["rule"] == "core.jobs.fee")
+        .expect("the fee rule fired");
     let body = "Registration fee of $200 before you start.";
     let units: Vec<u16> = body.encode_utf16().collect();
     let (s, e) = (
@@ -299,7 +302,8 @@ fn explain_prints_a_score_table() {
     );
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.starts_with("Verdict: REVIEW   score 7"), "{text}");
+    // documents held (4) + worker-paid fee (3) + the fee's amount (2)
+    assert!(text.starts_with("Verdict: REVIEW   score 9"), "{text}");
     assert!(
         text.contains("core.jobs.documents-held")
             && text.contains("[pаsspоrt]")
@@ -330,4 +334,62 @@ fn pack_converts_toml_to_json_that_loads_the_same() {
     let from_json = redflag::Pack::from_json(&json).unwrap();
     let from_toml = redflag::Pack::from_toml(&std::fs::read_to_string(src).unwrap()).unwrap();
     assert_eq!(from_json, from_toml);
+}
+
+#[test]
+fn scan_entities_values_and_keyed_hashes() {
+    let ad = r#"{"section": "adult", "body": "new in town, txt 2O2-555-O147 or kik: sweetpea99"}"#;
+    // Without --entities: no entities in the output, though a rule used them.
+    let v = lines(&run(&["scan"], ad));
+    assert!(v[0].get("entities").is_none());
+    assert!(v[0]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["id"] == "core.adult.hidden-contact"));
+
+    // --entities alone: kinds and spans, no values, no hashes.
+    let v = lines(&run(&["scan", "--entities"], ad));
+    let ents = v[0]["entities"].as_array().unwrap();
+    let kinds: Vec<&str> = ents.iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["phone", "handle"]);
+    assert!(ents
+        .iter()
+        .all(|e| e.get("value").is_none() && e.get("hash").is_none()));
+
+    // A key file: hashes, the same for the same number however written.
+    let key = tmp("entity.key", "a-deployment-secret-of-32-bytes!\n");
+    let key = key.to_str().unwrap();
+    let two = format!(
+        "{ad}\n{}\n",
+        r#"{"section": "adult", "body": "call two oh two five five five oh one four seven"}"#
+    );
+    let v = lines(&run(
+        &["scan", "--entities", "--entity-key-file", key],
+        &two,
+    ));
+    let h0 = v[0]["entities"][0]["hash"].as_str().unwrap();
+    let h1 = v[1]["entities"][0]["hash"].as_str().unwrap();
+    assert_eq!(h0.len(), 64);
+    assert_eq!(h0, h1);
+
+    // --raw-values: canonical values for reviewer tools.
+    let v = lines(&run(&["scan", "--entities", "--raw-values"], ad));
+    assert_eq!(v[0]["entities"][0]["value"], "+12025550147");
+    assert_eq!(v[0]["entities"][1]["value"], "sweetpea99");
+    assert_eq!(v[0]["entities"][1]["platform"], "kik");
+
+    // A short key is refused with a usage error.
+    let short = tmp("short.key", "abc");
+    let out = run(
+        &[
+            "scan",
+            "--entities",
+            "--entity-key-file",
+            short.to_str().unwrap(),
+        ],
+        ad,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at least 16 bytes"));
 }

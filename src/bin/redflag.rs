@@ -13,7 +13,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use serde_json::Value;
 
-use redflag::{Engine, Pack, Submission, Thresholds, Verdict};
+use redflag::{Engine, Pack, ScreenOptions, Submission, Thresholds, Verdict};
 
 #[derive(Parser)]
 #[command(
@@ -47,6 +47,44 @@ struct PackArgs {
     thresholds: Option<Thresholds>,
 }
 
+#[derive(clap::Args, Clone, Default)]
+struct EntityArgs {
+    /// Add the contact details, prices and ages found (`entities`) to each verdict.
+    #[arg(long)]
+    entities: bool,
+    /// With --entities: include canonical contact values (reviewer use; personal data).
+    #[arg(long, requires = "entities")]
+    raw_values: bool,
+    /// With --entities: file holding the deployment key for keyed hashes of contacts
+    /// (HMAC-SHA-256). The environment variable REDFLAG_ENTITY_KEY is used if not given.
+    #[arg(long, value_name = "FILE", requires = "entities")]
+    entity_key_file: Option<PathBuf>,
+}
+
+impl EntityArgs {
+    fn key(&self) -> Result<Option<Vec<u8>>, Fatal> {
+        let key = match &self.entity_key_file {
+            Some(p) => Some(fs::read(p).map_err(|e| Fatal(format!("{}: {e}", p.display())))?),
+            None => std::env::var_os("REDFLAG_ENTITY_KEY")
+                .filter(|_| self.entities)
+                .map(|k| k.to_string_lossy().into_owned().into_bytes()),
+        };
+        // A key file usually ends with a line break; it is not part of the key.
+        let key = key.map(|mut k| {
+            while k.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+                k.pop();
+            }
+            k
+        });
+        if key.as_ref().is_some_and(|k| k.len() < 16) {
+            return Err(Fatal(
+                "the entity key must be at least 16 bytes (use a random secret)".into(),
+            ));
+        }
+        Ok(key)
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Screen JSON Lines ads from FILE or stdin; one JSON verdict per line on stdout.
@@ -56,6 +94,8 @@ enum Command {
         /// Section for lines that do not give one.
         #[arg(long, short = 's')]
         section: Option<String>,
+        #[command(flatten)]
+        entities: EntityArgs,
         /// Input file (default: stdin; `-` is stdin).
         file: Option<PathBuf>,
     },
@@ -131,8 +171,9 @@ fn main() -> ExitCode {
         Command::Scan {
             packs,
             section,
+            entities,
             file,
-        } => scan(&packs, section, file),
+        } => scan(&packs, section, &entities, file),
         Command::Test { packs, json } => test(&packs, json),
         Command::Lint { packs } => lint(&packs),
         Command::Explain {
@@ -201,7 +242,14 @@ fn load_packs(paths: &[PathBuf]) -> Result<Vec<Pack>, Fatal> {
 }
 
 fn build_engine(args: &PackArgs) -> Result<Engine, Fatal> {
+    build_engine_with(args, None)
+}
+
+fn build_engine_with(args: &PackArgs, key: Option<Vec<u8>>) -> Result<Engine, Fatal> {
     let mut b = Engine::builder();
+    if let Some(k) = key {
+        b = b.entity_key(k);
+    }
     if !args.no_default_packs {
         b = b.default_packs();
     }
@@ -260,9 +308,15 @@ struct LineError<'a> {
 fn scan(
     args: &PackArgs,
     section: Option<String>,
+    entities: &EntityArgs,
     file: Option<PathBuf>,
 ) -> Result<ExitCode, Fatal> {
-    let engine = build_engine(args)?;
+    let engine = build_engine_with(args, entities.key()?)?;
+    let opts = ScreenOptions {
+        thresholds: None,
+        entities: entities.entities,
+        raw_values: entities.raw_values,
+    };
     let (input, len) = open_input(file.as_deref())?;
     let progress = if io::stderr().is_terminal() {
         let bar = match len {
@@ -345,7 +399,7 @@ fn scan(
                     s = s.section(sec.clone());
                 }
             }
-            engine.screen(&s)
+            engine.screen_with_options(&s, &opts)
         });
         match result {
             Ok(v) => write_json(&mut out, &Out { id, verdict: &v })?,

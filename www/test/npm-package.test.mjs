@@ -137,10 +137,43 @@ test("the exports map picks an entry per environment", () => {
   assert.deepEqual(pkg.sideEffects.sort(), ["./index.js", "./node.js", "./workerd.js"]);
 });
 
+test("entities: UTF-16 spans, keyed hashes stable across writing styles, raw values only on request", () => {
+  const key = "a-deployment-secret-of-32-bytes!";
+  const engine = new rf.Engine(undefined, { entityKey: key });
+  const ads = [
+    { section: "adult", body: "😀 new in town 🌹 txt 2O2-555-O147, kik: sweetpea99" },
+    { section: "adult", body: "Café? call two oh two five five five oh one four seven" },
+    { section: "adult", body: "𝟐𝟎𝟐 𝟓𝟓𝟓 𝟎𝟏𝟒𝟕 📞" },
+  ];
+  const hashes = [];
+  for (const ad of ads) {
+    const v = engine.screen(ad, { entities: true });
+    const phone = v.entities.find((e) => e.kind === "phone");
+    assert.ok(phone, JSON.stringify(v.entities));
+    assert.equal(phone.value, undefined, "no raw value by default");
+    assert.match(phone.hash, /^[0-9a-f]{64}$/);
+    assert.ok(/\d|two/.test(ad.body.slice(phone.start, phone.end)), ad.body.slice(phone.start, phone.end));
+    hashes.push(phone.hash);
+  }
+  assert.equal(new Set(hashes).size, 1, "one number, one hash");
+  const first = engine.screen(ads[0], { entities: true, rawValues: true });
+  assert.equal(ads[0].body.slice(first.entities[0].start, first.entities[0].end), "2O2-555-O147");
+  assert.deepEqual(first.entities.map((e) => [e.kind, e.value, e.platform ?? null]), [
+    ["phone", "+12025550147", null],
+    ["handle", "sweetpea99", "kik"],
+  ]);
+  assert.ok(first.rules.some((r) => r.id === "core.adult.hidden-contact"));
+  assert.equal(engine.screen(ads[0]).entities, undefined, "entities only when asked");
+  const free = rf.extractEntities(ads[2], { entityKey: key });
+  assert.equal(free[0].hash, hashes[0]);
+  assert.throws(() => new rf.Engine(undefined, { entityKey: "short" }), /at least 16 bytes/);
+  assert.throws(() => engine.screen(ads[0], { entitys: true }), /unknown field/);
+});
+
 test("TypeScript declarations describe the real shapes", () => {
   const dir = consumer();
   const tsc = join(root, "www/node_modules/typescript/bin/tsc");
-  const good = `import { Engine, validatePacks, type Verdict, type Hit, type Pack, type PackError } from "redflag";
+  const good = `import { Engine, validatePacks, extractEntities, type Verdict, type Hit, type Pack, type PackError, type Entity, type EntityKind } from "redflag";
 const pack: Pack = { schema: 1, pack: { id: "p", version: "1" }, rule: [{ id: "r", title: "R", category: "c", match: { near: { a: ["x"], b: ["y"], within: 2 } } }] };
 const engine = new Engine([pack], { defaultPacks: true, limits: { max_input_bytes: 4096 } });
 const v: Verdict = engine.screen({ section: "jobs", title: "t", body: "b", id: 1 });
@@ -149,7 +182,11 @@ const h: Hit | undefined = v.hits[0];
 const n: number = (h?.start ?? 0) + (h?.byte_end ?? 0);
 const errors: PackError[] = validatePacks(pack);
 const path: string = errors[0]?.path ?? "";
-console.log(tier, n, path, v.rules[0]?.max_tier, v.hits.map((x) => x.steps.join()));
+const withEntities = new Engine(undefined, { entityKey: "a-deployment-secret!" }).screen({ body: "b" }, { entities: true, rawValues: true });
+const e: Entity | undefined = withEntities.entities?.[0];
+const kind: EntityKind | undefined = e?.kind;
+const hash: string | undefined = extractEntities({ body: "b" }, { entityKey: "a-deployment-secret!" })[0]?.hash;
+console.log(tier, n, path, v.rules[0]?.max_tier, v.hits.map((x) => x.steps.join()), kind, hash, e?.written.join());
 `;
   writeFileSync(join(dir, "good.ts"), good);
   const opts = ["--noEmit", "--strict", "--module", "nodenext", "--moduleResolution", "nodenext", "--target", "es2022", "--lib", "es2022,dom", "--skipLibCheck", "false"];
