@@ -1,0 +1,66 @@
+// redflag edge worker: a module worker (`export default { fetch }`) that
+// screens submissions before they reach the origin. See core.js for the
+// behaviour and README.md ("Edge worker") for configuration and deployment.
+//
+// Packs: the built-in packs ship inside the package; a deployment may add
+// packs from the PACKS binding (JSON text) or from a KV namespace bound as
+// PACKS_KV (key PACKS_KEY, default "packs"), read once per isolate at start.
+// Extra packs are validated first: a bad pack is logged and never replaces
+// the good ones.
+import { Engine, validatePacks } from "./engine.js";
+import { configFromEnv, createHandler } from "./core.js";
+
+let ready = null;
+
+async function start(env) {
+  const log = (o) => console.log(JSON.stringify(o));
+  const config = configFromEnv(env);
+  const options = {};
+  if (env.ENTITY_KEY) options.entityKey = env.ENTITY_KEY;
+  if (env.ENGINE_LIMITS) options.limits = JSON.parse(env.ENGINE_LIMITS);
+  let engine = null;
+  let fault = null;
+  try {
+    engine = new Engine(undefined, options);
+  } catch (e) {
+    fault = e;
+    log({ type: "redflag.engine-error", message: String(e.message) });
+  }
+  let extra = env.PACKS ?? null;
+  if (!extra && env.PACKS_KV) {
+    try {
+      extra = await env.PACKS_KV.get(env.PACKS_KEY ?? "packs");
+    } catch (e) {
+      log({ type: "redflag.packs-error", source: "kv", message: String(e.message) });
+    }
+  }
+  if (extra) {
+    const errors = validatePacks(extra);
+    if (errors.length) {
+      log({ type: "redflag.packs-rejected", errors: errors.slice(0, 20) });
+    } else {
+      try {
+        engine = new Engine(extra, { ...options, defaultPacks: env.DEFAULT_PACKS !== "false" });
+        log({ type: "redflag.packs-loaded", packs: engine.packs() });
+      } catch (e) {
+        log({ type: "redflag.packs-rejected", errors: [{ message: String(e.message) }] });
+      }
+    }
+  }
+  const getEngine = () => {
+    if (!engine) throw fault ?? new Error("no engine");
+    return engine;
+  };
+  return createHandler({ config, getEngine, log });
+}
+
+export default {
+  async fetch(request, env) {
+    ready ??= start(env).catch((e) => {
+      ready = null; // try again on the next request
+      throw e;
+    });
+    const handle = await ready;
+    return handle(request);
+  },
+};
