@@ -56,6 +56,8 @@ export interface FiredRule {
   /** Id of the pack the rule comes from. */
   pack: string;
   references: string[];
+  /** The rule's explanation for reviewers, when it has one. */
+  reviewer?: string;
 }
 
 export interface Hit {

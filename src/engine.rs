@@ -763,6 +763,7 @@ impl Engine {
                     tags: r.tags.clone(),
                     pack: c.packs[r.pack].id.clone(),
                     references: r.references.clone(),
+                    reviewer: r.reviewer.clone(),
                 }
             })
             .collect();

@@ -155,6 +155,10 @@ pub struct FiredRule {
     pub pack: String,
     /// Sources for the indicator.
     pub references: Vec<String>,
+    /// The rule's explanation for reviewers (also in
+    /// [`Verdict::reviewer_messages`], deduplicated across rules).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reviewer: Option<String>,
 }
 
 /// One place where a rule matched.

@@ -1,0 +1,136 @@
+// The extension's service worker: the only place the engine runs (a content
+// script cannot compile wasm on pages whose CSP forbids it). Content
+// scripts do DOM work and send the text here. The listener is registered
+// synchronously at start and answers once the engine is ready; a top-level
+// `await` would break messaging in a service worker.
+import init, { Engine, validatePacks } from "./vendor/redflag.js";
+import { defaultProfiles, profileMatches } from "./profiles.js";
+
+let engine = null;
+let packInfo = [];
+
+// Errors are kept for the tests and for chrome://extensions' error view.
+self.redflagErrors = [];
+self.addEventListener("error", (e) => self.redflagErrors.push(String(e.message)));
+self.addEventListener("unhandledrejection", (e) => self.redflagErrors.push(String(e.reason?.message ?? e.reason)));
+
+async function boot() {
+  await init({ module_or_path: chrome.runtime.getURL("vendor/redflag_bg.wasm") });
+  const { pack } = await chrome.storage.local.get("pack");
+  engine = build(pack) ?? new Engine();
+  packInfo = engine.packs();
+}
+
+/** An engine with a reviewer's pack over the built-in ones, or null. */
+function build(packText) {
+  if (!packText) return null;
+  if (validatePacks(packText).length) return null;
+  try {
+    return new Engine(packText, { defaultPacks: true });
+  } catch {
+    return null;
+  }
+}
+
+const ready = boot();
+
+async function sha256Hex(text) {
+  const d = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** JSON with sorted keys, so a packet hashes the same wherever it is checked. */
+export function canonicalJson(v) {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
+  if (v && typeof v === "object") {
+    return `{${Object.keys(v)
+      .sort()
+      .filter((k) => v[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson(v[k])}`)
+      .join(",")}}`;
+  }
+  return JSON.stringify(v);
+}
+
+async function evidence({ url, section, fields, note }) {
+  const v = engine.screen({ section, ...fields }, { entities: true, rawValues: true });
+  const captured = {};
+  for (const [name, text] of Object.entries(fields)) captured[name] = { text, sha256: await sha256Hex(text) };
+  const packet = {
+    format: "redflag-evidence/1",
+    url,
+    captured_at: new Date().toISOString(),
+    section: section ?? null,
+    fields: captured,
+    packs: v.packs,
+    verdict: { tier: v.verdict, score: v.score, thresholds: v.thresholds, evasion: v.evasion, rules: v.rules, hits: v.hits },
+    entities: v.entities ?? [],
+    reviewer_note: note ?? "",
+    tool: { name: "redflag reviewer", version: chrome.runtime.getManifest().version },
+  };
+  packet.packet_sha256 = await sha256Hex(canonicalJson(packet));
+  return packet;
+}
+
+async function profiles() {
+  const { profiles: stored } = await chrome.storage.local.get("profiles");
+  return stored ?? defaultProfiles;
+}
+
+const handlers = {
+  async config(msg) {
+    const { enabled = true } = await chrome.storage.local.get("enabled");
+    const list = (await profiles()).filter((p) => profileMatches(p.match, msg.url));
+    return { enabled, profiles: list };
+  },
+  async screen(msg) {
+    return msg.ads.map((ad) => {
+      try {
+        const v = engine.screen({ section: ad.section, ...ad.fields }, { entities: true, rawValues: true });
+        return { key: ad.key, verdict: v };
+      } catch (e) {
+        return { key: ad.key, error: e.message };
+      }
+    });
+  },
+  async badge(msg, sender) {
+    const tabId = sender.tab?.id;
+    if (tabId === undefined) return false;
+    await chrome.action.setBadgeText({ tabId, text: msg.count ? String(msg.count) : "" });
+    await chrome.action.setBadgeBackgroundColor({ tabId, color: "#c0392b" });
+    return true;
+  },
+  async evidence(msg) {
+    return evidence(msg);
+  },
+  async setPack(msg) {
+    const errors = validatePacks(msg.pack);
+    if (errors.length) return { ok: false, errors };
+    const next = build(msg.pack);
+    if (!next) return { ok: false, errors: [{ path: "", message: "the pack does not load with the built-in packs" }] };
+    engine?.free();
+    engine = next;
+    packInfo = engine.packs();
+    await chrome.storage.local.set({ pack: msg.pack });
+    return { ok: true, packs: packInfo };
+  },
+  async resetPack() {
+    await chrome.storage.local.remove("pack");
+    engine?.free();
+    engine = new Engine();
+    packInfo = engine.packs();
+    return { ok: true, packs: packInfo };
+  },
+  async packs() {
+    return packInfo;
+  },
+};
+
+chrome.runtime.onMessage.addListener((msg, sender, reply) => {
+  const h = handlers[msg?.type];
+  if (!h) return false;
+  ready
+    .then(() => h(msg, sender))
+    .then((result) => reply({ ok: true, result }), (e) => reply({ ok: false, error: String(e?.message ?? e) }));
+  return true;
+});

@@ -1,0 +1,60 @@
+// Options: site profiles, and loading a reviewer's rule pack (validated in
+// the service worker; a bad pack never replaces the current one).
+import { defaultProfiles } from "./profiles.js";
+
+const $ = (id) => document.getElementById(id);
+
+async function showPacks(packs) {
+  const list = packs ?? (await chrome.runtime.sendMessage({ type: "packs" })).result;
+  $("current").textContent = `Loaded: ${list.map((p) => `${p.id} ${p.version}`).join(", ")}`;
+}
+
+export async function loadPack(text) {
+  const r = await chrome.runtime.sendMessage({ type: "setPack", pack: text });
+  const errors = $("pack-errors");
+  errors.replaceChildren();
+  if (!r.ok) {
+    $("pack-status").textContent = r.error;
+    return r;
+  }
+  if (!r.result.ok) {
+    $("pack-status").textContent = "The pack was not loaded:";
+    for (const e of r.result.errors) {
+      const li = document.createElement("li");
+      const code = document.createElement("code");
+      code.textContent = e.path || "(pack)";
+      li.append(code, ` ${e.message}`);
+      errors.append(li);
+    }
+    return r.result;
+  }
+  $("pack-status").textContent = "Pack loaded.";
+  await showPacks(r.result.packs);
+  return r.result;
+}
+window.redflagLoadPack = loadPack;
+
+$("pack-file").addEventListener("change", async (e) => {
+  const file = e.target.files[0];
+  if (file) await loadPack(await file.text());
+});
+$("reset-pack").addEventListener("click", async () => {
+  const r = await chrome.runtime.sendMessage({ type: "resetPack" });
+  $("pack-status").textContent = "Using the built-in packs.";
+  await showPacks(r.result.packs);
+});
+$("save-profiles").addEventListener("click", async () => {
+  try {
+    const profiles = JSON.parse($("profiles").value);
+    if (!Array.isArray(profiles) || !profiles.every((p) => p.match && p.ad)) throw new Error("expected an array of { match, ad, title, body, section }");
+    await chrome.storage.local.set({ profiles });
+    $("profiles-status").textContent = "Saved.";
+  } catch (err) {
+    $("profiles-status").textContent = `Not saved: ${err.message}`;
+  }
+});
+
+const { profiles } = await chrome.storage.local.get("profiles");
+$("profiles").value = JSON.stringify(profiles ?? defaultProfiles, null, 2);
+await showPacks();
+document.documentElement.dataset.ready = "true";
