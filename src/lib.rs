@@ -67,6 +67,8 @@ mod compile;
 mod defaults;
 mod engine;
 mod error;
+#[cfg(feature = "eval")]
+pub mod eval;
 mod extract;
 mod limits;
 mod normalize;

@@ -19,12 +19,9 @@ fn run(args: &[&str], stdin: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn redflag");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
+    // The process may exit before reading its input (a usage error): a
+    // broken pipe here is not a failure of the test.
+    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
     child.wait_with_output().unwrap()
 }
 
@@ -392,4 +389,157 @@ fn scan_entities_values_and_keyed_hashes() {
     );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("at least 16 bytes"));
+}
+
+#[test]
+fn eval_reports_metrics_and_calibrate_writes_a_pack_that_loads() {
+    let pack = tmp(
+        "cal.toml",
+        r#"schema = 1
+[pack]
+id = "cal"
+version = "1.0.0"
+thresholds = { warn = 2, review = 4, block = 8 }
+[[rule]]
+id = "cal.fee"
+title = "Fee"
+category = "fee"
+score = 1
+match = { any = ["deposit"] }
+[[rule]]
+id = "cal.noise"
+title = "Noise"
+category = "noise"
+score = 3
+match = { any = ["urgent"] }
+"#,
+    );
+    let mut lines = String::new();
+    for i in 0..20 {
+        if i % 2 == 0 {
+            lines.push_str(&format!("{{\"id\": {i}, \"label\": \"flag\", \"group\": \"g\", \"body\": \"pay the deposit\"}}\n"));
+        } else {
+            lines.push_str(&format!(
+                "{{\"id\": {i}, \"label\": \"clean\", \"body\": \"urgent hire\"}}\n"
+            ));
+        }
+    }
+    let labels = tmp("labels.jsonl", &lines);
+    let p = pack.to_str().unwrap();
+    let l = labels.to_str().unwrap();
+    let out = bin()
+        .args([
+            "eval",
+            "--no-default-packs",
+            "--pack",
+            p,
+            "--labels",
+            l,
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["flagged"], 10);
+    assert_eq!(r["tiers"][0]["tier"], "warn");
+    assert_eq!(
+        r["tiers"][0]["false_positive_rate"], 1.0,
+        "the noisy rule warns on every clean ad"
+    );
+    assert_eq!(r["groups"][0]["group"], "g");
+
+    let new = std::env::temp_dir().join(format!("redflag-cal-{}.json", std::process::id()));
+    let out = bin()
+        .args([
+            "calibrate",
+            "--no-default-packs",
+            "--pack",
+            p,
+            "--labels",
+            l,
+            "--out",
+        ])
+        .arg(&new)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("cal 1.0.0 → 1.0.1"), "{text}");
+    let calibrated = std::fs::read_to_string(&new).unwrap();
+    let v: Value = serde_json::from_str(&calibrated).unwrap();
+    let score = |id: &str| {
+        v["rule"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .unwrap()["score"]
+            .as_f64()
+            .unwrap()
+    };
+    assert!(
+        score("cal.noise") < 3.0 && score("cal.fee") > 1.0,
+        "{calibrated}"
+    );
+    // The calibrated pack screens: the noise no longer warns.
+    let out = run(
+        &[
+            "scan",
+            "--no-default-packs",
+            "--pack",
+            new.to_str().unwrap(),
+        ],
+        "{\"body\": \"urgent hire\"}\n",
+    );
+    assert_eq!(lines_of(&out)[0]["verdict"], "allow");
+
+    // A record without a label is an error unless --default-label is given.
+    let unlabelled = tmp("unlabelled.jsonl", "{\"body\": \"urgent\"}\n");
+    let out = bin()
+        .args([
+            "eval",
+            "--no-default-packs",
+            "--pack",
+            p,
+            "--labels",
+            unlabelled.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("line 1:") && err.contains("missing `label`"),
+        "{err}"
+    );
+    let out = bin()
+        .args([
+            "eval",
+            "--no-default-packs",
+            "--pack",
+            p,
+            "--default-label",
+            "clean",
+            "--labels",
+            unlabelled.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+}
+
+fn lines_of(out: &Output) -> Vec<Value> {
+    lines(out)
 }

@@ -13,7 +13,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use serde_json::Value;
 
-use redflag::{Engine, Pack, ScreenOptions, Submission, Thresholds, Verdict};
+use redflag::eval::{self, CalibrateOptions, Label, Labelled};
+use redflag::{Engine, Limits, Pack, ScreenOptions, Submission, Thresholds, Verdict};
 
 #[derive(Parser)]
 #[command(
@@ -122,6 +123,66 @@ enum Command {
         /// Input file (default: stdin).
         file: Option<PathBuf>,
     },
+    /// Measure packs on labelled JSON Lines (`label`: "flag" or "clean"; optional
+    /// `min_tier`, `max_tier`, `group`): precision, recall and F1 per tier, confusion
+    /// matrix, per-rule, per-category and per-group rates, worst false positives and
+    /// false negatives.
+    Eval {
+        #[command(flatten)]
+        packs: PackArgs,
+        /// Labelled submissions (JSON Lines; `-` is stdin). Repeatable: e.g. a
+        /// labelled set plus a benign corpus read with --default-label clean.
+        #[arg(long, required = true)]
+        labels: Vec<PathBuf>,
+        /// Label for records without one (e.g. `clean` for a benign corpus).
+        #[arg(long, value_enum)]
+        default_label: Option<LabelArg>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+        format: ReportFormat,
+        /// Write to this file instead of stdout.
+        #[arg(long, short = 'o')]
+        out: Option<PathBuf>,
+        /// Title of the HTML report.
+        #[arg(long, default_value = "redflag evaluation")]
+        title: String,
+    },
+    /// Fit the scores of one pack's rules and the tier thresholds to labelled data
+    /// (logistic regression pulled towards the current scores, thresholds from
+    /// false-positive targets, stratified cross-validation); write the new pack version.
+    Calibrate {
+        /// Labelled submissions (JSON Lines). Repeatable.
+        #[arg(long, required = true)]
+        labels: Vec<PathBuf>,
+        /// The pack to calibrate (TOML or JSON).
+        #[arg(long)]
+        pack: PathBuf,
+        /// Where to write the calibrated pack (JSON).
+        #[arg(long)]
+        out: PathBuf,
+        /// Screen without the built-in packs (by default they are loaded first,
+        /// except one with the calibrated pack's id).
+        #[arg(long)]
+        no_default_packs: bool,
+        /// Label for records without one.
+        #[arg(long, value_enum)]
+        default_label: Option<LabelArg>,
+        /// Largest share of clean ads allowed to reach `warn`.
+        #[arg(long, default_value_t = 0.05)]
+        max_fpr_warn: f64,
+        /// Largest share of clean ads allowed to reach `review`.
+        #[arg(long, default_value_t = 0.01)]
+        max_fpr_review: f64,
+        /// Largest share of clean ads allowed to reach `block`.
+        #[arg(long, default_value_t = 0.001)]
+        max_fpr_block: f64,
+        /// Cross-validation folds.
+        #[arg(long, default_value_t = 5)]
+        folds: usize,
+        /// Also write the full report (changes, thresholds, metrics) as JSON here.
+        #[arg(long)]
+        report: Option<PathBuf>,
+    },
     /// Convert an authored pack to the JSON that browsers and workers load.
     Pack {
         /// Output format.
@@ -133,6 +194,31 @@ enum Command {
         /// The pack (TOML or JSON).
         pack: PathBuf,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LabelArg {
+    Flag,
+    Clean,
+}
+
+impl From<LabelArg> for Label {
+    fn from(l: LabelArg) -> Label {
+        match l {
+            LabelArg::Flag => Label::Flag,
+            LabelArg::Clean => Label::Clean,
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, ValueEnum)]
+enum ReportFormat {
+    /// Aligned text for a terminal.
+    Table,
+    /// JSON for tooling.
+    Json,
+    /// A self-contained HTML page with plots.
+    Html,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -182,6 +268,40 @@ fn main() -> ExitCode {
             file,
         } => explain(&packs, section, file),
         Command::Pack { format, out, pack } => convert(format, out, &pack),
+        Command::Eval {
+            packs,
+            labels,
+            default_label,
+            format,
+            out,
+            title,
+        } => eval(&packs, &labels, default_label, format, out, &title),
+        Command::Calibrate {
+            labels,
+            pack,
+            out,
+            no_default_packs,
+            default_label,
+            max_fpr_warn,
+            max_fpr_review,
+            max_fpr_block,
+            folds,
+            report,
+        } => calibrate_cmd(
+            &labels,
+            &pack,
+            &out,
+            no_default_packs,
+            default_label,
+            CalibrateOptions {
+                max_fpr_warn,
+                max_fpr_review,
+                max_fpr_block,
+                folds,
+                ..CalibrateOptions::default()
+            },
+            report,
+        ),
     };
     match result {
         Ok(code) => code,
@@ -731,4 +851,174 @@ fn convert(format: Format, out: Option<PathBuf>, path: &Path) -> Result<ExitCode
         None => handle_write(writeln!(io::stdout().lock(), "{json}"))?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Reads labelled JSON Lines. Bad records are reported on stderr by line
+/// and skipped; the second value says whether there were any.
+fn read_labels(
+    paths: &[PathBuf],
+    default: Option<LabelArg>,
+) -> Result<(Vec<Labelled>, bool), Fatal> {
+    let mut items = Vec::new();
+    let mut bad = false;
+    for path in paths {
+        bad |= read_label_file(path, default, &mut items)?;
+    }
+    Ok((items, bad))
+}
+
+fn read_label_file(
+    path: &Path,
+    default: Option<LabelArg>,
+    items: &mut Vec<Labelled>,
+) -> Result<bool, Fatal> {
+    let (input, _) = open_input(Some(path))?;
+    let mut bad = false;
+    for (i, line) in BufReader::new(input).lines().enumerate() {
+        let line = line.map_err(|e| Fatal(format!("{}: line {}: {e}", path.display(), i + 1)))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let parsed = serde_json::from_str::<Value>(&line)
+            .map_err(|e| format!("invalid JSON: {e}"))
+            .and_then(|v| {
+                Labelled::from_json(&v, default.map(Label::from)).map_err(|e| e.to_string())
+            });
+        match parsed {
+            Ok(l) => items.push(l),
+            Err(m) => {
+                bad = true;
+                eprintln!("{}: line {}: {m}", path.display(), i + 1);
+            }
+        }
+    }
+    Ok(bad)
+}
+
+fn write_output(out: Option<&Path>, text: &str) -> Result<(), Fatal> {
+    match out {
+        Some(p) => fs::write(p, text).map_err(|e| Fatal(format!("{}: {e}", p.display()))),
+        None => {
+            let stdout = io::stdout();
+            let mut w = stdout.lock();
+            handle_write(w.write_all(text.as_bytes()).and_then(|_| w.flush()))
+        }
+    }
+}
+
+fn eval(
+    packs: &PackArgs,
+    labels: &[PathBuf],
+    default: Option<LabelArg>,
+    format: ReportFormat,
+    out: Option<PathBuf>,
+    title: &str,
+) -> Result<ExitCode, Fatal> {
+    let engine = build_engine(packs)?;
+    let (items, bad) = read_labels(labels, default)?;
+    let report = eval::evaluate(&engine, &items);
+    for (i, m) in &report.errors {
+        eprintln!("record {i}: {m}");
+    }
+    let text = match format {
+        ReportFormat::Table => eval::text_report(&report),
+        ReportFormat::Json => {
+            serde_json::to_string_pretty(&report).map_err(|e| Fatal(e.to_string()))? + "\n"
+        }
+        ReportFormat::Html => eval::html_report(&report, title),
+    };
+    write_output(out.as_deref(), &text)?;
+    Ok(if bad || !report.errors.is_empty() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn calibrate_cmd(
+    labels: &[PathBuf],
+    pack: &Path,
+    out: &Path,
+    no_default_packs: bool,
+    default: Option<LabelArg>,
+    opts: CalibrateOptions,
+    report: Option<PathBuf>,
+) -> Result<ExitCode, Fatal> {
+    let target = load_pack(pack)?;
+    let others: Vec<Pack> = if no_default_packs {
+        Vec::new()
+    } else {
+        redflag::default_packs()
+            .map_err(|e| Fatal(e.to_string()))?
+            .into_iter()
+            .filter(|p| p.id() != target.id())
+            .collect()
+    };
+    let (items, bad) = read_labels(labels, default)?;
+    let c = eval::calibrate(&others, &target, &items, &Limits::default(), &opts)
+        .map_err(|e| Fatal(e.to_string()))?;
+    let json = serde_json::to_string_pretty(&c.pack).map_err(|e| Fatal(e.to_string()))?;
+    fs::write(out, json + "\n").map_err(|e| Fatal(format!("{}: {e}", out.display())))?;
+    if let Some(r) = report {
+        let json = serde_json::to_string_pretty(&c).map_err(|e| Fatal(e.to_string()))?;
+        fs::write(&r, json + "\n").map_err(|e| Fatal(format!("{}: {e}", r.display())))?;
+    }
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{} {} → {} on {} submissions, {}-fold cross-validation; written to {}",
+        c.pack.pack.id,
+        target.pack.version,
+        c.pack.pack.version,
+        c.submissions,
+        c.folds,
+        out.display()
+    );
+    let t = |x: &Thresholds| format!("warn {}, review {}, block {}", x.warn, x.review, x.block);
+    let _ = writeln!(
+        s,
+        "thresholds: {}  →  {}",
+        t(&c.thresholds_before),
+        t(&c.thresholds_after)
+    );
+    let _ = writeln!(
+        s,
+        "\n  rule                                    old    new   flagged  clean"
+    );
+    for ch in &c.changes {
+        let _ = writeln!(
+            s,
+            "  {:<38} {:>5} {:>6} {:>8} {:>6}{}",
+            ch.rule,
+            ch.old,
+            ch.new,
+            ch.flagged,
+            ch.clean,
+            if ch.old == ch.new { "" } else { "  *" }
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\n  held-out    precision  recall  FP rate   (before → after)"
+    );
+    for (b, a) in c.before.tiers.iter().zip(&c.after.tiers) {
+        let _ = writeln!(
+            s,
+            "  ≥ {:<7} {:>5.1}% → {:>5.1}%  {:>5.1}% → {:>5.1}%  {:>5.2}% → {:>5.2}%",
+            b.tier.as_str(),
+            100.0 * b.precision,
+            100.0 * a.precision,
+            100.0 * b.recall,
+            100.0 * a.recall,
+            100.0 * b.false_positive_rate,
+            100.0 * a.false_positive_rate
+        );
+    }
+    write_output(None, &s)?;
+    Ok(if bad {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
