@@ -189,6 +189,18 @@ export interface EngineOptions {
   limits?: Partial<Limits>;
   /** Deployment secret (at least 16 bytes) for keyed hashes of contact entities. */
   entityKey?: string;
+  /** Trusted ed25519 public keys (base64). Every pack given must then be a signed pack (JSON text) that verifies. */
+  publicKeys?: string[];
+  /** The last accepted version of each pack id: older versions are refused. */
+  lastVersions?: Record<string, string>;
+  /** The current time in milliseconds, for expiry (default `Date.now()`). */
+  now?: number;
+}
+
+export interface TrustOptions {
+  publicKeys: string[];
+  lastVersions?: Record<string, string>;
+  now?: number;
 }
 
 export interface TestFailure {
@@ -318,6 +330,13 @@ export class Engine {
 
 /** Validates packs without building an engine; returns every problem (empty when valid). */
 export function validatePacks(packs: PackInput | PackInput[]): PackError[];
+
+/**
+ * Verifies a signed pack (JSON text) and returns the pack. Throws saying why
+ * it was refused: not signed, tampered or signed by an untrusted key,
+ * expired, or older than `lastVersions` allows.
+ */
+export function verifySignedPack(signed: string, options: TrustOptions): Pack;
 
 /** Extracts contact details, prices and ages without an engine. */
 export function extractEntities(

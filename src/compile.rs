@@ -134,6 +134,8 @@ struct Ctx<'a> {
     /// Which rules are helpers: a glob matches them only if it names `__`.
     helpers: Vec<bool>,
     uses_entities: bool,
+    /// The schema of the pack being compiled.
+    schema: u32,
 }
 
 impl Ctx<'_> {
@@ -365,6 +367,16 @@ impl Ctx<'_> {
             }
             Condition::Entity(m) => {
                 let p = || format!("{}.entity", path());
+                if self.schema < 2 {
+                    self.err(
+                        p(),
+                        format!(
+                            "`entity` conditions need `schema = 2` (redflag {} or later); this pack says schema {}",
+                            crate::pack::SCHEMA_SINCE[1],
+                            self.schema
+                        ),
+                    );
+                }
                 let kind = EntityKind::parse(&m.kind);
                 if kind.is_none() {
                     self.err(
@@ -552,6 +564,7 @@ pub(crate) fn compile(
         current: None,
         helpers: Vec::new(),
         uses_entities: false,
+        schema: SCHEMA_VERSION,
     };
     if packs.is_empty() {
         ctx.err("", "no packs to load");
@@ -574,6 +587,7 @@ pub(crate) fn compile(
     let mut total_rules = 0usize;
     for pack in packs {
         ctx.pack_id = Some(pack.pack.id.clone());
+        ctx.schema = pack.schema;
         if pack.schema == 0 || pack.schema > SCHEMA_VERSION {
             ctx.err("schema", format!("unsupported schema {}", pack.schema));
         }
@@ -663,6 +677,7 @@ pub(crate) fn compile(
     let mut rules: Vec<Rule> = Vec::with_capacity(ctx.rule_index.len());
     for (pi, pack) in packs.iter().enumerate() {
         ctx.pack_id = Some(pack.pack.id.clone());
+        ctx.schema = pack.schema;
         for (ri, r) in pack.rules.iter().enumerate() {
             let ri = pack.rule_position(ri);
             if ctx.rule_index.get(&r.id) != Some(&(rules.len() as u32)) {
@@ -743,6 +758,7 @@ pub(crate) fn compile(
     let mut filters = Vec::new();
     for pack in packs {
         ctx.pack_id = Some(pack.pack.id.clone());
+        ctx.schema = pack.schema;
         for (oi, o) in pack.overrides.iter().enumerate() {
             let path = format!("override[{oi}]");
             let targets = ctx.rule_globs(std::slice::from_ref(&o.rule), &|| format!("{path}.rule"));

@@ -57,6 +57,9 @@ pub enum Error {
     },
     /// A submission was malformed.
     Submission(String),
+    /// A signed pack was refused: unsigned, tampered, signed by an unknown
+    /// key, expired, or older than the last one accepted.
+    Signature(String),
 }
 
 impl Error {
@@ -100,6 +103,7 @@ impl fmt::Display for Error {
                 write!(f, "limit exceeded: {limit} is {max}, got {actual}")
             }
             Error::Submission(m) => write!(f, "invalid submission: {m}"),
+            Error::Signature(m) => write!(f, "signed pack refused: {m}"),
         }
     }
 }

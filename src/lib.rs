@@ -73,6 +73,7 @@ mod extract;
 mod limits;
 mod normalize;
 mod pack;
+pub mod signing;
 mod submission;
 mod testing;
 mod verdict;

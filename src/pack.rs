@@ -38,8 +38,17 @@ use serde_json::Value;
 use crate::error::{Error, PackError};
 use crate::verdict::{Thresholds, Tier};
 
-/// The newest pack schema this engine understands.
-pub const SCHEMA_VERSION: u32 = 1;
+/// The newest pack schema this engine understands. Older schemas are
+/// always accepted.
+///
+/// | schema | adds | first engine |
+/// |---|---|---|
+/// | 1 | term conditions, meta rules, filters, overrides, inline tests | redflag 0.1.0 |
+/// | 2 | `entity` conditions (phones, e-mails, handles, prices, ages) | redflag 0.1.0 |
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// The engine release that first read each schema (index = schema - 1).
+pub(crate) const SCHEMA_SINCE: [&str; 2] = ["0.1.0", "0.1.0"];
 
 /// Sections a rule can be scoped to. A submission whose section is missing
 /// or not in this list is screened by the unscoped rules only.
@@ -479,8 +488,10 @@ impl Pack {
                     errors.push(err(
                         "schema".into(),
                         format!(
-                            "schema {s} is newer than this engine supports ({SCHEMA_VERSION}); \
-                             upgrade redflag to load this pack"
+                            "schema {s} is newer than this engine reads (schemas 1 to \
+                             {SCHEMA_VERSION}, redflag {}); load it with a redflag release \
+                             that supports schema {s}",
+                            env!("CARGO_PKG_VERSION")
                         ),
                     ));
                     None

@@ -60,6 +60,35 @@ struct EngineOptions {
     limits: Option<Limits>,
     /// Deployment key for keyed hashes of contact entities (text).
     entity_key: Option<String>,
+    /// Trusted ed25519 public keys (base64): every given pack must then be
+    /// a signed pack (JSON text) that verifies.
+    public_keys: Option<Vec<String>>,
+    /// Last accepted version per pack id (downgrades are refused).
+    last_versions: Option<std::collections::HashMap<String, String>>,
+    /// The current time in milliseconds (default: `Date.now()`).
+    now: Option<f64>,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+struct TrustOptions {
+    public_keys: Vec<String>,
+    last_versions: std::collections::HashMap<String, String>,
+    now: Option<f64>,
+}
+
+fn policy(
+    keys: &[String],
+    last: &std::collections::HashMap<String, String>,
+    now_ms: Option<f64>,
+) -> Result<crate::signing::TrustPolicy, JsError> {
+    let now = now_ms.unwrap_or_else(js_sys::Date::now);
+    let mut p =
+        crate::signing::TrustPolicy::new(keys, (now / 1000.0).max(0.0) as u64).map_err(err)?;
+    for (id, v) in last {
+        p = p.last_version(id, v);
+    }
+    Ok(p)
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -120,8 +149,27 @@ impl Engine {
             builder = builder.default_packs();
         }
         let mut errors: Vec<PackError> = Vec::new();
+        let trust = match &options.public_keys {
+            Some(keys) => Some(policy(
+                keys,
+                &options.last_versions.clone().unwrap_or_default(),
+                options.now,
+            )?),
+            None => None,
+        };
         for (i, v) in values.into_iter().enumerate() {
-            match pack_from_js(v) {
+            let loaded = match (&trust, v) {
+                (Some(t), Value::String(text)) => crate::signing::verify_signed_pack(&text, t),
+                (Some(_), _) => Err(crate::Error::Signature(format!(
+                    "pack #{}: with publicKeys, packs must be signed packs given as JSON text",
+                    i + 1
+                ))),
+                (None, v) => pack_from_js(v),
+            };
+            if let Err(e @ crate::Error::Signature(_)) = &loaded {
+                return Err(err(e.clone()));
+            }
+            match loaded {
                 Ok(p) => builder = builder.pack(p),
                 Err(e) => errors.extend(e.pack_errors().iter().cloned().map(|mut pe| {
                     if pe.pack.is_none() {
@@ -236,6 +284,23 @@ pub fn validate_packs(packs: JsValue) -> Result<JsValue, JsError> {
     }
     errors.extend(crate::validate_values(values));
     to_js(&errors)
+}
+
+/// Verifies a signed pack (JSON text) against trusted public keys:
+/// `verifySignedPack(text, { publicKeys, lastVersions?, now? })`. Returns the
+/// pack as a plain object, or throws saying why it was refused (unsigned,
+/// tampered or untrusted, expired, downgrade).
+#[wasm_bindgen(js_name = verifySignedPack)]
+pub fn verify_signed_pack(text: &str, options: JsValue) -> Result<JsValue, JsError> {
+    let o: TrustOptions = if options.is_undefined() || options.is_null() {
+        TrustOptions::default()
+    } else {
+        serde_json::from_value(from_js(options, "options")?)
+            .map_err(|e| JsError::new(&format!("options: {e}")))?
+    };
+    let p = policy(&o.public_keys, &o.last_versions, o.now)?;
+    let pack = crate::signing::verify_signed_pack(text, &p).map_err(err)?;
+    to_js(&pack)
 }
 
 /// Extracts contact details, prices and ages from a submission without an

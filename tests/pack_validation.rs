@@ -52,7 +52,19 @@ fn header_problems() {
     assert_error(
         r#"{"schema": 99, "pack": {"id": "p", "version": "1"}}"#,
         "schema",
-        "newer than this engine supports",
+        "schema 99 is newer than this engine reads (schemas 1 to 2, redflag 0.1.0); load it with a redflag release that supports schema 99",
+    );
+    // Older schemas keep loading; a schema-1 pack cannot use what schema 2 added.
+    assert!(
+        redflag::validate_json(&[r#"{"schema": 1, "pack": {"id": "p", "version": "1"},
+        "rule": [{"id": "r", "title": "R", "category": "c", "match": {"any": ["alpha"]}}]}"#])
+        .is_empty()
+    );
+    assert_error(
+        r#"{"schema": 1, "pack": {"id": "p", "version": "1"},
+            "rule": [{"id": "r", "title": "R", "category": "c", "match": {"entity": {"kind": "age", "max": 17}}}]}"#,
+        "rule[0].match.entity",
+        "`entity` conditions need `schema = 2`",
     );
     assert_error(
         r#"{"schema": "one", "pack": {"id": "p", "version": "1"}}"#,

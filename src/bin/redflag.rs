@@ -46,6 +46,10 @@ struct PackArgs {
     /// Override the packs' thresholds: WARN,REVIEW,BLOCK (e.g. 3,6,10).
     #[arg(long, value_name = "W,R,B", value_parser = parse_thresholds)]
     thresholds: Option<Thresholds>,
+    /// Accept --pack files only as signed packs verified with this base64 ed25519
+    /// public key (or a file holding it). Repeatable.
+    #[arg(long = "public-key", value_name = "KEY")]
+    public_keys: Vec<String>,
 }
 
 #[derive(clap::Args, Clone, Default)]
@@ -183,6 +187,39 @@ enum Command {
         #[arg(long)]
         report: Option<PathBuf>,
     },
+    /// Generate an ed25519 key pair for signing packs: the secret key goes to FILE
+    /// (keep it offline), the public key to stdout.
+    Keygen {
+        /// Where to write the secret key (created; never overwritten).
+        #[arg(long, short = 'o')]
+        out: PathBuf,
+    },
+    /// Sign a pack (TOML or JSON) for distribution to browsers, workers and extensions.
+    Sign {
+        /// The pack.
+        pack: PathBuf,
+        /// The secret key file (from `redflag keygen`).
+        #[arg(long)]
+        key: PathBuf,
+        /// When the signature stops being accepted (UTC date or time, e.g. 2027-06-01).
+        #[arg(long)]
+        expires: String,
+        /// Write to this file instead of stdout.
+        #[arg(long, short = 'o')]
+        out: Option<PathBuf>,
+    },
+    /// Verify a signed pack: exit 0 if it is signed by a trusted key, not expired and
+    /// not older than --min-version; 1 with the reason otherwise.
+    Verify {
+        /// The signed pack.
+        signed: PathBuf,
+        /// A trusted base64 public key (or a file holding it). Repeatable.
+        #[arg(long = "public-key", required = true)]
+        public_keys: Vec<String>,
+        /// Refuse versions older than this one (the last version deployed).
+        #[arg(long)]
+        min_version: Option<String>,
+    },
     /// Convert an authored pack to the JSON that browsers and workers load.
     Pack {
         /// Output format.
@@ -268,6 +305,18 @@ fn main() -> ExitCode {
             file,
         } => explain(&packs, section, file),
         Command::Pack { format, out, pack } => convert(format, out, &pack),
+        Command::Keygen { out } => keygen(&out),
+        Command::Sign {
+            pack,
+            key,
+            expires,
+            out,
+        } => sign(&pack, &key, &expires, out.as_deref()),
+        Command::Verify {
+            signed,
+            public_keys,
+            min_version,
+        } => verify(&signed, &public_keys, min_version.as_deref()),
         Command::Eval {
             packs,
             labels,
@@ -373,7 +422,12 @@ fn build_engine_with(args: &PackArgs, key: Option<Vec<u8>>) -> Result<Engine, Fa
     if !args.no_default_packs {
         b = b.default_packs();
     }
-    for p in load_packs(&args.packs)? {
+    let packs = if args.public_keys.is_empty() {
+        load_packs(&args.packs)?
+    } else {
+        load_signed_packs(&args.packs, &args.public_keys)?
+    };
+    for p in packs {
         b = b.pack(p);
     }
     if let Some(t) = args.thresholds {
@@ -388,12 +442,14 @@ fn engine_for(paths: &[PathBuf]) -> Result<Engine, Fatal> {
             packs: Vec::new(),
             no_default_packs: false,
             thresholds: None,
+            public_keys: Vec::new(),
         });
     }
     build_engine(&PackArgs {
         packs: paths.to_vec(),
         no_default_packs: true,
         thresholds: None,
+        public_keys: Vec::new(),
     })
 }
 
@@ -1021,4 +1077,105 @@ fn calibrate_cmd(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// A public key given inline or as a file holding it.
+fn public_key_arg(k: &str) -> Result<String, Fatal> {
+    let p = Path::new(k);
+    if p.exists() {
+        return fs::read_to_string(p)
+            .map(|t| t.trim().to_string())
+            .map_err(|e| Fatal(format!("{k}: {e}")));
+    }
+    Ok(k.trim().to_string())
+}
+
+fn now_unix() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+fn trust(keys: &[String]) -> Result<redflag::signing::TrustPolicy, Fatal> {
+    let keys = keys
+        .iter()
+        .map(|k| public_key_arg(k))
+        .collect::<Result<Vec<_>, _>>()?;
+    redflag::signing::TrustPolicy::new(&keys, now_unix()).map_err(|e| Fatal(e.to_string()))
+}
+
+fn load_signed_packs(paths: &[PathBuf], keys: &[String]) -> Result<Vec<Pack>, Fatal> {
+    let policy = trust(keys)?;
+    let mut out = Vec::new();
+    for p in paths {
+        let text = fs::read_to_string(p).map_err(|e| Fatal(format!("{}: {e}", p.display())))?;
+        let pack = redflag::signing::verify_signed_pack(&text, &policy)
+            .map_err(|e| Fatal(format!("{}: {e}", p.display())))?;
+        out.push(pack);
+    }
+    Ok(out)
+}
+
+fn keygen(out: &Path) -> Result<ExitCode, Fatal> {
+    use rand_core::OsRng;
+    let key = ed25519_dalek::SigningKey::generate(&mut OsRng);
+    let mut opts = fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts
+        .open(out)
+        .map_err(|e| Fatal(format!("{}: {e}", out.display())))?;
+    f.write_all(format!("{}\n", redflag::signing::secret_key_text(&key)).as_bytes())
+        .map_err(|e| Fatal(format!("{}: {e}", out.display())))?;
+    println!("{}", redflag::signing::public_key_of(&key));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn sign(pack: &Path, key: &Path, expires: &str, out: Option<&Path>) -> Result<ExitCode, Fatal> {
+    let p = load_pack(pack)?;
+    let json = serde_json::to_string_pretty(&p).map_err(|e| Fatal(e.to_string()))?;
+    let secret_text =
+        fs::read_to_string(key).map_err(|e| Fatal(format!("{}: {e}", key.display())))?;
+    let secret =
+        redflag::signing::parse_secret_key(&secret_text).map_err(|e| Fatal(e.to_string()))?;
+    let expires = if expires.len() == 10 {
+        format!("{expires}T00:00:00Z")
+    } else {
+        expires.to_string()
+    };
+    let signed =
+        redflag::signing::sign_pack(&json, &expires, &secret).map_err(|e| Fatal(e.to_string()))?;
+    write_output(out, &(signed + "\n"))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn verify(signed: &Path, keys: &[String], min_version: Option<&str>) -> Result<ExitCode, Fatal> {
+    let text =
+        fs::read_to_string(signed).map_err(|e| Fatal(format!("{}: {e}", signed.display())))?;
+    let mut policy = trust(keys)?;
+    if let Some(v) = min_version {
+        // The id is known only after parsing: apply the minimum to any id.
+        if let Ok(p) = redflag::Pack::from_json(
+            &serde_json::from_str::<Value>(&text)
+                .ok()
+                .and_then(|e| e.get("pack").and_then(Value::as_str).map(str::to_string))
+                .unwrap_or_default(),
+        ) {
+            policy = policy.last_version(p.id(), v);
+        }
+    }
+    match redflag::signing::verify_signed_pack(&text, &policy) {
+        Ok(p) => {
+            println!("ok: {} {} signed by a trusted key", p.id(), p.pack.version);
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            println!("refused: {e}");
+            Ok(ExitCode::from(1))
+        }
+    }
 }

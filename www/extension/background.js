@@ -3,7 +3,7 @@
 // scripts do DOM work and send the text here. The listener is registered
 // synchronously at start and answers once the engine is ready; a top-level
 // `await` would break messaging in a service worker.
-import init, { Engine, validatePacks } from "./vendor/redflag.js";
+import init, { Engine, validatePacks, verifySignedPack } from "./vendor/redflag.js";
 import { defaultProfiles, profileMatches } from "./profiles.js";
 
 let engine = null;
@@ -104,6 +104,19 @@ const handlers = {
     return evidence(msg);
   },
   async setPack(msg) {
+    // With trusted keys configured, only signed packs that verify (not
+    // tampered, not expired, not older than the last one accepted) load.
+    const { publicKeys = [], acceptedVersions = {} } = await chrome.storage.local.get(["publicKeys", "acceptedVersions"]);
+    if (publicKeys.length) {
+      let pack;
+      try {
+        pack = verifySignedPack(msg.pack, { publicKeys, lastVersions: acceptedVersions });
+      } catch (e) {
+        return { ok: false, errors: [{ path: "", message: e.message }] };
+      }
+      msg = { ...msg, pack: JSON.stringify(pack) };
+      await chrome.storage.local.set({ acceptedVersions: { ...acceptedVersions, [pack.pack.id]: pack.pack.version } });
+    }
     const errors = validatePacks(msg.pack);
     if (errors.length) return { ok: false, errors };
     const next = build(msg.pack);

@@ -54,7 +54,19 @@ $("save-profiles").addEventListener("click", async () => {
   }
 });
 
-const { profiles } = await chrome.storage.local.get("profiles");
+$("save-keys").addEventListener("click", async () => {
+  const keys = $("public-keys").value.split("\n").map((k) => k.trim()).filter(Boolean);
+  const bad = keys.find((k) => !/^[A-Za-z0-9+/]{43}=$/.test(k));
+  if (bad) {
+    $("keys-status").textContent = `Not saved: ${bad} is not a base64 ed25519 public key`;
+    return;
+  }
+  await chrome.storage.local.set({ publicKeys: keys });
+  $("keys-status").textContent = keys.length ? "Saved: only signed packs will load." : "Saved: no signature required.";
+});
+
+const { profiles, publicKeys = [] } = await chrome.storage.local.get(["profiles", "publicKeys"]);
+$("public-keys").value = publicKeys.join("\n");
 $("profiles").value = JSON.stringify(profiles ?? defaultProfiles, null, 2);
 await showPacks();
 document.documentElement.dataset.ready = "true";

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { startOrigin, startWorker } from "./helpers/edge.mjs";
 import { runLoad } from "../edge/load.mjs";
+import { keypair, signPack, sitePack } from "./helpers/sign.mjs";
 
 const SECRET = "edge-test-verdict-secret-0123456789";
 let origin, open, closed, faulty;
@@ -166,4 +167,37 @@ test("a bounded load run on loopback loses nothing", async () => {
   const logged = JSON.parse(line.slice(line.indexOf("{")));
   assert.deepEqual(Object.keys(logged.tiers).sort(), ["allow", "block", "error", "review", "warn"]);
   assert.ok(!line.includes("passport") && !line.includes("Sweet"), "no ad text in the log");
+});
+
+test("signed packs: a deployment with public keys refuses unsigned, tampered, expired and downgraded packs", async () => {
+  const { publicKey, privateKey } = keypair();
+  const good = signPack(sitePack("2.0.0"), "2099-01-01T00:00:00Z", privateKey);
+  const tampered = JSON.parse(good);
+  tampered.pack = tampered.pack.replace('"score":3', '"score":0');
+  const cases = [
+    ["accepted", { PACKS: good }, {}, null],
+    ["unsigned", { PACKS: JSON.stringify(sitePack("2.0.0")) }, {}, /not signed/],
+    ["tampered", { PACKS: JSON.stringify(tampered) }, {}, /does not match/],
+    ["expired", { PACKS: signPack(sitePack("2.0.0"), "2020-01-01T00:00:00Z", privateKey) }, {}, /expired/],
+    ["downgrade", {}, { PACKS_KV: { packs: good, "packs:accepted": '{"site":"3.0.0"}' } }, /downgrade refused/],
+  ];
+  for (const [name, extra, kv, refusal] of cases) {
+    const w = await startWorker({ ORIGIN: origin.url, VERDICT_SECRET: SECRET, PACK_PUBLIC_KEYS: publicKey, ...extra }, { kv });
+    try {
+      const r = await post(w, "/ads", encode("form", { section: "for-sale", title: "Road bike", body: "Road bike for sale" }));
+      const [o] = await received(r.id);
+      if (!refusal) {
+        assert.equal(o.headers["x-redflag-verdict"], "warn", name);
+        assert.match(o.headers["x-redflag-pack"], /site@2\.0\.0/);
+      } else {
+        // Refused: the worker keeps running on the built-in packs.
+        assert.equal(o.headers["x-redflag-verdict"], "allow", name);
+        assert.ok(!o.headers["x-redflag-pack"].includes("site@"), name);
+        const line = w.output.find((l) => l.includes("redflag.packs-refused"));
+        assert.ok(line && refusal.test(line), `${name}: ${w.output.join("\n")}`);
+      }
+    } finally {
+      await w.stop();
+    }
+  }
 });

@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { chromium, executablePath, chromiumArgs, artifacts, watch } from "./helpers/browser.mjs";
 import { consumer, importPackage } from "./helpers/package.mjs";
 import { buildExtension } from "../extension/build.mjs";
+import { keypair, signPack, sitePack } from "./helpers/sign.mjs";
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), "fixtures");
 const queueHtml = readFileSync(join(fixtures, "queue.html"), "utf8");
@@ -205,6 +206,35 @@ test("the popup shows the score table and entities; a loaded pack is validated f
   await options.evaluate(() => chrome.runtime.sendMessage({ type: "resetPack" }));
   assert.deepEqual([...popupProblems, ...optionProblems], []);
   for (const p of [popup, options, page]) await p.close();
+});
+
+test("with trusted keys, only verified signed packs load", async () => {
+  const { publicKey, privateKey } = keypair();
+  const options = await ctx.newPage();
+  await options.goto(`chrome-extension://${extId}/options.html`);
+  await options.waitForSelector("html[data-ready=true]");
+  await options.fill("#public-keys", publicKey);
+  await options.click("#save-keys");
+  await options.waitForFunction(() => /only signed packs/.test(document.getElementById("keys-status").textContent));
+  const load = (text) => options.evaluate((t) => window.redflagLoadPack(t), text);
+  const unsigned = await load(JSON.stringify(sitePack("5.0.0")));
+  assert.equal(unsigned.ok, false);
+  assert.match(unsigned.errors[0].message, /not signed/);
+  const expired = await load(signPack(sitePack("5.0.0"), "2020-01-01T00:00:00Z", privateKey));
+  assert.match(expired.errors[0].message, /expired/);
+  const good = await load(signPack(sitePack("5.0.0"), "2099-01-01T00:00:00Z", privateKey));
+  assert.equal(good.ok, true, JSON.stringify(good));
+  assert.ok(good.packs.some((p) => p.id === "site" && p.version === "5.0.0"));
+  const older = await load(signPack(sitePack("4.0.0"), "2099-01-01T00:00:00Z", privateKey));
+  assert.equal(older.ok, false);
+  assert.match(older.errors[0].message, /downgrade refused/);
+  const tampered = JSON.parse(signPack(sitePack("6.0.0"), "2099-01-01T00:00:00Z", privateKey));
+  tampered.pack = tampered.pack.replace('"score":3', '"score":9');
+  assert.match((await load(JSON.stringify(tampered))).errors[0].message, /does not match/);
+  // Back to the defaults for the other tests.
+  await sw.evaluate(() => chrome.storage.local.remove(["publicKeys", "acceptedVersions"]));
+  await options.evaluate(() => chrome.runtime.sendMessage({ type: "resetPack" }));
+  await options.close();
 });
 
 test("no errors in the service worker", async () => {

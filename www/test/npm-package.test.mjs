@@ -7,6 +7,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { writeFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { consumer, importPackage, root } from "./helpers/package.mjs";
+import { keypair, signPack, sitePack } from "./helpers/sign.mjs";
 
 let rf;
 before(async () => {
@@ -169,6 +170,34 @@ test("entities: UTF-16 spans, keyed hashes stable across writing styles, raw val
   assert.equal(free[0].hash, hashes[0]);
   assert.throws(() => new rf.Engine(undefined, { entityKey: "short" }), /at least 16 bytes/);
   assert.throws(() => engine.screen(ads[0], { entitys: true }), /unknown field/);
+});
+
+test("signed packs: accepted when trusted, each refusal is a clear error", () => {
+  const { publicKey, privateKey } = keypair();
+  const other = keypair();
+  const good = signPack(sitePack("2.0.0"), "2099-01-01T00:00:00Z", privateKey);
+  const opts = { publicKeys: [publicKey] };
+  assert.equal(rf.verifySignedPack(good, opts).pack.version, "2.0.0");
+  const engine = new rf.Engine([good], opts);
+  assert.deepEqual(engine.packs(), [{ id: "site", version: "2.0.0" }]);
+  assert.equal(engine.screen({ body: "road bike for sale" }).score, 3);
+  const tampered = JSON.parse(good);
+  tampered.pack = tampered.pack.replace('"score":3', '"score":0');
+  const refusals = [
+    [JSON.stringify(sitePack("2.0.0")), opts, /not signed/],
+    [JSON.stringify(tampered), opts, /does not match/],
+    [signPack(sitePack("2.0.0"), "2099-01-01T00:00:00Z", other.privateKey), opts, /untrusted key/],
+    [signPack(sitePack("2.0.0"), "2020-01-01T00:00:00Z", privateKey), opts, /expired/],
+    [good, { ...opts, lastVersions: { site: "2.1.0" } }, /downgrade refused/],
+  ];
+  for (const [text, o, re] of refusals) {
+    assert.throws(() => rf.verifySignedPack(text, o), re);
+    assert.throws(() => new rf.Engine([text], o), re);
+  }
+  // With publicKeys, a pack object (unsigned by construction) is refused too.
+  assert.throws(() => new rf.Engine([sitePack("2.0.0")], opts), /must be signed packs/);
+  // A given time decides expiry (workers and tests pass their own clock).
+  assert.throws(() => rf.verifySignedPack(good, { ...opts, now: Date.parse("2100-01-01") }), /expired/);
 });
 
 test("TypeScript declarations describe the real shapes", () => {

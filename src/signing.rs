@@ -1,0 +1,303 @@
+//! Signed rule packs.
+//!
+//! Packs travel over the network to browsers, extensions and edge workers,
+//! and anyone who can swap a pack can switch the filter off. A deployment
+//! configured with public keys accepts only packs signed by one of them
+//! (ed25519), not expired, and not older than the last version it accepted
+//! of the same pack (no downgrade to a weaker pack).
+//!
+//! A signed pack is a JSON envelope:
+//!
+//! ```json
+//! { "redflag_signed_pack": 1,
+//!   "expires": "2027-06-01T00:00:00Z",
+//!   "pack": "<the pack as JSON text>",
+//!   "signature": "<base64 ed25519 signature>" }
+//! ```
+//!
+//! The signature covers `redflag-signed-pack/1`, a NUL byte, `expires`, a
+//! NUL byte, then the pack text, byte for byte.
+
+use std::collections::HashMap;
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine as _;
+use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+use crate::pack::Pack;
+
+const DOMAIN: &[u8] = b"redflag-signed-pack/1";
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Envelope {
+    redflag_signed_pack: u32,
+    expires: String,
+    pack: String,
+    signature: String,
+}
+
+fn message(expires: &str, pack: &str) -> Vec<u8> {
+    let mut m = Vec::with_capacity(DOMAIN.len() + expires.len() + pack.len() + 2);
+    m.extend_from_slice(DOMAIN);
+    m.push(0);
+    m.extend_from_slice(expires.as_bytes());
+    m.push(0);
+    m.extend_from_slice(pack.as_bytes());
+    m
+}
+
+/// Whether a text looks like a signed-pack envelope (so callers can tell
+/// an unsigned pack from a signed one).
+pub fn is_signed_pack(text: &str) -> bool {
+    serde_json::from_str::<serde_json::Value>(text)
+        .ok()
+        .is_some_and(|v| v.get("redflag_signed_pack").is_some())
+}
+
+/// Parses a base64 ed25519 public key (32 bytes).
+pub fn parse_public_key(b64: &str) -> Result<VerifyingKey, Error> {
+    let bytes = B64
+        .decode(b64.trim())
+        .map_err(|e| Error::Signature(format!("public key is not base64: {e}")))?;
+    let arr: [u8; 32] = bytes
+        .try_into()
+        .map_err(|_| Error::Signature("a public key is 32 bytes".into()))?;
+    VerifyingKey::from_bytes(&arr).map_err(|e| Error::Signature(format!("bad public key: {e}")))
+}
+
+/// Parses a base64 ed25519 secret key (the 32-byte seed).
+pub fn parse_secret_key(b64: &str) -> Result<SigningKey, Error> {
+    let bytes = B64
+        .decode(b64.trim())
+        .map_err(|e| Error::Signature(format!("secret key is not base64: {e}")))?;
+    let arr: [u8; 32] = bytes
+        .try_into()
+        .map_err(|_| Error::Signature("a secret key is 32 bytes".into()))?;
+    Ok(SigningKey::from_bytes(&arr))
+}
+
+/// The base64 public key of a secret key.
+pub fn public_key_of(secret: &SigningKey) -> String {
+    B64.encode(secret.verifying_key().to_bytes())
+}
+
+/// The base64 form of a secret key, for a key file.
+pub fn secret_key_text(secret: &SigningKey) -> String {
+    B64.encode(secret.to_bytes())
+}
+
+/// Signs a pack's JSON text, valid until `expires` (RFC 3339 UTC,
+/// `YYYY-MM-DDTHH:MM:SSZ`). The pack must parse.
+///
+/// ```
+/// use redflag::signing::{parse_secret_key, public_key_of, sign_pack, verify_signed_pack, TrustPolicy};
+///
+/// let secret = parse_secret_key("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=").unwrap();
+/// let pack = r#"{"schema": 1, "pack": {"id": "site", "version": "1.2.0"}}"#;
+/// let signed = sign_pack(pack, "2030-01-01T00:00:00Z", &secret).unwrap();
+///
+/// let policy = TrustPolicy::new(&[public_key_of(&secret)], 1_900_000_000).unwrap();
+/// assert_eq!(verify_signed_pack(&signed, &policy).unwrap().id(), "site");
+/// // One changed byte and it is refused.
+/// let tampered = signed.replace("1.2.0", "1.2.1");
+/// assert!(verify_signed_pack(&tampered, &policy).is_err());
+/// ```
+pub fn sign_pack(pack_json: &str, expires: &str, secret: &SigningKey) -> Result<String, Error> {
+    Pack::from_json(pack_json)?;
+    parse_utc(expires)?;
+    let sig = secret.sign(&message(expires, pack_json));
+    let env = Envelope {
+        redflag_signed_pack: 1,
+        expires: expires.to_string(),
+        pack: pack_json.to_string(),
+        signature: B64.encode(sig.to_bytes()),
+    };
+    serde_json::to_string_pretty(&env).map_err(|e| Error::Signature(e.to_string()))
+}
+
+/// What a deployment trusts.
+#[derive(Clone, Debug)]
+pub struct TrustPolicy {
+    keys: Vec<VerifyingKey>,
+    /// The current time, Unix seconds (passed in: wasm has no clock of its
+    /// own).
+    pub now: u64,
+    /// The last accepted version of each pack id; an older one is refused.
+    pub last_versions: HashMap<String, String>,
+}
+
+impl TrustPolicy {
+    /// Trusts these base64 public keys, at time `now` (Unix seconds).
+    pub fn new(public_keys: &[String], now: u64) -> Result<TrustPolicy, Error> {
+        if public_keys.is_empty() {
+            return Err(Error::Signature("no public key configured".into()));
+        }
+        Ok(TrustPolicy {
+            keys: public_keys
+                .iter()
+                .map(|k| parse_public_key(k))
+                .collect::<Result<_, _>>()?,
+            now,
+            last_versions: HashMap::new(),
+        })
+    }
+
+    /// Refuses versions of `pack` older than `version`.
+    pub fn last_version(mut self, pack: &str, version: &str) -> TrustPolicy {
+        self.last_versions
+            .insert(pack.to_string(), version.to_string());
+        self
+    }
+}
+
+/// Verifies a signed pack and returns the pack. Refuses, with a message
+/// saying why: text that is not a signed envelope (an unsigned pack), a
+/// signature that no trusted key made (tampering or an unknown signer), an
+/// expired envelope, or a pack version older than the policy's last
+/// accepted version of that pack.
+pub fn verify_signed_pack(text: &str, policy: &TrustPolicy) -> Result<Pack, Error> {
+    let env: Envelope = serde_json::from_str(text).map_err(|e| {
+        if is_signed_pack(text) {
+            Error::Signature(format!("malformed signed pack: {e}"))
+        } else {
+            Error::Signature(
+                "the pack is not signed, and this deployment accepts only signed packs".into(),
+            )
+        }
+    })?;
+    if env.redflag_signed_pack != 1 {
+        return Err(Error::Signature(format!(
+            "unknown signed-pack format {}",
+            env.redflag_signed_pack
+        )));
+    }
+    let sig_bytes = B64
+        .decode(env.signature.trim())
+        .map_err(|_| Error::Signature("the signature is not base64".into()))?;
+    let sig = Signature::from_slice(&sig_bytes)
+        .map_err(|_| Error::Signature("the signature is not 64 bytes".into()))?;
+    let msg = message(&env.expires, &env.pack);
+    if !policy.keys.iter().any(|k| k.verify(&msg, &sig).is_ok()) {
+        return Err(Error::Signature(
+            "the signature does not match: the pack was changed or signed with an untrusted key"
+                .into(),
+        ));
+    }
+    let expires = parse_utc(&env.expires)?;
+    if policy.now >= expires {
+        return Err(Error::Signature(format!(
+            "the pack expired on {}",
+            env.expires
+        )));
+    }
+    let pack = Pack::from_json(&env.pack)?;
+    if let Some(last) = policy.last_versions.get(pack.id()) {
+        if compare_versions(&pack.pack.version, last) == std::cmp::Ordering::Less {
+            return Err(Error::Signature(format!(
+                "downgrade refused: pack `{}` version {} is older than the version already accepted ({last})",
+                pack.id(),
+                pack.pack.version
+            )));
+        }
+    }
+    Ok(pack)
+}
+
+/// Compares versions part by part, numerically where both parts are
+/// numbers (`1.10.0` > `1.9.3`).
+pub fn compare_versions(a: &str, b: &str) -> std::cmp::Ordering {
+    let split = |v: &str| -> Vec<String> { v.split(['.', '-', '+']).map(str::to_string).collect() };
+    let (pa, pb) = (split(a), split(b));
+    for i in 0..pa.len().max(pb.len()) {
+        let (x, y) = (pa.get(i), pb.get(i));
+        let ord = match (x, y) {
+            (Some(x), Some(y)) => match (x.parse::<u64>(), y.parse::<u64>()) {
+                (Ok(m), Ok(n)) => m.cmp(&n),
+                _ => x.cmp(y),
+            },
+            (Some(_), None) => std::cmp::Ordering::Greater,
+            (None, Some(_)) => std::cmp::Ordering::Less,
+            (None, None) => std::cmp::Ordering::Equal,
+        };
+        if ord != std::cmp::Ordering::Equal {
+            return ord;
+        }
+    }
+    std::cmp::Ordering::Equal
+}
+
+/// Parses `YYYY-MM-DDTHH:MM:SSZ` (or a date `YYYY-MM-DD`, midnight UTC)
+/// to Unix seconds.
+pub fn parse_utc(s: &str) -> Result<u64, Error> {
+    let bad = || Error::Signature(format!("`{s}` is not a UTC time like 2027-06-01T00:00:00Z"));
+    let b = s.as_bytes();
+    let num = |r: std::ops::Range<usize>| -> Result<u64, Error> {
+        s.get(r)
+            .filter(|t| t.bytes().all(|c| c.is_ascii_digit()))
+            .and_then(|t| t.parse().ok())
+            .ok_or_else(bad)
+    };
+    let date_only = b.len() == 10;
+    if !date_only
+        && (b.len() != 20 || b[10] != b'T' || b[19] != b'Z' || b[13] != b':' || b[16] != b':')
+    {
+        return Err(bad());
+    }
+    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+        return Err(bad());
+    }
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hh, mm, ss) = if date_only {
+        (0, 0, 0)
+    } else {
+        (num(11..13)?, num(14..16)?, num(17..19)?)
+    };
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || hh > 23 || mm > 59 || ss > 60 || y < 1970
+    {
+        return Err(bad());
+    }
+    // Days from civil (Howard Hinnant's algorithm).
+    let (y, m) = (y as i64, m as i64);
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146097 + doe - 719468;
+    Ok(days as u64 * 86400 + hh * 3600 + mm * 60 + ss)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utc_times() {
+        assert_eq!(parse_utc("1970-01-01T00:00:00Z").unwrap(), 0);
+        assert_eq!(parse_utc("2000-03-01T00:00:00Z").unwrap(), 951868800);
+        assert_eq!(parse_utc("2026-11-28T12:30:05Z").unwrap(), 1795869005);
+        assert_eq!(parse_utc("2027-01-01").unwrap(), 1798761600);
+        for bad in [
+            "2027-13-01T00:00:00Z",
+            "2027-01-01 00:00:00",
+            "tomorrow",
+            "2027-01-01T00:00:00+01:00",
+            "",
+        ] {
+            assert!(parse_utc(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn versions_compare_numerically() {
+        use std::cmp::Ordering::*;
+        assert_eq!(compare_versions("1.10.0", "1.9.3"), Greater);
+        assert_eq!(compare_versions("0.1.0", "0.1.0"), Equal);
+        assert_eq!(compare_versions("0.1", "0.1.1"), Less);
+        assert_eq!(compare_versions("2024-05", "2024-06"), Less);
+    }
+}

@@ -1,0 +1,194 @@
+#![cfg(not(target_arch = "wasm32"))]
+//! Signed packs: every refusal, in the library and in the CLI.
+
+use std::process::Command;
+
+use redflag::signing::{
+    parse_secret_key, public_key_of, sign_pack, verify_signed_pack, TrustPolicy,
+};
+use redflag::Error;
+
+const SECRET: &str = "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA="; // bytes 1..=32, test only
+const OTHER: &str = "ICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICA=";
+const NOW: u64 = 1_795_000_000; // 2026-11-18
+const PACK: &str = r#"{"schema": 1, "pack": {"id": "site", "version": "1.4.0"},
+  "rule": [{"id": "site.r", "title": "R", "category": "c", "score": 3, "match": {"any": ["alpha"]}}]}"#;
+
+fn signed(pack: &str, expires: &str) -> String {
+    sign_pack(pack, expires, &parse_secret_key(SECRET).unwrap()).unwrap()
+}
+
+fn policy() -> TrustPolicy {
+    TrustPolicy::new(&[public_key_of(&parse_secret_key(SECRET).unwrap())], NOW).unwrap()
+}
+
+fn refused(text: &str, policy: &TrustPolicy, needle: &str) {
+    match verify_signed_pack(text, policy) {
+        Err(Error::Signature(m)) => assert!(m.contains(needle), "{m}"),
+        other => panic!("expected a refusal containing {needle:?}, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_signed_pack_verifies_and_loads() {
+    let s = signed(PACK, "2027-01-01T00:00:00Z");
+    let pack = verify_signed_pack(&s, &policy()).unwrap();
+    assert_eq!((pack.id(), pack.pack.version.as_str()), ("site", "1.4.0"));
+    let engine = redflag::Engine::builder().pack(pack).build().unwrap();
+    let v = engine
+        .screen(&redflag::Submission::new().field("body", "alpha"))
+        .unwrap();
+    assert_eq!(v.score, 3.0);
+}
+
+#[test]
+fn unsigned_packs_are_refused() {
+    refused(PACK, &policy(), "not signed");
+}
+
+#[test]
+fn tampered_packs_are_refused() {
+    let s = signed(PACK, "2027-01-01T00:00:00Z");
+    let v: serde_json::Value = serde_json::from_str(&s).unwrap();
+    // The score changed inside the pack text.
+    let mut t = v.clone();
+    t["pack"] = serde_json::Value::String(
+        v["pack"]
+            .as_str()
+            .unwrap()
+            .replace("\"score\": 3", "\"score\": 0"),
+    );
+    refused(&t.to_string(), &policy(), "does not match");
+    // The expiry pushed back.
+    let mut t = v.clone();
+    t["expires"] = "2099-01-01T00:00:00Z".into();
+    refused(&t.to_string(), &policy(), "does not match");
+    // A signature from another key.
+    let other = sign_pack(
+        PACK,
+        "2027-01-01T00:00:00Z",
+        &parse_secret_key(OTHER).unwrap(),
+    )
+    .unwrap();
+    refused(&other, &policy(), "untrusted key");
+    // Garbage in the signature.
+    let mut t = v.clone();
+    t["signature"] = "not base64!".into();
+    refused(&t.to_string(), &policy(), "not base64");
+    let mut t = v;
+    t["extra"] = 1.into();
+    refused(&t.to_string(), &policy(), "malformed signed pack");
+}
+
+#[test]
+fn expired_packs_are_refused() {
+    let s = signed(PACK, "2026-11-01T00:00:00Z");
+    refused(&s, &policy(), "expired on 2026-11-01T00:00:00Z");
+}
+
+#[test]
+fn downgrades_are_refused_and_upgrades_accepted() {
+    let s = signed(PACK, "2027-01-01T00:00:00Z");
+    refused(
+        &s,
+        &policy().last_version("site", "1.10.0"),
+        "downgrade refused",
+    );
+    assert!(verify_signed_pack(&s, &policy().last_version("site", "1.4.0")).is_ok());
+    assert!(verify_signed_pack(&s, &policy().last_version("site", "1.3.9")).is_ok());
+    // Another pack's history does not matter.
+    assert!(verify_signed_pack(&s, &policy().last_version("other", "9.0.0")).is_ok());
+}
+
+#[test]
+fn bad_keys_and_signing_inputs_are_errors() {
+    assert!(TrustPolicy::new(&[], NOW).is_err());
+    assert!(TrustPolicy::new(&["short".into()], NOW).is_err());
+    let key = parse_secret_key(SECRET).unwrap();
+    assert!(sign_pack("{not json", "2027-01-01T00:00:00Z", &key).is_err());
+    assert!(sign_pack(PACK, "next year", &key).is_err());
+}
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_redflag"))
+}
+
+#[test]
+fn cli_keygen_sign_verify_and_scan_with_a_public_key() {
+    let dir = std::env::temp_dir().join(format!("redflag-sign-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let key = dir.join("secret.key");
+    let _ = std::fs::remove_file(&key);
+    let out = bin().args(["keygen", "-o"]).arg(&key).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let public = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    assert_eq!(public.len(), 44);
+    // Never overwrites a key.
+    assert!(!bin()
+        .args(["keygen", "-o"])
+        .arg(&key)
+        .status()
+        .unwrap()
+        .success());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    let pack = dir.join("site.json");
+    std::fs::write(&pack, PACK).unwrap();
+    let signed = dir.join("site.signed.json");
+    let out = bin()
+        .args(["sign"])
+        .arg(&pack)
+        .arg("--key")
+        .arg(&key)
+        .args(["--expires", "2099-01-01", "-o"])
+        .arg(&signed)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let verify = |extra: &[&str], file: &std::path::Path| {
+        bin()
+            .arg("verify")
+            .arg(file)
+            .args(["--public-key", &public])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let ok = verify(&[], &signed);
+    assert_eq!(ok.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("ok: site 1.4.0"));
+    let old = verify(&["--min-version", "2.0.0"], &signed);
+    assert_eq!(old.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&old.stdout).contains("downgrade refused"));
+    let unsigned = verify(&[], &pack);
+    assert_eq!(unsigned.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&unsigned.stdout).contains("not signed"));
+
+    // scan --public-key: signed packs load, unsigned ones are refused.
+    let scan = |p: &std::path::Path| {
+        let mut c = bin();
+        c.args(["scan", "--no-default-packs", "--pack"])
+            .arg(p)
+            .args(["--public-key", &public])
+            .stdin(std::process::Stdio::null());
+        c.output().unwrap()
+    };
+    assert_eq!(scan(&signed).status.code(), Some(0));
+    let refused = scan(&pack);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("signed pack refused"));
+}
