@@ -97,7 +97,7 @@ pub fn secret_key_text(secret: &SigningKey) -> String {
 ///
 /// let secret = parse_secret_key("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=").unwrap();
 /// let pack = r#"{"schema": 1, "pack": {"id": "site", "version": "1.2.0"}}"#;
-/// let signed = sign_pack(pack, "2030-01-01T00:00:00Z", &secret).unwrap();
+/// let signed = sign_pack(pack, "2040-01-01T00:00:00Z", &secret).unwrap();
 ///
 /// let policy = TrustPolicy::new(&[public_key_of(&secret)], 1_900_000_000).unwrap();
 /// assert_eq!(verify_signed_pack(&signed, &policy).unwrap().id(), "site");
