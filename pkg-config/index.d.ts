@@ -178,6 +178,7 @@ export interface Limits {
   max_term_bytes: number;
   max_condition_depth: number;
   max_hits_per_rule: number;
+  max_entities: number;
 }
 
 export interface EngineOptions {

@@ -481,6 +481,7 @@ impl Engine {
             let eopts = EntityOptions {
                 raw_values: opts.raw_values,
                 key: self.key.clone(),
+                max_entities: self.limits.max_entities,
             };
             for (fi, f) in scan.fields.iter().enumerate() {
                 let found: Vec<Found> = scan
@@ -561,7 +562,8 @@ impl Engine {
                 words,
             };
             if entities {
-                for found in extract::find(text) {
+                let room = self.limits.max_entities.saturating_sub(ents.len());
+                for found in extract::find(text).into_iter().take(room) {
                     let r = field.norm.range_of_source(found.bytes.clone());
                     let span = Span {
                         field: fi as u16,

@@ -37,6 +37,9 @@ pub struct Limits {
     /// Spans reported per rule per submission (the rule still counts every
     /// match). Default 32.
     pub max_hits_per_rule: usize,
+    /// Entities (phones, e-mails, prices, …) kept per submission, in field
+    /// and text order; rules see only these. Default 256.
+    pub max_entities: usize,
 }
 
 impl Default for Limits {
@@ -50,6 +53,7 @@ impl Default for Limits {
             max_term_bytes: 256,
             max_condition_depth: 16,
             max_hits_per_rule: 32,
+            max_entities: 256,
         }
     }
 }

@@ -334,6 +334,7 @@ pub fn extract_entities(submission: JsValue, options: JsValue) -> Result<JsValue
         &crate::EntityOptions {
             raw_values: opts.raw_values,
             key: opts.entity_key.map(String::into_bytes),
+            ..crate::EntityOptions::default()
         },
     );
     to_js(&entities)

@@ -47,7 +47,7 @@ fn table() -> Table {
 fn raw() -> EntityOptions {
     EntityOptions {
         raw_values: true,
-        key: None,
+        ..EntityOptions::default()
     }
 }
 
@@ -265,7 +265,7 @@ proptest! {
     ) {
         let digits = format!("{area}55501{xx:02}");
         let text = format!("{lead}{} tonight", render(&digits, style, sep));
-        let opts = EntityOptions { raw_values: true, key: Some(b"test key".to_vec()) };
+        let opts = EntityOptions { raw_values: true, key: Some(b"test key".to_vec()), ..EntityOptions::default() };
         let found: Vec<_> = extract_entities(&Submission::new().field("body", text.as_str()), &opts)
             .into_iter()
             .filter(|e| e.kind == EntityKind::Phone)

@@ -219,13 +219,13 @@ impl Serialize for Techniques {
 /// What to return about entities.
 ///
 /// ```
-/// let opts = redflag::EntityOptions { raw_values: true, key: Some(b"deployment key".to_vec()) };
+/// let opts = redflag::EntityOptions { raw_values: true, key: Some(b"deployment key".to_vec()), ..Default::default() };
 /// let ad = redflag::Submission::new().field("body", "call five five five oh one four seven");
 /// let e = &redflag::extract_entities(&ad, &opts)[0];
 /// assert_eq!(e.value.as_deref(), Some("5550147"));
 /// assert_eq!(e.hash.as_ref().map(|h| h.len()), Some(64));
 /// ```
-#[derive(Clone, Default, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct EntityOptions {
     /// Return the canonical values of contact entities (reviewer tools).
     /// Off by default: poster-facing code never needs them. Prices and ages
@@ -234,6 +234,19 @@ pub struct EntityOptions {
     /// The deployment key for keyed hashes (HMAC-SHA-256 of
     /// `kind:canonical value`). Without a key no hash is emitted.
     pub key: Option<Vec<u8>>,
+    /// Most entities returned per submission (default 256, as
+    /// [`crate::Limits::max_entities`]).
+    pub max_entities: usize,
+}
+
+impl Default for EntityOptions {
+    fn default() -> Self {
+        EntityOptions {
+            raw_values: false,
+            key: None,
+            max_entities: 256,
+        }
+    }
 }
 
 impl fmt::Debug for EntityOptions {
@@ -241,6 +254,7 @@ impl fmt::Debug for EntityOptions {
         f.debug_struct("EntityOptions")
             .field("raw_values", &self.raw_values)
             .field("key", &self.key.as_ref().map(|_| "<redacted>"))
+            .field("max_entities", &self.max_entities)
             .finish()
     }
 }
@@ -333,19 +347,26 @@ impl Cand {
     }
 }
 
-/// Character spans already claimed by an entity.
-#[derive(Default)]
-pub(super) struct Taken(Vec<(usize, usize)>);
+/// Characters already claimed by an entity (one flag per character, so
+/// every check is O(1) or O(span) and extraction stays linear).
+pub(super) struct Taken(Vec<bool>);
 
 impl Taken {
+    pub fn new(len: usize) -> Taken {
+        Taken(vec![false; len])
+    }
     pub fn contains(&self, i: usize) -> bool {
-        self.0.iter().any(|&(s, e)| s <= i && i < e)
+        self.0.get(i).copied().unwrap_or(false)
     }
     pub fn overlaps(&self, s: usize, e: usize) -> bool {
-        self.0.iter().any(|&(a, b)| a < e && s < b)
+        let e = e.min(self.0.len());
+        s < e && self.0[s..e].iter().any(|&b| b)
     }
     pub fn add(&mut self, s: usize, e: usize) {
-        self.0.push((s, e));
+        let e = e.min(self.0.len());
+        if s < e {
+            self.0[s..e].iter_mut().for_each(|b| *b = true);
+        }
     }
 }
 
@@ -380,7 +401,7 @@ fn char_techniques(t: &Text<'_>, s: usize, e: usize) -> u16 {
 pub(crate) fn find(text: &str) -> Vec<Found> {
     let chars: Vec<Char> = entity_chars(text);
     let t = Text::new(&chars);
-    let mut taken = Taken::default();
+    let mut taken = Taken::new(chars.len());
     let mut cands: Vec<Cand> = Vec::new();
     // Order matters: an e-mail's domain is not also a URL, a price or an
     // age is not also a phone number.
@@ -491,7 +512,7 @@ pub(crate) fn shape(
 /// let ad = Submission::new()
 ///     .field("title", "Sweet new girl")
 ///     .field("body", "txt me 2O2-555-O1４7 or sweetpea99 (at) example (dot) com, 150 roses/hh");
-/// let opts = EntityOptions { raw_values: true, key: None };
+/// let opts = EntityOptions { raw_values: true, ..Default::default() };
 /// let found = extract_entities(&ad, &opts);
 /// let summary: Vec<(EntityKind, &str, bool)> = found
 ///     .iter()
@@ -512,7 +533,9 @@ pub(crate) fn shape(
 pub fn extract_entities(sub: &Submission, opts: &EntityOptions) -> Vec<Entity> {
     let mut out = Vec::new();
     for (name, text) in sub.fields() {
-        let found = find(text);
+        let room = opts.max_entities.saturating_sub(out.len());
+        let mut found = find(text);
+        found.truncate(room);
         out.extend(shape(name, text, &found, opts));
     }
     out

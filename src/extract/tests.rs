@@ -111,8 +111,8 @@ fn values_and_hashes_only_on_request() {
     let keyed = extract_entities(
         &sub,
         &EntityOptions {
-            raw_values: false,
             key: Some(b"k".to_vec()),
+            ..EntityOptions::default()
         },
     );
     let handle = keyed.iter().find(|e| e.kind == EntityKind::Handle).unwrap();
