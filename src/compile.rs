@@ -115,6 +115,10 @@ pub(crate) struct Compiled {
     /// Whether any rule or filter has an `entity` condition, so screening
     /// must run the extractors.
     pub uses_entities: bool,
+    /// Entity kinds (a mask of `extract::kind_bit`s) the rules of each
+    /// section need; the last entry is for submissions without a known
+    /// section. Only those extractors run.
+    pub entity_kinds: Vec<u8>,
 }
 
 struct Ctx<'a> {
@@ -889,6 +893,28 @@ pub(crate) fn compile(
             }
         }
     };
+    let entity_kinds = {
+        let mut by_section = vec![0u8; SECTIONS.len() + 1];
+        let mut add = |sections: u8, cond: &Cond| {
+            let mut k = 0u8;
+            entity_kinds(cond, &mut k);
+            for (b, slot) in by_section.iter_mut().enumerate() {
+                let applies = sections == 0 || (b < SECTIONS.len() && sections & (1 << b) != 0);
+                if applies {
+                    *slot |= k;
+                }
+            }
+        };
+        for r in rules.iter().filter(|r| !r.disabled) {
+            add(r.sections, &r.cond);
+        }
+        for f in &filters {
+            if let Some(c) = &f.when {
+                add(f.sections, c);
+            }
+        }
+        by_section
+    };
     Ok(Compiled {
         packs: infos,
         thresholds: thresholds_override.unwrap_or(thresholds),
@@ -902,7 +928,20 @@ pub(crate) fn compile(
         term_rules,
         rule_index: ctx.rule_index,
         uses_entities: ctx.uses_entities,
+        entity_kinds,
     })
+}
+
+/// The entity kinds a condition looks at.
+fn entity_kinds(c: &Cond, out: &mut u8) {
+    match c {
+        Cond::Entity(m) => *out |= crate::extract::kind_bit(m.kind),
+        Cond::And(cs) | Cond::Or(cs) | Cond::AtLeast(_, cs) => {
+            cs.iter().for_each(|c| entity_kinds(c, out))
+        }
+        Cond::Not(c) => entity_kinds(c, out),
+        _ => {}
+    }
 }
 
 /// Dependencies first; `Err(rule)` names a rule on a cycle.

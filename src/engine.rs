@@ -374,7 +374,16 @@ impl Engine {
             .map(str::trim)
             .and_then(|s| SECTIONS.iter().position(|k| k.eq_ignore_ascii_case(s)));
         let section_bit: u8 = section.map_or(0, |b| 1 << b);
-        let scan = self.scan(sub, opts.entities || self.c.uses_entities);
+        let kinds = if opts.entities {
+            extract::ALL_KINDS
+        } else {
+            self.c
+                .entity_kinds
+                .get(section.unwrap_or(SECTIONS.len()))
+                .copied()
+                .unwrap_or(extract::ALL_KINDS)
+        };
+        let scan = self.scan(sub, kinds);
         let c = &self.c;
         let nrules = c.rules.len();
 
@@ -503,7 +512,7 @@ impl Engine {
         })
     }
 
-    fn scan<'a>(&self, sub: &'a Submission, entities: bool) -> Scan<'a> {
+    fn scan<'a>(&self, sub: &'a Submission, entity_kinds: u8) -> Scan<'a> {
         let mut fields = Vec::new();
         let mut occs = Vec::new();
         let mut ents = Vec::new();
@@ -561,9 +570,12 @@ impl Engine {
                 norm,
                 words,
             };
-            if entities {
+            if entity_kinds != 0 {
                 let room = self.limits.max_entities.saturating_sub(ents.len());
-                for found in extract::find(text).into_iter().take(room) {
+                for found in extract::find_kinds(text, entity_kinds)
+                    .into_iter()
+                    .take(room)
+                {
                     let r = field.norm.range_of_source(found.bytes.clone());
                     let span = Span {
                         field: fi as u16,

@@ -331,6 +331,11 @@ const DURATION_AFTER: &[&str] = &[
 
 const AGE_WORDS: &[&str] = &["anos", "ans", "anitos", "aninhos"];
 
+/// First words after a number that can make it an age.
+const AGE_SUFFIXES: &[&str] = &[
+    "yo", "y", "yrs", "years", "year", "yr", "anos", "ans", "anitos", "aninhos",
+];
+
 pub(super) fn ages(t: &Text<'_>, taken: &mut Taken, out: &mut Vec<Cand>) {
     let n = t.len();
     let mut i = 0;
@@ -349,6 +354,27 @@ pub(super) fn ages(t: &Text<'_>, taken: &mut Taken, out: &mut Vec<Cand>) {
         }
         let age: u32 = t.string(i, ne).parse().unwrap_or(0);
         if age == 0 {
+            i = ne;
+            continue;
+        }
+        // Only numbers followed by an age word, or after an age word, can
+        // be ages: test that cheaply before reading the context.
+        let j0 = t.skip_spaces(ne, 1);
+        let suffix = t.which(j0, t.word_end(j0), AGE_SUFFIXES).is_some();
+        let pw = t.skip_spaces_back(i, 2);
+        let mut pk = pw;
+        while pk > 0 && matches!(t.ch(pk - 1), ':' | '=' | '-') {
+            pk -= 1;
+        }
+        let pk = t.skip_spaces_back(pk, 2);
+        let prefix = t
+            .which(
+                t.word_start_before(pk),
+                pk,
+                &["age", "aged", "edad", "idade", "is"],
+            )
+            .is_some();
+        if !suffix && !prefix {
             i = ne;
             continue;
         }

@@ -46,9 +46,7 @@ fn marker(t: &Text<'_>, i: usize, words: &[&str], sym: char) -> Option<(usize, b
             k + 1
         } else if t.is_word(k) {
             let we = t.word_end(k);
-            if !words.contains(&t.string(k, we).as_str()) {
-                return None;
-            }
+            t.which(k, we, words)?;
             we
         } else {
             return None;
@@ -61,7 +59,7 @@ fn marker(t: &Text<'_>, i: usize, words: &[&str], sym: char) -> Option<(usize, b
     }
     if j > i && t.is_word(j) {
         let we = t.word_end(j);
-        if words.contains(&t.string(j, we).as_str()) && t.ch(we) == ' ' {
+        if t.which(j, we, words).is_some() && t.ch(we) == ' ' {
             return Some((t.skip_spaces(we, 2), false, true));
         }
     }
@@ -410,8 +408,10 @@ const NOT_HANDLES: &[&str] = &[
 ];
 
 fn platform_at(t: &Text<'_>, s: usize, e: usize) -> Option<(usize, &'static str, bool)> {
-    let w = t.string(s, e);
-    if w == "whats" {
+    if e - s < 2 || e - s > 9 {
+        return None;
+    }
+    if t.is(s, e, "whats") {
         if let Some((ns, ne)) = t.next_word(e, 1) {
             if t.is(ns, ne, "app") {
                 return Some((ne, "whatsapp", true));
@@ -419,14 +419,17 @@ fn platform_at(t: &Text<'_>, s: usize, e: usize) -> Option<(usize, &'static str,
         }
         return None;
     }
-    if w == "snap" {
+    if t.is(s, e, "snap") {
         if let Some((ns, ne)) = t.next_word(e, 1) {
             if t.is(ns, ne, "chat") {
                 return Some((ne, "snapchat", true));
             }
         }
     }
-    PLATFORMS.iter().find(|p| p.0 == w).map(|p| (e, p.1, p.2))
+    PLATFORMS
+        .iter()
+        .find(|p| t.is(s, e, p.0))
+        .map(|p| (e, p.1, p.2))
 }
 
 /// A handle token starting at `i`: its end.
@@ -566,9 +569,9 @@ pub(super) fn messaging(t: &Text<'_>, taken: &mut Taken, out: &mut Vec<Cand>) {
             continue;
         }
         let we = t.word_end(i);
-        let before = t.words_before(i, 3, 3);
-        let via = before.first().is_some_and(|w| VIA.contains(&w.as_str()));
         if let Some((pe, platform, strong)) = platform_at(t, i, we) {
+            let before = t.words_before(i, 1, 3);
+            let via = before.first().is_some_and(|w| VIA.contains(&w.as_str()));
             let colon = t.ch(t.skip_spaces(pe, 1)) == ':';
             // "on line" is "online": Line needs "Line:" or "Line ID".
             let weak_ok = if platform == "line" {
@@ -587,6 +590,7 @@ pub(super) fn messaging(t: &Text<'_>, taken: &mut Taken, out: &mut Vec<Cand>) {
         }
         // "text me on the app", "hit me up on the app".
         if t.is(i, we, "app") || t.is(i, we, "apps") {
+            let before = t.words_before(i, 3, 3);
             let mut k = 0;
             if before.first().is_some_and(|w| {
                 matches!(w.as_str(), "the" | "la" | "el" | "l" | "o" | "a" | "that")

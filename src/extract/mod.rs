@@ -399,19 +399,75 @@ fn char_techniques(t: &Text<'_>, s: usize, e: usize) -> u16 {
 
 /// Finds the entities of one text, spans in bytes of `text`, in text order.
 pub(crate) fn find(text: &str) -> Vec<Found> {
+    find_kinds(text, ALL_KINDS)
+}
+
+/// A bit per [`EntityKind`].
+pub(crate) const fn kind_bit(k: EntityKind) -> u8 {
+    1 << (k as u8)
+}
+
+/// Every kind.
+pub(crate) const ALL_KINDS: u8 = (1 << 7) - 1;
+
+/// The kinds whose extractors must also run so that `kinds` come out right:
+/// an e-mail's domain must not become a URL, a price or an age must not
+/// become a phone number, and so on.
+fn with_dependencies(kinds: u8) -> u8 {
+    use EntityKind::*;
+    let mut k = kinds;
+    if k & kind_bit(Messaging) != 0 {
+        k |= kind_bit(Handle);
+    }
+    if k & kind_bit(Phone) != 0 {
+        k |= kind_bit(Price) | kind_bit(Age) | kind_bit(Url);
+    }
+    if k & kind_bit(Handle) != 0 {
+        k |= kind_bit(Url);
+    }
+    if k & kind_bit(Url) != 0 {
+        k |= kind_bit(Email);
+    }
+    k
+}
+
+/// Finds entities of the given kinds (a mask of [`kind_bit`]s); only the
+/// extractors needed run.
+pub(crate) fn find_kinds(text: &str, kinds: u8) -> Vec<Found> {
+    use EntityKind::*;
+    if kinds == 0 {
+        return Vec::new();
+    }
+    let run = with_dependencies(kinds);
+    let on = |k: EntityKind| run & kind_bit(k) != 0;
     let chars: Vec<Char> = entity_chars(text);
     let t = Text::new(&chars);
     let mut taken = Taken::new(chars.len());
     let mut cands: Vec<Cand> = Vec::new();
     // Order matters: an e-mail's domain is not also a URL, a price or an
     // age is not also a phone number.
-    contact::emails(&t, &mut taken, &mut cands);
-    contact::urls(&t, &mut taken, &mut cands);
-    contact::handles(&t, &mut taken, &mut cands);
-    amount::prices(&t, &mut taken, &mut cands);
-    amount::ages(&t, &mut taken, &mut cands);
-    phone::phones(&t, &mut taken, &mut cands);
-    contact::messaging(&t, &mut taken, &mut cands);
+    if on(Email) {
+        contact::emails(&t, &mut taken, &mut cands);
+    }
+    if on(Url) {
+        contact::urls(&t, &mut taken, &mut cands);
+    }
+    if on(Handle) {
+        contact::handles(&t, &mut taken, &mut cands);
+    }
+    if on(Price) {
+        amount::prices(&t, &mut taken, &mut cands);
+    }
+    if on(Age) {
+        amount::ages(&t, &mut taken, &mut cands);
+    }
+    if on(Phone) {
+        phone::phones(&t, &mut taken, &mut cands);
+    }
+    if on(Messaging) {
+        contact::messaging(&t, &mut taken, &mut cands);
+    }
+    cands.retain(|c| kinds & kind_bit(c.kind) != 0);
     cands.sort_by_key(|c| (c.s, c.e));
     cands
         .into_iter()

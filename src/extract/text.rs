@@ -80,6 +80,14 @@ impl<'a> Text<'a> {
         }
     }
 
+    /// Which of `words` `c[s..e]` spells, without allocating.
+    pub fn which(&self, s: usize, e: usize, words: &[&str]) -> Option<usize> {
+        if e <= s || e - s > 16 {
+            return None;
+        }
+        words.iter().position(|w| self.is(s, e, w))
+    }
+
     /// Skips spaces (not line breaks) forward, at most `max`.
     pub fn skip_spaces(&self, mut i: usize, max: usize) -> usize {
         let mut k = 0;
