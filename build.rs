@@ -34,6 +34,7 @@ const F_EMOJI: u32 = 16;
 fn main() {
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("OUT_DIR is set by cargo"));
     write_fold_table(&out.join("fold_table.rs"));
+    write_class_table(&out.join("class_table.rs"));
     write_default_packs(Path::new("rules"), &out.join("default_packs.json"));
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=rules");
@@ -322,4 +323,36 @@ fn write_default_packs(dir: &Path, path: &Path) {
         packs.push(value);
     }
     fs::write(path, serde_json::to_string(&packs).unwrap()).expect("write default packs");
+}
+
+/// Bit sets of the Basic Multilingual Plane for `char::is_alphabetic` and
+/// `char::is_alphanumeric`: the standard library answers for non-ASCII
+/// letters by a binary search that took a quarter of all screening
+/// instructions on text in other scripts; the engine asks several times per
+/// character. Computed with the same standard library, so the answers match.
+fn write_class_table(path: &Path) {
+    let mut alpha = vec![0u64; 1024];
+    let mut alnum = vec![0u64; 1024];
+    for cp in 0u32..0x10000 {
+        if let Some(c) = char::from_u32(cp) {
+            if c.is_alphabetic() {
+                alpha[(cp / 64) as usize] |= 1 << (cp % 64);
+            }
+            if c.is_alphanumeric() {
+                alnum[(cp / 64) as usize] |= 1 << (cp % 64);
+            }
+        }
+    }
+    let fmt = |v: &[u64]| {
+        v.iter()
+            .map(|x| format!("{x:#x}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let src = format!(
+        "pub(crate) static ALPHA_BMP: [u64; 1024] = [{}];\npub(crate) static ALNUM_BMP: [u64; 1024] = [{}];\n",
+        fmt(&alpha),
+        fmt(&alnum)
+    );
+    std::fs::write(path, src).expect("write class table");
 }

@@ -522,7 +522,7 @@ impl Engine {
             let mut words: Vec<u32> = Vec::new();
             let mut prev_word = false;
             for (i, ch) in t.char_indices() {
-                let w = ch.is_alphanumeric();
+                let w = crate::normalize::table::is_alnum(ch);
                 if w && !prev_word {
                     words.push(i as u32);
                 }
@@ -540,10 +540,13 @@ impl Engine {
                     // A term may also start or end inside a spaced-out run
                     // ("a p a s s p o r t" reads "a passport").
                     let before_word = s > 0
-                        && prev_char(t, s).is_some_and(char::is_alphanumeric)
+                        && prev_char(t, s).is_some_and(crate::normalize::table::is_alnum)
                         && !norm.joined_at(s);
                     let after_word = e < bytes.len()
-                        && t[e..].chars().next().is_some_and(char::is_alphanumeric)
+                        && t[e..]
+                            .chars()
+                            .next()
+                            .is_some_and(crate::normalize::table::is_alnum)
                         && !norm.joined_at(e);
                     for &tid in &self.c.pattern_terms[m.pattern().as_usize()] {
                         let term = &self.c.terms[tid as usize];
@@ -806,6 +809,16 @@ fn prev_char(t: &str, at: usize) -> Option<char> {
 /// For sorted byte offsets (on char boundaries), their UTF-16 offsets.
 pub(crate) fn utf16_offsets(text: &str, offsets: &[usize]) -> Vec<(usize, usize)> {
     let mut out = Vec::with_capacity(offsets.len());
+    if offsets.is_empty() {
+        return out;
+    }
+    // Only the text up to the last offset needs counting.
+    let last = offsets[offsets.len() - 1].min(text.len());
+    let mut cut = last;
+    while !text.is_char_boundary(cut) {
+        cut += 1;
+    }
+    let text = &text[..cut];
     let mut it = offsets.iter().peekable();
     let mut u16pos = 0usize;
     for (b, ch) in text.char_indices() {

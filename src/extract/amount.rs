@@ -186,7 +186,7 @@ pub(super) fn prices(t: &Text<'_>, taken: &mut Taken, out: &mut Vec<Cand>) {
         }
         // Letters glued before the digits ("abc150") make it a code,
         // except currency letters ("us$"? no: "R$150" has '$' before).
-        if t.before(i).is_alphabetic() {
+        if crate::normalize::table::is_alpha(t.before(i)) {
             i = t.word_end(i);
             continue;
         }
@@ -217,7 +217,7 @@ pub(super) fn prices(t: &Text<'_>, taken: &mut Taken, out: &mut Vec<Cand>) {
                     s = w0;
                 }
             }
-        } else if t.before(p).is_alphabetic() {
+        } else if crate::normalize::table::is_alpha(t.before(p)) {
             let w0 = t.word_start_before(p);
             if let Some(c) = currency_word(&t.string(w0, p)) {
                 if matches!(
@@ -340,7 +340,10 @@ pub(super) fn ages(t: &Text<'_>, taken: &mut Taken, out: &mut Vec<Cand>) {
     let n = t.len();
     let mut i = 0;
     while i < n {
-        if !t.ch(i).is_ascii_digit() || t.before(i).is_alphanumeric() || taken.contains(i) {
+        if !t.ch(i).is_ascii_digit()
+            || crate::normalize::table::is_alnum(t.before(i))
+            || taken.contains(i)
+        {
             i += 1;
             continue;
         }

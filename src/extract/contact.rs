@@ -19,11 +19,11 @@ const AT_WORDS: &[&str] = &["at", "arroba", "arobase"];
 const DOT_WORDS: &[&str] = &["dot", "punto", "ponto", "point"];
 
 fn is_local(c: char) -> bool {
-    c.is_alphanumeric() || matches!(c, '.' | '_' | '%' | '+' | '-')
+    crate::normalize::table::is_alnum(c) || matches!(c, '.' | '_' | '%' | '+' | '-')
 }
 
 fn is_label(c: char) -> bool {
-    c.is_alphanumeric() || c == '-'
+    crate::normalize::table::is_alnum(c) || c == '-'
 }
 
 fn open_bracket(c: char) -> Option<char> {
@@ -137,7 +137,9 @@ fn finish(labels: Vec<String>, end: usize, tech: u16, spelled: bool) -> Option<D
         return None;
     }
     let tld = labels.last()?;
-    if tld.chars().count() < 2 || tld.chars().count() > 24 || !tld.chars().all(char::is_alphabetic)
+    if tld.chars().count() < 2
+        || tld.chars().count() > 24
+        || !tld.chars().all(crate::normalize::table::is_alpha)
     {
         return None;
     }
@@ -162,7 +164,7 @@ pub(super) fn emails(t: &Text<'_>, taken: &mut Taken, out: &mut Vec<Cand>) {
         let found = if t.ch(i) == '@' {
             Some((i, t.skip_spaces(i + 1, 1), 0u16, false))
         } else if (t.ch(i) == ' ' || open_bracket(t.ch(i)).is_some())
-            && t.before(i).is_alphanumeric()
+            && crate::normalize::table::is_alnum(t.before(i))
         {
             marker(t, i, AT_WORDS, '@').map(|(e, bracket, bare)| {
                 let tech = if bracket { T_BRACKETS } else { 0 }
@@ -452,7 +454,7 @@ fn handle_end(t: &Text<'_>, i: usize) -> Option<usize> {
     let len = h.chars().count();
     if !(3..=32).contains(&len)
         || !t.is_word(i)
-        || !h.chars().any(char::is_alphabetic)
+        || !h.chars().any(crate::normalize::table::is_alpha)
         || NOT_HANDLES.contains(&h.as_str())
         || t.is_word(e)
     {
@@ -470,7 +472,7 @@ pub(super) fn handles(t: &Text<'_>, taken: &mut Taken, out: &mut Vec<Cand>) {
             continue;
         }
         // "@handle" on its own.
-        if t.ch(i) == '@' && !t.before(i).is_alphanumeric() {
+        if t.ch(i) == '@' && !crate::normalize::table::is_alnum(t.before(i)) {
             if let Some(e) = handle_end(t, i + 1) {
                 if !taken.overlaps(i, e) {
                     let mut c = Cand::new(EntityKind::Handle, i, e, t.string(i + 1, e), 0);
@@ -514,7 +516,7 @@ pub(super) fn handles(t: &Text<'_>, taken: &mut Taken, out: &mut Vec<Cand>) {
                     dash = true;
                     j += 1;
                 }
-                c if c.is_alphanumeric() => {
+                c if crate::normalize::table::is_alnum(c) => {
                     let e = t.word_end(j);
                     let w = t.string(j, e);
                     if matches!(

@@ -39,12 +39,12 @@ impl<'a> Text<'a> {
     }
 
     pub fn is_word(&self, i: usize) -> bool {
-        self.ch(i).is_alphanumeric()
+        crate::normalize::table::is_alnum(self.ch(i))
     }
 
     /// Whether a word starts at `i`.
     pub fn word_starts(&self, i: usize) -> bool {
-        self.is_word(i) && !self.before(i).is_alphanumeric()
+        self.is_word(i) && !crate::normalize::table::is_alnum(self.before(i))
     }
 
     /// End of the word (alphanumeric run) starting at `i`.

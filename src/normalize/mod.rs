@@ -409,7 +409,7 @@ fn is_letter(c: char) -> bool {
     if c.is_ascii() {
         c.is_ascii_alphabetic()
     } else {
-        c.is_alphabetic()
+        crate::normalize::table::is_alpha(c)
     }
 }
 
@@ -418,7 +418,7 @@ fn is_word(c: char) -> bool {
     if c.is_ascii() {
         c.is_ascii_alphanumeric()
     } else {
-        c.is_alphanumeric()
+        crate::normalize::table::is_alnum(c)
     }
 }
 
@@ -565,7 +565,9 @@ fn leet(units: &mut [Unit]) {
 /// Whether the token is followed by `.x`, i.e. is the local part or domain
 /// of an address, where `@` is not a letter.
 fn units_after_is_domain(units: &[Unit], end: usize) -> bool {
-    end + 1 < units.len() && units[end].ch == '.' && units[end + 1].ch.is_alphanumeric()
+    end + 1 < units.len()
+        && units[end].ch == '.'
+        && crate::normalize::table::is_alnum(units[end + 1].ch)
 }
 
 fn leet_token(tok: &mut [Unit], domain_follows: bool) {

@@ -4,6 +4,36 @@ mod data {
     include!(concat!(env!("OUT_DIR"), "/fold_table.rs"));
 }
 
+mod class {
+    include!(concat!(env!("OUT_DIR"), "/class_table.rs"));
+}
+
+/// `c.is_alphabetic()`, by table for the Basic Multilingual Plane.
+#[inline]
+pub(crate) fn is_alpha(c: char) -> bool {
+    let cp = c as u32;
+    if cp < 0x80 {
+        return c.is_ascii_alphabetic();
+    }
+    if cp < 0x10000 {
+        return class::ALPHA_BMP[(cp >> 6) as usize] >> (cp & 63) & 1 == 1;
+    }
+    c.is_alphabetic()
+}
+
+/// `c.is_alphanumeric()`, by table for the Basic Multilingual Plane.
+#[inline]
+pub(crate) fn is_alnum(c: char) -> bool {
+    let cp = c as u32;
+    if cp < 0x80 {
+        return c.is_ascii_alphanumeric();
+    }
+    if cp < 0x10000 {
+        return class::ALNUM_BMP[(cp >> 6) as usize] >> (cp & 63) & 1 == 1;
+    }
+    c.is_alphanumeric()
+}
+
 /// Flags stored in the table; the values match `build.rs` and [`super::Steps`].
 pub(crate) const F_COMPAT: u16 = 1;
 pub(crate) const F_DIACRITIC: u16 = 2;
@@ -62,6 +92,19 @@ mod tests {
             Fold::Same => (c.to_string(), 0),
             Fold::Str(s, f) => (s.to_string(), f),
             Fold::Char(ch, f) => (ch.to_string(), f),
+        }
+    }
+
+    #[test]
+    fn class_tables_match_the_standard_library() {
+        for cp in (0u32..0x11000)
+            .step_by(7)
+            .chain([0xAA, 0x2160, 0x3007, 0xFF10, 0x1D7CE])
+        {
+            if let Some(c) = char::from_u32(cp) {
+                assert_eq!(super::is_alpha(c), c.is_alphabetic(), "{cp:#x}");
+                assert_eq!(super::is_alnum(c), c.is_alphanumeric(), "{cp:#x}");
+            }
         }
     }
 
