@@ -82,6 +82,8 @@ pub(crate) struct Rule {
     /// Whether the rule can fire without any of its own terms matching
     /// (it has `none`/`not`, or refers to other rules).
     pub always: bool,
+    /// Entity kinds its condition looks at (a mask of `extract::kind_bit`s).
+    pub entity_kinds: u8,
     pub tests: Option<RuleTests>,
 }
 
@@ -115,10 +117,10 @@ pub(crate) struct Compiled {
     /// Whether any rule or filter has an `entity` condition, so screening
     /// must run the extractors.
     pub uses_entities: bool,
-    /// Entity kinds (a mask of `extract::kind_bit`s) the rules of each
+    /// Entity kinds (a mask of `extract::kind_bit`s) the filters of each
     /// section need; the last entry is for submissions without a known
-    /// section. Only those extractors run.
-    pub entity_kinds: Vec<u8>,
+    /// section. Rules carry their own.
+    pub filter_entity_kinds: Vec<u8>,
 }
 
 struct Ctx<'a> {
@@ -726,6 +728,8 @@ pub(crate) fn compile(
             };
             let cond = cond.unwrap_or(Cond::Or(Vec::new()));
             let always = can_fire_without_terms(&cond) || refers_to_rules(&cond);
+            let mut rule_entity_kinds = 0u8;
+            entity_kinds(&cond, &mut rule_entity_kinds);
             rules.push(Rule {
                 id: r.id.clone(),
                 title: r.title.clone(),
@@ -751,6 +755,7 @@ pub(crate) fn compile(
                 references: r.references.clone(),
                 disabled: false,
                 always,
+                entity_kinds: rule_entity_kinds,
                 tests: r.tests.clone(),
             });
         }
@@ -893,7 +898,7 @@ pub(crate) fn compile(
             }
         }
     };
-    let entity_kinds = {
+    let filter_entity_kinds = {
         let mut by_section = vec![0u8; SECTIONS.len() + 1];
         let mut add = |sections: u8, cond: &Cond| {
             let mut k = 0u8;
@@ -905,9 +910,6 @@ pub(crate) fn compile(
                 }
             }
         };
-        for r in rules.iter().filter(|r| !r.disabled) {
-            add(r.sections, &r.cond);
-        }
         for f in &filters {
             if let Some(c) = &f.when {
                 add(f.sections, c);
@@ -928,7 +930,7 @@ pub(crate) fn compile(
         term_rules,
         rule_index: ctx.rule_index,
         uses_entities: ctx.uses_entities,
-        entity_kinds,
+        filter_entity_kinds,
     })
 }
 

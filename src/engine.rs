@@ -374,16 +374,7 @@ impl Engine {
             .map(str::trim)
             .and_then(|s| SECTIONS.iter().position(|k| k.eq_ignore_ascii_case(s)));
         let section_bit: u8 = section.map_or(0, |b| 1 << b);
-        let kinds = if opts.entities {
-            extract::ALL_KINDS
-        } else {
-            self.c
-                .entity_kinds
-                .get(section.unwrap_or(SECTIONS.len()))
-                .copied()
-                .unwrap_or(extract::ALL_KINDS)
-        };
-        let scan = self.scan(sub, kinds);
+        let mut scan = self.scan(sub);
         let c = &self.c;
         let nrules = c.rules.len();
 
@@ -402,6 +393,29 @@ impl Engine {
                 }
             }
         }
+
+        // Entities are extracted only for the kinds that rules able to
+        // fire here (and the section's filters) look at, or all of them if
+        // the caller asked.
+        let kinds = if opts.entities {
+            extract::ALL_KINDS
+        } else {
+            let mut k = c
+                .filter_entity_kinds
+                .get(section.unwrap_or(SECTIONS.len()))
+                .copied()
+                .unwrap_or(0);
+            for (ri, r) in c.rules.iter().enumerate() {
+                if candidate[ri] && (r.sections == 0 || r.sections & section_bit != 0) {
+                    k |= r.entity_kinds;
+                }
+            }
+            k
+        };
+        if kinds != 0 {
+            self.add_entities(&mut scan, kinds);
+        }
+        let scan = scan;
 
         let mut suppressed = vec![false; nrules];
         let mut active_filters = Vec::new();
@@ -512,10 +526,38 @@ impl Engine {
         })
     }
 
-    fn scan<'a>(&self, sub: &'a Submission, entity_kinds: u8) -> Scan<'a> {
+    /// Extracts the entities of the given kinds from every field.
+    fn add_entities(&self, scan: &mut Scan<'_>, kinds: u8) {
+        for (fi, field) in scan.fields.iter().enumerate() {
+            let room = self.limits.max_entities.saturating_sub(scan.entities.len());
+            if room == 0 {
+                break;
+            }
+            for found in extract::find_kinds(field.original, kinds)
+                .into_iter()
+                .take(room)
+            {
+                let r = field.norm.range_of_source(found.bytes.clone());
+                let span = Span {
+                    field: fi as u16,
+                    start: r.start as u32,
+                    end: r.end as u32,
+                };
+                let w0 = field.word_at(r.start);
+                let w1 = field.word_at(r.end.saturating_sub(1).max(r.start));
+                scan.entities.push(EntityOcc {
+                    found,
+                    span,
+                    w0,
+                    w1,
+                });
+            }
+        }
+    }
+
+    fn scan<'a>(&self, sub: &'a Submission) -> Scan<'a> {
         let mut fields = Vec::new();
         let mut occs = Vec::new();
-        let mut ents = Vec::new();
         for (fi, (name, text)) in sub.fields().enumerate() {
             let norm = normalize(text);
             let t = norm.as_str();
@@ -573,35 +615,13 @@ impl Engine {
                 norm,
                 words,
             };
-            if entity_kinds != 0 {
-                let room = self.limits.max_entities.saturating_sub(ents.len());
-                for found in extract::find_kinds(text, entity_kinds)
-                    .into_iter()
-                    .take(room)
-                {
-                    let r = field.norm.range_of_source(found.bytes.clone());
-                    let span = Span {
-                        field: fi as u16,
-                        start: r.start as u32,
-                        end: r.end as u32,
-                    };
-                    let w0 = field.word_at(r.start);
-                    let w1 = field.word_at(r.end.saturating_sub(1).max(r.start));
-                    ents.push(EntityOcc {
-                        found,
-                        span,
-                        w0,
-                        w1,
-                    });
-                }
-            }
             fields.push(field);
         }
         occs.sort_unstable_by_key(|o| (o.term, o.span));
         Scan {
             fields,
             occs,
-            entities: ents,
+            entities: Vec::new(),
         }
     }
 
