@@ -4,7 +4,7 @@
 import { Engine, validatePacks } from "/redflag/index.js";
 
 const example = {
-  schema: 1,
+  schema: 2,
   pack: { id: "playground", version: "0.1.0", thresholds: { warn: 2, review: 5, block: 9 } },
   rule: [
     {
