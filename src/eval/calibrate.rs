@@ -465,42 +465,19 @@ mod tests {
 
     #[test]
     fn the_fit_follows_the_labels() {
+        let row = |flag: bool, feats: Vec<usize>| Row {
+            flag,
+            feats,
+            fixed: 0.0,
+            fixed_cap: Tier::Allow,
+            before: Tier::Allow,
+        };
         let rows = [
-            Row {
-                flag: true,
-                feats: vec![0],
-                fixed: 0.0,
-                fixed_cap: Tier::Allow,
-                before: Tier::Allow,
-            },
-            Row {
-                flag: true,
-                feats: vec![0],
-                fixed: 0.0,
-                fixed_cap: Tier::Allow,
-                before: Tier::Allow,
-            },
-            Row {
-                flag: false,
-                feats: vec![1],
-                fixed: 0.0,
-                fixed_cap: Tier::Allow,
-                before: Tier::Allow,
-            },
-            Row {
-                flag: false,
-                feats: vec![1],
-                fixed: 0.0,
-                fixed_cap: Tier::Allow,
-                before: Tier::Allow,
-            },
-            Row {
-                flag: false,
-                feats: vec![],
-                fixed: 0.0,
-                fixed_cap: Tier::Allow,
-                before: Tier::Allow,
-            },
+            row(true, vec![0]),
+            row(true, vec![0]),
+            row(false, vec![1]),
+            row(false, vec![1]),
+            row(false, vec![]),
         ];
         let refs: Vec<&Row> = rows.iter().collect();
         let w = fit(&refs, &[0.0, 0.0], 0.1);

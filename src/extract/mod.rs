@@ -431,10 +431,24 @@ fn with_dependencies(kinds: u8) -> u8 {
     k
 }
 
+type Extractor = fn(&Text<'_>, &mut Taken, &mut Vec<Cand>);
+
+/// The extractors in the order they run. Order matters: an e-mail's domain
+/// is not also a URL, a price or an age is not also a phone number, a
+/// handle is not also an app invitation.
+const EXTRACTORS: [(EntityKind, Extractor); 7] = [
+    (EntityKind::Email, contact::emails),
+    (EntityKind::Url, contact::urls),
+    (EntityKind::Handle, contact::handles),
+    (EntityKind::Price, amount::prices),
+    (EntityKind::Age, amount::ages),
+    (EntityKind::Phone, phone::phones),
+    (EntityKind::Messaging, contact::messaging),
+];
+
 /// Finds entities of the given kinds (a mask of [`kind_bit`]s); only the
 /// extractors needed run.
 pub(crate) fn find_kinds(text: &str, kinds: u8) -> Vec<Found> {
-    use EntityKind::*;
     if kinds == 0 {
         return Vec::new();
     }
@@ -444,28 +458,10 @@ pub(crate) fn find_kinds(text: &str, kinds: u8) -> Vec<Found> {
     let t = Text::new(&chars);
     let mut taken = Taken::new(chars.len());
     let mut cands: Vec<Cand> = Vec::new();
-    // Order matters: an e-mail's domain is not also a URL, a price or an
-    // age is not also a phone number.
-    if on(Email) {
-        contact::emails(&t, &mut taken, &mut cands);
-    }
-    if on(Url) {
-        contact::urls(&t, &mut taken, &mut cands);
-    }
-    if on(Handle) {
-        contact::handles(&t, &mut taken, &mut cands);
-    }
-    if on(Price) {
-        amount::prices(&t, &mut taken, &mut cands);
-    }
-    if on(Age) {
-        amount::ages(&t, &mut taken, &mut cands);
-    }
-    if on(Phone) {
-        phone::phones(&t, &mut taken, &mut cands);
-    }
-    if on(Messaging) {
-        contact::messaging(&t, &mut taken, &mut cands);
+    for (kind, extractor) in EXTRACTORS {
+        if on(kind) {
+            extractor(&t, &mut taken, &mut cands);
+        }
     }
     cands.retain(|c| kinds & kind_bit(c.kind) != 0);
     cands.sort_by_key(|c| (c.s, c.e));
