@@ -45,9 +45,14 @@ export function attachForm(form, options = {}) {
   const explainable = new Set(options.explainableCategories ?? safe(() => engine.explainableCategories(), []));
   const region = resolveRegion(form, options.messages);
   const stats = { screens: 0, totalMs: 0, maxMs: 0 };
-  // The first call compiles lazily inside the engine; pay for it now, not
-  // on the poster's first keystroke.
-  safe(() => engine.screen({ body: "" }), null);
+  // The first calls compile the engine's code paths lazily; pay for that
+  // now, with text that takes the common paths, not on the poster's first
+  // keystroke.
+  safe(() => {
+    for (const section of ["jobs", "adult", "for-sale"]) {
+      engine.screen({ section, title: "Warm-up", body: "Café 😀 pay the fee of 20 $, call 555-0100, passport, new in town." });
+    }
+  }, null);
 
   let timer = 0;
   let last = null;
