@@ -335,8 +335,9 @@ impl Engine {
         Ok(self.screen_detailed(sub, opts, false)?.verdict)
     }
 
-    /// Whether the packs have `entity` conditions (screening then runs the
-    /// extractors even when the caller does not ask for entities).
+    /// Whether the packs have `entity` conditions. Screening then runs the
+    /// extractors for the kinds that the rules able to fire on a submission
+    /// look at, even when the caller does not ask for entities.
     pub fn uses_entities(&self) -> bool {
         self.c.uses_entities
     }
