@@ -209,13 +209,12 @@ struct Field<'a> {
     name_lower: String,
     original: &'a str,
     norm: Normalized,
-    /// Byte offsets of word starts in `norm`.
-    words: Vec<u32>,
 }
 
 impl Field<'_> {
     fn word_at(&self, pos: usize) -> u32 {
-        self.words
+        self.norm
+            .word_starts()
             .partition_point(|&w| w as usize <= pos)
             .saturating_sub(1) as u32
     }
@@ -562,15 +561,7 @@ impl Engine {
         for (fi, (name, text)) in sub.fields().enumerate() {
             let norm = normalize(text);
             let t = norm.as_str();
-            let mut words: Vec<u32> = Vec::new();
-            let mut prev_word = false;
-            for (i, ch) in t.char_indices() {
-                let w = crate::normalize::table::is_alnum(ch);
-                if w && !prev_word {
-                    words.push(i as u32);
-                }
-                prev_word = w;
-            }
+            let words = norm.word_starts();
             let word_at = |pos: usize| -> u32 {
                 words
                     .partition_point(|&w| w as usize <= pos)
@@ -614,7 +605,6 @@ impl Engine {
                 name_lower: name.to_ascii_lowercase(),
                 original: text,
                 norm,
-                words,
             };
             fields.push(field);
         }

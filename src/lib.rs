@@ -85,6 +85,9 @@ pub use engine::{Engine, EngineBuilder, ScreenOptions};
 pub use error::{Error, PackError};
 pub use extract::{extract_entities, Entity, EntityKind, EntityOptions, Techniques};
 pub use limits::Limits;
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub use normalize::normalize_reference;
 pub use normalize::{normalize, Normalized, Steps};
 pub use pack::{
     AtLeast, Condition, EntityMatch, Explain, FilterDef, Near, OverrideDef, Pack, PackMeta,

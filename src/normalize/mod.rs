@@ -35,6 +35,7 @@
 //! natural text ("pasaporte", "🌹", "Passport") and never the matching form.
 
 mod numbers;
+mod stream;
 pub(crate) mod table;
 
 use std::fmt;
@@ -158,15 +159,18 @@ struct Unit {
 /// let src = n.source_range(0..7);
 /// assert_eq!(&original[src], "Ｐａｓｓｐｏｒｔ");
 /// ```
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Normalized {
     text: String,
     /// One entry per byte of `text`.
     map: Vec<ByteInfo>,
+    /// Byte offsets in `text` where a word (a run of letters and digits)
+    /// starts.
+    words: Vec<u32>,
 }
 
 /// Where one byte of the matching form came from, and how.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 struct ByteInfo {
     /// Original byte range.
     start: u32,
@@ -191,6 +195,15 @@ struct ByteInfo {
 ///            "cal 5 5 5 0 1 2 3");
 /// ```
 pub fn normalize(text: &str) -> Normalized {
+    stream::normalize(text)
+}
+
+/// [`normalize`] running every pass over the whole text, one after the
+/// other, as the steps are specified: the oracle that the tests and the
+/// `normalize` fuzz target compare the fast path with.
+#[cfg(any(test, fuzzing))]
+#[doc(hidden)]
+pub fn normalize_reference(text: &str) -> Normalized {
     let mut units = Vec::with_capacity(text.len() + 8);
     map_chars(text, &mut units);
     let units = join_spaced_letters(units);
@@ -199,8 +212,7 @@ pub fn normalize(text: &str) -> Normalized {
     // Number words are read before letters collapse, or "teen" would read
     // as "ten".
     let units = numbers::number_words(units);
-    let units = collapse_repeats(units);
-    encode(units)
+    encode(collapse_repeats(units))
 }
 
 /// One character of the *entity form* of a text: what the contact, price
@@ -326,14 +338,15 @@ impl Normalized {
     }
 }
 
-fn push(units: &mut Vec<Unit>, ch: char, start: usize, end: usize, flags: u16, pre: &mut u16) {
-    units.push(Unit {
+#[inline(always)]
+fn unit(ch: char, start: usize, end: usize, flags: u16, pre: &mut u16) -> Unit {
+    Unit {
         ch,
         start: start as u32,
         end: end as u32,
         flags,
         pre: std::mem::take(pre),
-    });
+    }
 }
 
 fn is_regional(c: char) -> bool {
@@ -342,62 +355,93 @@ fn is_regional(c: char) -> bool {
 
 /// Pass 1: one character at a time through the folding table.
 fn map_chars(text: &str, units: &mut Vec<Unit>) {
+    map_chars_with(text, 0, text.len(), |u, _| units.push(u));
+}
+
+/// Pass 1 over `text[from..to]` (on character boundaries, `from` where no
+/// removed character is pending), handing each unit to `emit` with whether
+/// it is the only unit of one ASCII byte.
+#[inline(always)]
+fn map_chars_with(text: &str, from: usize, to: usize, mut emit: impl FnMut(Unit, bool)) {
     let mut pre = 0u16;
-    let mut it = text.char_indices().peekable();
-    while let Some((i, c)) = it.next() {
-        let end = i + c.len_utf8();
-        if c.is_ascii() {
-            match c {
-                'A'..='Z' => push(units, c.to_ascii_lowercase(), i, end, 0, &mut pre),
-                '\n' | ' ' => push(units, c, i, end, 0, &mut pre),
-                '\t' | '\x0B' | '\x0C' => push(units, ' ', i, end, 0, &mut pre),
+    let bytes = text.as_bytes();
+    let mut i = from;
+    while i < to {
+        let b = bytes[i];
+        if b < 0x80 {
+            // ASCII: one byte, at most one unit.
+            let ch = match b {
+                b'A'..=b'Z' => b + 32,
+                b'\t' | 0x0B | 0x0C => b' ',
                 // "\r\n" is one line break.
-                '\r' => {
-                    if it.peek().map(|p| p.1) != Some('\n') {
-                        push(units, '\n', i, end, 0, &mut pre)
-                    }
+                b'\r' if bytes.get(i + 1) == Some(&b'\n') => {
+                    i += 1;
+                    continue;
                 }
-                c if c.is_ascii_control() => pre |= F_INVISIBLE,
-                c => push(units, c, i, end, 0, &mut pre),
-            }
+                b'\r' => b'\n',
+                b'\n' => b'\n',
+                0..=0x1F | 0x7F => {
+                    pre |= F_INVISIBLE;
+                    i += 1;
+                    continue;
+                }
+                _ => b,
+            };
+            emit(unit(ch as char, i, i + 1, 0, &mut pre), true);
+            i += 1;
             continue;
         }
-        if is_regional(c) {
-            if let Some(&(j, d)) = it.peek() {
-                if is_regional(d) {
-                    it.next();
-                    let end = j + d.len_utf8();
-                    let a = (b'a' + (c as u32 - 0x1F1E6) as u8) as char;
-                    let b = (b'a' + (d as u32 - 0x1F1E6) as u8) as char;
-                    for ch in [':', 'f', 'l', 'a', 'g', '_', a, b, ':'] {
-                        push(units, ch, i, end, F_EMOJI, &mut pre);
+        let Some(c) = text.get(i..).and_then(|s| s.chars().next()) else {
+            break;
+        };
+        let start = i;
+        let mut end = i + c.len_utf8();
+        // What the character becomes, emitted below from one place so
+        // that `emit` is inlined once.
+        let mut flag = ['\0'; 9];
+        let (out, flags): (&[char], u16) = if is_regional(c) {
+            let next = text.get(end..to).and_then(|s| s.chars().next());
+            let a = (b'a' + (c as u32 - 0x1F1E6) as u8) as char;
+            if let Some(d) = next.filter(|&d| is_regional(d)) {
+                end += d.len_utf8();
+                let b = (b'a' + (d as u32 - 0x1F1E6) as u8) as char;
+                flag = [':', 'f', 'l', 'a', 'g', '_', a, b, ':'];
+                (&flag[..], F_EMOJI)
+            } else {
+                flag[0] = a;
+                (&flag[..1], F_COMPAT)
+            }
+        } else {
+            match table::fold(c) {
+                // Letters of other scripts: lowercase (the table keeps only
+                // foldings that land in ASCII).
+                Fold::Same => {
+                    let mut lower = c.to_lowercase();
+                    flag[0] = match (lower.next(), lower.next()) {
+                        (Some(l), None) => l,
+                        _ => c,
+                    };
+                    (&flag[..1], 0)
+                }
+                Fold::Char(ch, f) => {
+                    flag[0] = ch;
+                    (&flag[..1], f)
+                }
+                Fold::Str(s, f) => {
+                    if s.is_empty() {
+                        pre |= f;
+                    }
+                    i = end;
+                    for ch in s.chars() {
+                        emit(unit(ch, start, end, f, &mut pre), false);
                     }
                     continue;
                 }
             }
-            let a = (b'a' + (c as u32 - 0x1F1E6) as u8) as char;
-            push(units, a, i, end, F_COMPAT, &mut pre);
-            continue;
-        }
-        match table::fold(c) {
-            // Letters of other scripts: lowercase (the table keeps only
-            // foldings that land in ASCII).
-            Fold::Same => {
-                let mut lower = c.to_lowercase();
-                match (lower.next(), lower.next()) {
-                    (Some(l), None) => push(units, l, i, end, 0, &mut pre),
-                    _ => push(units, c, i, end, 0, &mut pre),
-                }
-            }
-            Fold::Char(ch, f) => push(units, ch, i, end, f, &mut pre),
-            Fold::Str(s, f) => {
-                if s.is_empty() {
-                    pre |= f;
-                }
-                for ch in s.chars() {
-                    push(units, ch, i, end, f, &mut pre);
-                }
-            }
+        };
+        i = end;
+        for &ch in out {
+            emit(unit(ch, start, end, flags, &mut pre), false);
         }
     }
     // Flags of characters removed at the very end are dropped: no hit can
@@ -570,10 +614,12 @@ fn units_after_is_domain(units: &[Unit], end: usize) -> bool {
         && crate::normalize::table::is_alnum(units[end + 1].ch)
 }
 
-fn leet_token(tok: &mut [Unit], domain_follows: bool) {
+/// Returns whether any character changed.
+fn leet_token(tok: &mut [Unit], domain_follows: bool) -> bool {
     let letters = tok.iter().filter(|u| is_letter(u.ch)).count();
+    let mut changed = false;
     if letters < 2 {
-        return;
+        return changed;
     }
     let n = tok.len();
     let mut i = 0;
@@ -616,13 +662,16 @@ fn leet_token(tok: &mut [Unit], domain_follows: bool) {
                 if let Some(l) = leet_letter(u.ch) {
                     u.ch = l;
                     u.flags |= F_LEET;
+                    changed = true;
                 }
             }
         }
         i = j;
     }
+    changed
 }
 
+#[cfg(any(test, fuzzing))]
 /// Pass 5: collapse runs of the same letter, and runs of whitespace (line
 /// breaks included) to one space, so "registration  fee" and
 /// "registration\nfee" match the term "registration fee".
@@ -665,26 +714,39 @@ fn collapse_repeats(mut units: Vec<Unit>) -> Vec<Unit> {
     units
 }
 
-/// Final pass: UTF-8 text plus the per-byte map.
+/// Final pass: UTF-8 text plus the per-byte map and the word starts.
+#[cfg(any(test, fuzzing))]
 fn encode(units: Vec<Unit>) -> Normalized {
-    let mut n = Normalized {
-        text: String::with_capacity(units.len()),
-        map: Vec::with_capacity(units.len()),
-    };
+    let mut text = String::with_capacity(units.len());
+    let mut map = Vec::with_capacity(units.len());
+    let mut words = Vec::new();
+    let mut prev_word = false;
     for u in units {
-        n.text.push(u.ch);
+        let word = is_word(u.ch);
+        if word && !prev_word {
+            words.push(text.len() as u32);
+        }
+        prev_word = word;
+        text.push(u.ch);
         let info = ByteInfo {
             start: u.start,
             end: u.end,
             flags: u.flags,
             pre: u.pre,
         };
-        n.map.push(info);
+        map.push(info);
         for _ in 1..u.ch.len_utf8() {
-            n.map.push(ByteInfo { pre: 0, ..info });
+            map.push(ByteInfo { pre: 0, ..info });
         }
     }
-    n
+    Normalized { text, map, words }
+}
+
+impl Normalized {
+    /// Byte offsets where the words of the matching form start.
+    pub(crate) fn word_starts(&self) -> &[u32] {
+        &self.words
+    }
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use super::{Unit, F_NUMBER_WORDS};
 
 #[derive(Clone, Copy, PartialEq, Debug)]
-enum Num {
+pub(super) enum Num {
     /// A digit word (0-9); `weak` ones only count inside a run.
     Digit(u8, bool),
     /// 10-19 spelled as one word; `weak` ones are also ordinary words in
@@ -15,117 +15,161 @@ enum Num {
     Digits,
 }
 
-/// Number words (English, Spanish, French, Portuguese). Tokens are compared
-/// letter for letter: this pass runs before repeated letters collapse.
+/// Number words (English, Spanish, French, Portuguese), sorted by bytes
+/// (a test checks) for binary search. Tokens are compared letter for
+/// letter: this pass runs before repeated letters collapse.
+const WORDS: &[(&[u8], Num)] = &[
+    (b"catorce", Num::Teen(14, false)),
+    (b"catorze", Num::Teen(14, false)),
+    (b"cero", Num::Digit(0, false)),
+    (b"cinco", Num::Digit(5, false)),
+    (b"cincuenta", Num::Tens(5)),
+    (b"cinq", Num::Digit(5, false)),
+    (b"cinquante", Num::Tens(5)),
+    (b"cuarenta", Num::Tens(4)),
+    (b"cuatro", Num::Digit(4, false)),
+    (b"deux", Num::Digit(2, false)),
+    (b"dez", Num::Teen(10, false)),
+    (b"dezanove", Num::Teen(19, false)),
+    (b"dezasseis", Num::Teen(16, false)),
+    (b"dezassete", Num::Teen(17, false)),
+    (b"dezenove", Num::Teen(19, false)),
+    (b"dezesseis", Num::Teen(16, false)),
+    (b"dezessete", Num::Teen(17, false)),
+    (b"dezoito", Num::Teen(18, false)),
+    (b"diecinueve", Num::Teen(19, false)),
+    (b"dieciocho", Num::Teen(18, false)),
+    (b"dieciseis", Num::Teen(16, false)),
+    (b"diecisiete", Num::Teen(17, false)),
+    (b"diez", Num::Teen(10, false)),
+    (b"dix", Num::Tens(1)),
+    (b"doce", Num::Teen(12, false)),
+    (b"dois", Num::Digit(2, false)),
+    (b"dos", Num::Digit(2, true)),
+    (b"douze", Num::Teen(12, false)),
+    (b"doze", Num::Teen(12, false)),
+    (b"duas", Num::Digit(2, false)),
+    (b"eight", Num::Digit(8, false)),
+    (b"eighteen", Num::Teen(18, false)),
+    (b"eighty", Num::Tens(8)),
+    (b"eleven", Num::Teen(11, false)),
+    (b"fifteen", Num::Teen(15, false)),
+    (b"fifty", Num::Tens(5)),
+    (b"five", Num::Digit(5, false)),
+    (b"forty", Num::Tens(4)),
+    (b"four", Num::Digit(4, false)),
+    (b"fourteen", Num::Teen(14, false)),
+    (b"huit", Num::Digit(8, false)),
+    (b"neuf", Num::Digit(9, true)),
+    (b"nine", Num::Digit(9, false)),
+    (b"nineteen", Num::Teen(19, false)),
+    (b"ninety", Num::Tens(9)),
+    (b"nove", Num::Digit(9, true)),
+    (b"noventa", Num::Tens(9)),
+    (b"nueve", Num::Digit(9, false)),
+    (b"ochenta", Num::Tens(8)),
+    (b"ocho", Num::Digit(8, false)),
+    (b"oh", Num::Digit(0, true)),
+    (b"oitenta", Num::Tens(8)),
+    (b"oito", Num::Digit(8, false)),
+    (b"once", Num::Teen(11, true)),
+    (b"one", Num::Digit(1, false)),
+    (b"onze", Num::Teen(11, false)),
+    (b"quarante", Num::Tens(4)),
+    (b"quarenta", Num::Tens(4)),
+    (b"quatorze", Num::Teen(14, false)),
+    (b"quatre", Num::Digit(4, false)),
+    (b"quatro", Num::Digit(4, false)),
+    (b"quince", Num::Teen(15, false)),
+    (b"quinze", Num::Teen(15, false)),
+    (b"seis", Num::Digit(6, false)),
+    (b"seize", Num::Teen(16, true)),
+    (b"sept", Num::Digit(7, true)),
+    (b"sesenta", Num::Tens(6)),
+    (b"sessenta", Num::Tens(6)),
+    (b"sete", Num::Digit(7, true)),
+    (b"setenta", Num::Tens(7)),
+    (b"seven", Num::Digit(7, false)),
+    (b"seventeen", Num::Teen(17, false)),
+    (b"seventy", Num::Tens(7)),
+    (b"siete", Num::Digit(7, false)),
+    (b"six", Num::Digit(6, false)),
+    (b"sixteen", Num::Teen(16, false)),
+    (b"sixty", Num::Tens(6)),
+    (b"soixante", Num::Tens(6)),
+    (b"ten", Num::Teen(10, false)),
+    (b"thirteen", Num::Teen(13, false)),
+    (b"thirty", Num::Tens(3)),
+    (b"three", Num::Digit(3, false)),
+    (b"trece", Num::Teen(13, false)),
+    (b"treinta", Num::Tens(3)),
+    (b"treize", Num::Teen(13, false)),
+    (b"trente", Num::Tens(3)),
+    (b"tres", Num::Digit(3, true)),
+    (b"treze", Num::Teen(13, false)),
+    (b"trinta", Num::Tens(3)),
+    (b"trois", Num::Digit(3, false)),
+    (b"twelve", Num::Teen(12, false)),
+    (b"twenty", Num::Tens(2)),
+    (b"two", Num::Digit(2, false)),
+    (b"um", Num::Digit(1, true)),
+    (b"uma", Num::Digit(1, true)),
+    (b"un", Num::Digit(1, true)),
+    (b"uno", Num::Digit(1, true)),
+    (b"veinte", Num::Tens(2)),
+    (b"vingt", Num::Tens(2)),
+    (b"vinte", Num::Tens(2)),
+    (b"zero", Num::Digit(0, false)),
+];
+
+/// `PAIRS[a]` has bit `b` set when some number word starts with the letters
+/// `a`, `b`: most words of prose are rejected without a search.
+const PAIRS: [u32; 26] = {
+    let mut m = [0u32; 26];
+    let mut i = 0;
+    while i < WORDS.len() {
+        let w = WORDS[i].0;
+        m[(w[0] - b'a') as usize] |= 1 << (w[1] - b'a');
+        i += 1;
+    }
+    m
+};
+
+/// A word of at most 16 bytes as one integer, comparing like the bytes.
+const fn key(w: &[u8]) -> u128 {
+    let mut k = 0u128;
+    let mut i = 0;
+    while i < 16 {
+        k <<= 8;
+        if i < w.len() {
+            k |= w[i] as u128;
+        }
+        i += 1;
+    }
+    k
+}
+
+/// [`WORDS`] as integer keys, in the same (sorted) order.
+const KEYS: [u128; WORDS.len()] = {
+    let mut k = [0u128; WORDS.len()];
+    let mut i = 0;
+    while i < WORDS.len() {
+        k[i] = key(WORDS[i].0);
+        i += 1;
+    }
+    k
+};
+
 fn lookup(word: &[u8]) -> Option<Num> {
-    Some(match word {
-        // English
-        b"zero" => Num::Digit(0, false),
-        b"oh" => Num::Digit(0, true),
-        b"one" => Num::Digit(1, false),
-        b"two" => Num::Digit(2, false),
-        b"three" => Num::Digit(3, false),
-        b"four" => Num::Digit(4, false),
-        b"five" => Num::Digit(5, false),
-        b"six" => Num::Digit(6, false),
-        b"seven" => Num::Digit(7, false),
-        b"eight" => Num::Digit(8, false),
-        b"nine" => Num::Digit(9, false),
-        b"ten" => Num::Teen(10, false),
-        b"eleven" => Num::Teen(11, false),
-        b"twelve" => Num::Teen(12, false),
-        b"thirteen" => Num::Teen(13, false),
-        b"fourteen" => Num::Teen(14, false),
-        b"fifteen" => Num::Teen(15, false),
-        b"sixteen" => Num::Teen(16, false),
-        b"seventeen" => Num::Teen(17, false),
-        b"eighteen" => Num::Teen(18, false),
-        b"nineteen" => Num::Teen(19, false),
-        b"twenty" => Num::Tens(2),
-        b"thirty" => Num::Tens(3),
-        b"forty" => Num::Tens(4),
-        b"fifty" => Num::Tens(5),
-        b"sixty" => Num::Tens(6),
-        b"seventy" => Num::Tens(7),
-        b"eighty" => Num::Tens(8),
-        b"ninety" => Num::Tens(9),
-        // Spanish
-        b"cero" => Num::Digit(0, false),
-        b"uno" => Num::Digit(1, true),
-        b"dos" => Num::Digit(2, true),
-        b"tres" => Num::Digit(3, true),
-        b"cuatro" => Num::Digit(4, false),
-        b"cinco" => Num::Digit(5, false),
-        b"seis" => Num::Digit(6, false),
-        b"siete" => Num::Digit(7, false),
-        b"ocho" => Num::Digit(8, false),
-        b"nueve" => Num::Digit(9, false),
-        b"diez" => Num::Teen(10, false),
-        b"once" => Num::Teen(11, true),
-        b"doce" => Num::Teen(12, false),
-        b"trece" => Num::Teen(13, false),
-        b"catorce" => Num::Teen(14, false),
-        b"quince" => Num::Teen(15, false),
-        b"dieciseis" => Num::Teen(16, false),
-        b"diecisiete" => Num::Teen(17, false),
-        b"dieciocho" => Num::Teen(18, false),
-        b"diecinueve" => Num::Teen(19, false),
-        b"veinte" => Num::Tens(2),
-        b"treinta" => Num::Tens(3),
-        b"cuarenta" => Num::Tens(4),
-        b"cincuenta" => Num::Tens(5),
-        b"sesenta" => Num::Tens(6),
-        b"setenta" => Num::Tens(7),
-        b"ochenta" => Num::Tens(8),
-        b"noventa" => Num::Tens(9),
-        // French
-        b"un" => Num::Digit(1, true),
-        b"deux" => Num::Digit(2, false),
-        b"trois" => Num::Digit(3, false),
-        b"quatre" => Num::Digit(4, false),
-        b"cinq" => Num::Digit(5, false),
-        b"sept" => Num::Digit(7, true),
-        b"huit" => Num::Digit(8, false),
-        b"neuf" => Num::Digit(9, true),
-        b"dix" => Num::Tens(1), // "dix" alone is 10, "dix sept" is 17
-        b"onze" => Num::Teen(11, false),
-        b"douze" => Num::Teen(12, false),
-        b"treize" => Num::Teen(13, false),
-        b"quatorze" => Num::Teen(14, false),
-        b"quinze" => Num::Teen(15, false),
-        b"seize" => Num::Teen(16, true),
-        b"vingt" => Num::Tens(2),
-        b"trente" => Num::Tens(3),
-        b"quarante" => Num::Tens(4),
-        b"cinquante" => Num::Tens(5),
-        b"soixante" => Num::Tens(6),
-        // Portuguese
-        b"um" => Num::Digit(1, true),
-        b"uma" => Num::Digit(1, true),
-        b"dois" => Num::Digit(2, false),
-        b"duas" => Num::Digit(2, false),
-        b"quatro" => Num::Digit(4, false),
-        b"sete" => Num::Digit(7, true),
-        b"oito" => Num::Digit(8, false),
-        b"nove" => Num::Digit(9, true),
-        b"dez" => Num::Teen(10, false),
-        b"doze" => Num::Teen(12, false),
-        b"treze" => Num::Teen(13, false),
-        b"catorze" => Num::Teen(14, false),
-        b"dezesseis" => Num::Teen(16, false),
-        b"dezasseis" => Num::Teen(16, false),
-        b"dezessete" => Num::Teen(17, false),
-        b"dezassete" => Num::Teen(17, false),
-        b"dezoito" => Num::Teen(18, false),
-        b"dezenove" => Num::Teen(19, false),
-        b"dezanove" => Num::Teen(19, false),
-        b"vinte" => Num::Tens(2),
-        b"trinta" => Num::Tens(3),
-        b"quarenta" => Num::Tens(4),
-        b"sessenta" => Num::Tens(6),
-        b"oitenta" => Num::Tens(8),
-        _ => return None,
-    })
+    let (&a, &b) = (word.first()?, word.get(1)?);
+    if word.len() > MAX_WORD
+        || !a.is_ascii_lowercase()
+        || !b.is_ascii_lowercase()
+        || PAIRS[(a - b'a') as usize] >> (b - b'a') & 1 == 0
+    {
+        return None;
+    }
+    KEYS.binary_search(&key(word)).ok().map(|i| WORDS[i].1)
 }
 
 /// Longest entry in [`lookup`] ("veintinueve"), in bytes.
@@ -139,6 +183,14 @@ fn classify(token: &[Unit]) -> Option<Num> {
         return Some(Num::Digits);
     }
     if token.len() < 2 || token.len() > MAX_WORD {
+        return None;
+    }
+    // Most words of prose fail on their first two letters.
+    let (a, b) = (token[0].ch, token[1].ch);
+    if !a.is_ascii_lowercase()
+        || !b.is_ascii_lowercase()
+        || PAIRS[(a as u8 - b'a') as usize] >> (b as u8 - b'a') & 1 == 0
+    {
         return None;
     }
     let mut buf = [0u8; MAX_WORD];
@@ -159,15 +211,38 @@ fn classify(token: &[Unit]) -> Option<Num> {
     }
 }
 
+/// Whether a word of lowercase ASCII letters is a number word (what
+/// [`classify`] reads as one).
+pub(super) fn is_number_word(word: &[u8]) -> bool {
+    lookup(word).is_some()
+        || matches!(word.strip_prefix(b"veinti").and_then(lookup), Some(Num::Digit(d, _)) if d > 0)
+}
+
 fn is_run_separator(c: char) -> bool {
     matches!(c, ' ' | '\n' | '-' | ',' | '.' | '/' | '(' | ')')
 }
 
-pub(super) fn number_words(mut units: Vec<Unit>) -> Vec<Unit> {
+/// A maximal run of word units that reads as a number: `(start, end, what)`.
+pub(super) type NumToken = (usize, usize, Num);
+
+/// Classifies one word token (a maximal run of word units) for
+/// [`number_words_with`].
+#[inline]
+pub(super) fn number_token(units: &[Unit], s: usize, e: usize) -> Option<NumToken> {
+    classify(&units[s..e]).map(|n| (s, e, n))
+}
+
+/// Whether a token list has any number *word* (not only digits), i.e.
+/// whether [`number_words_with`] can change anything.
+pub(super) fn has_words(toks: &[NumToken]) -> bool {
+    toks.iter().any(|t| t.2 != Num::Digits)
+}
+
+pub(super) fn number_words(units: Vec<Unit>) -> Vec<Unit> {
     // Number tokens (maximal runs of alphanumeric units that are numbers);
     // other tokens are not kept: a run breaks at them because the units
     // between two number tokens are then not all separators.
-    let mut toks: Vec<(usize, usize, Option<Num>)> = Vec::new();
+    let mut toks: Vec<NumToken> = Vec::new();
     let mut i = 0;
     let n = units.len();
     while i < n {
@@ -179,14 +254,15 @@ pub(super) fn number_words(mut units: Vec<Unit>) -> Vec<Unit> {
         while i < n && super::is_word(units[i].ch) {
             i += 1;
         }
-        if let Some(num) = classify(&units[s..i]) {
-            toks.push((s, i, Some(num)));
-        }
+        toks.extend(number_token(&units, s, i));
     }
-    if !toks
-        .iter()
-        .any(|t| matches!(t.2, Some(n) if n != Num::Digits))
-    {
+    number_words_with(units, &toks)
+}
+
+/// The number-words pass, given every number token of `units` in order.
+pub(super) fn number_words_with(mut units: Vec<Unit>, toks: &[NumToken]) -> Vec<Unit> {
+    let n = units.len();
+    if !has_words(toks) {
         return units;
     }
     // Runs of number tokens separated by one or two separators.
@@ -194,13 +270,8 @@ pub(super) fn number_words(mut units: Vec<Unit>) -> Vec<Unit> {
     let mut drop_sep: Vec<bool> = vec![false; n];
     let mut k = 0;
     while k < toks.len() {
-        if toks[k].2.is_none() {
-            k += 1;
-            continue;
-        }
         let first = k;
         while k + 1 < toks.len()
-            && toks[k + 1].2.is_some()
             && toks[k + 1].0 - toks[k].1 <= 2
             && (toks[k].1..toks[k + 1].0).all(|x| is_run_separator(units[x].ch))
         {
@@ -211,8 +282,7 @@ pub(super) fn number_words(mut units: Vec<Unit>) -> Vec<Unit> {
         let run_len = last - first + 1;
         let mut t = first;
         while t <= last {
-            let num = toks[t].2.unwrap_or(Num::Digits);
-            match num {
+            match toks[t].2 {
                 Num::Digits => {}
                 Num::Digit(d, weak) => {
                     if run_len >= 2 && (!weak || run_len >= 3) {
@@ -227,7 +297,7 @@ pub(super) fn number_words(mut units: Vec<Unit>) -> Vec<Unit> {
                 Num::Tens(d) => {
                     // "twenty one" → "21", "dix sept" → "17".
                     if t < last {
-                        if let Some(Num::Digit(u, _)) = toks[t + 1].2 {
+                        if let Num::Digit(u, _) = toks[t + 1].2 {
                             if u > 0 {
                                 out_digits[t] = Some(d.to_string());
                                 out_digits[t + 1] = Some(u.to_string());
@@ -290,4 +360,28 @@ pub(super) fn number_words(mut units: Vec<Unit>) -> Vec<Unit> {
         }
     }
     units
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn word_table_is_sorted_for_binary_search() {
+        for w in WORDS.windows(2) {
+            assert!(w[0].0 < w[1].0, "{:?} before {:?}", w[0].0, w[1].0);
+        }
+        assert!(WORDS
+            .iter()
+            .all(|(w, _)| w.len() <= MAX_WORD && w.len() >= 2));
+    }
+
+    #[test]
+    fn every_word_passes_the_pair_filter() {
+        for (w, n) in WORDS {
+            assert_eq!(lookup(w), Some(*n), "{:?}", std::str::from_utf8(w));
+        }
+        assert_eq!(lookup(b"the"), None);
+        assert_eq!(lookup(b"xy"), None);
+    }
 }

@@ -151,3 +151,155 @@ fn empty_and_whitespace() {
     assert_eq!(normalize("").source_range(0..0), 0..0);
     assert_eq!(n("\t a \u{00A0} b\n\n c"), " a b c");
 }
+
+/// Texts that exercise every pass and the conditions under which the fast
+/// path skips one.
+const TRICKY: &[&str] = &[
+    "",
+    "plain prose with nothing to do",
+    "p a s s p o r t",
+    "a b",
+    "1-2 days, 3 4 5 and A, B, C",
+    "n e w  i n  t o w n",
+    "x y z 1 2",
+    "p4ssp0rt and covid19 and 24hrs and mp3 and 3scort",
+    "f1ve f1ve f1ve oh one",
+    "tw0 thr33",
+    "jobs@example.com p@ss b0$$ cla$$ hello! |ol",
+    "five five five oh one four two",
+    "twenty one years, dix sept, veintidos, diecisiete años",
+    "one of us, once a week, dos personas",
+    "seventeen",
+    "Ｐáss 🌹 p a s s — ５５５ five\r\nl1ne",
+    "freeeee passsssport \t a \u{00A0} b\n\n c",
+    "\u{200B}fee\u{202E}",
+    "1️⃣2️⃣3️⃣ 🇹🇭 👍🏽",
+    "p.a.s.s.p.o.r.t e.g. this",
+    "a p a s s p o r t",
+    "c i n c o cinco cinco",
+];
+
+#[test]
+fn fast_path_equals_the_reference_on_tricky_texts() {
+    for t in TRICKY {
+        assert_eq!(normalize(t), normalize_reference(t), "{t:?}");
+    }
+}
+
+#[test]
+fn word_starts_are_the_starts_of_alphanumeric_runs() {
+    let n = normalize("Fee: 300 USD, p4ss!");
+    let text = n.as_str();
+    let expected: Vec<u32> = text
+        .char_indices()
+        .filter(|&(i, c)| {
+            table::is_alnum(c) && !text[..i].chars().next_back().is_some_and(table::is_alnum)
+        })
+        .map(|(i, _)| i as u32)
+        .collect();
+    assert_eq!(n.word_starts(), expected.as_slice());
+    assert_eq!(expected.len(), 4);
+}
+
+mod equivalence {
+    use super::super::{normalize, normalize_reference};
+    use proptest::prelude::*;
+
+    /// Pieces that trigger the passes: separators, single letters, leet
+    /// characters, number words in four languages, look-alikes, marks,
+    /// invisible characters, emoji and keycaps.
+    fn piece() -> impl Strategy<Value = String> {
+        prop_oneof![
+            prop::sample::select(vec![
+                " ",
+                "  ",
+                "\n",
+                "\r\n",
+                "\t",
+                ".",
+                "-",
+                ",",
+                ", ",
+                "/",
+                "|",
+                "·",
+                "*",
+                "_",
+                "a",
+                "b",
+                "I",
+                "x",
+                "p",
+                "s",
+                "0",
+                "1",
+                "3",
+                "4",
+                "5",
+                "7",
+                "@",
+                "$",
+                "!",
+                "oh",
+                "one",
+                "two",
+                "five",
+                "ten",
+                "seventeen",
+                "twenty",
+                "cinco",
+                "uno",
+                "dos",
+                "once",
+                "veintidos",
+                "dix",
+                "sept",
+                "seize",
+                "um",
+                "dezessete",
+                "pass",
+                "port",
+                "fee",
+                "free",
+                "eee",
+                "ss",
+                "com",
+                "example",
+                "а",
+                "о",
+                "р",
+                "Ｐ",
+                "é",
+                "\u{0301}",
+                "ß",
+                "\u{200B}",
+                "\u{00AD}",
+                "🌹",
+                "🍒",
+                "5️⃣",
+                "\u{20E3}",
+                "🇹",
+                "🇭",
+                "٣",
+                "中",
+            ])
+            .prop_map(str::to_string),
+            "[a-z0-9 ]{1,6}",
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2048, ..ProptestConfig::default() })]
+
+        #[test]
+        fn fast_path_equals_the_reference(pieces in prop::collection::vec(piece(), 0..24)) {
+            let text: String = pieces.concat();
+            prop_assert_eq!(normalize(&text), normalize_reference(&text), "{:?}", text);
+        }
+
+        #[test]
+        fn fast_path_equals_the_reference_on_any_text(text in any::<String>()) {
+            prop_assert_eq!(normalize(&text), normalize_reference(&text));
+        }
+    }
+}

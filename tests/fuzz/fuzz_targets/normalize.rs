@@ -1,11 +1,14 @@
 //! Normalisation and its offset map: every character of the matching form
-//! maps to a range of the original on character boundaries, in order.
+//! maps to a range of the original on character boundaries, in order, and
+//! the streaming fast path gives exactly what running every pass over the
+//! whole text gives.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let n = redflag::normalize(&text);
+    assert_eq!(n, redflag::normalize_reference(&text), "fast path differs on {text:?}");
     let norm = n.as_str();
     let mut last_start = 0;
     for (i, ch) in norm.char_indices() {

@@ -1,0 +1,351 @@
+//! The normaliser's fast path: one streaming walk over the text.
+//!
+//! Passes 2 to 4 (spacing, leetspeak, number words) are local: each acts
+//! inside a run of single letters, a word, or a run of number tokens. A
+//! whitespace right after a word of two or more plain letters that is not a
+//! number word is a place none of them reaches across, so the text is cut
+//! there into *segments*. Characters go through pass 1 and straight into
+//! pass 5 and the encoder, while a few counters watch the segment for
+//! anything passes 2 to 4 could change (a word mixing letters with digits
+//! or symbols, a number word, single-character words). When a segment has
+//! any, the encoder is rolled back to where the segment began and the
+//! segment is run through every pass. Most segments have none, so most
+//! characters are handled once.
+//!
+//! `super::normalize_reference` runs every pass over the whole text; the
+//! tests and the `normalize` fuzz target check that both agree exactly.
+
+use super::{
+    is_letter, is_word, join_spaced_letters, leet, map_chars_with, numbers, table, ByteInfo,
+    Normalized, Unit, F_REPEAT, TOMBSTONE,
+};
+
+const C_WORD: u8 = 1;
+const C_LETTER: u8 = 2;
+const C_LEET: u8 = 4;
+
+/// Character classes of ASCII: word, letter, leetspeak reading.
+const ASCII_CLASS: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        if c.is_ascii_alphabetic() {
+            t[b] = C_WORD | C_LETTER;
+        } else if c.is_ascii_digit() {
+            t[b] = C_WORD;
+        }
+        // The characters `super::leet_letter` reads (a test checks).
+        if matches!(
+            c,
+            b'0' | b'1' | b'3' | b'4' | b'5' | b'7' | b'8' | b'@' | b'$' | b'!' | b'|'
+        ) {
+            t[b] |= C_LEET;
+        }
+        b += 1;
+    }
+    t
+};
+
+#[inline(always)]
+fn class(c: char) -> u8 {
+    if c.is_ascii() {
+        ASCII_CLASS[c as usize]
+    } else if table::is_alpha(c) {
+        C_WORD | C_LETTER
+    } else if table::is_alnum(c) {
+        C_WORD
+    } else {
+        0
+    }
+}
+
+/// Pass 5 (repeats and whitespace collapse) and the encoder, fed one unit
+/// at a time, with snapshots to roll back to.
+struct Sink {
+    text: Vec<u8>,
+    map: Vec<ByteInfo>,
+    words: Vec<u32>,
+    prev_word: bool,
+    /// The last unit kept, still open to absorb a repeat or a space.
+    cur: Option<Unit>,
+    /// Repeats absorbed into `cur`.
+    run: u32,
+    /// `pre` flags of tombstones, for the next unit.
+    pending: u16,
+}
+
+#[derive(Clone, Copy)]
+struct Snapshot {
+    text: usize,
+    map: usize,
+    words: usize,
+    prev_word: bool,
+    cur: Option<Unit>,
+    run: u32,
+    pending: u16,
+}
+
+impl Sink {
+    fn new(capacity: usize) -> Sink {
+        Sink {
+            text: Vec::with_capacity(capacity),
+            map: Vec::with_capacity(capacity),
+            words: Vec::new(),
+            prev_word: false,
+            cur: None,
+            run: 0,
+            pending: 0,
+        }
+    }
+
+    /// `collapse_repeats` for one unit.
+    #[inline(always)]
+    fn push(&mut self, mut u: Unit) {
+        if u.ch == TOMBSTONE {
+            self.pending |= u.pre;
+            return;
+        }
+        u.pre |= std::mem::take(&mut self.pending);
+        if u.ch == '\n' {
+            u.ch = ' ';
+        }
+        if let Some(c) = &mut self.cur {
+            if u.ch == ' ' && c.ch == ' ' {
+                c.pre |= u.pre;
+                return;
+            }
+            if u.ch == c.ch && is_letter(u.ch) {
+                self.run += 1;
+                c.end = c.end.max(u.end);
+                c.flags |= u.flags | u.pre;
+                if self.run >= 2 {
+                    c.flags |= F_REPEAT;
+                }
+                return;
+            }
+            let done = *c;
+            self.emit(&done);
+        }
+        self.cur = Some(u);
+        self.run = 0;
+    }
+
+    /// `encode` for one unit.
+    #[inline(always)]
+    fn emit(&mut self, u: &Unit) {
+        let word = is_word(u.ch);
+        if word && !self.prev_word {
+            self.words.push(self.text.len() as u32);
+        }
+        self.prev_word = word;
+        let info = ByteInfo {
+            start: u.start,
+            end: u.end,
+            flags: u.flags,
+            pre: u.pre,
+        };
+        if u.ch.is_ascii() {
+            self.text.push(u.ch as u8);
+            self.map.push(info);
+            return;
+        }
+        let mut buf = [0u8; 4];
+        let s = u.ch.encode_utf8(&mut buf);
+        self.text.extend_from_slice(s.as_bytes());
+        self.map.push(info);
+        for _ in 1..s.len() {
+            self.map.push(ByteInfo { pre: 0, ..info });
+        }
+    }
+
+    fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            text: self.text.len(),
+            map: self.map.len(),
+            words: self.words.len(),
+            prev_word: self.prev_word,
+            cur: self.cur,
+            run: self.run,
+            pending: self.pending,
+        }
+    }
+
+    fn restore(&mut self, s: &Snapshot) {
+        self.text.truncate(s.text);
+        self.map.truncate(s.map);
+        self.words.truncate(s.words);
+        self.prev_word = s.prev_word;
+        self.cur = s.cur;
+        self.run = s.run;
+        self.pending = s.pending;
+    }
+
+    fn finish(mut self) -> Normalized {
+        if let Some(c) = self.cur.take() {
+            self.emit(&c);
+        }
+        Normalized {
+            // Only whole characters were written.
+            text: String::from_utf8(self.text).unwrap_or_default(),
+            map: self.map,
+            words: self.words,
+        }
+    }
+}
+
+/// Longest number word, in bytes (see `numbers`).
+const MAX_WORD: usize = 11;
+
+/// What is known of the current segment.
+struct Segment {
+    /// Where it starts in the source text.
+    start: usize,
+    /// The sink where it starts.
+    snap: Snapshot,
+    /// Passes 2 to 4 might change something in it.
+    interesting: bool,
+    /// Single-character words seen (the start of a spaced-out run).
+    singles: u32,
+    /// Length of the current word (letters and digits).
+    word: u32,
+    /// The current token (word characters and leetspeak symbols): its
+    /// length, letters, whether it is letters only, and its first letters
+    /// in ASCII (`word_len` past `MAX_WORD` or a non-ASCII letter: not a
+    /// number word).
+    run: u32,
+    run_letters: u32,
+    run_plain: bool,
+    buf: [u8; MAX_WORD],
+    buf_len: usize,
+}
+
+pub(super) fn normalize(text: &str) -> Normalized {
+    let mut sink = Sink::new(text.len() + 16);
+    let mut seg = Segment {
+        start: 0,
+        snap: sink.snapshot(),
+        interesting: false,
+        singles: 0,
+        word: 0,
+        run: 0,
+        run_letters: 0,
+        run_plain: true,
+        buf: [0; MAX_WORD],
+        buf_len: 0,
+    };
+    let mut scratch: Vec<Unit> = Vec::new();
+    map_chars_with(text, 0, text.len(), |u, ascii| {
+        let k = class(u.ch);
+        if k & C_WORD != 0 {
+            seg.word += 1;
+        } else if seg.word > 0 {
+            if seg.word == 1 {
+                seg.singles += 1;
+                seg.interesting |= seg.singles >= 2;
+            }
+            seg.word = 0;
+        }
+        if k & (C_WORD | C_LEET) != 0 {
+            if seg.run == 0 {
+                seg.run_letters = 0;
+                seg.run_plain = true;
+                seg.buf_len = 0;
+            }
+            seg.run += 1;
+            if k & C_LETTER != 0 {
+                seg.run_letters += 1;
+                if seg.buf_len < MAX_WORD && u.ch.is_ascii_lowercase() {
+                    seg.buf[seg.buf_len] = u.ch as u8;
+                    seg.buf_len += 1;
+                } else {
+                    // Too long or not ASCII: never a number word.
+                    seg.buf_len = MAX_WORD + 1;
+                }
+            } else {
+                seg.run_plain = false;
+            }
+            sink.push(u);
+            return;
+        }
+        // The token (if any) ended just before this unit.
+        let cut = seg.end_token();
+        sink.push(u);
+        if cut && ascii && (u.ch == ' ' || u.ch == '\n') {
+            let end = u.end as usize;
+            close(text, &mut sink, &mut seg, &mut scratch, end);
+        }
+    });
+    seg.end_token();
+    seg.interesting |= seg.word == 1 && seg.singles >= 1;
+    close(text, &mut sink, &mut seg, &mut scratch, text.len());
+    sink.finish()
+}
+
+impl Segment {
+    /// The current token ended: notes what passes 2 to 4 could do with it,
+    /// and returns whether it is a word the segment may be cut after.
+    #[inline(always)]
+    fn end_token(&mut self) -> bool {
+        let mut cut = false;
+        if self.run > 0 {
+            if !self.run_plain {
+                // Letters with digits or symbols: leetspeak, or digits
+                // inside a word.
+                self.interesting |= self.run_letters >= 2;
+            } else if self.run >= 2 {
+                let number =
+                    self.buf_len <= MAX_WORD && numbers::is_number_word(&self.buf[..self.buf_len]);
+                self.interesting |= number;
+                cut = !number;
+            }
+            self.run = 0;
+        }
+        cut
+    }
+}
+
+/// Ends the segment at `end`: if passes 2 to 4 might change it, roll the
+/// sink back and run them over it.
+fn close(text: &str, sink: &mut Sink, seg: &mut Segment, scratch: &mut Vec<Unit>, end: usize) {
+    if seg.interesting {
+        sink.restore(&seg.snap);
+        scratch.clear();
+        map_chars_with(text, seg.start, end, |u, _| scratch.push(u));
+        let units = join_spaced_letters(std::mem::take(scratch));
+        let mut units = units;
+        leet(&mut units);
+        let units = numbers::number_words(units);
+        for &u in &units {
+            sink.push(u);
+        }
+        *scratch = units;
+    }
+    seg.start = end;
+    seg.snap = sink.snapshot();
+    seg.interesting = false;
+    seg.singles = 0;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ascii_classes_match_the_passes() {
+        for b in 0u8..128 {
+            let c = b as char;
+            let k = ASCII_CLASS[b as usize];
+            assert_eq!(k & C_WORD != 0, is_word(c), "{c:?}");
+            assert_eq!(k & C_LETTER != 0, is_letter(c), "{c:?}");
+            assert_eq!(
+                k & C_LEET != 0,
+                super::super::leet_letter(c).is_some(),
+                "{c:?}"
+            );
+        }
+        // Spacing separators are never word characters.
+        assert!((0u8..128)
+            .all(|b| !(super::super::is_spacing_separator(b as char) && is_word(b as char))));
+    }
+}
