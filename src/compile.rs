@@ -2,11 +2,11 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 use crate::error::PackError;
 use crate::extract::{EntityKind, Techniques};
 use crate::limits::Limits;
+use crate::matcher::Matcher;
 use crate::normalize::normalize;
 use crate::pack::{Condition, Pack, RuleTests, Status, SCHEMA_VERSION, SECTIONS};
 use crate::verdict::{PackInfo, Thresholds, Tier};
@@ -106,7 +106,7 @@ pub(crate) struct Compiled {
     pub terms: Vec<Term>,
     /// Pattern id → the terms that use it.
     pub pattern_terms: Vec<Vec<u32>>,
-    pub automaton: Option<AhoCorasick>,
+    pub automaton: Option<Matcher>,
     pub rules: Vec<Rule>,
     /// Rule indices in evaluation order (dependencies first).
     pub order: Vec<u32>,
@@ -874,21 +874,10 @@ pub(crate) fn compile(
     let automaton = if ctx.pattern_list.is_empty() {
         None
     } else {
-        // Standard semantics so that overlapping search reports every
-        // occurrence of every term; word boundaries are checked afterwards.
-        // A contiguous NFA builds several times faster than a DFA and keeps
-        // start-up (which matters in wasm) low, at a modest search cost.
-        let kind = if ctx.pattern_list.len() <= 64 {
-            None
-        } else {
-            Some(AhoCorasickKind::ContiguousNFA)
-        };
-        match AhoCorasick::builder()
-            .match_kind(MatchKind::Standard)
-            .kind(kind)
-            .build(&ctx.pattern_list)
-        {
-            Ok(ac) => Some(ac),
+        // Standard semantics, every occurrence of every term; word
+        // boundaries are checked afterwards.
+        match Matcher::new(&ctx.pattern_list) {
+            Ok(m) => Some(m),
             Err(e) => {
                 return Err(vec![PackError {
                     pack: None,

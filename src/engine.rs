@@ -569,8 +569,7 @@ impl Engine {
             };
             if let Some(ac) = &self.c.automaton {
                 let bytes = t.as_bytes();
-                for m in ac.find_overlapping_iter(t) {
-                    let (s, e) = (m.start(), m.end());
+                ac.for_each(bytes, |pattern, s, e| {
                     // A term may also start or end inside a spaced-out run
                     // ("a p a s s p o r t" reads "a passport").
                     let before_word = s > 0
@@ -582,7 +581,7 @@ impl Engine {
                             .next()
                             .is_some_and(crate::normalize::table::is_alnum)
                         && !norm.joined_at(e);
-                    for &tid in &self.c.pattern_terms[m.pattern().as_usize()] {
+                    for &tid in &self.c.pattern_terms[pattern as usize] {
                         let term = &self.c.terms[tid as usize];
                         if (term.left && before_word) || (term.right && after_word) {
                             continue;
@@ -598,7 +597,7 @@ impl Engine {
                             w1: word_at(e.saturating_sub(1).max(s)),
                         });
                     }
-                }
+                });
             }
             let field = Field {
                 name,

@@ -71,6 +71,7 @@ mod error;
 pub mod eval;
 mod extract;
 mod limits;
+mod matcher;
 mod normalize;
 mod pack;
 pub mod signing;
