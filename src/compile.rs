@@ -2,7 +2,6 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-
 use crate::error::PackError;
 use crate::extract::{EntityKind, Techniques};
 use crate::limits::Limits;

@@ -81,25 +81,29 @@ fn nfa_for_each(nfa: &contiguous::NFA, hay: &[u8], mut f: impl FnMut(u32, usize,
 
 /// A dense Aho-Corasick DFA with byte classes.
 ///
-/// States are numbered so that every state with an output comes after
-/// every state without one, and transitions hold premultiplied row
-/// offsets, so the search loop is a load, a compare and rarely a call.
+/// Transitions hold premultiplied row offsets with [`MATCH`] set when the
+/// target state ends a pattern, so the search loop is a load, a mask and a
+/// test per byte.
 #[derive(Clone)]
 pub(crate) struct Dfa {
     /// Byte → class.
     classes: [u8; 256],
     stride: usize,
-    /// `table[row + class]` is the next row (a state times `stride`).
+    /// `table[row + class]` is the next row (a state times `stride`), with
+    /// [`MATCH`] set if that state ends a pattern.
     table: Vec<u32>,
-    /// Rows from here on have outputs.
-    first_match: u32,
-    /// Per matching state (row / stride − first matching state): the range
-    /// of `outputs` holding its patterns, own and inherited.
-    out_ranges: Vec<(u32, u32)>,
-    outputs: Vec<u32>,
+    /// Per state: the pattern ending there, or `NONE`.
+    own: Vec<u32>,
+    /// Per state: the nearest state on its failure chain where a pattern
+    /// ends (dictionary suffix link), or `NONE`.
+    out_link: Vec<u32>,
     /// Pattern lengths, for start offsets.
     lens: Vec<u32>,
 }
+
+/// Set in a transition when the target state ends a pattern.
+const MATCH: u32 = 1 << 31;
+const NONE: u32 = u32::MAX;
 
 impl Dfa {
     /// Builds the DFA, or `None` if its table would exceed `max_bytes`.
@@ -131,17 +135,27 @@ impl Dfa {
                 }
             }
         }
-        // At most one state per pattern byte plus the start state.
-        let states_bound = (max_bytes / (4 * stride)).min(total + 1);
-        // Trie, with state 0 the start state and 0 also meaning "no edge"
-        // (no trie edge leads back to the start).
-        let mut table: Vec<u32> = vec![0; stride];
-        let mut own: Vec<Vec<u32>> = vec![Vec::new()];
+        // At most one state per pattern byte plus the start state; rows
+        // must also stay below the `MATCH` bit.
+        let states_bound = (max_bytes / (4 * stride))
+            .min(total + 1)
+            .min((MATCH as usize - 1) / stride);
+        // The trie, in the table: entries are child rows, 0 for "no edge"
+        // (no trie edge leads back to the start state, row 0). Children are
+        // also kept as lists (first child, next sibling, class) for the
+        // breadth-first pass.
+        let mut table: Vec<u32> = Vec::with_capacity(stride * states_bound.min(1 << 16));
+        table.resize(stride, 0);
+        let mut own: Vec<u32> = vec![NONE];
+        let mut first_child: Vec<u32> = vec![NONE];
+        let mut sibling: Vec<u32> = vec![NONE];
+        let mut label: Vec<u8> = vec![0];
         for (pid, p) in patterns.iter().enumerate() {
             let mut s = 0usize;
             for &b in p.as_ref() {
-                let at = s * stride + classes[b as usize] as usize;
-                let next = table[at] as usize;
+                let c = classes[b as usize];
+                let at = s * stride + c as usize;
+                let next = table[at] as usize / stride;
                 s = if next != 0 {
                     next
                 } else {
@@ -149,94 +163,67 @@ impl Dfa {
                     if n >= states_bound {
                         return None;
                     }
-                    table.extend(std::iter::repeat_n(0, stride));
-                    own.push(Vec::new());
-                    table[at] = n as u32;
+                    table.resize(table.len() + stride, 0);
+                    own.push(NONE);
+                    first_child.push(NONE);
+                    sibling.push(first_child[s]);
+                    label.push(c);
+                    first_child[s] = n as u32;
+                    table[at] = (n * stride) as u32;
                     n
                 };
             }
-            own[s].push(pid as u32);
+            own[s] = pid as u32;
         }
         let n = own.len();
-        // Breadth first: failure links, completed rows, inherited outputs.
+        // Breadth first: each state's row is its failure state's row (which
+        // is complete, being shallower) with its own trie edges on top.
         let mut fail = vec![0u32; n];
-        let mut order = Vec::with_capacity(n);
-        order.push(0u32);
-        for c in 0..stride {
-            let t = table[c];
-            if t != 0 {
-                order.push(t);
-            }
+        let mut out_link = vec![NONE; n];
+        let mut queue: Vec<u32> = Vec::with_capacity(n);
+        let mark = |t: usize, own: &[u32], out_link: &[u32]| -> u32 {
+            let flag = if own[t] != NONE || out_link[t] != NONE {
+                MATCH
+            } else {
+                0
+            };
+            (t * stride) as u32 | flag
+        };
+        let mut t = first_child[0];
+        while t != NONE {
+            queue.push(t);
+            let ti = t as usize;
+            table[label[ti] as usize] = mark(ti, &own, &out_link);
+            t = sibling[ti];
         }
-        let mut head = 1;
-        while head < order.len() {
-            let s = order[head] as usize;
+        let mut head = 0;
+        while head < queue.len() {
+            let s = queue[head] as usize;
             head += 1;
             let f = fail[s] as usize;
-            for c in 0..stride {
-                let t = table[s * stride + c];
-                if t != 0 {
-                    // A trie edge: its failure is where the failure of `s`
-                    // goes on the same byte (that row is complete: it is
-                    // shallower).
-                    fail[t as usize] = if s == 0 { 0 } else { table[f * stride + c] };
-                    order.push(t);
+            table.copy_within(f * stride..(f + 1) * stride, s * stride);
+            let mut t = first_child[s];
+            while t != NONE {
+                let ti = t as usize;
+                let c = label[ti] as usize;
+                let ft = (table[f * stride + c] & !MATCH) as usize / stride;
+                fail[ti] = ft as u32;
+                out_link[ti] = if own[ft] != NONE {
+                    ft as u32
                 } else {
-                    table[s * stride + c] = table[f * stride + c];
-                }
+                    out_link[ft]
+                };
+                table[s * stride + c] = mark(ti, &own, &out_link);
+                queue.push(t);
+                t = sibling[ti];
             }
-        }
-        // Outputs: a state's own patterns, then its failure state's
-        // (complete, being shallower).
-        let mut all: Vec<Vec<u32>> = vec![Vec::new(); n];
-        for &s in &order {
-            let s = s as usize;
-            let mut v = std::mem::take(&mut own[s]);
-            if s != 0 {
-                v.extend_from_slice(&all[fail[s] as usize]);
-            }
-            all[s] = v;
-        }
-        // Renumber: states without outputs first.
-        let mut new_id = vec![0u32; n];
-        let mut next = 0u32;
-        for pass in [false, true] {
-            for s in 0..n {
-                if all[s].is_empty() != pass {
-                    new_id[s] = next;
-                    next += 1;
-                }
-            }
-        }
-        let first_match = (0..n).filter(|&s| all[s].is_empty()).count() as u32;
-        let mut dense = vec![0u32; n * stride];
-        for s in 0..n {
-            let row = new_id[s] as usize * stride;
-            for c in 0..stride {
-                dense[row + c] = new_id[table[s * stride + c] as usize] * stride as u32;
-            }
-        }
-        let mut out_ranges = vec![(0u32, 0u32); n - first_match as usize];
-        let mut outputs = Vec::new();
-        for s in 0..n {
-            if !all[s].is_empty() {
-                let start = outputs.len() as u32;
-                outputs.extend_from_slice(&all[s]);
-                out_ranges[(new_id[s] - first_match) as usize] = (start, outputs.len() as u32);
-            }
-        }
-        // The start state must be row 0 for the search to begin there.
-        if new_id[0] != 0 {
-            // Only when the empty pattern is given, which callers never do.
-            return None;
         }
         Some(Dfa {
             classes,
             stride,
-            table: dense,
-            first_match: first_match * stride as u32,
-            out_ranges,
-            outputs,
+            table,
+            own,
+            out_link,
             lens: patterns.iter().map(|p| p.as_ref().len() as u32).collect(),
         })
     }
@@ -245,26 +232,30 @@ impl Dfa {
     pub(crate) fn for_each(&self, hay: &[u8], mut f: impl FnMut(u32, usize, usize)) {
         let mut row = 0u32;
         for (i, &b) in hay.iter().enumerate() {
-            row = self.table[row as usize + self.classes[b as usize] as usize];
-            if row >= self.first_match {
-                self.report(row, i + 1, &mut f);
+            row = self.table[(row & !MATCH) as usize + self.classes[b as usize] as usize];
+            if row & MATCH != 0 {
+                self.report((row & !MATCH) as usize / self.stride, i + 1, &mut f);
             }
         }
     }
 
     #[cold]
     #[inline(never)]
-    fn report(&self, row: u32, end: usize, f: &mut impl FnMut(u32, usize, usize)) {
-        let m = ((row - self.first_match) as usize) / self.stride;
-        let (a, b) = self.out_ranges[m];
-        for &p in &self.outputs[a as usize..b as usize] {
+    fn report(&self, state: usize, end: usize, f: &mut impl FnMut(u32, usize, usize)) {
+        let mut s = state as u32;
+        if self.own[state] == NONE {
+            s = self.out_link[state];
+        }
+        while s != NONE {
+            let p = self.own[s as usize];
             f(p, end - self.lens[p as usize] as usize, end);
+            s = self.out_link[s as usize];
         }
     }
 
     #[cfg(test)]
     fn memory_usage(&self) -> usize {
-        self.table.len() * 4 + self.outputs.len() * 4 + self.out_ranges.len() * 8
+        (self.table.len() + self.own.len() + self.out_link.len() + self.lens.len()) * 4
     }
 }
 
