@@ -12,13 +12,6 @@ pub(crate) const DEFAULT_PACKS_JSON: &str =
 
 /// Parses the built-in packs.
 pub(crate) fn packs() -> Result<Vec<Pack>, Vec<PackError>> {
-    // Fast path: the shipped packs are valid (the test suite checks), so
-    // parse straight into the typed model; this halves engine start-up,
-    // which matters for wasm cold starts. The lenient path below only runs
-    // if that fails, to report every problem with its path.
-    if let Ok(packs) = serde_json::from_str::<Vec<Pack>>(DEFAULT_PACKS_JSON) {
-        return Ok(packs);
-    }
     let values: Vec<Value> = serde_json::from_str(DEFAULT_PACKS_JSON).map_err(|e| {
         vec![PackError {
             pack: None,

@@ -32,11 +32,13 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::{Error, PackError};
 use crate::verdict::{Thresholds, Tier};
+
+mod parse;
 
 /// The newest pack schema this engine understands. Older schemas are
 /// always accepted.
@@ -76,24 +78,23 @@ pub const SECTIONS: [&str; 7] = [
 /// }"#).unwrap();
 /// assert_eq!(pack.id(), "tiny");
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Pack {
     /// The pack schema version this pack was written for.
     pub schema: u32,
     /// Pack metadata.
     pub pack: PackMeta,
     /// Named term lists, referenced from terms as `"@name"`.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub lists: BTreeMap<String, Vec<String>>,
     /// Rules.
-    #[serde(default, rename = "rule", skip_serializing_if = "Vec::is_empty")]
+    #[serde(rename = "rule", skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<RuleDef>,
     /// Deployment filters that suppress rules (Sigma-style global filters).
-    #[serde(default, rename = "filter", skip_serializing_if = "Vec::is_empty")]
+    #[serde(rename = "filter", skip_serializing_if = "Vec::is_empty")]
     pub filters: Vec<FilterDef>,
     /// Changes to rules of packs loaded earlier (or of this pack).
-    #[serde(default, rename = "override", skip_serializing_if = "Vec::is_empty")]
+    #[serde(rename = "override", skip_serializing_if = "Vec::is_empty")]
     pub overrides: Vec<OverrideDef>,
     /// Where each rule stood in the source, when some rules could not be
     /// parsed and were left out (so paths in later errors stay right).
@@ -102,44 +103,43 @@ pub struct Pack {
 }
 
 /// Pack metadata.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PackMeta {
     /// Unique id (`[a-z0-9._-]+`).
     pub id: String,
     /// Version string, e.g. `1.2.0`.
     pub version: String,
     /// Human title.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// What the pack is for.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// BCP 47 language codes of the pack's terms.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub languages: Vec<String>,
     /// Tier thresholds. The last loaded pack that sets them wins; the caller
     /// can override them again.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub thresholds: Option<Thresholds>,
     /// Categories whose hits may be shown to posters (for example a fee
     /// charged to job applicants), as opposed to categories where showing
     /// the matched words would teach evasion.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub explainable_categories: Vec<String>,
     /// Authors or maintainers.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub authors: Vec<String>,
     /// Licence of the pack.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub license: Option<String>,
     /// Sources for the pack as a whole.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub references: Vec<String>,
 }
 
 /// Rule status, after Sigma.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     /// Scores normally.
@@ -150,8 +150,7 @@ pub enum Status {
 }
 
 /// One rule.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RuleDef {
     /// Unique id across all loaded packs (`[A-Za-z0-9._-]+`).
     pub id: String,
@@ -160,49 +159,46 @@ pub struct RuleDef {
     /// Category, e.g. `recruitment-fee`, `youth`, `third-party`.
     pub category: String,
     /// Framework tags, e.g. `ilo:debt-bondage`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
     /// `stable` (default) or `experimental`.
-    #[serde(default)]
     pub status: Status,
     /// A helper rule scores nothing and is not reported on its own; meta
     /// rules use it (SpamAssassin's `__` rules).
-    #[serde(default, skip_serializing_if = "is_false")]
+    #[serde(skip_serializing_if = "is_false")]
     pub helper: bool,
     /// Points added when the rule fires (may be negative).
-    #[serde(default)]
     pub score: f64,
     /// The highest tier this rule can cause. Defaults to `review`, so only
     /// rules that say so can block.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_tier: Option<Tier>,
     /// Sections the rule applies to; empty means all submissions.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub sections: Vec<String>,
     /// Fields the rule looks at; empty means all fields.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<String>,
     /// The condition.
     #[serde(rename = "match")]
     pub condition: Condition,
     /// Terms that cancel a hit when found within `exception_window` words of
     /// it ("we never charge a fee").
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub exceptions: Vec<String>,
     /// Words either side of a hit in which an exception cancels it.
-    #[serde(default = "default_window")]
     pub exception_window: u32,
     /// Explanations.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub explain: Option<Explain>,
     /// Sources for the indicator.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub references: Vec<String>,
     /// Known benign situations where the rule fires (Sigma `falsepositives`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub falsepositives: Vec<String>,
     /// Inline tests.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tests: Option<RuleTests>,
 }
 
@@ -210,38 +206,35 @@ fn is_false(b: &bool) -> bool {
     !*b
 }
 
-fn default_window() -> u32 {
-    6
-}
+/// Default of `exception_window` and of an entity condition's `within`.
+pub(crate) const DEFAULT_WINDOW: u32 = 6;
 
 /// Explanations for the two audiences.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Explain {
     /// Shown to the person posting: general policy language that never names
     /// the words that triggered the rule.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub poster: Option<String>,
     /// Shown to reviewers: the indicator, its source, what to check.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reviewer: Option<String>,
 }
 
 /// Inline tests of a rule.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RuleTests {
     /// Submissions that must fire the rule.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub fire: Vec<TestCase>,
     /// Submissions that must not fire it.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub pass: Vec<TestCase>,
 }
 
 /// A test submission: a string is the `body`, screened in the rule's first
 /// section; a table gives every field and optionally `section`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum TestCase {
     /// Body text.
@@ -256,8 +249,8 @@ pub enum TestCase {
 /// Term lists may include `"@list"` to splice a named list. A term matches
 /// whole words; `*` at its start or end lets it match inside a word
 /// (`"recruit*"` matches "recruiter").
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Condition {
     /// At least one of the terms occurs.
     Any(Vec<String>),
@@ -300,38 +293,35 @@ pub enum Condition {
 /// # an amount within five words of a fee word
 /// match = { entity = { kind = "price", near = ["fee", "deposit"], within = 5 } }
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EntityMatch {
     /// `phone`, `email`, `url`, `handle`, `messaging`, `price` or `age`.
     pub kind: String,
     /// Only entities written with (true) or without (false) obfuscation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub obfuscated: Option<bool>,
     /// Only entities written with one of these techniques
     /// (`number-words`, `letters-for-digits`, `spelled-at`, …).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub written: Vec<String>,
     /// Smallest amount or age.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub min: Option<f64>,
     /// Largest amount or age.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max: Option<f64>,
     /// Only these platforms (`whatsapp`, `telegram`, `app`, …).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub platforms: Vec<String>,
     /// Terms, one of which must occur within `within` words of the entity.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub near: Vec<String>,
     /// Words allowed between the entity and a `near` term.
-    #[serde(default = "default_window")]
     pub within: u32,
 }
 
 /// Proximity of two term lists.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Near {
     /// First term list.
     pub a: Vec<String>,
@@ -340,13 +330,12 @@ pub struct Near {
     /// Most words allowed between the two terms.
     pub within: u32,
     /// Whether `a` must come before `b`.
-    #[serde(default, skip_serializing_if = "is_false")]
+    #[serde(skip_serializing_if = "is_false")]
     pub ordered: bool,
 }
 
 /// "At least n of".
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AtLeast {
     /// How many must hold.
     pub n: u32,
@@ -355,8 +344,7 @@ pub struct AtLeast {
 }
 
 /// Counting fired rules.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RulesCount {
     /// Rule ids or globs with `*`.
     pub of: Vec<String>,
@@ -366,44 +354,42 @@ pub struct RulesCount {
 
 /// A deployment filter: while `when` holds (always, if absent), the rules
 /// matching `rules` are suppressed.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FilterDef {
     /// Unique id.
     pub id: String,
     /// Why the filter exists.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Rule ids or globs.
     pub rules: Vec<String>,
     /// Sections the filter applies in; empty means all.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub sections: Vec<String>,
     /// Fields the condition looks at; empty means all.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<String>,
     /// Term condition; rule references are not allowed here.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub when: Option<Condition>,
 }
 
 /// Changes to existing rules, applied in load order.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OverrideDef {
     /// Rule id or glob.
     pub rule: String,
     /// New score.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub score: Option<f64>,
     /// New status.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
     /// New tier cap.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_tier: Option<Tier>,
     /// Turn the rules off.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub disabled: Option<bool>,
 }
 
@@ -502,25 +488,28 @@ impl Pack {
                 }
             },
         };
-        let meta: Option<PackMeta> = match top.remove("pack") {
+        let pack_id = id.clone();
+        let mut p = parse::Parser {
+            pack: pack_id,
+            errors: &mut errors,
+        };
+        let meta: Option<PackMeta> = match top.get("pack") {
             None => {
-                errors.push(err(
+                p.err(
                     "pack".into(),
-                    "missing `[pack]` table with `id` and `version`".into(),
-                ));
+                    "missing `[pack]` table with `id` and `version`",
+                );
                 None
             }
-            Some(v) => parse_at(v, "pack", &err, &mut errors),
+            Some(v) => parse::meta(&mut p, v, &|| "pack".into()),
         };
-        let lists = match top.remove("lists") {
+        let lists = match top.get("lists") {
             None => BTreeMap::new(),
-            Some(v) => parse_at(v, "lists", &err, &mut errors).unwrap_or_default(),
+            Some(v) => parse::lists(&mut p, v, &|| "lists".into()).unwrap_or_default(),
         };
-        let (rules, rule_origin) =
-            parse_array::<RuleDef>(top.remove("rule"), "rule", &err, &mut errors);
-        let filters = parse_array::<FilterDef>(top.remove("filter"), "filter", &err, &mut errors).0;
-        let overrides =
-            parse_array::<OverrideDef>(top.remove("override"), "override", &err, &mut errors).0;
+        let (rules, rule_origin) = each(&mut p, top.get("rule"), "rule", parse::rule);
+        let filters = each(&mut p, top.get("filter"), "filter", parse::filter).0;
+        let overrides = each(&mut p, top.get("override"), "override", parse::override_def).0;
         match (schema, meta) {
             (Some(schema), Some(pack)) => (
                 Some(Pack {
@@ -584,63 +573,27 @@ impl Pack {
     }
 }
 
-fn parse_at<T: serde::de::DeserializeOwned>(
-    v: Value,
+/// Parses each item of an array of tables on its own; returns the items
+/// that parsed and their positions in the source.
+fn each<T>(
+    p: &mut parse::Parser<'_>,
+    v: Option<&Value>,
     base: &str,
-    err: &impl Fn(String, String) -> PackError,
-    errors: &mut Vec<PackError>,
-) -> Option<T> {
-    match serde_path_to_error::deserialize::<_, T>(v) {
-        Ok(t) => Some(t),
-        Err(e) => {
-            let inner = e.path().to_string();
-            let path = if inner == "." || inner.is_empty() {
-                base.to_string()
-            } else {
-                format!("{base}.{inner}")
-            };
-            errors.push(err(path, clean_message(&e.into_inner().to_string())));
-            None
-        }
-    }
-}
-
-/// Parses each item on its own; returns the items and their source indices.
-fn parse_array<T: serde::de::DeserializeOwned>(
-    v: Option<Value>,
-    base: &str,
-    err: &impl Fn(String, String) -> PackError,
-    errors: &mut Vec<PackError>,
+    item: fn(&mut parse::Parser<'_>, &Value, parse::Path<'_>) -> Option<T>,
 ) -> (Vec<T>, Vec<usize>) {
     match v {
         None => (Vec::new(), Vec::new()),
         Some(Value::Array(items)) => items
-            .into_iter()
+            .iter()
             .enumerate()
-            .filter_map(|(i, item)| {
-                parse_at(item, &format!("{base}[{i}]"), err, errors).map(|t| (t, i))
-            })
+            .filter_map(|(i, v)| item(p, v, &|| format!("{base}[{i}]")).map(|t| (t, i)))
             .unzip(),
         Some(_) => {
-            errors.push(err(
+            p.err(
                 base.to_string(),
                 format!("expected an array of tables (`[[{base}]]`)"),
-            ));
+            );
             (Vec::new(), Vec::new())
         }
     }
-}
-
-/// Makes serde's messages read as plain language.
-fn clean_message(m: &str) -> String {
-    m.replace("invalid type: ", "")
-        .replace("expected u32", "expected an integer")
-        .replace("expected u64", "expected an integer")
-        .replace("expected f64", "expected a number")
-        .replace("struct ", "")
-        .replace("enum Condition", "a condition such as {any = [...]}")
-        .replace(
-            "data did not match any variant of untagged enum TestCase",
-            "expected a string or a table of fields",
-        )
 }
