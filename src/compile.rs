@@ -83,6 +83,9 @@ pub(crate) struct Rule {
     pub always: bool,
     /// Entity kinds its condition looks at (a mask of `extract::kind_bit`s).
     pub entity_kinds: u8,
+    /// Position of the rule when all rules are sorted by id (verdicts list
+    /// rules and hits in id order).
+    pub id_rank: u32,
     pub tests: Option<RuleTests>,
 }
 
@@ -755,6 +758,7 @@ pub(crate) fn compile(
                 disabled: false,
                 always,
                 entity_kinds: rule_entity_kinds,
+                id_rank: 0,
                 tests: r.tests.clone(),
             });
         }
@@ -856,6 +860,11 @@ pub(crate) fn compile(
         return Err(ctx.errors);
     }
 
+    let mut by_id: Vec<u32> = (0..rules.len() as u32).collect();
+    by_id.sort_unstable_by(|&a, &b| rules[a as usize].id.cmp(&rules[b as usize].id));
+    for (rank, &ri) in by_id.iter().enumerate() {
+        rules[ri as usize].id_rank = rank as u32;
+    }
     let mut term_rules: Vec<Vec<u32>> = vec![Vec::new(); ctx.term_list.len()];
     for (i, r) in rules.iter().enumerate() {
         let mut ts = Vec::new();

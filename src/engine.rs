@@ -1,6 +1,5 @@
 //! The engine: compiled packs and the screening path.
 
-use std::collections::BTreeSet;
 use std::ops::Range;
 
 use crate::compile::{compile, Compiled, Cond, EntityCond};
@@ -474,7 +473,7 @@ impl Engine {
                         }
                     }
                 }
-                ex.sort_unstable();
+                crate::sort::by_key(&mut ex, |e| crate::sort::key4(0, e.0.into(), e.1, e.2));
                 ex
             };
             let ev = Eval {
@@ -607,7 +606,12 @@ impl Engine {
             };
             fields.push(field);
         }
-        occs.sort_unstable_by_key(|o| (o.term, o.span));
+        crate::sort::by_key(&mut occs, |o| {
+            (o.term as u128) << 80
+                | (o.span.field as u128) << 64
+                | (o.span.start as u128) << 32
+                | o.span.end as u128
+        });
         Scan {
             fields,
             occs,
@@ -655,19 +659,14 @@ impl Engine {
                     )
                 })
                 .collect();
-            mapped.sort_by(|a, b| {
-                (
-                    a.0.field,
-                    a.1.start,
-                    std::cmp::Reverse(a.1.end),
-                    std::cmp::Reverse(a.0.end - a.0.start),
+            // By field, start, longest source, longest match.
+            crate::sort::by_key(&mut mapped, |(span, src)| {
+                crate::sort::key4(
+                    span.field.into(),
+                    src.start as u32,
+                    !(src.end as u32),
+                    !(span.end - span.start),
                 )
-                    .cmp(&(
-                        b.0.field,
-                        b.1.start,
-                        std::cmp::Reverse(b.1.end),
-                        std::cmp::Reverse(b.0.end - b.0.start),
-                    ))
             });
             let mut kept: Vec<(Span, Range<usize>)> = Vec::new();
             for (span, src) in mapped {
@@ -686,9 +685,10 @@ impl Engine {
         let score = total as f64 / 100.0;
         let score_tier = thresholds.tier(score);
         let tier = score_tier.min(cap);
-        rules_out.sort_by(|a, b| {
-            b.1.cmp(&a.1)
-                .then_with(|| c.rules[a.0].id.cmp(&c.rules[b.0].id))
+        // Highest score first, then by rule id.
+        crate::sort::by_key(&mut rules_out, |&(ri, score, _)| {
+            let (h, l) = crate::sort::desc_i64(score);
+            crate::sort::key4(0, h, l, c.rules[ri].id_rank)
         });
 
         // UTF-16 offsets: one pass per field over the byte offsets needed.
@@ -725,37 +725,42 @@ impl Engine {
             } else {
                 r.score
             };
-            hits.push(Hit {
-                rule: r.id.clone(),
-                category: r.category.clone(),
-                score: score as f64 / 100.0,
-                field: f.name.to_string(),
-                start: lookup(s.field as usize, src.start),
-                end: lookup(s.field as usize, src.end),
-                byte_start: src.start,
-                byte_end: src.end,
-                text: f.original.get(src.clone()).unwrap_or_default().to_string(),
-                normalized: f
-                    .norm
-                    .as_str()
-                    .get(s.start as usize..s.end as usize)
-                    .unwrap_or_default()
-                    .to_string(),
-                steps,
-            });
+            hits.push((
+                ri,
+                Hit {
+                    rule: r.id.clone(),
+                    category: r.category.clone(),
+                    score: score as f64 / 100.0,
+                    field: f.name.to_string(),
+                    start: lookup(s.field as usize, src.start),
+                    end: lookup(s.field as usize, src.end),
+                    byte_start: src.start,
+                    byte_end: src.end,
+                    text: f.original.get(src.clone()).unwrap_or_default().to_string(),
+                    normalized: f
+                        .norm
+                        .as_str()
+                        .get(s.start as usize..s.end as usize)
+                        .unwrap_or_default()
+                        .to_string(),
+                    steps,
+                },
+            ));
         }
-        hits.sort_by(|a, b| {
-            (a.field.as_str(), a.start, a.end, a.rule.as_str()).cmp(&(
-                b.field.as_str(),
-                b.start,
-                b.end,
-                b.rule.as_str(),
-            ))
+        // By field name, span and rule id.
+        let field_rank = |name: &str| scan.fields.iter().filter(|f| f.name < name).count() as u32;
+        crate::sort::by_key(&mut hits, |(ri, h)| {
+            crate::sort::key4(
+                field_rank(&h.field),
+                h.start as u32,
+                h.end as u32,
+                c.rules[*ri].id_rank,
+            )
         });
+        let hits: Vec<Hit> = hits.into_iter().map(|(_, h)| h).collect();
 
         let mut poster = Vec::new();
         let mut reviewer = Vec::new();
-        let mut seen = BTreeSet::new();
         for &(ri, score, experimental) in &rules_out {
             let r = &c.rules[ri];
             if let Some(m) = &r.reviewer {
@@ -764,7 +769,7 @@ impl Engine {
                 } else {
                     m.clone()
                 };
-                if seen.insert(m.clone()) {
+                if !reviewer.contains(&m) {
                     reviewer.push(m);
                 }
             }
@@ -1069,7 +1074,9 @@ impl Eval<'_> {
         if bs.is_empty() {
             return None;
         }
-        bs.sort_unstable_by_key(|o| (o.span.field, o.w0, o.span.start));
+        crate::sort::by_key(&mut bs, |o| {
+            crate::sort::key4(0, o.span.field.into(), o.w0, o.span.start)
+        });
         let max_len = bs.iter().map(|o| o.w1 - o.w0).max().unwrap_or(0);
         let mut out = Vec::new();
         for &t in a {

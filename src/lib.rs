@@ -75,6 +75,7 @@ mod matcher;
 mod normalize;
 mod pack;
 pub mod signing;
+mod sort;
 mod submission;
 mod testing;
 mod verdict;

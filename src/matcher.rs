@@ -54,7 +54,7 @@ impl Matcher {
     }
 
     /// Bytes of heap the automaton holds.
-    #[cfg(test)]
+    #[cfg(all(test, not(target_arch = "wasm32")))]
     pub(crate) fn memory_usage(&self) -> usize {
         match self {
             Matcher::Dfa(d) => d.memory_usage(),
@@ -253,13 +253,13 @@ impl Dfa {
         }
     }
 
-    #[cfg(test)]
+    #[cfg(all(test, not(target_arch = "wasm32")))]
     fn memory_usage(&self) -> usize {
         (self.table.len() + self.own.len() + self.out_link.len() + self.lens.len()) * 4
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
     use aho_corasick::AhoCorasick;

@@ -23,15 +23,15 @@ use std::collections::HashMap;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use serde_json::Value;
 
 use crate::error::Error;
 use crate::pack::Pack;
 
 const DOMAIN: &[u8] = b"redflag-signed-pack/1";
 
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Serialize)]
 struct Envelope {
     redflag_signed_pack: u32,
     expires: String,
@@ -159,15 +159,7 @@ impl TrustPolicy {
 /// expired envelope, or a pack version older than the policy's last
 /// accepted version of that pack.
 pub fn verify_signed_pack(text: &str, policy: &TrustPolicy) -> Result<Pack, Error> {
-    let env: Envelope = serde_json::from_str(text).map_err(|e| {
-        if is_signed_pack(text) {
-            Error::Signature(format!("malformed signed pack: {e}"))
-        } else {
-            Error::Signature(
-                "the pack is not signed, and this deployment accepts only signed packs".into(),
-            )
-        }
-    })?;
+    let env = envelope(text)?;
     if env.redflag_signed_pack != 1 {
         return Err(Error::Signature(format!(
             "unknown signed-pack format {}",
@@ -204,6 +196,52 @@ pub fn verify_signed_pack(text: &str, policy: &TrustPolicy) -> Result<Pack, Erro
         }
     }
     Ok(pack)
+}
+
+/// Reads the envelope: exactly the four fields, of the right types.
+fn envelope(text: &str) -> Result<Envelope, Error> {
+    let unsigned = || {
+        Error::Signature(
+            "the pack is not signed, and this deployment accepts only signed packs".into(),
+        )
+    };
+    let v: Value = serde_json::from_str(text).map_err(|_| unsigned())?;
+    let Value::Object(m) = v else {
+        return Err(unsigned());
+    };
+    if !m.contains_key("redflag_signed_pack") {
+        return Err(unsigned());
+    }
+    let malformed = |why: String| Error::Signature(format!("malformed signed pack: {why}"));
+    const FIELDS: [&str; 4] = ["redflag_signed_pack", "expires", "pack", "signature"];
+    if let Some(k) = m.keys().find(|k| !FIELDS.contains(&k.as_str())) {
+        return Err(malformed(format!("unknown field `{k}`")));
+    }
+    let text_field = |k: &str| -> Result<String, Error> {
+        match m.get(k) {
+            Some(Value::String(s)) => Ok(s.clone()),
+            Some(_) => Err(malformed(format!("`{k}` must be a string"))),
+            None => Err(malformed(format!("missing field `{k}`"))),
+        }
+    };
+    let format = m
+        .get("redflag_signed_pack")
+        .and_then(Value::as_u64)
+        .filter(|&f| f <= u64::from(u32::MAX))
+        .ok_or_else(|| malformed("`redflag_signed_pack` must be a format number".into()))?;
+    Ok(Envelope {
+        redflag_signed_pack: format as u32,
+        expires: text_field("expires")?,
+        pack: text_field("pack")?,
+        signature: text_field("signature")?,
+    })
+}
+
+#[cfg(target_arch = "wasm32")]
+/// The pack text inside a signed pack (not verified: call
+/// [`verify_signed_pack`] first).
+pub(crate) fn signed_pack_text(text: &str) -> Option<String> {
+    envelope(text).ok().map(|e| e.pack)
 }
 
 /// Compares versions part by part, numerically where both parts are

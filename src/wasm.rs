@@ -5,11 +5,13 @@
 //! panic is meant to reach the boundary (a panic in wasm traps and kills the
 //! module), and a panic hook reports to the console any that slips through.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
-use crate::{Limits, Pack, PackError, Submission, Thresholds, Verdict};
+use crate::{Limits, Pack, PackError, Submission, Thresholds};
 
 #[wasm_bindgen(start)]
 fn start() {
@@ -50,36 +52,165 @@ fn pack_values(packs: JsValue) -> Result<Vec<Value>, JsError> {
     }
 }
 
-#[derive(serde::Deserialize, Default)]
-#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
-struct EngineOptions {
-    /// Load the built-in packs under the given ones (default: only when no
-    /// pack is given).
-    default_packs: Option<bool>,
-    thresholds: Option<Thresholds>,
-    limits: Option<Limits>,
-    /// Deployment key for keyed hashes of contact entities (text).
-    entity_key: Option<String>,
-    /// Trusted ed25519 public keys (base64): every given pack must then be
-    /// a signed pack (JSON text) that verifies.
-    public_keys: Option<Vec<String>>,
-    /// Last accepted version per pack id (downgrades are refused).
-    last_versions: Option<std::collections::HashMap<String, String>>,
-    /// The current time in milliseconds (default: `Date.now()`).
-    now: Option<f64>,
+/// Options objects, read by hand from the parsed value (serde's derived
+/// readers pull in kilobytes of error formatting): unknown options and
+/// wrong types are errors that name the option.
+struct Options {
+    what: &'static str,
+    map: serde_json::Map<String, Value>,
 }
 
-#[derive(serde::Deserialize, Default)]
-#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
-struct TrustOptions {
-    public_keys: Vec<String>,
-    last_versions: std::collections::HashMap<String, String>,
-    now: Option<f64>,
+impl Options {
+    /// `undefined`/`null` is no options; anything else must be an object
+    /// whose keys are all in `allowed`.
+    fn read(js: JsValue, what: &'static str, allowed: &[&str]) -> Result<Options, JsError> {
+        if js.is_undefined() || js.is_null() {
+            return Ok(Options {
+                what,
+                map: serde_json::Map::new(),
+            });
+        }
+        let Value::Object(map) = from_js(js, what)? else {
+            return Err(JsError::new(&format!("{what}: expected an object")));
+        };
+        if let Some(k) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
+            let expected: Vec<String> = allowed.iter().map(|a| format!("`{a}`")).collect();
+            return Err(JsError::new(&format!(
+                "{what}: unknown field `{k}`, expected one of {}",
+                expected.join(", ")
+            )));
+        }
+        Ok(Options { what, map })
+    }
+
+    fn get(&self, key: &str) -> Option<&Value> {
+        self.map.get(key).filter(|v| !v.is_null())
+    }
+
+    fn bad(&self, key: &str, expected: &str) -> JsError {
+        JsError::new(&format!("{}: `{key}` must be {expected}", self.what))
+    }
+
+    fn boolean(&self, key: &str) -> Result<Option<bool>, JsError> {
+        self.get(key)
+            .map(|v| v.as_bool().ok_or_else(|| self.bad(key, "true or false")))
+            .transpose()
+    }
+
+    fn string(&self, key: &str) -> Result<Option<String>, JsError> {
+        self.get(key)
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| self.bad(key, "a string"))
+            })
+            .transpose()
+    }
+
+    fn number(&self, key: &str) -> Result<Option<f64>, JsError> {
+        self.get(key)
+            .map(|v| v.as_f64().ok_or_else(|| self.bad(key, "a number")))
+            .transpose()
+    }
+
+    fn strings(&self, key: &str) -> Result<Option<Vec<String>>, JsError> {
+        let Some(v) = self.get(key) else {
+            return Ok(None);
+        };
+        let items = v
+            .as_array()
+            .ok_or_else(|| self.bad(key, "an array of strings"))?;
+        items
+            .iter()
+            .map(|x| {
+                x.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| self.bad(key, "an array of strings"))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some)
+    }
+
+    fn string_map(&self, key: &str) -> Result<HashMap<String, String>, JsError> {
+        let Some(v) = self.get(key) else {
+            return Ok(HashMap::new());
+        };
+        let m = v
+            .as_object()
+            .ok_or_else(|| self.bad(key, "an object of strings"))?;
+        m.iter()
+            .map(|(k, x)| {
+                x.as_str()
+                    .map(|s| (k.clone(), s.to_string()))
+                    .ok_or_else(|| self.bad(key, "an object of strings"))
+            })
+            .collect()
+    }
+
+    fn thresholds(&self) -> Result<Option<Thresholds>, JsError> {
+        let Some(v) = self.get("thresholds") else {
+            return Ok(None);
+        };
+        let bad = || self.bad("thresholds", "an object { warn, review, block } of numbers");
+        let m = v.as_object().ok_or_else(bad)?;
+        if m.keys()
+            .any(|k| !matches!(k.as_str(), "warn" | "review" | "block"))
+            || m.len() != 3
+        {
+            return Err(bad());
+        }
+        let n = |k: &str| m.get(k).and_then(Value::as_f64).ok_or_else(bad);
+        Ok(Some(Thresholds {
+            warn: n("warn")?,
+            review: n("review")?,
+            block: n("block")?,
+        }))
+    }
+
+    fn limits(&self) -> Result<Option<Limits>, JsError> {
+        let Some(v) = self.get("limits") else {
+            return Ok(None);
+        };
+        let m = v
+            .as_object()
+            .ok_or_else(|| self.bad("limits", "an object of limits"))?;
+        let mut l = Limits::default();
+        for (k, x) in m {
+            let n = x
+                .as_u64()
+                .and_then(|n| usize::try_from(n).ok())
+                .ok_or_else(|| {
+                    JsError::new(&format!(
+                        "{}: limits.{k} must be an integer (0 or more)",
+                        self.what
+                    ))
+                })?;
+            let slot = match k.as_str() {
+                "max_input_bytes" => &mut l.max_input_bytes,
+                "max_fields" => &mut l.max_fields,
+                "max_packs" => &mut l.max_packs,
+                "max_rules" => &mut l.max_rules,
+                "max_terms" => &mut l.max_terms,
+                "max_term_bytes" => &mut l.max_term_bytes,
+                "max_condition_depth" => &mut l.max_condition_depth,
+                "max_hits_per_rule" => &mut l.max_hits_per_rule,
+                "max_entities" => &mut l.max_entities,
+                other => {
+                    return Err(JsError::new(&format!(
+                        "{}: unknown limit `{other}`",
+                        self.what
+                    )))
+                }
+            };
+            *slot = n;
+        }
+        Ok(Some(l))
+    }
 }
 
 fn policy(
     keys: &[String],
-    last: &std::collections::HashMap<String, String>,
+    last: &HashMap<String, String>,
     now_ms: Option<f64>,
 ) -> Result<crate::signing::TrustPolicy, JsError> {
     let now = now_ms.unwrap_or_else(js_sys::Date::now);
@@ -89,16 +220,6 @@ fn policy(
         p = p.last_version(id, v);
     }
     Ok(p)
-}
-
-#[derive(serde::Deserialize, Default)]
-#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
-struct ScreenOpts {
-    /// Add the entities found to the verdict.
-    entities: bool,
-    /// Include canonical contact values (reviewer tools only).
-    raw_values: bool,
-    thresholds: Option<Thresholds>,
 }
 
 /// Minimum length of a deployment key, in bytes.
@@ -123,14 +244,6 @@ pub struct Engine {
     inner: crate::Engine,
 }
 
-#[derive(Serialize)]
-struct Screened<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    id: Option<&'a Value>,
-    #[serde(flatten)]
-    verdict: &'a Verdict,
-}
-
 #[wasm_bindgen]
 impl Engine {
     /// Builds an engine. Throws an `Error` listing every pack problem with its
@@ -138,22 +251,29 @@ impl Engine {
     #[wasm_bindgen(constructor)]
     pub fn new(packs: JsValue, options: JsValue) -> Result<Engine, JsError> {
         let values = pack_values(packs)?;
-        let options: EngineOptions = if options.is_undefined() || options.is_null() {
-            EngineOptions::default()
-        } else {
-            serde_json::from_value(from_js(options, "options")?)
-                .map_err(|e| JsError::new(&format!("options: {e}")))?
-        };
+        let o = Options::read(
+            options,
+            "options",
+            &[
+                "defaultPacks",
+                "thresholds",
+                "limits",
+                "entityKey",
+                "publicKeys",
+                "lastVersions",
+                "now",
+            ],
+        )?;
         let mut builder = crate::Engine::builder();
-        if options.default_packs.unwrap_or(values.is_empty()) {
+        if o.boolean("defaultPacks")?.unwrap_or(values.is_empty()) {
             builder = builder.default_packs();
         }
         let mut errors: Vec<PackError> = Vec::new();
-        let trust = match &options.public_keys {
+        let trust = match o.strings("publicKeys")? {
             Some(keys) => Some(policy(
-                keys,
-                &options.last_versions.clone().unwrap_or_default(),
-                options.now,
+                &keys,
+                &o.string_map("lastVersions")?,
+                o.number("now")?,
             )?),
             None => None,
         };
@@ -182,13 +302,13 @@ impl Engine {
         if !errors.is_empty() {
             return Err(err(crate::Error::Pack(errors)));
         }
-        if let Some(l) = options.limits {
+        if let Some(l) = o.limits()? {
             builder = builder.limits(l);
         }
-        if let Some(t) = options.thresholds {
+        if let Some(t) = o.thresholds()? {
             builder = builder.thresholds(t);
         }
-        if let Some(k) = options.entity_key {
+        if let Some(k) = o.string("entityKey")? {
             check_key(&k)?;
             builder = builder.entity_key(k.into_bytes());
         }
@@ -204,17 +324,15 @@ impl Engine {
     /// handles, prices and ages found, hashed with the engine's `entityKey`;
     /// `rawValues` adds canonical contact values (reviewer tools only).
     pub fn screen(&self, submission: JsValue, options: JsValue) -> Result<JsValue, JsError> {
-        let opts: ScreenOpts = if options.is_undefined() || options.is_null() {
-            ScreenOpts::default()
-        } else {
-            serde_json::from_value(from_js(options, "options")?)
-                .map_err(|e| JsError::new(&format!("options: {e}")))?
-        };
+        let o = Options::read(options, "options", &["entities", "rawValues", "thresholds"])?;
         if !submission.is_object() {
             return Err(JsError::new(
                 "invalid submission: expected an object like { section, title, body }",
             ));
         }
+        // The caller's `id`, whatever it is, goes back as it came.
+        let id = js_sys::Reflect::get(&submission, &JsValue::from_str("id"))
+            .map_err(|_| JsError::new("invalid submission: cannot read `id`"))?;
         let value = from_js(submission, "invalid submission")?;
         let sub = Submission::from_json(&value).map_err(err)?;
         let verdict = self
@@ -222,16 +340,18 @@ impl Engine {
             .screen_with_options(
                 &sub,
                 &crate::ScreenOptions {
-                    thresholds: opts.thresholds,
-                    entities: opts.entities,
-                    raw_values: opts.raw_values,
+                    thresholds: o.thresholds()?,
+                    entities: o.boolean("entities")?.unwrap_or(false),
+                    raw_values: o.boolean("rawValues")?.unwrap_or(false),
                 },
             )
             .map_err(err)?;
-        to_js(&Screened {
-            id: value.get("id"),
-            verdict: &verdict,
-        })
+        let out = to_js(&verdict)?;
+        if !id.is_undefined() {
+            js_sys::Reflect::set(&out, &JsValue::from_str("id"), &id)
+                .map_err(|_| JsError::new("cannot set `id` on the verdict"))?;
+        }
+        Ok(out)
     }
 
     /// `[{ id, version }]` of the loaded packs, in load order.
@@ -292,39 +412,28 @@ pub fn validate_packs(packs: JsValue) -> Result<JsValue, JsError> {
 /// tampered or untrusted, expired, downgrade).
 #[wasm_bindgen(js_name = verifySignedPack)]
 pub fn verify_signed_pack(text: &str, options: JsValue) -> Result<JsValue, JsError> {
-    let o: TrustOptions = if options.is_undefined() || options.is_null() {
-        TrustOptions::default()
-    } else {
-        serde_json::from_value(from_js(options, "options")?)
-            .map_err(|e| JsError::new(&format!("options: {e}")))?
-    };
-    let p = policy(&o.public_keys, &o.last_versions, o.now)?;
-    let pack = crate::signing::verify_signed_pack(text, &p).map_err(err)?;
-    to_js(&pack)
+    let o = Options::read(options, "options", &["publicKeys", "lastVersions", "now"])?;
+    let keys = o.strings("publicKeys")?.unwrap_or_default();
+    let p = policy(&keys, &o.string_map("lastVersions")?, o.number("now")?)?;
+    crate::signing::verify_signed_pack(text, &p).map_err(err)?;
+    // The pack exactly as signed, parsed by JavaScript.
+    let pack = crate::signing::signed_pack_text(text)
+        .ok_or_else(|| JsError::new("malformed signed pack"))?;
+    js_sys::JSON::parse(&pack).map_err(|_| JsError::new("the signed pack is not valid JSON"))
 }
 
 /// Extracts contact details, prices and ages from a submission without an
 /// engine: `extractEntities(submission, { rawValues?, entityKey? })`.
 #[wasm_bindgen(js_name = extractEntities)]
 pub fn extract_entities(submission: JsValue, options: JsValue) -> Result<JsValue, JsError> {
-    #[derive(serde::Deserialize, Default)]
-    #[serde(default, deny_unknown_fields, rename_all = "camelCase")]
-    struct Opts {
-        raw_values: bool,
-        entity_key: Option<String>,
-    }
     if !submission.is_object() {
         return Err(JsError::new(
             "invalid submission: expected an object like { section, title, body }",
         ));
     }
-    let opts: Opts = if options.is_undefined() || options.is_null() {
-        Opts::default()
-    } else {
-        serde_json::from_value(from_js(options, "options")?)
-            .map_err(|e| JsError::new(&format!("options: {e}")))?
-    };
-    if let Some(k) = &opts.entity_key {
+    let o = Options::read(options, "options", &["rawValues", "entityKey"])?;
+    let entity_key = o.string("entityKey")?;
+    if let Some(k) = &entity_key {
         check_key(k)?;
     }
     let value = from_js(submission, "invalid submission")?;
@@ -332,8 +441,8 @@ pub fn extract_entities(submission: JsValue, options: JsValue) -> Result<JsValue
     let entities = crate::extract_entities(
         &sub,
         &crate::EntityOptions {
-            raw_values: opts.raw_values,
-            key: opts.entity_key.map(String::into_bytes),
+            raw_values: o.boolean("rawValues")?.unwrap_or(false),
+            key: entity_key.map(String::into_bytes),
             ..crate::EntityOptions::default()
         },
     );

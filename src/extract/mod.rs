@@ -464,7 +464,9 @@ pub(crate) fn find_kinds(text: &str, kinds: u8) -> Vec<Found> {
         }
     }
     cands.retain(|c| kinds & kind_bit(c.kind) != 0);
-    cands.sort_by_key(|c| (c.s, c.e));
+    crate::sort::by_key(&mut cands, |c| {
+        crate::sort::key4(0, 0, c.s as u32, c.e as u32)
+    });
     cands
         .into_iter()
         .filter(|c| c.s < c.e && c.e <= chars.len())

@@ -201,6 +201,7 @@ fn word_starts_are_the_starts_of_alphanumeric_runs() {
     assert_eq!(expected.len(), 4);
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 mod equivalence {
     use super::super::{normalize, normalize_reference};
     use proptest::prelude::*;

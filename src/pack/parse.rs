@@ -32,7 +32,7 @@ fn found(v: &Value) -> String {
     match v {
         Value::Null => "null".into(),
         Value::Bool(b) => format!("`{b}`"),
-        Value::Number(n) => format!("`{n}`"),
+        Value::Number(n) => format!("`{}`", crate::verdict::number(n.as_f64().unwrap_or(0.0))),
         Value::String(s) if s.chars().count() <= 40 => format!("{s:?}"),
         Value::String(_) => "a string".into(),
         Value::Array(_) => "an array".into(),
@@ -411,11 +411,13 @@ fn cases(p: &mut Parser<'_>, v: &Value, path: Path<'_>) -> Option<Vec<TestCase>>
         let path = || format!("{}[{i}]", path());
         match item {
             Value::String(s) => out.push(TestCase::Text(s.clone())),
-            Value::Object(m) if m.values().all(Value::is_string) => out.push(TestCase::Fields(
-                m.iter()
-                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
-                    .collect(),
-            )),
+            Value::Object(m) if m.values().all(Value::is_string) => {
+                let mut fields = BTreeMap::new();
+                for (k, v) in m {
+                    fields.insert(k.clone(), v.as_str().unwrap_or_default().to_string());
+                }
+                out.push(TestCase::Fields(fields));
+            }
             other => {
                 p.expected(&path, "a string or a table of fields", other);
                 ok = false;
