@@ -36,8 +36,29 @@ fn main() {
     write_fold_table(&out.join("fold_table.rs"));
     write_class_table(&out.join("class_table.rs"));
     write_default_packs(Path::new("rules"), &out.join("default_packs.json"));
+    embed_image(&out.join("default_image.bin"));
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=rules");
+}
+
+/// The built-in packs pre-compiled (`redflag image`), when the build is
+/// given one in `REDFLAG_IMAGE` (the npm package build does): engines then
+/// decode it instead of compiling the packs from JSON, and the JSON is left
+/// out (`cfg(redflag_image)`).
+fn embed_image(dest: &Path) {
+    println!("cargo:rustc-check-cfg=cfg(redflag_image)");
+    println!("cargo:rerun-if-env-changed=REDFLAG_IMAGE");
+    match env::var_os("REDFLAG_IMAGE") {
+        Some(path) if !path.is_empty() => {
+            let src = PathBuf::from(path);
+            println!("cargo:rerun-if-changed={}", src.display());
+            let bytes =
+                fs::read(&src).unwrap_or_else(|e| panic!("REDFLAG_IMAGE={}: {e}", src.display()));
+            fs::write(dest, bytes).expect("write the pack image");
+            println!("cargo:rustc-cfg=redflag_image");
+        }
+        _ => fs::write(dest, []).expect("write the empty pack image"),
+    }
 }
 
 /// Whether a character is invisible or a formatting control that evasion

@@ -43,7 +43,7 @@ const bytes = texts.reduce((n, t) => n + Buffer.byteLength(t), 0);
 /** The packs' literal terms: every term of every condition, lists expanded. */
 function packTerms() {
   const out = new Set();
-  for (const pack of JSON.parse(rf.defaultPacksJson())) {
+  for (const pack of JSON.parse(readFileSync(join(pkgDir, "default-packs.json"), "utf8"))) {
     const lists = pack.lists ?? {};
     const add = (terms) => {
       for (const t of terms ?? []) {

@@ -348,8 +348,5 @@ export function extractEntities(
 /** The matching form of a text, as rules see it. */
 export function normalize(text: string): string;
 
-/** The built-in packs as JSON text (an array of `Pack`). */
-export function defaultPacksJson(): string;
-
 /** The engine version. */
 export function version(): string;

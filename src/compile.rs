@@ -123,6 +123,13 @@ pub(crate) struct Compiled {
     /// section need; the last entry is for submissions without a known
     /// section. Rules carry their own.
     pub filter_entity_kinds: Vec<u8>,
+    /// What later packs compile against: named lists, the patterns (terms
+    /// in matching form, pattern id = index) and their terms by boundary
+    /// flavour, and the packs' own thresholds.
+    pub lists: HashMap<String, Vec<String>>,
+    pub pattern_list: Vec<String>,
+    pub pattern_flavours: Vec<[u32; 4]>,
+    pub pack_thresholds: Thresholds,
 }
 
 struct Ctx<'a> {
@@ -552,47 +559,76 @@ fn score_hundredths(score: f64) -> Option<i64> {
     (score.is_finite() && score.abs() <= 1000.0).then(|| (score * 100.0).round() as i64)
 }
 
-/// Compiles packs in load order. Returns every problem found.
-pub(crate) fn compile(
+/// Compiles packs in load order on top of already compiled ones (`base`,
+/// e.g. the built-in packs from their image), as if all had been compiled
+/// together. Returns every problem found.
+///
+/// Never inlined: engines built from the built-in packs' image alone do
+/// not run it, and a cold wasm instance compiles each function it calls
+/// whole.
+#[inline(never)]
+pub(crate) fn compile_on(
+    base: Option<Compiled>,
     packs: &[Pack],
     limits: &Limits,
     thresholds_override: Option<Thresholds>,
 ) -> Result<Compiled, Vec<PackError>> {
+    let base = base.unwrap_or_default();
+    let mut term_pattern = vec![0u32; base.terms.len()];
+    for (p, flavours) in base.pattern_flavours.iter().enumerate() {
+        for &t in flavours {
+            if let Some(slot) = term_pattern.get_mut(t as usize) {
+                *slot = p as u32;
+            }
+        }
+    }
     let mut ctx = Ctx {
         limits,
         errors: Vec::new(),
         pack_id: None,
-        lists: HashMap::new(),
-        patterns: HashMap::new(),
-        pattern_list: Vec::new(),
-        pattern_flavours: Vec::new(),
-        term_list: Vec::new(),
-        term_pattern: Vec::new(),
-        rule_index: HashMap::new(),
+        patterns: base
+            .pattern_list
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.clone(), i as u32))
+            .collect(),
+        lists: base.lists,
+        pattern_list: base.pattern_list,
+        pattern_flavours: base.pattern_flavours,
+        term_list: base.terms,
+        term_pattern,
+        helpers: base.rules.iter().map(|r| r.helper).collect(),
+        rule_index: base.rule_index,
         current: None,
-        helpers: Vec::new(),
-        uses_entities: false,
+        uses_entities: base.uses_entities,
         schema: SCHEMA_VERSION,
     };
-    if packs.is_empty() {
+    let total_packs = base.packs.len() + packs.len();
+    if total_packs == 0 {
         ctx.err("", "no packs to load");
     }
-    if packs.len() > limits.max_packs {
+    if total_packs > limits.max_packs {
         ctx.err(
             "",
             format!(
-                "{} packs given; the limit (max_packs) is {}",
-                packs.len(),
+                "{total_packs} packs given; the limit (max_packs) is {}",
                 limits.max_packs
             ),
         );
     }
-    let mut thresholds = Thresholds::default();
-    let mut explainable = BTreeSet::new();
-    let mut infos: Vec<PackInfo> = Vec::new();
+    let mut thresholds = if base.packs.is_empty() {
+        Thresholds::default()
+    } else {
+        base.pack_thresholds
+    };
+    let mut explainable = base.explainable;
+    let mut infos: Vec<PackInfo> = base.packs;
+    let first_pack = infos.len();
+    let base_rules = base.rules;
+    let base_filters = base.filters;
 
     // Pass 1: headers, lists, rule ids.
-    let mut total_rules = 0usize;
+    let mut total_rules = base_rules.len();
     for pack in packs {
         ctx.pack_id = Some(pack.pack.id.clone());
         ctx.schema = pack.schema;
@@ -682,8 +718,10 @@ pub(crate) fn compile(
     }
 
     // Pass 2: rules.
-    let mut rules: Vec<Rule> = Vec::with_capacity(ctx.rule_index.len());
+    let mut rules: Vec<Rule> = base_rules;
+    rules.reserve(ctx.rule_index.len().saturating_sub(rules.len()));
     for (pi, pack) in packs.iter().enumerate() {
+        let pi = first_pack + pi;
         ctx.pack_id = Some(pack.pack.id.clone());
         ctx.schema = pack.schema;
         for (ri, r) in pack.rules.iter().enumerate() {
@@ -767,7 +805,7 @@ pub(crate) fn compile(
     ctx.current = None;
 
     // Pass 3: overrides and filters.
-    let mut filters = Vec::new();
+    let mut filters = base_filters;
     for pack in packs {
         ctx.pack_id = Some(pack.pack.id.clone());
         ctx.schema = pack.schema;
@@ -837,7 +875,7 @@ pub(crate) fn compile(
         Ok(o) => o,
         Err(cycle) => {
             let r = &rules[cycle as usize];
-            ctx.pack_id = Some(packs[r.pack].pack.id.clone());
+            ctx.pack_id = infos.get(r.pack).map(|p| p.id.clone());
             ctx.err(
                 format!("rule[{}].match", r.index),
                 format!("rule `{}` depends on itself through other rules", r.id),
@@ -860,75 +898,91 @@ pub(crate) fn compile(
         return Err(ctx.errors);
     }
 
-    let mut by_id: Vec<u32> = (0..rules.len() as u32).collect();
-    by_id.sort_unstable_by(|&a, &b| rules[a as usize].id.cmp(&rules[b as usize].id));
-    for (rank, &ri) in by_id.iter().enumerate() {
-        rules[ri as usize].id_rank = rank as u32;
-    }
-    let mut term_rules: Vec<Vec<u32>> = vec![Vec::new(); ctx.term_list.len()];
-    for (i, r) in rules.iter().enumerate() {
-        let mut ts = Vec::new();
-        positive_terms(&r.cond, &mut ts);
-        ts.sort_unstable();
-        ts.dedup();
-        for t in ts {
-            term_rules[t as usize].push(i as u32);
-        }
-    }
-    let mut pattern_terms: Vec<Vec<u32>> = vec![Vec::new(); ctx.pattern_list.len()];
-    for (t, &p) in ctx.term_pattern.iter().enumerate() {
-        pattern_terms[p as usize].push(t as u32);
-    }
-    let automaton = if ctx.pattern_list.is_empty() {
-        None
-    } else {
-        // Standard semantics, every occurrence of every term; word
-        // boundaries are checked afterwards.
-        match Matcher::new(&ctx.pattern_list) {
-            Ok(m) => Some(m),
-            Err(e) => {
-                return Err(vec![PackError {
-                    pack: None,
-                    path: String::new(),
-                    message: format!("cannot build the term automaton: {e}"),
-                }])
-            }
-        }
-    };
-    let filter_entity_kinds = {
-        let mut by_section = vec![0u8; SECTIONS.len() + 1];
-        let mut add = |sections: u8, cond: &Cond| {
-            let mut k = 0u8;
-            entity_kinds(cond, &mut k);
-            for (b, slot) in by_section.iter_mut().enumerate() {
-                let applies = sections == 0 || (b < SECTIONS.len() && sections & (1 << b) != 0);
-                if applies {
-                    *slot |= k;
-                }
-            }
-        };
-        for f in &filters {
-            if let Some(c) = &f.when {
-                add(f.sections, c);
-            }
-        }
-        by_section
-    };
-    Ok(Compiled {
+    finish(Compiled {
         packs: infos,
         thresholds: thresholds_override.unwrap_or(thresholds),
         explainable,
         terms: ctx.term_list,
-        pattern_terms,
-        automaton,
         rules,
         order,
         filters,
-        term_rules,
         rule_index: ctx.rule_index,
         uses_entities: ctx.uses_entities,
-        filter_entity_kinds,
+        lists: ctx.lists,
+        pattern_list: ctx.pattern_list,
+        pattern_flavours: ctx.pattern_flavours,
+        pack_thresholds: thresholds,
+        ..Compiled::default()
     })
+}
+
+/// What compiling derives from rules and terms: id ranks, the term → rule
+/// and pattern → term tables, the evaluation order (if not given) and the
+/// automaton. Loading the built-in packs' image runs only this.
+pub(crate) fn finish(mut c: Compiled) -> Result<Compiled, Vec<PackError>> {
+    let fail = |message: String| {
+        vec![PackError {
+            pack: None,
+            path: String::new(),
+            message,
+        }]
+    };
+    if c.order.len() != c.rules.len() {
+        c.order = topo_order(&c.rules)
+            .map_err(|r| fail(format!("rule #{r} depends on itself through other rules")))?;
+    }
+    let mut by_id: Vec<u32> = (0..c.rules.len() as u32).collect();
+    by_id.sort_unstable_by(|&a, &b| c.rules[a as usize].id.cmp(&c.rules[b as usize].id));
+    for (rank, &ri) in by_id.iter().enumerate() {
+        c.rules[ri as usize].id_rank = rank as u32;
+    }
+    c.term_rules = vec![Vec::new(); c.terms.len()];
+    let mut ts = Vec::new();
+    for (i, r) in c.rules.iter().enumerate() {
+        ts.clear();
+        positive_terms(&r.cond, &mut ts);
+        ts.sort_unstable();
+        ts.dedup();
+        for &t in &ts {
+            if let Some(rs) = c.term_rules.get_mut(t as usize) {
+                rs.push(i as u32);
+            }
+        }
+    }
+    c.pattern_terms = c
+        .pattern_flavours
+        .iter()
+        .map(|f| {
+            let mut v: Vec<u32> = f.iter().copied().filter(|&t| t != u32::MAX).collect();
+            v.sort_unstable();
+            v
+        })
+        .collect();
+    c.automaton = if c.pattern_list.is_empty() {
+        None
+    } else {
+        // Standard semantics, every occurrence of every term; word
+        // boundaries are checked afterwards.
+        Some(
+            Matcher::new(&c.pattern_list)
+                .map_err(|e| fail(format!("cannot build the term automaton: {e}")))?,
+        )
+    };
+    let mut by_section = vec![0u8; SECTIONS.len() + 1];
+    for f in &c.filters {
+        if let Some(cond) = &f.when {
+            let mut k = 0u8;
+            entity_kinds(cond, &mut k);
+            for (b, slot) in by_section.iter_mut().enumerate() {
+                let applies = f.sections == 0 || (b < SECTIONS.len() && f.sections & (1 << b) != 0);
+                if applies {
+                    *slot |= k;
+                }
+            }
+        }
+    }
+    c.filter_entity_kinds = by_section;
+    Ok(c)
 }
 
 /// The entity kinds a condition looks at.

@@ -2,7 +2,7 @@
 
 use std::ops::Range;
 
-use crate::compile::{compile, Compiled, Cond, EntityCond};
+use crate::compile::{compile_on, finish, Compiled, Cond, EntityCond};
 use crate::error::{Error, PackError};
 use crate::extract::{self, EntityOptions, Found, Techniques};
 use crate::limits::Limits;
@@ -96,6 +96,11 @@ impl std::fmt::Debug for Engine {
 /// ```
 #[derive(Clone, Default)]
 pub struct EngineBuilder {
+    /// Whether the built-in packs load first.
+    builtin: bool,
+    /// Already compiled packs to load first (tests of the pack image).
+    #[cfg(test)]
+    base: Option<Compiled>,
     packs: Vec<Pack>,
     errors: Vec<PackError>,
     limits: Limits,
@@ -106,6 +111,7 @@ pub struct EngineBuilder {
 impl std::fmt::Debug for EngineBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EngineBuilder")
+            .field("builtin", &self.builtin)
             .field("packs", &self.packs.len())
             .field("errors", &self.errors)
             .field("limits", &self.limits)
@@ -122,12 +128,17 @@ impl EngineBuilder {
         self
     }
 
-    /// Adds the packs built into this crate (from `rules/`).
+    /// Loads the packs built into this crate (from `rules/`). They always
+    /// load first, before the packs given with [`EngineBuilder::pack`], so
+    /// those can refer to, override and filter the built-in rules.
     pub fn default_packs(mut self) -> EngineBuilder {
-        match crate::defaults::packs() {
-            Ok(p) => self.packs.extend(p),
-            Err(e) => self.errors.extend(e),
-        }
+        self.builtin = true;
+        self
+    }
+
+    #[cfg(test)]
+    pub(crate) fn base(mut self, c: Compiled) -> EngineBuilder {
+        self.base = Some(c);
         self
     }
 
@@ -163,7 +174,40 @@ impl EngineBuilder {
                 });
             }
         }
-        let compiled = compile(&self.packs, &self.limits, self.thresholds);
+        // The built-in packs come compiled when the build embedded their
+        // image; the packs given are compiled on top of them.
+        #[cfg(test)]
+        let test_base = self.base;
+        #[cfg(not(test))]
+        let test_base: Option<Compiled> = None;
+        let (base, packs) = if let Some(b) = test_base {
+            (Some(b), self.packs)
+        } else if self.builtin {
+            match crate::defaults::builtin() {
+                Ok(crate::defaults::Builtin::Compiled(c)) => (Some(*c), self.packs),
+                Ok(crate::defaults::Builtin::Packs(mut d)) => {
+                    d.extend(self.packs);
+                    (None, d)
+                }
+                Err(e) => {
+                    errors.extend(e);
+                    (None, self.packs)
+                }
+            }
+        } else {
+            (None, self.packs)
+        };
+        let compiled = match base {
+            // Nothing to compile on top of the image: derive what it does
+            // not store, build the automaton.
+            Some(mut b) if packs.is_empty() => {
+                if let Some(t) = self.thresholds {
+                    b.thresholds = t;
+                }
+                finish(b)
+            }
+            base => compile_on(base, &packs, &self.limits, self.thresholds),
+        };
         match compiled {
             Ok(c) if errors.is_empty() => Ok(Engine {
                 c,
@@ -266,7 +310,7 @@ impl Engine {
 
     fn empty() -> Engine {
         let limits = Limits::default();
-        let c = compile(&[Pack::empty("empty", "0")], &limits, None).unwrap_or_default();
+        let c = compile_on(None, &[Pack::empty("empty", "0")], &limits, None).unwrap_or_default();
         Engine {
             c,
             limits,

@@ -70,6 +70,7 @@ mod error;
 #[cfg(feature = "eval")]
 pub mod eval;
 mod extract;
+mod image;
 mod limits;
 mod matcher;
 mod normalize;
@@ -82,7 +83,7 @@ mod verdict;
 #[cfg(target_arch = "wasm32")]
 mod wasm;
 
-pub use defaults::default_packs;
+pub use defaults::{default_packs, default_packs_image};
 pub use engine::{Engine, EngineBuilder, ScreenOptions};
 pub use error::{Error, PackError};
 pub use extract::{extract_entities, Entity, EntityKind, EntityOptions, Techniques};

@@ -220,6 +220,17 @@ enum Command {
         #[arg(long)]
         min_version: Option<String>,
     },
+    /// Write the built-in packs compiled, as the image the npm package's .wasm
+    /// embeds (read only by this exact redflag version), and optionally the
+    /// packs as authored, as one JSON array.
+    Image {
+        /// The image file to write.
+        #[arg(long, short = 'o')]
+        out: PathBuf,
+        /// Also write the built-in packs as a JSON array here.
+        #[arg(long = "packs-json", value_name = "FILE")]
+        packs_json: Option<PathBuf>,
+    },
     /// Convert an authored pack to the JSON that browsers and workers load.
     Pack {
         /// Output format.
@@ -305,6 +316,7 @@ fn main() -> ExitCode {
             file,
         } => explain(&packs, section, file),
         Command::Pack { format, out, pack } => convert(format, out, &pack),
+        Command::Image { out, packs_json } => image(&out, packs_json.as_deref()),
         Command::Keygen { out } => keygen(&out),
         Command::Sign {
             pack,
@@ -879,6 +891,18 @@ fn context(sub: &Submission, h: &redflag::Hit) -> String {
             format!("  ({})", steps.join(", "))
         }
     )
+}
+
+fn image(out: &Path, packs_json: Option<&Path>) -> Result<ExitCode, Fatal> {
+    let bytes =
+        redflag::default_packs_image().map_err(|e| Fatal(format!("built-in packs: {e}")))?;
+    fs::write(out, &bytes).map_err(|e| Fatal(format!("{}: {e}", out.display())))?;
+    if let Some(p) = packs_json {
+        let packs = redflag::default_packs().map_err(|e| Fatal(e.to_string()))?;
+        let json = serde_json::to_string(&packs).map_err(|e| Fatal(e.to_string()))?;
+        fs::write(p, json + "\n").map_err(|e| Fatal(format!("{}: {e}", p.display())))?;
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn convert(format: Format, out: Option<PathBuf>, path: &Path) -> Result<ExitCode, Fatal> {

@@ -80,7 +80,14 @@ test("validatePacks reports every problem with its path and never throws for bad
   const errors = rf.validatePacks(bad);
   assert.deepEqual(errors.map((e) => e.path), ["rule[0].match.near.within", "rule[1].match.rule", "rule[2].sections[0]"]);
   assert.ok(errors.every((e) => e.pack === "p" && e.message.length > 0));
-  assert.deepEqual(rf.validatePacks(JSON.parse(rf.defaultPacksJson())), []);
+  // The built-in packs as authored ship beside the .wasm, and are valid;
+  // their inline tests pass when loaded from there.
+  const defaults = JSON.parse(readFileSync(join(consumer(), "node_modules/redflag/default-packs.json"), "utf8"));
+  assert.ok(defaults.some((p) => p.pack.id === "core"));
+  assert.deepEqual(rf.validatePacks(defaults), []);
+  const report = new rf.Engine(defaults).runTests();
+  assert.deepEqual(report.failures, []);
+  assert.ok(report.passed > 200, `${report.passed} tests`);
   assert.equal(rf.validatePacks("{oops")[0].message.startsWith("not valid JSON"), true);
   // The same pack twice: its own problems twice, and the duplicate id.
   const twice = rf.validatePacks([JSON.stringify(bad), bad]);
