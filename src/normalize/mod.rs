@@ -338,31 +338,35 @@ impl Normalized {
     }
 }
 
-#[inline(always)]
-fn unit(ch: char, start: usize, end: usize, flags: u16, pre: &mut u16) -> Unit {
-    Unit {
-        ch,
-        start: start as u32,
-        end: end as u32,
-        flags,
-        pre: std::mem::take(pre),
-    }
-}
-
 fn is_regional(c: char) -> bool {
     ('\u{1F1E6}'..='\u{1F1FF}').contains(&c)
 }
 
 /// Pass 1: one character at a time through the folding table.
 fn map_chars(text: &str, units: &mut Vec<Unit>) {
-    map_chars_with(text, 0, text.len(), |u, _| units.push(u));
+    map_chars_with(text, 0, text.len(), |ch, start, end, flags, pre, _| {
+        units.push(Unit {
+            ch,
+            start,
+            end,
+            flags,
+            pre,
+        })
+    });
 }
 
 /// Pass 1 over `text[from..to]` (on character boundaries, `from` where no
-/// removed character is pending), handing each unit to `emit` with whether
-/// it is the only unit of one ASCII byte.
+/// removed character is pending), handing each unit to `emit` as
+/// `(ch, start, end, flags, pre, ascii)`, `ascii` telling whether it is the
+/// only unit of one ASCII byte. (Scalars, not a `Unit`: a struct written
+/// field by field and read whole stalls the store buffer.)
 #[inline(always)]
-fn map_chars_with(text: &str, from: usize, to: usize, mut emit: impl FnMut(Unit, bool)) {
+fn map_chars_with(
+    text: &str,
+    from: usize,
+    to: usize,
+    mut emit: impl FnMut(char, u32, u32, u16, u16, bool),
+) {
     let mut pre = 0u16;
     let bytes = text.as_bytes();
     let mut i = from;
@@ -387,7 +391,14 @@ fn map_chars_with(text: &str, from: usize, to: usize, mut emit: impl FnMut(Unit,
                 }
                 _ => b,
             };
-            emit(unit(ch as char, i, i + 1, 0, &mut pre), true);
+            emit(
+                ch as char,
+                (i) as u32,
+                (i + 1) as u32,
+                0,
+                std::mem::take(&mut pre),
+                true,
+            );
             i += 1;
             continue;
         }
@@ -433,7 +444,14 @@ fn map_chars_with(text: &str, from: usize, to: usize, mut emit: impl FnMut(Unit,
                     }
                     i = end;
                     for ch in s.chars() {
-                        emit(unit(ch, start, end, f, &mut pre), false);
+                        emit(
+                            ch,
+                            (start) as u32,
+                            (end) as u32,
+                            f,
+                            std::mem::take(&mut pre),
+                            false,
+                        );
                     }
                     continue;
                 }
@@ -441,7 +459,14 @@ fn map_chars_with(text: &str, from: usize, to: usize, mut emit: impl FnMut(Unit,
         };
         i = end;
         for &ch in out {
-            emit(unit(ch, start, end, flags, &mut pre), false);
+            emit(
+                ch,
+                (start) as u32,
+                (end) as u32,
+                flags,
+                std::mem::take(&mut pre),
+                false,
+            );
         }
     }
     // Flags of characters removed at the very end are dropped: no hit can

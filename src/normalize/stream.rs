@@ -62,14 +62,23 @@ fn class(c: char) -> u8 {
 
 /// Pass 5 (repeats and whitespace collapse) and the encoder, fed one unit
 /// at a time, with snapshots to roll back to.
+///
+/// The open unit is kept as separate fields, and units are read field by
+/// field, never patched in memory and copied whole: that pattern stalled
+/// the store buffer and cost a quarter of the normaliser's time.
 struct Sink {
     text: Vec<u8>,
     map: Vec<ByteInfo>,
     words: Vec<u32>,
     prev_word: bool,
     /// The last unit kept, still open to absorb a repeat or a space.
-    cur: Option<Unit>,
-    /// Repeats absorbed into `cur`.
+    open: bool,
+    ch: char,
+    start: u32,
+    end: u32,
+    flags: u16,
+    pre: u16,
+    /// Repeats absorbed into the open unit.
     run: u32,
     /// `pre` flags of tombstones, for the next unit.
     pending: u16,
@@ -81,7 +90,12 @@ struct Snapshot {
     map: usize,
     words: usize,
     prev_word: bool,
-    cur: Option<Unit>,
+    open: bool,
+    ch: char,
+    start: u32,
+    end: u32,
+    flags: u16,
+    pre: u16,
     run: u32,
     pending: u16,
 }
@@ -93,7 +107,12 @@ impl Sink {
             map: Vec::with_capacity(capacity),
             words: Vec::new(),
             prev_word: false,
-            cur: None,
+            open: false,
+            ch: ' ',
+            start: 0,
+            end: 0,
+            flags: 0,
+            pre: 0,
             run: 0,
             pending: 0,
         }
@@ -101,57 +120,63 @@ impl Sink {
 
     /// `collapse_repeats` for one unit.
     #[inline(always)]
-    fn push(&mut self, mut u: Unit) {
-        if u.ch == TOMBSTONE {
-            self.pending |= u.pre;
+    fn push(&mut self, u: Unit) {
+        let (mut ch, start, end, flags, pre) = (u.ch, u.start, u.end, u.flags, u.pre);
+        if ch == TOMBSTONE {
+            self.pending |= pre;
             return;
         }
-        u.pre |= std::mem::take(&mut self.pending);
-        if u.ch == '\n' {
-            u.ch = ' ';
+        let pre = pre | std::mem::take(&mut self.pending);
+        if ch == '\n' {
+            ch = ' ';
         }
-        if let Some(c) = &mut self.cur {
-            if u.ch == ' ' && c.ch == ' ' {
-                c.pre |= u.pre;
+        if self.open {
+            if ch == ' ' && self.ch == ' ' {
+                self.pre |= pre;
                 return;
             }
-            if u.ch == c.ch && is_letter(u.ch) {
+            if ch == self.ch && is_letter(ch) {
                 self.run += 1;
-                c.end = c.end.max(u.end);
-                c.flags |= u.flags | u.pre;
+                self.end = self.end.max(end);
+                self.flags |= flags | pre;
                 if self.run >= 2 {
-                    c.flags |= F_REPEAT;
+                    self.flags |= F_REPEAT;
                 }
                 return;
             }
-            let done = *c;
-            self.emit(&done);
+            self.emit();
         }
-        self.cur = Some(u);
+        self.open = true;
+        self.ch = ch;
+        self.start = start;
+        self.end = end;
+        self.flags = flags;
+        self.pre = pre;
         self.run = 0;
     }
 
-    /// `encode` for one unit.
+    /// `encode` for the open unit.
     #[inline(always)]
-    fn emit(&mut self, u: &Unit) {
-        let word = is_word(u.ch);
+    fn emit(&mut self) {
+        let ch = self.ch;
+        let word = is_word(ch);
         if word && !self.prev_word {
             self.words.push(self.text.len() as u32);
         }
         self.prev_word = word;
         let info = ByteInfo {
-            start: u.start,
-            end: u.end,
-            flags: u.flags,
-            pre: u.pre,
+            start: self.start,
+            end: self.end,
+            flags: self.flags,
+            pre: self.pre,
         };
-        if u.ch.is_ascii() {
-            self.text.push(u.ch as u8);
+        if ch.is_ascii() {
+            self.text.push(ch as u8);
             self.map.push(info);
             return;
         }
         let mut buf = [0u8; 4];
-        let s = u.ch.encode_utf8(&mut buf);
+        let s = ch.encode_utf8(&mut buf);
         self.text.extend_from_slice(s.as_bytes());
         self.map.push(info);
         for _ in 1..s.len() {
@@ -165,7 +190,12 @@ impl Sink {
             map: self.map.len(),
             words: self.words.len(),
             prev_word: self.prev_word,
-            cur: self.cur,
+            open: self.open,
+            ch: self.ch,
+            start: self.start,
+            end: self.end,
+            flags: self.flags,
+            pre: self.pre,
             run: self.run,
             pending: self.pending,
         }
@@ -176,14 +206,19 @@ impl Sink {
         self.map.truncate(s.map);
         self.words.truncate(s.words);
         self.prev_word = s.prev_word;
-        self.cur = s.cur;
+        self.open = s.open;
+        self.ch = s.ch;
+        self.start = s.start;
+        self.end = s.end;
+        self.flags = s.flags;
+        self.pre = s.pre;
         self.run = s.run;
         self.pending = s.pending;
     }
 
     fn finish(mut self) -> Normalized {
-        if let Some(c) = self.cur.take() {
-            self.emit(&c);
+        if self.open {
+            self.emit();
         }
         Normalized {
             // Only whole characters were written.
@@ -235,8 +270,15 @@ pub(super) fn normalize(text: &str) -> Normalized {
         buf_len: 0,
     };
     let mut scratch: Vec<Unit> = Vec::new();
-    map_chars_with(text, 0, text.len(), |u, ascii| {
-        let k = class(u.ch);
+    map_chars_with(text, 0, text.len(), |ch, start, end, flags, pre, ascii| {
+        let u = Unit {
+            ch,
+            start,
+            end,
+            flags,
+            pre,
+        };
+        let k = class(ch);
         if k & C_WORD != 0 {
             seg.word += 1;
         } else if seg.word > 0 {
@@ -311,7 +353,15 @@ fn close(text: &str, sink: &mut Sink, seg: &mut Segment, scratch: &mut Vec<Unit>
     if seg.interesting {
         sink.restore(&seg.snap);
         scratch.clear();
-        map_chars_with(text, seg.start, end, |u, _| scratch.push(u));
+        map_chars_with(text, seg.start, end, |ch, start, end, flags, pre, _| {
+            scratch.push(Unit {
+                ch,
+                start,
+                end,
+                flags,
+                pre,
+            })
+        });
         let units = join_spaced_letters(std::mem::take(scratch));
         let mut units = units;
         leet(&mut units);
