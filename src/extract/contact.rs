@@ -95,7 +95,9 @@ fn domain(t: &Text<'_>, i: usize) -> Option<Domain> {
     if !t.is_word(i) {
         return None;
     }
-    let mut labels = Vec::new();
+    // Label ranges; text is copied out only for a real domain (this runs
+    // at every word of every text).
+    let mut labels: Vec<(usize, usize)> = Vec::new();
     let mut tech = 0;
     let mut spelled = false;
     let mut j = i;
@@ -110,7 +112,7 @@ fn domain(t: &Text<'_>, i: usize) -> Option<Domain> {
         if e == j {
             return None;
         }
-        labels.push(t.string(j, e));
+        labels.push((j, e));
         match dot_at(t, e) {
             Some((next, tch, sp)) if labels.len() < 8 => {
                 // A spelled dot must lead to a known top-level domain or to
@@ -120,22 +122,29 @@ fn domain(t: &Text<'_>, i: usize) -> Option<Domain> {
                     let word = t.string(next, ne);
                     let more = dot_at(t, ne).is_some();
                     if !KNOWN_TLDS.contains(&word.as_str()) && !more {
-                        return finish(labels, e, tech, spelled);
+                        return finish(t, &labels, e, tech, spelled);
                     }
                 }
                 tech |= tch;
                 spelled |= sp;
                 j = next;
             }
-            _ => return finish(labels, e, tech, spelled),
+            _ => return finish(t, &labels, e, tech, spelled),
         }
     }
 }
 
-fn finish(labels: Vec<String>, end: usize, tech: u16, spelled: bool) -> Option<Domain> {
+fn finish(
+    t: &Text<'_>,
+    labels: &[(usize, usize)],
+    end: usize,
+    tech: u16,
+    spelled: bool,
+) -> Option<Domain> {
     if labels.len() < 2 {
         return None;
     }
+    let labels: Vec<String> = labels.iter().map(|&(s, e)| t.string(s, e)).collect();
     let tld = labels.last()?;
     if tld.chars().count() < 2
         || tld.chars().count() > 24

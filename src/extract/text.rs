@@ -72,12 +72,19 @@ impl<'a> Text<'a> {
 
     /// Whether `c[s..e]` spells `word`.
     pub fn is(&self, s: usize, e: usize, word: &str) -> bool {
-        e <= self.len() && e - s == word.chars().count() && {
-            self.c[s..e]
-                .iter()
-                .zip(word.chars())
-                .all(|(c, w)| c.ch == w)
+        if e > self.len() || s > e {
+            return false;
         }
+        // Character by character with an early exit: this runs for every
+        // word of every text against lists of markers.
+        let mut k = s;
+        for w in word.chars() {
+            if k == e || self.c[k].ch != w {
+                return false;
+            }
+            k += 1;
+        }
+        k == e
     }
 
     /// Which of `words` `c[s..e]` spells, without allocating.
