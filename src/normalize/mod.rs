@@ -344,83 +344,107 @@ fn is_regional(c: char) -> bool {
 
 /// Pass 1: one character at a time through the folding table.
 fn map_chars(text: &str, units: &mut Vec<Unit>) {
-    map_chars_with(text, 0, text.len(), |ch, start, end, flags, pre, _| {
-        units.push(Unit {
+    units.extend(
+        Pass1::new(text, 0, text.len()).map(|(ch, start, end, flags, pre, _)| Unit {
             ch,
             start,
             end,
             flags,
             pre,
-        })
-    });
+        }),
+    );
 }
 
 /// Pass 1 over `text[from..to]` (on character boundaries, `from` where no
-/// removed character is pending), handing each unit to `emit` as
-/// `(ch, start, end, flags, pre, ascii)`, `ascii` telling whether it is the
-/// only unit of one ASCII byte. (Scalars, not a `Unit`: a struct written
-/// field by field and read whole stalls the store buffer.)
-#[inline(always)]
-fn map_chars_with(
-    text: &str,
-    from: usize,
+/// removed character is pending), as an iterator of units
+/// `(ch, start, end, flags, pre, ascii)`, `ascii` telling whether the unit
+/// is the only one of one ASCII byte. An iterator rather than a callback so
+/// that the consumer's loop body is written (and inlined) once, with its
+/// state in registers; scalars rather than a `Unit`, because a struct
+/// written field by field and read whole stalls the store buffer.
+pub(super) struct Pass1<'a> {
+    text: &'a str,
+    i: usize,
     to: usize,
-    mut emit: impl FnMut(char, u32, u32, u16, u16, bool),
-) {
-    let mut pre = 0u16;
-    let bytes = text.as_bytes();
-    let mut i = from;
-    while i < to {
-        let b = bytes[i];
-        if b < 0x80 {
-            // ASCII: one byte, at most one unit.
-            let ch = match b {
-                b'A'..=b'Z' => b + 32,
-                b'\t' | 0x0B | 0x0C => b' ',
-                // "\r\n" is one line break.
-                b'\r' if bytes.get(i + 1) == Some(&b'\n') => {
-                    i += 1;
-                    continue;
-                }
-                b'\r' => b'\n',
-                b'\n' => b'\n',
-                0..=0x1F | 0x7F => {
-                    pre |= F_INVISIBLE;
-                    i += 1;
-                    continue;
-                }
-                _ => b,
-            };
-            emit(
-                ch as char,
-                (i) as u32,
-                (i + 1) as u32,
-                0,
-                std::mem::take(&mut pre),
-                true,
-            );
-            i += 1;
-            continue;
+    pre: u16,
+    /// The rest of the current character's expansion.
+    queue: Queue,
+    q_start: u32,
+    q_end: u32,
+    q_flags: u16,
+}
+
+enum Queue {
+    Empty,
+    Str(std::str::Chars<'static>),
+    Flag([char; 9], usize),
+}
+
+pub(super) type Item = (char, u32, u32, u16, u16, bool);
+
+impl<'a> Pass1<'a> {
+    pub(super) fn new(text: &'a str, from: usize, to: usize) -> Pass1<'a> {
+        Pass1 {
+            text,
+            i: from,
+            to,
+            pre: 0,
+            queue: Queue::Empty,
+            q_start: 0,
+            q_end: 0,
+            q_flags: 0,
         }
-        let Some(c) = text.get(i..).and_then(|s| s.chars().next()) else {
-            break;
+    }
+
+    #[inline(always)]
+    fn queued(&mut self) -> Option<Item> {
+        let ch = match &mut self.queue {
+            Queue::Empty => return None,
+            Queue::Str(chars) => chars.next(),
+            Queue::Flag(chars, k) => {
+                let c = chars.get(*k).copied();
+                *k += 1;
+                c
+            }
         };
-        let start = i;
+        match ch {
+            Some(ch) => Some((
+                ch,
+                self.q_start,
+                self.q_end,
+                self.q_flags,
+                std::mem::take(&mut self.pre),
+                false,
+            )),
+            None => {
+                self.queue = Queue::Empty;
+                None
+            }
+        }
+    }
+
+    /// A non-ASCII character at `self.i`: queues what it becomes.
+    #[inline(never)]
+    fn expand(&mut self) {
+        let i = self.i;
+        let Some(c) = self.text.get(i..).and_then(|s| s.chars().next()) else {
+            self.i = self.to;
+            return;
+        };
         let mut end = i + c.len_utf8();
-        // What the character becomes, emitted below from one place so
-        // that `emit` is inlined once.
-        let mut flag = ['\0'; 9];
-        let (out, flags): (&[char], u16) = if is_regional(c) {
-            let next = text.get(end..to).and_then(|s| s.chars().next());
+        self.q_start = i as u32;
+        if is_regional(c) {
+            let next = self.text.get(end..self.to).and_then(|s| s.chars().next());
             let a = (b'a' + (c as u32 - 0x1F1E6) as u8) as char;
             if let Some(d) = next.filter(|&d| is_regional(d)) {
                 end += d.len_utf8();
                 let b = (b'a' + (d as u32 - 0x1F1E6) as u8) as char;
-                flag = [':', 'f', 'l', 'a', 'g', '_', a, b, ':'];
-                (&flag[..], F_EMOJI)
+                self.queue = Queue::Flag([':', 'f', 'l', 'a', 'g', '_', a, b, ':'], 0);
+                self.q_flags = F_EMOJI;
             } else {
-                flag[0] = a;
-                (&flag[..1], F_COMPAT)
+                self.queue = Queue::Flag([a, '\0', '\0', '\0', '\0', '\0', '\0', '\0', '\0'], 0);
+                self.queue_one();
+                self.q_flags = F_COMPAT;
             }
         } else {
             match table::fold(c) {
@@ -428,49 +452,86 @@ fn map_chars_with(
                 // foldings that land in ASCII).
                 Fold::Same => {
                     let mut lower = c.to_lowercase();
-                    flag[0] = match (lower.next(), lower.next()) {
+                    let ch = match (lower.next(), lower.next()) {
                         (Some(l), None) => l,
                         _ => c,
                     };
-                    (&flag[..1], 0)
+                    self.queue = Queue::Flag([ch; 9], 8);
+                    self.q_flags = 0;
                 }
                 Fold::Char(ch, f) => {
-                    flag[0] = ch;
-                    (&flag[..1], f)
+                    self.queue = Queue::Flag([ch; 9], 8);
+                    self.q_flags = f;
                 }
                 Fold::Str(s, f) => {
                     if s.is_empty() {
-                        pre |= f;
+                        self.pre |= f;
                     }
-                    i = end;
-                    for ch in s.chars() {
-                        emit(
-                            ch,
-                            (start) as u32,
-                            (end) as u32,
-                            f,
-                            std::mem::take(&mut pre),
-                            false,
-                        );
-                    }
-                    continue;
+                    self.queue = Queue::Str(s.chars());
+                    self.q_flags = f;
                 }
             }
-        };
-        i = end;
-        for &ch in out {
-            emit(
-                ch,
-                (start) as u32,
-                (end) as u32,
-                flags,
-                std::mem::take(&mut pre),
-                false,
-            );
+        }
+        self.q_end = end as u32;
+        self.i = end;
+    }
+
+    /// Makes a one-character `Flag` queue hold just its first character.
+    fn queue_one(&mut self) {
+        if let Queue::Flag(chars, k) = &mut self.queue {
+            chars[8] = chars[0];
+            *k = 8;
         }
     }
-    // Flags of characters removed at the very end are dropped: no hit can
-    // contain them.
+}
+
+impl Iterator for Pass1<'_> {
+    type Item = Item;
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<Item> {
+        if let Some(u) = self.queued() {
+            return Some(u);
+        }
+        let bytes = self.text.as_bytes();
+        while self.i < self.to {
+            let i = self.i;
+            let b = bytes[i];
+            if b >= 0x80 {
+                self.expand();
+                if let Some(u) = self.queued() {
+                    return Some(u);
+                }
+                continue;
+            }
+            self.i += 1;
+            // ASCII: one byte, at most one unit.
+            let ch = match b {
+                b'A'..=b'Z' => b + 32,
+                b'\t' | 0x0B | 0x0C => b' ',
+                // "\r\n" is one line break.
+                b'\r' if bytes.get(i + 1) == Some(&b'\n') => continue,
+                b'\r' => b'\n',
+                b'\n' => b'\n',
+                0..=0x1F | 0x7F => {
+                    self.pre |= F_INVISIBLE;
+                    continue;
+                }
+                _ => b,
+            };
+            return Some((
+                ch as char,
+                i as u32,
+                i as u32 + 1,
+                0,
+                std::mem::take(&mut self.pre),
+                true,
+            ));
+        }
+        // Flags of characters removed at the very end are dropped: no hit
+        // can contain them.
+        None
+    }
 }
 
 #[inline]

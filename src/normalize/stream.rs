@@ -16,8 +16,8 @@
 //! tests and the `normalize` fuzz target check that both agree exactly.
 
 use super::{
-    is_letter, is_word, join_spaced_letters, leet, map_chars_with, numbers, table, ByteInfo,
-    Normalized, Unit, F_REPEAT, TOMBSTONE,
+    is_letter, is_word, join_spaced_letters, leet, numbers, table, ByteInfo, Normalized, Pass1,
+    Unit, F_REPEAT, TOMBSTONE,
 };
 
 const C_WORD: u8 = 1;
@@ -270,7 +270,7 @@ pub(super) fn normalize(text: &str) -> Normalized {
         buf_len: 0,
     };
     let mut scratch: Vec<Unit> = Vec::new();
-    map_chars_with(text, 0, text.len(), |ch, start, end, flags, pre, ascii| {
+    for (ch, start, end, flags, pre, ascii) in Pass1::new(text, 0, text.len()) {
         let u = Unit {
             ch,
             start,
@@ -308,7 +308,7 @@ pub(super) fn normalize(text: &str) -> Normalized {
                 seg.run_plain = false;
             }
             sink.push(u);
-            return;
+            continue;
         }
         // The token (if any) ended just before this unit.
         let cut = seg.end_token();
@@ -317,7 +317,7 @@ pub(super) fn normalize(text: &str) -> Normalized {
             let end = u.end as usize;
             close(text, &mut sink, &mut seg, &mut scratch, end);
         }
-    });
+    }
     seg.end_token();
     seg.interesting |= seg.word == 1 && seg.singles >= 1;
     close(text, &mut sink, &mut seg, &mut scratch, text.len());
@@ -353,15 +353,15 @@ fn close(text: &str, sink: &mut Sink, seg: &mut Segment, scratch: &mut Vec<Unit>
     if seg.interesting {
         sink.restore(&seg.snap);
         scratch.clear();
-        map_chars_with(text, seg.start, end, |ch, start, end, flags, pre, _| {
-            scratch.push(Unit {
+        scratch.extend(
+            Pass1::new(text, seg.start, end).map(|(ch, start, end, flags, pre, _)| Unit {
                 ch,
                 start,
                 end,
                 flags,
                 pre,
-            })
-        });
+            }),
+        );
         let units = join_spaced_letters(std::mem::take(scratch));
         let mut units = units;
         leet(&mut units);
