@@ -122,16 +122,19 @@ const WORDS: &[(&[u8], Num)] = &[
     (b"zero", Num::Digit(0, false)),
 ];
 
-/// `PAIRS[a]` has bit `b` set when some number word starts with the letters
-/// `a`, `b`: most words of prose are rejected without a search.
-const PAIRS: [u32; 26] = {
-    let mut m = [0u32; 26];
+/// `LENGTHS[a][b]` has bit `n` set when some number word of `n` letters
+/// starts with the letters `a`, `b`: nearly every word of prose is
+/// rejected here, without a search.
+const LENGTHS: [[u16; 26]; 26] = {
+    let mut m = [[0u16; 26]; 26];
     let mut i = 0;
     while i < WORDS.len() {
         let w = WORDS[i].0;
-        m[(w[0] - b'a') as usize] |= 1 << (w[1] - b'a');
+        m[(w[0] - b'a') as usize][(w[1] - b'a') as usize] |= 1 << w.len();
         i += 1;
     }
+    // "veintiuno" … "veintinueve" (read by `classify` from "veinti").
+    m[(b'v' - b'a') as usize][(b'e' - b'a') as usize] |= (1 << 9) | (1 << 10) | (1 << 11);
     m
 };
 
@@ -160,16 +163,28 @@ const KEYS: [u128; WORDS.len()] = {
     k
 };
 
+/// Whether `word` (lowercase ASCII letters) could be a number word: its
+/// first two letters and its length occur in the table.
+#[inline(always)]
+fn maybe(word: &[u8]) -> bool {
+    match word {
+        [a @ b'a'..=b'z', b @ b'a'..=b'z', ..] if word.len() <= MAX_WORD => {
+            LENGTHS[(a - b'a') as usize][(b - b'a') as usize] >> word.len() & 1 != 0
+        }
+        _ => false,
+    }
+}
+
 fn lookup(word: &[u8]) -> Option<Num> {
-    let (&a, &b) = (word.first()?, word.get(1)?);
-    if word.len() > MAX_WORD
-        || !a.is_ascii_lowercase()
-        || !b.is_ascii_lowercase()
-        || PAIRS[(a - b'a') as usize] >> (b - b'a') & 1 == 0
-    {
+    if !maybe(word) {
         return None;
     }
-    KEYS.binary_search(&key(word)).ok().map(|i| WORDS[i].1)
+    let mut k = 0u128;
+    for &b in word {
+        k = k << 8 | u128::from(b);
+    }
+    k <<= 8 * (16 - word.len());
+    KEYS.binary_search(&k).ok().map(|i| WORDS[i].1)
 }
 
 /// Longest entry in [`lookup`] ("veintinueve"), in bytes.
@@ -185,11 +200,11 @@ fn classify(token: &[Unit]) -> Option<Num> {
     if token.len() < 2 || token.len() > MAX_WORD {
         return None;
     }
-    // Most words of prose fail on their first two letters.
+    // Most words of prose fail on their first two letters and length.
     let (a, b) = (token[0].ch, token[1].ch);
     if !a.is_ascii_lowercase()
         || !b.is_ascii_lowercase()
-        || PAIRS[(a as u8 - b'a') as usize] >> (b as u8 - b'a') & 1 == 0
+        || LENGTHS[(a as u8 - b'a') as usize][(b as u8 - b'a') as usize] >> token.len() & 1 == 0
     {
         return None;
     }
@@ -213,7 +228,12 @@ fn classify(token: &[Unit]) -> Option<Num> {
 
 /// Whether a word of lowercase ASCII letters is a number word (what
 /// [`classify`] reads as one).
+#[inline(always)]
 pub(super) fn is_number_word(word: &[u8]) -> bool {
+    maybe(word) && is_number_word_slow(word)
+}
+
+fn is_number_word_slow(word: &[u8]) -> bool {
     lookup(word).is_some()
         || matches!(word.strip_prefix(b"veinti").and_then(lookup), Some(Num::Digit(d, _)) if d > 0)
 }

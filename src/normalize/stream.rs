@@ -312,10 +312,34 @@ pub(super) fn normalize(text: &str) -> Normalized {
         }
         // The token (if any) ended just before this unit.
         let cut = seg.end_token();
+        let pending = sink.pending;
         sink.push(u);
-        if cut && ascii && (u.ch == ' ' || u.ch == '\n') {
-            let end = u.end as usize;
-            close(text, &mut sink, &mut seg, &mut scratch, end);
+        if cut && ascii && (ch == ' ' || ch == '\n') {
+            if seg.interesting {
+                rerun(text, &mut sink, &seg, &mut scratch, end as usize);
+                seg.snap = sink.snapshot();
+            } else {
+                // The sink's state is known here without reading it back
+                // (a copy of fields just written stalls the store buffer):
+                // the space just pushed is its open unit.
+                seg.snap = Snapshot {
+                    text: sink.text.len(),
+                    map: sink.map.len(),
+                    words: sink.words.len(),
+                    prev_word: sink.prev_word,
+                    open: true,
+                    ch: ' ',
+                    start,
+                    end,
+                    flags,
+                    pre: pre | pending,
+                    run: 0,
+                    pending: 0,
+                };
+            }
+            seg.start = end as usize;
+            seg.interesting = false;
+            seg.singles = 0;
         }
     }
     seg.end_token();
@@ -349,8 +373,21 @@ impl Segment {
 
 /// Ends the segment at `end`: if passes 2 to 4 might change it, roll the
 /// sink back and run them over it.
+#[inline(always)]
 fn close(text: &str, sink: &mut Sink, seg: &mut Segment, scratch: &mut Vec<Unit>, end: usize) {
     if seg.interesting {
+        rerun(text, sink, seg, scratch, end);
+    }
+    seg.start = end;
+    seg.snap = sink.snapshot();
+    seg.interesting = false;
+    seg.singles = 0;
+}
+
+/// Runs a segment again through every pass, from the sink's snapshot.
+#[inline(never)]
+fn rerun(text: &str, sink: &mut Sink, seg: &Segment, scratch: &mut Vec<Unit>, end: usize) {
+    {
         sink.restore(&seg.snap);
         scratch.clear();
         scratch.extend(
@@ -371,10 +408,6 @@ fn close(text: &str, sink: &mut Sink, seg: &mut Segment, scratch: &mut Vec<Unit>
         }
         *scratch = units;
     }
-    seg.start = end;
-    seg.snap = sink.snapshot();
-    seg.interesting = false;
-    seg.singles = 0;
 }
 
 #[cfg(test)]
