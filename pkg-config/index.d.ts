@@ -324,7 +324,11 @@ export class Engine {
   thresholds(): Thresholds;
   /** Categories the packs mark as safe to explain and highlight to posters. */
   explainableCategories(): string[];
-  /** Runs every rule's inline tests. */
+  /**
+   * Runs the inline tests of the packs given to this engine. The built-in
+   * packs are embedded without theirs: load `redflag/default-packs.json`
+   * into an engine to run them.
+   */
   runTests(): TestReport;
   free(): void;
 }
