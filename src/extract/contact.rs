@@ -95,9 +95,10 @@ fn domain(t: &Text<'_>, i: usize) -> Option<Domain> {
     if !t.is_word(i) {
         return None;
     }
-    // Label ranges; text is copied out only for a real domain (this runs
-    // at every word of every text).
-    let mut labels: Vec<(usize, usize)> = Vec::new();
+    // Label ranges, on the stack; text is copied out only for a real
+    // domain (this runs at every word of every text).
+    let mut ranges = [(0usize, 0usize); 8];
+    let mut count = 0usize;
     let mut tech = 0;
     let mut spelled = false;
     let mut j = i;
@@ -112,9 +113,11 @@ fn domain(t: &Text<'_>, i: usize) -> Option<Domain> {
         if e == j {
             return None;
         }
-        labels.push((j, e));
+        ranges[count] = (j, e);
+        count += 1;
+        let labels = &ranges[..count];
         match dot_at(t, e) {
-            Some((next, tch, sp)) if labels.len() < 8 => {
+            Some((next, tch, sp)) if count < 8 => {
                 // A spelled dot must lead to a known top-level domain or to
                 // another label followed by a dot.
                 if sp {
@@ -122,14 +125,14 @@ fn domain(t: &Text<'_>, i: usize) -> Option<Domain> {
                     let word = t.string(next, ne);
                     let more = dot_at(t, ne).is_some();
                     if !KNOWN_TLDS.contains(&word.as_str()) && !more {
-                        return finish(t, &labels, e, tech, spelled);
+                        return finish(t, labels, e, tech, spelled);
                     }
                 }
                 tech |= tch;
                 spelled |= sp;
                 j = next;
             }
-            _ => return finish(t, &labels, e, tech, spelled),
+            _ => return finish(t, labels, e, tech, spelled),
         }
     }
 }
@@ -270,13 +273,12 @@ pub(super) fn urls(t: &Text<'_>, taken: &mut Taken, out: &mut Vec<Cand>) {
             continue;
         }
         let we = t.word_end(i);
-        let w = t.string(i, we);
-        let (host_start, scheme) = if (w == "http" || w == "https") && t.string(we, we + 3) == "://"
-        {
-            (we + 3, true)
-        } else {
-            (i, false)
-        };
+        let (host_start, scheme) =
+            if (t.is(i, we, "http") || t.is(i, we, "https")) && t.is(we, we + 3, "://") {
+                (we + 3, true)
+            } else {
+                (i, false)
+            };
         let Some(d) = domain(t, host_start) else {
             i = we;
             continue;

@@ -77,6 +77,11 @@ impl<'a> Text<'a> {
         }
         // Character by character with an early exit: this runs for every
         // word of every text against lists of markers.
+        if let (Some(&b), Some(c)) = (word.as_bytes().first(), self.c.get(s)) {
+            if b.is_ascii() && c.ch != b as char {
+                return false;
+            }
+        }
         let mut k = s;
         for w in word.chars() {
             if k == e || self.c[k].ch != w {
