@@ -245,9 +245,9 @@ struct Segment {
     /// Length of the current word (letters and digits).
     word: u32,
     /// The current token (word characters and leetspeak symbols): its
-    /// length, letters, whether it is letters only, and its first letters
-    /// in ASCII (`word_len` past `MAX_WORD` or a non-ASCII letter: not a
-    /// number word).
+    /// length, letters, whether it is letters only, and its letters in
+    /// `buf` (`buf_len` past `MAX_WORD` after a long word or a non-ASCII
+    /// letter: not a number word).
     run: u32,
     run_letters: u32,
     run_plain: bool,
@@ -387,27 +387,25 @@ fn close(text: &str, sink: &mut Sink, seg: &mut Segment, scratch: &mut Vec<Unit>
 /// Runs a segment again through every pass, from the sink's snapshot.
 #[inline(never)]
 fn rerun(text: &str, sink: &mut Sink, seg: &Segment, scratch: &mut Vec<Unit>, end: usize) {
-    {
-        sink.restore(&seg.snap);
-        scratch.clear();
-        scratch.extend(
-            Pass1::new(text, seg.start, end).map(|(ch, start, end, flags, pre, _)| Unit {
-                ch,
-                start,
-                end,
-                flags,
-                pre,
-            }),
-        );
-        let units = join_spaced_letters(std::mem::take(scratch));
-        let mut units = units;
-        leet(&mut units);
-        let units = numbers::number_words(units);
-        for &u in &units {
-            sink.push(u);
-        }
-        *scratch = units;
+    sink.restore(&seg.snap);
+    scratch.clear();
+    scratch.extend(
+        Pass1::new(text, seg.start, end).map(|(ch, start, end, flags, pre, _)| Unit {
+            ch,
+            start,
+            end,
+            flags,
+            pre,
+        }),
+    );
+    let mut units = join_spaced_letters(std::mem::take(scratch));
+    leet(&mut units);
+    let units = numbers::number_words(units);
+    for &u in &units {
+        sink.push(u);
     }
+    // Keep the allocation for the next segment.
+    *scratch = units;
 }
 
 #[cfg(test)]
