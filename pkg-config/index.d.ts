@@ -253,6 +253,8 @@ export interface Rule {
   id: string;
   title: string;
   category: string;
+  /** Schema 3: rules of several packs naming one indicator count once (the highest score). */
+  indicator?: string;
   tags?: string[];
   status?: "stable" | "experimental";
   helper?: boolean;

@@ -58,6 +58,12 @@ pub(crate) struct Rule {
     pub id: String,
     pub title: String,
     pub category: String,
+    /// The indicator the rule shares with rules of other packs.
+    pub indicator: Option<String>,
+    /// Rules with the same `indicator` share a group (an index into the
+    /// rules: the first rule of the group); `u32::MAX` when the rule names
+    /// none. Set by [`finish`].
+    pub indicator_group: u32,
     pub tags: Vec<String>,
     pub pack: usize,
     /// Index of the rule in its pack (for paths in messages).
@@ -737,6 +743,19 @@ pub(crate) fn compile_on(
             if r.category.trim().is_empty() {
                 ctx.err(format!("{path}.category"), "must not be empty");
             }
+            if let Some(ind) = &r.indicator {
+                if ind.trim().is_empty() {
+                    ctx.err(format!("{path}.indicator"), "must not be empty");
+                } else if ctx.schema < 3 {
+                    ctx.err(
+                        format!("{path}.indicator"),
+                        format!(
+                            "`indicator` needs `schema = 3` (redflag {} or later); this pack says schema {}",
+                            crate::pack::SCHEMA_SINCE[2], ctx.schema
+                        ),
+                    );
+                }
+            }
             let score = match score_hundredths(r.score) {
                 Some(s) => s,
                 None => {
@@ -774,6 +793,8 @@ pub(crate) fn compile_on(
                 id: r.id.clone(),
                 title: r.title.clone(),
                 category: r.category.clone(),
+                indicator: r.indicator.clone(),
+                indicator_group: u32::MAX,
                 tags: r.tags.clone(),
                 pack: pi,
                 index: ri,
@@ -935,6 +956,16 @@ pub(crate) fn finish(mut c: Compiled) -> Result<Compiled, Vec<PackError>> {
     by_id.sort_unstable_by(|&a, &b| c.rules[a as usize].id.cmp(&c.rules[b as usize].id));
     for (rank, &ri) in by_id.iter().enumerate() {
         c.rules[ri as usize].id_rank = rank as u32;
+    }
+    let mut groups: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
+    let mut group_of = vec![u32::MAX; c.rules.len()];
+    for (i, r) in c.rules.iter().enumerate() {
+        if let Some(ind) = &r.indicator {
+            group_of[i] = *groups.entry(ind.as_str()).or_insert(i as u32);
+        }
+    }
+    for (r, g) in c.rules.iter_mut().zip(group_of) {
+        r.indicator_group = g;
     }
     c.term_rules = vec![Vec::new(); c.terms.len()];
     let mut ts = Vec::new();

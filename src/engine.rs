@@ -676,6 +676,23 @@ impl Engine {
         let mut cap = Tier::Allow;
         let mut rules_out = Vec::new();
         let mut spans_out: Vec<(usize, Span, Range<usize>)> = Vec::new();
+        // One indicator counts once: of the fired rules that name the same
+        // indicator, only the highest-scoring (then the first) scores.
+        let mut best: Vec<(u32, usize)> = Vec::new();
+        for (i, ev) in fired.iter().enumerate() {
+            let r = &c.rules[i];
+            if ev.is_none() || r.helper || r.indicator_group == u32::MAX {
+                continue;
+            }
+            if r.status == Status::Experimental {
+                continue;
+            }
+            match best.iter_mut().find(|b| b.0 == r.indicator_group) {
+                Some(b) if c.rules[b.1].score < r.score => b.1 = i,
+                Some(_) => {}
+                None => best.push((r.indicator_group, i)),
+            }
+        }
         for (i, ev) in fired.iter().enumerate() {
             let Some(spans) = ev else { continue };
             let r = &c.rules[i];
@@ -683,7 +700,9 @@ impl Engine {
                 continue;
             }
             let experimental = r.status == Status::Experimental;
-            let score = if experimental { 0 } else { r.score };
+            let counted = r.indicator_group == u32::MAX
+                || best.iter().any(|b| b.0 == r.indicator_group && b.1 == i);
+            let score = if experimental || !counted { 0 } else { r.score };
             total += score;
             if score > 0 {
                 cap = cap.max(r.max_tier);
@@ -764,11 +783,9 @@ impl Engine {
             let f = &scan.fields[s.field as usize];
             let steps: Steps = f.norm.steps(s.start as usize..s.end as usize);
             evasion |= steps.is_evasive();
-            let score = if r.status == Status::Experimental {
-                0
-            } else {
-                r.score
-            };
+            // The rule's counted score (0 if experimental or if another
+            // rule scored its indicator).
+            let score = rules_out.iter().find(|x| x.0 == ri).map_or(0, |x| x.1);
             hits.push((
                 ri,
                 Hit {

@@ -23,7 +23,7 @@ use crate::verdict::{PackInfo, Thresholds, Tier};
 
 const MAGIC: &[u8; 8] = b"redflag\0";
 /// Bump when the layout below changes.
-const FORMAT: u64 = 1;
+const FORMAT: u64 = 2;
 
 /// Encodes compiled packs. What compiling derives from the rules (the
 /// automaton, term → rule and pattern → term tables, evaluation order,
@@ -268,6 +268,7 @@ impl W {
         self.s(&r.id);
         self.s(&r.title);
         self.s(&r.category);
+        self.opt_s(&r.indicator);
         self.strs(r.tags.iter());
         self.u(r.pack as u64);
         self.u(r.index as u64);
@@ -480,6 +481,8 @@ impl R<'_> {
             id: self.s()?,
             title: self.s()?,
             category: self.s()?,
+            indicator: self.opt_s()?,
+            indicator_group: u32::MAX,
             tags: self.strs()?,
             pack: self.u()? as usize,
             index: self.u()? as usize,

@@ -179,7 +179,9 @@ pub struct FiredRule {
     pub title: String,
     /// Category.
     pub category: String,
-    /// Points it added (0 for experimental rules).
+    /// Points it added: 0 for experimental rules, and for a rule whose
+    /// [`indicator`](crate::RuleDef::indicator) a higher-scoring fired rule
+    /// already counted.
     pub score: f64,
     /// The highest tier it may cause on its own.
     pub max_tier: Tier,

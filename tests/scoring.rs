@@ -451,3 +451,85 @@ fn rule_globs_skip_helpers_and_experimental_rules_do_not_feed_stable_counts() {
         ["exp_count", "x.exp", "x.one"]
     );
 }
+
+/// A pack with the given schema, id and body (thresholds 2/4/8).
+fn pack_schema(schema: u32, id: &str, body: &str) -> Result<redflag::Pack, redflag::Error> {
+    redflag::Pack::from_toml(&format!(
+        "schema = {schema}\n[pack]\nid = \"{id}\"\nversion = \"1.0.0\"\nthresholds = {{ warn = 2, review = 4, block = 8 }}\n{body}"
+    ))
+}
+
+#[test]
+fn one_indicator_counts_once_across_packs() {
+    // The same indicator in two language packs, and a word both share.
+    let en = pack_schema(
+        3,
+        "en",
+        &[
+            r(
+                "en.avail",
+                1.0,
+                "indicator = \"availability\"\nmax_tier = \"warn\"",
+                r#"{ any = ["24h", "always"] }"#,
+            ),
+            r("en.other", 1.0, "", r#"{ any = ["24h"] }"#),
+        ]
+        .concat(),
+    )
+    .unwrap();
+    let es = pack_schema(
+        3,
+        "es",
+        &r(
+            "es.avail",
+            3.0,
+            "indicator = \"availability\"\nmax_tier = \"block\"",
+            r#"{ any = ["24h", "siempre"] }"#,
+        ),
+    )
+    .unwrap();
+    let e = Engine::builder().pack(en).pack(es).build().unwrap();
+
+    let v = e.screen(&body("24h")).unwrap();
+    // All three fire and are reported; the indicator scores once, with the
+    // higher score, and a rule without an indicator is unaffected.
+    assert_eq!(fired(&v), ["en.avail", "en.other", "es.avail"]);
+    assert_eq!(v.score, 4.0);
+    let score_of = |id: &str| v.rules.iter().find(|r| r.id == id).unwrap().score;
+    assert_eq!(score_of("es.avail"), 3.0);
+    assert_eq!(score_of("en.avail"), 0.0);
+    assert_eq!(score_of("en.other"), 1.0);
+    // Hits carry the counted score; the poster sees only counted rules.
+    assert!(v
+        .hits
+        .iter()
+        .filter(|h| h.rule == "en.avail")
+        .all(|h| h.score == 0.0));
+    assert!(!v.poster_messages.iter().any(|m| m.contains("en.avail")));
+    assert!(v.poster_messages.iter().any(|m| m.contains("es.avail")));
+    // The uncounted rule's cap does not apply; the counted one's does.
+    assert_eq!(v.verdict, Tier::Review);
+
+    // Only one of them fires: it counts in full.
+    let v = e.screen(&body("always")).unwrap();
+    assert_eq!(v.score, 1.0);
+    let v = e.screen(&body("siempre")).unwrap();
+    assert_eq!(v.score, 3.0);
+}
+
+#[test]
+fn indicator_needs_schema_3() {
+    let rule = r("a.x", 1.0, "indicator = \"x\"", r#"{ any = ["x"] }"#);
+    let err = pack_schema(2, "a", &rule)
+        .and_then(|p| Engine::builder().pack(p).build().map(|_| ()))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("rule[0].indicator"), "{err}");
+    assert!(err.contains("schema = 3"), "{err}");
+    let empty = r("a.x", 1.0, "indicator = \" \"", r#"{ any = ["x"] }"#);
+    let err = pack_schema(3, "a", &empty)
+        .and_then(|p| Engine::builder().pack(p).build().map(|_| ()))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("must not be empty"), "{err}");
+}

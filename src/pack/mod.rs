@@ -47,10 +47,11 @@ mod parse;
 /// |---|---|---|
 /// | 1 | term conditions, meta rules, filters, overrides, inline tests | redflag 0.1.0 |
 /// | 2 | `entity` conditions (phones, e-mails, handles, prices, ages) | redflag 0.1.0 |
-pub const SCHEMA_VERSION: u32 = 2;
+/// | 3 | `indicator` on rules (one indicator counts once across packs) | redflag 0.1.0 |
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// The engine release that first read each schema (index = schema - 1).
-pub(crate) const SCHEMA_SINCE: [&str; 2] = ["0.1.0", "0.1.0"];
+pub(crate) const SCHEMA_SINCE: [&str; 3] = ["0.1.0", "0.1.0", "0.1.0"];
 
 /// Sections a rule can be scoped to. A submission whose section is missing
 /// or not in this list is screened by the unscoped rules only.
@@ -158,6 +159,18 @@ pub struct RuleDef {
     pub title: String,
     /// Category, e.g. `recruitment-fee`, `youth`, `third-party`.
     pub category: String,
+    /// The indicator the rule detects, shared by rules that detect the same
+    /// indicator in other packs (schema 3). When several rules naming one
+    /// indicator fire, only the highest-scoring counts, so an ad written in
+    /// one language, or in words several languages share ("24h", an emoji),
+    /// does not score one indicator once per language pack.
+    ///
+    /// ```toml
+    /// # in the English pack and in the Spanish pack
+    /// indicator = "constant-availability"
+    /// ```
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub indicator: Option<String>,
     /// Framework tags, e.g. `ilo:debt-bondage`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,

@@ -322,6 +322,7 @@ const RULE_KEYS: &[&str] = &[
     "id",
     "title",
     "category",
+    "indicator",
     "tags",
     "status",
     "helper",
@@ -349,6 +350,7 @@ pub(super) fn rule(p: &mut Parser<'_>, v: &Value, path: Path<'_>) -> Option<Rule
         id: id.unwrap_or_default(),
         title: title.unwrap_or_default(),
         category: category.unwrap_or_default(),
+        indicator: f.opt("indicator", |p, v, path| p.string(v, path)),
         tags: f.strings("tags"),
         status: f
             .opt("status", |p, v, path| p.status(v, path))
