@@ -432,6 +432,29 @@ fn judge(t: &Text<'_>, start: usize, end: usize, groups: &[Group], letters: bool
             return None;
         }
     }
+    // Filler is not a number: fewer than three distinct digits
+    // ("7 7 7 7 7 7 7", "0 1 1 0 1 0 0 1") or, spelled out, a keyboard or
+    // counting run of six ("1 2 3 4 5 6 7 8 9 0", "9 8 7 6 5 4 3").
+    let mut seen = [false; 10];
+    for b in digits.bytes().filter(u8::is_ascii_digit) {
+        seen[usize::from(b - b'0')] = true;
+    }
+    if seen.iter().filter(|&&x| x).count() < 3 {
+        return None;
+    }
+    if spelled || letters {
+        let b = digits.as_bytes();
+        let mut up = 1;
+        let mut down = 1;
+        for w in b.windows(2) {
+            let (x, y) = (i32::from(w[0]), i32::from(w[1]));
+            up = if (y - x).rem_euclid(10) == 1 { up + 1 } else { 1 };
+            down = if (x - y).rem_euclid(10) == 1 { down + 1 } else { 1 };
+            if up >= 6 || down >= 6 {
+                return None;
+            }
+        }
+    }
     let first = digits.as_bytes()[0];
     let ok = if intl {
         d >= 8
