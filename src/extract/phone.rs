@@ -448,8 +448,16 @@ fn judge(t: &Text<'_>, start: usize, end: usize, groups: &[Group], letters: bool
         let mut down = 1;
         for w in b.windows(2) {
             let (x, y) = (i32::from(w[0]), i32::from(w[1]));
-            up = if (y - x).rem_euclid(10) == 1 { up + 1 } else { 1 };
-            down = if (x - y).rem_euclid(10) == 1 { down + 1 } else { 1 };
+            up = if (y - x).rem_euclid(10) == 1 {
+                up + 1
+            } else {
+                1
+            };
+            down = if (x - y).rem_euclid(10) == 1 {
+                down + 1
+            } else {
+                1
+            };
             if up >= 6 || down >= 6 {
                 return None;
             }

@@ -29,6 +29,30 @@ fn techniques_name_how_a_number_was_hidden() {
 }
 
 #[test]
+fn filler_digits_are_not_phone_numbers() {
+    for text in [
+        "7 7 7 7 7 7 7 7 7 7",
+        "0 1 1 0 1 0 0 1 0 1 1",
+        "qwertyuiop 1 2 3 4 5 6 7 8 9 0",
+        "countdown 9 8 7 6 5 4 3 2 1 0 go",
+        "wrap 7 8 9 0 1 2 3 4",
+    ] {
+        let f = found(text);
+        assert!(f.iter().all(|e| e.0 != EntityKind::Phone), "{text}: {f:?}");
+    }
+    // Real numbers written the same ways still count, runs of five included.
+    for text in [
+        "call 2 0 2 5 5 5 0 1 4 7",
+        "call five five five oh one four seven",
+        "call 1 2 3 4 5 9 8 0 7",
+        "call 800-555-1234",
+    ] {
+        let f = found(text);
+        assert!(f.iter().any(|e| e.0 == EntityKind::Phone), "{text}: {f:?}");
+    }
+}
+
+#[test]
 fn email_techniques() {
     let f = found("sweetpea99 (at) example (dot) com");
     assert_eq!(f[0].2, ["spelled-at", "spelled-dot", "brackets"]);
