@@ -519,17 +519,21 @@ fn one_indicator_counts_once_across_packs() {
 
 #[test]
 fn indicator_needs_schema_3() {
-    let rule = r("a.x", 1.0, "indicator = \"x\"", r#"{ any = ["x"] }"#);
-    let err = pack_schema(2, "a", &rule)
-        .and_then(|p| Engine::builder().pack(p).build().map(|_| ()))
-        .unwrap_err()
-        .to_string();
+    let build_error = |schema: u32, indicator: &str| {
+        let rule = r(
+            "a.x",
+            1.0,
+            &format!("indicator = \"{indicator}\""),
+            r#"{ any = ["x"] }"#,
+        );
+        pack_schema(schema, "a", &rule)
+            .and_then(|p| Engine::builder().pack(p).build().map(|_| ()))
+            .unwrap_err()
+            .to_string()
+    };
+    let err = build_error(2, "x");
     assert!(err.contains("rule[0].indicator"), "{err}");
     assert!(err.contains("schema = 3"), "{err}");
-    let empty = r("a.x", 1.0, "indicator = \" \"", r#"{ any = ["x"] }"#);
-    let err = pack_schema(3, "a", &empty)
-        .and_then(|p| Engine::builder().pack(p).build().map(|_| ()))
-        .unwrap_err()
-        .to_string();
+    let err = build_error(3, " ");
     assert!(err.contains("must not be empty"), "{err}");
 }
