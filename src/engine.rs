@@ -681,10 +681,11 @@ impl Engine {
         let mut best: Vec<(u32, usize)> = Vec::new();
         for (i, ev) in fired.iter().enumerate() {
             let r = &c.rules[i];
-            if ev.is_none() || r.helper || r.indicator_group == u32::MAX {
-                continue;
-            }
-            if r.status == Status::Experimental {
+            if ev.is_none()
+                || r.helper
+                || r.indicator_group == u32::MAX
+                || r.status == Status::Experimental
+            {
                 continue;
             }
             match best.iter_mut().find(|b| b.0 == r.indicator_group) {
