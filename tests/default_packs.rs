@@ -123,3 +123,102 @@ fn flagged_fixtures_are_caught() {
         "only {review}/{n} flagged fixtures reach review"
     );
 }
+
+/// Every string a pack's rules match on: terms in conditions and the items
+/// of its lists.
+fn pack_terms() -> Vec<String> {
+    fn walk(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::String(s) if !s.starts_with('@') => out.push(s.clone()),
+            serde_json::Value::Array(items) => items.iter().for_each(|i| walk(i, out)),
+            serde_json::Value::Object(m) => m.values().for_each(|i| walk(i, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for p in redflag::default_packs().unwrap() {
+        let v: serde_json::Value = serde_json::from_str(&p.to_json()).unwrap();
+        for r in v["rule"].as_array().into_iter().flatten() {
+            for key in ["match", "unless"] {
+                if let Some(m) = r.get(key) {
+                    walk(m, &mut out);
+                }
+            }
+        }
+        if let Some(lists) = v.get("lists") {
+            walk(lists, &mut out);
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[test]
+fn every_term_written_in_leetspeak_normalises_like_the_term() {
+    // Each word of each term with every letter that has a common leet
+    // reading replaced ("passport" → "p455p0rt", "turista" → "7ur1574",
+    // "fee" → "f33", "we" → "w3"). Left out by design, because a number or
+    // a product name reads the same: words left with no letter, or with
+    // digits at one edge only ("must" → "mu57" like "mp3" or "ps5", "and"
+    // → "4nd" like "4wd" or "3rd"; one digit next to three letters does
+    // read, "3scort").
+    let leet = |c: char| match c {
+        'a' => '4',
+        'e' => '3',
+        'i' => '1',
+        'o' => '0',
+        's' => '5',
+        't' => '7',
+        _ => c,
+    };
+    let mut checked = 0;
+    let mut missed = Vec::new();
+    for term in pack_terms() {
+        let words: Vec<&str> = term.split(' ').collect();
+        if !words
+            .iter()
+            .all(|w| w.chars().all(|c| c.is_ascii_lowercase()))
+        {
+            continue;
+        }
+        let written: Vec<String> = words
+            .iter()
+            .map(|w| w.chars().map(leet).collect())
+            .collect();
+        let readable = words.iter().zip(&written).all(|(w, l)| {
+            let c: Vec<bool> = l.chars().map(|c| c.is_ascii_alphabetic()).collect();
+            let kept = c.iter().filter(|&&a| a).count();
+            let (lead, trail) = (!c[0], !c[c.len() - 1]);
+            let first = c.iter().position(|&a| a).unwrap_or(0);
+            let last = c.iter().rposition(|&a| a).unwrap_or(0);
+            let inside = c[first..=last].iter().any(|&a| !a);
+            let one_digit_edge = |run: usize, letters: usize| run == 1 && letters >= 3;
+            l == w
+                || kept == 1 && c[0]
+                || kept >= 2
+                    && (inside
+                        || lead && trail
+                        || lead && one_digit_edge(first, kept)
+                        || trail && one_digit_edge(c.len() - 1 - last, kept))
+        });
+        if !readable || written.iter().zip(&words).all(|(l, w)| l == w) {
+            continue;
+        }
+        checked += 1;
+        let text = written.join(" ");
+        if redflag::normalize(&text).as_str() != redflag::normalize(&term).as_str() {
+            missed.push(format!(
+                "{term:?} written {text:?} reads {:?}",
+                redflag::normalize(&text).as_str()
+            ));
+        }
+    }
+    assert!(checked >= 200, "only {checked} terms checked");
+    assert!(
+        missed.is_empty(),
+        "{} of {checked}:\n{}",
+        missed.len(),
+        missed.join("\n")
+    );
+}

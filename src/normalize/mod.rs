@@ -20,8 +20,9 @@
 //!    A wider gap (two spaces, a comma and a space) ends a word, so prose such
 //!    as "vitamins A, B, C" is left alone.
 //! 3. **Leetspeak**, one character for one character, only inside words that
-//!    contain letters (`p4ssp0rt` → `passport`), never in plain numbers
-//!    (`$500`, `24/7`, `18yo`).
+//!    contain letters (`p4ssp0rt` → `passport`; `h05t355` → `hostess` once
+//!    digits inside or at both ends show the word is leet; `f33` → `fee`),
+//!    never in plain numbers or units (`$500`, `24/7`, `18yo`, `10k`, `mp3`).
 //! 4. **Number words**: runs of number words (English, Spanish, French,
 //!    Portuguese), alone or mixed with digits, become digits
 //!    (`five five five oh one` → `5 5 5 0 1`); teens and tens always do
@@ -704,47 +705,18 @@ fn units_after_is_domain(units: &[Unit], end: usize) -> bool {
 fn leet_token(tok: &mut [Unit], domain_follows: bool) -> bool {
     let letters = tok.iter().filter(|u| is_letter(u.ch)).count();
     let mut changed = false;
-    if letters < 2 {
-        return changed;
-    }
-    let n = tok.len();
-    let mut i = 0;
-    while i < n {
-        if is_letter(tok[i].ch) {
-            i += 1;
-            continue;
-        }
-        // A maximal run of non-letters [i, j); mapped only if every one of
-        // them has a leet reading ("24hrs" and "covid19" stay).
-        let mut j = i;
-        while j < n && !is_letter(tok[j].ch) {
-            j += 1;
-        }
-        if !tok[i..j].iter().all(|u| leet_letter(u.ch).is_some()) {
-            i = j;
-            continue;
-        }
-        let run = &tok[i..j];
-        let before = i > 0; // a letter precedes (runs are maximal)
-        let after = j < n;
-        let all_digits = run.iter().all(|u| u.ch.is_ascii_digit());
-        let has_at = run.iter().any(|u| u.ch == '@');
-        let side_letters = |r: &[Unit]| r.iter().filter(|u| is_letter(u.ch)).count();
-        let map = if has_at && domain_follows {
-            false
-        } else if before && after {
-            // Interior: "p4ss", "s3x", "f!lth", "p@ss".
-            true
-        } else if all_digits {
-            // At an edge, a single digit next to a real word ("3scort",
-            // "fre3"), never "18yo", "24hrs" or "mp3".
-            run.len() == 1 && side_letters(if before { &tok[..i] } else { &tok[j..] }) >= 3
-        } else {
-            // Trailing "$" ("bo$$"); never a leading "$5" or a trailing "!".
-            before && run.iter().all(|u| u.ch == '$')
-        };
-        if map {
-            for u in &mut tok[i..j] {
+    if letters == 1 {
+        // One letter leading digits that all read as letters: "f33"
+        // (fee), "w3" (we). Units and amounts, where the letter comes last
+        // ("10k", "24h", "5ft"), stay.
+        let rest = &tok[1..];
+        if is_letter(tok[0].ch)
+            && !rest.is_empty()
+            && rest
+                .iter()
+                .all(|u| u.ch.is_ascii_digit() && leet_letter(u.ch).is_some())
+        {
+            for u in &mut tok[1..] {
                 if let Some(l) = leet_letter(u.ch) {
                     u.ch = l;
                     u.flags |= F_LEET;
@@ -752,7 +724,81 @@ fn leet_token(tok: &mut [Unit], domain_follows: bool) -> bool {
                 }
             }
         }
-        i = j;
+        return changed;
+    }
+    if letters < 2 {
+        return changed;
+    }
+    // The maximal runs of non-letters [i, j) whose every character has a
+    // leet reading ("24hrs" and "covid19" have none that qualify). A run
+    // inside the word ("p4ss", "h0st"), or runs at both its edges
+    // ("7ur1574"), show the token is written in leetspeak, and all its
+    // runs are then read as letters ("h0st355"). Digits at one edge only
+    // stay digits: "mp3", "ps5", "3rd", "4wd".
+    let view: &[Unit] = tok;
+    let n = view.len();
+    let runs = || {
+        let mut i = 0;
+        std::iter::from_fn(move || {
+            while i < n {
+                if is_letter(view[i].ch) {
+                    i += 1;
+                    continue;
+                }
+                let mut j = i;
+                while j < n && !is_letter(view[j].ch) {
+                    j += 1;
+                }
+                let run = (i, j);
+                i = j;
+                if view[run.0..run.1]
+                    .iter()
+                    .all(|u| leet_letter(u.ch).is_some())
+                {
+                    return Some(run);
+                }
+            }
+            None
+        })
+    };
+    let interior = |(i, j): (usize, usize)| {
+        i > 0 && j < n && !(domain_follows && view[i..j].iter().any(|u| u.ch == '@'))
+    };
+    let written_leet =
+        runs().any(interior) || runs().any(|(i, _)| i == 0) && runs().any(|(_, j)| j == n);
+    let plan: Vec<(usize, usize)> = runs()
+        .filter(|&(i, j)| {
+            let run = &view[i..j];
+            let before = i > 0; // a letter precedes (runs are maximal)
+            let all_digits = run.iter().all(|u| u.ch.is_ascii_digit());
+            let has_at = run.iter().any(|u| u.ch == '@');
+            let side_letters = |r: &[Unit]| r.iter().filter(|u| is_letter(u.ch)).count();
+            if has_at && domain_follows {
+                false
+            } else if interior((i, j)) {
+                // Interior: "p4ss", "s3x", "f!lth", "p@ss".
+                true
+            } else if all_digits {
+                // At an edge: any digits in a word written in leetspeak,
+                // else a single digit next to a real word ("3scort",
+                // "fre3"), never "18yo", "24hrs" or "mp3".
+                written_leet
+                    || run.len() == 1
+                        && side_letters(if before { &view[..i] } else { &view[j..] }) >= 3
+            } else {
+                // Trailing "$" ("bo$$"); never a leading "$5" or a trailing "!".
+                before && run.iter().all(|u| u.ch == '$')
+            }
+        })
+        .collect();
+    for (i, j) in plan {
+        for u in &mut tok[i..j] {
+            if let Some(l) = leet_letter(u.ch) {
+                u.ch = l;
+                u.flags |= F_LEET;
+                changed = true;
+            }
+        }
     }
     changed
 }

@@ -245,12 +245,14 @@ struct Segment {
     /// Length of the current word (letters and digits).
     word: u32,
     /// The current token (word characters and leetspeak symbols): its
-    /// length, letters, whether it is letters only, and its letters in
+    /// length, letters, whether it is letters only, whether it starts
+    /// with a letter, and its letters in
     /// `buf` (`buf_len` past `MAX_WORD` after a long word or a non-ASCII
     /// letter: not a number word).
     run: u32,
     run_letters: u32,
     run_plain: bool,
+    run_lead: bool,
     buf: [u8; MAX_WORD],
     buf_len: usize,
 }
@@ -266,6 +268,7 @@ pub(super) fn normalize(text: &str) -> Normalized {
         run: 0,
         run_letters: 0,
         run_plain: true,
+        run_lead: false,
         buf: [0; MAX_WORD],
         buf_len: 0,
     };
@@ -292,6 +295,7 @@ pub(super) fn normalize(text: &str) -> Normalized {
             if seg.run == 0 {
                 seg.run_letters = 0;
                 seg.run_plain = true;
+                seg.run_lead = k & C_LETTER != 0;
                 seg.buf_len = 0;
             }
             seg.run += 1;
@@ -357,8 +361,8 @@ impl Segment {
         if self.run > 0 {
             if !self.run_plain {
                 // Letters with digits or symbols: leetspeak, or digits
-                // inside a word.
-                self.interesting |= self.run_letters >= 2;
+                // inside a word; or one letter leading digits ("f33").
+                self.interesting |= self.run_letters >= 2 || self.run_letters == 1 && self.run_lead;
             } else if self.run >= 2 {
                 let number =
                     self.buf_len <= MAX_WORD && numbers::is_number_word(&self.buf[..self.buf_len]);

@@ -62,10 +62,15 @@ fn leetspeak_only_inside_words_with_letters() {
     assert_eq!(n("3scort"), "escort");
     assert_eq!(n("f!lth"), "filth");
     assert_eq!(n("cla$$"), "clas");
+    // Digits inside a word show it is written in leetspeak; its edges are
+    // then read the same way. One letter leading digits reads too.
+    assert_eq!(n("h05t355"), "hostes");
+    assert_eq!(n("r3g15tr4t10n f33"), "registration fe");
+    assert_eq!(n("f33s"), "fes");
     // Plain numbers, prices, ages, units and addresses stay as they are.
     assert_eq!(
-        n("$500 24/7 18yo 24hrs mp3 covid19"),
-        "$500 24/7 18yo 24hrs mp3 covid19"
+        n("$500 24/7 18yo 24hrs mp3 covid19 10k 24h 5ft 3rd 100m"),
+        "$500 24/7 18yo 24hrs mp3 covid19 10k 24h 5ft 3rd 100m"
     );
     assert_eq!(n("call 555-0142"), "cal 555-0142");
     assert_eq!(n("hello!"), "helo!");
