@@ -564,12 +564,27 @@ fn is_spacing_separator(c: char) -> bool {
 /// Pass 2: re-join words written one letter at a time.
 fn join_spaced_letters(units: Vec<Unit>) -> Vec<Unit> {
     // A chain is a maximal sequence of single-character word tokens where
-    // consecutive ones are separated by exactly one separator unit.
+    // consecutive ones are separated by exactly one separator unit, the
+    // same one throughout: in "p.a.s.s k.e.p.t" the space between the
+    // words ends the first chain (a space and a line break count as the
+    // same separator).
     let n = units.len();
     let mut chains: Vec<(usize, usize)> = Vec::new(); // (first unit, last unit)
     let mut i = 0;
     // (first, last) of the chain being built.
     let mut open: Option<(usize, usize)> = None;
+    let same = |a: char, b: char| a == b || a.is_whitespace() && b.is_whitespace();
+    // Between a chain spaced with spaces and one spaced with a symbol, the
+    // space is the gap between words: the "h" of "p a s s p o r t h.e.l.d"
+    // starts the second chain.
+    let starts_other = |s: usize, sep: char| {
+        s + 2 < n
+            && sep.is_whitespace()
+            && is_spacing_separator(units[s + 1].ch)
+            && !units[s + 1].ch.is_whitespace()
+            && is_word(units[s + 2].ch)
+            && (s + 3 >= n || !is_word(units[s + 3].ch))
+    };
     while i < n {
         if !is_word(units[i].ch) {
             i += 1;
@@ -582,7 +597,11 @@ fn join_spaced_letters(units: Vec<Unit>) -> Vec<Unit> {
         let single = i - s == 1;
         match open {
             Some((first, last))
-                if single && s == last + 2 && is_spacing_separator(units[last + 1].ch) =>
+                if single
+                    && s == last + 2
+                    && is_spacing_separator(units[last + 1].ch)
+                    && (first == last || same(units[first + 1].ch, units[last + 1].ch))
+                    && !starts_other(s, units[last + 1].ch) =>
             {
                 open = Some((first, s));
             }

@@ -82,6 +82,10 @@ fn spaced_letters_are_rejoined_only_when_spaced_out() {
     assert_eq!(n("p a s s p o r t"), "pasport");
     assert_eq!(n("p.a.s.s.p.o.r.t"), "pasport");
     assert_eq!(n("p-a-s-s"), "pas");
+    // A change of separator ends the word.
+    assert_eq!(n("p.a.s.s.p.o.r.t k.e.p.t"), "pasport kept");
+    assert_eq!(n("f-e-e p-a-i-d"), "fe paid");
+    assert_eq!(n("p a s s p o r t h.e.l.d"), "pasport held");
     assert_eq!(n("p\na\ns\ns"), "pas");
     assert_eq!(n("n e w  i n  t o w n"), "new in town");
     // Prose is left alone.
