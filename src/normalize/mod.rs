@@ -207,9 +207,10 @@ pub fn normalize(text: &str) -> Normalized {
 pub fn normalize_reference(text: &str) -> Normalized {
     let mut units = Vec::with_capacity(text.len() + 8);
     map_chars(text, &mut units);
+    let throughout = leet_tokens(&units) >= LEET_THROUGHOUT;
     let units = join_spaced_letters(units);
     let mut units = units;
-    leet(&mut units);
+    leet(&mut units, throughout);
     // Number words are read before letters collapse, or "teen" would read
     // as "ten".
     let units = numbers::number_words(units);
@@ -689,10 +690,68 @@ fn leet_letter(c: char) -> Option<char> {
     })
 }
 
-/// Pass 3: leetspeak inside words that contain letters.
-fn leet(units: &mut [Unit]) {
+/// Tokens of a text that show leetspeak (see [`shows_leet`]) from which on
+/// the whole text is read as written in leetspeak: then digits at one edge
+/// of a word are letters too ("0ld", "th3", "1n", "4514n"), which alone
+/// would be a number or a unit.
+pub(crate) const LEET_THROUGHOUT: u32 = 2;
+
+fn in_token(c: char) -> bool {
+    is_word(c) || leet_letter(c).is_some()
+}
+
+/// The tokens of pass 1's output that show leetspeak. The streaming
+/// normaliser counts the same in its single walk.
+#[cfg(any(test, fuzzing))]
+fn leet_tokens(units: &[Unit]) -> u32 {
     let n = units.len();
-    let in_token = |c: char| is_word(c) || leet_letter(c).is_some();
+    let mut count = 0;
+    let mut i = 0;
+    while i < n {
+        if !in_token(units[i].ch) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < n && in_token(units[i].ch) {
+            i += 1;
+        }
+        count += u32::from(shows_leet(&units[start..i]));
+    }
+    count
+}
+
+/// Whether a token has two letters or more and, between two of its
+/// letters, a run of digits that all read as letters ("p4ss", "h0st355";
+/// not "h264", "b2b").
+#[cfg(any(test, fuzzing))]
+fn shows_leet(tok: &[Unit]) -> bool {
+    if tok.iter().filter(|u| is_letter(u.ch)).count() < 2 {
+        return false;
+    }
+    let mut seen_letter = false;
+    let mut run_ok = false;
+    let mut in_run = false;
+    for u in tok {
+        if is_letter(u.ch) {
+            if in_run && run_ok {
+                return true;
+            }
+            seen_letter = true;
+            in_run = false;
+        } else if seen_letter {
+            let readable = u.ch.is_ascii_digit() && leet_letter(u.ch).is_some();
+            run_ok = if in_run { run_ok && readable } else { readable };
+            in_run = true;
+        }
+    }
+    false
+}
+
+/// Pass 3: leetspeak inside words that contain letters; with
+/// `throughout`, the text is known to be written in leetspeak.
+fn leet(units: &mut [Unit], throughout: bool) {
+    let n = units.len();
     let mut i = 0;
     while i < n {
         if !in_token(units[i].ch) {
@@ -707,7 +766,7 @@ fn leet(units: &mut [Unit]) {
         }
         if !plain {
             let domain = units_after_is_domain(units, i);
-            leet_token(&mut units[start..i], domain);
+            leet_token(&mut units[start..i], domain, throughout);
         }
     }
 }
@@ -721,10 +780,10 @@ fn units_after_is_domain(units: &[Unit], end: usize) -> bool {
 }
 
 /// Returns whether any character changed.
-fn leet_token(tok: &mut [Unit], domain_follows: bool) -> bool {
+fn leet_token(tok: &mut [Unit], domain_follows: bool, throughout: bool) -> bool {
     let letters = tok.iter().filter(|u| is_letter(u.ch)).count();
     let mut changed = false;
-    if letters == 1 {
+    if letters == 1 && !throughout {
         // One letter leading digits that all read as letters: "f33"
         // (fee), "w3" (we). Units and amounts, where the letter comes last
         // ("10k", "24h", "5ft"), stay.
@@ -745,14 +804,15 @@ fn leet_token(tok: &mut [Unit], domain_follows: bool) -> bool {
         }
         return changed;
     }
-    if letters < 2 {
+    if letters == 0 {
         return changed;
     }
     // The maximal runs of non-letters [i, j) whose every character has a
     // leet reading ("24hrs" and "covid19" have none that qualify). A run
     // inside the word ("p4ss", "h0st"), or runs at both its edges
     // ("7ur1574"), show the token is written in leetspeak, and all its
-    // runs are then read as letters ("h0st355"). Digits at one edge only
+    // runs are then read as letters ("h0st355"), as in every word of a text
+    // written in leetspeak throughout. Otherwise digits at one edge only
     // stay digits: "mp3", "ps5", "3rd", "4wd".
     let view: &[Unit] = tok;
     let n = view.len();
@@ -783,8 +843,9 @@ fn leet_token(tok: &mut [Unit], domain_follows: bool) -> bool {
     let interior = |(i, j): (usize, usize)| {
         i > 0 && j < n && !(domain_follows && view[i..j].iter().any(|u| u.ch == '@'))
     };
-    let written_leet =
-        runs().any(interior) || runs().any(|(i, _)| i == 0) && runs().any(|(_, j)| j == n);
+    let written_leet = throughout
+        || runs().any(interior)
+        || runs().any(|(i, _)| i == 0) && runs().any(|(_, j)| j == n);
     let plan: Vec<(usize, usize)> = runs()
         .filter(|&(i, j)| {
             let run = &view[i..j];

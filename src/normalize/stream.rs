@@ -253,6 +253,14 @@ struct Segment {
     run_letters: u32,
     run_plain: bool,
     run_lead: bool,
+    /// Leetspeak evidence in the current token (`super::shows_leet`, one
+    /// character at a time): 0 before its first letter, 1 after a letter,
+    /// 2 in a run of readable digits after a letter, 3 in another run
+    /// after a letter; and whether a readable run sat between letters.
+    leet_state: u8,
+    leet_inside: bool,
+    /// Tokens of the whole text so far that show leetspeak.
+    leet_tokens: u32,
     buf: [u8; MAX_WORD],
     buf_len: usize,
 }
@@ -269,9 +277,13 @@ pub(super) fn normalize(text: &str) -> Normalized {
         run_letters: 0,
         run_plain: true,
         run_lead: false,
+        leet_state: 0,
+        leet_inside: false,
+        leet_tokens: 0,
         buf: [0; MAX_WORD],
         buf_len: 0,
     };
+    let first = seg.snap;
     let mut scratch: Vec<Unit> = Vec::new();
     for (ch, start, end, flags, pre, ascii) in Pass1::new(text, 0, text.len()) {
         let u = Unit {
@@ -296,10 +308,14 @@ pub(super) fn normalize(text: &str) -> Normalized {
                 seg.run_letters = 0;
                 seg.run_plain = true;
                 seg.run_lead = k & C_LETTER != 0;
+                seg.leet_state = 0;
+                seg.leet_inside = false;
                 seg.buf_len = 0;
             }
             seg.run += 1;
             if k & C_LETTER != 0 {
+                seg.leet_inside |= seg.leet_state == 2;
+                seg.leet_state = 1;
                 seg.run_letters += 1;
                 if seg.buf_len < MAX_WORD && u.ch.is_ascii_lowercase() {
                     seg.buf[seg.buf_len] = u.ch as u8;
@@ -310,6 +326,13 @@ pub(super) fn normalize(text: &str) -> Normalized {
                 }
             } else {
                 seg.run_plain = false;
+                if seg.leet_state != 0 {
+                    let readable = ch.is_ascii_digit() && k & C_LEET != 0;
+                    seg.leet_state = match (seg.leet_state, readable) {
+                        (1 | 2, true) => 2,
+                        _ => 3,
+                    };
+                }
             }
             sink.push(u);
             continue;
@@ -349,6 +372,13 @@ pub(super) fn normalize(text: &str) -> Normalized {
     seg.end_token();
     seg.interesting |= seg.word == 1 && seg.singles >= 1;
     close(text, &mut sink, &mut seg, &mut scratch, text.len());
+    if seg.leet_tokens >= super::LEET_THROUGHOUT {
+        // Written in leetspeak throughout (rare in honest text): every
+        // pass again over the whole text, edges of words included.
+        seg.start = 0;
+        seg.snap = first;
+        rerun_with(text, &mut sink, &seg, &mut scratch, text.len(), true);
+    }
     sink.finish()
 }
 
@@ -359,6 +389,7 @@ impl Segment {
     fn end_token(&mut self) -> bool {
         let mut cut = false;
         if self.run > 0 {
+            self.leet_tokens += u32::from(self.leet_inside && self.run_letters >= 2);
             if !self.run_plain {
                 // Letters with digits or symbols: leetspeak, or digits
                 // inside a word; or one letter leading digits ("f33").
@@ -391,6 +422,17 @@ fn close(text: &str, sink: &mut Sink, seg: &mut Segment, scratch: &mut Vec<Unit>
 /// Runs a segment again through every pass, from the sink's snapshot.
 #[inline(never)]
 fn rerun(text: &str, sink: &mut Sink, seg: &Segment, scratch: &mut Vec<Unit>, end: usize) {
+    rerun_with(text, sink, seg, scratch, end, false);
+}
+
+fn rerun_with(
+    text: &str,
+    sink: &mut Sink,
+    seg: &Segment,
+    scratch: &mut Vec<Unit>,
+    end: usize,
+    leet_throughout: bool,
+) {
     sink.restore(&seg.snap);
     scratch.clear();
     scratch.extend(
@@ -403,7 +445,7 @@ fn rerun(text: &str, sink: &mut Sink, seg: &Segment, scratch: &mut Vec<Unit>, en
         }),
     );
     let mut units = join_spaced_letters(std::mem::take(scratch));
-    leet(&mut units);
+    leet(&mut units, leet_throughout);
     let units = numbers::number_words(units);
     for &u in &units {
         sink.push(u);

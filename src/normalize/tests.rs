@@ -67,6 +67,13 @@ fn leetspeak_only_inside_words_with_letters() {
     assert_eq!(n("h05t355"), "hostes");
     assert_eq!(n("r3g15tr4t10n f33"), "registration fe");
     assert_eq!(n("f33s"), "fes");
+    // A text written in leetspeak throughout (two words or more with
+    // digits inside) reads the edges of every word too.
+    assert_eq!(
+        n("N3w 1n t0wn, 53v3nt33n y34r5 0ld, 4514n"),
+        "new in town, 17 years old, asian"
+    );
+    assert_eq!(n("1n t0wn, 0ld"), "1n town, 0ld");
     // Plain numbers, prices, ages, units and addresses stay as they are.
     assert_eq!(
         n("$500 24/7 18yo 24hrs mp3 covid19 10k 24h 5ft 3rd 100m"),
