@@ -104,6 +104,63 @@ pub(crate) struct Filter {
     pub when: Option<Cond>,
 }
 
+/// The multi-word patterns with their spaces removed.
+///
+/// "r e g i s t r a t i o n f e e" is joined into one word, since a
+/// single separator between letters cannot tell the gap between two words
+/// from the gaps between letters, and the term "registration fee" then
+/// cannot match. These variants can; a match counts only where the
+/// normaliser removed a separator at each missing space. Only spaced-out
+/// text needs them, so they are built on the first such text and cost
+/// nothing at start-up.
+#[derive(Clone)]
+pub(crate) struct Joined {
+    pub matcher: Matcher,
+    /// Variant → the pattern it was made from.
+    pub pattern: Vec<u32>,
+    /// Variant → the offsets where its spaces were.
+    pub gaps: Vec<Vec<u32>>,
+}
+
+impl Compiled {
+    /// The spaceless variants, built once.
+    pub(crate) fn joined(&self) -> Option<&Joined> {
+        self.joined
+            .get_or_init(|| {
+                let mut variants = Vec::new();
+                let mut pattern = Vec::new();
+                let mut gaps = Vec::new();
+                for (p, form) in self.pattern_list.iter().enumerate() {
+                    if !form.contains(' ') || self.pattern_terms.get(p).is_none_or(|t| t.is_empty())
+                    {
+                        continue;
+                    }
+                    let mut v = String::with_capacity(form.len());
+                    let mut g = Vec::new();
+                    for ch in form.chars() {
+                        if ch == ' ' {
+                            g.push(v.len() as u32);
+                        } else {
+                            v.push(ch);
+                        }
+                    }
+                    variants.push(v);
+                    pattern.push(p as u32);
+                    gaps.push(g);
+                }
+                if variants.is_empty() {
+                    return None;
+                }
+                Matcher::new(&variants).ok().map(|matcher| Joined {
+                    matcher,
+                    pattern,
+                    gaps,
+                })
+            })
+            .as_ref()
+    }
+}
+
 /// Everything the engine needs at screening time. (No `Debug`: the
 /// automaton's would add kilobytes to the .wasm for nothing.)
 #[derive(Clone, Default)]
@@ -115,6 +172,10 @@ pub(crate) struct Compiled {
     /// Pattern id → the terms that use it.
     pub pattern_terms: Vec<Vec<u32>>,
     pub automaton: Option<Matcher>,
+    /// The multi-word patterns without their spaces, for text spaced out
+    /// letter by letter, where the gaps between words are lost; built on
+    /// first use (see [`Joined`]).
+    pub joined: std::sync::OnceLock<Option<Joined>>,
     pub rules: Vec<Rule>,
     /// Rule indices in evaluation order (dependencies first).
     pub order: Vec<u32>,
@@ -989,6 +1050,8 @@ pub(crate) fn finish(mut c: Compiled) -> Result<Compiled, Vec<PackError>> {
             v
         })
         .collect();
+    // Built again, on first use, from this set of patterns.
+    c.joined = std::sync::OnceLock::new();
     c.automaton = if c.pattern_list.is_empty() {
         None
     } else {

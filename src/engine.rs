@@ -610,37 +610,53 @@ impl Engine {
                     .partition_point(|&w| w as usize <= pos)
                     .saturating_sub(1) as u32
             };
+            let bytes = t.as_bytes();
+            // A match at [s, e) of the patterns of `pattern`, checked against
+            // the terms' word boundaries.
+            let mut found = |pattern: u32, s: usize, e: usize| {
+                // A term may also start or end inside a spaced-out run
+                // ("a p a s s p o r t" reads "a passport").
+                let before_word = s > 0
+                    && prev_char(t, s).is_some_and(crate::normalize::table::is_alnum)
+                    && !norm.joined_at(s);
+                let after_word = e < bytes.len()
+                    && t[e..]
+                        .chars()
+                        .next()
+                        .is_some_and(crate::normalize::table::is_alnum)
+                    && !norm.joined_at(e);
+                for &tid in &self.c.pattern_terms[pattern as usize] {
+                    let term = &self.c.terms[tid as usize];
+                    if (term.left && before_word) || (term.right && after_word) {
+                        continue;
+                    }
+                    occs.push(Occ {
+                        term: tid,
+                        span: Span {
+                            field: fi as u16,
+                            start: s as u32,
+                            end: e as u32,
+                        },
+                        w0: word_at(s),
+                        w1: word_at(e.saturating_sub(1).max(s)),
+                    });
+                }
+            };
             if let Some(ac) = &self.c.automaton {
-                let bytes = t.as_bytes();
-                ac.for_each(bytes, |pattern, s, e| {
-                    // A term may also start or end inside a spaced-out run
-                    // ("a p a s s p o r t" reads "a passport").
-                    let before_word = s > 0
-                        && prev_char(t, s).is_some_and(crate::normalize::table::is_alnum)
-                        && !norm.joined_at(s);
-                    let after_word = e < bytes.len()
-                        && t[e..]
-                            .chars()
-                            .next()
-                            .is_some_and(crate::normalize::table::is_alnum)
-                        && !norm.joined_at(e);
-                    for &tid in &self.c.pattern_terms[pattern as usize] {
-                        let term = &self.c.terms[tid as usize];
-                        if (term.left && before_word) || (term.right && after_word) {
-                            continue;
-                        }
-                        occs.push(Occ {
-                            term: tid,
-                            span: Span {
-                                field: fi as u16,
-                                start: s as u32,
-                                end: e as u32,
-                            },
-                            w0: word_at(s),
-                            w1: word_at(e.saturating_sub(1).max(s)),
+                ac.for_each(bytes, &mut found);
+                // Words spaced out letter by letter lose the gaps between
+                // them: the multi-word terms without their spaces, where
+                // the normaliser joined letters at every missing space.
+                if norm.has_joined() {
+                    if let Some(j) = self.c.joined() {
+                        j.matcher.for_each(bytes, |v, s, e| {
+                            let v = v as usize;
+                            if j.gaps[v].iter().all(|&g| norm.joined_at(s + g as usize)) {
+                                found(j.pattern[v], s, e);
+                            }
                         });
                     }
-                });
+                }
             }
             let field = Field {
                 name,

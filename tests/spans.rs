@@ -114,11 +114,15 @@ fn obfuscate_char(c: char, interior: bool, choice: u8) -> String {
     }
 }
 
+/// `term` obfuscated letter by letter, or spaced out letter by letter with
+/// one or two spaces between its words (with one, the gap between words
+/// looks like the gaps between letters).
 fn obfuscate(term: &str, choices: &[u8], spaced: bool) -> String {
     let mut out = String::new();
+    let word_gap = if choices[0] % 2 == 0 { " " } else { "  " };
     for (wi, word) in term.split(' ').enumerate() {
         if wi > 0 {
-            out.push_str(if spaced { "  " } else { " " });
+            out.push_str(if spaced { word_gap } else { " " });
         }
         let chars: Vec<char> = word.chars().collect();
         for (i, &c) in chars.iter().enumerate() {
@@ -168,5 +172,24 @@ proptest! {
             let again = normalize(&h.text);
             prop_assert_eq!(again.as_str(), h.normalized.as_str(), "hit {:?} in {:?}", h, text);
         }
+    }
+}
+
+#[test]
+fn words_spaced_out_letter_by_letter_match_multi_word_terms() {
+    let e = engine(
+        "[[rule]]\nid = \"t\"\ntitle = \"T\"\ncategory = \"c\"\nscore = 1\nmatch = { any = [\"registration fee\"] }\n",
+    );
+    let text = "pay the r e g i s t r a t i o n f e e now";
+    let v = e.screen(&body(text)).unwrap();
+    assert_eq!(v.hits.len(), 1, "{:?}", v.hits);
+    assert_eq!(v.hits[0].text, "r e g i s t r a t i o n f e e");
+    // Written as one word, the words were never apart: no match.
+    for text in [
+        "pay the registrationfee now",
+        "pay the registrationfe e now",
+    ] {
+        let v = e.screen(&body(text)).unwrap();
+        assert!(v.hits.is_empty(), "{text:?}: {:?}", v.hits);
     }
 }

@@ -323,6 +323,11 @@ impl Normalized {
         self.map.get(at).is_some_and(|b| b.pre & F_SPACING != 0)
     }
 
+    /// Whether any spaced-out word was joined.
+    pub(crate) fn has_joined(&self) -> bool {
+        self.map.iter().any(|b| b.pre & F_SPACING != 0)
+    }
+
     /// The steps that changed the text in a byte range of the matching form,
     /// including characters removed inside it.
     pub fn steps(&self, range: Range<usize>) -> Steps {
