@@ -168,6 +168,8 @@ pub struct Normalized {
     /// Byte offsets in `text` where a word (a run of letters and digits)
     /// starts.
     words: Vec<u32>,
+    /// Whether spaced-out letters were joined into a word.
+    joined: bool,
 }
 
 /// Where one byte of the matching form came from, and how.
@@ -325,7 +327,7 @@ impl Normalized {
 
     /// Whether any spaced-out word was joined.
     pub(crate) fn has_joined(&self) -> bool {
-        self.map.iter().any(|b| b.pre & F_SPACING != 0)
+        self.joined
     }
 
     /// The steps that changed the text in a byte range of the matching form,
@@ -938,7 +940,9 @@ fn encode(units: Vec<Unit>) -> Normalized {
     let mut map = Vec::with_capacity(units.len());
     let mut words = Vec::new();
     let mut prev_word = false;
+    let mut joined = false;
     for u in units {
+        joined |= u.pre & F_SPACING != 0;
         let word = is_word(u.ch);
         if word && !prev_word {
             words.push(text.len() as u32);
@@ -956,7 +960,12 @@ fn encode(units: Vec<Unit>) -> Normalized {
             map.push(ByteInfo { pre: 0, ..info });
         }
     }
-    Normalized { text, map, words }
+    Normalized {
+        text,
+        map,
+        words,
+        joined,
+    }
 }
 
 impl Normalized {

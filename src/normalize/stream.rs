@@ -82,6 +82,8 @@ struct Sink {
     run: u32,
     /// `pre` flags of tombstones, for the next unit.
     pending: u16,
+    /// Whether a spaced-out word was joined (`Normalized::has_joined`).
+    joined: bool,
 }
 
 #[derive(Clone, Copy)]
@@ -98,6 +100,7 @@ struct Snapshot {
     pre: u16,
     run: u32,
     pending: u16,
+    joined: bool,
 }
 
 impl Sink {
@@ -115,6 +118,7 @@ impl Sink {
             pre: 0,
             run: 0,
             pending: 0,
+            joined: false,
         }
     }
 
@@ -198,6 +202,7 @@ impl Sink {
             pre: self.pre,
             run: self.run,
             pending: self.pending,
+            joined: self.joined,
         }
     }
 
@@ -213,6 +218,7 @@ impl Sink {
         self.flags = s.flags;
         self.pre = s.pre;
         self.run = s.run;
+        self.joined = s.joined;
         self.pending = s.pending;
     }
 
@@ -223,6 +229,9 @@ impl Sink {
         Normalized {
             // Only whole characters were written.
             text: String::from_utf8(self.text).unwrap_or_default(),
+            // Joined letters may have become a number word since; only a
+            // separator still marked as removed counts.
+            joined: self.joined && self.map.iter().any(|b| b.pre & super::F_SPACING != 0),
             map: self.map,
             words: self.words,
         }
@@ -362,6 +371,7 @@ pub(super) fn normalize(text: &str) -> Normalized {
                     pre: pre | pending,
                     run: 0,
                     pending: 0,
+                    joined: sink.joined,
                 };
             }
             seg.start = end as usize;
@@ -444,7 +454,9 @@ fn rerun_with(
             pre,
         }),
     );
+    let before = scratch.len();
     let mut units = join_spaced_letters(std::mem::take(scratch));
+    sink.joined |= units.len() < before;
     leet(&mut units, leet_throughout);
     let units = numbers::number_words(units);
     for &u in &units {
