@@ -282,7 +282,9 @@ const DISGUISES: &[(&str, Disguise)] = &[
             })
             .collect()
     }),
-    ("zero-width characters", |t| long_words(t, |w| join_letters(w, "\u{200B}"))),
+    ("zero-width characters", |t| {
+        long_words(t, |w| join_letters(w, "\u{200B}"))
+    }),
     ("fullwidth letters", |t| {
         t.chars()
             .map(|c| match c {
@@ -300,9 +302,15 @@ const DISGUISES: &[(&str, Disguise)] = &[
             })
             .collect()
     }),
-    ("letters spaced out", |t| long_words(t, |w| join_letters(w, " "))),
-    ("letters dotted", |t| long_words(t, |w| join_letters(w, "."))),
-    ("letters hyphenated", |t| long_words(t, |w| join_letters(w, "-"))),
+    ("letters spaced out", |t| {
+        long_words(t, |w| join_letters(w, " "))
+    }),
+    ("letters dotted", |t| {
+        long_words(t, |w| join_letters(w, "."))
+    }),
+    ("letters hyphenated", |t| {
+        long_words(t, |w| join_letters(w, "-"))
+    }),
 ];
 
 /// The flagged fixtures rewritten whole in each disguise keep their tier:
@@ -317,7 +325,11 @@ fn flagged_fixtures_keep_their_tier_in_every_disguise() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    let tier = |v: &serde_json::Value| e.screen(&Submission::from_json(v).unwrap()).unwrap().verdict;
+    let tier = |v: &serde_json::Value| {
+        e.screen(&Submission::from_json(v).unwrap())
+            .unwrap()
+            .verdict
+    };
     let plain: Vec<Tier> = fixtures.iter().map(tier).collect();
     let mut failures = Vec::new();
     for (name, disguise) in DISGUISES {
@@ -334,7 +346,11 @@ fn flagged_fixtures_keep_their_tier_in_every_disguise() {
                 drops.push(format!("{} {before:?} → {after:?}", v["id"]));
             }
         }
-        println!("{name}: {} of {} drop a tier {drops:?}", drops.len(), fixtures.len());
+        println!(
+            "{name}: {} of {} drop a tier {drops:?}",
+            drops.len(),
+            fixtures.len()
+        );
         if drops.len() * 10 > fixtures.len() {
             failures.push(format!("{name}: {} drop: {drops:?}", drops.len()));
         }
