@@ -308,6 +308,14 @@ const DISGUISES: &[(&str, Disguise)] = &[
     ("letters dotted", |t| {
         long_words(t, |w| join_letters(w, "."))
     }),
+    ("vowels stretched", |t| {
+        t.chars()
+            .flat_map(|c| {
+                let n = if "aeiou".contains(c) { 3 } else { 1 };
+                std::iter::repeat_n(c, n)
+            })
+            .collect()
+    }),
     ("letters hyphenated", |t| {
         long_words(t, |w| join_letters(w, "-"))
     }),

@@ -188,16 +188,23 @@ fn lookup(word: &[u8]) -> Option<Num> {
 }
 
 /// Longest entry in [`lookup`] ("veintinueve"), in bytes.
-const MAX_WORD: usize = 11;
+pub(super) const MAX_WORD: usize = 11;
+
+/// Most letters a number word may have stretched ("fiiive",
+/// "seveeenteeen") and still be read.
+pub(super) const MAX_STRETCHED: usize = 6;
+
+/// Longest stretched word tried.
+const MAX_STRETCHED_LEN: usize = 64;
 
 fn classify(token: &[Unit]) -> Option<Num> {
     if token.len() > MAX_WORD && !token[0].ch.is_ascii_digit() {
-        return None;
+        return classify_stretched(token);
     }
     if token.iter().all(|u| u.ch.is_ascii_digit()) {
         return Some(Num::Digits);
     }
-    if token.len() < 2 || token.len() > MAX_WORD {
+    if token.len() < 2 {
         return None;
     }
     // Most words of prose fail on their first two letters and length.
@@ -206,7 +213,7 @@ fn classify(token: &[Unit]) -> Option<Num> {
         || !b.is_ascii_lowercase()
         || LENGTHS[(a as u8 - b'a') as usize][(b as u8 - b'a') as usize] >> token.len() & 1 == 0
     {
-        return None;
+        return classify_stretched(token);
     }
     let mut buf = [0u8; MAX_WORD];
     for (b, u) in buf.iter_mut().zip(token) {
@@ -215,7 +222,11 @@ fn classify(token: &[Unit]) -> Option<Num> {
         }
         *b = u.ch as u8;
     }
-    let word = &buf[..token.len()];
+    read(&buf[..token.len()]).or_else(|| classify_stretched(token))
+}
+
+/// A number word in lowercase ASCII letters, exactly.
+fn read(word: &[u8]) -> Option<Num> {
     if let Some(n) = lookup(word) {
         return Some(n);
     }
@@ -226,16 +237,105 @@ fn classify(token: &[Unit]) -> Option<Num> {
     }
 }
 
-/// Whether a word of lowercase ASCII letters is a number word (what
-/// [`classify`] reads as one).
-#[inline(always)]
-pub(super) fn is_number_word(word: &[u8]) -> bool {
-    maybe(word) && is_number_word_slow(word)
+/// A number word with letters stretched past two ("fiiive"): each such
+/// run read as one letter or two, whichever reading is a number word
+/// ("seveeenteeen" → "seventeen", "teeen" → "ten").
+#[cold]
+fn classify_stretched(token: &[Unit]) -> Option<Num> {
+    if token.len() < 3 || token.len() > MAX_STRETCHED_LEN {
+        return None;
+    }
+    let stretched = token
+        .windows(3)
+        .any(|w| w[0].ch == w[1].ch && w[1].ch == w[2].ch);
+    if !stretched {
+        return None;
+    }
+    let mut buf = [0u8; MAX_STRETCHED_LEN];
+    for (b, u) in buf.iter_mut().zip(token) {
+        if !u.ch.is_ascii_lowercase() {
+            return None;
+        }
+        *b = u.ch as u8;
+    }
+    match stretched_reading(&buf[..token.len()], 3) {
+        Reading::Number(n) => Some(n),
+        _ => None,
+    }
 }
 
-fn is_number_word_slow(word: &[u8]) -> bool {
-    lookup(word).is_some()
-        || matches!(word.strip_prefix(b"veinti").and_then(lookup), Some(Num::Digit(d, _)) if d > 0)
+enum Reading {
+    Number(Num),
+    None,
+    /// Too many stretched runs to try every reading.
+    TooMany,
+}
+
+/// Reads `word` with each run of at least `min_run` of one letter as one
+/// letter or two.
+fn stretched_reading(word: &[u8], min_run: usize) -> Reading {
+    // Runs as (letter, length).
+    let mut runs = [(0u8, 0usize); MAX_STRETCHED_LEN];
+    let mut n = 0;
+    for &b in word {
+        if n > 0 && runs[n - 1].0 == b {
+            runs[n - 1].1 += 1;
+        } else if n < runs.len() {
+            runs[n] = (b, 1);
+            n += 1;
+        }
+    }
+    let runs = &runs[..n];
+    let long = runs.iter().filter(|r| r.1 >= min_run).count();
+    if long == 0 {
+        return Reading::None;
+    }
+    if long > MAX_STRETCHED {
+        return Reading::TooMany;
+    }
+    for choice in 0..1u32 << long {
+        let mut cand = [0u8; MAX_WORD];
+        let mut len = 0;
+        let mut k = 0;
+        let mut fits = true;
+        for &(b, count) in runs {
+            let times = if count >= min_run {
+                k += 1;
+                1 + (choice >> (k - 1) & 1) as usize
+            } else {
+                count
+            };
+            if len + times > MAX_WORD {
+                fits = false;
+                break;
+            }
+            cand[len..len + times].fill(b);
+            len += times;
+        }
+        if fits {
+            if let Some(num) = read(&cand[..len]) {
+                return Reading::Number(num);
+            }
+        }
+    }
+    Reading::None
+}
+
+/// Whether a word of lowercase ASCII letters, with each letter at most
+/// twice in a row, may be a number word that [`classify`] reads: exactly,
+/// or with its doubled letters stretched in the text (then `true` also
+/// when there are too many to try: the caller only decides whether to
+/// look again).
+#[inline(always)]
+pub(super) fn is_number_word(word: &[u8]) -> bool {
+    (maybe(word) && read(word).is_some()) || is_stretched_number_word(word)
+}
+
+#[cold]
+fn is_stretched_number_word(word: &[u8]) -> bool {
+    word.len() >= 2
+        && word.windows(2).any(|w| w[0] == w[1])
+        && !matches!(stretched_reading(word, 2), Reading::None)
 }
 
 fn is_run_separator(c: char) -> bool {

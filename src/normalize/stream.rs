@@ -238,8 +238,9 @@ impl Sink {
     }
 }
 
-/// Longest number word, in bytes (see `numbers`).
-const MAX_WORD: usize = 11;
+/// Longest word kept in `Segment::buf`: the longest number word (see
+/// `numbers`) with each of its stretched letters kept twice.
+const MAX_WORD: usize = numbers::MAX_WORD + numbers::MAX_STRETCHED;
 
 /// What is known of the current segment.
 struct Segment {
@@ -256,7 +257,8 @@ struct Segment {
     /// The current token (word characters and leetspeak symbols): its
     /// length, letters, whether it is letters only, whether it starts
     /// with a letter, and its letters in
-    /// `buf` (`buf_len` past `MAX_WORD` after a long word or a non-ASCII
+    /// `buf`, each letter at most twice in a row (`buf_len` past `MAX_WORD`
+    /// after a long word or a non-ASCII
     /// letter: not a number word).
     run: u32,
     run_letters: u32,
@@ -326,8 +328,13 @@ pub(super) fn normalize(text: &str) -> Normalized {
                 seg.leet_inside |= seg.leet_state == 2;
                 seg.leet_state = 1;
                 seg.run_letters += 1;
-                if seg.buf_len < MAX_WORD && u.ch.is_ascii_lowercase() {
-                    seg.buf[seg.buf_len] = u.ch as u8;
+                let b = u.ch as u8;
+                let n = seg.buf_len;
+                if (2..=MAX_WORD).contains(&n) && seg.buf[n - 1] == b && seg.buf[n - 2] == b {
+                    // A letter stretched past two ("fiiive"): kept twice,
+                    // as `numbers::is_number_word` expects.
+                } else if n < MAX_WORD && u.ch.is_ascii_lowercase() {
+                    seg.buf[n] = b;
                     seg.buf_len += 1;
                 } else {
                     // Too long or not ASCII: never a number word.

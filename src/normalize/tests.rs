@@ -103,6 +103,15 @@ fn spaced_letters_are_rejoined_only_when_spaced_out() {
 }
 
 #[test]
+fn stretched_number_words_are_read() {
+    assert_eq!(n("fiiive fiiive fiiive"), "5 5 5");
+    assert_eq!(n("seveeenteeen"), "17");
+    assert_eq!(n("diiieeeciiisiiieeeteee"), "17");
+    // Stretched words that are not numbers only collapse.
+    assert_eq!(n("sooo niiice"), "so nice");
+}
+
+#[test]
 fn repeated_letters_collapse_with_spans_covering_the_run() {
     assert_eq!(n("freeeee"), "fre");
     assert_eq!(n("passsssport"), "pasport");
@@ -223,7 +232,8 @@ mod equivalence {
     use proptest::prelude::*;
 
     /// Pieces that trigger the passes: separators, single letters, leet
-    /// characters, number words in four languages, look-alikes, marks,
+    /// characters, number words in four languages (some stretched),
+    /// look-alikes, marks,
     /// invisible characters, emoji and keycaps.
     fn piece() -> impl Strategy<Value = String> {
         prop_oneof![
@@ -280,6 +290,11 @@ mod equivalence {
                 "free",
                 "eee",
                 "ss",
+                "fiiive",
+                "teeen",
+                "seveeenteeen",
+                "twooo",
+                "iii",
                 "com",
                 "example",
                 "а",
