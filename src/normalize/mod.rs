@@ -711,21 +711,10 @@ fn in_token(c: char) -> bool {
 /// normaliser counts the same in its single walk.
 #[cfg(any(test, fuzzing))]
 fn leet_tokens(units: &[Unit]) -> u32 {
-    let n = units.len();
-    let mut count = 0;
-    let mut i = 0;
-    while i < n {
-        if !in_token(units[i].ch) {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while i < n && in_token(units[i].ch) {
-            i += 1;
-        }
-        count += u32::from(shows_leet(&units[start..i]));
-    }
-    count
+    units
+        .split(|u| !in_token(u.ch))
+        .filter(|tok| shows_leet(tok))
+        .count() as u32
 }
 
 /// Whether a token has two letters or more and, between two of its
