@@ -135,13 +135,20 @@ impl Compiled {
                     {
                         continue;
                     }
+                    // Joined text collapses like any text: the letter two
+                    // words share at a gap is written once ("visa agent"
+                    // reads "visagent"), the removed separator then marking
+                    // the letter after it.
                     let mut v = String::with_capacity(form.len());
                     let mut g = Vec::new();
+                    let mut at_gap = false;
                     for ch in form.chars() {
                         if ch == ' ' {
                             g.push(v.len() as u32);
-                        } else {
+                            at_gap = true;
+                        } else if !(at_gap && v.ends_with(ch) && ch.is_alphabetic()) {
                             v.push(ch);
+                            at_gap = false;
                         }
                     }
                     variants.push(v);

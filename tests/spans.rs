@@ -184,6 +184,13 @@ fn words_spaced_out_letter_by_letter_match_multi_word_terms() {
     let v = e.screen(&body(text)).unwrap();
     assert_eq!(v.hits.len(), 1, "{:?}", v.hits);
     assert_eq!(v.hits[0].text, "r e g i s t r a t i o n f e e");
+    // Words sharing the letter at the gap, which collapses.
+    let e2 = engine(
+        "[[rule]]\nid = \"t\"\ntitle = \"T\"\ncategory = \"c\"\nscore = 1\nmatch = { any = [\"visa agent\"] }\n",
+    );
+    let v = e2.screen(&body("ask the v i s a a g e n t")).unwrap();
+    assert_eq!(v.hits.len(), 1, "{:?}", v.hits);
+    assert_eq!(v.hits[0].text, "v i s a a g e n t");
     // Written as one word, the words were never apart: no match.
     for text in [
         "pay the registrationfee now",

@@ -256,9 +256,8 @@ struct Segment {
     word: u32,
     /// The current token (word characters and leetspeak symbols): its
     /// length, letters, whether it is letters only, whether it starts
-    /// with a letter, and its letters in
-    /// `buf`, each letter at most twice in a row (`buf_len` past `MAX_WORD`
-    /// after a long word or a non-ASCII
+    /// with a letter, and its letters in `buf`, each at most twice in a
+    /// row (`buf_len` past `MAX_WORD` after a long word or a non-ASCII
     /// letter: not a number word).
     run: u32,
     run_letters: u32,
@@ -328,12 +327,17 @@ pub(super) fn normalize(text: &str) -> Normalized {
                 seg.leet_inside |= seg.leet_state == 2;
                 seg.leet_state = 1;
                 seg.run_letters += 1;
-                let b = u.ch as u8;
                 let n = seg.buf_len;
-                if (2..=MAX_WORD).contains(&n) && seg.buf[n - 1] == b && seg.buf[n - 2] == b {
+                let lower = u.ch.is_ascii_lowercase();
+                let b = u.ch as u8;
+                if lower
+                    && (2..=MAX_WORD).contains(&n)
+                    && seg.buf[n - 1] == b
+                    && seg.buf[n - 2] == b
+                {
                     // A letter stretched past two ("fiiive"): kept twice,
                     // as `numbers::is_number_word` expects.
-                } else if n < MAX_WORD && u.ch.is_ascii_lowercase() {
+                } else if n < MAX_WORD && lower {
                     seg.buf[n] = b;
                     seg.buf_len += 1;
                 } else {
