@@ -176,3 +176,20 @@ fn messaging_invitations() {
     assert!(found("download our app today").is_empty());
     assert!(found("strong signal, line manager").is_empty());
 }
+
+#[test]
+fn number_words_in_leetspeak_or_spaced_out_are_read() {
+    let plain = found("call five five five oh one four seven");
+    assert_eq!(plain.len(), 1);
+    for text in [
+        "call f1v3 f1v3 f1v3 0h 0n3 f0ur s3v3n",
+        "call f i v e f i v e f i v e o h o n e f o u r s e v e n",
+        "call f.i.v.e f.i.v.e f.i.v.e o.h o.n.e f.o.u.r s.e.v.e.n",
+    ] {
+        let got = found(text);
+        assert_eq!(got.len(), 1, "{text:?}: {got:?}");
+        assert_eq!((got[0].0, &got[0].1), (plain[0].0, &plain[0].1), "{text:?}");
+    }
+    // Spaced letters that spell no number stay letters.
+    assert!(found("a t t e n d the b e s t c l a s s").is_empty());
+}

@@ -48,7 +48,7 @@ use table::Fold;
 pub(crate) use table::{F_COMPAT, F_CONFUSABLE, F_DIACRITIC, F_EMOJI, F_INVISIBLE};
 
 const F_LEET: u16 = 32;
-const F_SPACING: u16 = 64;
+pub(crate) const F_SPACING: u16 = 64;
 const F_REPEAT: u16 = 128;
 pub(crate) const F_NUMBER_WORDS: u16 = 256;
 
@@ -244,6 +244,7 @@ pub(crate) struct Char {
 pub(crate) fn entity_chars(text: &str) -> Vec<Char> {
     let mut units = Vec::with_capacity(text.len() + 8);
     map_chars(text, &mut units);
+    let units = disguised_number_words(units);
     let units = numbers::number_words(units);
     let mut out: Vec<Char> = Vec::with_capacity(units.len());
     let mut pending = 0u16;
@@ -276,6 +277,114 @@ pub(crate) fn entity_chars(text: &str) -> Vec<Char> {
             }
         }
         out.push(c);
+    }
+    out
+}
+
+/// Number words disguised as a keyword would be, for the entity form:
+/// written in leetspeak (`f1v3`) or spaced out letter by letter
+/// (`s e v e n t e e n`, `f i v e f i v e`), read as the words they spell
+/// so that the number-word pass turns them into digits. Nothing else is
+/// decoded or joined: a `0` stays a `0` and a spaced-out phone number's
+/// digits stay apart.
+fn disguised_number_words(mut units: Vec<Unit>) -> Vec<Unit> {
+    let n = units.len();
+    let is_number = |u: &[Unit]| {
+        numbers::number_token(u, 0, u.len()).is_some_and(|t| t.2 != numbers::Num::Digits)
+    };
+    // Leetspeak inside a token that then reads as a number word.
+    let mut i = 0;
+    while i < n {
+        if !in_token(units[i].ch) {
+            i += 1;
+            continue;
+        }
+        let s = i;
+        while i < n && in_token(units[i].ch) {
+            i += 1;
+        }
+        let tok = &units[s..i];
+        if tok.len() >= 2
+            && tok.iter().any(|u| is_letter(u.ch))
+            && tok.iter().any(|u| !is_letter(u.ch))
+            && tok
+                .iter()
+                .all(|u| is_letter(u.ch) || leet_letter(u.ch).is_some())
+        {
+            let mut read: Vec<Unit> = tok.to_vec();
+            for u in &mut read {
+                if let Some(l) = leet_letter(u.ch) {
+                    u.ch = l;
+                    u.flags |= F_LEET;
+                }
+            }
+            if is_number(&read) {
+                units[s..i].copy_from_slice(&read);
+            }
+        }
+    }
+    // Chains of single letters, one separator apart (the same one), read
+    // from the left: the longest number word of three letters or more
+    // starting at each letter is joined, the separators around it kept
+    // ("s e v e n t e e n y e a r s" → "seventeen y e a r s").
+    let single = |k: usize| {
+        is_letter(units[k].ch)
+            && (k == 0 || !is_word(units[k - 1].ch))
+            && (k + 1 >= n || !is_word(units[k + 1].ch))
+    };
+    let mut drop = vec![false; n];
+    let mut any = false;
+    let mut numbers_seen = false;
+    let mut k = 0;
+    while k < n {
+        if !single(k) {
+            k += 1;
+            continue;
+        }
+        let mut last = k;
+        while last + 2 < n
+            && is_spacing_separator(units[last + 1].ch)
+            && units[last + 1].ch == units[k + 1].ch
+            && single(last + 2)
+        {
+            last += 2;
+        }
+        let letters: Vec<Unit> = (k..=last).step_by(2).map(|j| units[j]).collect();
+        let mut i = 0;
+        while i < letters.len() {
+            // Two-letter words ("oh", "un") only after a longer one.
+            let shortest = if numbers_seen { 2 } else { 3 };
+            let longest = (i + shortest..=letters.len().min(i + 2 * numbers::MAX_WORD))
+                .rev()
+                .find(|&e| is_number(&letters[i..e]));
+            match longest {
+                Some(e) => {
+                    for w in i..e - 1 {
+                        drop[k + 2 * w + 1] = true;
+                    }
+                    any = true;
+                    numbers_seen = true;
+                    i = e;
+                }
+                None => i += 1,
+            }
+        }
+        k = last + 1;
+    }
+    if !any {
+        return units;
+    }
+    let mut out = Vec::with_capacity(n);
+    let mut pending = 0u16;
+    for (j, u) in units.into_iter().enumerate() {
+        if drop[j] {
+            pending |= u.pre | u.flags | F_SPACING;
+        } else {
+            out.push(Unit {
+                pre: u.pre | std::mem::take(&mut pending),
+                ..u
+            });
+        }
     }
     out
 }
