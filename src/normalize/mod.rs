@@ -244,8 +244,8 @@ pub(crate) struct Char {
 pub(crate) fn entity_chars(text: &str) -> Vec<Char> {
     let mut units = Vec::with_capacity(text.len() + 8);
     map_chars(text, &mut units);
-    let units = disguised_number_words(units);
-    let units = numbers::number_words(units);
+    let units = spaced_number_words(units);
+    let units = numbers::number_words_and_leet(units);
     let mut out: Vec<Char> = Vec::with_capacity(units.len());
     let mut pending = 0u16;
     let mut after_keycap = false;
@@ -281,63 +281,38 @@ pub(crate) fn entity_chars(text: &str) -> Vec<Char> {
     out
 }
 
-/// Number words disguised as a keyword would be, for the entity form:
-/// written in leetspeak (`f1v3`) or spaced out letter by letter
-/// (`s e v e n t e e n`, `f i v e f i v e`), read as the words they spell
-/// so that the number-word pass turns them into digits. Nothing else is
-/// decoded or joined: a `0` stays a `0` and a spaced-out phone number's
-/// digits stay apart.
-fn disguised_number_words(mut units: Vec<Unit>) -> Vec<Unit> {
+/// Number words spaced out letter by letter (`s e v e n t e e n`,
+/// `f i v e f i v e`), for the entity form: joined where they spell
+/// number words, so that the number-word pass turns them into digits.
+/// Nothing else is joined: a spaced-out phone number's digits stay apart.
+fn spaced_number_words(units: Vec<Unit>) -> Vec<Unit> {
     let n = units.len();
-    let is_number = |u: &[Unit]| {
-        numbers::number_token(u, 0, u.len()).is_some_and(|t| t.2 != numbers::Num::Digits)
+    let lone = |k: usize| {
+        units[k].ch.is_ascii_lowercase()
+            && (k == 0 || !is_word(units[k - 1].ch))
+            && (k + 1 >= n || !is_word(units[k + 1].ch))
     };
-    // Leetspeak inside a token that then reads as a number word.
-    let mut i = 0;
-    while i < n {
-        if !in_token(units[i].ch) {
-            i += 1;
-            continue;
-        }
-        let s = i;
-        while i < n && in_token(units[i].ch) {
-            i += 1;
-        }
-        let tok = &units[s..i];
-        if tok.len() >= 2
-            && tok.iter().any(|u| is_letter(u.ch))
-            && tok.iter().any(|u| !is_letter(u.ch))
-            && tok
-                .iter()
-                .all(|u| is_letter(u.ch) || leet_letter(u.ch).is_some())
-        {
-            let mut read: Vec<Unit> = tok.to_vec();
-            for u in &mut read {
-                if let Some(l) = leet_letter(u.ch) {
-                    u.ch = l;
-                    u.flags |= F_LEET;
-                }
-            }
-            if is_number(&read) {
-                units[s..i].copy_from_slice(&read);
-            }
-        }
+    // Most texts have no lone letter one separator from another: one
+    // quick look first.
+    if !(0..n.saturating_sub(2))
+        .any(|k| is_spacing_separator(units[k + 1].ch) && lone(k) && lone(k + 2))
+    {
+        return units;
     }
     // Chains of single letters, one separator apart (the same one), read
     // from the left: the longest number word of three letters or more
     // starting at each letter is joined, the separators around it kept
     // ("s e v e n t e e n y e a r s" → "seventeen y e a r s").
-    let single = |k: usize| {
+    let single = |units: &[Unit], k: usize| {
         is_letter(units[k].ch)
             && (k == 0 || !is_word(units[k - 1].ch))
             && (k + 1 >= n || !is_word(units[k + 1].ch))
     };
-    let mut drop = vec![false; n];
-    let mut any = false;
+    let mut drop: Vec<bool> = Vec::new();
     let mut numbers_seen = false;
     let mut k = 0;
     while k < n {
-        if !single(k) {
+        if !single(&units, k) {
             k += 1;
             continue;
         }
@@ -345,24 +320,32 @@ fn disguised_number_words(mut units: Vec<Unit>) -> Vec<Unit> {
         while last + 2 < n
             && is_spacing_separator(units[last + 1].ch)
             && units[last + 1].ch == units[k + 1].ch
-            && single(last + 2)
+            && single(&units, last + 2)
         {
             last += 2;
         }
-        let letters: Vec<Unit> = (k..=last).step_by(2).map(|j| units[j]).collect();
+        let count = (last - k) / 2 + 1;
+        let letter = |w: usize| units[k + 2 * w];
         let mut i = 0;
-        while i < letters.len() {
+        while count >= 2 && i < count {
             // Two-letter words ("oh", "un") only after a longer one.
             let shortest = if numbers_seen { 2 } else { 3 };
-            let longest = (i + shortest..=letters.len().min(i + 2 * numbers::MAX_WORD))
+            let longest = (i + shortest..=count.min(i + numbers::MAX_WORD))
                 .rev()
-                .find(|&e| is_number(&letters[i..e]));
+                .find(|&e| {
+                    let mut word = [0u8; numbers::MAX_WORD];
+                    (i..e).all(|w| {
+                        let c = letter(w).ch;
+                        word[w - i] = c as u8;
+                        c.is_ascii_lowercase()
+                    }) && numbers::is_exact_number_word(&word[..e - i])
+                });
             match longest {
                 Some(e) => {
+                    drop.resize(n, false);
                     for w in i..e - 1 {
                         drop[k + 2 * w + 1] = true;
                     }
-                    any = true;
                     numbers_seen = true;
                     i = e;
                 }
@@ -371,7 +354,7 @@ fn disguised_number_words(mut units: Vec<Unit>) -> Vec<Unit> {
         }
         k = last + 1;
     }
-    if !any {
+    if drop.is_empty() {
         return units;
     }
     let mut out = Vec::with_capacity(n);
@@ -812,6 +795,7 @@ fn leet_letter(c: char) -> Option<char> {
 /// would be a number or a unit.
 pub(crate) const LEET_THROUGHOUT: u32 = 2;
 
+#[inline]
 fn in_token(c: char) -> bool {
     is_word(c) || leet_letter(c).is_some()
 }

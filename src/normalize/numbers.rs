@@ -240,9 +240,18 @@ fn read(word: &[u8]) -> Option<Num> {
 /// A number word with letters stretched past two ("fiiive"): each such
 /// run read as one letter or two, whichever reading is a number word
 /// ("seveeenteeen" → "seventeen", "teeen" → "ten").
-#[cold]
+#[inline(never)]
 fn classify_stretched(token: &[Unit]) -> Option<Num> {
     if token.len() < 3 || token.len() > MAX_STRETCHED_LEN {
+        return None;
+    }
+    // Most words fail on their first two different letters.
+    let a = token[0].ch;
+    let b = token.iter().map(|u| u.ch).find(|&c| c != a)?;
+    if !a.is_ascii_lowercase()
+        || !b.is_ascii_lowercase()
+        || LENGTHS[(a as u8 - b'a') as usize][(b as u8 - b'a') as usize] == 0
+    {
         return None;
     }
     let stretched = token
@@ -331,11 +340,28 @@ pub(super) fn is_number_word(word: &[u8]) -> bool {
     (maybe(word) && read(word).is_some()) || is_stretched_number_word(word)
 }
 
-#[cold]
 fn is_stretched_number_word(word: &[u8]) -> bool {
-    word.len() >= 2
-        && word.windows(2).any(|w| w[0] == w[1])
-        && !matches!(stretched_reading(word, 2), Reading::None)
+    // Most words fail on their first two different letters ("all",
+    // "good", "free"): no number word starts so.
+    let (Some(&a), true) = (word.first(), word.len() >= 2) else {
+        return false;
+    };
+    let Some(&b) = word.iter().find(|&&c| c != a) else {
+        return false;
+    };
+    if !a.is_ascii_lowercase()
+        || !b.is_ascii_lowercase()
+        || LENGTHS[(a - b'a') as usize][(b - b'a') as usize] == 0
+    {
+        return false;
+    }
+    word.windows(2).any(|w| w[0] == w[1]) && !matches!(stretched_reading(word, 2), Reading::None)
+}
+
+/// Whether lowercase ASCII letters spell a number word exactly.
+#[inline]
+pub(super) fn is_exact_number_word(word: &[u8]) -> bool {
+    maybe(word) && read(word).is_some()
 }
 
 fn is_run_separator(c: char) -> bool {
@@ -359,6 +385,65 @@ pub(super) fn has_words(toks: &[NumToken]) -> bool {
 }
 
 pub(super) fn number_words(units: Vec<Unit>) -> Vec<Unit> {
+    number_words_reading(units, false)
+}
+
+/// [`number_words`] for the entity form, where a number word written in
+/// leetspeak ("f1v3", "0n3") is read too: only a whole word that then
+/// spells a number, so a `0` anywhere else stays a `0`.
+pub(super) fn number_words_and_leet(units: Vec<Unit>) -> Vec<Unit> {
+    number_words_reading(units, true)
+}
+
+/// A word of letters and digits that, with its digits read as leetspeak,
+/// spells a number word.
+fn leet_number_token(units: &[Unit], s: usize, e: usize) -> Option<NumToken> {
+    let tok = &units[s..e];
+    if tok.len() < 2 || tok.len() > MAX_WORD {
+        return None;
+    }
+    // Most words fail on their first two letters (read as leetspeak) and
+    // their length, before any other letter is looked at.
+    let lower = |c: char| {
+        let c = if c.is_ascii_digit() {
+            super::leet_letter(c)?
+        } else {
+            c
+        };
+        c.is_ascii_lowercase().then_some(c as u8 - b'a')
+    };
+    let (Some(a), Some(b)) = (lower(tok[0].ch), lower(tok[1].ch)) else {
+        return None;
+    };
+    if LENGTHS[a as usize][b as usize] >> tok.len() & 1 == 0 {
+        return None;
+    }
+    let mut buf = [0u8; MAX_WORD];
+    let (mut letters, mut digits) = (false, false);
+    for (b, u) in buf.iter_mut().zip(tok) {
+        let c = if u.ch.is_ascii_digit() {
+            digits = true;
+            super::leet_letter(u.ch)?
+        } else {
+            letters = true;
+            u.ch
+        };
+        if !c.is_ascii_lowercase() {
+            return None;
+        }
+        *b = c as u8;
+    }
+    if !(letters && digits) {
+        return None;
+    }
+    let word = &buf[..tok.len()];
+    (maybe(word))
+        .then(|| read(word))
+        .flatten()
+        .map(|n| (s, e, n))
+}
+
+fn number_words_reading(units: Vec<Unit>, leet: bool) -> Vec<Unit> {
     // Number tokens (maximal runs of alphanumeric units that are numbers);
     // other tokens are not kept: a run breaks at them because the units
     // between two number tokens are then not all separators.
@@ -374,7 +459,12 @@ pub(super) fn number_words(units: Vec<Unit>) -> Vec<Unit> {
         while i < n && super::is_word(units[i].ch) {
             i += 1;
         }
-        toks.extend(number_token(&units, s, i));
+        let tok = number_token(&units, s, i);
+        toks.extend(if leet && tok.is_none() {
+            leet_number_token(&units, s, i)
+        } else {
+            tok
+        });
     }
     number_words_with(units, &toks)
 }
