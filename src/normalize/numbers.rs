@@ -410,7 +410,7 @@ fn leet_number_token(units: &[Unit], s: usize, e: usize) -> Option<NumToken> {
         } else {
             c
         };
-        c.is_ascii_lowercase().then_some(c as u8 - b'a')
+        c.is_ascii_lowercase().then(|| c as u8 - b'a')
     };
     let (Some(a), Some(b)) = (lower(tok[0].ch), lower(tok[1].ch)) else {
         return None;
