@@ -90,6 +90,8 @@ export interface Verdict {
   evasion: boolean;
   /** The section screened in, if it is one the engine knows. */
   section: Section | null;
+  /** What the ad offers, read from its text (whatever section it was posted in): `jobs`, `adult`, `services`… */
+  offers: Section[];
   packs: PackInfo[];
   /** Deployment filters that were active. */
   filters: string[];
@@ -259,6 +261,10 @@ export interface Rule {
   status?: "stable" | "experimental";
   helper?: boolean;
   score?: number;
+  /** Schema 4: `strong` reaches review on its own, `weak` alone stays at most at warn. */
+  strength?: "weak" | "medium" | "strong";
+  /** Schema 4: this helper recognises the kind of ad from its text and opens the rules scoped to it. */
+  offer?: Section;
   max_tier?: Tier;
   sections?: Section[];
   fields?: string[];

@@ -7,7 +7,7 @@ use crate::extract::{EntityKind, Techniques};
 use crate::limits::Limits;
 use crate::matcher::Matcher;
 use crate::normalize::normalize;
-use crate::pack::{Condition, Pack, RuleTests, Status, SCHEMA_VERSION, SECTIONS};
+use crate::pack::{Condition, Pack, RuleTests, Status, Strength, SCHEMA_VERSION, SECTIONS};
 use crate::verdict::{PackInfo, Thresholds, Tier};
 
 /// A term in matching form with its word-boundary requirements.
@@ -73,6 +73,11 @@ pub(crate) struct Rule {
     /// Score in hundredths of a point, so sums are exact.
     pub score: i64,
     pub max_tier: Tier,
+    /// The indicator's strength on its own (schema 4).
+    pub strength: Strength,
+    /// For an offer rule, the bit over [`SECTIONS`] of the kind of ad it
+    /// recognises; 0 for every other rule.
+    pub offer: u8,
     /// Bit mask over [`SECTIONS`]; 0 means every submission.
     pub sections: u8,
     /// Lowercase field names; empty means all fields.
@@ -847,7 +852,52 @@ pub(crate) fn compile_on(
                 );
             }
             let sections = sections_mask(&mut ctx, &r.sections, &|| format!("{path}.sections"));
+            if (r.strength.is_some() || r.offer.is_some()) && ctx.schema < 4 {
+                let key = if r.offer.is_some() { "offer" } else { "strength" };
+                ctx.err(
+                    format!("{path}.{key}"),
+                    format!(
+                        "`{key}` needs `schema = 4` (redflag {} or later); this pack says schema {}",
+                        crate::pack::SCHEMA_SINCE[3],
+                        ctx.schema
+                    ),
+                );
+            }
+            let offer = match &r.offer {
+                None => 0,
+                Some(kind) => {
+                    let bit = sections_mask(&mut ctx, std::slice::from_ref(kind), &|| {
+                        format!("{path}.offer")
+                    });
+                    if !r.helper {
+                        ctx.err(
+                            format!("{path}.offer"),
+                            "an offer rule must be a helper (`helper = true`): it recognises the kind of ad, it is not an indicator",
+                        );
+                    }
+                    if !r.sections.is_empty() {
+                        ctx.err(
+                            format!("{path}.sections"),
+                            "an offer rule reads every ad; remove `sections`",
+                        );
+                    }
+                    if r.strength.is_some() {
+                        ctx.err(format!("{path}.strength"), "an offer rule has no strength");
+                    }
+                    bit
+                }
+            };
             let cond = ctx.cond(&r.condition, &|| format!("{path}.match"), 1, true);
+            if offer != 0 {
+                if let Some(c) = &cond {
+                    if refers_to_rules(c) {
+                        ctx.err(
+                            format!("{path}.match"),
+                            "an offer rule may not refer to other rules: offers are read before any rule runs",
+                        );
+                    }
+                }
+            }
             let exceptions = if r.exceptions.is_empty() {
                 Vec::new()
             } else {
@@ -870,6 +920,8 @@ pub(crate) fn compile_on(
                 helper: r.helper,
                 score,
                 max_tier: r.max_tier.unwrap_or(Tier::Review),
+                strength: r.strength.unwrap_or(Strength::Medium),
+                offer,
                 sections,
                 fields: r
                     .fields

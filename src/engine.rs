@@ -2,12 +2,12 @@
 
 use std::ops::Range;
 
-use crate::compile::{compile_on, finish, Compiled, Cond, EntityCond};
+use crate::compile::{compile_on, finish, Compiled, Cond, EntityCond, Rule};
 use crate::error::{Error, PackError};
 use crate::extract::{self, EntityOptions, Found, Techniques};
 use crate::limits::Limits;
 use crate::normalize::{normalize, Normalized, Steps};
-use crate::pack::{Pack, Status, SECTIONS};
+use crate::pack::{Pack, Status, Strength, SECTIONS};
 use crate::submission::Submission;
 use crate::verdict::{FiredRule, Hit, PackInfo, Thresholds, Tier, Verdict};
 
@@ -437,6 +437,15 @@ impl Engine {
             }
         }
 
+        // The kinds of ad the text may be (offer rules whose terms
+        // occurred): rules scoped to those sections may run too.
+        let mut maybe = section_bit;
+        for (ri, r) in c.rules.iter().enumerate() {
+            if candidate[ri] && r.offer != 0 && !r.disabled {
+                maybe |= r.offer;
+            }
+        }
+
         // Entities are extracted only for the kinds that rules able to
         // fire here (and the section's filters) look at, or all of them if
         // the caller asked.
@@ -449,7 +458,7 @@ impl Engine {
                 .copied()
                 .unwrap_or(0);
             for (ri, r) in c.rules.iter().enumerate() {
-                if candidate[ri] && (r.sections == 0 || r.sections & section_bit != 0) {
+                if candidate[ri] && (r.sections == 0 || r.sections & maybe != 0) {
                     k |= r.entity_kinds;
                 }
             }
@@ -460,11 +469,42 @@ impl Engine {
         }
         let scan = scan;
 
+        // What the ad offers, read from its text: offer rules run first
+        // (they refer to no rules), and every kind they recognise opens
+        // the rules scoped to it, as the posted section does.
+        let mut offers: u8 = 0;
+        let mut offer_evidence: Vec<(usize, Evidence)> = Vec::new();
+        for (ri, r) in c.rules.iter().enumerate() {
+            // A kind already recognised needs no second rule, except when
+            // testing, where every offer rule's own evidence is checked.
+            if r.offer == 0
+                || !candidate[ri]
+                || (r.disabled && !testing)
+                || (offers & r.offer != 0 && !testing)
+            {
+                continue;
+            }
+            let ev = Eval {
+                scan: &scan,
+                mask: field_mask(&scan, &r.fields),
+                exceptions: self.exceptions(&scan, r),
+                window: r.window,
+                fired: &[],
+                counted: None,
+                cap: self.limits.max_hits_per_rule,
+            };
+            if let Some(spans) = ev.cond(&r.cond) {
+                offers |= r.offer;
+                offer_evidence.push((ri, Some(spans)));
+            }
+        }
+        let open = section_bit | offers;
+
         let mut suppressed = vec![false; nrules];
         let mut active_filters = Vec::new();
         if !testing {
             for f in &c.filters {
-                if f.sections != 0 && f.sections & section_bit == 0 {
+                if f.sections != 0 && f.sections & open == 0 {
                     continue;
                 }
                 let active = match &f.when {
@@ -492,6 +532,9 @@ impl Engine {
         }
 
         let mut fired: Vec<Evidence> = vec![None; nrules];
+        for (ri, ev) in offer_evidence {
+            fired[ri] = ev;
+        }
         // Rules that count towards `rules = { of = [...] }` of a stable rule:
         // experimental rules score nothing, so they cannot add up to a
         // scoring meta rule either.
@@ -502,28 +545,13 @@ impl Engine {
             if !candidate[ri] || suppressed[ri] || (r.disabled && !testing) {
                 continue;
             }
-            if r.sections != 0 && r.sections & section_bit == 0 {
+            if r.offer != 0 || (r.sections != 0 && r.sections & open == 0) {
                 continue;
             }
-            let mask = field_mask(&scan, &r.fields);
-            let exceptions = if r.exceptions.is_empty() {
-                Vec::new()
-            } else {
-                let mut ex: Vec<(u16, u32, u32)> = Vec::new();
-                for &t in &r.exceptions {
-                    for o in scan.term_occs(t) {
-                        if mask & (1u64 << o.span.field) != 0 {
-                            ex.push((o.span.field, o.w0, o.w1));
-                        }
-                    }
-                }
-                crate::sort::by_key(&mut ex, |e| crate::sort::key4(0, e.0.into(), e.1, e.2));
-                ex
-            };
             let ev = Eval {
                 scan: &scan,
-                mask,
-                exceptions,
+                mask: field_mask(&scan, &r.fields),
+                exceptions: self.exceptions(&scan, r),
                 window: r.window,
                 fired: &fired,
                 counted: if r.status == Status::Experimental {
@@ -538,6 +566,12 @@ impl Engine {
 
         let mut verdict = self.verdict(&scan, &fired, section, thresholds);
         verdict.filters = active_filters;
+        verdict.offers = SECTIONS
+            .iter()
+            .enumerate()
+            .filter(|&(b, _)| offers & (1 << b) != 0)
+            .map(|(_, k)| k.to_string())
+            .collect();
         // A contact written to escape scrapers is evasion too.
         verdict.evasion |= scan
             .entities
@@ -570,6 +604,24 @@ impl Engine {
     }
 
     /// Extracts the entities of the given kinds from every field.
+    /// Where a rule's exceptions occur in the fields it reads, sorted.
+    fn exceptions(&self, scan: &Scan<'_>, r: &Rule) -> Vec<(u16, u32, u32)> {
+        if r.exceptions.is_empty() {
+            return Vec::new();
+        }
+        let mask = field_mask(scan, &r.fields);
+        let mut ex: Vec<(u16, u32, u32)> = Vec::new();
+        for &t in &r.exceptions {
+            for o in scan.term_occs(t) {
+                if mask & (1u64 << o.span.field) != 0 {
+                    ex.push((o.span.field, o.w0, o.w1));
+                }
+            }
+        }
+        crate::sort::by_key(&mut ex, |e| crate::sort::key4(0, e.0.into(), e.1, e.2));
+        ex
+    }
+
     fn add_entities(&self, scan: &mut Scan<'_>, kinds: u8) {
         for (fi, field) in scan.fields.iter().enumerate() {
             let room = self.limits.max_entities.saturating_sub(scan.entities.len());
@@ -690,6 +742,7 @@ impl Engine {
         let thresholds = thresholds.unwrap_or(c.thresholds);
         let mut total: i64 = 0;
         let mut cap = Tier::Allow;
+        let mut floor = Tier::Allow;
         let mut rules_out = Vec::new();
         let mut spans_out: Vec<(usize, Span, Range<usize>)> = Vec::new();
         // One indicator counts once: of the fired rules that name the same
@@ -722,7 +775,17 @@ impl Engine {
             let score = if experimental || !counted { 0 } else { r.score };
             total += score;
             if score > 0 {
-                cap = cap.max(r.max_tier);
+                // A weak indicator adds its score but cannot lift the
+                // verdict past `warn` by itself; a strong one brings it to
+                // `review` whatever the score (both within `max_tier`).
+                match r.strength {
+                    Strength::Weak => cap = cap.max(r.max_tier.min(Tier::Warn)),
+                    Strength::Medium => cap = cap.max(r.max_tier),
+                    Strength::Strong => {
+                        cap = cap.max(r.max_tier);
+                        floor = floor.max(r.max_tier.min(Tier::Review));
+                    }
+                }
             }
             rules_out.push((i, score, experimental));
             // Each place once per rule: a span inside another span of the
@@ -764,7 +827,7 @@ impl Engine {
         }
         let score = total as f64 / 100.0;
         let score_tier = thresholds.tier(score);
-        let tier = score_tier.min(cap);
+        let tier = score_tier.min(cap).max(floor);
         // Highest score first, then by rule id.
         crate::sort::by_key(&mut rules_out, |&(ri, score, _)| {
             let (h, l) = crate::sort::desc_i64(score);
@@ -884,6 +947,7 @@ impl Engine {
             thresholds,
             evasion,
             section: section.map(|b| SECTIONS[b].to_string()),
+            offers: Vec::new(),
             packs: c.packs.clone(),
             filters: Vec::new(),
             rules,

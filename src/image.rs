@@ -18,12 +18,12 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::compile::{Compiled, Cond, EntityCond, Filter, Rule, Term};
 use crate::extract::EntityKind;
-use crate::pack::Status;
+use crate::pack::{Status, Strength};
 use crate::verdict::{PackInfo, Thresholds, Tier};
 
 const MAGIC: &[u8; 8] = b"redflag\0";
 /// Bump when the layout below changes.
-const FORMAT: u64 = 2;
+const FORMAT: u64 = 3;
 
 /// Encodes compiled packs. What compiling derives from the rules (the
 /// automaton, term → rule and pattern → term tables, evaluation order,
@@ -279,6 +279,12 @@ impl W {
         self.b(r.helper);
         self.i(r.score);
         self.u(r.max_tier as u64);
+        self.u(match r.strength {
+            Strength::Weak => 0,
+            Strength::Medium => 1,
+            Strength::Strong => 2,
+        });
+        self.u(r.offer.into());
         self.u(r.sections.into());
         self.strs(r.fields.iter());
         self.cond(&r.cond);
@@ -493,6 +499,13 @@ impl R<'_> {
             helper: self.b()?,
             score: self.i64()?,
             max_tier: self.tier()?,
+            strength: match self.u()? {
+                0 => Strength::Weak,
+                1 => Strength::Medium,
+                2 => Strength::Strong,
+                _ => return Err("pack image: bad strength".into()),
+            },
+            offer: self.u8()?,
             sections: self.u8()?,
             fields: self.strs()?,
             cond: self.cond(0)?,

@@ -94,7 +94,7 @@ pub use normalize::normalize_reference;
 pub use normalize::{normalize, Normalized, Steps};
 pub use pack::{
     AtLeast, Condition, EntityMatch, Explain, FilterDef, Near, OverrideDef, Pack, PackMeta,
-    RuleDef, RuleTests, RulesCount, Status, TestCase, SCHEMA_VERSION, SECTIONS,
+    RuleDef, RuleTests, RulesCount, Status, Strength, TestCase, SCHEMA_VERSION, SECTIONS,
 };
 pub use submission::Submission;
 pub use testing::{lint, Lint, TestFailure, TestKind, TestReport};

@@ -244,6 +244,12 @@ pub struct Verdict {
     /// The section the submission was screened in, if it is one the engine
     /// knows.
     pub section: Option<String>,
+    /// What the ad offers, read from its text by the packs' offer rules
+    /// (section names: `jobs` for work or recruitment, `adult` for
+    /// commercial sex or companionship, `services` for massage and the
+    /// like…), whatever section it was posted in. A reviewer sees "a job
+    /// offer posted under housing".
+    pub offers: Vec<String>,
     /// Packs in the engine.
     pub packs: Vec<PackInfo>,
     /// Deployment filters that were active and suppressed rules.

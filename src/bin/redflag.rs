@@ -770,10 +770,13 @@ fn redflag_report(sub: &Submission, v: &Verdict) -> String {
     );
     let _ = writeln!(
         s,
-        "Section: {}   Packs: {}{}",
-        v.section
-            .as_deref()
-            .unwrap_or("(none: unscoped rules only)"),
+        "Section: {}   Reads as: {}   Packs: {}{}",
+        v.section.as_deref().unwrap_or("(none)"),
+        if v.offers.is_empty() {
+            "(no offer recognised)".to_string()
+        } else {
+            v.offers.join(", ")
+        },
         v.packs
             .iter()
             .map(|p| format!("{} {}", p.id, p.version))

@@ -48,10 +48,11 @@ mod parse;
 /// | 1 | term conditions, meta rules, filters, overrides, inline tests | redflag 0.1.0 |
 /// | 2 | `entity` conditions (phones, e-mails, handles, prices, ages) | redflag 0.1.0 |
 /// | 3 | `indicator` on rules (one indicator counts once across packs) | redflag 0.1.0 |
-pub const SCHEMA_VERSION: u32 = 3;
+/// | 4 | `offer` rules (what an ad offers, read from its text) and `strength` | redflag 0.2.0 |
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// The engine release that first read each schema (index = schema - 1).
-pub(crate) const SCHEMA_SINCE: [&str; 3] = ["0.1.0", "0.1.0", "0.1.0"];
+pub(crate) const SCHEMA_SINCE: [&str; 4] = ["0.1.0", "0.1.0", "0.1.0", "0.2.0"];
 
 /// Sections a rule can be scoped to. A submission whose section is missing
 /// or not in this list is screened by the unscoped rules only.
@@ -150,6 +151,18 @@ pub enum Status {
     Experimental,
 }
 
+/// How strong an indicator is on its own ([`RuleDef::strength`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Strength {
+    /// Only adds score: alone, or with other weak ones, at most `warn`.
+    Weak,
+    /// Scores as usual.
+    Medium,
+    /// Reaches `review` on its own (within the rule's `max_tier`).
+    Strong,
+}
+
 /// One rule.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RuleDef {
@@ -182,6 +195,34 @@ pub struct RuleDef {
     pub helper: bool,
     /// Points added when the rule fires (may be negative).
     pub score: f64,
+    /// How strong the indicator is on its own, after the ILO's 2012
+    /// guidance (schema 4). A `strong` indicator that fires brings the
+    /// verdict to at least `review` (within the rule's `max_tier`); a `weak`
+    /// one adds its score but cannot by itself lift the verdict above
+    /// `warn`; `medium` (and no strength) score as usual.
+    ///
+    /// ```toml
+    /// strength = "strong"   # passport retention, debt bondage, threats
+    /// ```
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub strength: Option<Strength>,
+    /// What kind of ad this helper rule recognises from the text (schema 4):
+    /// one of [`SECTIONS`]. When it fires, rules scoped to that section run
+    /// too, whatever section the ad was posted in, so a recruiter posting
+    /// under `housing`, or an ad with no section, still meets the job rules.
+    /// An offer rule is a helper, has no `sections` and refers to no rules.
+    ///
+    /// ```toml
+    /// [[rule]]
+    /// id = "core.offer.job"
+    /// title = "The ad offers work"
+    /// category = "offer"
+    /// helper = true
+    /// offer = "jobs"
+    /// match = { at_least = { n = 2, of = [{ any = ["salary", "wage*"] }, { any = ["hiring", "apply"] }] } }
+    /// ```
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offer: Option<String>,
     /// The highest tier this rule can cause. Defaults to `review`, so only
     /// rules that say so can block.
     #[serde(skip_serializing_if = "Option::is_none")]

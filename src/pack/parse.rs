@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 
 use super::{
     AtLeast, Condition, EntityMatch, Explain, FilterDef, Near, OverrideDef, PackMeta, RuleDef,
-    RuleTests, RulesCount, Status, TestCase,
+    RuleTests, RulesCount, Status, Strength, TestCase,
 };
 use crate::error::PackError;
 use crate::verdict::{Thresholds, Tier};
@@ -179,6 +179,19 @@ impl Parser<'_> {
         }
     }
 
+    fn strength(&mut self, v: &Value, path: Path<'_>) -> Option<Strength> {
+        match self.string(v, path)?.as_str() {
+            "weak" => Some(Strength::Weak),
+            "medium" => Some(Strength::Medium),
+            "strong" => Some(Strength::Strong),
+            s => {
+                let m = format!("unknown variant `{s}`, expected `weak`, `medium` or `strong`");
+                self.err(path(), m);
+                None
+            }
+        }
+    }
+
     fn thresholds(&mut self, v: &Value, path: Path<'_>) -> Option<Thresholds> {
         let m = self.table(
             v,
@@ -327,6 +340,8 @@ const RULE_KEYS: &[&str] = &[
     "status",
     "helper",
     "score",
+    "strength",
+    "offer",
     "max_tier",
     "sections",
     "fields",
@@ -361,6 +376,8 @@ pub(super) fn rule(p: &mut Parser<'_>, v: &Value, path: Path<'_>) -> Option<Rule
         score: f
             .opt("score", |p, v, path| p.number(v, path))
             .unwrap_or(0.0),
+        strength: f.opt("strength", |p, v, path| p.strength(v, path)),
+        offer: f.opt("offer", |p, v, path| p.string(v, path)),
         max_tier: f.opt("max_tier", |p, v, path| p.tier(v, path)),
         sections: f.strings("sections"),
         fields: f.strings("fields"),
