@@ -92,6 +92,8 @@ export interface Verdict {
   section: Section | null;
   /** What the ad offers, read from its text (whatever section it was posted in): `jobs`, `adult`, `services`… */
   offers: Section[];
+  /** The languages the text was read as (`en`, `es`, `fr`, `pt`); empty when too short to tell. */
+  languages: string[];
   packs: PackInfo[];
   /** Deployment filters that were active. */
   filters: string[];

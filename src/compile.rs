@@ -75,6 +75,9 @@ pub(crate) struct Rule {
     pub max_tier: Tier,
     /// The indicator's strength on its own (schema 4).
     pub strength: Strength,
+    /// The languages of the rule's pack, as a mask over `lang::LANGS`; 0
+    /// for a pack that runs on every submission.
+    pub langs: u8,
     /// For an offer rule, the bit over [`SECTIONS`] of the kind of ad it
     /// recognises; 0 for every other rule.
     pub offer: u8,
@@ -921,6 +924,7 @@ pub(crate) fn compile_on(
                 score,
                 max_tier: r.max_tier.unwrap_or(Tier::Review),
                 strength: r.strength.unwrap_or(Strength::Medium),
+                langs: crate::lang::pack_mask(&pack.pack.languages),
                 offer,
                 sections,
                 fields: r

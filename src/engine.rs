@@ -420,6 +420,11 @@ impl Engine {
         let mut scan = self.scan(sub);
         let c = &self.c;
         let nrules = c.rules.len();
+        // The languages the text is written in: a pack that names its
+        // languages runs only on text in one of them (`lang`).
+        let detected = crate::lang::detect(scan.fields.iter().map(|f| f.norm.as_str()));
+        let langs = detected.unwrap_or(crate::lang::ALL);
+        let in_language = |r: &Rule| r.langs == 0 || r.langs & langs != 0;
 
         // Which rules can possibly fire: those whose terms occurred, and
         // those that can fire without terms.
@@ -434,6 +439,11 @@ impl Engine {
                 for &r in &c.term_rules[o.term as usize] {
                     candidate[r as usize] = true;
                 }
+            }
+        }
+        for (ri, r) in c.rules.iter().enumerate() {
+            if !in_language(r) {
+                candidate[ri] = false;
             }
         }
 
@@ -566,6 +576,16 @@ impl Engine {
 
         let mut verdict = self.verdict(&scan, &fired, section, thresholds);
         verdict.filters = active_filters;
+        verdict.languages = detected
+            .map(|m| {
+                crate::lang::LANGS
+                    .iter()
+                    .enumerate()
+                    .filter(|&(b, _)| m & (1 << b) != 0)
+                    .map(|(_, l)| l.to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
         verdict.offers = SECTIONS
             .iter()
             .enumerate()
@@ -948,6 +968,7 @@ impl Engine {
             evasion,
             section: section.map(|b| SECTIONS[b].to_string()),
             offers: Vec::new(),
+            languages: Vec::new(),
             packs: c.packs.clone(),
             filters: Vec::new(),
             rules,

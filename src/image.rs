@@ -285,6 +285,7 @@ impl W {
             Strength::Strong => 2,
         });
         self.u(r.offer.into());
+        self.u(r.langs.into());
         self.u(r.sections.into());
         self.strs(r.fields.iter());
         self.cond(&r.cond);
@@ -506,6 +507,7 @@ impl R<'_> {
                 _ => return Err("pack image: bad strength".into()),
             },
             offer: self.u8()?,
+            langs: self.u8()?,
             sections: self.u8()?,
             fields: self.strs()?,
             cond: self.cond(0)?,

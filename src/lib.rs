@@ -71,6 +71,7 @@ mod error;
 pub mod eval;
 mod extract;
 mod image;
+mod lang;
 mod limits;
 mod matcher;
 mod normalize;

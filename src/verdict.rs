@@ -250,6 +250,11 @@ pub struct Verdict {
     /// like…), whatever section it was posted in. A reviewer sees "a job
     /// offer posted under housing".
     pub offers: Vec<String>,
+    /// The languages the text was read as (`en`, `es`, `fr`, `pt`), from its
+    /// function words; empty when the text is too short to tell. A pack that
+    /// names its languages runs only on text in one of them, or on text whose
+    /// language cannot be told.
+    pub languages: Vec<String>,
     /// Packs in the engine.
     pub packs: Vec<PackInfo>,
     /// Deployment filters that were active and suppressed rules.
