@@ -51,7 +51,8 @@ const WORDS: [&[&str]; 4] = [
     &[
         "le", "les", "des", "du", "et", "est", "une", "pour", "avec", "vous", "nous", "sur", "dans", "au",
         "aux", "ce", "qui", "pas", "sont", "votre", "vos", "notre", "je", "il", "elle", "ils",
-        "elles", "mais", "leur", "leurs", "sans", "chez", "etre", "avoir", "salaire",
+        "elles", "mais", "leur", "leurs", "sans", "chez", "etre", "avoir", "salaire", "par", "pendant", "l", "d",
+        "qu", "n",
     ],
     // Portuguese
     &[

@@ -241,7 +241,13 @@ pub fn lint(packs: &[Pack]) -> Result<Vec<Lint>, Error> {
                     let wildcard = raw.trim().starts_with('*') || raw.trim().ends_with('*');
                     let inner = raw.trim().trim_matches('*');
                     let form = normalize(inner).as_str().trim().to_string();
-                    let chars = inner.trim().chars().count();
+                    // An emoji reads as a `:name:` token, long and distinctive
+                    // however few characters the author typed.
+                    let chars = if form.contains(':') {
+                        form.chars().count()
+                    } else {
+                        inner.trim().chars().count()
+                    };
                     if !anchored && (chars < 3 || (wildcard && chars < 4)) {
                         lint(
                             format!("{path}[{i}]"),
@@ -291,7 +297,8 @@ pub fn lint(packs: &[Pack]) -> Result<Vec<Lint>, Error> {
                         .into(),
                 );
             }
-            if r.helper && !referenced[idx as usize] {
+            // Offer rules are read by the engine itself, not by meta rules.
+            if r.helper && r.offer.is_none() && !referenced[idx as usize] {
                 lint(
                     base.clone(),
                     format!("helper rule `{}` is not used by any meta rule", r.id),
