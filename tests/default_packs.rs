@@ -255,6 +255,28 @@ fn join_letters(w: &str, sep: &str) -> String {
     w.chars().map(String::from).collect::<Vec<_>>().join(sep)
 }
 
+/// `w` split in the middle by `sep` ("pass*port").
+fn split_middle(w: &str, sep: &str) -> String {
+    let mid = w
+        .char_indices()
+        .nth(w.chars().count() / 2)
+        .map_or(0, |(i, _)| i);
+    format!("{}{sep}{}", &w[..mid], &w[mid..])
+}
+
+/// Each vowel of `t` written by `f`.
+fn vowels(t: &str, f: impl Fn(char) -> String) -> String {
+    t.chars()
+        .map(|c| {
+            if "aeiouAEIOU".contains(c) {
+                f(c)
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 const DISGUISES: &[(&str, Disguise)] = &[
     ("leetspeak", |t| {
         t.chars()
@@ -318,6 +340,22 @@ const DISGUISES: &[(&str, Disguise)] = &[
     }),
     ("letters hyphenated", |t| {
         long_words(t, |w| join_letters(w, "-"))
+    }),
+    ("a symbol inside words", |t| {
+        long_words(t, |w| {
+            let symbols = ["*", "_", ".", "^", "~", "+"];
+            split_middle(w, symbols[w.len() % symbols.len()])
+        })
+    }),
+    ("words hyphenated at line ends", |t| {
+        long_words(t, |w| split_middle(w, "-\n"))
+    }),
+    ("HTML character references", |t| {
+        let t = t.replace('s', "&#x73;");
+        vowels(&t, |c| format!("&#{};", c as u32)).replace(' ', "&nbsp;")
+    }),
+    ("percent-encoded letters", |t| {
+        vowels(t, |c| format!("%{:02X}", c as u32))
     }),
 ];
 

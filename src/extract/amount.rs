@@ -1,7 +1,7 @@
 //! Prices, rates and stated ages.
 
 use super::text::{any_in, Text};
-use super::{Cand, EntityKind, Taken};
+use super::{Cand, EntityKind, Taken, T_SPACED};
 
 /// A number at `i`: digits with optional thousands groups and decimals.
 /// Returns (end, value).
@@ -336,9 +336,26 @@ const AGE_SUFFIXES: &[&str] = &[
     "yo", "y", "yrs", "years", "year", "yr", "anos", "ans", "anitos", "aninhos",
 ];
 
+/// Two digits spaced apart at `i` ("1 6 yo", "age: 1 6"), each standing
+/// alone, with no other digit spaced next to them (a spaced-out phone
+/// number): the end of the second digit.
+fn spaced_two_digits(t: &Text<'_>, i: usize) -> Option<usize> {
+    let lone_digit = |k: usize| t.ch(k).is_ascii_digit() && !t.is_word(k + 1);
+    let spaced = matches!(t.ch(i), '1'..='9')
+        && lone_digit(i)
+        && t.ch(i + 1) == ' '
+        && lone_digit(i + 2)
+        && !(i >= 2 && t.ch(i - 1) == ' ' && t.ch(i - 2).is_ascii_digit())
+        && !(t.ch(i + 3) == ' ' && t.ch(i + 4).is_ascii_digit());
+    spaced.then_some(i + 3)
+}
+
 pub(super) fn ages(t: &Text<'_>, taken: &mut Taken, out: &mut Vec<Cand>) {
     let n = t.len();
     let mut i = 0;
+    // Where two spaced digits were read as one number and found no age
+    // word: the first digit is then read alone.
+    let mut not_spaced = usize::MAX;
     while i < n {
         if !t.ch(i).is_ascii_digit()
             || crate::normalize::table::is_alnum(t.before(i))
@@ -347,6 +364,11 @@ pub(super) fn ages(t: &Text<'_>, taken: &mut Taken, out: &mut Vec<Cand>) {
             i += 1;
             continue;
         }
+        let spaced = if i == not_spaced {
+            None
+        } else {
+            spaced_two_digits(t, i)
+        };
         let mut ne = i;
         while t.ch(ne).is_ascii_digit() {
             ne += 1;
@@ -355,7 +377,11 @@ pub(super) fn ages(t: &Text<'_>, taken: &mut Taken, out: &mut Vec<Cand>) {
             i = ne;
             continue;
         }
-        let age: u32 = t.string(i, ne).parse().unwrap_or(0);
+        let mut age: u32 = t.string(i, ne).parse().unwrap_or(0);
+        if let Some(e) = spaced {
+            age = age * 10 + t.ch(e - 1).to_digit(10).unwrap_or(0);
+            ne = e;
+        }
         if age == 0 {
             i = ne;
             continue;
@@ -378,6 +404,10 @@ pub(super) fn ages(t: &Text<'_>, taken: &mut Taken, out: &mut Vec<Cand>) {
             )
             .is_some();
         if !suffix && !prefix {
+            if spaced.is_some() {
+                not_spaced = i;
+                continue;
+            }
             i = ne;
             continue;
         }
@@ -398,7 +428,7 @@ pub(super) fn ages(t: &Text<'_>, taken: &mut Taken, out: &mut Vec<Cand>) {
                     t.next_word(we, 2).map_or(we, |x| x.1)
                 });
             } else if w == "y"
-                && matches!(t.ch(we), '/' | '.')
+                && matches!(t.ch(we), '/' | '.' | ' ')
                 && t.ch(we + 1) == 'o'
                 && !t.is_word(we + 2)
             {
@@ -455,12 +485,14 @@ pub(super) fn ages(t: &Text<'_>, taken: &mut Taken, out: &mut Vec<Cand>) {
         }
         match end {
             Some(e) if !taken.overlaps(start, e) => {
-                let mut c = Cand::new(EntityKind::Age, start, e, age.to_string(), 0);
+                let tech = if spaced.is_some() { T_SPACED } else { 0 };
+                let mut c = Cand::new(EntityKind::Age, start, e, age.to_string(), tech);
                 c.number = Some(f64::from(age));
                 taken.add(start, e);
                 out.push(c);
                 i = e;
             }
+            _ if spaced.is_some() => not_spaced = i,
             _ => i = ne,
         }
     }

@@ -193,3 +193,28 @@ fn number_words_in_leetspeak_or_spaced_out_are_read() {
     // Spaced letters that spell no number stay letters.
     assert!(found("a t t e n d the b e s t c l a s s").is_empty());
 }
+
+#[test]
+fn ages_written_with_spaced_digits_are_read() {
+    for text in [
+        "new girl 1 6 y o",
+        "new girl 1 6 yo",
+        "new girl 16 y o",
+        "age: 1 6",
+        "new girl &#49;&#54; yo",
+    ] {
+        let got: Vec<_> = found(text)
+            .into_iter()
+            .filter(|f| f.0 == EntityKind::Age)
+            .collect();
+        assert_eq!(got.len(), 1, "{text:?}: {got:?}");
+        assert_eq!(got[0].1, "16", "{text:?}");
+    }
+    let f = found("new girl 1 6 yo");
+    assert_eq!(f[0].2, ["spaced"]);
+    // Digits spaced out in a longer run (a phone number) are not an age.
+    assert!(found("call 5 5 5 1 6 yo")
+        .iter()
+        .all(|f| f.0 != EntityKind::Age || f.1 != "16"));
+    assert!(found("rooms 1 2 3").is_empty());
+}

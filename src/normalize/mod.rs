@@ -15,6 +15,15 @@
 //!    formatting characters (zero-width, bidi controls, soft hyphen, variation
 //!    selectors), all whitespace to a space, and emoji to `:name:` tokens
 //!    (🌹 → `:rose:`, keycap digits → digits, flags → `:flag_xx:`).
+//!    ASCII disguises are read in the same step (see `disguise`), from the
+//!    original text around one byte: HTML character references
+//!    (`&#112;`, `&#x70;`, `&eacute;`, `&amp;`) and percent-encoded
+//!    letters and spaces (`%70`, `%20`) are decoded and their character
+//!    folded, spanning the whole reference; a lone symbol (`* _ . ^ ~ +`)
+//!    between letters inside a word is dropped (`pass*port`, not `U.S.`,
+//!    `p.a.s.s`, `tasks.Requires` or `jobs@example.com`); a word
+//!    hyphenated at a line end (`pass-⏎port`) is joined. Both removals
+//!    count as `spacing`, so a term may still start or end there.
 //! 2. **Spacing**: runs of at least three single letters separated by one
 //!    separator each (`p a s s`, `p.a.s.s`, one letter per line) are joined.
 //!    A wider gap (two spaces, a comma and a space) ends a word, so prose such
@@ -35,6 +44,7 @@
 //! Terms in rule packs go through the same function, so a rule author writes
 //! natural text ("pasaporte", "🌹", "Passport") and never the matching form.
 
+mod disguise;
 mod numbers;
 mod stream;
 pub(crate) mod table;
@@ -208,7 +218,7 @@ pub fn normalize(text: &str) -> Normalized {
 #[doc(hidden)]
 pub fn normalize_reference(text: &str) -> Normalized {
     let mut units = Vec::with_capacity(text.len() + 8);
-    map_chars(text, &mut units);
+    map_chars(text, true, &mut units);
     let throughout = leet_tokens(&units) >= LEET_THROUGHOUT;
     let units = join_spaced_letters(units);
     let mut units = units;
@@ -243,7 +253,7 @@ pub(crate) struct Char {
 /// covering the whole emoji.
 pub(crate) fn entity_chars(text: &str) -> Vec<Char> {
     let mut units = Vec::with_capacity(text.len() + 8);
-    map_chars(text, &mut units);
+    map_chars(text, false, &mut units);
     let units = spaced_number_words(units);
     let units = numbers::number_words_and_leet(units);
     let mut out: Vec<Char> = Vec::with_capacity(units.len());
@@ -443,10 +453,11 @@ fn is_regional(c: char) -> bool {
     ('\u{1F1E6}'..='\u{1F1FF}').contains(&c)
 }
 
-/// Pass 1: one character at a time through the folding table.
-fn map_chars(text: &str, units: &mut Vec<Unit>) {
+/// Pass 1: one character at a time through the folding table; `words`
+/// for the matching form (see [`Pass1::new`]).
+fn map_chars(text: &str, words: bool, units: &mut Vec<Unit>) {
     units.extend(
-        Pass1::new(text, 0, text.len()).map(|(ch, start, end, flags, pre, _)| Unit {
+        Pass1::new(text, 0, text.len(), words).map(|(ch, start, end, flags, pre, _)| Unit {
             ch,
             start,
             end,
@@ -473,6 +484,12 @@ pub(super) struct Pass1<'a> {
     q_start: u32,
     q_end: u32,
     q_flags: u16,
+    /// The matching form: symbols inside words dropped, more
+    /// percent-encoding read.
+    words: bool,
+    /// Whether a symbol inside a word was dropped (its next unit's `pre`
+    /// has `F_SPACING`).
+    pub(super) dropped: bool,
 }
 
 enum Queue {
@@ -484,7 +501,14 @@ enum Queue {
 pub(super) type Item = (char, u32, u32, u16, u16, bool);
 
 impl<'a> Pass1<'a> {
-    pub(super) fn new(text: &'a str, from: usize, to: usize) -> Pass1<'a> {
+    /// `words` for the matching form, which also drops a lone symbol
+    /// inside a word and reads percent-encoded spaces and non-ASCII
+    /// letters (see `disguise`). The entity form reads HTML character
+    /// references and percent-encoded ASCII letters and joins a word
+    /// hyphenated at a line end, and no more: its extractors need the dots
+    /// and underscores of addresses and handles, and URLs keep their other
+    /// percent-encoding.
+    pub(super) fn new(text: &'a str, from: usize, to: usize, words: bool) -> Pass1<'a> {
         Pass1 {
             text,
             i: from,
@@ -494,6 +518,8 @@ impl<'a> Pass1<'a> {
             q_start: 0,
             q_end: 0,
             q_flags: 0,
+            words,
+            dropped: false,
         }
     }
 
@@ -532,7 +558,47 @@ impl<'a> Pass1<'a> {
             self.i = self.to;
             return;
         };
-        let mut end = i + c.len_utf8();
+        self.expand_char(c, i, i + c.len_utf8(), 0);
+    }
+
+    /// An HTML character reference or percent-encoded character at
+    /// `self.i` (a `&` or `%`, the byte after it already consumed):
+    /// queues what the character it encodes becomes, its span the whole
+    /// encoding, and returns whether there was one.
+    #[inline(never)]
+    fn decode(&mut self) -> bool {
+        let i = self.i - 1;
+        let Some((c, end, hidden)) = disguise::decode_at(self.text, i, self.words) else {
+            return false;
+        };
+        let extra = if hidden { F_COMPAT } else { 0 };
+        if c.is_ascii() {
+            let ch = match c {
+                'A'..='Z' => c.to_ascii_lowercase(),
+                '\t' | '\u{0B}' | '\u{0C}' => ' ',
+                '\r' => '\n',
+                '\n' => '\n',
+                '\0'..='\u{1F}' | '\u{7F}' => {
+                    self.pre |= F_INVISIBLE | extra;
+                    self.i = end;
+                    return true;
+                }
+                _ => c,
+            };
+            self.queue = Queue::Flag([ch; 9], 8);
+            self.q_start = i as u32;
+            self.q_end = end as u32;
+            self.q_flags = extra;
+            self.i = end;
+        } else {
+            self.expand_char(c, i, end, extra);
+        }
+        true
+    }
+
+    /// Queues what the non-ASCII character `c`, written at `start..end`,
+    /// becomes, with `extra` flags.
+    fn expand_char(&mut self, c: char, i: usize, mut end: usize, extra: u16) {
         self.q_start = i as u32;
         if is_regional(c) {
             let next = self.text.get(end..self.to).and_then(|s| s.chars().next());
@@ -566,13 +632,14 @@ impl<'a> Pass1<'a> {
                 }
                 Fold::Str(s, f) => {
                     if s.is_empty() {
-                        self.pre |= f;
+                        self.pre |= f | extra;
                     }
                     self.queue = Queue::Str(s.chars());
                     self.q_flags = f;
                 }
             }
         }
+        self.q_flags |= extra;
         self.q_end = end as u32;
         self.i = end;
     }
@@ -617,6 +684,21 @@ impl Iterator for Pass1<'_> {
                 0..=0x1F | 0x7F => {
                     self.pre |= F_INVISIBLE;
                     continue;
+                }
+                b'&' | b'%' if self.decode() => {
+                    if let Some(u) = self.queued() {
+                        return Some(u);
+                    }
+                    continue;
+                }
+                b'-' | b'*' | b'_' | b'.' | b'^' | b'~' | b'+' if self.words || b == b'-' => {
+                    if let Some(next) = disguise::dropped_symbol(self.text, i) {
+                        self.pre |= F_SPACING;
+                        self.dropped = true;
+                        self.i = next;
+                        continue;
+                    }
+                    b
                 }
                 _ => b,
             };

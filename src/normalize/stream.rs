@@ -12,6 +12,11 @@
 //! segment is run through every pass. Most segments have none, so most
 //! characters are handled once.
 //!
+//! Pass 1 decides what to decode, drop or join (`super::disguise`) from
+//! the original text around one byte, never across a space or a line
+//! break, so a segment rerun from its start gets the same units as the
+//! walk over the whole text.
+//!
 //! `super::normalize_reference` runs every pass over the whole text; the
 //! tests and the `normalize` fuzz target check that both agree exactly.
 
@@ -295,7 +300,8 @@ pub(super) fn normalize(text: &str) -> Normalized {
     };
     let first = seg.snap;
     let mut scratch: Vec<Unit> = Vec::new();
-    for (ch, start, end, flags, pre, ascii) in Pass1::new(text, 0, text.len()) {
+    let mut pass1 = Pass1::new(text, 0, text.len(), true);
+    for (ch, start, end, flags, pre, ascii) in pass1.by_ref() {
         let u = Unit {
             ch,
             start,
@@ -400,6 +406,9 @@ pub(super) fn normalize(text: &str) -> Normalized {
         seg.snap = first;
         rerun_with(text, &mut sink, &seg, &mut scratch, text.len(), true);
     }
+    // A symbol dropped inside a word marks a separator removed, as joined
+    // letters do (the reruns make the same decisions).
+    sink.joined |= pass1.dropped;
     sink.finish()
 }
 
@@ -456,15 +465,15 @@ fn rerun_with(
 ) {
     sink.restore(&seg.snap);
     scratch.clear();
-    scratch.extend(
-        Pass1::new(text, seg.start, end).map(|(ch, start, end, flags, pre, _)| Unit {
+    scratch.extend(Pass1::new(text, seg.start, end, true).map(
+        |(ch, start, end, flags, pre, _)| Unit {
             ch,
             start,
             end,
             flags,
             pre,
-        }),
-    );
+        },
+    ));
     let before = scratch.len();
     let mut units = join_spaced_letters(std::mem::take(scratch));
     sink.joined |= units.len() < before;

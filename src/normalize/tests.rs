@@ -103,6 +103,112 @@ fn spaced_letters_are_rejoined_only_when_spaced_out() {
 }
 
 #[test]
+fn a_lone_symbol_inside_a_word_is_dropped() {
+    assert_eq!(n("pass*port"), "pasport");
+    assert_eq!(n("p.assport"), "pasport");
+    assert_eq!(n("pass_port"), "pasport");
+    assert_eq!(n("pas*sport"), "pasport");
+    assert_eq!(
+        n("pass^port pass~port pass+port"),
+        "pasport pasport pasport"
+    );
+    assert_eq!(n("PASS.PORT"), "pasport");
+    assert_eq!(n("p4ss*p0rt"), "pasport");
+    assert_eq!(n("pá*ssport"), "pasport");
+    // The span covers the symbol; the step is "spacing", and a term may
+    // still start or end where the symbol was.
+    assert_eq!(source_of("your pass*port kept", "pasport"), "pass*port");
+    let norm = normalize("pass*port");
+    assert_eq!(norm.steps(0..7).names().collect::<Vec<_>>(), ["spacing"]);
+    assert!(norm.joined_at(3) && norm.has_joined());
+    // A symbol standing for a letter cannot be read back: it is dropped.
+    assert_eq!(n("p*ssport"), "psport");
+    // Kept: abbreviations, letters spaced out with the symbol, a sentence
+    // glued on, addresses, numbers, the hyphen of compounds, the slash,
+    // apostrophes, runs of symbols, symbols at a word's edge.
+    assert_eq!(n("U.S. e.g. a.m."), "u.s. e.g. a.m.");
+    assert_eq!(n("p.a.s.s.port"), "pas.port");
+    assert_eq!(n("p.a.s.s.p.o.r.t"), "pasport");
+    assert_eq!(n("tasks.Requires"), "tasks.requires");
+    assert_eq!(n("jobs@example.com"), "jobs@example.com");
+    assert_eq!(n("http://bit.ly/x"), "htp://bit.ly/x");
+    assert_eq!(n("$1,200.50 12.5 24/7 10:30"), "$1,200.50 12.5 24/7 10:30");
+    assert_eq!(n("live-in e-mail and/or"), "live-in e-mail and/or");
+    assert_eq!(n("l'appartement don't"), "l'apartement don't");
+    assert_eq!(n("pass**port *pass* pass."), "pas**port *pas* pas.");
+    assert_eq!(n("s*x"), "s*x");
+    // Emoji names written out read like the emoji.
+    assert_eq!(n(":growing_heart: :flag_th:"), n("💗 🇹🇭"));
+}
+
+#[test]
+fn a_word_hyphenated_at_a_line_end_is_joined() {
+    assert_eq!(n("pass-\nport"), "pasport");
+    assert_eq!(n("pass-\r\nport"), "pasport");
+    assert_eq!(source_of("pass-\nport", "pasport"), "pass-\nport");
+    assert!(normalize("pass-\nport").has_joined());
+    // A line break alone, a capital after the break, or a hyphen between
+    // digits, is kept (ordinary text breaks lines between words).
+    assert_eq!(n("pass\nport"), "pas port");
+    assert_eq!(n("Alta-\nEl"), "alta- el");
+    assert_eq!(n("555-\n0147"), "555- 0147");
+    assert_eq!(n("pantry-\n\nmore"), "pantry- more");
+}
+
+#[test]
+fn html_references_and_percent_encoding_are_decoded() {
+    assert_eq!(n("&#112;assport"), "pasport");
+    assert_eq!(n("&#x70;assport &#X50;ASSPORT"), "pasport pasport");
+    assert_eq!(n("pa&#115;&#115;port"), "pasport");
+    assert_eq!(n("Tom &amp; Jerry &lt;b&gt;"), "tom & jery <b>");
+    assert_eq!(n("pass&nbsp;port"), "pas port");
+    assert_eq!(n("caf&eacute; &Ntilde;"), "cafe n");
+    assert_eq!(n("pa&shy;ssport"), "pasport");
+    assert_eq!(n("&#127801;"), ":rose:");
+    assert_eq!(n("%70assport pass%20port"), "pasport pas port");
+    assert_eq!(n("t%69%6Fn r%65%65 y0%75ng"), "tion re young");
+    assert_eq!(n("caf%C3%A9"), "cafe");
+    // The span is the whole reference; a letter written as a number is
+    // evasion ("compatibility"), a named reference is not.
+    assert_eq!(source_of("a &#112;assport", "pasport"), "&#112;assport");
+    let norm = normalize("&#112;assport");
+    assert!(norm.steps(0..7).names().any(|s| s == "compatibility"));
+    assert!(normalize("caf&eacute;")
+        .steps(0..4)
+        .names()
+        .all(|s| s == "diacritics"));
+    // Not references: no `;`, unknown names, NUL, out of range; and a
+    // percent sign after a number is a percentage.
+    assert_eq!(
+        n("AT&T R&D &#112 &foo; &#0; &#1114112;"),
+        "at&t r&d &#112 &fo; &#0; &#1114112;"
+    );
+    assert_eq!(
+        n("50%Activites 20-40%401K %35"),
+        "50%activites 20-40%401k %35"
+    );
+}
+
+#[test]
+fn the_entity_form_decodes_html_references_only() {
+    let form = |t: &str| entity_chars(t).iter().map(|c| c.ch).collect::<String>();
+    assert_eq!(form("name&#64;example.com"), "name@example.com");
+    let c = entity_chars("&#53;5");
+    assert_eq!((c[0].ch, c[0].start, c[0].end), ('5', 0, 5));
+    assert!(c[0].flags & F_COMPAT != 0);
+    // Percent-encoded ASCII letters are read; dots, hyphens and line
+    // breaks stay for the extractors; URLs keep their other
+    // percent-encoding.
+    assert_eq!(form("3%30 %65uros"), "3%30 euros");
+    assert_eq!(
+        form("pass*port p.assport x%20y caf%C3%A9 a_b@x.com"),
+        "pass*port p.assport x%20y caf%c3%a9 a_b@x.com"
+    );
+    // A word hyphenated at a line end is joined there too.
+    assert_eq!(form("fi-\nve 555-\n0147"), "5 555-\n0147");
+}
+
+#[test]
 fn stretched_number_words_are_read() {
     assert_eq!(n("fiiive fiiive fiiive"), "5 5 5");
     assert_eq!(n("seveeenteeen"), "17");
@@ -202,6 +308,12 @@ const TRICKY: &[&str] = &[
     "p.a.s.s.p.o.r.t e.g. this",
     "a p a s s p o r t",
     "c i n c o cinco cinco",
+    "pass*port p.assport pass_port U.S. e.g. p.a.s.s.port tasks.Requires",
+    "jobs@example.com john.smith@x.com http://bit.ly/a.b",
+    "pass-\nport pass\nport Alta-\nEl pass-\r\nport f1ve-\nfive",
+    "&#112;assport &#x70; &amp; &nbsp; &eacute; &shy; %70assport %20 caf%C3%A9",
+    "p4ss*p0rt h0st*355 f*ive five.five n.e.w",
+    "s*e*v*e*n*t*e*e*n &#115;eventeen",
 ];
 
 #[test]
@@ -314,9 +426,29 @@ mod equivalence {
                 "🇭",
                 "٣",
                 "中",
+                "'",
+                "^",
+                "~",
+                "+",
+                "&",
+                "%",
+                "#",
+                ";",
+                "-\n",
+                "&#112;",
+                "&#x70;",
+                "&amp;",
+                "&nbsp;",
+                "&eacute;",
+                "&shy;",
+                "%70",
+                "%20",
+                "%C3%A9",
+                "U.S.",
             ])
             .prop_map(str::to_string),
             "[a-z0-9 ]{1,6}",
+            "[a-zA-Z0-9 &#;%.*_\\-\n]{1,8}",
         ]
     }
 
