@@ -68,7 +68,8 @@ fn scan_reads_jsonl_and_reports_malformed_lines_without_stopping() {
     assert_eq!(v.len(), 6, "one output line per non-empty input line");
 
     assert_eq!(v[0]["id"], 1);
-    assert_eq!(v[0]["verdict"], "warn");
+    // A worker-paid fee (3) with its amount (3): a concrete fee, for review.
+    assert_eq!(v[0]["verdict"], "review");
     let hits = v[0]["hits"].as_array().unwrap();
     let hit = hits
         .iter()
@@ -299,8 +300,11 @@ fn explain_prints_a_score_table() {
     );
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8_lossy(&out.stdout);
-    // documents held (4) + worker-paid fee (3) + the fee's amount (2)
-    assert!(text.starts_with("Verdict: REVIEW   score 9"), "{text}");
+    // documents held (4, strong) + worker-paid fee (3) + the fee's amount
+    // (3) + the forced-labour pattern of a strong indicator with another (4)
+    assert!(text.starts_with("Verdict: BLOCK   score 14"), "{text}");
+    assert!(text.contains("together.jobs.forced-labour"), "{text}");
+    assert!(text.contains("Reads as: jobs"), "{text}");
     assert!(
         text.contains("core.jobs.documents-held")
             && text.contains("[pаsspоrt]")
@@ -316,7 +320,7 @@ fn explain_prints_a_score_table() {
         &["explain", "--section", "jobs"],
         "Registration fee 300 USD.",
     );
-    assert!(String::from_utf8_lossy(&out.stdout).starts_with("Verdict: WARN"));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("Verdict: REVIEW"));
 }
 
 #[test]

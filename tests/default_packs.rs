@@ -27,8 +27,10 @@ fn example_ads_get_the_expected_tiers() {
     let e = Engine::new_default();
     let expect = |id: &str| -> Tier {
         match id {
-            "job-2" | "adult-3" => Tier::Block,
-            "job-4" | "adult-1" => Tier::Review,
+            // job-4: a fee with work on a tourist visa, a strong indicator
+            // with another, is the forced-labour pattern.
+            "job-2" | "job-4" => Tier::Block,
+            "adult-1" | "adult-3" => Tier::Review,
             "job-5" => Tier::Warn,
             _ => Tier::Allow,
         }
