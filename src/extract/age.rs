@@ -1356,15 +1356,6 @@ mod tests {
     }
 
     #[test]
-    fn show_entity_form() {
-        for s in std::env::var("SHOW").unwrap_or_default().split('|') {
-            let c = crate::normalize::entity_chars(s);
-            let f: String = c.iter().map(|c| c.ch).collect();
-            println!("{s:?} -> {f:?}: {:?}", ages(s));
-        }
-    }
-
-    #[test]
     fn first_person_without_a_unit() {
         check(&[
             ("im 16", &[16]),
