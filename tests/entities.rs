@@ -297,3 +297,73 @@ proptest! {
         }
     }
 }
+
+/// Ages under 18 found in honest text: the real ads and profiles of
+/// `$REDFLAG_CORPORA/*.jsonl` (JSON Lines with `title` and `body`). Each
+/// one is a false stated minor age. Run with
+/// `REDFLAG_CORPORA=/work/shared/corpora cargo test --release --test entities -- --ignored --nocapture`.
+#[test]
+#[ignore = "needs REDFLAG_CORPORA"]
+fn minor_ages_in_honest_corpora() {
+    let Ok(dir) = std::env::var("REDFLAG_CORPORA") else {
+        println!("REDFLAG_CORPORA not set");
+        return;
+    };
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        .collect();
+    files.sort();
+    // With REDFLAG_ALL_AGES set, every age is listed, not only those under 18.
+    let all = std::env::var_os("REDFLAG_ALL_AGES").is_some();
+    let (mut records, mut minors, mut ages) = (0, 0, 0);
+    for path in files {
+        let src = std::fs::read_to_string(&path).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let mut here = 0;
+        for line in src.lines().filter(|l| !l.trim().is_empty()) {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            records += 1;
+            let mut sub = Submission::new();
+            for f in ["title", "body"] {
+                if let Some(s) = v.get(f).and_then(|x| x.as_str()) {
+                    sub = sub.field(f, s);
+                }
+            }
+            for e in extract_entities(&sub, &raw()) {
+                if e.kind != EntityKind::Age {
+                    continue;
+                }
+                ages += 1;
+                let minor = e.number.is_some_and(|n| n < 18.0);
+                if minor {
+                    minors += 1;
+                    here += 1;
+                }
+                if minor || all {
+                    let text = match e.field.as_str() {
+                        "title" => v["title"].as_str().unwrap_or(""),
+                        _ => v["body"].as_str().unwrap_or(""),
+                    };
+                    let mut lo = e.byte_start.saturating_sub(40);
+                    while !text.is_char_boundary(lo) {
+                        lo -= 1;
+                    }
+                    let mut hi = (e.byte_end + 40).min(text.len());
+                    while !text.is_char_boundary(hi) {
+                        hi += 1;
+                    }
+                    println!(
+                        "  {name} {}: {} in {:?}",
+                        v["id"].as_str().unwrap_or("?"),
+                        e.number.unwrap_or(0.0),
+                        &text[lo..hi]
+                    );
+                }
+            }
+        }
+        println!("{name}: {here} ages under 18");
+    }
+    println!("{records} records, {ages} ages, {minors} under 18");
+}

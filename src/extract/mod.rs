@@ -15,6 +15,7 @@
 //! (HMAC-SHA-256 of its canonical value) so a platform can link ads that
 //! share a contact without storing it.
 
+mod age;
 mod amount;
 mod contact;
 mod phone;
@@ -441,7 +442,7 @@ const EXTRACTORS: [(EntityKind, Extractor); 7] = [
     (EntityKind::Url, contact::urls),
     (EntityKind::Handle, contact::handles),
     (EntityKind::Price, amount::prices),
-    (EntityKind::Age, amount::ages),
+    (EntityKind::Age, age::ages),
     (EntityKind::Phone, phone::phones),
     (EntityKind::Messaging, contact::messaging),
 ];
