@@ -856,7 +856,11 @@ pub(crate) fn compile_on(
             }
             let sections = sections_mask(&mut ctx, &r.sections, &|| format!("{path}.sections"));
             if (r.strength.is_some() || r.offer.is_some()) && ctx.schema < 4 {
-                let key = if r.offer.is_some() { "offer" } else { "strength" };
+                let key = if r.offer.is_some() {
+                    "offer"
+                } else {
+                    "strength"
+                };
                 ctx.err(
                     format!("{path}.{key}"),
                     format!(

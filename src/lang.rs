@@ -36,29 +36,30 @@ pub(crate) const ALL: u8 = (1 << LANGS.len()) - 1;
 const WORDS: [&[&str]; 4] = [
     // English
     &[
-        "the", "and", "of", "to", "is", "are", "you", "your", "we", "our", "with", "for", "will", "be",
-        "this", "that", "have", "has", "from", "at", "it", "they", "their", "an", "or", "not", "all",
-        "if", "can", "who", "my", "she", "her", "i", "in", "on", "by", "must", "after", "before",
+        "the", "and", "of", "to", "is", "are", "you", "your", "we", "our", "with", "for", "will",
+        "be", "this", "that", "have", "has", "from", "at", "it", "they", "their", "an", "or",
+        "not", "all", "if", "can", "who", "my", "she", "her", "i", "in", "on", "by", "must",
+        "after", "before",
     ],
     // Spanish
     &[
         "el", "los", "las", "del", "y", "es", "muy", "pero", "usted", "hay", "sus", "su", "al",
         "lo", "nosotros", "ustedes", "tiene", "tienes", "somos", "estamos", "puedes", "sin",
-        "cuando", "donde", "solo", "hasta", "nuestra",
-        "nuestro", "nuestras", "nuestros", "ellas", "ellos", "pasaje", "sueldo", "trabajo", "mi", 
+        "cuando", "donde", "solo", "hasta", "nuestra", "nuestro", "nuestras", "nuestros", "ellas",
+        "ellos", "pasaje", "sueldo", "trabajo", "mi",
     ],
     // French
     &[
-        "le", "les", "des", "du", "et", "est", "une", "pour", "avec", "vous", "nous", "sur", "dans", "au",
-        "aux", "ce", "qui", "pas", "sont", "votre", "vos", "notre", "je", "il", "elle", "ils",
-        "elles", "mais", "leur", "leurs", "sans", "chez", "etre", "avoir", "salaire", "par", "pendant", "l", "d",
-        "qu", "n",
+        "le", "les", "des", "du", "et", "est", "une", "pour", "avec", "vous", "nous", "sur",
+        "dans", "au", "aux", "ce", "qui", "pas", "sont", "votre", "vos", "notre", "je", "il",
+        "elle", "ils", "elles", "mais", "leur", "leurs", "sans", "chez", "etre", "avoir",
+        "salaire", "par", "pendant", "l", "d", "qu", "n",
     ],
     // Portuguese
     &[
-        "os", "da", "dos", "das", "e", "nao", "voce", "voces", "um", "uma", "em", 
-        "na", "nas", "ao", "aos", "sao", "mais", "muito", "pelo", "pela", "seu", "sua", "seus",
-        "suas", "ele", "ela", "eles", "elas", "tambem", "ate", "pra", "tem", "fica", "ficam", "trabalho",
+        "os", "da", "dos", "das", "e", "nao", "voce", "voces", "um", "uma", "em", "na", "nas",
+        "ao", "aos", "sao", "mais", "muito", "pelo", "pela", "seu", "sua", "seus", "suas", "ele",
+        "ela", "eles", "elas", "tambem", "ate", "pra", "tem", "fica", "ficam", "trabalho",
         "salario", "nosso", "nossa", "eu",
     ],
 ];
@@ -127,10 +128,22 @@ mod tests {
 
     #[test]
     fn tells_the_four_languages_apart() {
-        assert_eq!(langs("No cobramos ningún cargo a los candidatos y el pasaje lo paga la empresa."), ["es"]);
-        assert_eq!(langs("A agência não cobra taxa da au pair, e o quarto é dela."), ["pt"]);
-        assert_eq!(langs("Les passeports sont conservés par l'entreprise pendant la mission."), ["fr"]);
-        assert_eq!(langs("Your passport will be kept by the company for the whole contract."), ["en"]);
+        assert_eq!(
+            langs("No cobramos ningún cargo a los candidatos y el pasaje lo paga la empresa."),
+            ["es"]
+        );
+        assert_eq!(
+            langs("A agência não cobra taxa da au pair, e o quarto é dela."),
+            ["pt"]
+        );
+        assert_eq!(
+            langs("Les passeports sont conservés par l'entreprise pendant la mission."),
+            ["fr"]
+        );
+        assert_eq!(
+            langs("Your passport will be kept by the company for the whole contract."),
+            ["en"]
+        );
     }
 
     #[test]

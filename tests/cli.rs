@@ -107,7 +107,9 @@ fn scan_reads_jsonl_and_reports_malformed_lines_without_stopping() {
         .contains("expected a JSON object"));
 
     assert!(v[5].get("id").is_none());
-    assert_eq!(v[5]["verdict"], "review");
+    // Passport retention (strong) with the too-good-to-be-true lure: the
+    // forced-labour pattern blocks.
+    assert_eq!(v[5]["verdict"], "block");
     let rules: Vec<&str> = v[5]["rules"]
         .as_array()
         .unwrap()

@@ -31,7 +31,8 @@ fn example_ads_get_the_expected_tiers() {
             // with another, is the forced-labour pattern.
             "job-2" | "job-4" => Tier::Block,
             "adult-1" | "adult-3" => Tier::Review,
-            "job-5" => Tier::Warn,
+            // job-5: a worker-paid fee with its amount, a concrete fee.
+            "job-5" => Tier::Review,
             _ => Tier::Allow,
         }
     };
