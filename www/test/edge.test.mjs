@@ -27,7 +27,8 @@ after(async () => {
 const ads = {
   allow: { section: "for-sale", title: "Road bike 🚲", body: "Aluminium frame, café racer tape, new tyres." },
   warn: { section: "jobs", title: "Hotel jobs", body: "A registration fee is required before you start." },
-  review: { section: "jobs", title: "Factory work", body: "Your passport will be kept by the employer. Registration fee 300 USD." },
+  // One strong indicator reaches review on its own (with a fee it would block).
+  review: { section: "jobs", title: "Factory work", body: "Your passport will be kept by the employer." },
   block: { section: "adult", title: "New in town", body: "Sweet new girl, age: 16, discreet." },
 };
 

@@ -50,12 +50,14 @@ async function fill(page, ad) {
 const warnAd = {
   section: "jobs",
   title: "Hotel jobs abroad 🌴",
-  body: "😀 Great hotel jobs in Dubai! Pay the régistration fee of 300 € before départure. Good salary.",
+  // A fee alone warns; with its amount or a deadline it would go to review.
+  body: "😀 Great hotel jobs in Dubai! Pay the régistration fee at the agency in Départure Street. Good salary.",
 };
 const reviewAd = {
   section: "jobs",
   title: "Factory work",
-  body: "Your passport will be kept by the employer. Registration fee 300 USD before you start.",
+  // A strong indicator alone reaches review (with a fee it would block).
+  body: "Your passport will be kept by the employer. Start before the summer.",
 };
 const blockAd = { section: "adult", title: "New in town", body: "Sweet new girl, age: 16, discreet incall." };
 const cleanAd = { section: "for-sale", title: "Road bike, 54 cm", body: "Aluminium frame, new tyres, café racer bar tape. 😀", price: "250", contact: "in person" };
@@ -144,8 +146,8 @@ test("a review ad arrives with the verdict summary and no text in it", async () 
   assert.equal(form.get("body"), reviewAd.body);
   const summary = JSON.parse(form.get("redflag"));
   assert.equal(summary.tier, "review");
-  assert.ok(summary.score >= 6);
-  assert.ok(summary.packs.every((p) => /^[\w.-]+@[\w.-]+$/.test(p)) && summary.packs.includes("core@0.1.0"));
+  assert.ok(summary.score >= 4, `score ${summary.score}`);
+  assert.ok(summary.packs.every((p) => /^[\w.-]+@[\w.-]+$/.test(p)) && summary.packs.includes("core@0.2.0"));
   assert.ok(summary.rules.includes("core.jobs.documents-held"));
   assert.deepEqual(Object.keys(summary).sort(), ["packs", "rules", "score", "tier"]);
   assert.ok(!form.get("redflag").includes("passport"), "no ad text in the summary");

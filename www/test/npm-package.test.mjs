@@ -26,7 +26,8 @@ const flagged = {
 test("the default engine screens an ad and spans slice the original text exactly", () => {
   const engine = new rf.Engine();
   const v = engine.screen(flagged);
-  assert.equal(v.verdict, "review");
+  // Passport retention (strong) with a worker-paid fee: the forced-labour pattern.
+  assert.equal(v.verdict, "block");
   assert.deepEqual(v.id, { ref: "ad-9" });
   assert.equal(v.section, "jobs");
   assert.ok(v.score >= 6, `score ${v.score}`);
@@ -117,7 +118,7 @@ test("bad packs and bad submissions throw Errors, and the engine keeps working",
   for (const [what, sub, re] of bad) {
     assert.throws(() => engine.screen(sub), (e) => e instanceof Error && re.test(e.message), what);
     // The engine is still usable after every error.
-    assert.equal(engine.screen({ section: "jobs", body: "Registration fee 50 USD" }).verdict, "warn", `after ${what}`);
+    assert.equal(engine.screen({ section: "jobs", body: "A registration fee is required." }).verdict, "warn", `after ${what}`);
   }
 });
 
@@ -277,12 +278,12 @@ export default {
     const res = await mf.dispatchFetch("http://127.0.0.1/screen", { method: "POST", body: JSON.stringify(flagged) });
     assert.equal(res.status, 200);
     const v = await res.json();
-    assert.equal(v.verdict, "review");
+    assert.equal(v.verdict, "block");
     for (const h of v.hits) assert.equal(flagged[h.field].slice(h.start, h.end), h.text);
     const bad = await mf.dispatchFetch("http://127.0.0.1/screen", { method: "POST", body: JSON.stringify({ section: 1 }) });
     assert.equal(bad.status, 400);
     assert.match((await bad.json()).error, /`section` must be a string/);
-    const again = await mf.dispatchFetch("http://127.0.0.1/screen", { method: "POST", body: '{"section":"jobs","body":"Registration fee 50 USD"}' });
+    const again = await mf.dispatchFetch("http://127.0.0.1/screen", { method: "POST", body: '{"section":"jobs","body":"A registration fee is required."}' });
     assert.equal((await again.json()).verdict, "warn");
   } finally {
     await mf.dispose();
