@@ -494,15 +494,7 @@ impl Engine {
             {
                 continue;
             }
-            let ev = Eval {
-                scan: &scan,
-                mask: field_mask(&scan, &r.fields),
-                exceptions: self.exceptions(&scan, r),
-                window: r.window,
-                fired: &[],
-                counted: None,
-                cap: self.limits.max_hits_per_rule,
-            };
+            let ev = self.eval_rule(&scan, r, &[], None);
             if let Some(spans) = ev.cond(&r.cond) {
                 offers |= r.offer;
                 offer_evidence.push((ri, Some(spans)));
@@ -558,19 +550,8 @@ impl Engine {
             if r.offer != 0 || (r.sections != 0 && r.sections & open == 0) {
                 continue;
             }
-            let ev = Eval {
-                scan: &scan,
-                mask: field_mask(&scan, &r.fields),
-                exceptions: self.exceptions(&scan, r),
-                window: r.window,
-                fired: &fired,
-                counted: if r.status == Status::Experimental {
-                    None
-                } else {
-                    Some(&stable)
-                },
-                cap: self.limits.max_hits_per_rule,
-            };
+            let counted = (r.status != Status::Experimental).then_some(&stable[..]);
+            let ev = self.eval_rule(&scan, r, &fired, counted);
             fired[ri] = ev.cond(&r.cond);
         }
 
@@ -624,6 +605,25 @@ impl Engine {
     }
 
     /// Extracts the entities of the given kinds from every field.
+    /// The evaluation of one rule's condition over a scan.
+    fn eval_rule<'s>(
+        &self,
+        scan: &'s Scan<'s>,
+        r: &Rule,
+        fired: &'s [Evidence],
+        counted: Option<&'s [bool]>,
+    ) -> Eval<'s> {
+        Eval {
+            scan,
+            mask: field_mask(scan, &r.fields),
+            exceptions: self.exceptions(scan, r),
+            window: r.window,
+            fired,
+            counted,
+            cap: self.limits.max_hits_per_rule,
+        }
+    }
+
     /// Where a rule's exceptions occur in the fields it reads, sorted.
     fn exceptions(&self, scan: &Scan<'_>, r: &Rule) -> Vec<(u16, u32, u32)> {
         if r.exceptions.is_empty() {

@@ -52,7 +52,11 @@ fn header_problems() {
     assert_error(
         r#"{"schema": 99, "pack": {"id": "p", "version": "1"}}"#,
         "schema",
-        "schema 99 is newer than this engine reads (schemas 1 to 4, redflag 0.1.0); load it with a redflag release that supports schema 99",
+        concat!(
+            "schema 99 is newer than this engine reads (schemas 1 to 4, redflag ",
+            env!("CARGO_PKG_VERSION"),
+            "); load it with a redflag release that supports schema 99"
+        ),
     );
     // Older schemas keep loading; a schema-1 pack cannot use what schema 2 added.
     assert!(

@@ -29,7 +29,7 @@
 //!   also ordinary words).
 
 use super::text::{any_in, Text};
-use super::{Cand, EntityKind, Taken};
+use super::{amount, Cand, EntityKind, Taken};
 use crate::normalize::table::is_alnum;
 
 /// The year from which an age is computed from a birth year ("born in
@@ -1080,18 +1080,6 @@ fn after_article(t: &Text<'_>, i: usize, ne: usize, v: u32) -> Option<(usize, us
     (mine || person).then_some((i, ue, v))
 }
 
-/// The words before "N años" that the classic reader takes as a
-/// requirement, a comparison, a duration or a range (its list, for the
-/// bare units read here).
-const CLASSIC_NOT_BEFORE: &[&str] = &[
-    "least", "over", "under", "minimum", "min", "minimo", "maximum", "max", "maximo", "mayor",
-    "mayores", "menor", "menores", "mas", "mais", "maiores", "plus", "moins", "above", "below",
-    "than", "hace", "ha", "depuis", "durante", "during", "for", "after", "despues", "apres",
-    "desde", "since", "cada", "every", "los", "las", "os", "as", "les", "primeros", "first",
-    "last", "ultimos", "next", "proximos", "past", "ago", "within", "about", "around", "entre",
-    "between", "from", "to", "a", "y", "and", "e", "et", "ou", "or",
-];
-
 /// A bare unit: "17 años", "chica de 17 años", "17 ans", "de 17 ani"
 /// (Romanian, which the classic reader does not know). Read here rather
 /// than by the classic reader so that the words after it are read only to
@@ -1112,7 +1100,7 @@ fn bare_years(t: &Text<'_>, i: usize, ne: usize, v: u32) -> Option<(usize, usize
     // "15anos2" is a code; "+ de 2 ans", "at least 17 años" are no ages.
     if t.ch(we).is_ascii_digit()
         || t.before(t.skip_spaces_back(i, 1)) == '+'
-        || any_in(&t.words_before(i, 2, 3), CLASSIC_NOT_BEFORE)
+        || any_in(&t.words_before(i, 2, 3), amount::NOT_AGE_BEFORE)
         || !bare_unit_is_age(t, i, we)
     {
         return None;

@@ -286,8 +286,9 @@ pub(super) fn prices(t: &Text<'_>, taken: &mut Taken, out: &mut Vec<Cand>) {
     }
 }
 
-/// Words after which "N years" is not the poster's age.
-const NOT_AGE_BEFORE: &[&str] = &[
+/// Words after which "N years" is not the poster's age (also read by the
+/// age reader in `age.rs` for the bare units it reads itself).
+pub(super) const NOT_AGE_BEFORE: &[&str] = &[
     "least", "over", "under", "minimum", "min", "minimo", "maximum", "max", "maximo", "mayor",
     "mayores", "menor", "menores", "mas", "mais", "maiores", "menores", "plus", "moins", "above",
     "below", "than", "hace", "ha", "depuis", "durante", "during", "for", "after", "despues",
