@@ -525,7 +525,8 @@ mod tests {
             &e,
             obj(r#"{"id": 7, "section": "jobs", "body": "🌹 Registration fee 200 USD", "price": 5}"#))
             .unwrap();
-        assert_eq!(get(&v, "verdict").as_string().as_deref(), Some("warn"));
+        // A worker-paid fee with its amount: a concrete fee, for review.
+        assert_eq!(get(&v, "verdict").as_string().as_deref(), Some("review"));
         assert_eq!(get(&v, "id").as_f64(), Some(7.0));
         let hits = js_sys::Array::from(&get(&v, "hits"));
         let first = hits.get(0);

@@ -16,7 +16,7 @@ const MIX = [
   ["allow", "housing", "Sunny room in shared flat, 450 EUR per month, bills included. No agency fees."],
   ["allow", "jobs", "Line cook wanted. Full time, paid training, we never charge fees. Apply in person."],
   ["warn", "jobs", "Hotel jobs abroad. A registration fee is required before you start."],
-  ["review", "jobs", "Your passport will be kept by the employer. Registration fee 300 USD before departure."],
+  ["review", "jobs", "Your passport will be kept by the employer. Start before the summer."],
   ["block", "adult", "Sweet new girl, age: 16, discreet incall, text me."],
 ];
 
