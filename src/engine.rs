@@ -412,10 +412,7 @@ impl Engine {
                 actual: len,
             });
         }
-        let section = sub
-            .get_section()
-            .map(str::trim)
-            .and_then(|s| SECTIONS.iter().position(|k| k.eq_ignore_ascii_case(s)));
+        let section = sub.get_section().and_then(crate::pack::section_index);
         let section_bit: u8 = section.map_or(0, |b| 1 << b);
         let mut scan = self.scan(sub);
         let c = &self.c;

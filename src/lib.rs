@@ -94,8 +94,9 @@ pub use limits::Limits;
 pub use normalize::normalize_reference;
 pub use normalize::{normalize, Normalized, Steps};
 pub use pack::{
-    AtLeast, Condition, EntityMatch, Explain, FilterDef, Near, OverrideDef, Pack, PackMeta,
-    RuleDef, RuleTests, RulesCount, Status, Strength, TestCase, SCHEMA_VERSION, SECTIONS,
+    section_index, AtLeast, Condition, EntityMatch, Explain, FilterDef, Near, OverrideDef, Pack,
+    PackMeta, RuleDef, RuleTests, RulesCount, Status, Strength, TestCase, SCHEMA_VERSION, SECTIONS,
+    SECTION_ALIASES,
 };
 pub use submission::Submission;
 pub use testing::{lint, Lint, TestFailure, TestKind, TestReport};

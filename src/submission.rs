@@ -29,8 +29,11 @@ impl Submission {
     }
 
     /// Sets the section (`jobs`, `adult`, `personals`, `services`,
-    /// `housing`, `for-sale`, `community`, or anything else, which is
-    /// screened by unscoped rules only).
+    /// `housing`, `for-sale`, `community`, or another name for one of them
+    /// listed in [`SECTION_ALIASES`](crate::SECTION_ALIASES), such
+    /// as `dating` or `employment`). Any other section is screened as if
+    /// none was given: by the unscoped rules and the rules of the offers
+    /// read from the text.
     pub fn section(mut self, section: impl Into<String>) -> Submission {
         self.section = Some(section.into());
         self

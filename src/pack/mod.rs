@@ -66,6 +66,75 @@ pub const SECTIONS: [&str; 7] = [
     "community",
 ];
 
+/// Other names platforms give the [`SECTIONS`], read as the section they
+/// name (after lowercasing and reading `_` and spaces as `-`): an ad posted
+/// under `dating` meets the `personals` rules, one under `employment` the
+/// `jobs` rules. Rule packs name sections only by their canonical names.
+pub const SECTION_ALIASES: &[(&str, &str)] = &[
+    ("job", "jobs"),
+    ("employment", "jobs"),
+    ("work", "jobs"),
+    ("careers", "jobs"),
+    ("gigs", "jobs"),
+    ("vacancies", "jobs"),
+    ("recruitment", "jobs"),
+    ("hiring", "jobs"),
+    ("escorts", "adult"),
+    ("escort", "adult"),
+    ("adult-services", "adult"),
+    ("companionship", "adult"),
+    ("erotic", "adult"),
+    ("dating", "personals"),
+    ("personal", "personals"),
+    ("singles", "personals"),
+    ("massage", "services"),
+    ("spa", "services"),
+    ("beauty", "services"),
+    ("wellness", "services"),
+    ("service", "services"),
+    ("real-estate", "housing"),
+    ("rentals", "housing"),
+    ("rooms", "housing"),
+    ("roommates", "housing"),
+    ("apartments", "housing"),
+    ("accommodation", "housing"),
+    ("for-sale", "for-sale"),
+    ("forsale", "for-sale"),
+    ("sale", "for-sale"),
+    ("marketplace", "for-sale"),
+    ("buy-sell", "for-sale"),
+    ("events", "community"),
+    ("announcements", "community"),
+    ("notices", "community"),
+];
+
+/// The index in [`SECTIONS`] of a posted section, by its name or one of
+/// the [`SECTION_ALIASES`], ignoring case, surrounding spaces and the
+/// spelling of separators; `None` for anything else.
+///
+/// ```
+/// use redflag::{section_index, SECTIONS};
+/// assert_eq!(section_index("Jobs").map(|i| SECTIONS[i]), Some("jobs"));
+/// assert_eq!(section_index(" dating ").map(|i| SECTIONS[i]), Some("personals"));
+/// assert_eq!(section_index("adult_services").map(|i| SECTIONS[i]), Some("adult"));
+/// assert_eq!(section_index("pets"), None);
+/// ```
+pub fn section_index(posted: &str) -> Option<usize> {
+    let name: String = posted
+        .trim()
+        .chars()
+        .map(|c| match c {
+            '_' | ' ' => '-',
+            c => c.to_ascii_lowercase(),
+        })
+        .collect();
+    let canonical = SECTION_ALIASES
+        .iter()
+        .find(|(alias, _)| *alias == name)
+        .map_or(name.as_str(), |(_, to)| to);
+    SECTIONS.iter().position(|k| *k == canonical)
+}
+
 /// A parsed rule pack.
 ///
 /// Parsing checks the structure (types, required keys, unknown keys);
