@@ -681,38 +681,67 @@ impl Engine {
             };
             let bytes = t.as_bytes();
             // A match at [s, e) of the patterns of `pattern`, checked against
-            // the terms' word boundaries.
-            let mut found = |pattern: u32, s: usize, e: usize| {
-                // A term may also start or end inside a spaced-out run
-                // ("a p a s s p o r t" reads "a passport").
-                let before_word = s > 0
-                    && prev_char(t, s).is_some_and(crate::normalize::table::is_alnum)
-                    && !norm.joined_at(s);
-                let after_word = e < bytes.len()
-                    && t[e..]
-                        .chars()
-                        .next()
-                        .is_some_and(crate::normalize::table::is_alnum)
-                    && !norm.joined_at(e);
-                for &tid in &self.c.pattern_terms[pattern as usize] {
-                    let term = &self.c.terms[tid as usize];
-                    if (term.left && before_word) || (term.right && after_word) {
-                        continue;
+            // the terms' word boundaries (`before_word`, `after_word`: a word
+            // character touches the match).
+            let mut push =
+                |pattern: u32, s: usize, e: usize, before_word: bool, after_word: bool| {
+                    for &tid in &self.c.pattern_terms[pattern as usize] {
+                        let term = &self.c.terms[tid as usize];
+                        if (term.left && before_word) || (term.right && after_word) {
+                            continue;
+                        }
+                        occs.push(Occ {
+                            term: tid,
+                            span: Span {
+                                field: fi as u16,
+                                start: s as u32,
+                                end: e as u32,
+                            },
+                            w0: word_at(s),
+                            w1: word_at(e.saturating_sub(1).max(s)),
+                        });
                     }
-                    occs.push(Occ {
-                        term: tid,
-                        span: Span {
-                            field: fi as u16,
-                            start: s as u32,
-                            end: e as u32,
-                        },
-                        w0: word_at(s),
-                        w1: word_at(e.saturating_sub(1).max(s)),
+                };
+            let found =
+                |pattern: u32,
+                 s: usize,
+                 e: usize,
+                 push: &mut dyn FnMut(u32, usize, usize, bool, bool)| {
+                    // A term may also start or end inside a spaced-out run
+                    // ("a p a s s p o r t" reads "a passport").
+                    let before_word = s > 0
+                        && prev_char(t, s).is_some_and(crate::normalize::table::is_alnum)
+                        && !norm.joined_at(s);
+                    let after_word = e < bytes.len()
+                        && t[e..]
+                            .chars()
+                            .next()
+                            .is_some_and(crate::normalize::table::is_alnum)
+                        && !norm.joined_at(e);
+                    push(pattern, s, e, before_word, after_word);
+                };
+            if let Some(ac) = &self.c.automaton {
+                ac.for_each(bytes, |p, s, e| found(p, s, e, &mut push));
+                // Words cut by hyphens ("pass-port held by the cap-tain"):
+                // the text read again with every hyphen between two letters
+                // removed. Only matches that cross a removed hyphen are new.
+                if let Some(dh) = Dehyphenated::of(t) {
+                    let d = dh.text.as_str();
+                    ac.for_each(d.as_bytes(), |p, s, e| {
+                        if !dh.crosses(s, e) {
+                            return;
+                        }
+                        let before_word =
+                            s > 0 && prev_char(d, s).is_some_and(crate::normalize::table::is_alnum);
+                        let after_word = e < d.len()
+                            && d[e..]
+                                .chars()
+                                .next()
+                                .is_some_and(crate::normalize::table::is_alnum);
+                        let (s0, e0) = dh.source(s, e);
+                        push(p, s0, e0, before_word, after_word);
                     });
                 }
-            };
-            if let Some(ac) = &self.c.automaton {
-                ac.for_each(bytes, &mut found);
                 // Words spaced out letter by letter lose the gaps between
                 // them: the multi-word terms without their spaces, where
                 // the normaliser joined letters at every missing space.
@@ -721,7 +750,7 @@ impl Engine {
                         j.matcher.for_each(bytes, |v, s, e| {
                             let v = v as usize;
                             if j.gaps[v].iter().all(|&g| norm.joined_at(s + g as usize)) {
-                                found(j.pattern[v], s, e);
+                                found(j.pattern[v], s, e, &mut push);
                             }
                         });
                     }
@@ -974,6 +1003,72 @@ impl Engine {
             reviewer_messages: reviewer,
             entities: Vec::new(),
         }
+    }
+}
+
+/// A normalised text with every hyphen between two letters removed, and
+/// where each removal happened. The normaliser collapses repeated letters,
+/// so a letter repeated across the hyphen is removed with it
+/// ("pas-sport" reads "pasport", as "passport" does).
+struct Dehyphenated {
+    text: String,
+    /// (offset in `text` where bytes were removed, bytes removed there and
+    /// before), ascending.
+    cuts: Vec<(u32, u32)>,
+}
+
+impl Dehyphenated {
+    /// `None` when the text has no hyphen between two letters.
+    fn of(t: &str) -> Option<Dehyphenated> {
+        let b = t.as_bytes();
+        let letter = |c: Option<char>| c.is_some_and(crate::normalize::table::is_alpha);
+        let next = |i: usize| t.get(i + 1..).and_then(|r| r.chars().next());
+        let is_cut = |i: usize| b[i] == b'-' && letter(prev_char(t, i)) && letter(next(i));
+        let first = (1..b.len().saturating_sub(1)).find(|&i| is_cut(i))?;
+        let mut text = String::with_capacity(t.len());
+        let mut cuts = Vec::new();
+        let mut from = 0;
+        let mut removed = 0u32;
+        let mut i = first;
+        while i + 1 < b.len() {
+            if i >= from && is_cut(i) {
+                text.push_str(&t[from..i]);
+                let after = next(i).map_or(0, char::len_utf8);
+                let skip = if prev_char(t, i) == next(i) {
+                    1 + after
+                } else {
+                    1
+                };
+                removed += skip as u32;
+                cuts.push((text.len() as u32, removed));
+                from = i + skip;
+                i = from;
+            } else {
+                i += 1;
+            }
+        }
+        text.push_str(&t[from..]);
+        Some(Dehyphenated { text, cuts })
+    }
+
+    /// Whether the match [s, e) spans a removed hyphen.
+    fn crosses(&self, s: usize, e: usize) -> bool {
+        let k = self.cuts.partition_point(|&(c, _)| (c as usize) <= s);
+        self.cuts.get(k).is_some_and(|&(c, _)| (c as usize) < e)
+    }
+
+    /// The range in the normalised text of the match [s, e).
+    fn source(&self, s: usize, e: usize) -> (usize, usize) {
+        let removed = |k: usize| {
+            if k == 0 {
+                0
+            } else {
+                self.cuts[k - 1].1 as usize
+            }
+        };
+        let ks = self.cuts.partition_point(|&(c, _)| c as usize <= s);
+        let ke = self.cuts.partition_point(|&(c, _)| (c as usize) < e);
+        (s + removed(ks), e + removed(ke))
     }
 }
 

@@ -200,3 +200,70 @@ fn words_spaced_out_letter_by_letter_match_multi_word_terms() {
         assert!(v.hits.is_empty(), "{text:?}: {:?}", v.hits);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// A term cut by hyphens between its letters ("pass-port",
+    /// "regis-tration fe-e") is found, and the hit covers the cut word in
+    /// the original text.
+    #[test]
+    fn words_cut_by_hyphens_are_found(
+        term in prop::sample::select(TERMS.to_vec()),
+        cuts in prop::collection::btree_set(1usize..9, 1..3),
+        before in prop::collection::vec(prop::sample::select(FILLER.to_vec()), 0..6),
+        after in prop::collection::vec(prop::sample::select(FILLER.to_vec()), 0..6),
+    ) {
+        let list: Vec<String> = TERMS.iter().map(|t| format!("{t:?}")).collect();
+        let engine = engine(&format!(
+            "[[rule]]\nid = \"t\"\ntitle = \"T\"\ncategory = \"c\"\nscore = 1\nmatch = {{ any = [{}] }}\n",
+            list.join(", ")
+        ));
+        // Hyphens only between two letters of one word.
+        let chars: Vec<char> = term.chars().collect();
+        let mut hidden = String::new();
+        for (i, &c) in chars.iter().enumerate() {
+            if i > 0 && cuts.contains(&i) && c != ' ' && chars[i - 1] != ' ' {
+                hidden.push('-');
+            }
+            hidden.push(c);
+        }
+        // One-letter filler would spell a word spaced out with the cut
+        // word's first letter ("a a p-assport").
+        let words = |w: &[&str]| w.iter().filter(|w| w.chars().count() > 1).copied().collect::<Vec<_>>().join(" ");
+        let text = format!("{} {} {}", words(&before), hidden, words(&after));
+        let sub = body(&text);
+        check_hits(&engine, &sub)?;
+        let v = engine.screen(&sub).unwrap();
+        prop_assert!(
+            v.hits.iter().any(|h| h.text == hidden),
+            "{term:?} cut as {hidden:?} not found in {text:?}: {:?}", v.hits
+        );
+    }
+}
+
+#[test]
+fn a_hyphen_joins_only_letters_and_only_for_whole_words() {
+    let e = engine(
+        "[[rule]]\nid = \"t\"\ntitle = \"T\"\ncategory = \"c\"\nscore = 1\nmatch = { any = [\"passport\", \"port\", \"no fee\"] }\n",
+    );
+    let hits = |text: &str| -> Vec<String> {
+        let mut h: Vec<String> = e
+            .screen(&body(text))
+            .unwrap()
+            .hits
+            .into_iter()
+            .map(|h| h.text)
+            .collect();
+        h.sort();
+        h
+    };
+    assert_eq!(hits("pass-port held"), ["pass-port"]);
+    assert_eq!(hits("pas-sport held"), ["pas-sport"]);
+    // Inside a longer joined word the term is not a word: "pass-ports-ide".
+    assert_eq!(hits("pass-portside"), Vec::<String>::new());
+    // Digits or a space beside the hyphen: not a cut word.
+    assert_eq!(hits("pass-2port pass -port"), ["port"]);
+    // A compound keeps its words.
+    assert_eq!(hits("a no-fee job"), Vec::<String>::new());
+}

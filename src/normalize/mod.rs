@@ -747,15 +747,25 @@ fn is_spacing_separator(c: char) -> bool {
 fn join_spaced_letters(units: Vec<Unit>) -> Vec<Unit> {
     // A chain is a maximal sequence of single-character word tokens where
     // consecutive ones are separated by exactly one separator unit, the
-    // same one throughout: in "p.a.s.s k.e.p.t" the space between the
-    // words ends the first chain (a space and a line break count as the
-    // same separator).
+    // same one throughout, or by one symbol with a space on each side
+    // ("l - a - d - i - e - s"): in "p.a.s.s k.e.p.t" the space between
+    // the words ends the first chain (a space and a line break count as
+    // the same separator).
     let n = units.len();
-    let mut chains: Vec<(usize, usize)> = Vec::new(); // (first unit, last unit)
+    // (first unit, last unit, stride): tokens sit every `stride` units.
+    let mut chains: Vec<(usize, usize, usize)> = Vec::new();
     let mut i = 0;
-    // (first, last) of the chain being built.
-    let mut open: Option<(usize, usize)> = None;
+    // The chain being built.
+    let mut open: Option<(usize, usize, usize)> = None;
     let same = |a: char, b: char| a == b || a.is_whitespace() && b.is_whitespace();
+    // " - " between tokens: the stride-4 separator.
+    let spaced_symbol = |at: usize| {
+        at + 2 < n
+            && units[at].ch.is_whitespace()
+            && is_spacing_separator(units[at + 1].ch)
+            && !units[at + 1].ch.is_whitespace()
+            && units[at + 2].ch.is_whitespace()
+    };
     // Between a chain spaced with spaces and one spaced with a symbol, the
     // space is the gap between words: the "h" of "p a s s p o r t h.e.l.d"
     // starts the second chain.
@@ -777,22 +787,35 @@ fn join_spaced_letters(units: Vec<Unit>) -> Vec<Unit> {
             i += 1;
         }
         let single = i - s == 1;
-        match open {
-            Some((first, last))
-                if single
+        let extend = match open {
+            Some((first, last, stride)) if single => {
+                if (stride == 2 || first == last)
                     && s == last + 2
                     && is_spacing_separator(units[last + 1].ch)
                     && (first == last || same(units[first + 1].ch, units[last + 1].ch))
-                    && !starts_other(s, units[last + 1].ch) =>
-            {
-                open = Some((first, s));
+                    && !starts_other(s, units[last + 1].ch)
+                {
+                    Some((first, s, 2))
+                } else if (stride == 4 || first == last)
+                    && s == last + 4
+                    && spaced_symbol(last + 1)
+                    && (first == last || units[first + 2].ch == units[last + 2].ch)
+                {
+                    Some((first, s, 4))
+                } else {
+                    None
+                }
             }
-            _ => {
+            _ => None,
+        };
+        match extend {
+            Some(c) => open = Some(c),
+            None => {
                 if let Some(c) = open.take() {
                     chains.push(c);
                 }
                 if single {
-                    open = Some((s, s));
+                    open = Some((s, s, 2));
                 }
             }
         }
@@ -800,13 +823,13 @@ fn join_spaced_letters(units: Vec<Unit>) -> Vec<Unit> {
     if let Some(c) = open {
         chains.push(c);
     }
-    if chains.iter().all(|c| c.1 - c.0 < 2) {
+    if chains.iter().all(|c| c.1 == c.0) {
         return units;
     }
-    let tokens = |c: &(usize, usize)| (c.1 - c.0) / 2 + 1;
-    let letters = |c: &(usize, usize)| {
+    let tokens = |c: &(usize, usize, usize)| (c.1 - c.0) / c.2 + 1;
+    let letters = |c: &(usize, usize, usize)| {
         (c.0..=c.1)
-            .step_by(2)
+            .step_by(c.2)
             .filter(|&k| is_letter(units[k].ch))
             .count()
     };
@@ -835,8 +858,10 @@ fn join_spaced_letters(units: Vec<Unit>) -> Vec<Unit> {
     let mut drop = vec![false; n];
     for (k, c) in chains.iter().enumerate() {
         if join[k] {
-            for s in (c.0 + 1..c.1).step_by(2) {
-                drop[s] = true;
+            for t in (c.0..c.1).step_by(c.2) {
+                for d in &mut drop[t + 1..t + c.2] {
+                    *d = true;
+                }
             }
         }
     }

@@ -95,6 +95,18 @@ fn spaced_letters_are_rejoined_only_when_spaced_out() {
     assert_eq!(n("p a s s p o r t h.e.l.d"), "pasport held");
     assert_eq!(n("p\na\ns\ns"), "pas");
     assert_eq!(n("n e w  i n  t o w n"), "new in town");
+    // A symbol with a space on each side, the same throughout.
+    assert_eq!(n("l - a - d - i - e - s"), "ladies");
+    assert_eq!(n("p . a . s . s"), "pas");
+    assert_eq!(n("l - a - d - y n e w"), "lady new");
+    assert_eq!(
+        source_of("hiring l - a - d - i - e - s now", "ladies"),
+        "l - a - d - i - e - s"
+    );
+    // A range or a list with dashes is not a word.
+    assert_eq!(n("9 - 5"), "9 - 5");
+    assert_eq!(n("A - B"), "a - b");
+    assert_eq!(n("a - b / c"), "a - b / c");
     // Prose is left alone.
     assert_eq!(n("vitamins A, B, C"), "vitamins a, b, c");
     assert_eq!(n("a cat and a dog"), "a cat and a dog");
@@ -314,6 +326,8 @@ const TRICKY: &[&str] = &[
     "&#112;assport &#x70; &amp; &nbsp; &eacute; &shy; %70assport %20 caf%C3%A9",
     "p4ss*p0rt h0st*355 f*ive five.five n.e.w",
     "s*e*v*e*n*t*e*e*n &#115;eventeen",
+    "l - a - d - i - e - s l - a - d - y n e w p . a . s . s 9 - 5 - 1 a - b / c",
+    "x - y - z 1 - 2 - 3 p - a - s - s.p.o.r.t",
 ];
 
 #[test]
@@ -445,6 +459,8 @@ mod equivalence {
                 "%20",
                 "%C3%A9",
                 "U.S.",
+                " - ",
+                " . ",
             ])
             .prop_map(str::to_string),
             "[a-z0-9 ]{1,6}",
