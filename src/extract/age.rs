@@ -1040,7 +1040,9 @@ fn plus(t: &Text<'_>, i: usize, ne: usize, v: u32) -> Option<(usize, usize, u32)
         return None;
     }
     let after = next_word(t, ne + 1);
-    (labelled_before(t, i) || is_in(t, after, PERSON_WORDS)).then_some((i, ne + 1, v))
+    // "models wanted 16+": the people a few words before.
+    (labelled_before(t, i) || is_in(t, after, PERSON_WORDS) || any_in(&before, PERSON_WORDS))
+        .then_some((i, ne + 1, v))
 }
 
 /// "I'm 16", "i am seventeen", "tengo 15", "j'ai 16", "eu tenho 16": a
@@ -1411,6 +1413,8 @@ mod tests {
     fn plus_under_18_next_to_a_person() {
         check(&[
             ("girls 16+", &[16]),
+            ("models wanted 16+", &[16]),
+            ("girls welcome 16+", &[16]),
             ("all ages 16+", &[16]),
             ("16+ girls available", &[16]),
             ("chicas 15+", &[15]),
