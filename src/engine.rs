@@ -1,5 +1,6 @@
 //! The engine: compiled packs and the screening path.
 
+use std::cell::{Cell, RefCell};
 use std::ops::Range;
 
 use crate::compile::{compile_on, finish, Compiled, Cond, EntityCond, Rule};
@@ -276,8 +277,53 @@ struct Scan<'a> {
     fields: Vec<Field<'a>>,
     /// Sorted by (term, field, start).
     occs: Vec<Occ>,
-    /// Entities, when a rule needs them or the caller asked.
-    entities: Vec<EntityOcc>,
+    /// Entities, extracted on demand: the first time a condition looks at
+    /// a kind (or all of them, when the caller asked for entities).
+    entities: RefCell<Vec<EntityOcc>>,
+    /// The kinds extracted so far (bits of `extract::kind_bit`).
+    extracted: Cell<u8>,
+    /// Kinds worth extracting together with the first one asked for: those
+    /// the rules still to run may look at (one pass of the extractors
+    /// serves them all).
+    wanted: Cell<u8>,
+    max_entities: usize,
+}
+
+impl Scan<'_> {
+    /// Extracts `kinds` (and the `wanted` kinds with them) unless done.
+    fn ensure(&self, kinds: u8) {
+        let missing = (kinds | self.wanted.get()) & !self.extracted.get();
+        if kinds & !self.extracted.get() == 0 || missing == 0 {
+            return;
+        }
+        self.extracted.set(self.extracted.get() | missing);
+        let mut entities = self.entities.borrow_mut();
+        for (fi, field) in self.fields.iter().enumerate() {
+            let room = self.max_entities.saturating_sub(entities.len());
+            if room == 0 {
+                break;
+            }
+            for found in extract::find_kinds(field.original, missing)
+                .into_iter()
+                .take(room)
+            {
+                let r = field.norm.range_of_source(found.bytes.clone());
+                let span = Span {
+                    field: fi as u16,
+                    start: r.start as u32,
+                    end: r.end as u32,
+                };
+                let w0 = field.word_at(r.start);
+                let w1 = field.word_at(r.end.saturating_sub(1).max(r.start));
+                entities.push(EntityOcc {
+                    found,
+                    span,
+                    w0,
+                    w1,
+                });
+            }
+        }
+    }
 }
 
 /// Evaluation of one rule: fired, and the spans that made it fire.
@@ -414,7 +460,7 @@ impl Engine {
         }
         let section = sub.get_section().and_then(crate::pack::section_index);
         let section_bit: u8 = section.map_or(0, |b| 1 << b);
-        let mut scan = self.scan(sub);
+        let scan = self.scan(sub);
         let c = &self.c;
         let nrules = c.rules.len();
         // The languages the text is written in: a pack that names its
@@ -453,28 +499,26 @@ impl Engine {
             }
         }
 
-        // Entities are extracted only for the kinds that rules able to
-        // fire here (and the section's filters) look at, or all of them if
-        // the caller asked.
-        let kinds = if opts.entities {
-            extract::ALL_KINDS
-        } else {
-            let mut k = c
-                .filter_entity_kinds
-                .get(section.unwrap_or(SECTIONS.len()))
-                .copied()
-                .unwrap_or(0);
+        // Entities are extracted when a condition first looks at them,
+        // for the kinds the offer rules able to fire may use; after the
+        // offers are read, for those of the rules able to fire in the
+        // sections open. All of them if the caller asked.
+        let kinds_of = |open: u8, offer_rules: bool| -> u8 {
+            let mut k = 0;
             for (ri, r) in c.rules.iter().enumerate() {
-                if candidate[ri] && (r.sections == 0 || r.sections & maybe != 0) {
+                if candidate[ri]
+                    && (r.offer != 0) == offer_rules
+                    && (r.sections == 0 || r.sections & open != 0)
+                {
                     k |= r.entity_kinds;
                 }
             }
             k
         };
-        if kinds != 0 {
-            self.add_entities(&mut scan, kinds);
+        scan.wanted.set(kinds_of(maybe, true));
+        if opts.entities {
+            scan.ensure(extract::ALL_KINDS);
         }
-        let scan = scan;
 
         // What the ad offers, read from its text: offer rules run first
         // (they refer to no rules), and every kind they recognise opens
@@ -498,6 +542,13 @@ impl Engine {
             }
         }
         let open = section_bit | offers;
+        scan.wanted.set(
+            kinds_of(open, false)
+                | c.filter_entity_kinds
+                    .get(section.unwrap_or(SECTIONS.len()))
+                    .copied()
+                    .unwrap_or(0),
+        );
 
         let mut suppressed = vec![false; nrules];
         let mut active_filters = Vec::new();
@@ -573,6 +624,7 @@ impl Engine {
         // A contact written to escape scrapers is evasion too.
         verdict.evasion |= scan
             .entities
+            .borrow()
             .iter()
             .any(|e| e.found.kind.is_contact() && e.found.techniques != 0);
         if opts.entities {
@@ -584,6 +636,7 @@ impl Engine {
             for (fi, f) in scan.fields.iter().enumerate() {
                 let found: Vec<Found> = scan
                     .entities
+                    .borrow()
                     .iter()
                     .filter(|e| e.span.field as usize == fi)
                     .map(|e| e.found.clone())
@@ -637,34 +690,6 @@ impl Engine {
         }
         crate::sort::by_key(&mut ex, |e| crate::sort::key4(0, e.0.into(), e.1, e.2));
         ex
-    }
-
-    fn add_entities(&self, scan: &mut Scan<'_>, kinds: u8) {
-        for (fi, field) in scan.fields.iter().enumerate() {
-            let room = self.limits.max_entities.saturating_sub(scan.entities.len());
-            if room == 0 {
-                break;
-            }
-            for found in extract::find_kinds(field.original, kinds)
-                .into_iter()
-                .take(room)
-            {
-                let r = field.norm.range_of_source(found.bytes.clone());
-                let span = Span {
-                    field: fi as u16,
-                    start: r.start as u32,
-                    end: r.end as u32,
-                };
-                let w0 = field.word_at(r.start);
-                let w1 = field.word_at(r.end.saturating_sub(1).max(r.start));
-                scan.entities.push(EntityOcc {
-                    found,
-                    span,
-                    w0,
-                    w1,
-                });
-            }
-        }
     }
 
     fn scan<'a>(&self, sub: &'a Submission) -> Scan<'a> {
@@ -773,7 +798,10 @@ impl Engine {
         Scan {
             fields,
             occs,
-            entities: Vec::new(),
+            entities: RefCell::new(Vec::new()),
+            extracted: Cell::new(0),
+            wanted: Cell::new(0),
+            max_entities: self.limits.max_entities,
         }
     }
 
@@ -1024,14 +1052,17 @@ impl Dehyphenated {
         let letter = |c: Option<char>| c.is_some_and(crate::normalize::table::is_alpha);
         let next = |i: usize| t.get(i + 1..).and_then(|r| r.chars().next());
         let is_cut = |i: usize| b[i] == b'-' && letter(prev_char(t, i)) && letter(next(i));
-        let first = (1..b.len().saturating_sub(1)).find(|&i| is_cut(i))?;
+        let first = t
+            .match_indices('-')
+            .map(|(i, _)| i)
+            .find(|&i| i > 0 && i + 1 < b.len() && is_cut(i))?;
         let mut text = String::with_capacity(t.len());
         let mut cuts = Vec::new();
         let mut from = 0;
         let mut removed = 0u32;
         let mut i = first;
         while i + 1 < b.len() {
-            if i >= from && is_cut(i) {
+            if b[i] == b'-' && i >= from && is_cut(i) {
                 text.push_str(&t[from..i]);
                 let after = next(i).map_or(0, char::len_utf8);
                 let skip = if prev_char(t, i) == next(i) {
@@ -1265,7 +1296,8 @@ impl Eval<'_> {
 
     fn entity(&self, m: &EntityCond) -> Evidence {
         let mut out = Vec::new();
-        for e in &self.scan.entities {
+        self.scan.ensure(extract::kind_bit(m.kind));
+        for e in self.scan.entities.borrow().iter() {
             let f = &e.found;
             let field = e.span.field;
             if f.kind != m.kind || field >= 64 || self.mask & (1u64 << field) == 0 {

@@ -66,6 +66,29 @@ const WORDS: [&[&str]; 4] = [
 
 /// The languages `texts` (matching forms) are written in, as a bit mask over
 /// [`LANGS`]; `None` when it cannot be told (then every pack runs).
+/// Every word of [`WORDS`] once, sorted, with the languages it belongs to
+/// (bit `l` for `LANGS[l]`): one binary search per word of the text.
+fn table() -> &'static [(&'static str, u8)] {
+    static TABLE: std::sync::OnceLock<Vec<(&'static str, u8)>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut t: Vec<(&'static str, u8)> = Vec::new();
+        for (l, words) in WORDS.iter().enumerate() {
+            for &w in *words {
+                t.push((w, 1 << l));
+            }
+        }
+        t.sort_unstable();
+        let mut merged: Vec<(&'static str, u8)> = Vec::with_capacity(t.len());
+        for (w, m) in t {
+            match merged.last_mut() {
+                Some(last) if last.0 == w => last.1 |= m,
+                _ => merged.push((w, m)),
+            }
+        }
+        merged
+    })
+}
+
 pub(crate) fn detect<'a>(texts: impl IntoIterator<Item = &'a str>) -> Option<u8> {
     let mut counts = [0u32; 4];
     for text in texts {
@@ -73,9 +96,11 @@ pub(crate) fn detect<'a>(texts: impl IntoIterator<Item = &'a str>) -> Option<u8>
             if word.is_empty() || word.len() > 9 {
                 continue;
             }
-            for (l, words) in WORDS.iter().enumerate() {
-                if words.contains(&word) {
-                    counts[l] += 1;
+            let table = table();
+            if let Ok(k) = table.binary_search_by(|(w, _)| (*w).cmp(word)) {
+                let mask = table[k].1;
+                for (l, n) in counts.iter_mut().enumerate() {
+                    *n += u32::from(mask >> l & 1);
                 }
             }
         }
