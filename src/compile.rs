@@ -570,21 +570,30 @@ fn valid_id(s: &str, extra: &[char]) -> bool {
 fn sections_mask(ctx: &mut Ctx<'_>, sections: &[String], path: &dyn Fn() -> String) -> u8 {
     let mut mask = 0u8;
     for (i, s) in sections.iter().enumerate() {
-        match SECTIONS
-            .iter()
-            .position(|k| k.eq_ignore_ascii_case(s.trim()))
-        {
-            Some(b) => mask |= 1 << b,
-            None => ctx.err(
-                format!("{}[{i}]", path()),
+        mask |= section_bit(ctx, s, &|| format!("{}[{i}]", path()));
+    }
+    mask
+}
+
+/// The bit of one section named in a pack (canonical names only), or an
+/// error at `path`.
+fn section_bit(ctx: &mut Ctx<'_>, s: &str, path: &dyn Fn() -> String) -> u8 {
+    match SECTIONS
+        .iter()
+        .position(|k| k.eq_ignore_ascii_case(s.trim()))
+    {
+        Some(b) => 1 << b,
+        None => {
+            ctx.err(
+                path(),
                 format!(
                     "unknown section `{s}`; expected one of {}",
                     SECTIONS.join(", ")
                 ),
-            ),
+            );
+            0
         }
     }
-    mask
 }
 
 fn can_fire_without_terms(c: &Cond) -> bool {
@@ -873,9 +882,7 @@ pub(crate) fn compile_on(
             let offer = match &r.offer {
                 None => 0,
                 Some(kind) => {
-                    let bit = sections_mask(&mut ctx, std::slice::from_ref(kind), &|| {
-                        format!("{path}.offer")
-                    });
+                    let bit = section_bit(&mut ctx, kind, &|| format!("{path}.offer"));
                     if !r.helper {
                         ctx.err(
                             format!("{path}.offer"),

@@ -3,7 +3,7 @@
 
 mod common;
 use common::*;
-use redflag::{Engine, Error, Limits, Pack};
+use redflag::{Engine, Error, Limits, Pack, Submission, Tier};
 
 fn rule(extra: &str) -> String {
     format!(r#"{{"schema": 1, "pack": {{"id": "p", "version": "1"}}, "rule": [{extra}]}}"#)
@@ -474,4 +474,150 @@ fn error_display_lists_every_problem_with_pack_and_path() {
         s.contains("pack `p`: rule[1].match.rule: unknown rule `y`"),
         "{s}"
     );
+}
+
+fn rule4(extra: &str) -> String {
+    format!(r#"{{"schema": 4, "pack": {{"id": "p", "version": "1"}}, "rule": [{extra}]}}"#)
+}
+
+#[test]
+fn offer_and_strength_mistakes_say_where_and_why() {
+    // Schema 4 fields in an older pack.
+    assert_error(
+        &rule(
+            r#"{"id": "a", "title": "A", "category": "c", "score": 1, "strength": "strong", "match": {"any": ["alpha"]}}"#,
+        ),
+        "rule[0].strength",
+        "needs `schema = 4`",
+    );
+    assert_error(
+        &rule(
+            r#"{"id": "a", "title": "A", "category": "c", "helper": true, "offer": "jobs", "match": {"any": ["alpha"]}}"#,
+        ),
+        "rule[0].offer",
+        "needs `schema = 4`",
+    );
+    // An offer rule is a helper that reads every ad and refers to no rule.
+    assert_error(
+        &rule4(
+            r#"{"id": "a", "title": "A", "category": "c", "score": 1, "offer": "jobs", "match": {"any": ["alpha"]}}"#,
+        ),
+        "rule[0].offer",
+        "must be a helper",
+    );
+    assert_error(
+        &rule4(
+            r#"{"id": "a", "title": "A", "category": "c", "helper": true, "offer": "jobs", "sections": ["jobs"], "match": {"any": ["alpha"]}}"#,
+        ),
+        "rule[0].sections",
+        "reads every ad",
+    );
+    assert_error(
+        &rule4(
+            r#"{"id": "a", "title": "A", "category": "c", "helper": true, "offer": "jobs", "strength": "weak", "match": {"any": ["alpha"]}}"#,
+        ),
+        "rule[0].strength",
+        "no strength",
+    );
+    assert_error(
+        &rule4(&format!(
+            r#"{OK}, {{"id": "b", "title": "B", "category": "c", "helper": true, "offer": "jobs", "match": {{"rule": "a"}}}}"#
+        )),
+        "rule[1].match",
+        "may not refer to other rules",
+    );
+    // Unknown kinds of offer and strengths name the choices.
+    assert_error(
+        &rule4(
+            r#"{"id": "a", "title": "A", "category": "c", "helper": true, "offer": "boats", "match": {"any": ["alpha"]}}"#,
+        ),
+        "rule[0].offer",
+        "jobs",
+    );
+    assert_error(
+        &rule4(
+            r#"{"id": "a", "title": "A", "category": "c", "score": 1, "strength": "huge", "match": {"any": ["alpha"]}}"#,
+        ),
+        "rule[0].strength",
+        "weak",
+    );
+    // Done right, no errors.
+    assert_eq!(
+        errors_of(&rule4(
+            r#"{"id": "a", "title": "A", "category": "c", "helper": true, "offer": "jobs", "match": {"any": ["alpha"]}}"#
+        )),
+        vec![]
+    );
+}
+
+#[test]
+fn offers_open_scoped_rules_and_strength_sets_the_floor_and_the_cap() {
+    let e = Engine::builder()
+        .pack(
+            Pack::from_json(&rule4(
+                r#"{"id": "o", "title": "O", "category": "offer", "helper": true, "offer": "jobs", "match": {"any": ["hiring"]}},
+                   {"id": "s", "title": "S", "category": "c", "score": 1, "strength": "strong", "max_tier": "review", "sections": ["jobs"], "match": {"any": ["passport kept"]}},
+                   {"id": "w", "title": "W", "category": "c", "score": 9, "strength": "weak", "sections": ["jobs"], "match": {"any": ["cash job"]}}"#,
+            ))
+            .unwrap(),
+        )
+        .build()
+        .unwrap();
+    let screen = |section: Option<&str>, body: &str| {
+        let mut sub = Submission::new().field("body", body);
+        if let Some(s) = section {
+            sub = sub.section(s);
+        }
+        e.screen(&sub).unwrap()
+    };
+    // Scoped to jobs: silent under housing unless the text reads as a job.
+    assert_eq!(
+        screen(Some("housing"), "passport kept").verdict,
+        Tier::Allow
+    );
+    let v = screen(Some("housing"), "hiring now, passport kept");
+    assert_eq!(v.offers, ["jobs"]);
+    // A strong rule reaches review alone, whatever its score.
+    assert_eq!(v.verdict, Tier::Review);
+    // A section alias is the section it names.
+    assert_eq!(
+        screen(Some("Employment"), "passport kept").verdict,
+        Tier::Review
+    );
+    // A weak rule never lifts a verdict past warn, whatever its score.
+    assert_eq!(screen(Some("jobs"), "cash job").verdict, Tier::Warn);
+}
+
+#[test]
+fn a_pack_that_names_its_languages_runs_only_on_text_in_them() {
+    let pack = |id: &str, langs: &str, term: &str| {
+        Pack::from_json(&format!(
+            r#"{{"schema": 4, "pack": {{"id": "{id}", "version": "1", "languages": {langs}}},
+                "rule": [{{"id": "{id}.r", "title": "R", "category": "c", "score": 3, "match": {{"any": ["{term}"]}}}}]}}"#
+        ))
+        .unwrap()
+    };
+    let e = Engine::builder()
+        .pack(pack("pt", r#"["pt"]"#, "taxa"))
+        .pack(pack("any", "[]", "taxa"))
+        .build()
+        .unwrap();
+    let fired = |body: &str| -> Vec<String> {
+        let v = e.screen(&Submission::new().field("body", body)).unwrap();
+        let mut ids: Vec<String> = v.rules.into_iter().map(|r| r.id).collect();
+        ids.sort();
+        ids
+    };
+    // Portuguese text: both packs.
+    assert_eq!(
+        fired("Você paga a taxa de inscrição para o trabalho e não é reembolsada."),
+        ["any.r", "pt.r"]
+    );
+    // Spanish text with the same word: only the pack with no languages.
+    assert_eq!(
+        fired("Usted paga la taxa de la agencia y el pasaje para el trabajo en la ciudad."),
+        ["any.r"]
+    );
+    // Too little text to tell: every pack runs.
+    assert_eq!(fired("taxa"), ["any.r", "pt.r"]);
 }
