@@ -5,8 +5,9 @@ Measured with the release CLI on
   - the shared labelled development ads (../shared/eval: positives at or above
     `min_tier`, honest ads at or below `max_tier`), with and without `section`;
   - the shared real honest corpora (../shared/corpora);
-  - our own synthetic sets in rules/eval (holdout2.jsonl was written by a
-    helper whose ads nobody tuning the packs read).
+  - our own synthetic sets in rules/eval, each written by a helper (see
+    rules/eval/README.md for which were read and how: the even lines of
+    holdout4.jsonl were never read by anyone tuning the packs).
 The floors sit just under the figures reached (rules/README.md#evaluation).
 """
 import glob, json, os, subprocess, sys
@@ -57,11 +58,11 @@ dev = sorted(glob.glob(os.path.join(SHARED, "eval", "*.jsonl")))
 if dev:
     r, fp, blocked, n, m = labelled(dev)
     print(f"shared/eval: {n} flagged, {m} honest")
-    floor("recall at min_tier", r, ">=", 0.88)
-    floor("honest ads above max_tier", fp, "<=", 0.03)
+    floor("recall at min_tier", r, ">=", 0.91)
+    floor("honest ads above max_tier", fp, "<=", 0.025)
     floor("honest ads blocked", blocked, "<=", 0)
     r2, _, _, _, _ = labelled(dev, drop_section=True)
-    floor("recall at min_tier with no section", r2, ">=", 0.66)
+    floor("recall at min_tier with no section", r2, ">=", 0.84)
 else:
     print("shared/eval not found next to the repository: development-set floors skipped")
 
@@ -72,20 +73,32 @@ if corpora:
     n = len(ads)
     print(f"shared/corpora: {n} real honest ads")
     floor("corpora review or block", sum(v in ("review", "block") for v in got) / n, "<=", 0.003)
-    floor("corpora warn", sum(v == "warn" for v in got) / n, "<=", 0.02)
+    floor("corpora warn", sum(v == "warn" for v in got) / n, "<=", 0.01)
     floor("corpora block", sum(v == "block" for v in got), "<=", 0)
 else:
     print("shared/corpora not found next to the repository: false-positive floors skipped")
 
-for name, path, rmin, fpmax in [
-    ("rules/eval/holdout2.jsonl (unread)", os.path.join(ROOT, "rules", "eval", "holdout2.jsonl"), 0.63, 0.08),
-    ("rules/eval/holdout.jsonl", os.path.join(ROOT, "rules", "eval", "holdout.jsonl"), 0.72, 0.03),
+def lines_of(path, parity):
+    """The even (0) or odd (1) lines of a set: half of holdout4 stays unread."""
+    out = os.path.join(ROOT, "target", f"{os.path.basename(path)}.{parity}")
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    with open(path, encoding="utf-8") as f, open(out, "w", encoding="utf-8") as o:
+        o.writelines([l for l in f if l.strip()][parity::2])
+    return out
+
+EVAL = os.path.join(ROOT, "rules", "eval")
+for name, paths, rmin, fpmax, blocked_max in [
+    ("holdout4 even lines (unread)", [lines_of(os.path.join(EVAL, "holdout4.jsonl"), 0)], 0.51, 0.20, 1),
+    ("holdout4 odd lines", [lines_of(os.path.join(EVAL, "holdout4.jsonl"), 1)], 0.56, 0.03, 0),
+    ("holdout3 (read as counts only)", [os.path.join(EVAL, "holdout3.jsonl")], 0.62, 0.08, 1),
+    ("holdout2 (unread)", [os.path.join(EVAL, "holdout2.jsonl")], 0.65, 0.05, 0),
+    ("holdout (read)", [os.path.join(EVAL, "holdout.jsonl")], 0.75, 0.02, 0),
 ]:
-    r, fp, blocked, n, m = labelled([path])
-    print(f"{name}: {n} flagged, {m} honest")
+    r, fp, blocked, n, m = labelled(paths)
+    print(f"rules/eval {name}: {n} flagged, {m} honest")
     floor(f"{name} recall", r, ">=", rmin)
     floor(f"{name} honest above max", fp, "<=", fpmax)
-    floor(f"{name} honest blocked", blocked, "<=", 0)
+    floor(f"{name} honest blocked", blocked, "<=", blocked_max)
 
 if failures:
     print(f"{len(failures)} detection floor(s) failed: {', '.join(failures)}")
