@@ -767,6 +767,40 @@ impl Engine {
                         push(p, s0, e0, before_word, after_word);
                     });
                 }
+                // A letter replaced by a symbol ("p*ssport", "d#bt"): the
+                // symbol was dropped; try each vowel in its place, keeping
+                // only the matches that cover it. At most
+                // `MAX_MASKED_LETTERS` per field, so a text full of
+                // asterisks costs a few passes, not one per symbol.
+                if norm.has_joined() {
+                    for at in masked_letters(text, &norm)
+                        .into_iter()
+                        .take(MAX_MASKED_LETTERS)
+                    {
+                        for v in ["a", "e", "i", "o", "u"] {
+                            let mut d = String::with_capacity(t.len() + 1);
+                            d.push_str(&t[..at]);
+                            d.push_str(v);
+                            d.push_str(&t[at..]);
+                            ac.for_each(d.as_bytes(), |p, s, e| {
+                                if !(s <= at && e > at) {
+                                    return;
+                                }
+                                let before_word = s > 0
+                                    && prev_char(&d, s)
+                                        .is_some_and(crate::normalize::table::is_alnum);
+                                let after_word = e < d.len()
+                                    && d[e..]
+                                        .chars()
+                                        .next()
+                                        .is_some_and(crate::normalize::table::is_alnum);
+                                // The inserted vowel is not in the text.
+                                let (s0, e0) = (s, (e - 1).max(s + 1).min(t.len()));
+                                push(p, s0, e0, before_word, after_word);
+                            });
+                        }
+                    }
+                }
                 // Words spaced out letter by letter lose the gaps between
                 // them: the multi-word terms without their spaces, where
                 // the normaliser joined letters at every missing space.
@@ -1032,6 +1066,38 @@ impl Engine {
             entities: Vec::new(),
         }
     }
+}
+
+/// How many letters replaced by a symbol ("p*ssport") are read per field:
+/// each costs five more passes of the automaton over the field.
+pub(crate) const MAX_MASKED_LETTERS: usize = 4;
+
+/// Offsets in the normalised text where a symbol standing for a letter was
+/// dropped between two letters of one word: the original has exactly one
+/// symbol there (one of those the normaliser drops inside a word: `*`, `_`,
+/// `.`, `^`, `~`, `+`), with letters
+/// on both sides.
+fn masked_letters(original: &str, norm: &Normalized) -> Vec<usize> {
+    let t = norm.as_str();
+    let mut out = Vec::new();
+    for (at, c) in t.char_indices() {
+        if at == 0 || !norm.joined_at(at) || !crate::normalize::table::is_alpha(c) {
+            continue;
+        }
+        if !prev_char(t, at).is_some_and(crate::normalize::table::is_alpha) {
+            continue;
+        }
+        let before = norm.source_range(at - prev_char(t, at).map_or(1, char::len_utf8)..at);
+        let after = norm.source_range(at..at + c.len_utf8());
+        let gap = original.get(before.end..after.start).unwrap_or("");
+        let mut chars = gap.chars();
+        if let (Some(g), None) = (chars.next(), chars.next()) {
+            if !g.is_whitespace() && !g.is_alphanumeric() && g != '-' && g != '\'' {
+                out.push(at);
+            }
+        }
+    }
+    out
 }
 
 /// A normalised text with every hyphen between two letters removed, and

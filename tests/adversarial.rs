@@ -52,6 +52,8 @@ fn inputs() -> Vec<(&'static str, String)> {
         ("ages", fill("17yo ")),
         ("handles", fill("kik: a1 ")),
         ("confusables", fill("раssроrt ")),
+        ("letters replaced by symbols", fill("p*ss d_bt ")),
+        ("words cut by hyphens", fill("pa-ss-po-rt ")),
     ]
 }
 

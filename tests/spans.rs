@@ -267,3 +267,29 @@ fn a_hyphen_joins_only_letters_and_only_for_whole_words() {
     // A compound keeps its words.
     assert_eq!(hits("a no-fee job"), Vec::<String>::new());
 }
+
+#[test]
+fn a_letter_replaced_by_a_symbol_is_read_as_each_vowel() {
+    let e = engine(
+        "[[rule]]\nid = \"t\"\ntitle = \"T\"\ncategory = \"c\"\nscore = 1\nmatch = { any = [\"passport\", \"debt\", \"passport held\"] }\n",
+    );
+    let hits = |text: &str| -> Vec<String> {
+        let mut h: Vec<String> = e
+            .screen(&body(text))
+            .unwrap()
+            .hits
+            .into_iter()
+            .map(|h| h.text)
+            .collect();
+        h.sort();
+        h
+    };
+    assert_eq!(hits("your p*ssport"), ["p*ssport"]);
+    assert_eq!(hits("a d_bt to repay"), ["d_bt"]);
+    // Each symbol is tried alone: two in one word are not read.
+    assert_eq!(hits("p*ssp*rt"), Vec::<String>::new());
+    // The symbol must sit between two letters of one word.
+    assert_eq!(hits("p* ssport"), Vec::<String>::new());
+    // A symbol added to a whole word was already read ("pass*port").
+    assert_eq!(hits("pass*port"), ["pass*port"]);
+}
