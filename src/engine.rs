@@ -767,7 +767,7 @@ impl Engine {
                         push(p, s0, e0, before_word, after_word);
                     });
                 }
-                // A letter replaced by a symbol ("p*ssport", "d#bt"): the
+                // A letter replaced by a symbol ("p*ssport", "d_bt"): the
                 // symbol was dropped; try each vowel in its place, keeping
                 // only the matches that cover it. At most
                 // `MAX_MASKED_LETTERS` per field, so a text full of
@@ -1075,8 +1075,7 @@ pub(crate) const MAX_MASKED_LETTERS: usize = 4;
 /// Offsets in the normalised text where a symbol standing for a letter was
 /// dropped between two letters of one word: the original has exactly one
 /// symbol there (one of those the normaliser drops inside a word: `*`, `_`,
-/// `.`, `^`, `~`, `+`), with letters
-/// on both sides.
+/// `.`, `^`, `~`, `+`), with letters on both sides.
 fn masked_letters(original: &str, norm: &Normalized) -> Vec<usize> {
     let t = norm.as_str();
     let mut out = Vec::new();
