@@ -482,64 +482,69 @@ fn rule4(extra: &str) -> String {
 
 #[test]
 fn offer_and_strength_mistakes_say_where_and_why() {
-    // Schema 4 fields in an older pack.
-    assert_error(
-        &rule(
-            r#"{"id": "a", "title": "A", "category": "c", "score": 1, "strength": "strong", "match": {"any": ["alpha"]}}"#,
+    // (schema, the rule's fields besides id, title, category and match,
+    // the path of the error, what it says).
+    let cases = [
+        // Schema 4 fields in an older pack.
+        (
+            1,
+            r#""score": 1, "strength": "strong""#,
+            "rule[0].strength",
+            "needs `schema = 4`",
         ),
-        "rule[0].strength",
-        "needs `schema = 4`",
-    );
-    assert_error(
-        &rule(
-            r#"{"id": "a", "title": "A", "category": "c", "helper": true, "offer": "jobs", "match": {"any": ["alpha"]}}"#,
+        (
+            1,
+            r#""helper": true, "offer": "jobs""#,
+            "rule[0].offer",
+            "needs `schema = 4`",
         ),
-        "rule[0].offer",
-        "needs `schema = 4`",
-    );
-    // An offer rule is a helper that reads every ad and refers to no rule.
-    assert_error(
-        &rule4(
-            r#"{"id": "a", "title": "A", "category": "c", "score": 1, "offer": "jobs", "match": {"any": ["alpha"]}}"#,
+        // An offer rule is a helper that reads every ad.
+        (
+            4,
+            r#""score": 1, "offer": "jobs""#,
+            "rule[0].offer",
+            "must be a helper",
         ),
-        "rule[0].offer",
-        "must be a helper",
-    );
-    assert_error(
-        &rule4(
-            r#"{"id": "a", "title": "A", "category": "c", "helper": true, "offer": "jobs", "sections": ["jobs"], "match": {"any": ["alpha"]}}"#,
+        (
+            4,
+            r#""helper": true, "offer": "jobs", "sections": ["jobs"]"#,
+            "rule[0].sections",
+            "reads every ad",
         ),
-        "rule[0].sections",
-        "reads every ad",
-    );
-    assert_error(
-        &rule4(
-            r#"{"id": "a", "title": "A", "category": "c", "helper": true, "offer": "jobs", "strength": "weak", "match": {"any": ["alpha"]}}"#,
+        (
+            4,
+            r#""helper": true, "offer": "jobs", "strength": "weak""#,
+            "rule[0].strength",
+            "no strength",
         ),
-        "rule[0].strength",
-        "no strength",
-    );
+        // Unknown kinds of offer and strengths name the choices.
+        (
+            4,
+            r#""helper": true, "offer": "boats""#,
+            "rule[0].offer",
+            "jobs",
+        ),
+        (
+            4,
+            r#""score": 1, "strength": "huge""#,
+            "rule[0].strength",
+            "weak",
+        ),
+    ];
+    for (schema, fields, path, needle) in cases {
+        let r = format!(
+            r#"{{"id": "a", "title": "A", "category": "c", {fields}, "match": {{"any": ["alpha"]}}}}"#
+        );
+        let pack = if schema == 4 { rule4(&r) } else { rule(&r) };
+        assert_error(&pack, path, needle);
+    }
+    // An offer rule refers to no rule: offers are read first.
     assert_error(
         &rule4(&format!(
             r#"{OK}, {{"id": "b", "title": "B", "category": "c", "helper": true, "offer": "jobs", "match": {{"rule": "a"}}}}"#
         )),
         "rule[1].match",
         "may not refer to other rules",
-    );
-    // Unknown kinds of offer and strengths name the choices.
-    assert_error(
-        &rule4(
-            r#"{"id": "a", "title": "A", "category": "c", "helper": true, "offer": "boats", "match": {"any": ["alpha"]}}"#,
-        ),
-        "rule[0].offer",
-        "jobs",
-    );
-    assert_error(
-        &rule4(
-            r#"{"id": "a", "title": "A", "category": "c", "score": 1, "strength": "huge", "match": {"any": ["alpha"]}}"#,
-        ),
-        "rule[0].strength",
-        "weak",
     );
     // Done right, no errors.
     assert_eq!(

@@ -242,22 +242,25 @@ proptest! {
     }
 }
 
+/// The original text of every hit, sorted.
+fn hit_texts(e: &Engine, text: &str) -> Vec<String> {
+    let mut h: Vec<String> = e
+        .screen(&body(text))
+        .unwrap()
+        .hits
+        .into_iter()
+        .map(|h| h.text)
+        .collect();
+    h.sort();
+    h
+}
+
 #[test]
 fn a_hyphen_joins_only_letters_and_only_for_whole_words() {
     let e = engine(
         "[[rule]]\nid = \"t\"\ntitle = \"T\"\ncategory = \"c\"\nscore = 1\nmatch = { any = [\"passport\", \"port\", \"no fee\"] }\n",
     );
-    let hits = |text: &str| -> Vec<String> {
-        let mut h: Vec<String> = e
-            .screen(&body(text))
-            .unwrap()
-            .hits
-            .into_iter()
-            .map(|h| h.text)
-            .collect();
-        h.sort();
-        h
-    };
+    let hits = |text: &str| hit_texts(&e, text);
     assert_eq!(hits("pass-port held"), ["pass-port"]);
     assert_eq!(hits("pas-sport held"), ["pas-sport"]);
     // Inside a longer joined word the term is not a word: "pass-ports-ide".
@@ -273,17 +276,7 @@ fn a_letter_replaced_by_a_symbol_is_read_as_each_vowel() {
     let e = engine(
         "[[rule]]\nid = \"t\"\ntitle = \"T\"\ncategory = \"c\"\nscore = 1\nmatch = { any = [\"passport\", \"debt\", \"passport held\"] }\n",
     );
-    let hits = |text: &str| -> Vec<String> {
-        let mut h: Vec<String> = e
-            .screen(&body(text))
-            .unwrap()
-            .hits
-            .into_iter()
-            .map(|h| h.text)
-            .collect();
-        h.sort();
-        h
-    };
+    let hits = |text: &str| hit_texts(&e, text);
     assert_eq!(hits("your p*ssport"), ["p*ssport"]);
     assert_eq!(hits("a d_bt to repay"), ["d_bt"]);
     // Each symbol is tried alone: two in one word are not read.
