@@ -62,7 +62,7 @@ if dev:
     floor("honest ads above max_tier", fp, "<=", 0.025)
     floor("honest ads blocked", blocked, "<=", 0)
     r2, _, _, _, _ = labelled(dev, drop_section=True)
-    floor("recall at min_tier with no section", r2, ">=", 0.84)
+    floor("recall at min_tier with no section", r2, ">=", 0.875)
 else:
     print("shared/eval not found next to the repository: development-set floors skipped")
 
@@ -88,7 +88,7 @@ def lines_of(path, parity):
 
 EVAL = os.path.join(ROOT, "rules", "eval")
 for name, paths, rmin, fpmax, blocked_max in [
-    ("holdout4 even lines (unread)", [lines_of(os.path.join(EVAL, "holdout4.jsonl"), 0)], 0.51, 0.20, 1),
+    ("holdout4 even lines (unread)", [lines_of(os.path.join(EVAL, "holdout4.jsonl"), 0)], 0.52, 0.20, 1),
     ("holdout4 odd lines", [lines_of(os.path.join(EVAL, "holdout4.jsonl"), 1)], 0.56, 0.03, 0),
     ("holdout3 (read as counts only)", [os.path.join(EVAL, "holdout3.jsonl")], 0.62, 0.08, 1),
     ("holdout2 (unread)", [os.path.join(EVAL, "holdout2.jsonl")], 0.65, 0.05, 0),
