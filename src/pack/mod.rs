@@ -98,7 +98,6 @@ pub const SECTION_ALIASES: &[(&str, &str)] = &[
     ("roommates", "housing"),
     ("apartments", "housing"),
     ("accommodation", "housing"),
-    ("for-sale", "for-sale"),
     ("forsale", "for-sale"),
     ("sale", "for-sale"),
     ("marketplace", "for-sale"),
