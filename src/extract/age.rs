@@ -363,7 +363,7 @@ const DURATION_AFTER: &[&str] = &[
 /// "tengo 15, soy…"): anything else ("I'm 20 minutes away", "tengo 2
 /// hijos") may be a count.
 const AFTER_BARE: &[&str] = &[
-    "and", "y", "e", "et", "but", "pero", "mas", "mais", "so", "now", "new", "looking", "ready",
+    "and", "n", "y", "e", "et", "but", "pero", "mas", "mais", "so", "now", "new", "looking", "ready",
     "here", "im", "i", "soy", "sou", "je", "busco", "procuro", "cherche", "nueva", "nova",
     "nouvelle", "girl", "chica", "menina", "garota", "fille", "lol",
 ];
@@ -897,6 +897,7 @@ fn stated(t: &Text<'_>, taken: &mut Taken, out: &mut Vec<Cand>) {
                     .or_else(|| plus(t, i, ne, v))
                     .or_else(|| school_digits(t, i, ne, v))
                     .or_else(|| first_person_bare(t, i, ne, v))
+                    .or_else(|| spelled_at_start(t, i, ne, v))
                     .or_else(|| after_article(t, i, ne, v))
                     .or_else(|| bare_years(t, i, ne, v))
             } else {
@@ -1060,6 +1061,20 @@ fn first_person_bare(t: &Text<'_>, i: usize, ne: usize, v: u32) -> Option<(usize
         return None;
     }
     Some((s, ne, v))
+}
+
+/// "seventeen and sweet", "fifteen n curious": a number from 12 to 17
+/// spelled in words that opens a field or a sentence and ends the
+/// statement the way a bare age does (`ends_bare`). Digits there are
+/// prices, times and counts too often; spelled out at the head of an ad
+/// they are the poster's age.
+fn spelled_at_start(t: &Text<'_>, i: usize, ne: usize, v: u32) -> Option<(usize, usize, u32)> {
+    if !(12..=17).contains(&v) || t.flags(i, ne) & crate::normalize::F_NUMBER_WORDS == 0 {
+        return None;
+    }
+    let b = t.skip_spaces_back(i, 4);
+    let opens = b == 0 || matches!(t.before(b), '\0' | '\n' | '.' | '!' | '?' | '|' | ':');
+    (opens && ends_bare(t, ne)).then_some((i, ne, v))
 }
 
 /// "a 16 year old", "a 16 yo": the classic reader leaves numbers after
@@ -1429,6 +1444,23 @@ mod tests {
             ("must be 16+ to apply", &[]),
             ("kids 5+ welcome", &[]),
             ("- 9+ Years Old", &[]),
+        ]);
+    }
+
+    #[test]
+    fn spelled_ages_that_open_an_ad() {
+        check(&[
+            ("seventeen and sweet", &[17]),
+            ("Fifteen n curious, new in town", &[15]),
+            ("New here. Sixteen and ready", &[16]),
+            ("diecisiete y nueva", &[17]),
+        ]);
+        check(&[
+            ("fifteen minutes from downtown", &[]),
+            ("seventeen roses for an hour", &[]),
+            ("17 and sweet", &[]),
+            ("we have twelve and a half acres", &[]),
+            ("Twenty and sweet", &[]),
         ]);
     }
 
