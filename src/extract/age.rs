@@ -363,8 +363,8 @@ const DURATION_AFTER: &[&str] = &[
 /// "tengo 15, soy…"): anything else ("I'm 20 minutes away", "tengo 2
 /// hijos") may be a count.
 const AFTER_BARE: &[&str] = &[
-    "and", "n", "y", "e", "et", "but", "pero", "mas", "mais", "so", "now", "new", "looking", "ready",
-    "here", "im", "i", "soy", "sou", "je", "busco", "procuro", "cherche", "nueva", "nova",
+    "and", "n", "y", "e", "et", "but", "pero", "mas", "mais", "so", "now", "new", "looking",
+    "ready", "here", "im", "i", "soy", "sou", "je", "busco", "procuro", "cherche", "nueva", "nova",
     "nouvelle", "girl", "chica", "menina", "garota", "fille", "lol",
 ];
 
