@@ -58,7 +58,7 @@ dev = sorted(glob.glob(os.path.join(SHARED, "eval", "*.jsonl")))
 if dev:
     r, fp, blocked, n, m = labelled(dev)
     print(f"shared/eval: {n} flagged, {m} honest")
-    floor("recall at min_tier", r, ">=", 0.91)
+    floor("recall at min_tier", r, ">=", 0.92)
     floor("honest ads above max_tier", fp, "<=", 0.025)
     floor("honest ads blocked", blocked, "<=", 0)
     r2, _, _, _, _ = labelled(dev, drop_section=True)
