@@ -292,10 +292,10 @@ struct Scan<'a> {
 impl Scan<'_> {
     /// Extracts `kinds` (and the `wanted` kinds with them) unless done.
     fn ensure(&self, kinds: u8) {
-        let missing = (kinds | self.wanted.get()) & !self.extracted.get();
-        if kinds & !self.extracted.get() == 0 || missing == 0 {
+        if kinds & !self.extracted.get() == 0 {
             return;
         }
+        let missing = (kinds | self.wanted.get()) & !self.extracted.get();
         self.extracted.set(self.extracted.get() | missing);
         let mut entities = self.entities.borrow_mut();
         for (fi, field) in self.fields.iter().enumerate() {
@@ -727,26 +727,17 @@ impl Engine {
                         });
                     }
                 };
-            let found =
-                |pattern: u32,
-                 s: usize,
-                 e: usize,
-                 push: &mut dyn FnMut(u32, usize, usize, bool, bool)| {
-                    // A term may also start or end inside a spaced-out run
-                    // ("a p a s s p o r t" reads "a passport").
-                    let before_word = s > 0
-                        && prev_char(t, s).is_some_and(crate::normalize::table::is_alnum)
-                        && !norm.joined_at(s);
-                    let after_word = e < bytes.len()
-                        && t[e..]
-                            .chars()
-                            .next()
-                            .is_some_and(crate::normalize::table::is_alnum)
-                        && !norm.joined_at(e);
-                    push(pattern, s, e, before_word, after_word);
-                };
+            // A term may also start or end inside a spaced-out run ("a p a
+            // s s p o r t" reads "a passport").
+            let bounds = |s: usize, e: usize| {
+                let (before, after) = touches_word(t, s, e);
+                (before && !norm.joined_at(s), after && !norm.joined_at(e))
+            };
             if let Some(ac) = &self.c.automaton {
-                ac.for_each(bytes, |p, s, e| found(p, s, e, &mut push));
+                ac.for_each(bytes, |p, s, e| {
+                    let (before, after) = bounds(s, e);
+                    push(p, s, e, before, after);
+                });
                 // Words cut by hyphens ("pass-port held by the cap-tain"):
                 // the text read again with every hyphen between two letters
                 // removed. Only matches that cross a removed hyphen are new.
@@ -756,15 +747,9 @@ impl Engine {
                         if !dh.crosses(s, e) {
                             return;
                         }
-                        let before_word =
-                            s > 0 && prev_char(d, s).is_some_and(crate::normalize::table::is_alnum);
-                        let after_word = e < d.len()
-                            && d[e..]
-                                .chars()
-                                .next()
-                                .is_some_and(crate::normalize::table::is_alnum);
+                        let (before, after) = touches_word(d, s, e);
                         let (s0, e0) = dh.source(s, e);
-                        push(p, s0, e0, before_word, after_word);
+                        push(p, s0, e0, before, after);
                     });
                 }
                 // A letter replaced by a symbol ("p*ssport", "d_bt"): the
@@ -786,17 +771,10 @@ impl Engine {
                                 if !(s <= at && e > at) {
                                     return;
                                 }
-                                let before_word = s > 0
-                                    && prev_char(&d, s)
-                                        .is_some_and(crate::normalize::table::is_alnum);
-                                let after_word = e < d.len()
-                                    && d[e..]
-                                        .chars()
-                                        .next()
-                                        .is_some_and(crate::normalize::table::is_alnum);
+                                let (before, after) = touches_word(&d, s, e);
                                 // The inserted vowel is not in the text.
                                 let (s0, e0) = (s, (e - 1).max(s + 1).min(t.len()));
-                                push(p, s0, e0, before_word, after_word);
+                                push(p, s0, e0, before, after);
                             });
                         }
                     }
@@ -809,7 +787,8 @@ impl Engine {
                         j.matcher.for_each(bytes, |v, s, e| {
                             let v = v as usize;
                             if j.gaps[v].iter().all(|&g| norm.joined_at(s + g as usize)) {
-                                found(j.pattern[v], s, e, &mut push);
+                                let (before, after) = bounds(s, e);
+                                push(j.pattern[v], s, e, before, after);
                             }
                         });
                     }
@@ -1083,10 +1062,10 @@ fn masked_letters(original: &str, norm: &Normalized) -> Vec<usize> {
         if at == 0 || !norm.joined_at(at) || !crate::normalize::table::is_alpha(c) {
             continue;
         }
-        if !prev_char(t, at).is_some_and(crate::normalize::table::is_alpha) {
+        let Some(p) = prev_char(t, at).filter(|&p| crate::normalize::table::is_alpha(p)) else {
             continue;
-        }
-        let before = norm.source_range(at - prev_char(t, at).map_or(1, char::len_utf8)..at);
+        };
+        let before = norm.source_range(at - p.len_utf8()..at);
         let after = norm.source_range(at..at + c.len_utf8());
         let gap = original.get(before.end..after.start).unwrap_or("");
         let mut chars = gap.chars();
@@ -1127,7 +1106,7 @@ impl Dehyphenated {
         let mut removed = 0u32;
         let mut i = first;
         while i + 1 < b.len() {
-            if b[i] == b'-' && i >= from && is_cut(i) {
+            if b[i] == b'-' && is_cut(i) {
                 text.push_str(&t[from..i]);
                 let after = next(i).map_or(0, char::len_utf8);
                 let skip = if prev_char(t, i) == next(i) {
@@ -1166,6 +1145,17 @@ impl Dehyphenated {
         let ke = self.cuts.partition_point(|&(c, _)| (c as usize) < e);
         (s + removed(ks), e + removed(ke))
     }
+}
+
+/// Whether a word character touches the match [s, e) of `t` from before
+/// and from after (a term that must start or end a word does not match
+/// there).
+fn touches_word(t: &str, s: usize, e: usize) -> (bool, bool) {
+    let alnum = crate::normalize::table::is_alnum;
+    (
+        s > 0 && prev_char(t, s).is_some_and(alnum),
+        t.get(e..).and_then(|r| r.chars().next()).is_some_and(alnum),
+    )
 }
 
 fn prev_char(t: &str, at: usize) -> Option<char> {
