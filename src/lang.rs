@@ -91,12 +91,12 @@ fn table() -> &'static [(&'static str, u8)] {
 
 pub(crate) fn detect<'a>(texts: impl IntoIterator<Item = &'a str>) -> Option<u8> {
     let mut counts = [0u32; 4];
+    let table = table();
     for text in texts {
         for word in text.split(|c: char| !c.is_ascii_alphanumeric()) {
             if word.is_empty() || word.len() > 9 {
                 continue;
             }
-            let table = table();
             if let Ok(k) = table.binary_search_by(|(w, _)| (*w).cmp(word)) {
                 let mask = table[k].1;
                 for (l, n) in counts.iter_mut().enumerate() {

@@ -100,7 +100,6 @@ const CURRENCY_WORDS: &[(&str, &str)] = &[
     ("qar", "QAR"),
     ("myr", "MYR"),
     ("ringgit", "MYR"),
-    ("rm", "MYR"),
     ("pln", "PLN"),
     ("zloty", "PLN"),
     ("ron", "RON"),
@@ -166,7 +165,7 @@ const PER_WORDS: &[&str] = &[
     "per", "a", "an", "la", "el", "por", "x", "par", "al", "the", "each", "cada", "de", "l",
 ];
 
-fn currency_word(w: &str) -> Option<&'static str> {
+pub(super) fn currency_word(w: &str) -> Option<&'static str> {
     CURRENCY_WORDS.iter().find(|c| c.0 == w).map(|c| c.1)
 }
 

@@ -130,35 +130,9 @@ const ID_WORDS: &[&str] = &[
     "reg",
 ];
 
-/// Units and currencies after a number.
+/// Units after a number (currencies are the price reader's
+/// `amount::currency_word`).
 const UNIT_WORDS: &[&str] = &[
-    "usd",
-    "eur",
-    "gbp",
-    "mxn",
-    "brl",
-    "euros",
-    "euro",
-    "dollars",
-    "dollar",
-    "dolares",
-    "pesos",
-    "reais",
-    "reales",
-    "bucks",
-    "dls",
-    "dlls",
-    "php",
-    "aed",
-    "sar",
-    "riyals",
-    "ringgit",
-    "baht",
-    "yuan",
-    "rmb",
-    "rupees",
-    "zloty",
-    "lei",
     "k",
     "km",
     "kg",
@@ -412,7 +386,9 @@ fn judge(t: &Text<'_>, start: usize, end: usize, groups: &[Group], letters: bool
         return None; // a time "10:30"
     }
     let after = t.words_after(end, 1, 2);
-    if any_in(&after, UNIT_WORDS) && !intl {
+    let unit =
+        |w: &String| UNIT_WORDS.contains(&w.as_str()) || super::amount::currency_word(w).is_some();
+    if after.iter().any(unit) && !intl {
         return None;
     }
 
