@@ -386,8 +386,13 @@ fn judge(t: &Text<'_>, start: usize, end: usize, groups: &[Group], letters: bool
         return None; // a time "10:30"
     }
     let after = t.words_after(end, 1, 2);
-    let unit =
-        |w: &String| UNIT_WORDS.contains(&w.as_str()) || super::amount::currency_word(w).is_some();
+    // A currency after the digits makes them a price; roses, donations and
+    // "us" do not ("Txt 2O2-555-O147 🌹", "call 555 0147 us").
+    let unit = |w: &String| {
+        UNIT_WORDS.contains(&w.as_str())
+            || w != "us"
+                && super::amount::currency_word(w).is_some_and(|c| c != "roses" && c != "donation")
+    };
     if after.iter().any(unit) && !intl {
         return None;
     }

@@ -218,3 +218,26 @@ fn ages_written_with_spaced_digits_are_read() {
         .all(|f| f.0 != EntityKind::Age || f.1 != "16"));
     assert!(found("rooms 1 2 3").is_empty());
 }
+
+#[test]
+fn a_currency_after_the_digits_makes_a_price_roses_do_not() {
+    // Roses and "us" after a number are the escort-ad price code and a
+    // pronoun, not a unit: the digits stay a phone number.
+    for text in [
+        "Txt 2O2-555-O147 🌹",
+        "call 202-555-0147 🌹🌹",
+        "call 202 555 0147 us",
+    ] {
+        let f = found(text);
+        assert!(f.iter().any(|e| e.0 == EntityKind::Phone), "{text}: {f:?}");
+    }
+    // A currency word after the digits: a price, in the reader's own words.
+    for text in [
+        "pay 2025550147 dollars",
+        "pay 2025550147 dls",
+        "pay 2025550147 dirhams",
+    ] {
+        let f = found(text);
+        assert!(f.iter().all(|e| e.0 != EntityKind::Phone), "{text}: {f:?}");
+    }
+}
