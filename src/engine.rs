@@ -227,10 +227,6 @@ impl EngineBuilder {
 /// Fields are tracked in a 64-bit mask; `Limits::max_fields` cannot exceed it.
 const MAX_FIELDS: usize = 64;
 
-/// Words in the longest possible term (`Limits::max_term_bytes` is at most
-/// a few hundred bytes); bounds the look-back for exceptions.
-const MAX_TERM_WORDS: u32 = 128;
-
 /// A span of the matching form of one field.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct Span {
@@ -564,7 +560,6 @@ impl Engine {
                             scan: &scan,
                             mask: field_mask(&scan, &f.fields),
                             exceptions: Vec::new(),
-                            window: 0,
                             fired: &[],
                             counted: None,
                             cap: self.limits.max_hits_per_rule,
@@ -667,14 +662,16 @@ impl Engine {
             scan,
             mask: field_mask(scan, &r.fields),
             exceptions: self.exceptions(scan, r),
-            window: r.window,
             fired,
             counted,
             cap: self.limits.max_hits_per_rule,
         }
     }
 
-    /// Where a rule's exceptions occur in the fields it reads, sorted.
+    /// The word ranges a rule's exceptions cancel, per field: each exception
+    /// match widened by the rule's `window` on both sides, merged, sorted.
+    /// An occurrence is cancelled when it touches one of them (one binary
+    /// search, however many exceptions the text holds).
     fn exceptions(&self, scan: &Scan<'_>, r: &Rule) -> Vec<(u16, u32, u32)> {
         if r.exceptions.is_empty() {
             return Vec::new();
@@ -684,12 +681,23 @@ impl Engine {
         for &t in &r.exceptions {
             for o in scan.term_occs(t) {
                 if mask & (1u64 << o.span.field) != 0 {
-                    ex.push((o.span.field, o.w0, o.w1));
+                    ex.push((
+                        o.span.field,
+                        o.w0.saturating_sub(r.window),
+                        o.w1.saturating_add(r.window),
+                    ));
                 }
             }
         }
         crate::sort::by_key(&mut ex, |e| crate::sort::key4(0, e.0.into(), e.1, e.2));
-        ex
+        let mut merged: Vec<(u16, u32, u32)> = Vec::with_capacity(ex.len());
+        for e in ex {
+            match merged.last_mut() {
+                Some(m) if m.0 == e.0 && e.1 <= m.2.saturating_add(1) => m.2 = m.2.max(e.2),
+                _ => merged.push(e),
+            }
+        }
+        merged
     }
 
     fn scan<'a>(&self, sub: &'a Submission) -> Scan<'a> {
@@ -1151,10 +1159,19 @@ impl Dehyphenated {
 /// and from after (a term that must start or end a word does not match
 /// there).
 fn touches_word(t: &str, s: usize, e: usize) -> (bool, bool) {
-    let alnum = crate::normalize::table::is_alnum;
+    use crate::normalize::table::{is_alnum, is_unspaced};
+    // Two letters join into one word unless either belongs to a script
+    // written without spaces (then the boundary is the script's to decide:
+    // "招聘打字员高薪" holds "打字员").
+    let joins = |a: Option<char>, b: Option<char>| match (a, b) {
+        (Some(a), Some(b)) => is_alnum(a) && !is_unspaced(a) && !is_unspaced(b),
+        _ => false,
+    };
+    let first = t.get(s..).and_then(|r| r.chars().next());
+    let last = prev_char(t, e);
     (
-        s > 0 && prev_char(t, s).is_some_and(alnum),
-        t.get(e..).and_then(|r| r.chars().next()).is_some_and(alnum),
+        s > 0 && joins(prev_char(t, s), first),
+        joins(t.get(e..).and_then(|r| r.chars().next()), last),
     )
 }
 
@@ -1217,7 +1234,6 @@ struct Eval<'a> {
     mask: u64,
     /// (field, first word, last word) of exception matches, sorted.
     exceptions: Vec<(u16, u32, u32)>,
-    window: u32,
     fired: &'a [Evidence],
     /// For `rules` counts: which rules may be counted (`None`: all).
     counted: Option<&'a [bool]>,
@@ -1232,24 +1248,28 @@ impl Eval<'_> {
     }
 
     fn cancelled(&self, o: &Occ) -> bool {
-        if self.exceptions.is_empty() {
-            return false;
-        }
-        let lo_w = o.w0.saturating_sub(self.window);
-        let hi_w = o.w1.saturating_add(self.window);
-        let start = self
+        // `exceptions` holds disjoint word ranges sorted by start: only the
+        // last one starting at or before the occurrence's last word can
+        // reach it.
+        let i = self
             .exceptions
-            .partition_point(|e| (e.0, e.1) < (o.span.field, lo_w.saturating_sub(MAX_TERM_WORDS)));
-        self.exceptions[start..]
-            .iter()
-            .take_while(|e| e.0 == o.span.field && e.1 <= hi_w)
-            .any(|e| e.2 >= lo_w)
+            .partition_point(|e| (e.0, e.1) <= (o.span.field, o.w1));
+        i > 0 && {
+            let e = self.exceptions[i - 1];
+            e.0 == o.span.field && e.2 >= o.w0
+        }
     }
 
     fn push(&self, out: &mut Vec<Span>, s: Span) {
-        if out.len() < self.cap * 4 {
+        if !self.full(out) {
             out.push(s);
         }
+    }
+
+    /// The evidence list holds all the spans a rule may report: further
+    /// pairs would be dropped, so searches for them stop.
+    fn full(&self, out: &[Span]) -> bool {
+        out.len() >= self.cap * 4
     }
 
     fn cond(&self, c: &Cond) -> Evidence {
@@ -1352,6 +1372,11 @@ impl Eval<'_> {
     fn entity(&self, m: &EntityCond) -> Evidence {
         let mut out = Vec::new();
         self.scan.ensure(extract::kind_bit(m.kind));
+        let near =
+            (!m.near.is_empty()).then(|| Positions::new(m.near.iter().flat_map(|&t| self.live(t))));
+        if near.as_ref().is_some_and(|p| p.all.is_empty()) {
+            return None;
+        }
         for e in self.scan.entities.borrow().iter() {
             let f = &e.found;
             let field = e.span.field;
@@ -1378,30 +1403,20 @@ impl Eval<'_> {
                 continue;
             }
             let before = out.len();
-            if !m.near.is_empty() {
-                for &t in &m.near {
-                    for o in self.live(t) {
-                        if o.span.field != field {
-                            continue;
-                        }
-                        let gap = if o.w0 > e.w1 {
-                            o.w0 - e.w1 - 1
-                        } else if e.w0 > o.w1 {
-                            e.w0 - o.w1 - 1
-                        } else {
-                            0
-                        };
-                        if gap <= m.within {
-                            self.push(&mut out, o.span);
-                        }
-                    }
-                }
+            if let Some(near) = &near {
+                near.visit(field, e.w0, e.w1, None, m.within, |o| {
+                    self.push(&mut out, o.span);
+                    !self.full(&out)
+                });
                 if out.len() == before {
                     continue;
                 }
             }
             if e.span.start < e.span.end {
                 self.push(&mut out, e.span);
+            }
+            if self.full(&out) {
+                break;
             }
             if out.is_empty() {
                 // Fired, though the entity maps to no visible span.
@@ -1412,49 +1427,23 @@ impl Eval<'_> {
     }
 
     fn near(&self, a: &[u32], b: &[u32], within: u32, ordered: bool) -> Evidence {
-        let mut bs: Vec<&Occ> = b.iter().flat_map(|&t| self.live(t)).collect();
-        if bs.is_empty() {
+        let bs = Positions::new(b.iter().flat_map(|&t| self.live(t)));
+        if bs.all.is_empty() {
             return None;
         }
-        crate::sort::by_key(&mut bs, |o| {
-            crate::sort::key4(0, o.span.field.into(), o.w0, o.span.start)
-        });
-        let max_len = bs.iter().map(|o| o.w1 - o.w0).max().unwrap_or(0);
         let mut out = Vec::new();
         for &t in a {
             for oa in self.live(t) {
-                let f = oa.span.field;
-                let lo = if ordered {
-                    oa.w0
-                } else {
-                    oa.w0.saturating_sub(within + 1 + max_len)
-                };
-                let hi = oa.w1.saturating_add(within + 1);
-                let start = bs.partition_point(|o| (o.span.field, o.w0) < (f, lo));
-                for ob in bs[start..]
-                    .iter()
-                    .take_while(|o| o.span.field == f && o.w0 <= hi)
-                {
-                    if ob.span == oa.span {
-                        continue;
-                    }
-                    let gap = if ob.w0 > oa.w1 {
-                        ob.w0 - oa.w1 - 1
-                    } else if oa.w0 > ob.w1 {
-                        if ordered {
-                            continue;
-                        }
-                        oa.w0 - ob.w1 - 1
-                    } else {
-                        if ordered && ob.span.start < oa.span.start {
-                            continue;
-                        }
-                        0
-                    };
-                    if gap <= within {
+                let order = ordered.then_some(oa.span.start);
+                bs.visit(oa.span.field, oa.w0, oa.w1, order, within, |ob| {
+                    if ob.span != oa.span {
                         self.push(&mut out, oa.span);
                         self.push(&mut out, ob.span);
                     }
+                    !self.full(&out)
+                });
+                if self.full(&out) {
+                    return Some(out);
                 }
             }
         }
@@ -1462,9 +1451,140 @@ impl Eval<'_> {
     }
 }
 
+/// The occurrences one side of a `near` can pair with, sorted by position,
+/// so that a query visits only occurrences that pair with it: the time a
+/// `near` takes grows with the pairs it reports (capped at the rule's hit
+/// limit), not with the square of its occurrences. A text spaced out
+/// letter by letter is one long word holding every match; before this
+/// index every match in it was compared with every other.
+struct Positions<'b> {
+    /// Sorted by (field, first word, start).
+    all: Vec<&'b Occ>,
+    /// The occurrences spanning more than one word, in the same order: the
+    /// only ones that can reach a query from a first word before its
+    /// window.
+    long: Vec<&'b Occ>,
+    /// The most words any occurrence spans, less one.
+    max_len: u32,
+}
+
+impl<'b> Positions<'b> {
+    fn new(occs: impl Iterator<Item = &'b Occ>) -> Self {
+        let mut all: Vec<&Occ> = occs.collect();
+        crate::sort::by_key(&mut all, |o| {
+            crate::sort::key4(0, o.span.field.into(), o.w0, o.span.start)
+        });
+        let long: Vec<&Occ> = all.iter().copied().filter(|o| o.w1 > o.w0).collect();
+        let max_len = long.iter().map(|o| o.w1 - o.w0).max().unwrap_or(0);
+        Positions { all, long, max_len }
+    }
+
+    /// Calls `f` on every occurrence of `field` at most `within` words from
+    /// the words `w0..=w1`; with `ordered` (the query's start byte), only on
+    /// those after the query or overlapping it from a later start. Stops
+    /// when `f` returns false.
+    fn visit(
+        &self,
+        field: u16,
+        w0: u32,
+        w1: u32,
+        ordered: Option<u32>,
+        within: u32,
+        mut f: impl FnMut(&Occ) -> bool,
+    ) {
+        let hi = w1.saturating_add(within).saturating_add(1);
+        // Every occurrence from `start` whose first word is at most `hi`
+        // pairs: it overlaps the query, or begins at most `within` words
+        // after it, or (unordered) begins at most `within` words before it
+        // and so ends no further away.
+        let (start, lo) = match ordered {
+            Some(at) => (
+                self.all
+                    .partition_point(|o| (o.span.field, o.w0, o.span.start) < (field, w0, at)),
+                w0,
+            ),
+            None => {
+                let lo = w0.saturating_sub(within.saturating_add(1));
+                (
+                    self.all
+                        .partition_point(|o| (o.span.field, o.w0) < (field, lo)),
+                    lo,
+                )
+            }
+        };
+        for o in self.all[start..]
+            .iter()
+            .take_while(|o| o.span.field == field && o.w0 <= hi)
+        {
+            #[cfg(test)]
+            tests::VISITS.with(|v| v.set(v.get() + 1));
+            if !f(o) {
+                return;
+            }
+        }
+        // Unordered, an occurrence that begins before `lo` still pairs when
+        // it spans several words and its last word reaches `lo`.
+        if ordered.is_none() && lo > 0 && self.max_len > 0 {
+            let from = lo.saturating_sub(self.max_len);
+            let start = self
+                .long
+                .partition_point(|o| (o.span.field, o.w0) < (field, from));
+            for o in self.long[start..]
+                .iter()
+                .take_while(|o| o.span.field == field && o.w0 < lo)
+            {
+                #[cfg(test)]
+                tests::VISITS.with(|v| v.set(v.get() + 1));
+                if o.w1 >= lo && !f(o) {
+                    return;
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    thread_local! {
+        /// Occurrences visited by `near` and entity `near` queries.
+        pub(super) static VISITS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    }
+
+    /// Occurrences `near` visits to screen `body` (repeated `n` times).
+    fn visits(e: &Engine, section: &str, body: &str, n: usize) -> u64 {
+        VISITS.with(|v| v.set(0));
+        let sub = Submission::new()
+            .section(section)
+            .field("body", body.repeat(n));
+        e.screen(&sub).unwrap();
+        VISITS.with(|v| v.get())
+    }
+
+    #[test]
+    fn near_work_grows_linearly_with_the_text_whatever_its_shape() {
+        // Spaced-out letters join into one long word holding every match,
+        // so every match is "near" every other; a `near` used to compare
+        // them all (1 MB took tens of seconds). Work must grow with the
+        // text, not with its square: four times the text, at most about
+        // four times the visits.
+        let e = Engine::new_default();
+        for (section, unit) in [
+            ("adult", "r o s e h r "),
+            ("jobs", "f e e v i s a "),
+            ("adult", "girl 16 rose "),
+            ("jobs", "passport kept held fee debt "),
+            ("jobs", "p a s s p o r t k e p t "),
+        ] {
+            let small = visits(&e, section, unit, 2_000);
+            let large = visits(&e, section, unit, 8_000);
+            assert!(
+                large <= small * 5 + 100,
+                "{unit:?}: {small} visits at 2,000 repeats, {large} at 8,000"
+            );
+        }
+    }
 
     #[test]
     fn engine_is_send_sync() {

@@ -286,3 +286,20 @@ fn a_letter_replaced_by_a_symbol_is_read_as_each_vowel() {
     // A symbol added to a whole word was already read ("pass*port").
     assert_eq!(hits("pass*port"), ["pass*port"]);
 }
+
+#[test]
+fn terms_in_scripts_without_spaces_match_inside_runs_of_them() {
+    let e = engine(
+        "[[rule]]\nid = \"t\"\ntitle = \"T\"\ncategory = \"c\"\nscore = 1\nmatch = { any = [\"打字员\", \"包吃住\", \"งานนวด\", \"ktv\", \"pass\", \"公关\"] }\n",
+    );
+    let hits = |text: &str| hit_texts(&e, text);
+    // Han and Thai: inside a run, with no spaces around the term.
+    assert_eq!(hits("招聘打字员高薪包吃住"), ["包吃住", "打字员"]);
+    assert_eq!(hits("รับสมัครงานนวดด่วน"), ["งานนวด"]);
+    // A change of script is a boundary: Latin beside Han.
+    assert_eq!(hits("招KTV公关"), ["KTV", "公关"]);
+    // Latin words keep theirs: "pass" is not in "passport" or "bypass".
+    assert_eq!(hits("passport bypass pass"), ["pass"]);
+    // Fullwidth Latin folds to Latin and still needs its boundary.
+    assert_eq!(hits("ｋｔｖｘ"), Vec::<String>::new());
+}

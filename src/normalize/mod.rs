@@ -718,6 +718,13 @@ impl Iterator for Pass1<'_> {
 }
 
 #[inline]
+/// A letter that a repeat of collapses into one ("heeelp" → "help"). Not in
+/// scripts written without spaces, where a doubled letter is usually two
+/// syllables or a word of its own (Thai "นวดด่วน", Chinese "妹妹").
+pub(super) fn stretches(c: char) -> bool {
+    is_letter(c) && !crate::normalize::table::is_unspaced(c)
+}
+
 fn is_letter(c: char) -> bool {
     if c.is_ascii() {
         c.is_ascii_alphabetic()
@@ -1104,7 +1111,7 @@ fn collapse_repeats(mut units: Vec<Unit>) -> Vec<Unit> {
                 last.pre |= u.pre;
                 continue;
             }
-            if u.ch == last.ch && is_letter(u.ch) {
+            if u.ch == last.ch && stretches(u.ch) {
                 run += 1;
                 last.end = last.end.max(u.end);
                 last.flags |= u.flags | u.pre;

@@ -21,7 +21,7 @@
 //! tests and the `normalize` fuzz target check that both agree exactly.
 
 use super::{
-    is_letter, is_word, join_spaced_letters, leet, numbers, table, ByteInfo, Normalized, Pass1,
+    is_word, join_spaced_letters, leet, numbers, stretches, table, ByteInfo, Normalized, Pass1,
     Unit, F_REPEAT, TOMBSTONE,
 };
 
@@ -144,7 +144,7 @@ impl Sink {
                 self.pre |= pre;
                 return;
             }
-            if ch == self.ch && is_letter(ch) {
+            if ch == self.ch && stretches(ch) {
                 self.run += 1;
                 self.end = self.end.max(end);
                 self.flags |= flags | pre;
@@ -496,7 +496,7 @@ mod tests {
             let c = b as char;
             let k = ASCII_CLASS[b as usize];
             assert_eq!(k & C_WORD != 0, is_word(c), "{c:?}");
-            assert_eq!(k & C_LETTER != 0, is_letter(c), "{c:?}");
+            assert_eq!(k & C_LETTER != 0, crate::normalize::is_letter(c), "{c:?}");
             assert_eq!(
                 k & C_LEET != 0,
                 super::super::leet_letter(c).is_some(),

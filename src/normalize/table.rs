@@ -21,6 +21,25 @@ pub(crate) fn is_alpha(c: char) -> bool {
     c.is_alphabetic()
 }
 
+/// A letter of a script written without spaces between words (Han,
+/// Hiragana, Katakana, Thai, Lao, Khmer, Myanmar). Inside a run of such
+/// letters a term matches anywhere: the word boundaries those scripts do
+/// not write are decided by script change, not by spaces.
+#[inline]
+pub(crate) fn is_unspaced(c: char) -> bool {
+    matches!(c as u32,
+        0x0E00..=0x0EFF // Thai, Lao
+        | 0x1000..=0x109F // Myanmar
+        | 0x1780..=0x17FF // Khmer
+        | 0x3040..=0x30FF // Hiragana, Katakana
+        | 0x31F0..=0x31FF // Katakana phonetic extensions
+        | 0x3400..=0x4DBF // CJK extension A
+        | 0x4E00..=0x9FFF // CJK unified ideographs
+        | 0xF900..=0xFAFF // CJK compatibility ideographs
+        | 0x20000..=0x3FFFF // CJK extensions B and later
+    )
+}
+
 /// `c.is_alphanumeric()`, by table for the Basic Multilingual Plane.
 #[inline]
 pub(crate) fn is_alnum(c: char) -> bool {
