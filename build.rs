@@ -63,8 +63,10 @@ fn embed_image(dest: &Path) {
 
 /// Whether a character is invisible or a formatting control that evasion
 /// uses to split words: general category Cf (zero-width space and joiners,
-/// bidi controls, soft hyphen, tags), C1 controls, variation selectors,
-/// Hangul fillers and emoji skin-tone modifiers.
+/// bidi controls, soft hyphen, tags), C1 controls, variation selectors
+/// and emoji skin-tone modifiers. Characters that display as a blank
+/// ([`is_blank_glyph`]) are spaces instead: deleting them would glue
+/// together the words they separate on screen.
 fn is_ignorable(c: char) -> bool {
     let cp = c as u32;
     matches!(
@@ -73,8 +75,34 @@ fn is_ignorable(c: char) -> bool {
     ) || (0xFE00..=0xFE0F).contains(&cp)
         || (0xE0100..=0xE01EF).contains(&cp)
         || (0x180B..=0x180F).contains(&cp)
-        || matches!(cp, 0x034F | 0x115F | 0x1160 | 0x3164 | 0xFFA0 | 0x2800)
+        || cp == 0x034F
         || (0x1F3FB..=0x1F3FF).contains(&cp)
+}
+
+/// Characters that are not `White_Space` but display as a blank: the
+/// braille pattern blank and the Hangul fillers. Posters use them as
+/// spaces, so they read as spaces.
+fn is_blank_glyph(c: char) -> bool {
+    matches!(c as u32, 0x115F | 0x1160 | 0x2800 | 0x3164 | 0xFFA0)
+}
+
+/// Letters with a stroke or bar that canonical decomposition leaves whole
+/// (Vietnamese đ, Polish ł, Danish ø, Maltese ħ, Turkish dotless ı): read as
+/// their base letter, like accented letters.
+fn stroke_letter(c: char) -> Option<char> {
+    Some(match c {
+        'đ' | 'Đ' | 'ɖ' => 'd',
+        'ł' | 'Ł' | 'ŀ' | 'Ŀ' | 'ƚ' => 'l',
+        'ø' | 'Ø' | 'ǿ' | 'Ǿ' => 'o',
+        'ħ' | 'Ħ' => 'h',
+        'ŧ' | 'Ŧ' => 't',
+        'ı' => 'i',
+        'ƀ' | 'Ƀ' => 'b',
+        'ƶ' | 'Ƶ' => 'z',
+        'ǥ' | 'Ǥ' => 'g',
+        'ɨ' | 'Ɨ' => 'i',
+        _ => return None,
+    })
 }
 
 /// Value of a decimal digit in any script (general category Nd). Unicode
@@ -152,8 +180,20 @@ fn fold(c: char) -> Option<(String, u32)> {
         // Regional indicators are paired into flag tokens by the normaliser.
         return None;
     }
+    if matches!(c as u32, 0x2010..=0x2013 | 0x2212) {
+        // Hyphen, non-breaking hyphen, figure dash, en dash and minus read
+        // as the ASCII hyphen ("18–25" is "18-25"); the em dash stays
+        // punctuation.
+        return Some(("-".to_string(), 0));
+    }
+    if is_blank_glyph(c) {
+        return Some((" ".to_string(), F_INVISIBLE));
+    }
     if is_ignorable(c) {
         return Some((String::new(), F_INVISIBLE));
+    }
+    if let Some(l) = stroke_letter(c) {
+        return Some((l.to_string(), F_DIACRITIC));
     }
     if is_combining_mark(c) {
         return Some((String::new(), F_DIACRITIC));
@@ -190,8 +230,19 @@ fn fold(c: char) -> Option<(String, u32)> {
             flags |= F_COMPAT;
             continue;
         }
-        let skel: String =
+        let mut skel: String =
             unicode_security::confusable_detection::skeleton(&x.to_string()).collect();
+        if !skel.is_ascii() && matches!(x as u32, 0x0370..=0x04FF) {
+            // A Cyrillic or Greek small letter whose capital looks Latin
+            // (м/М, т/Т, н/Н, к/К, в/В): read as that Latin letter, so a
+            // Latin capital inside a Cyrillic word ("Mолоденькая") folds
+            // like the Cyrillic one.
+            let upper: String = x.to_uppercase().collect();
+            let s: String = unicode_security::confusable_detection::skeleton(&upper).collect();
+            if s.len() == 1 && s.is_ascii() {
+                skel = s;
+            }
+        }
         let skel_lower = skel.to_ascii_lowercase();
         if !skel_lower.is_empty()
             && skel_lower.chars().all(|s| s.is_ascii_alphanumeric())

@@ -956,7 +956,10 @@ impl Engine {
         for (ri, s, src) in spans_out {
             let r = &c.rules[ri];
             let f = &scan.fields[s.field as usize];
-            let steps: Steps = f.norm.steps(s.start as usize..s.end as usize);
+            let mut steps: Steps = f.norm.steps(s.start as usize..s.end as usize);
+            if f.original.get(src.clone()).is_some_and(in_other_script) {
+                steps = steps.native();
+            }
             evasion |= steps.is_evasive();
             // The rule's counted score (0 if experimental or if another
             // rule scored its indicator).
@@ -1153,6 +1156,25 @@ impl Dehyphenated {
         let ke = self.cuts.partition_point(|&(c, _)| (c as usize) < e);
         (s + removed(ks), e + removed(ke))
     }
+}
+
+/// Whether `text` has letters and none of them is Latin (nor a fullwidth
+/// form): a match written wholly in Cyrillic, Greek, Arabic, Devanagari…
+/// Such text reaches its matching form through the look-alike and digit
+/// foldings (Cyrillic "а" reads "a", "١٦" reads "16") without disguising
+/// anything.
+fn in_other_script(text: &str) -> bool {
+    let mut letters = false;
+    for c in text.chars() {
+        if c.is_alphabetic() {
+            let cp = c as u32;
+            if c.is_ascii() || (0x00C0..=0x024F).contains(&cp) || (0xFF00..=0xFFEF).contains(&cp) {
+                return false;
+            }
+            letters = true;
+        }
+    }
+    letters
 }
 
 /// Whether a word character touches the match [s, e) of `t` from before

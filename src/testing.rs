@@ -243,10 +243,16 @@ pub fn lint(packs: &[Pack]) -> Result<Vec<Lint>, Error> {
                     let form = normalize(inner).as_str().trim().to_string();
                     // An emoji reads as a `:name:` token, long and distinctive
                     // however few characters the author typed.
+                    // A Han or kana character is a syllable, most often a
+                    // morpheme: two of them make a word ("高薪").
                     let chars = if form.contains(':') {
                         form.chars().count()
                     } else {
-                        inner.trim().chars().count()
+                        inner
+                            .trim()
+                            .chars()
+                            .map(|c| 1 + usize::from(logographic(c)))
+                            .sum()
                     };
                     if !anchored && (chars < 3 || (wildcard && chars < 4)) {
                         lint(
@@ -431,4 +437,10 @@ fn contradicts(c: &Cond) -> bool {
         Cond::Or(cs) => !cs.is_empty() && cs.iter().all(contradicts),
         _ => false,
     }
+}
+
+/// Han ideographs and kana: each counts as two letters for the short-term
+/// lint.
+fn logographic(c: char) -> bool {
+    matches!(c as u32, 0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3FFFF)
 }

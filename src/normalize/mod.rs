@@ -114,6 +114,13 @@ impl Steps {
         self.0 & EVASIVE != 0
     }
 
+    /// These steps without the look-alike and compatibility foldings: for
+    /// text written wholly in a non-Latin script, where they are how the
+    /// script is read, not a disguise.
+    pub(crate) fn native(self) -> Steps {
+        Steps(self.0 & !(F_CONFUSABLE | F_COMPAT))
+    }
+
     /// Whether no step was needed beyond case folding.
     pub fn is_empty(self) -> bool {
         self.0 == 0
