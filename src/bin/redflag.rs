@@ -4,7 +4,7 @@
 //! test failed, or the linter found something; 2 usage or pack errors.
 
 use std::fs;
-use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Read, Write};
+use std::io::{self, BufReader, BufWriter, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -14,6 +14,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use redflag::eval::{self, CalibrateOptions, Label, Labelled};
+use redflag::lines::{Line, LineReader};
 use redflag::{Engine, Limits, Pack, ScreenOptions, Submission, Thresholds, Verdict};
 
 #[derive(Parser)]
@@ -524,44 +525,46 @@ fn scan(
     } else {
         None
     };
-    let mut reader = BufReader::new(input);
+    let max_line = max_line_bytes(engine.limits());
+    let mut reader = LineReader::new(BufReader::new(input), max_line);
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let mut failed = false;
-    let mut line = String::new();
-    let mut n = 0usize;
     loop {
-        line.clear();
-        let read = match reader.read_line(&mut line) {
-            Ok(0) => break,
-            Ok(k) => k,
+        if let (Some(p), Some(_)) = (&progress, len) {
+            p.set_position(reader.bytes_read());
+        }
+        let (n, line) = match reader.next_line() {
+            Ok(Some(l)) => l,
+            Ok(None) => break,
             Err(e) => {
-                // Invalid UTF-8 or a read error: report the line and go on
-                // if possible; a read error ends the input.
-                n += 1;
+                // A read error ends the input.
                 failed = true;
                 let err = LineError {
-                    line: n,
+                    line: reader.line_number(),
                     id: None,
                     error: format!("cannot read line: {e}"),
                 };
                 write_json(&mut out, &err)?;
-                if e.kind() == io::ErrorKind::InvalidData {
-                    skip_line(&mut reader);
-                    continue;
-                }
                 break;
             }
         };
-        n += 1;
-        if let Some(p) = &progress {
-            if len.is_some() {
-                p.inc(read as u64);
-            } else {
-                p.inc(1);
-            }
+        if let (Some(p), None) = (&progress, len) {
+            p.inc(1);
         }
-        let text = line.trim();
+        let text = match line {
+            Line::Text(t) => t.trim(),
+            Line::NotUtf8 { .. } | Line::TooLong { .. } => {
+                failed = true;
+                let err = LineError {
+                    line: n,
+                    id: None,
+                    error: format!("cannot read line: {}", unreadable(&line, max_line)),
+                };
+                write_json(&mut out, &err)?;
+                continue;
+            }
+        };
         if text.is_empty() {
             continue;
         }
@@ -615,10 +618,28 @@ fn scan(
     })
 }
 
-/// Skips to the end of a line that was not valid UTF-8.
-fn skip_line(reader: &mut impl BufRead) {
-    let mut junk = Vec::new();
-    let _ = reader.read_until(b'\n', &mut junk);
+/// The longest input line read: four times the engine's `max_input_bytes`
+/// (4 MiB by default). A line holds a submission's text as JSON, and JSON
+/// writers escape: Python's `json.dumps` writes `é` (2 bytes) as `\u00e9`
+/// (6) and an emoji (4) as a surrogate pair (12), so a line of text within
+/// the engine's limit can be three times as long, plus the keys. Longer
+/// lines are refused while they are read, never held whole.
+fn max_line_bytes(limits: &Limits) -> usize {
+    limits.max_input_bytes.saturating_mul(4)
+}
+
+/// Why a line could not be read, for its error line.
+fn unreadable(line: &Line<'_>, max_line: usize) -> String {
+    match line {
+        Line::NotUtf8 { valid_up_to } => {
+            format!("not valid UTF-8 (the first invalid byte follows {valid_up_to} valid ones)")
+        }
+        Line::TooLong { bytes } => format!(
+            "the line is {bytes} bytes, longer than the limit of {max_line} bytes \
+             (4 × max_input_bytes); it was skipped"
+        ),
+        Line::Text(_) => String::new(),
+    }
 }
 
 fn write_json(out: &mut impl Write, v: &impl Serialize) -> Result<(), Fatal> {
@@ -731,11 +752,23 @@ fn explain(
     file: Option<PathBuf>,
 ) -> Result<ExitCode, Fatal> {
     let engine = build_engine(args)?;
-    let (mut input, _) = open_input(file.as_deref())?;
-    let mut text = String::new();
+    let (input, _) = open_input(file.as_deref())?;
+    // One submission: read at most the line limit (and one byte more, to
+    // tell a longer input), never the whole of an endless stream.
+    let max = max_line_bytes(engine.limits());
+    let mut bytes = Vec::new();
     input
-        .read_to_string(&mut text)
+        .take(max as u64 + 1)
+        .read_to_end(&mut bytes)
         .map_err(|e| Fatal(format!("cannot read input: {e}")))?;
+    if bytes.len() > max {
+        return Err(Fatal(format!(
+            "the input is longer than the limit of {max} bytes (4 × max_input_bytes)"
+        )));
+    }
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| Fatal(format!("cannot read input: not valid UTF-8: {e}")))?;
     let mut sub = match serde_json::from_str::<Value>(text.trim()) {
         Ok(v @ Value::Object(_)) => Submission::from_json(&v).map_err(|e| Fatal(e.to_string()))?,
         _ => Submission::new().field("body", text.trim_end().to_string()),
@@ -956,13 +989,37 @@ fn read_label_file(
     items: &mut Vec<Labelled>,
 ) -> Result<bool, Fatal> {
     let (input, _) = open_input(Some(path))?;
+    let max_line = max_line_bytes(&Limits::default());
+    let mut reader = LineReader::new(BufReader::new(input), max_line);
     let mut bad = false;
-    for (i, line) in BufReader::new(input).lines().enumerate() {
-        let line = line.map_err(|e| Fatal(format!("{}: line {}: {e}", path.display(), i + 1)))?;
+    loop {
+        let (n, line) = match reader.next_line() {
+            Ok(Some(l)) => l,
+            Ok(None) => break,
+            Err(e) => {
+                return Err(Fatal(format!(
+                    "{}: line {}: {e}",
+                    path.display(),
+                    reader.line_number()
+                )))
+            }
+        };
+        let line = match line {
+            Line::Text(t) => t,
+            other => {
+                bad = true;
+                eprintln!(
+                    "{}: line {n}: cannot read line: {}",
+                    path.display(),
+                    unreadable(&other, max_line)
+                );
+                continue;
+            }
+        };
         if line.trim().is_empty() {
             continue;
         }
-        let parsed = serde_json::from_str::<Value>(&line)
+        let parsed = serde_json::from_str::<Value>(line)
             .map_err(|e| format!("invalid JSON: {e}"))
             .and_then(|v| {
                 Labelled::from_json(&v, default.map(Label::from)).map_err(|e| e.to_string())
@@ -971,7 +1028,7 @@ fn read_label_file(
             Ok(l) => items.push(l),
             Err(m) => {
                 bad = true;
-                eprintln!("{}: line {}: {m}", path.display(), i + 1);
+                eprintln!("{}: line {n}: {m}", path.display());
             }
         }
     }
