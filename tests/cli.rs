@@ -650,6 +650,42 @@ fn scan_accepts_a_byte_order_mark_on_line_one() {
     );
 }
 
+/// Issue #20, item 8: `id` is echoed as given, byte for byte: `1e2` came
+/// back as `100.0` and integers past 2^64 lost digits.
+#[test]
+fn scan_echoes_ids_byte_for_byte_in_verdicts_and_errors() {
+    let out = run(
+        &["scan"],
+        concat!(
+            "{\"id\": 1e2, \"body\": \"a\"}\n",
+            "{\"id\":123456789012345678901234567890,\"body\":\"b\"}\n",
+            "{\"id\": {\"k\" : [1.50, \"\\u00e9\"]}, \"body\": \"c\"}\n",
+            "{\"id\": 1, \"id\": -0.0, \"section\": 7}\n",
+        ),
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let ids: Vec<&str> = text
+        .lines()
+        .map(|l| {
+            let start = l.find("\"id\":").unwrap() + 5;
+            let end = l
+                .find(",\"verdict\"")
+                .or_else(|| l.find(",\"error\""))
+                .unwrap();
+            &l[start..end]
+        })
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "1e2",
+            "123456789012345678901234567890",
+            "{\"k\" : [1.50, \"\\u00e9\"]}",
+            "-0.0"
+        ]
+    );
+}
+
 /// `explain` reads one submission in bounded memory too, and takes a BOM.
 #[test]
 fn explain_refuses_an_over_long_input_and_accepts_a_bom() {

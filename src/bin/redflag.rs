@@ -10,7 +10,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 use redflag::eval::{self, CalibrateOptions, Label, Labelled};
@@ -481,7 +482,7 @@ fn open_input(file: Option<&Path>) -> Result<(Box<dyn Read>, Option<u64>), Fatal
 #[derive(Serialize)]
 struct Out<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
-    id: Option<&'a Value>,
+    id: Option<&'a RawValue>,
     #[serde(flatten)]
     verdict: &'a Verdict,
 }
@@ -490,7 +491,7 @@ struct Out<'a> {
 struct LineError<'a> {
     line: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
-    id: Option<&'a Value>,
+    id: Option<&'a RawValue>,
     error: String,
 }
 
@@ -583,7 +584,7 @@ fn scan(
                 continue;
             }
         };
-        let id = value.get("id");
+        let id = raw_id(&value, text);
         let result = Submission::from_json(&value).and_then(|mut s| {
             if s.get_section().is_none() {
                 if let Some(sec) = &section {
@@ -639,6 +640,43 @@ fn unreadable(line: &Line<'_>, max_line: usize) -> String {
              (4 × max_input_bytes); it was skipped"
         ),
         Line::Text(_) => String::new(),
+    }
+}
+
+/// The `id` member of a JSON object, as written in `text`
+/// (`1e2` stays `1e2`; the last one if the key repeats, as in `value`).
+fn raw_id<'a>(value: &Value, text: &'a str) -> Option<&'a RawValue> {
+    value.get("id")?;
+    serde_json::from_str::<IdOf<'a>>(text).ok()?.0
+}
+
+/// Reads only the `id` of a JSON object, borrowed from the input text.
+struct IdOf<'a>(Option<&'a RawValue>);
+
+impl<'de> Deserialize<'de> for IdOf<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = IdOf<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<IdOf<'de>, A::Error> {
+                let mut id = None;
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    if key == "id" {
+                        id = Some(map.next_value::<&'de RawValue>()?);
+                    } else {
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                    }
+                }
+                Ok(IdOf(id))
+            }
+        }
+        d.deserialize_map(Visit)
     }
 }
 
