@@ -22,7 +22,7 @@ use std::collections::HashMap;
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
-use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -57,7 +57,8 @@ pub fn is_signed_pack(text: &str) -> bool {
         .is_some_and(|v| v.get("redflag_signed_pack").is_some())
 }
 
-/// Parses a base64 ed25519 public key (32 bytes).
+/// Parses a base64 ed25519 public key (32 bytes). Weak keys (of small
+/// order) are refused.
 pub fn parse_public_key(b64: &str) -> Result<VerifyingKey, Error> {
     let bytes = B64
         .decode(b64.trim())
@@ -65,7 +66,18 @@ pub fn parse_public_key(b64: &str) -> Result<VerifyingKey, Error> {
     let arr: [u8; 32] = bytes
         .try_into()
         .map_err(|_| Error::Signature("a public key is 32 bytes".into()))?;
-    VerifyingKey::from_bytes(&arr).map_err(|e| Error::Signature(format!("bad public key: {e}")))
+    let key = VerifyingKey::from_bytes(&arr)
+        .map_err(|e| Error::Signature(format!("bad public key: {e}")))?;
+    // A key of small order (such as the identity point) has signatures that
+    // verify for almost any message: it can never be trusted.
+    if key.is_weak() {
+        return Err(Error::Signature(
+            "weak public key refused: it has small order, so signatures made for it would \
+             verify for almost any pack"
+                .into(),
+        ));
+    }
+    Ok(key)
 }
 
 /// Parses a base64 ed25519 secret key (the 32-byte seed).
@@ -172,7 +184,13 @@ pub fn verify_signed_pack(text: &str, policy: &TrustPolicy) -> Result<Pack, Erro
     let sig = Signature::from_slice(&sig_bytes)
         .map_err(|_| Error::Signature("the signature is not 64 bytes".into()))?;
     let msg = message(&env.expires, &env.pack);
-    if !policy.keys.iter().any(|k| k.verify(&msg, &sig).is_ok()) {
+    // Strict verification: refuses weak keys and non-canonical signatures
+    // and keys, which plain RFC 8032 verification lets through.
+    if !policy
+        .keys
+        .iter()
+        .any(|k| k.verify_strict(&msg, &sig).is_ok())
+    {
         return Err(Error::Signature(
             "the signature does not match: the pack was changed or signed with an untrusted key"
                 .into(),
@@ -328,6 +346,30 @@ mod tests {
         ] {
             assert!(parse_utc(bad).is_err(), "{bad}");
         }
+    }
+
+    /// Even a weak key that got into a policy by another path cannot accept
+    /// the identity signature: verification is strict.
+    #[test]
+    fn strict_verification_refuses_a_small_order_forgery() {
+        let mut identity = [0u8; 32];
+        identity[0] = 1;
+        let policy = TrustPolicy {
+            keys: vec![VerifyingKey::from_bytes(&identity).unwrap()],
+            now: 0,
+            last_versions: HashMap::new(),
+        };
+        let mut sig = [0u8; 64];
+        sig[0] = 1;
+        let pack = r#"{"schema": 1, "pack": {"id": "p", "version": "1.0.0"}}"#;
+        let forged =
+            serde_json::json!({"redflag_signed_pack": 1, "expires": "2040-01-01T00:00:00Z",
+            "pack": pack, "signature": B64.encode(sig)})
+            .to_string();
+        let e = verify_signed_pack(&forged, &policy)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("does not match"), "{e}");
     }
 
     #[test]

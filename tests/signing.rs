@@ -109,6 +109,52 @@ fn bad_keys_and_signing_inputs_are_errors() {
     assert!(sign_pack(PACK, "next year", &key).is_err());
 }
 
+/// Issue #20, item 6: the identity point is a valid ed25519 encoding of a
+/// public key of small order. With it, the signature (R = identity, s = 0)
+/// passed plain verification for any message, so trusting that key let
+/// anyone sign any pack.
+#[test]
+fn weak_public_keys_are_refused_so_a_forged_identity_signature_cannot_pass() {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let mut identity = [0u8; 32];
+    identity[0] = 1;
+    let weak = b64.encode(identity);
+    let mut sig = [0u8; 64];
+    sig[0] = 1;
+    let forged = serde_json::json!({
+        "redflag_signed_pack": 1,
+        "expires": "2027-01-01T00:00:00Z",
+        "pack": PACK,
+        "signature": b64.encode(sig),
+    })
+    .to_string();
+    match TrustPolicy::new(std::slice::from_ref(&weak), NOW) {
+        Err(Error::Signature(m)) => assert!(m.contains("weak public key"), "{m}"),
+        Ok(p) => panic!(
+            "a weak key was trusted; the forged pack gives {:?}",
+            verify_signed_pack(&forged, &p).map(|p| p.id().to_string())
+        ),
+        Err(e) => panic!("{e}"),
+    }
+    // Next to a good key it is refused too, not skipped.
+    let good = public_key_of(&parse_secret_key(SECRET).unwrap());
+    assert!(TrustPolicy::new(&[good, weak.clone()], NOW).is_err());
+    // The CLI says so (a configuration error, exit 2).
+    let dir = std::env::temp_dir().join(format!("redflag-weak-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("forged.json");
+    std::fs::write(&file, &forged).unwrap();
+    let out = bin()
+        .arg("verify")
+        .arg(&file)
+        .args(["--public-key", &weak])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("weak public key"));
+}
+
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_redflag"))
 }
