@@ -203,7 +203,8 @@ enum Command {
         /// The secret key file (from `redflag keygen`).
         #[arg(long)]
         key: PathBuf,
-        /// When the signature stops being accepted (UTC date or time, e.g. 2027-06-01).
+        /// When the signature stops being accepted (UTC date or time, e.g. 2027-06-01;
+        /// a real date in the future).
         #[arg(long)]
         expires: String,
         /// Write to this file instead of stdout.
@@ -218,7 +219,8 @@ enum Command {
         /// A trusted base64 public key (or a file holding it). Repeatable.
         #[arg(long = "public-key", required = true)]
         public_keys: Vec<String>,
-        /// Refuse versions older than this one (the last version deployed).
+        /// Refuse versions older than this one (the last version deployed), a
+        /// semantic version: pre-releases are older than their release.
         #[arg(long)]
         min_version: Option<String>,
     },
@@ -1269,8 +1271,15 @@ fn sign(pack: &Path, key: &Path, expires: &str, out: Option<&Path>) -> Result<Ex
     } else {
         expires.to_string()
     };
-    let signed =
-        redflag::signing::sign_pack(&json, &expires, &secret).map_err(|e| Fatal(e.to_string()))?;
+    // A signature that has already expired would be refused everywhere.
+    let at = redflag::signing::parse_utc(&expires).map_err(|e| Fatal(format!("--expires: {e}")))?;
+    if at <= now_unix() {
+        return Err(Fatal(format!(
+            "--expires: {expires} is not in the future; the signed pack would be refused as expired"
+        )));
+    }
+    let signed = redflag::signing::sign_pack(&json, &expires, &secret)
+        .map_err(|e| Fatal(format!("{}: {e}", pack.display())))?;
     write_output(out, &(signed + "\n"))?;
     Ok(ExitCode::SUCCESS)
 }
@@ -1280,6 +1289,9 @@ fn verify(signed: &Path, keys: &[String], min_version: Option<&str>) -> Result<E
         fs::read_to_string(signed).map_err(|e| Fatal(format!("{}: {e}", signed.display())))?;
     let mut policy = trust(keys)?;
     if let Some(v) = min_version {
+        // Checked here so that a mistyped minimum is a usage error, not a
+        // refusal of the pack.
+        redflag::signing::check_version(v).map_err(|e| Fatal(format!("--min-version: {e}")))?;
         // The id is known only after parsing: apply the minimum to any id.
         if let Ok(p) = redflag::Pack::from_json(
             &serde_json::from_str::<Value>(&text)
