@@ -11,6 +11,9 @@
 
 use std::io::{self, BufRead};
 
+use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde_json::value::RawValue;
+
 /// The UTF-8 byte order mark, accepted (and dropped) at the start of line 1.
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -150,6 +153,48 @@ impl<R: BufRead> LineReader<R> {
                 },
             },
         )))
+    }
+}
+
+/// The `id` member of the JSON object in `text`, exactly as written there
+/// (`1e2` stays `1e2`, an integer past 2^64 keeps its digits), for echoing
+/// it unchanged. If the key repeats, the last one counts, as in a
+/// `serde_json::Value`. `None` if `text` is not a JSON object or has no
+/// `id`.
+///
+/// ```
+/// let line = r#"{"id": 1e2, "body": "…"}"#;
+/// assert_eq!(redflag::lines::raw_id(line).unwrap().get(), "1e2");
+/// assert!(redflag::lines::raw_id("[1]").is_none());
+/// ```
+pub fn raw_id(text: &str) -> Option<&RawValue> {
+    serde_json::from_str::<IdOf<'_>>(text).ok()?.0
+}
+
+/// Reads only the `id` of a JSON object, borrowed from the input text.
+struct IdOf<'a>(Option<&'a RawValue>);
+
+impl<'de> Deserialize<'de> for IdOf<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> Visitor<'de> for Visit {
+            type Value = IdOf<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<IdOf<'de>, A::Error> {
+                let mut id = None;
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    if key == "id" {
+                        id = Some(map.next_value::<&'de RawValue>()?);
+                    } else {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+                Ok(IdOf(id))
+            }
+        }
+        d.deserialize_map(Visit)
     }
 }
 

@@ -731,3 +731,41 @@ fn eval_a_label_line_that_is_not_utf8_does_not_hide_the_next() {
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["total"], 1, "line 2 was screened");
 }
+
+/// Issue #20, item 8, in `eval`: the JSON report lists cases with their id,
+/// which must be the id as written too.
+#[test]
+fn eval_reports_echo_ids_byte_for_byte() {
+    let labels = tmp(
+        "ids.jsonl",
+        concat!(
+            r#"{"id": 1e2, "label": "clean", "section": "jobs", "body": "Registration fee of $200 before you start."}"#,
+            "\n",
+            r#"{"id": 123456789012345678901234567890, "label": "clean", "section": "jobs", "body": "Pay the placement fee of 300 USD first."}"#,
+            "\n",
+        ),
+    );
+    let out = bin()
+        .args(["eval", "--format", "json", "--labels"])
+        .arg(&labels)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let report: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        report["worst_false_positives"].as_array().unwrap().len(),
+        2,
+        "{text}"
+    );
+    assert!(text.contains("\"id\": 1e2,"), "{text}");
+    assert!(
+        text.contains("\"id\": 123456789012345678901234567890,"),
+        "{text}"
+    );
+}

@@ -10,11 +10,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-use redflag::eval::{self, CalibrateOptions, Label, Labelled};
+use redflag::eval::{self, CalibrateOptions, Label, Labelled, RecordId};
 use redflag::lines::{Line, LineReader};
 use redflag::{Engine, Limits, Pack, ScreenOptions, Submission, Thresholds, Verdict};
 
@@ -645,41 +645,11 @@ fn unreadable(line: &Line<'_>, max_line: usize) -> String {
     }
 }
 
-/// The `id` member of a JSON object, as written in `text`
-/// (`1e2` stays `1e2`; the last one if the key repeats, as in `value`).
+/// The `id` member of a JSON object line, as written in `text` (parsed a
+/// second time only when `value` has one).
 fn raw_id<'a>(value: &Value, text: &'a str) -> Option<&'a RawValue> {
     value.get("id")?;
-    serde_json::from_str::<IdOf<'a>>(text).ok()?.0
-}
-
-/// Reads only the `id` of a JSON object, borrowed from the input text.
-struct IdOf<'a>(Option<&'a RawValue>);
-
-impl<'de> Deserialize<'de> for IdOf<'de> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visit;
-        impl<'de> serde::de::Visitor<'de> for Visit {
-            type Value = IdOf<'de>;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IdOf<'de>, A::Error> {
-                let mut id = None;
-                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-                    if key == "id" {
-                        id = Some(map.next_value::<&'de RawValue>()?);
-                    } else {
-                        map.next_value::<serde::de::IgnoredAny>()?;
-                    }
-                }
-                Ok(IdOf(id))
-            }
-        }
-        d.deserialize_map(Visit)
-    }
+    redflag::lines::raw_id(text)
 }
 
 fn write_json(out: &mut impl Write, v: &impl Serialize) -> Result<(), Fatal> {
@@ -1062,7 +1032,13 @@ fn read_label_file(
         let parsed = serde_json::from_str::<Value>(line)
             .map_err(|e| format!("invalid JSON: {e}"))
             .and_then(|v| {
-                Labelled::from_json(&v, default.map(Label::from)).map_err(|e| e.to_string())
+                let mut l =
+                    Labelled::from_json(&v, default.map(Label::from)).map_err(|e| e.to_string())?;
+                // Reports echo the id as written, not as re-serialised.
+                if let Some(raw) = raw_id(&v, line) {
+                    l.id = Some(RecordId::from_raw(raw));
+                }
+                Ok(l)
             });
         match parsed {
             Ok(l) => items.push(l),
