@@ -135,6 +135,31 @@ fn versions_are_semver_and_a_pre_release_is_older_than_its_release() {
             "not a semantic version",
         );
     }
+    // A pack signed with a version that is not semver (by an older release,
+    // which did not check) cannot pass a minimum: `v1.0.0` and a number
+    // past u64 passed `99.0.0` when compared as text.
+    for bad in ["v1.0.0", "not.a.version", "99999999999999999999.0.0"] {
+        let pack = with_version(bad);
+        let expires = "2027-01-01T00:00:00Z";
+        let mut msg = b"redflag-signed-pack/1\0".to_vec();
+        msg.extend_from_slice(expires.as_bytes());
+        msg.push(0);
+        msg.extend_from_slice(pack.as_bytes());
+        use ed25519_dalek::Signer;
+        let sig = parse_secret_key(SECRET).unwrap().sign(&msg);
+        let env = serde_json::json!({"redflag_signed_pack": 1, "expires": expires, "pack": pack,
+            "signature": base64::Engine::encode(&base64::engine::general_purpose::STANDARD, sig.to_bytes())})
+        .to_string();
+        assert!(
+            verify_signed_pack(&env, &policy()).is_ok(),
+            "{bad}: no minimum, no check"
+        );
+        refused(
+            &env,
+            &policy().last_version("site", "99.0.0"),
+            "not a semantic version",
+        );
+    }
     // Signing needs a semantic version, so that the check can be made.
     let key = parse_secret_key(SECRET).unwrap();
     for bad in [
