@@ -73,6 +73,7 @@ mod extract;
 mod image;
 mod lang;
 mod limits;
+pub mod lines;
 mod matcher;
 mod normalize;
 mod pack;

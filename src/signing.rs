@@ -22,7 +22,7 @@ use std::collections::HashMap;
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
-use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -57,7 +57,8 @@ pub fn is_signed_pack(text: &str) -> bool {
         .is_some_and(|v| v.get("redflag_signed_pack").is_some())
 }
 
-/// Parses a base64 ed25519 public key (32 bytes).
+/// Parses a base64 ed25519 public key (32 bytes). Weak keys (of small
+/// order) are refused.
 pub fn parse_public_key(b64: &str) -> Result<VerifyingKey, Error> {
     let bytes = B64
         .decode(b64.trim())
@@ -65,7 +66,18 @@ pub fn parse_public_key(b64: &str) -> Result<VerifyingKey, Error> {
     let arr: [u8; 32] = bytes
         .try_into()
         .map_err(|_| Error::Signature("a public key is 32 bytes".into()))?;
-    VerifyingKey::from_bytes(&arr).map_err(|e| Error::Signature(format!("bad public key: {e}")))
+    let key = VerifyingKey::from_bytes(&arr)
+        .map_err(|e| Error::Signature(format!("bad public key: {e}")))?;
+    // A key of small order (such as the identity point) has signatures that
+    // verify for almost any message: it can never be trusted.
+    if key.is_weak() {
+        return Err(Error::Signature(
+            "weak public key refused: it has small order, so signatures made for it would \
+             verify for almost any pack"
+                .into(),
+        ));
+    }
+    Ok(key)
 }
 
 /// Parses a base64 ed25519 secret key (the 32-byte seed).
@@ -90,7 +102,10 @@ pub fn secret_key_text(secret: &SigningKey) -> String {
 }
 
 /// Signs a pack's JSON text, valid until `expires` (RFC 3339 UTC,
-/// `YYYY-MM-DDTHH:MM:SSZ`). The pack must parse.
+/// `YYYY-MM-DDTHH:MM:SSZ`, a real calendar date). The pack must parse and
+/// its version must be a semantic version (`1.4.0`, `2.0.0-rc.1`), so that
+/// deployments can refuse downgrades. Whether `expires` is in the future is
+/// the caller's to check (this library has no clock; `redflag sign` does).
 ///
 /// ```
 /// use redflag::signing::{parse_secret_key, public_key_of, sign_pack, verify_signed_pack, TrustPolicy};
@@ -106,7 +121,9 @@ pub fn secret_key_text(secret: &SigningKey) -> String {
 /// assert!(verify_signed_pack(&tampered, &policy).is_err());
 /// ```
 pub fn sign_pack(pack_json: &str, expires: &str, secret: &SigningKey) -> Result<String, Error> {
-    Pack::from_json(pack_json)?;
+    let pack = Pack::from_json(pack_json)?;
+    parse_version(&pack.pack.version)
+        .map_err(|e| Error::Signature(format!("pack `{}`: {e}", pack.id())))?;
     parse_utc(expires)?;
     let sig = secret.sign(&message(expires, pack_json));
     let env = Envelope {
@@ -145,7 +162,10 @@ impl TrustPolicy {
         })
     }
 
-    /// Refuses versions of `pack` older than `version`.
+    /// Refuses versions of `pack` older than `version`, in semantic-version
+    /// precedence (a pre-release is older than its release; build metadata
+    /// is ignored). The version must be a semantic version; if it is not, every version
+    /// of `pack` is refused (a downgrade cannot be ruled out).
     pub fn last_version(mut self, pack: &str, version: &str) -> TrustPolicy {
         self.last_versions
             .insert(pack.to_string(), version.to_string());
@@ -172,7 +192,13 @@ pub fn verify_signed_pack(text: &str, policy: &TrustPolicy) -> Result<Pack, Erro
     let sig = Signature::from_slice(&sig_bytes)
         .map_err(|_| Error::Signature("the signature is not 64 bytes".into()))?;
     let msg = message(&env.expires, &env.pack);
-    if !policy.keys.iter().any(|k| k.verify(&msg, &sig).is_ok()) {
+    // Strict verification: refuses weak keys and non-canonical signatures
+    // and keys, which plain RFC 8032 verification lets through.
+    if !policy
+        .keys
+        .iter()
+        .any(|k| k.verify_strict(&msg, &sig).is_ok())
+    {
         return Err(Error::Signature(
             "the signature does not match: the pack was changed or signed with an untrusted key"
                 .into(),
@@ -187,7 +213,13 @@ pub fn verify_signed_pack(text: &str, policy: &TrustPolicy) -> Result<Pack, Erro
     }
     let pack = Pack::from_json(&env.pack)?;
     if let Some(last) = policy.last_versions.get(pack.id()) {
-        if compare_versions(&pack.pack.version, last) == std::cmp::Ordering::Less {
+        if compare_versions(&pack.pack.version, last).map_err(|e| {
+            Error::Signature(format!(
+                "pack `{}` cannot be checked for a downgrade: {e}",
+                pack.id()
+            ))
+        })? == std::cmp::Ordering::Less
+        {
             return Err(Error::Signature(format!(
                 "downgrade refused: pack `{}` version {} is older than the version already accepted ({last})",
                 pack.id(),
@@ -244,31 +276,41 @@ pub(crate) fn signed_pack_text(text: &str) -> Option<String> {
     envelope(text).ok().map(|e| e.pack)
 }
 
-/// Compares versions part by part, numerically where both parts are
-/// numbers (`1.10.0` > `1.9.3`).
-pub fn compare_versions(a: &str, b: &str) -> std::cmp::Ordering {
-    let split = |v: &str| -> Vec<String> { v.split(['.', '-', '+']).map(str::to_string).collect() };
-    let (pa, pb) = (split(a), split(b));
-    for i in 0..pa.len().max(pb.len()) {
-        let (x, y) = (pa.get(i), pb.get(i));
-        let ord = match (x, y) {
-            (Some(x), Some(y)) => match (x.parse::<u64>(), y.parse::<u64>()) {
-                (Ok(m), Ok(n)) => m.cmp(&n),
-                _ => x.cmp(y),
-            },
-            (Some(_), None) => std::cmp::Ordering::Greater,
-            (None, Some(_)) => std::cmp::Ordering::Less,
-            (None, None) => std::cmp::Ordering::Equal,
-        };
-        if ord != std::cmp::Ordering::Equal {
-            return ord;
-        }
-    }
-    std::cmp::Ordering::Equal
+/// Parses a semantic version (`1.4.0`, `2.0.0-rc.1`, `1.0.0+build.5`; no
+/// `v` prefix, no leading zeros, each number at most 2^64 - 1).
+fn parse_version(v: &str) -> Result<semver::Version, Error> {
+    semver::Version::parse(v).map_err(|e| {
+        Error::Signature(format!(
+            "version `{v}` is not a semantic version like 1.4.0 or 2.0.0-rc.1: {e}"
+        ))
+    })
+}
+
+/// Checks that a version is a semantic version (what [`compare_versions`]
+/// and [`TrustPolicy::last_version`] need).
+pub fn check_version(v: &str) -> Result<(), Error> {
+    parse_version(v).map(|_| ())
+}
+
+/// Compares two semantic versions by precedence: `1.10.0` > `1.9.3`, a
+/// pre-release is older than its release (`1.3.0-rc.1` < `1.3.0`), and
+/// build metadata is ignored. Either not being a semantic version is an
+/// error.
+///
+/// ```
+/// use std::cmp::Ordering::*;
+/// use redflag::signing::compare_versions;
+/// assert_eq!(compare_versions("1.10.0", "1.9.3").unwrap(), Greater);
+/// assert_eq!(compare_versions("2.0.0-beta", "2.0.0").unwrap(), Less);
+/// assert!(compare_versions("v1.0.0", "1.0.0").is_err());
+/// ```
+pub fn compare_versions(a: &str, b: &str) -> Result<std::cmp::Ordering, Error> {
+    Ok(parse_version(a)?.cmp_precedence(&parse_version(b)?))
 }
 
 /// Parses `YYYY-MM-DDTHH:MM:SSZ` (or a date `YYYY-MM-DD`, midnight UTC)
-/// to Unix seconds.
+/// to Unix seconds. The date must exist (`2027-02-30` does not) and be in
+/// 1970 or later; leap seconds are not accepted.
 pub fn parse_utc(s: &str) -> Result<u64, Error> {
     let bad = || Error::Signature(format!("`{s}` is not a UTC time like 2027-06-01T00:00:00Z"));
     let b = s.as_bytes();
@@ -293,7 +335,19 @@ pub fn parse_utc(s: &str) -> Result<u64, Error> {
     } else {
         (num(11..13)?, num(14..16)?, num(17..19)?)
     };
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || hh > 23 || mm > 59 || ss > 60 || y < 1970
+    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let month_days = match m {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    if !(1..=12).contains(&m)
+        || !(1..=month_days).contains(&d)
+        || hh > 23
+        || mm > 59
+        || ss > 59
+        || y < 1970
     {
         return Err(bad());
     }
@@ -330,12 +384,68 @@ mod tests {
         }
     }
 
+    /// Even a weak key that got into a policy by another path cannot accept
+    /// the identity signature: verification is strict.
     #[test]
-    fn versions_compare_numerically() {
+    fn strict_verification_refuses_a_small_order_forgery() {
+        let mut identity = [0u8; 32];
+        identity[0] = 1;
+        let policy = TrustPolicy {
+            keys: vec![VerifyingKey::from_bytes(&identity).unwrap()],
+            now: 0,
+            last_versions: HashMap::new(),
+        };
+        let mut sig = [0u8; 64];
+        sig[0] = 1;
+        let pack = r#"{"schema": 1, "pack": {"id": "p", "version": "1.0.0"}}"#;
+        let forged =
+            serde_json::json!({"redflag_signed_pack": 1, "expires": "2040-01-01T00:00:00Z",
+            "pack": pack, "signature": B64.encode(sig)})
+            .to_string();
+        let e = verify_signed_pack(&forged, &policy)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("does not match"), "{e}");
+    }
+
+    #[test]
+    fn versions_compare_by_semver_precedence() {
         use std::cmp::Ordering::*;
-        assert_eq!(compare_versions("1.10.0", "1.9.3"), Greater);
-        assert_eq!(compare_versions("0.1.0", "0.1.0"), Equal);
-        assert_eq!(compare_versions("0.1", "0.1.1"), Less);
-        assert_eq!(compare_versions("2024-05", "2024-06"), Less);
+        let cmp = |a, b| compare_versions(a, b).unwrap();
+        assert_eq!(cmp("1.10.0", "1.9.3"), Greater);
+        assert_eq!(cmp("0.1.0", "0.1.0"), Equal);
+        assert_eq!(cmp("1.3.0-rc.1", "1.3.0"), Less);
+        assert_eq!(cmp("1.3.0-rc.2", "1.3.0-rc.10"), Less);
+        assert_eq!(cmp("2.0.0-beta", "2.0.0-alpha"), Greater);
+        assert_eq!(cmp("1.3.0+build.7", "1.3.0"), Equal);
+        for bad in [
+            "v1.0.0",
+            "not.a.version",
+            "0.1",
+            "2024-05",
+            "01.0.0",
+            "18446744073709551616.0.0",
+            "",
+        ] {
+            assert!(compare_versions(bad, "1.0.0").is_err(), "{bad}");
+            assert!(compare_versions("1.0.0", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn only_real_calendar_dates() {
+        assert!(parse_utc("2028-02-29").is_ok());
+        assert!(parse_utc("2000-02-29").is_ok());
+        for bad in [
+            "2027-02-29",
+            "2027-02-30",
+            "2100-02-29",
+            "2027-04-31",
+            "2027-06-31T00:00:00Z",
+            "2027-01-01T23:59:60Z",
+            "2027-00-10",
+        ] {
+            assert!(parse_utc(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -548,3 +548,223 @@ match = { any = ["urgent"] }
 fn lines_of(out: &Output) -> Vec<Value> {
     lines(out)
 }
+
+fn run_bytes(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = bin()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn redflag");
+    let mut input = child.stdin.take().unwrap();
+    let data = stdin.to_vec();
+    // Written from a thread: the output of a long input must be drained
+    // while it is written.
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(&data);
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    out
+}
+
+/// Issue #20, item 2: the reader consumed the bad line, then skipped the
+/// next one too (no verdict, no error), and later line numbers were one low.
+#[test]
+fn scan_a_line_that_is_not_utf8_is_reported_and_the_next_line_is_screened() {
+    let out = run_bytes(
+        &["scan"],
+        b"{\"id\":1,\"body\":\"a\xff\"}\n{\"id\":2,\"body\":\"b\"}\n{not json}\n{\"id\":4,\"body\":\"c\"}\n",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let v = lines(&out);
+    assert_eq!(v.len(), 4, "{v:#?}");
+    assert_eq!(v[0]["line"], 1);
+    assert!(
+        v[0]["error"].as_str().unwrap().contains("UTF-8"),
+        "{}",
+        v[0]
+    );
+    assert_eq!(v[1]["id"], 2);
+    assert_eq!(v[1]["verdict"], "allow");
+    assert_eq!(v[2]["line"], 3, "line numbers stay right after a bad line");
+    assert_eq!(v[3]["id"], 4);
+}
+
+/// Issue #20, item 4: a line over the limit is refused while it is read
+/// (only the limit's worth is held), with its line number, and the batch
+/// goes on with the next line; input that ends without a line break too.
+#[test]
+fn scan_an_over_long_line_is_refused_and_the_next_line_is_screened() {
+    let limit = 4 * redflag::Limits::default().max_input_bytes;
+    let mut input = Vec::new();
+    input.extend_from_slice(b"{\"id\":1,\"body\":\"ok\"}\n");
+    input.extend_from_slice(b"{\"id\":2,\"body\":\"");
+    input.resize(input.len() + limit, b'a');
+    input.extend_from_slice(b"\"}\n{\"id\":3,\"body\":\"ok\"}\n");
+    input.resize(input.len() + limit + 1, b' ');
+    let out = run_bytes(&["scan"], &input);
+    assert_eq!(out.status.code(), Some(1));
+    let v = lines(&out);
+    assert_eq!(v.len(), 4, "{v:#?}");
+    assert_eq!(v[0]["id"], 1);
+    assert_eq!(v[1]["line"], 2);
+    let e = v[1]["error"].as_str().unwrap();
+    assert!(e.contains("longer than the limit of 4194304 bytes"), "{e}");
+    assert!(v[1].get("id").is_none());
+    assert_eq!(v[2]["id"], 3);
+    assert_eq!(v[3]["line"], 4, "a last line without a line break counts");
+    // Exactly at the limit is read (and then refused by the engine's text
+    // limit, as any submission over it is).
+    let mut at = b"{\"body\":\"".to_vec();
+    at.resize(limit - 2, b'a');
+    at.extend_from_slice(b"\"}");
+    let out = run_bytes(&["scan"], &at);
+    let v = lines(&out);
+    assert!(
+        v[0]["error"].as_str().unwrap().contains("max_input_bytes"),
+        "{}",
+        v[0]
+    );
+}
+
+/// Issue #20, item 9: a UTF-8 byte order mark made line 1 invalid JSON.
+#[test]
+fn scan_accepts_a_byte_order_mark_on_line_one() {
+    let out = run_bytes(
+        &["scan"],
+        b"\xEF\xBB\xBF{\"id\":1,\"body\":\"hello\"}\r\n{\"id\":2,\"body\":\"there\"}\r\n",
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let v = lines(&out);
+    assert_eq!(
+        (v[0]["id"].clone(), v[1]["id"].clone()),
+        (1.into(), 2.into())
+    );
+}
+
+/// Issue #20, item 8: `id` is echoed as given, byte for byte: `1e2` came
+/// back as `100.0` and integers past 2^64 lost digits.
+#[test]
+fn scan_echoes_ids_byte_for_byte_in_verdicts_and_errors() {
+    let out = run(
+        &["scan"],
+        concat!(
+            "{\"id\": 1e2, \"body\": \"a\"}\n",
+            "{\"id\":123456789012345678901234567890,\"body\":\"b\"}\n",
+            "{\"id\": {\"k\" : [1.50, \"\\u00e9\"]}, \"body\": \"c\"}\n",
+            "{\"id\": 1, \"id\": -0.0, \"section\": 7}\n",
+        ),
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let ids: Vec<&str> = text
+        .lines()
+        .map(|l| {
+            let start = l.find("\"id\":").unwrap() + 5;
+            let end = l
+                .find(",\"verdict\"")
+                .or_else(|| l.find(",\"error\""))
+                .unwrap();
+            &l[start..end]
+        })
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "1e2",
+            "123456789012345678901234567890",
+            "{\"k\" : [1.50, \"\\u00e9\"]}",
+            "-0.0"
+        ]
+    );
+}
+
+/// `explain` reads one submission in bounded memory too, and takes a BOM.
+#[test]
+fn explain_refuses_an_over_long_input_and_accepts_a_bom() {
+    let limit = 4 * redflag::Limits::default().max_input_bytes;
+    let out = run_bytes(&["explain"], &vec![b'a'; limit + 1]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("longer than the limit"));
+    let out = run_bytes(
+        &["explain"],
+        b"\xEF\xBB\xBF{\"section\": \"jobs\", \"body\": \"hi\"}",
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Section: jobs"));
+}
+
+/// `eval` reads labels with the same reader: a bad line is reported with
+/// its number and does not take the next one with it.
+#[test]
+fn eval_a_label_line_that_is_not_utf8_does_not_hide_the_next() {
+    let labels = std::env::temp_dir().join(format!("redflag-cli-{}-bad.jsonl", std::process::id()));
+    std::fs::write(
+        &labels,
+        b"\xEF\xBB\xBF{\"label\":\"clean\",\"body\":\"a\xff\"}\n{\"label\":\"clean\",\"body\":\"b\"}\n{\"label\":\"x\"}\n",
+    )
+    .unwrap();
+    let out = bin()
+        .args([
+            "eval",
+            "--format",
+            "json",
+            "--labels",
+            labels.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("line 1: cannot read line: not valid UTF-8"),
+        "{err}"
+    );
+    assert!(err.contains("line 3: "), "{err}");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["total"], 1, "line 2 was screened");
+}
+
+/// Issue #20, item 8, in `eval`: the JSON report lists cases with their id,
+/// which must be the id as written too.
+#[test]
+fn eval_reports_echo_ids_byte_for_byte() {
+    let labels = tmp(
+        "ids.jsonl",
+        concat!(
+            r#"{"id": 1e2, "label": "clean", "section": "jobs", "body": "Registration fee of $200 before you start."}"#,
+            "\n",
+            r#"{"id": 123456789012345678901234567890, "label": "clean", "section": "jobs", "body": "Pay the placement fee of 300 USD first."}"#,
+            "\n",
+        ),
+    );
+    let out = bin()
+        .args(["eval", "--format", "json", "--labels"])
+        .arg(&labels)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let report: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        report["worst_false_positives"].as_array().unwrap().len(),
+        2,
+        "{text}"
+    );
+    assert!(text.contains("\"id\": 1e2,"), "{text}");
+    assert!(
+        text.contains("\"id\": 123456789012345678901234567890,"),
+        "{text}"
+    );
+}

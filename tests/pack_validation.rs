@@ -626,3 +626,93 @@ fn a_pack_that_names_its_languages_runs_only_on_text_in_them() {
     // Too little text to tell: every pack runs.
     assert_eq!(fired("taxa"), ["any.r", "pt.r"]);
 }
+
+/// Issue #20, item 7: TOML's `nan` and `inf` became JSON null on the way
+/// in, so `score = nan` loaded and silently scored 0, an entity bound of
+/// `nan` vanished (the condition then matched any amount), and
+/// `within = inf` was reported as a missing field.
+#[test]
+fn non_finite_numbers_in_toml_packs_are_refused_where_they_are() {
+    let pack = |body: &str| {
+        format!(
+            "schema = 2\n[pack]\nid = \"p\"\nversion = \"1.0.0\"\n{body}\n[[rule]]\nid = \"r\"\ntitle = \"R\"\ncategory = \"c\"\nmatch = {{ any = [\"alpha\"] }}\n"
+        )
+    };
+    let errors = |toml: &str| -> Vec<String> {
+        match Pack::from_toml(toml) {
+            Ok(_) => vec![],
+            Err(Error::Pack(e)) => e
+                .iter()
+                .map(|e| format!("{}: {}", e.path, e.message))
+                .collect(),
+            Err(e) => vec![e.to_string()],
+        }
+    };
+    for (body, path) in [
+        (
+            "thresholds = { warn = nan, review = 5, block = 9 }",
+            "pack.thresholds.warn",
+        ),
+        (
+            "thresholds = { warn = 2, review = 5, block = inf }",
+            "pack.thresholds.block",
+        ),
+    ] {
+        let e = errors(&pack(body));
+        assert!(
+            e.iter()
+                .any(|m| m.starts_with(&format!("{path}: ")) && m.contains("not a finite number")),
+            "{body}: {e:?}"
+        );
+    }
+    let rule = |extra: &str| {
+        format!(
+            "schema = 2\n[pack]\nid = \"p\"\nversion = \"1.0.0\"\n[[rule]]\nid = \"r\"\ntitle = \"R\"\ncategory = \"c\"\n{extra}\n"
+        )
+    };
+    for (extra, path) in [
+        (
+            "score = nan\nmatch = { any = [\"alpha\"] }",
+            "rule[0].score",
+        ),
+        (
+            "score = -inf\nmatch = { any = [\"alpha\"] }",
+            "rule[0].score",
+        ),
+        (
+            "match = { near = { a = [\"pay\"], b = [\"fee\"], within = inf } }",
+            "rule[0].match.near.within",
+        ),
+        (
+            "match = { entity = { kind = \"price\", min = nan } }",
+            "rule[0].match.entity.min",
+        ),
+        (
+            "match = { any = [\"alpha\", +inf] }",
+            "rule[0].match.any[1]",
+        ),
+    ] {
+        let e = errors(&rule(extra));
+        assert!(
+            e.iter()
+                .any(|m| m.starts_with(&format!("{path}: ")) && m.contains("not a finite number")),
+            "{extra}: {e:?}"
+        );
+        assert!(
+            !e.iter().any(|m| m.contains("missing field")),
+            "{extra}: {e:?}"
+        );
+    }
+    // Other problems of the same pack are still reported with them.
+    let e = errors(&rule(
+        "score = nan\nstatus = \"maybe\"\nmatch = { any = [\"alpha\"] }",
+    ));
+    assert!(e.iter().any(|m| m.starts_with("rule[0].status: ")), "{e:?}");
+    // Finite numbers out of range keep their errors (from the compiler).
+    let toml = rule("score = 1e300\nmatch = { any = [\"alpha\"] }");
+    let e = Engine::builder()
+        .pack(Pack::from_toml(&toml).unwrap())
+        .build()
+        .unwrap_err();
+    assert!(e.to_string().contains("rule[0].score"), "{e}");
+}

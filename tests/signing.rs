@@ -100,6 +100,82 @@ fn downgrades_are_refused_and_upgrades_accepted() {
     assert!(verify_signed_pack(&s, &policy().last_version("other", "9.0.0")).is_ok());
 }
 
+fn with_version(v: &str) -> String {
+    PACK.replace("1.4.0", v)
+}
+
+/// Issue #20, item 5: versions were compared part by part as text, so a
+/// release candidate passed for its release, `2.0.0-beta` passed after
+/// `2.0.0`, and a minimum that was not a version refused nothing.
+#[test]
+fn versions_are_semver_and_a_pre_release_is_older_than_its_release() {
+    let rc = signed(&with_version("1.3.0-rc.1"), "2027-01-01T00:00:00Z");
+    refused(
+        &rc,
+        &policy().last_version("site", "1.3.0"),
+        "downgrade refused",
+    );
+    assert!(verify_signed_pack(&rc, &policy().last_version("site", "1.3.0-beta.2")).is_ok());
+    let beta = signed(&with_version("2.0.0-beta"), "2027-01-01T00:00:00Z");
+    refused(
+        &beta,
+        &policy().last_version("site", "2.0.0"),
+        "downgrade refused",
+    );
+    // Build metadata does not order versions.
+    let build = signed(&with_version("1.4.0+b7"), "2027-01-01T00:00:00Z");
+    assert!(verify_signed_pack(&build, &policy().last_version("site", "1.4.0")).is_ok());
+    // A last version that is not a semantic version refuses every version:
+    // a downgrade cannot be ruled out.
+    let s = signed(PACK, "2027-01-01T00:00:00Z");
+    for bad in ["v1.0.0", "not.a.version", "99999999999999999999.0.0", "1.0"] {
+        refused(
+            &s,
+            &policy().last_version("site", bad),
+            "not a semantic version",
+        );
+    }
+    // A pack signed with a version that is not semver (by an older release,
+    // which did not check) cannot pass a minimum: `v1.0.0` and a number
+    // past u64 passed `99.0.0` when compared as text.
+    for bad in ["v1.0.0", "not.a.version", "99999999999999999999.0.0"] {
+        let pack = with_version(bad);
+        let expires = "2027-01-01T00:00:00Z";
+        let mut msg = b"redflag-signed-pack/1\0".to_vec();
+        msg.extend_from_slice(expires.as_bytes());
+        msg.push(0);
+        msg.extend_from_slice(pack.as_bytes());
+        use ed25519_dalek::Signer;
+        let sig = parse_secret_key(SECRET).unwrap().sign(&msg);
+        let env = serde_json::json!({"redflag_signed_pack": 1, "expires": expires, "pack": pack,
+            "signature": base64::Engine::encode(&base64::engine::general_purpose::STANDARD, sig.to_bytes())})
+        .to_string();
+        assert!(
+            verify_signed_pack(&env, &policy()).is_ok(),
+            "{bad}: no minimum, no check"
+        );
+        refused(
+            &env,
+            &policy().last_version("site", "99.0.0"),
+            "not a semantic version",
+        );
+    }
+    // Signing needs a semantic version, so that the check can be made.
+    let key = parse_secret_key(SECRET).unwrap();
+    for bad in [
+        "v1.0.0",
+        "not.a.version",
+        "99999999999999999999.0.0",
+        "1",
+        "1.4",
+    ] {
+        match sign_pack(&with_version(bad), "2027-01-01T00:00:00Z", &key) {
+            Err(Error::Signature(m)) => assert!(m.contains("not a semantic version"), "{m}"),
+            other => panic!("{bad}: {other:?}"),
+        }
+    }
+}
+
 #[test]
 fn bad_keys_and_signing_inputs_are_errors() {
     assert!(TrustPolicy::new(&[], NOW).is_err());
@@ -107,6 +183,60 @@ fn bad_keys_and_signing_inputs_are_errors() {
     let key = parse_secret_key(SECRET).unwrap();
     assert!(sign_pack("{not json", "2027-01-01T00:00:00Z", &key).is_err());
     assert!(sign_pack(PACK, "next year", &key).is_err());
+    // Dates that do not exist (issue #20, item 5).
+    for bad in [
+        "2027-02-30T00:00:00Z",
+        "2027-02-29T00:00:00Z",
+        "2027-04-31T00:00:00Z",
+    ] {
+        assert!(sign_pack(PACK, bad, &key).is_err(), "{bad}");
+    }
+}
+
+/// Issue #20, item 6: the identity point is a valid ed25519 encoding of a
+/// public key of small order. With it, the signature (R = identity, s = 0)
+/// passed plain verification for any message, so trusting that key let
+/// anyone sign any pack.
+#[test]
+fn weak_public_keys_are_refused_so_a_forged_identity_signature_cannot_pass() {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let mut identity = [0u8; 32];
+    identity[0] = 1;
+    let weak = b64.encode(identity);
+    let mut sig = [0u8; 64];
+    sig[0] = 1;
+    let forged = serde_json::json!({
+        "redflag_signed_pack": 1,
+        "expires": "2027-01-01T00:00:00Z",
+        "pack": PACK,
+        "signature": b64.encode(sig),
+    })
+    .to_string();
+    match TrustPolicy::new(std::slice::from_ref(&weak), NOW) {
+        Err(Error::Signature(m)) => assert!(m.contains("weak public key"), "{m}"),
+        Ok(p) => panic!(
+            "a weak key was trusted; the forged pack gives {:?}",
+            verify_signed_pack(&forged, &p).map(|p| p.id().to_string())
+        ),
+        Err(e) => panic!("{e}"),
+    }
+    // Next to a good key it is refused too, not skipped.
+    let good = public_key_of(&parse_secret_key(SECRET).unwrap());
+    assert!(TrustPolicy::new(&[good, weak.clone()], NOW).is_err());
+    // The CLI says so (a configuration error, exit 2).
+    let dir = std::env::temp_dir().join(format!("redflag-weak-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("forged.json");
+    std::fs::write(&file, &forged).unwrap();
+    let out = bin()
+        .arg("verify")
+        .arg(&file)
+        .args(["--public-key", &weak])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("weak public key"));
 }
 
 fn bin() -> Command {
@@ -174,6 +304,51 @@ fn cli_keygen_sign_verify_and_scan_with_a_public_key() {
     let old = verify(&["--min-version", "2.0.0"], &signed);
     assert_eq!(old.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&old.stdout).contains("downgrade refused"));
+    // A minimum that is not a semantic version is a usage error (it passed
+    // `--min-version 99.0.0`-style checks before); a release candidate is
+    // older than its release.
+    for bad in ["v1.0.0", "not.a.version", "99999999999999999999.0.0"] {
+        let out = verify(&["--min-version", bad], &signed);
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("not a semantic version"));
+    }
+    let sign = |pack: &std::path::Path, expires: &str| {
+        bin()
+            .arg("sign")
+            .arg(pack)
+            .arg("--key")
+            .arg(&key)
+            .args(["--expires", expires])
+            .output()
+            .unwrap()
+    };
+    let rc_pack = dir.join("site-rc.json");
+    std::fs::write(&rc_pack, with_version("1.3.0-rc.1")).unwrap();
+    let rc = dir.join("site-rc.signed.json");
+    std::fs::write(&rc, sign(&rc_pack, "2099-01-01").stdout).unwrap();
+    let out = verify(&["--min-version", "1.3.0"], &rc);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("downgrade refused"));
+    assert_eq!(
+        verify(&["--min-version", "1.2.9"], &rc).status.code(),
+        Some(0)
+    );
+    // `sign` refuses versions that are not semantic versions, dates that do
+    // not exist and dates in the past.
+    let bad_pack = dir.join("site-bad.json");
+    std::fs::write(&bad_pack, with_version("not.a.version")).unwrap();
+    let out = sign(&bad_pack, "2099-01-01");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a semantic version"));
+    for (expires, why) in [
+        ("2027-02-30", "is not a UTC time"),
+        ("2020-01-01", "not in the future"),
+    ] {
+        let out = sign(&pack, expires);
+        assert_eq!(out.status.code(), Some(2), "{expires}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(why), "{expires}: {err}");
+    }
     let unsigned = verify(&[], &pack);
     assert_eq!(unsigned.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&unsigned.stdout).contains("not signed"));

@@ -4,16 +4,18 @@
 //! test failed, or the linter found something; 2 usage or pack errors.
 
 use std::fs;
-use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Read, Write};
+use std::io::{self, BufReader, BufWriter, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::Value;
 
-use redflag::eval::{self, CalibrateOptions, Label, Labelled};
+use redflag::eval::{self, CalibrateOptions, Label, Labelled, RecordId};
+use redflag::lines::{Line, LineReader};
 use redflag::{Engine, Limits, Pack, ScreenOptions, Submission, Thresholds, Verdict};
 
 #[derive(Parser)]
@@ -201,7 +203,8 @@ enum Command {
         /// The secret key file (from `redflag keygen`).
         #[arg(long)]
         key: PathBuf,
-        /// When the signature stops being accepted (UTC date or time, e.g. 2027-06-01).
+        /// When the signature stops being accepted (UTC date or time, e.g. 2027-06-01;
+        /// a real date in the future).
         #[arg(long)]
         expires: String,
         /// Write to this file instead of stdout.
@@ -216,7 +219,8 @@ enum Command {
         /// A trusted base64 public key (or a file holding it). Repeatable.
         #[arg(long = "public-key", required = true)]
         public_keys: Vec<String>,
-        /// Refuse versions older than this one (the last version deployed).
+        /// Refuse versions older than this one (the last version deployed), a
+        /// semantic version: pre-releases are older than their release.
         #[arg(long)]
         min_version: Option<String>,
     },
@@ -480,7 +484,7 @@ fn open_input(file: Option<&Path>) -> Result<(Box<dyn Read>, Option<u64>), Fatal
 #[derive(Serialize)]
 struct Out<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
-    id: Option<&'a Value>,
+    id: Option<&'a RawValue>,
     #[serde(flatten)]
     verdict: &'a Verdict,
 }
@@ -489,7 +493,7 @@ struct Out<'a> {
 struct LineError<'a> {
     line: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
-    id: Option<&'a Value>,
+    id: Option<&'a RawValue>,
     error: String,
 }
 
@@ -524,44 +528,46 @@ fn scan(
     } else {
         None
     };
-    let mut reader = BufReader::new(input);
+    let max_line = max_line_bytes(engine.limits());
+    let mut reader = LineReader::new(BufReader::new(input), max_line);
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let mut failed = false;
-    let mut line = String::new();
-    let mut n = 0usize;
     loop {
-        line.clear();
-        let read = match reader.read_line(&mut line) {
-            Ok(0) => break,
-            Ok(k) => k,
+        if let (Some(p), Some(_)) = (&progress, len) {
+            p.set_position(reader.bytes_read());
+        }
+        let (n, line) = match reader.next_line() {
+            Ok(Some(l)) => l,
+            Ok(None) => break,
             Err(e) => {
-                // Invalid UTF-8 or a read error: report the line and go on
-                // if possible; a read error ends the input.
-                n += 1;
+                // A read error ends the input.
                 failed = true;
                 let err = LineError {
-                    line: n,
+                    line: reader.line_number(),
                     id: None,
                     error: format!("cannot read line: {e}"),
                 };
                 write_json(&mut out, &err)?;
-                if e.kind() == io::ErrorKind::InvalidData {
-                    skip_line(&mut reader);
-                    continue;
-                }
                 break;
             }
         };
-        n += 1;
-        if let Some(p) = &progress {
-            if len.is_some() {
-                p.inc(read as u64);
-            } else {
-                p.inc(1);
-            }
+        if let (Some(p), None) = (&progress, len) {
+            p.inc(1);
         }
-        let text = line.trim();
+        let text = match line {
+            Line::Text(t) => t.trim(),
+            Line::NotUtf8 { .. } | Line::TooLong { .. } => {
+                failed = true;
+                let err = LineError {
+                    line: n,
+                    id: None,
+                    error: format!("cannot read line: {}", unreadable(&line, max_line)),
+                };
+                write_json(&mut out, &err)?;
+                continue;
+            }
+        };
         if text.is_empty() {
             continue;
         }
@@ -580,7 +586,7 @@ fn scan(
                 continue;
             }
         };
-        let id = value.get("id");
+        let id = raw_id(&value, text);
         let result = Submission::from_json(&value).and_then(|mut s| {
             if s.get_section().is_none() {
                 if let Some(sec) = &section {
@@ -615,10 +621,35 @@ fn scan(
     })
 }
 
-/// Skips to the end of a line that was not valid UTF-8.
-fn skip_line(reader: &mut impl BufRead) {
-    let mut junk = Vec::new();
-    let _ = reader.read_until(b'\n', &mut junk);
+/// The longest input line read: four times the engine's `max_input_bytes`
+/// (4 MiB by default). A line holds a submission's text as JSON, and JSON
+/// writers escape: Python's `json.dumps` writes `é` (2 bytes) as `\u00e9`
+/// (6) and an emoji (4) as a surrogate pair (12), so a line of text within
+/// the engine's limit can be three times as long, plus the keys. Longer
+/// lines are refused while they are read, never held whole.
+fn max_line_bytes(limits: &Limits) -> usize {
+    limits.max_input_bytes.saturating_mul(4)
+}
+
+/// Why a line could not be read, for its error line.
+fn unreadable(line: &Line<'_>, max_line: usize) -> String {
+    match line {
+        Line::NotUtf8 { valid_up_to } => {
+            format!("not valid UTF-8 (the first invalid byte follows {valid_up_to} valid ones)")
+        }
+        Line::TooLong { bytes } => format!(
+            "the line is {bytes} bytes, longer than the limit of {max_line} bytes \
+             (4 × max_input_bytes); it was skipped"
+        ),
+        Line::Text(_) => String::new(),
+    }
+}
+
+/// The `id` member of a JSON object line, as written in `text` (parsed a
+/// second time only when `value` has one).
+fn raw_id<'a>(value: &Value, text: &'a str) -> Option<&'a RawValue> {
+    value.get("id")?;
+    redflag::lines::raw_id(text)
 }
 
 fn write_json(out: &mut impl Write, v: &impl Serialize) -> Result<(), Fatal> {
@@ -731,11 +762,23 @@ fn explain(
     file: Option<PathBuf>,
 ) -> Result<ExitCode, Fatal> {
     let engine = build_engine(args)?;
-    let (mut input, _) = open_input(file.as_deref())?;
-    let mut text = String::new();
+    let (input, _) = open_input(file.as_deref())?;
+    // One submission: read at most the line limit (and one byte more, to
+    // tell a longer input), never the whole of an endless stream.
+    let max = max_line_bytes(engine.limits());
+    let mut bytes = Vec::new();
     input
-        .read_to_string(&mut text)
+        .take(max as u64 + 1)
+        .read_to_end(&mut bytes)
         .map_err(|e| Fatal(format!("cannot read input: {e}")))?;
+    if bytes.len() > max {
+        return Err(Fatal(format!(
+            "the input is longer than the limit of {max} bytes (4 × max_input_bytes)"
+        )));
+    }
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| Fatal(format!("cannot read input: not valid UTF-8: {e}")))?;
     let mut sub = match serde_json::from_str::<Value>(text.trim()) {
         Ok(v @ Value::Object(_)) => Submission::from_json(&v).map_err(|e| Fatal(e.to_string()))?,
         _ => Submission::new().field("body", text.trim_end().to_string()),
@@ -956,22 +999,52 @@ fn read_label_file(
     items: &mut Vec<Labelled>,
 ) -> Result<bool, Fatal> {
     let (input, _) = open_input(Some(path))?;
+    let max_line = max_line_bytes(&Limits::default());
+    let mut reader = LineReader::new(BufReader::new(input), max_line);
     let mut bad = false;
-    for (i, line) in BufReader::new(input).lines().enumerate() {
-        let line = line.map_err(|e| Fatal(format!("{}: line {}: {e}", path.display(), i + 1)))?;
+    loop {
+        let (n, line) = match reader.next_line() {
+            Ok(Some(l)) => l,
+            Ok(None) => break,
+            Err(e) => {
+                return Err(Fatal(format!(
+                    "{}: line {}: {e}",
+                    path.display(),
+                    reader.line_number()
+                )))
+            }
+        };
+        let line = match line {
+            Line::Text(t) => t,
+            other => {
+                bad = true;
+                eprintln!(
+                    "{}: line {n}: cannot read line: {}",
+                    path.display(),
+                    unreadable(&other, max_line)
+                );
+                continue;
+            }
+        };
         if line.trim().is_empty() {
             continue;
         }
-        let parsed = serde_json::from_str::<Value>(&line)
+        let parsed = serde_json::from_str::<Value>(line)
             .map_err(|e| format!("invalid JSON: {e}"))
             .and_then(|v| {
-                Labelled::from_json(&v, default.map(Label::from)).map_err(|e| e.to_string())
+                let mut l =
+                    Labelled::from_json(&v, default.map(Label::from)).map_err(|e| e.to_string())?;
+                // Reports echo the id as written, not as re-serialised.
+                if let Some(raw) = raw_id(&v, line) {
+                    l.id = Some(RecordId::from_raw(raw));
+                }
+                Ok(l)
             });
         match parsed {
             Ok(l) => items.push(l),
             Err(m) => {
                 bad = true;
-                eprintln!("{}: line {}: {m}", path.display(), i + 1);
+                eprintln!("{}: line {n}: {m}", path.display());
             }
         }
     }
@@ -1174,8 +1247,15 @@ fn sign(pack: &Path, key: &Path, expires: &str, out: Option<&Path>) -> Result<Ex
     } else {
         expires.to_string()
     };
-    let signed =
-        redflag::signing::sign_pack(&json, &expires, &secret).map_err(|e| Fatal(e.to_string()))?;
+    // A signature that has already expired would be refused everywhere.
+    let at = redflag::signing::parse_utc(&expires).map_err(|e| Fatal(format!("--expires: {e}")))?;
+    if at <= now_unix() {
+        return Err(Fatal(format!(
+            "--expires: {expires} is not in the future; the signed pack would be refused as expired"
+        )));
+    }
+    let signed = redflag::signing::sign_pack(&json, &expires, &secret)
+        .map_err(|e| Fatal(format!("{}: {e}", pack.display())))?;
     write_output(out, &(signed + "\n"))?;
     Ok(ExitCode::SUCCESS)
 }
@@ -1185,6 +1265,9 @@ fn verify(signed: &Path, keys: &[String], min_version: Option<&str>) -> Result<E
         fs::read_to_string(signed).map_err(|e| Fatal(format!("{}: {e}", signed.display())))?;
     let mut policy = trust(keys)?;
     if let Some(v) = min_version {
+        // Checked here so that a mistyped minimum is a usage error, not a
+        // refusal of the pack.
+        redflag::signing::check_version(v).map_err(|e| Fatal(format!("--min-version: {e}")))?;
         // The id is known only after parsing: apply the minimum to any id.
         if let Ok(p) = redflag::Pack::from_json(
             &serde_json::from_str::<Value>(&text)

@@ -13,6 +13,7 @@ mod html;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::engine::Engine;
@@ -22,6 +23,44 @@ use crate::verdict::{Tier, Verdict};
 
 pub use calibrate::{calibrate, CalibrateOptions, Calibration, PooledMetrics, ScoreChange};
 pub use html::html_report;
+
+/// A record's `id`, kept as JSON text so that reports echo it as written
+/// (`1e2` stays `1e2`; an integer past 2^64 keeps its digits).
+///
+/// ```
+/// let line = r#"{"id": 1e2, "label": "clean", "body": "hi"}"#;
+/// let raw = redflag::lines::raw_id(line).unwrap();
+/// let id = redflag::eval::RecordId::from_raw(raw);
+/// assert_eq!(serde_json::to_string(&id).unwrap(), "1e2");
+/// ```
+#[derive(Clone, Debug, Serialize)]
+#[serde(transparent)]
+pub struct RecordId(Box<RawValue>);
+
+impl RecordId {
+    /// The id exactly as written in its line.
+    pub fn from_raw(raw: &RawValue) -> RecordId {
+        RecordId(raw.to_owned())
+    }
+
+    /// The id of an already parsed value, written out again (numbers as
+    /// `serde_json` prints them).
+    pub fn from_value(v: &Value) -> RecordId {
+        // Serialising a JSON value cannot fail.
+        RecordId(serde_json::value::to_raw_value(v).unwrap_or_default())
+    }
+
+    /// The id's JSON text.
+    pub fn as_str(&self) -> &str {
+        self.0.get()
+    }
+}
+
+impl PartialEq for RecordId {
+    fn eq(&self, other: &RecordId) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
 
 /// The label of a submission.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -59,7 +98,7 @@ pub struct Labelled {
     /// A free-form group (evasion family, source, language).
     pub group: Option<String>,
     /// The record's `id`, echoed in reports.
-    pub id: Option<Value>,
+    pub id: Option<RecordId>,
 }
 
 const META_KEYS: [&str; 4] = ["label", "min_tier", "max_tier", "group"];
@@ -111,7 +150,7 @@ impl Labelled {
             min_tier: tier("min_tier")?,
             max_tier: tier("max_tier")?,
             group,
-            id: map.get("id").cloned(),
+            id: map.get("id").map(RecordId::from_value),
         })
     }
 }
@@ -210,9 +249,9 @@ pub struct GroupMetrics {
 pub struct Case {
     /// 1-based position in the input.
     pub index: usize,
-    /// The record's id.
+    /// The record's id, as written.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<Value>,
+    pub id: Option<RecordId>,
     /// Its label.
     pub label: Label,
     /// Its group.

@@ -523,17 +523,48 @@ impl Pack {
         Pack::from_value(value)
     }
 
-    /// Parses a pack from TOML text.
+    /// Parses a pack from TOML text. TOML's `nan` and `inf` are refused
+    /// where they are written (`rule[0].score: nan is not a finite
+    /// number`): JSON has no such numbers, and turned into JSON they would
+    /// silently read as absent.
     #[cfg(feature = "toml")]
     pub fn from_toml(text: &str) -> Result<Pack, Error> {
-        let value: Value = toml::from_str(text).map_err(|e| {
+        let mut value: toml::Value = toml::from_str(text).map_err(|e| {
             Error::pack(
                 None,
                 "",
                 format!("not valid TOML: {}", e.to_string().trim_end()),
             )
         })?;
-        Pack::from_value(value)
+        let mut non_finite = Vec::new();
+        take_non_finite(&mut value, &mut String::new(), &mut non_finite);
+        // Plain data with string keys: cannot fail.
+        let value = serde_json::to_value(value)
+            .map_err(|e| Error::pack(None, "", format!("not valid TOML: {e}")))?;
+        if non_finite.is_empty() {
+            return Pack::from_value(value);
+        }
+        let id = value
+            .get("pack")
+            .and_then(|p| p.get("id"))
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        let (_, others) = Pack::from_value_lenient(value);
+        let mut errors: Vec<PackError> = non_finite
+            .iter()
+            .map(|(path, x)| PackError {
+                pack: id.clone(),
+                path: path.clone(),
+                message: format!("{x} is not a finite number; write a number such as 2 or 0.5"),
+            })
+            .collect();
+        // What the walker says about the placeholders is said above.
+        errors.extend(
+            others
+                .into_iter()
+                .filter(|e| !non_finite.iter().any(|(p, _)| *p == e.path)),
+        );
+        Err(Error::Pack(errors))
     }
 
     /// Parses a pack from a JSON value (what a JavaScript caller hands over
@@ -692,6 +723,46 @@ impl Pack {
     pub fn to_json(&self) -> String {
         // Serialising plain data with string keys cannot fail.
         serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+}
+
+/// Replaces every non-finite float in a TOML value with a string
+/// placeholder (so the pack walker still sees a value there), recording its
+/// path in the walker's notation (`rule[0].match.near.within`) and how it
+/// was written.
+#[cfg(feature = "toml")]
+fn take_non_finite(v: &mut toml::Value, path: &mut String, found: &mut Vec<(String, String)>) {
+    let len = path.len();
+    match v {
+        toml::Value::Float(x) if !x.is_finite() => {
+            let written = if x.is_nan() {
+                "nan"
+            } else if *x > 0.0 {
+                "inf"
+            } else {
+                "-inf"
+            };
+            found.push((path.clone(), written.to_string()));
+            *v = toml::Value::String(written.to_string());
+        }
+        toml::Value::Array(items) => {
+            for (i, item) in items.iter_mut().enumerate() {
+                path.push_str(&format!("[{i}]"));
+                take_non_finite(item, path, found);
+                path.truncate(len);
+            }
+        }
+        toml::Value::Table(t) => {
+            for (k, item) in t.iter_mut() {
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(k);
+                take_non_finite(item, path, found);
+                path.truncate(len);
+            }
+        }
+        _ => {}
     }
 }
 
