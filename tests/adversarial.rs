@@ -118,3 +118,36 @@ fn the_default_input_limit_refuses_a_megabyte_with_a_clear_error() {
         .unwrap_err();
     assert!(err.to_string().contains("max_input_bytes"), "{err}");
 }
+
+/// Every character that displays as a blank between two words, the
+/// Unicode `White_Space` set and the blank glyphs that are not in it
+/// (braille blank, Hangul fillers), keeps the README's example ad at its
+/// verdict and score: none of them may glue words together.
+#[test]
+fn every_blank_between_words_keeps_the_verdict() {
+    let engine = Engine::new_default();
+    let ad = |sep: &str| {
+        Submission::new().section("jobs").field("title", "Work abroad").field(
+            "body",
+            "Your passport will be kept by the agency. Registration fee 300 USD."
+                .replace(' ', sep),
+        )
+    };
+    let plain = engine.screen(&ad(" ")).unwrap();
+    assert!(plain.verdict >= redflag::Tier::Review, "{plain:?}");
+    let blanks = (0..=0x10FFFFu32)
+        .filter_map(char::from_u32)
+        // A line break ends a line for the price reader ("300\nUSD" is
+        // no price), as it does for the poster; every other blank counts.
+        .filter(|c| c.is_whitespace() && !matches!(c, '\n' | '\r'))
+        .chain(['\u{2800}', '\u{3164}', '\u{FFA0}', '\u{115F}', '\u{1160}']);
+    for c in blanks {
+        let v = engine.screen(&ad(&c.to_string())).unwrap();
+        assert_eq!(
+            (v.verdict, v.score),
+            (plain.verdict, plain.score),
+            "U+{:04X} between the words",
+            c as u32
+        );
+    }
+}
