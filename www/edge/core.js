@@ -499,8 +499,10 @@ async function extract(bytes, contentType, config) {
 
 /**
  * Submissions to screen: one per section reading (the only section; or,
- * when the body names several or none the engine knows, each candidate and
- * none, at most config.maxScreens), every field within the engine's limits.
+ * when the body names several, an unknown one or none, every section and
+ * none, at most config.maxScreens), every field within the engine's limits
+ * (max_fields; max_input_bytes for all readings together, so one request
+ * costs at most one full-size screen).
  */
 function submissions({ fields, sections, notes }, config, limits) {
   let screened = config.fields ? fields.filter(([k]) => config.fields.includes(k) || config.fields.includes(k.replace(/\[\d+\]/g, "").split(".").pop())) : fields;
@@ -522,13 +524,26 @@ function submissions({ fields, sections, notes }, config, limits) {
       if (!candidates.includes(v)) candidates.push(v);
     } else if (String(s).trim()) named.push([`${config.sectionField}#text${named.length}`, String(s)]);
   }
+  // The section as the origin takes it. One known value (however often
+  // repeated) is the section; several values (PHP, Django and Rails keep
+  // the last, Go the first, Express all), an unknown one or none at all
+  // are ambiguous: screened under every section the engine knows, and
+  // without one, and the worst verdict counts.
+  let readings;
+  if (config.section) readings = [config.section];
+  else if (candidates.length === 1 && sections.every((s) => String(s).trim().toLowerCase() === candidates[0])) readings = [candidates[0]];
+  else {
+    notes.add("ambiguous-section");
+    readings = [...candidates, ...SECTIONS.filter((s) => !candidates.includes(s)), null].slice(0, config.maxScreens);
+  }
   // Within the engine's limits: the fields past max_fields - 1 are joined into one; text past max_input_bytes is cut (and noted).
   const maxFields = Math.max(1, Math.min(limits.max_fields, 64));
   if (named.length > maxFields) {
     const rest = named.splice(maxFields - 1);
     named.push(["(more fields)", rest.map(([, v]) => v).join("\n")]);
   }
-  let budget = limits.max_input_bytes;
+  // One request screens at most max_input_bytes of text in all: several readings share it.
+  let budget = Math.floor(limits.max_input_bytes / readings.length);
   const sub = {};
   for (const [k, v] of named) {
     if (budget <= 0) {
@@ -547,18 +562,6 @@ function submissions({ fields, sections, notes }, config, limits) {
       budget -= enc.encode(text).byteLength;
     }
     sub[k] = text;
-  }
-  // The section as the origin takes it. One known value (however often
-  // repeated) is the section; several values (PHP, Django and Rails keep
-  // the last, Go the first, Express all), an unknown one or none at all
-  // are ambiguous: screened under every section the engine knows, and
-  // without one, and the worst verdict counts.
-  let readings;
-  if (config.section) readings = [config.section];
-  else if (candidates.length === 1 && sections.every((s) => String(s).trim().toLowerCase() === candidates[0])) readings = [candidates[0]];
-  else {
-    notes.add("ambiguous-section");
-    readings = [...candidates, ...SECTIONS.filter((s) => !candidates.includes(s)), null].slice(0, config.maxScreens);
   }
   return readings.map((s) => (s ? { section: s, ...sub } : { ...sub }));
 }
