@@ -269,6 +269,64 @@ test("multipart: text attachments and file names are screened, binary parts pass
   assert.ok(o.tokenValid);
 });
 
+test("configuration is validated at start: an invalid setting is a 500 naming it, never a missing limit", async () => {
+  const bad = { MAX_BODY_BYTES: "64k", FAILURE_POLICY: "fail_closed", ENGINE_LIMITS: '{"max_fields": 3', ROUTES: '[{"path":"ads"}]', ORIGIN: "origin.example", MAX_READ_MS: "-1", ENTITY_KEY: "short" };
+  for (const [setting, value] of Object.entries(bad)) {
+    const w = await startWorker({ ORIGIN: origin.url, VERDICT_SECRET: SECRET, [setting]: value });
+    try {
+      for (const [method, path] of [["POST", "/ads"], ["GET", "/search"]]) {
+        const id = newId();
+        const res = await fetch(`${w.url}${path}`, { method, headers: { "x-test-id": id, "content-type": "text/plain" }, body: method === "POST" ? `${blockText} ${"x".repeat(100_000)}` : undefined });
+        const text = await res.text();
+        assert.equal(res.status, 500, `${setting}=${value}`);
+        assert.match(text, new RegExp(`configuration error: ${setting}`), text);
+        assert.ok(!text.includes(SECRET));
+        assert.equal((await received(id)).length, 0, `${setting}: nothing forwarded`);
+      }
+      await eventually(() => w.output.some((l) => l.includes('"redflag.config-error"')));
+      assert.equal(w.output.filter((l) => l.includes('"redflag.config-error"')).length, 1, "logged once");
+    } finally {
+      await w.stop();
+    }
+  }
+  // A valid setting still applies: max_fields 3 bounds the engine's work, and more fields are screened, not failed.
+  const enc = { type: "application/json", body: Buffer.from(JSON.stringify({ section: "adult", a: "1", b: "2", c: "3", d: "4", e: blockText })) };
+  const r = await post(limited, "/ads", enc, { accept: "application/json" });
+  assert.equal(r.res.status, 422, r.text);
+});
+
+test("ENTITY_KEY: keyed contact hashes reach the origin (header and token), raw contacts never", async () => {
+  const { extractEntities } = await importPackage();
+  const ad = { section: "for-sale", title: "Road bike", body: "Call 202-555-0147 or mail bob@example.com" };
+  const want = extractEntities(ad, { entityKey: ENTITY_KEY }).filter((e) => e.hash).map((e) => `${e.kind}:${e.hash}`);
+  assert.ok(want.length >= 2);
+  const r = await post(keyed, "/ads", encode("json", ad));
+  const [o] = await received(r.id);
+  assert.deepEqual(o.headers["x-redflag-contacts"].split(",").sort(), want.sort());
+  assert.deepEqual([...o.tokenContacts].sort(), want.sort());
+  const headers = JSON.stringify(o.headers);
+  assert.ok(!headers.includes("5550147") && !headers.includes("bob@"), "no raw contact in any header or token");
+  assert.ok(!JSON.stringify(o.token).includes("5550147"));
+});
+
+test("transparency counters survive a workerd restart (Durable Object)", async () => {
+  const persist = mkdtempSync(join(tmpdir(), "redflag-counters-"));
+  const bindings = { ORIGIN: origin.url, VERDICT_SECRET: SECRET, STATS_TOKEN: "stats-token" };
+  let w = await startWorker(bindings, { counters: true, persist });
+  for (const ad of [ads.allow, ads.warn, ads.review, ads.block]) await post(w, "/ads", encode("form", ad));
+  await w.stop(); // the isolate and workerd are gone
+  w = await startWorker(bindings, { counters: true, persist });
+  try {
+    const c = await (await fetch(`${w.url}/__redflag/counters`, { headers: { authorization: "Bearer stats-token" } })).json();
+    assert.deepEqual(c.tiers, { allow: 1, warn: 1, review: 1, block: 1, error: 0 });
+    assert.equal(c.submissions, 4);
+    assert.ok(c.categories["recruitment-fee"] >= 1);
+    assert.ok(!JSON.stringify(c).includes("passport") && !JSON.stringify(c).includes("Sweet"), "no ad text");
+  } finally {
+    await w.stop();
+  }
+});
+
 test("Expect: 100-continue and hop-by-hop headers from real curl: small, large and over-limit bodies, client and origin agree", async () => {
   const honest = (n) => Buffer.from(`section=jobs&title=Line+cook&body=${encodeURIComponent("Line cook wanted. Full time, paid training. ".repeat(Math.ceil(n / 44)).slice(0, n))}`);
   for (const [name, body, worker] of [["small", honest(300), open], ["54 KB", honest(54_000), open], ["over the limit", honest(200_000), open], ["over 1 MiB", honest(1_200_000), big]]) {
@@ -327,10 +385,12 @@ test("signed packs: a deployment with public keys refuses unsigned, tampered, ex
   tampered.pack = tampered.pack.replace('"score":3', '"score":0');
   const cases = [
     ["accepted", { PACKS: good }, {}, null],
+    // KV's own record of accepted versions is not trusted either way.
+    ["accepted, KV claims a newer one was seen", {}, { PACKS_KV: { packs: good, "packs:accepted": '{"site":"9.0.0"}' } }, null],
     ["unsigned", { PACKS: JSON.stringify(sitePack("2.0.0")) }, {}, /not signed/],
     ["tampered", { PACKS: JSON.stringify(tampered) }, {}, /does not match/],
     ["expired", { PACKS: signPack(sitePack("2.0.0"), "2020-01-01T00:00:00Z", privateKey) }, {}, /expired/],
-    ["downgrade", {}, { PACKS_KV: { packs: good, "packs:accepted": '{"site":"3.0.0"}' } }, /downgrade refused/],
+    ["below MIN_PACK_VERSIONS", { MIN_PACK_VERSIONS: '{"site":"3.0.0"}' }, { PACKS_KV: { packs: good, "packs:accepted": '{"site":"1.0.0"}' } }, /downgrade refused/],
   ];
   for (const [name, extra, kv, refusal] of cases) {
     const w = await startWorker({ ORIGIN: origin.url, VERDICT_SECRET: SECRET, PACK_PUBLIC_KEYS: publicKey, ...extra }, { kv });
@@ -344,11 +404,46 @@ test("signed packs: a deployment with public keys refuses unsigned, tampered, ex
         // Refused: the worker keeps running on the built-in packs.
         assert.equal(o.headers["x-redflag-verdict"], "allow", name);
         assert.ok(!o.headers["x-redflag-pack"].includes("site@"), name);
+        await eventually(() => w.output.some((l) => l.includes("redflag.packs-refused")));
         const line = w.output.find((l) => l.includes("redflag.packs-refused"));
         assert.ok(line && refusal.test(line), `${name}: ${w.output.join("\n")}`);
       }
     } finally {
       await w.stop();
     }
+  }
+});
+
+test("packs in KV: a refused replay or a broken update keeps the last good pack", async () => {
+  const { publicKey, privateKey } = keypair();
+  const v2 = signPack(sitePack("2.0.0"), "2099-01-01T00:00:00Z", privateKey);
+  const v1 = signPack(sitePack("1.0.0", 5), "2099-01-01T00:00:00Z", privateKey); // an older, validly signed pack replayed
+  const w = await startWorker({ ORIGIN: origin.url, VERDICT_SECRET: SECRET, PACK_PUBLIC_KEYS: publicKey, PACKS_REFRESH_SECONDS: "1" }, { kv: { PACKS_KV: { packs: v2 } } });
+  const kv = await w.mf.getKVNamespace("PACKS_KV");
+  const bike = () => encode("form", { section: "for-sale", title: "Road bike", body: "Road bike for sale" });
+  const packOf = async () => {
+    const r = await post(w, "/ads", bike());
+    return (await received(r.id))[0].headers["x-redflag-pack"];
+  };
+  try {
+    assert.match(await packOf(), /site@2\.0\.0/);
+    for (const [name, text, line] of [["replayed v1", v1, "redflag.packs-refused"], ["unsigned", JSON.stringify(sitePack("4.0.0")), "redflag.packs-refused"]]) {
+      await kv.put("packs", text);
+      const before = w.output.filter((l) => l.includes(line)).length;
+      // Requests until the worker has re-read KV (refresh every second) and refused the new text.
+      await eventually(async () => {
+        await packOf();
+        return w.output.filter((l) => l.includes(line)).length > before;
+      }, 400);
+      assert.ok(w.output.filter((l) => l.includes(line)).length > before, `${name}: refused`);
+      assert.match(await packOf(), /site@2\.0\.0/, `${name}: the last good pack is kept`);
+    }
+    // A broken pack at start: the worker runs on the built-in packs.
+    const ok = await post(open, "/ads", encode("form", ads.review));
+    assert.equal((await received(ok.id))[0].headers["x-redflag-verdict"], "review");
+    assert.ok(open.output.some((l) => l.includes('"redflag.packs-rejected"')), "the rejected pack is logged");
+    assert.ok(!open.output.some((l) => l.includes('"redflag.packs-loaded"')));
+  } finally {
+    await w.stop();
   }
 });
