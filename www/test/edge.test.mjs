@@ -359,13 +359,14 @@ test("one heavy request does not starve another: both complete, the normal one i
   }
 });
 
-test("a bounded load run on loopback loses nothing", async () => {
-  const result = await runLoad({ worker: open.url, origin, requests: 2000, concurrency: 50 });
+test("a bounded load run with a hostile mix at concurrency 100 loses nothing, leaks no block, screens no shape as empty", async () => {
+  const result = await runLoad({ worker: open.url, origin, requests: 2000, concurrency: 100, maxBody: 65536 });
   console.log(`  ${result.requests} requests at concurrency ${result.concurrency}: ${result.rps.toFixed(0)} req/s, latency p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms`);
   assert.deepEqual(result.unexpected, [], "no unexpected responses");
   assert.equal(result.lost, 0, "every non-blocked request reached the origin");
   assert.equal(result.duplicated, 0, "and only once");
   assert.equal(result.leaked, 0, "no blocked request reached the origin");
+  assert.equal(result.screenedAsEmpty, 0, "no hostile shape was screened as nothing");
   // Transparency counters: per tier and category, no personal data.
   const counters = await (await fetch(`${open.url}/__redflag/counters`, { headers: { authorization: "Bearer stats-token" } })).json();
   assert.ok(counters.tiers.block >= result.byTier.block);
