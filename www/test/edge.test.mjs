@@ -340,6 +340,12 @@ test("Expect: 100-continue and hop-by-hop headers from real curl: small, large a
     for (const h of ["expect", "x-hop", "proxy-authorization", "te"]) assert.equal(got[0].headers[h], undefined, `${name}: ${h} not forwarded`);
     assert.ok(got[0].tokenValid, name);
   }
+  // Blocked by its first bytes, past the limit, with Expect: the client gets the 422 (not a reset), the origin nothing.
+  const id = newId();
+  const blocked = Buffer.concat([blockForm("&pad="), Buffer.alloc(1_200_000, "x")]);
+  const r = await curl(["-X", "POST", "-H", `x-test-id: ${id}`, "-H", "Expect: 100-continue", "-H", "content-type: application/x-www-form-urlencoded", "-H", "accept: application/json", "--data-binary", "@-", `${big.url}/ads`], blocked);
+  assert.equal(r.status, 422, r.text);
+  assert.equal((await received(id)).length, 0);
 });
 
 test("one heavy request does not starve another: both complete, the normal one is screened normally", async () => {
