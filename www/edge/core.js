@@ -288,7 +288,9 @@ async function readBody(request, max, maxMs) {
 /** Most bytes of a blocked body read and dropped after the limit before the 422 (then the connection is cut). */
 export const DRAIN_BYTES = 16 << 20;
 
-async function drain(stream, max, maxMs) {
+/** Reads and drops a body (at most `max` bytes, `maxMs`), so an early answer reaches the client rather than a reset. */
+export async function drain(stream, max, maxMs) {
+  if (!stream) return;
   const reader = stream.getReader();
   let n = 0;
   let timer;

@@ -23,7 +23,7 @@
 // every isolate's work; GET /__redflag/counters (with STATS_TOKEN) reads it.
 import { DurableObject } from "cloudflare:workers";
 import { Engine, validatePacks, verifySignedPack } from "./engine.js";
-import { ConfigError, configFromEnv, createHandler } from "./core.js";
+import { ConfigError, DRAIN_BYTES, configFromEnv, createHandler, drain } from "./core.js";
 
 let ready = null;
 
@@ -107,7 +107,10 @@ async function start(env) {
     if (!(e instanceof ConfigError)) throw e;
     log({ type: "redflag.config-error", setting: e.setting, message: e.message });
     const body = `redflag edge worker: configuration error: ${e.message}\n`;
-    return () => new Response(body, { status: 500, headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store", "X-Redflag-Error": "config" } });
+    return async (request) => {
+      await drain(request.body, DRAIN_BYTES, 10_000);
+      return new Response(body, { status: 500, headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store", "X-Redflag-Error": "config" } });
+    };
   }
   const state = { engine: s.engine, accepted: { ...s.minVersions }, lastText: null, loadedAt: 0, loading: null };
   await loadPacks(env, s, state, log);

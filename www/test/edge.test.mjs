@@ -454,3 +454,11 @@ test("packs in KV: a refused replay or a broken update keeps the last good pack"
     await w.stop();
   }
 });
+
+test("no worker logged an uncaught exception or an unhandled rejection", async () => {
+  for (const [name, w] of Object.entries({ open, closed, limited, keyed, big })) {
+    // workerd's own refusal of the absolute-form target (before any worker code runs) is expected.
+    const bad = w.output.filter((l) => /uncaught|unhandled|internal-error/i.test(l) && !/kj\/compat\/url\.c\+\+.*invalid URL/.test(l));
+    assert.deepEqual(bad, [], name);
+  }
+});
