@@ -309,7 +309,7 @@ test("ENTITY_KEY: keyed contact hashes reach the origin (header and token), raw 
   assert.ok(!JSON.stringify(o.token).includes("5550147"));
 });
 
-test("transparency counters survive a workerd restart (Durable Object)", async () => {
+test("transparency counters survive a workerd restart and count every submission under concurrency (Durable Object)", async () => {
   const persist = mkdtempSync(join(tmpdir(), "redflag-counters-"));
   const bindings = { ORIGIN: origin.url, VERDICT_SECRET: SECRET, STATS_TOKEN: "stats-token" };
   let w = await startWorker(bindings, { counters: true, persist });
@@ -322,6 +322,14 @@ test("transparency counters survive a workerd restart (Durable Object)", async (
     assert.equal(c.submissions, 4);
     assert.ok(c.categories["recruitment-fee"] >= 1);
     assert.ok(!JSON.stringify(c).includes("passport") && !JSON.stringify(c).includes("Sweet"), "no ad text");
+    // Under concurrency every submission is counted once, in its tier.
+    const load = await runLoad({ worker: w.url, origin, requests: 500, concurrency: 100 });
+    assert.deepEqual(load.unexpected, []);
+    const read = async () => (await fetch(`${w.url}/__redflag/counters`, { headers: { authorization: "Bearer stats-token" } })).json();
+    await eventually(async () => (await read()).submissions >= 504);
+    const after = await read();
+    assert.equal(after.submissions, 504);
+    assert.deepEqual(after.tiers, { allow: 1 + load.byTier.allow, warn: 1 + load.byTier.warn, review: 1 + load.byTier.review, block: 1 + load.byTier.block, error: 0 });
   } finally {
     await w.stop();
   }
