@@ -88,9 +88,13 @@ function settings(env) {
   s.refreshMs = Number(refresh) * 1000;
   if (env.DEFAULT_PACKS !== undefined && !["true", "false"].includes(String(env.DEFAULT_PACKS))) throw new ConfigError("DEFAULT_PACKS", "must be true or false");
   s.defaultPacks = String(env.DEFAULT_PACKS ?? "true") === "true";
-  // The engine is built now, so that bad limits or keys are a start-up error naming the setting.
+  // The engine is built now, and screens a small ad, so that bad limits or
+  // keys are a start-up error naming the setting (limits such as
+  // max_fields 0 build an engine that refuses every ad: under fail-open
+  // that would forward everything unscreened).
   try {
     s.engine = new Engine(undefined, s.options);
+    s.engine.screen({ section: "jobs", title: "Line cook", body: "Line cook wanted, full time, paid training." });
   } catch (e) {
     const msg = String(e?.message ?? e);
     throw new ConfigError(/entityKey/i.test(msg) ? "ENTITY_KEY" : s.options.limits ? "ENGINE_LIMITS" : "engine", msg);

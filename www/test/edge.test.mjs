@@ -270,8 +270,8 @@ test("multipart: text attachments and file names are screened, binary parts pass
 });
 
 test("configuration is validated at start: an invalid setting is a 500 naming it, never a missing limit", async () => {
-  const bad = { MAX_BODY_BYTES: "64k", FAILURE_POLICY: "fail_closed", ENGINE_LIMITS: '{"max_fields": 3', ROUTES: '[{"path":"ads"}]', ORIGIN: "origin.example", MAX_READ_MS: "-1", ENTITY_KEY: "short" };
-  for (const [setting, value] of Object.entries(bad)) {
+  const bad = [["ENGINE_LIMITS", '{"max_fields": 0}'], ["ENGINE_LIMITS", '{"max_input_bytes": 8}'], ...Object.entries({ MAX_BODY_BYTES: "64k", FAILURE_POLICY: "fail_closed", ENGINE_LIMITS: '{"max_fields": 3', ROUTES: '[{"path":"ads"}]', ORIGIN: "origin.example", MAX_READ_MS: "-1", ENTITY_KEY: "short" })];
+  for (const [setting, value] of bad) {
     const w = await startWorker({ ORIGIN: origin.url, VERDICT_SECRET: SECRET, [setting]: value });
     try {
       for (const [method, path] of [["POST", "/ads"], ["GET", "/search"]]) {
