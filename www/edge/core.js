@@ -579,6 +579,16 @@ function headerSafe(name) {
     .slice(0, 200);
 }
 
+/** Compares two strings without leaking where they differ (equal-length SHA-256 digests, every byte compared). */
+async function sameSecret(a, b) {
+  const [x, y] = await Promise.all([a, b].map((v) => crypto.subtle.digest("SHA-256", enc.encode(v))));
+  const u = new Uint8Array(x);
+  const w = new Uint8Array(y);
+  let diff = 0;
+  for (let i = 0; i < u.length; i++) diff |= u[i] ^ w[i];
+  return diff === 0;
+}
+
 function wantsJson(request) {
   const accept = request.headers.get("accept") ?? "";
   const type = request.headers.get("content-type") ?? "";
@@ -684,7 +694,7 @@ export function createHandler({ config, getEngine, fetchOrigin = (r) => fetch(r)
     const path = forwardPath(url.pathname);
     const keys = matchKeys(path);
     if (config.statsToken && keys.some((k) => k.toLowerCase() === "/__redflag/counters")) {
-      if (request.headers.get("authorization") !== `Bearer ${config.statsToken}`) return new Response("forbidden", { status: 403 });
+      if (!(await sameSecret(request.headers.get("authorization") ?? "", `Bearer ${config.statsToken}`))) return new Response("forbidden", { status: 403 });
       return Response.json(aggregated ? await aggregated() : counters);
     }
     const route = routeFor(config.routes, keys, request.method);
