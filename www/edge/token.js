@@ -3,7 +3,13 @@
 //
 //   token = base64url(JSON payload) "." base64url(HMAC-SHA-256(secret, payload))
 //   payload = { v: tier, s: score, r: rule ids, p: "id@version" packs,
-//               h: hex SHA-256 of the request body, t: unix seconds, ref }
+//               h: hex SHA-256 of the request body, t: unix seconds, ref,
+//               w?: notes ("truncated", "undecodable", "malformed",
+//                   "ambiguous-section", …),
+//               c?: keyed contact hashes ("phone:<hex>", with ENTITY_KEY),
+//               n?: bytes screened, when the body was larger than the
+//                   limit: then h is the hash of those first n bytes and
+//                   v is at least "review" }
 //
 // Binding the body's hash means a token cannot be replayed on another body.
 // Web Crypto only, so the same file runs in workers, browsers and Node ≥ 20.
@@ -61,7 +67,13 @@ export async function verifyToken(secret, token, bodyBytes, { maxAgeSeconds = 30
   }
   if (!ok) return null;
   const payload = JSON.parse(new TextDecoder().decode(unb64url(body)));
-  if (payload.h !== (await sha256Hex(bodyBytes ?? new Uint8Array()))) return null;
+  let bytes = bodyBytes ?? new Uint8Array();
+  if (Number.isInteger(payload.n)) {
+    // Only the first n bytes were screened (the tier says so): bind those.
+    if (bytes.byteLength < payload.n) return null;
+    bytes = bytes.subarray(0, payload.n);
+  }
+  if (payload.h !== (await sha256Hex(bytes))) return null;
   if (Math.abs(now - payload.t) > maxAgeSeconds) return null;
   return payload;
 }

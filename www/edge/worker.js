@@ -2,78 +2,192 @@
 // screens submissions before they reach the origin. See core.js for the
 // behaviour and README.md ("Edge worker") for configuration and deployment.
 //
+// Configuration is validated once per isolate, at the first request: an
+// invalid setting makes every request a 500 whose body names the setting
+// (logged once as redflag.config-error); it never falls back to "no limit".
+//
 // Packs: the built-in packs ship inside the package; a deployment may add
 // packs from the PACKS binding (JSON text) or from a KV namespace bound as
-// PACKS_KV (key PACKS_KEY, default "packs"), read once per isolate at start.
-// Extra packs are validated first: a bad pack is logged and never replaces
-// the good ones. With PACK_PUBLIC_KEYS (comma-separated base64 ed25519
-// keys) extra packs must be signed packs: unsigned, tampered, expired and
-// downgraded packs are refused (the last accepted version of each pack is
-// remembered in KV under "packs:accepted").
+// PACKS_KV (key PACKS_KEY, default "packs"), read at start and then every
+// PACKS_REFRESH_SECONDS (default 300; 0: only at start). Extra packs are
+// validated first: a bad or refused pack is logged and the last good packs
+// stay in use. With PACK_PUBLIC_KEYS (comma-separated base64 ed25519 keys)
+// extra packs must be signed packs: unsigned, tampered, expired and
+// downgraded packs are refused. Downgrade protection trusts only the
+// deployment: MIN_PACK_VERSIONS (JSON {"id": "version"}) and the versions
+// this isolate has accepted; nothing in KV can lower it.
+//
+// Counters: with a Durable Object namespace bound as COUNTERS (class
+// RedflagCounters, exported here) every submission's tier, categories and
+// notes are added to one object, so the counts survive isolates and sum
+// every isolate's work; GET /__redflag/counters (with STATS_TOKEN) reads it.
+import { DurableObject } from "cloudflare:workers";
 import { Engine, validatePacks, verifySignedPack } from "./engine.js";
-import { configFromEnv, createHandler } from "./core.js";
+import { ConfigError, DRAIN_BYTES, configFromEnv, createHandler, drain } from "./core.js";
 
 let ready = null;
 
+const emptyCounters = () => ({ since: new Date().toISOString(), submissions: 0, tiers: { allow: 0, warn: 0, review: 0, block: 0, error: 0 }, categories: {}, errors: {}, notes: {} });
+
+/** Sums the counters of every isolate; holds no personal data (tiers, categories, error kinds, notes). */
+export class RedflagCounters extends DurableObject {
+  constructor(ctx, env) {
+    super(ctx, env);
+    ctx.blockConcurrencyWhile(async () => {
+      this.c = (await ctx.storage.get("counters")) ?? emptyCounters();
+    });
+  }
+
+  async add(events) {
+    for (const e of Array.isArray(events) ? events : [events]) {
+      const tier = Object.hasOwn(this.c.tiers, e.tier) ? e.tier : "error";
+      this.c.submissions += 1;
+      this.c.tiers[tier] += 1;
+      for (const cat of e.categories ?? []) this.c.categories[cat] = (this.c.categories[cat] ?? 0) + 1;
+      for (const n of e.notes ?? []) this.c.notes[n] = (this.c.notes[n] ?? 0) + 1;
+      if (e.error) this.c.errors[e.error] = (this.c.errors[e.error] ?? 0) + 1;
+    }
+    await this.ctx.storage.put("counters", this.c);
+  }
+
+  async read() {
+    return this.c;
+  }
+}
+
+function jsonSetting(env, name) {
+  if (env[name] === undefined || env[name] === "") return undefined;
+  if (typeof env[name] !== "string") return env[name];
+  try {
+    return JSON.parse(env[name]);
+  } catch (e) {
+    throw new ConfigError(name, `is not valid JSON (${e.message})`);
+  }
+}
+
+/** Every setting, validated (core.js's and the ones read here); throws ConfigError. */
+function settings(env) {
+  const s = { config: configFromEnv(env), options: {} };
+  const limits = jsonSetting(env, "ENGINE_LIMITS");
+  if (limits !== undefined) {
+    if (!limits || typeof limits !== "object" || Array.isArray(limits)) throw new ConfigError("ENGINE_LIMITS", "must be a JSON object of limits");
+    s.options.limits = limits;
+  }
+  if (env.ENTITY_KEY) {
+    if (String(env.ENTITY_KEY).length < 16) throw new ConfigError("ENTITY_KEY", "must be at least 16 bytes (use a random secret)");
+    s.options.entityKey = String(env.ENTITY_KEY);
+  }
+  s.publicKeys = env.PACK_PUBLIC_KEYS ? String(env.PACK_PUBLIC_KEYS).split(",").map((k) => k.trim()).filter(Boolean) : null;
+  if (s.publicKeys && !s.publicKeys.every((k) => /^[A-Za-z0-9+/]{43}=?$/.test(k))) throw new ConfigError("PACK_PUBLIC_KEYS", "must be comma-separated base64 ed25519 public keys");
+  const min = jsonSetting(env, "MIN_PACK_VERSIONS") ?? {};
+  if (!min || typeof min !== "object" || Array.isArray(min) || !Object.values(min).every((v) => typeof v === "string" && /^\d+\.\d+\.\d+/.test(v))) throw new ConfigError("MIN_PACK_VERSIONS", 'must be a JSON object {"pack id": "version"}');
+  if (Object.keys(min).length && !s.publicKeys) throw new ConfigError("MIN_PACK_VERSIONS", "needs PACK_PUBLIC_KEYS (versions are only trusted on signed packs)");
+  s.minVersions = min;
+  const refresh = env.PACKS_REFRESH_SECONDS ?? "300";
+  if (!/^\d+$/.test(String(refresh).trim()) || Number(refresh) > 86_400) throw new ConfigError("PACKS_REFRESH_SECONDS", "must be a whole number of seconds from 0 to 86400");
+  s.refreshMs = Number(refresh) * 1000;
+  if (env.DEFAULT_PACKS !== undefined && !["true", "false"].includes(String(env.DEFAULT_PACKS))) throw new ConfigError("DEFAULT_PACKS", "must be true or false");
+  s.defaultPacks = String(env.DEFAULT_PACKS ?? "true") === "true";
+  // The engine is built now, and screens a small ad, so that bad limits or
+  // keys are a start-up error naming the setting (limits such as
+  // max_fields 0 build an engine that refuses every ad: under fail-open
+  // that would forward everything unscreened).
+  try {
+    s.engine = new Engine(undefined, s.options);
+    s.engine.screen({ section: "jobs", title: "Line cook", body: "Line cook wanted, full time, paid training." });
+  } catch (e) {
+    const msg = String(e?.message ?? e);
+    throw new ConfigError(/entityKey/i.test(msg) ? "ENTITY_KEY" : s.options.limits ? "ENGINE_LIMITS" : "engine", msg);
+  }
+  return s;
+}
+
 async function start(env) {
   const log = (o) => console.log(JSON.stringify(o));
-  const config = configFromEnv(env);
-  const options = {};
-  if (env.ENTITY_KEY) options.entityKey = env.ENTITY_KEY;
-  if (env.ENGINE_LIMITS) options.limits = JSON.parse(env.ENGINE_LIMITS);
-  let engine = null;
-  let fault = null;
+  let s;
   try {
-    engine = new Engine(undefined, options);
+    s = settings(env);
   } catch (e) {
-    fault = e;
-    log({ type: "redflag.engine-error", message: String(e.message) });
+    if (!(e instanceof ConfigError)) throw e;
+    log({ type: "redflag.config-error", setting: e.setting, message: e.message });
+    const body = `redflag edge worker: configuration error: ${e.message}\n`;
+    return async (request) => {
+      await drain(request.body, DRAIN_BYTES, 10_000);
+      return new Response(body, { status: 500, headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store", "X-Redflag-Error": "config" } });
+    };
   }
-  let extra = env.PACKS ?? null;
-  if (!extra && env.PACKS_KV) {
-    try {
-      extra = await env.PACKS_KV.get(env.PACKS_KEY ?? "packs");
-    } catch (e) {
-      log({ type: "redflag.packs-error", source: "kv", message: String(e.message) });
+  const state = { engine: s.engine, accepted: { ...s.minVersions }, lastText: null, loadedAt: 0, loading: null };
+  await loadPacks(env, s, state, log);
+
+  let record = null;
+  let counters = null;
+  if (env.COUNTERS) {
+    const stub = () => env.COUNTERS.get(env.COUNTERS.idFromName("counters"));
+    record = (event) => stub().add(event);
+    counters = () => stub().read();
+  }
+  const handle = createHandler({ config: s.config, getEngine: () => state.engine, log, record, counters, entities: Boolean(s.options.entityKey) });
+  return (request, ctx) => {
+    if (s.refreshMs && !state.loading && Date.now() - state.loadedAt >= s.refreshMs) {
+      state.loading = loadPacks(env, s, state, log).finally(() => {
+        state.loading = null;
+      });
+      ctx?.waitUntil?.(state.loading);
     }
-  }
-  if (extra && env.PACK_PUBLIC_KEYS) {
-    extra = await verified(extra, env, log);
-  }
-  if (extra) {
-    const errors = validatePacks(extra);
-    if (errors.length) {
-      log({ type: "redflag.packs-rejected", errors: errors.slice(0, 20) });
-    } else {
-      try {
-        engine = new Engine(extra, { ...options, defaultPacks: env.DEFAULT_PACKS !== "false" });
-        log({ type: "redflag.packs-loaded", packs: engine.packs() });
-      } catch (e) {
-        log({ type: "redflag.packs-rejected", errors: [{ message: String(e.message) }] });
-      }
-    }
-  }
-  const getEngine = () => {
-    if (!engine) throw fault ?? new Error("no engine");
-    return engine;
+    return handle(request, ctx);
   };
-  return createHandler({ config, getEngine, log });
 }
 
 /**
- * Verifies signed extra packs (one envelope, or a JSON array of them).
- * Returns the verified packs (objects), or null if any is refused (logged).
+ * Reads the extra packs and, if they changed and are accepted, swaps the
+ * engine. A missing, unreadable, invalid or refused pack leaves the last
+ * good engine in place.
  */
-async function verified(text, env, log) {
-  const publicKeys = String(env.PACK_PUBLIC_KEYS).split(",").map((k) => k.trim()).filter(Boolean);
-  let accepted = {};
-  if (env.PACKS_KV) {
+async function loadPacks(env, s, state, log) {
+  state.loadedAt = Date.now();
+  let text = env.PACKS ?? null;
+  if (!text && env.PACKS_KV) {
     try {
-      accepted = JSON.parse((await env.PACKS_KV.get("packs:accepted")) ?? "{}");
-    } catch {
-      accepted = {};
+      text = await env.PACKS_KV.get(env.PACKS_KEY ?? "packs");
+    } catch (e) {
+      log({ type: "redflag.packs-error", source: "kv", message: String(e.message) });
+      return;
     }
   }
+  if (!text || text === state.lastText) return;
+  state.lastText = text;
+  let extra = text;
+  let versions = null;
+  if (s.publicKeys) {
+    const packs = verified(text, s.publicKeys, state.accepted, log);
+    if (!packs) {
+      log({ type: "redflag.packs-kept", packs: state.engine.packs() });
+      return;
+    }
+    extra = packs;
+    versions = packs.map((p) => [p.pack.id, p.pack.version]);
+  }
+  const errors = validatePacks(extra);
+  if (errors.length) {
+    log({ type: "redflag.packs-rejected", errors: errors.slice(0, 20) });
+    return;
+  }
+  try {
+    state.engine = new Engine(extra, { ...s.options, defaultPacks: s.defaultPacks });
+  } catch (e) {
+    log({ type: "redflag.packs-rejected", errors: [{ message: String(e.message) }] });
+    return;
+  }
+  for (const [id, v] of versions ?? []) state.accepted[id] = v;
+  log({ type: "redflag.packs-loaded", packs: state.engine.packs() });
+}
+
+/**
+ * Verifies signed extra packs (one envelope, or a JSON array of them)
+ * against the deployment's keys and minimum versions. Returns the verified
+ * packs, or null if any is refused (logged).
+ */
+function verified(text, publicKeys, accepted, log) {
   let envelopes;
   try {
     const parsed = JSON.parse(text);
@@ -84,31 +198,27 @@ async function verified(text, env, log) {
   const packs = [];
   for (const envelope of envelopes) {
     try {
-      const pack = verifySignedPack(envelope, { publicKeys, lastVersions: accepted });
-      packs.push(pack);
+      packs.push(verifySignedPack(envelope, { publicKeys, lastVersions: accepted }));
     } catch (e) {
       log({ type: "redflag.packs-refused", message: String(e.message) });
     }
   }
-  if (!packs.length || packs.length !== envelopes.length) return null;
-  for (const p of packs) accepted[p.pack.id] = p.pack.version;
-  if (env.PACKS_KV) {
-    try {
-      await env.PACKS_KV.put("packs:accepted", JSON.stringify(accepted));
-    } catch (e) {
-      log({ type: "redflag.packs-error", source: "kv", message: String(e.message) });
-    }
-  }
-  return packs;
+  return packs.length && packs.length === envelopes.length ? packs : null;
 }
 
 export default {
-  async fetch(request, env) {
-    ready ??= start(env).catch((e) => {
-      ready = null; // try again on the next request
-      throw e;
-    });
-    const handle = await ready;
-    return handle(request);
+  async fetch(request, env, ctx) {
+    try {
+      ready ??= start(env).catch((e) => {
+        ready = null; // try again on the next request
+        throw e;
+      });
+      const handle = await ready;
+      return await handle(request, ctx);
+    } catch (e) {
+      // A fault of ours, never the client's shape: logged, a clear 500, no unhandled rejection.
+      console.log(JSON.stringify({ type: "redflag.internal-error", message: String(e?.message ?? e) }));
+      return new Response("redflag edge worker: internal error\n", { status: 500, headers: { "Cache-Control": "no-store", "X-Redflag-Error": "internal" } });
+    }
   },
 };

@@ -42,8 +42,10 @@ export function workerDir() {
 /**
  * Starts the worker in workerd on 127.0.0.1. Resolves to
  * { url, mf, output: string[] (workerd stdout lines), stop() }.
+ * `counters`: bind the counters Durable Object as COUNTERS; `persist`: the
+ * directory its storage lives in (survives stop()).
  */
-export async function startWorker(bindings, { kv = {} } = {}) {
+export async function startWorker(bindings, { kv = {}, counters = false, persist = undefined } = {}) {
   const { Miniflare } = await import(join(root, "www/node_modules/miniflare/dist/src/index.js"));
   const dir = workerDir();
   const output = [];
@@ -60,6 +62,9 @@ export async function startWorker(bindings, { kv = {} } = {}) {
     port: 0,
     bindings,
     kvNamespaces: Object.keys(kv),
+    // The transparency counters' Durable Object; `persist` (a directory)
+    // keeps its storage across workerd restarts.
+    ...(counters ? { durableObjects: { COUNTERS: "RedflagCounters" }, durableObjectsPersist: persist ?? false } : {}),
     handleRuntimeStdio(stdout, stderr) {
       createInterface({ input: stdout }).on("line", (l) => output.push(l));
       createInterface({ input: stderr }).on("line", (l) => output.push(l));

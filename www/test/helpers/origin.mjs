@@ -28,6 +28,8 @@ const server = createServer(async (req, res) => {
     length: body.length,
     tokenValid: Boolean(payload),
     tokenTier: payload?.v ?? null,
+    token: payload,
+    tokenContacts: payload?.c ?? [],
   });
   res.writeHead(200, { "content-type": "text/plain" });
   res.end("origin ok");
