@@ -130,7 +130,69 @@ pub(crate) struct Joined {
     pub gaps: Vec<Vec<u32>>,
 }
 
+/// Matchers over the patterns that are (`ascii`) or are not ASCII, each
+/// with its global pattern ids. The set is halved until each half fits the
+/// dense DFA (a pack set of tens of thousands of terms runs as a few DFAs,
+/// one table lookup per byte each, rather than as one slower NFA).
+fn subset_matchers(patterns: &[String], ascii: bool) -> Result<Vec<(Matcher, Vec<u32>)>, String> {
+    let ids: Vec<u32> = (0..patterns.len() as u32)
+        .filter(|&i| patterns[i as usize].is_ascii() == ascii)
+        .collect();
+    let mut out = Vec::new();
+    if !ids.is_empty() {
+        split_into_dfas(patterns, ids, &mut out)?;
+    }
+    Ok(out)
+}
+
+fn split_into_dfas(
+    patterns: &[String],
+    ids: Vec<u32>,
+    out: &mut Vec<(Matcher, Vec<u32>)>,
+) -> Result<(), String> {
+    let subset: Vec<&str> = ids.iter().map(|&i| patterns[i as usize].as_str()).collect();
+    if let Some(d) = crate::matcher::Dfa::new(&subset, crate::matcher::DFA_MAX_BYTES) {
+        out.push((Matcher::Dfa(d), ids));
+        return Ok(());
+    }
+    if ids.len() < 2 {
+        out.push((Matcher::new(&subset)?, ids));
+        return Ok(());
+    }
+    let mut a = ids;
+    let b = a.split_off(a.len() / 2);
+    split_into_dfas(patterns, a, out)?;
+    split_into_dfas(patterns, b, out)
+}
+
 impl Compiled {
+    /// Calls `f(pattern, start, end)` for every occurrence of every
+    /// pattern in `hay` (a matching form): the ASCII automaton always, the
+    /// other scripts' when `hay` holds a non-ASCII character.
+    pub(crate) fn for_each_pattern(&self, hay: &[u8], mut f: impl FnMut(u32, usize, usize)) {
+        for (m, ids) in &self.automaton {
+            m.for_each(hay, |p, s, e| f(ids[p as usize], s, e));
+        }
+        if hay.is_ascii() {
+            return;
+        }
+        // Built at most once. Building fails only past the automaton
+        // crate's own size limits, which the pack limits (`max_terms`,
+        // `max_term_bytes`) keep far away; the halving above makes each
+        // part a small DFA.
+        let other = self
+            .other_scripts
+            .get_or_init(|| subset_matchers(&self.pattern_list, false).unwrap_or_default());
+        for (m, ids) in other {
+            m.for_each(hay, |p, s, e| f(ids[p as usize], s, e));
+        }
+    }
+
+    /// Whether the packs have any term at all.
+    pub(crate) fn has_patterns(&self) -> bool {
+        !self.pattern_list.is_empty()
+    }
+
     /// The spaceless variants, built once.
     pub(crate) fn joined(&self) -> Option<&Joined> {
         self.joined
@@ -186,7 +248,16 @@ pub(crate) struct Compiled {
     pub terms: Vec<Term>,
     /// Pattern id → the terms that use it.
     pub pattern_terms: Vec<Vec<u32>>,
-    pub automaton: Option<Matcher>,
+    /// The automaton over the patterns written in ASCII (every
+    /// Latin-script term once folded), with its pattern ids (local →
+    /// global); built with the rest of the rule set.
+    pub automaton: Vec<(Matcher, Vec<u32>)>,
+    /// The automaton over the other patterns (Cyrillic, Greek, Han, Thai,
+    /// Arabic, Devanagari …): built on first use, run only on text that
+    /// holds a non-ASCII character once folded. A deployment that screens
+    /// only Latin-script text never builds it, and the ASCII one stays
+    /// small enough for the dense DFA.
+    pub other_scripts: std::sync::OnceLock<Vec<(Matcher, Vec<u32>)>>,
     /// The multi-word patterns without their spaces, for text spaced out
     /// letter by letter, where the gaps between words are lost; built on
     /// first use (see [`Joined`]).
@@ -1126,16 +1197,11 @@ pub(crate) fn finish(mut c: Compiled) -> Result<Compiled, Vec<PackError>> {
         .collect();
     // Built again, on first use, from this set of patterns.
     c.joined = std::sync::OnceLock::new();
-    c.automaton = if c.pattern_list.is_empty() {
-        None
-    } else {
-        // Standard semantics, every occurrence of every term; word
-        // boundaries are checked afterwards.
-        Some(
-            Matcher::new(&c.pattern_list)
-                .map_err(|e| fail(format!("cannot build the term automaton: {e}")))?,
-        )
-    };
+    // Standard semantics, every occurrence of every term; word boundaries
+    // are checked afterwards.
+    c.other_scripts = std::sync::OnceLock::new();
+    c.automaton = subset_matchers(&c.pattern_list, true)
+        .map_err(|e| fail(format!("cannot build the term automaton: {e}")))?;
     let mut by_section = vec![0u8; SECTIONS.len() + 1];
     for f in &c.filters {
         if let Some(cond) = &f.when {

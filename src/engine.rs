@@ -273,6 +273,8 @@ struct Scan<'a> {
     fields: Vec<Field<'a>>,
     /// Sorted by (term, field, start).
     occs: Vec<Occ>,
+    /// Bit `t` set when term `t` has an occurrence.
+    present: Vec<u64>,
     /// Entities, extracted on demand: the first time a condition looks at
     /// a kind (or all of them, when the caller asked for entities).
     entities: RefCell<Vec<EntityOcc>>,
@@ -741,8 +743,8 @@ impl Engine {
                 let (before, after) = touches_word(t, s, e);
                 (before && !norm.joined_at(s), after && !norm.joined_at(e))
             };
-            if let Some(ac) = &self.c.automaton {
-                ac.for_each(bytes, |p, s, e| {
+            if self.c.has_patterns() {
+                self.c.for_each_pattern(bytes, |p, s, e| {
                     let (before, after) = bounds(s, e);
                     push(p, s, e, before, after);
                 });
@@ -751,7 +753,7 @@ impl Engine {
                 // removed. Only matches that cross a removed hyphen are new.
                 if let Some(dh) = Dehyphenated::of(t) {
                     let d = dh.text.as_str();
-                    ac.for_each(d.as_bytes(), |p, s, e| {
+                    self.c.for_each_pattern(d.as_bytes(), |p, s, e| {
                         if !dh.crosses(s, e) {
                             return;
                         }
@@ -775,7 +777,7 @@ impl Engine {
                             d.push_str(&t[..at]);
                             d.push_str(v);
                             d.push_str(&t[at..]);
-                            ac.for_each(d.as_bytes(), |p, s, e| {
+                            self.c.for_each_pattern(d.as_bytes(), |p, s, e| {
                                 if !(s <= at && e > at) {
                                     return;
                                 }
@@ -816,9 +818,18 @@ impl Engine {
                 | (o.span.start as u128) << 32
                 | o.span.end as u128
         });
+        // The terms that occur, as a bit set: most terms of a large pack
+        // set never occur in an ad, and rules look each of theirs up.
+        let mut present = vec![0u64; self.c.terms.len().div_ceil(64)];
+        for o in &occs {
+            if let Some(w) = present.get_mut(o.term as usize / 64) {
+                *w |= 1 << (o.term % 64);
+            }
+        }
         Scan {
             fields,
             occs,
+            present,
             entities: RefCell::new(Vec::new()),
             extracted: Cell::new(0),
             wanted: Cell::new(0),
@@ -1245,6 +1256,13 @@ fn field_mask(scan: &Scan<'_>, fields: &[String]) -> u64 {
 
 impl Scan<'_> {
     fn term_occs(&self, t: u32) -> &[Occ] {
+        if self
+            .present
+            .get(t as usize / 64)
+            .is_none_or(|w| w >> (t % 64) & 1 == 0)
+        {
+            return &[];
+        }
         let lo = self.occs.partition_point(|o| o.term < t);
         let hi = self.occs.partition_point(|o| o.term <= t);
         &self.occs[lo..hi]

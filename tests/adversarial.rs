@@ -127,11 +127,14 @@ fn the_default_input_limit_refuses_a_megabyte_with_a_clear_error() {
 fn every_blank_between_words_keeps_the_verdict() {
     let engine = Engine::new_default();
     let ad = |sep: &str| {
-        Submission::new().section("jobs").field("title", "Work abroad").field(
-            "body",
-            "Your passport will be kept by the agency. Registration fee 300 USD."
-                .replace(' ', sep),
-        )
+        Submission::new()
+            .section("jobs")
+            .field("title", "Work abroad")
+            .field(
+                "body",
+                "Your passport will be kept by the agency. Registration fee 300 USD."
+                    .replace(' ', sep),
+            )
     };
     let plain = engine.screen(&ad(" ")).unwrap();
     assert!(plain.verdict >= redflag::Tier::Review, "{plain:?}");
