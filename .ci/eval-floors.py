@@ -7,7 +7,9 @@ Measured with the release CLI on
   - the shared real honest corpora (../shared/corpora);
   - our own synthetic sets in rules/eval, each written by a helper (see
     rules/eval/README.md for which were read and how: the even lines of
-    holdout4.jsonl were never read by anyone tuning the packs).
+    holdout4.jsonl were never read by anyone tuning the packs; rules/eval/langs
+    holds 11 source-country languages, whose odd lines were read as rule ids
+    only and whose even lines were never read).
 The floors sit just under the figures reached (rules/README.md#evaluation).
 """
 import glob, json, os, subprocess, sys
@@ -58,11 +60,11 @@ dev = sorted(glob.glob(os.path.join(SHARED, "eval", "*.jsonl")))
 if dev:
     r, fp, blocked, n, m = labelled(dev)
     print(f"shared/eval: {n} flagged, {m} honest")
-    floor("recall at min_tier", r, ">=", 0.92)
-    floor("honest ads above max_tier", fp, "<=", 0.025)
+    floor("recall at min_tier", r, ">=", 0.97)
+    floor("honest ads above max_tier", fp, "<=", 0.02)
     floor("honest ads blocked", blocked, "<=", 0)
     r2, _, _, _, _ = labelled(dev, drop_section=True)
-    floor("recall at min_tier with no section", r2, ">=", 0.875)
+    floor("recall at min_tier with no section", r2, ">=", 0.93)
 else:
     print("shared/eval not found next to the repository: development-set floors skipped")
 
@@ -86,13 +88,26 @@ def lines_of(path, parity):
         o.writelines([l for l in f if l.strip()][parity::2])
     return out
 
+def lines_of_each(paths, parity):
+    """The even or odd lines of each file of a set, as one file."""
+    out = os.path.join(ROOT, "target", f"langs.{parity}.jsonl")
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    with open(out, "w", encoding="utf-8") as o:
+        for path in paths:
+            with open(path, encoding="utf-8") as f:
+                o.writelines([l for l in f if l.strip()][parity::2])
+    return out
+
 EVAL = os.path.join(ROOT, "rules", "eval")
+LANGS = sorted(glob.glob(os.path.join(EVAL, "langs", "*.jsonl")))
 for name, paths, rmin, fpmax, blocked_max in [
     ("holdout4 even lines (unread)", [lines_of(os.path.join(EVAL, "holdout4.jsonl"), 0)], 0.52, 0.20, 1),
     ("holdout4 odd lines", [lines_of(os.path.join(EVAL, "holdout4.jsonl"), 1)], 0.56, 0.03, 0),
     ("holdout3 (read as counts only)", [os.path.join(EVAL, "holdout3.jsonl")], 0.62, 0.08, 1),
     ("holdout2 (unread)", [os.path.join(EVAL, "holdout2.jsonl")], 0.65, 0.05, 0),
     ("holdout (read)", [os.path.join(EVAL, "holdout.jsonl")], 0.75, 0.02, 0),
+    ("langs even lines (unread)", [lines_of_each(LANGS, 0)], 0.64, 0.12, 5),
+    ("langs odd lines (rule ids read)", [lines_of_each(LANGS, 1)], 0.56, 0.07, 2),
 ]:
     r, fp, blocked, n, m = labelled(paths)
     print(f"rules/eval {name}: {n} flagged, {m} honest")
