@@ -188,6 +188,32 @@ impl Compiled {
         }
     }
 
+    /// See [`Compiled::filter_terms`].
+    pub(crate) fn filter_terms(&self) -> &(Vec<bool>, Vec<Vec<u32>>) {
+        self.filter_terms.get_or_init(|| {
+            let mut always = Vec::with_capacity(self.filters.len());
+            let mut by_term = vec![Vec::new(); self.terms.len()];
+            let mut ts = Vec::new();
+            for (i, f) in self.filters.iter().enumerate() {
+                let Some(cond) = &f.when else {
+                    always.push(true);
+                    continue;
+                };
+                always.push(can_fire_without_terms(cond));
+                ts.clear();
+                positive_terms(cond, &mut ts);
+                ts.sort_unstable();
+                ts.dedup();
+                for &t in &ts {
+                    if let Some(v) = by_term.get_mut(t as usize) {
+                        v.push(i as u32);
+                    }
+                }
+            }
+            (always, by_term)
+        })
+    }
+
     /// Whether the packs have any term at all.
     pub(crate) fn has_patterns(&self) -> bool {
         !self.pattern_list.is_empty()
@@ -258,6 +284,11 @@ pub(crate) struct Compiled {
     /// only Latin-script text never builds it, and the ASCII one stays
     /// small enough for the dense DFA.
     pub other_scripts: std::sync::OnceLock<Vec<(Matcher, Vec<u32>)>>,
+    /// For each filter with a condition, whether it can hold with none of
+    /// its terms present, and term id → the filters that use it
+    /// positively: a filter none of whose terms occur is off without
+    /// evaluating its condition. Built on first use.
+    pub filter_terms: std::sync::OnceLock<(Vec<bool>, Vec<Vec<u32>>)>,
     /// The multi-word patterns without their spaces, for text spaced out
     /// letter by letter, where the gaps between words are lost; built on
     /// first use (see [`Joined`]).
@@ -1200,6 +1231,7 @@ pub(crate) fn finish(mut c: Compiled) -> Result<Compiled, Vec<PackError>> {
     // Standard semantics, every occurrence of every term; word boundaries
     // are checked afterwards.
     c.other_scripts = std::sync::OnceLock::new();
+    c.filter_terms = std::sync::OnceLock::new();
     c.automaton = subset_matchers(&c.pattern_list, true)
         .map_err(|e| fail(format!("cannot build the term automaton: {e}")))?;
     let mut by_section = vec![0u8; SECTIONS.len() + 1];

@@ -551,12 +551,26 @@ impl Engine {
         let mut suppressed = vec![false; nrules];
         let mut active_filters = Vec::new();
         if !testing {
-            for f in &c.filters {
+            let (always, by_term) = c.filter_terms();
+            let mut filter_may_hold = always.clone();
+            let mut last_term = u32::MAX;
+            for o in &scan.occs {
+                if o.term != last_term {
+                    last_term = o.term;
+                    for &f in by_term.get(o.term as usize).map_or(&[][..], |v| &v[..]) {
+                        filter_may_hold[f as usize] = true;
+                    }
+                }
+            }
+            for (fi, f) in c.filters.iter().enumerate() {
                 if f.sections != 0 && f.sections & open == 0 {
                     continue;
                 }
                 let active = match &f.when {
                     None => true,
+                    // Most filters need a term to be present: with none of
+                    // theirs in the ad, they are off without evaluating.
+                    Some(_) if !filter_may_hold[fi] => false,
                     Some(cond) => {
                         let ev = Eval {
                             scan: &scan,
@@ -1255,12 +1269,15 @@ fn field_mask(scan: &Scan<'_>, fields: &[String]) -> u64 {
 }
 
 impl Scan<'_> {
-    fn term_occs(&self, t: u32) -> &[Occ] {
-        if self
-            .present
+    /// Whether term `t` occurs.
+    fn has(&self, t: u32) -> bool {
+        self.present
             .get(t as usize / 64)
-            .is_none_or(|w| w >> (t % 64) & 1 == 0)
-        {
+            .is_some_and(|w| w >> (t % 64) & 1 == 1)
+    }
+
+    fn term_occs(&self, t: u32) -> &[Occ] {
+        if !self.has(t) {
             return &[];
         }
         let lo = self.occs.partition_point(|o| o.term < t);
