@@ -63,3 +63,47 @@ for (const [name, corpus] of [["an empty ad (fixed cost per call)", [{ body: "" 
   const ms = median(times);
   console.log(`screen ${name}: ${(ms * 1000 / corpus.length).toFixed(0)} µs per ad, ${(bytes / 1e6 / (ms / 1000)).toFixed(1)} MB/s`);
 }
+
+// Worst-case inputs (see benches/hostile.rs for the native set): throughput
+// against real ads of the same size, and the wasm memory each size needs.
+// Linear memory only grows; what matters is that it stops growing (the
+// allocator reuses it) once the largest input has been seen.
+{
+  const glue = await import(join(pkg, "redflag.js"));
+  const exports = glue.initSync({ module: readFileSync(join(pkg, "redflag_bg.wasm")) });
+  const mem = () => exports.memory.buffer.byteLength;
+  const e2 = new glue.Engine();
+  const realText = ads.map((a) => a.body || "").join("\n");
+  // `unit` repeated to at most `n` UTF-8 bytes.
+  const fill = (unit, n) => {
+    let s = unit.repeat(Math.ceil(n / unit.length) + 1);
+    while (Buffer.byteLength(s) > n) s = s.slice(0, Math.floor(s.length * n / Buffer.byteLength(s)) - 1);
+    return s;
+  };
+  const shapes = [
+    ["real", "jobs", realText],
+    ["spaced letters", "adult", "r o s e h r f e e v i s a p a s s p o r t "],
+    ["one term", "jobs", "passport kept "],
+    ["entities", "adult", "girl 16 yo, 200 roses, call 555-0100 or a@example.com; fee $300, 17 years old. "],
+    ["masked", "jobs", "p*ssport h*ld d*bt f*e w*ges "],
+    ["255-letter words", "jobs", "a".repeat(255) + " "],
+  ];
+  for (const n of [1 << 10, 64 << 10, 1 << 20]) {
+    const row = [];
+    let base = 0;
+    for (const [name, section, unit] of shapes) {
+      const ad = { section, body: fill(unit, n - 64) };
+      const before = mem();
+      e2.screen(ad);
+      const grew = mem() - before;
+      const reps = n >= 1 << 20 ? 3 : n >= 64 << 10 ? 10 : 200;
+      const t = performance.now();
+      for (let i = 0; i < reps; i++) e2.screen(ad);
+      const mbps = (n / 1e6) / ((performance.now() - t) / 1000 / reps);
+      if (name === "real") base = mbps;
+      row.push(`${name} ${mbps.toFixed(2)} MB/s (x${(base / mbps).toFixed(1)} slower${grew ? `, memory +${(grew / 1048576).toFixed(1)} MiB` : ""})`);
+    }
+    console.log(`hostile ${n >> 10} KB: ${row.join("; ")}`);
+  }
+  console.log(`wasm memory after every size: ${(mem() / 1048576).toFixed(1)} MiB`);
+}

@@ -131,16 +131,26 @@ pub(crate) struct Joined {
 }
 
 /// Matchers over the patterns that are (`ascii`) or are not ASCII, each
-/// with its global pattern ids. The set is halved until each half fits the
-/// dense DFA (a pack set of tens of thousands of terms runs as a few DFAs,
-/// one table lookup per byte each, rather than as one slower NFA).
+/// with its global pattern ids. The ASCII set is halved until each half
+/// fits the dense DFA (a pack set of tens of thousands of terms runs as a
+/// few DFAs, one table lookup per byte each, rather than as one slower
+/// NFA); the other scripts' terms form one compact NFA.
 fn subset_matchers(patterns: &[String], ascii: bool) -> Result<Vec<(Matcher, Vec<u32>)>, String> {
     let ids: Vec<u32> = (0..patterns.len() as u32)
         .filter(|&i| patterns[i as usize].is_ascii() == ascii)
         .collect();
     let mut out = Vec::new();
-    if !ids.is_empty() {
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    if ascii {
         split_into_dfas(patterns, ids, &mut out)?;
+    } else {
+        // Multi-byte scripts make a dense table wide (one column per byte
+        // class): their terms use the compact NFA, tens of megabytes
+        // smaller, searched only in text that holds such letters.
+        let subset: Vec<&str> = ids.iter().map(|&i| patterns[i as usize].as_str()).collect();
+        out.push((Matcher::nfa(&subset)?, ids));
     }
     Ok(out)
 }

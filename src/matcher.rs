@@ -43,6 +43,15 @@ impl Matcher {
         }
     }
 
+    /// The crate's contiguous NFA, whatever the size: compact in memory.
+    pub(crate) fn nfa<P: AsRef<[u8]>>(patterns: &[P]) -> Result<Matcher, String> {
+        contiguous::Builder::new()
+            .match_kind(MatchKind::Standard)
+            .build(patterns)
+            .map(Matcher::Nfa)
+            .map_err(|e| e.to_string())
+    }
+
     /// Calls `f(pattern, start, end)` for every occurrence of every
     /// pattern in `hay`, in order of `end`.
     #[inline]
