@@ -982,8 +982,13 @@ impl Engine {
             let r = &c.rules[ri];
             let f = &scan.fields[s.field as usize];
             let mut steps: Steps = f.norm.steps(s.start as usize..s.end as usize);
-            if f.original.get(src.clone()).is_some_and(in_other_script) {
-                steps = steps.native();
+            if let Some(text) = f.original.get(src.clone()).filter(|t| in_other_script(t)) {
+                // Cyrillic "з" reads as the digit 3 and then as leetspeak:
+                // not a disguise unless the poster wrote digits or symbols.
+                let symbols = text
+                    .bytes()
+                    .any(|b| b.is_ascii_digit() || b"@$!|+".contains(&b));
+                steps = steps.native(!symbols);
             }
             evasion |= steps.is_evasive();
             // The rule's counted score (0 if experimental or if another
@@ -1192,8 +1197,19 @@ fn in_other_script(text: &str) -> bool {
     let mut letters = false;
     for c in text.chars() {
         if c.is_alphabetic() {
-            let cp = c as u32;
-            if c.is_ascii() || (0x00C0..=0x024F).contains(&cp) || (0xFF00..=0xFFEF).contains(&cp) {
+            // Latin in any form (accented, extended, fullwidth, the
+            // mathematical and enclosed alphanumerics) is a disguise when
+            // folded; the ranges below are the other scripts' letters.
+            let other = matches!(c as u32,
+                0x0370..=0x1CFF // Greek, Cyrillic, Armenian, Hebrew, Arabic, Indic, Thai, Georgian, Hangul jamo…
+                | 0x2C00..=0x2DFF // Glagolitic, Coptic, Georgian supplement, Tifinagh, Ethiopic ext., Cyrillic ext.
+                | 0x2E80..=0xD7FF // CJK, kana, Hangul, Yi…
+                | 0xF900..=0xFAFF // CJK compatibility ideographs
+                | 0xFB1D..=0xFDFF // Hebrew and Arabic presentation forms
+                | 0xFE70..=0xFEFF // Arabic presentation forms B
+                | 0x20000..=0x3FFFF // CJK extensions
+            );
+            if !other {
                 return false;
             }
             letters = true;

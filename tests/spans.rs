@@ -303,3 +303,16 @@ fn terms_in_scripts_without_spaces_match_inside_runs_of_them() {
     // Fullwidth Latin folds to Latin and still needs its boundary.
     assert_eq!(hits("ｋｔｖｘ"), Vec::<String>::new());
 }
+
+#[test]
+fn text_written_in_another_script_is_not_evasion_but_disguised_latin_is() {
+    let e = Engine::new_default();
+    let evasion = |text: &str| e.screen(&in_section("jobs", text)).unwrap().evasion;
+    // Russian read through the look-alike foldings (з reads as 3, then e).
+    assert!(!evasion("паспорт забираем"));
+    // A digit for a letter inside Cyrillic, Latin look-alikes in a Latin
+    // word, mathematical bold letters: disguises.
+    assert!(evasion("п4спорт забираем"));
+    assert!(evasion("Your pаsspоrt will be kept by the agency"));
+    assert!(evasion("Your \u{1D429}\u{1D41A}\u{1D42C}\u{1D42C}\u{1D429}\u{1D428}\u{1D42B}\u{1D42D} will be kept by the agency"));
+}

@@ -114,11 +114,12 @@ impl Steps {
         self.0 & EVASIVE != 0
     }
 
-    /// These steps without the look-alike and compatibility foldings: for
-    /// text written wholly in a non-Latin script, where they are how the
-    /// script is read, not a disguise.
-    pub(crate) fn native(self) -> Steps {
-        Steps(self.0 & !(F_CONFUSABLE | F_COMPAT))
+    /// These steps without the look-alike and compatibility foldings (and,
+    /// with `leet`, leetspeak): for text written wholly in a non-Latin
+    /// script, where they are how the script is read, not a disguise.
+    pub(crate) fn native(self, leet: bool) -> Steps {
+        let leet = if leet { F_LEET } else { 0 };
+        Steps(self.0 & !(F_CONFUSABLE | F_COMPAT | leet))
     }
 
     /// Whether no step was needed beyond case folding.
