@@ -5,35 +5,89 @@
 //! "documents"), so a language pack's terms can match text in another
 //! language: "não cobra taxa" read by the Spanish fee rule, or "presa"
 //! (Portuguese: confined; Spanish: a dam). A pack that names its languages
-//! therefore runs only on text in one of them.
+//! therefore runs only on text in one of them; and a pack's terms are
+//! searched only in such text (see `compile`), which keeps fifteen
+//! languages' lexicons from costing every English ad.
 //!
-//! The detector counts function words, the short words every sentence of a
-//! language has and few other languages use (articles, prepositions,
-//! pronouns, auxiliaries), in the matching form of every field. A language
-//! is present when it has at least two such words and at least a quarter of
-//! the count of the most frequent language, so a Spanish ad quoting an
-//! English phrase is Spanish and English. When the text has fewer than three
-//! function words in all (a terse listing, a title alone) it cannot be told,
-//! and every language counts as present: a pack is never switched off by a
-//! guess.
+//! The detector reads scripts in the text as written (Cyrillic, Han and
+//! kana, Thai, Arabic, Devanagari) and counts function words, the short
+//! words every sentence of a language has and few other languages use
+//! (articles, prepositions, pronouns, auxiliaries), in the matching form of
+//! every field. A language is reported when it has at least two such words
+//! and at least a quarter of the count of the most frequent language, so a
+//! Spanish ad quoting an English phrase is Spanish and English. Packs run
+//! on less: when the text has fewer than three function words of English,
+//! Spanish, French and Portuguese, all four run; another language's pack
+//! runs on two of its words, or one in a text with few function words in
+//! all; and a text in Latin letters with fewer than three function words of
+//! any language (a terse listing, a title alone) runs every pack. A pack is
+//! not switched off by a guess.
 //!
 //! ```text
 //! "no cobramos ningún cargo a los candidatos"   → es
 //! "a agência não cobra taxa da au pair"         → pt
-//! "WAREHOUSE JOBS. FEE 300"                      → (cannot tell: all)
+//! "Praca w Niemczech, zakwaterowanie"          → pl
+//! "Работа в Польше"                             → ru, uk (script)
+//! "WAREHOUSE JOBS. FEE 300"                      → (cannot tell: every pack runs)
 //! ```
 
-/// Bit per language the detector knows, in [`LANGS`] order.
-pub(crate) const LANGS: [&str; 4] = ["en", "es", "fr", "pt"];
+/// Bit per language the detector knows, in this order.
+pub(crate) const LANGS: [&str; 15] = [
+    "en", "es", "fr", "pt", "ro", "pl", "tl", "id", "vi", "ru", "uk", "zh", "th", "ar", "hi",
+];
 
-/// Every language: the mask used when the text cannot be told.
-pub(crate) const ALL: u8 = (1 << LANGS.len()) - 1;
+/// A set of [`LANGS`], one bit each.
+pub(crate) type Mask = u16;
+
+/// Every language.
+pub(crate) const ALL: Mask = (1 << LANGS.len()) - 1;
+
+/// The languages each script tells ([`script`]'s numbers): Russian and
+/// Ukrainian share Cyrillic, and both run; no pack is Greek.
+const SCRIPT_LANGS: [Mask; 6] = [1 << 9 | 1 << 10, 1 << 11, 1 << 12, 1 << 13, 1 << 14, 0];
+
+/// The script of a letter outside Latin: Cyrillic 0, Han and kana 1,
+/// Thai 2, Arabic 3, Devanagari 4, Greek 5.
+fn script(c: char) -> Option<usize> {
+    Some(match c as u32 {
+        0x0400..=0x052F | 0x1C80..=0x1C8F | 0xA640..=0xA69F => 0,
+        0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF => 1,
+        0x20000..=0x323AF => 1,
+        0x0E00..=0x0E7F => 2,
+        0x0600..=0x06FF | 0x0750..=0x077F | 0x08A0..=0x08FF | 0xFB50..=0xFDFF => 3,
+        0xFE70..=0xFEFF => 3,
+        0x0900..=0x097F | 0xA8E0..=0xA8FF => 4,
+        0x0370..=0x03FF => 5,
+        _ => return None,
+    })
+}
+
+/// Latin letters in `s` as written: ASCII ones, and those of Latin-1,
+/// Latin Extended-A and -B (UTF-8 lead bytes C3 to C9) and Latin
+/// Extended Additional (Vietnamese; E1 B8 to E1 BB), read from the bytes.
+fn latin_letters(s: &str) -> u32 {
+    let b = s.as_bytes();
+    let mut n = 0u32;
+    for (i, &c) in b.iter().enumerate() {
+        n += u32::from(
+            c.is_ascii_alphabetic()
+                || (0xC3..=0xC9).contains(&c)
+                || (c == 0xE1 && b.get(i + 1).is_some_and(|x| (0xB8..=0xBB).contains(x))),
+        );
+    }
+    n
+}
 
 /// Function words of each language, as they read in the matching form
-/// (lowercase, accents folded). Words two of these languages share
-/// ("a", "de", "que", "la", "no", "para", "por", "con", "en") are left out:
-/// they tell nothing.
-const WORDS: [&[&str]; 4] = [
+/// (lowercase, accents and strokes folded), with a few words every ad of
+/// that kind has ("trabajo", "praca", "trabaho"). Words two of these
+/// languages share ("a", "de", "que", "la", "no", "para", "na", "se",
+/// "da", "o") are left out: they tell nothing, and a short Spanish ad must
+/// not read as Vietnamese because of its articles. Russian, Ukrainian,
+/// Hindi and Arabic also have their Latin spellings (transliteration,
+/// Hinglish, Arabizi), which recruiters use; Chinese and Thai are told by
+/// script.
+const WORDS: [&[&str]; 15] = [
     // English
     &[
         "the", "and", "of", "to", "is", "are", "you", "your", "we", "our", "with", "for", "will",
@@ -62,71 +116,538 @@ const WORDS: [&[&str]; 4] = [
         "ela", "eles", "elas", "tambem", "ate", "pra", "tem", "fica", "ficam", "trabalho",
         "salario", "nosso", "nossa", "eu",
     ],
+    // Romanian
+    &[
+        "si",
+        "este",
+        "sunt",
+        "pentru",
+        "cu",
+        "din",
+        "sau",
+        "pe",
+        "mai",
+        "fi",
+        "vor",
+        "lucru",
+        "munca",
+        "oferim",
+        "fara",
+        "dupa",
+        "iar",
+        "acest",
+        "aceasta",
+        "acesta",
+        "noi",
+        "dumneavoastra",
+        "catre",
+        "doar",
+        "foarte",
+        "salariu",
+        "cazare",
+        "unde",
+        "avem",
+        "aveti",
+        "putem",
+        "trebuie",
+        "nu",
+        "nostri",
+        "noastra",
+        "nostru",
+        "tara",
+        "strainatate",
+        "angajam",
+        "firma",
+        "oferta",
+    ],
+    // Polish
+    &[
+        "nie",
+        "sie",
+        "jest",
+        "oraz",
+        "dla",
+        "czy",
+        "juz",
+        "tylko",
+        "bardzo",
+        "praca",
+        "pracy",
+        "prace",
+        "oferujemy",
+        "wymagamy",
+        "wynagrodzenie",
+        "zakwaterowanie",
+        "przez",
+        "przy",
+        "ktory",
+        "ktora",
+        "ktore",
+        "jestesmy",
+        "mamy",
+        "nasz",
+        "nasza",
+        "nasze",
+        "bedzie",
+        "moze",
+        "mozna",
+        "w",
+        "z",
+        "ze",
+        "od",
+        "lub",
+        "aby",
+        "jak",
+        "ale",
+        "tak",
+        "pani",
+        "zatrudnimy",
+        "szukamy",
+        "umowa",
+        "zl",
+    ],
+    // Tagalog
+    &[
+        "ang",
+        "ng",
+        "mga",
+        "ay",
+        "ko",
+        "mo",
+        "ako",
+        "ikaw",
+        "ka",
+        "kayo",
+        "tayo",
+        "kami",
+        "namin",
+        "natin",
+        "nila",
+        "niya",
+        "siya",
+        "sila",
+        "hindi",
+        "po",
+        "lang",
+        "din",
+        "rin",
+        "kung",
+        "wala",
+        "walang",
+        "yung",
+        "ito",
+        "dito",
+        "doon",
+        "naman",
+        "ba",
+        "nga",
+        "talaga",
+        "kapag",
+        "nang",
+        "kasi",
+        "trabaho",
+        "sahod",
+        "pwede",
+        "puwede",
+        "bawal",
+        "kailangan",
+        "libre",
+        "ninyo",
+        "inyo",
+        "ating",
+        "aming",
+        "sa",
+    ],
+    // Indonesian
+    &[
+        "yang",
+        "dan",
+        "ke",
+        "dari",
+        "untuk",
+        "dengan",
+        "ini",
+        "itu",
+        "tidak",
+        "akan",
+        "ada",
+        "kita",
+        "anda",
+        "kamu",
+        "saya",
+        "juga",
+        "bisa",
+        "sudah",
+        "belum",
+        "atau",
+        "pada",
+        "oleh",
+        "dalam",
+        "karena",
+        "jika",
+        "kalau",
+        "harus",
+        "bagi",
+        "tanpa",
+        "gaji",
+        "kerja",
+        "bekerja",
+        "lowongan",
+        "dibutuhkan",
+        "segera",
+        "tersedia",
+        "hanya",
+        "sangat",
+        "mau",
+        "buat",
+        "aja",
+        "bulan",
+        "tempat",
+        "tinggal",
+        "kami",
+    ],
+    // Vietnamese (without its diacritics, as folded)
+    &[
+        "cua", "va", "cac", "nhung", "voi", "duoc", "khong", "cho", "mot", "nguoi", "trong", "den",
+        "tai", "nay", "dang", "chung", "toi", "lam", "viec", "luong", "thang", "ngay", "tuyen",
+        "nhieu", "rat", "hoac", "neu", "thi", "phai", "khi", "nhan", "lien", "zalo", "anh",
+        "tieng", "bao", "hang",
+    ],
+    // Russian, in Latin letters
+    &[
+        "dlya",
+        "ne",
+        "ot",
+        "eto",
+        "vy",
+        "vas",
+        "ili",
+        "kak",
+        "chto",
+        "tolko",
+        "vse",
+        "rabota",
+        "raboty",
+        "rabotu",
+        "zarplata",
+        "zhile",
+        "zhilye",
+        "devushki",
+        "devushek",
+        "nuzhny",
+        "trebuyutsya",
+        "trebuetsya",
+        "pasport",
+        "granitsey",
+        "granicey",
+        "granitsu",
+    ],
+    // Ukrainian, in Latin letters
+    &[
+        "dlya", "ne", "vid", "tse", "vy", "abo", "yak", "shcho", "tilky", "roboty", "robotu",
+        "zarplata", "zhytlo", "divchata", "divchat", "pasport", "kordonom",
+    ],
+    // Chinese, Thai: by script.
+    &[],
+    &[],
+    // Arabic, in Latin letters and digits (Arabizi)
+    &[
+        "ana",
+        "enta",
+        "inta",
+        "enti",
+        "fi",
+        "wa",
+        "w",
+        "b",
+        "bel",
+        "lal",
+        "lel",
+        "ya",
+        "3la",
+        "ela",
+        "3ala",
+        "eala",
+        "3al",
+        "eal",
+        "3an",
+        "ean",
+        "ma3",
+        "mae",
+        "mafi",
+        "mafeesh",
+        "mafish",
+        "mish",
+        "msh",
+        "shi",
+        "shu",
+        "3amal",
+        "eamal",
+        "shoghl",
+        "kol",
+        "kul",
+        "yalla",
+        "inshallah",
+        "wallah",
+        "3ndna",
+        "3andna",
+        "andna",
+        "3ashan",
+        "eashan",
+        "3shan",
+        "eshan",
+        "lazem",
+        "matlob",
+        "matloob",
+        "banat",
+        "bent",
+        "sana",
+        "safar",
+        "flous",
+        "felous",
+        "sakan",
+        "shahr",
+        "ragel",
+        "tazkara",
+        "jawaz",
+        "kafeel",
+        "ya3ni",
+        "yaeni",
+    ],
+    // Hindi, in Latin letters (Hinglish)
+    &[
+        "hai", "hain", "ka", "ki", "ke", "ko", "mein", "aur", "nahi", "nahin", "bhi", "yeh", "woh",
+        "kya", "karna", "karo", "kaam", "naukri", "paisa", "paise", "apna", "apni", "apne", "hum",
+        "aap", "tum", "liye", "saath", "wala", "wali", "wale", "milega", "milegi", "chahiye",
+        "bahut", "sirf", "abhi",
+    ],
 ];
 
-/// The languages `texts` (matching forms) are written in, as a bit mask over
-/// [`LANGS`]; `None` when it cannot be told (then every pack runs).
-/// Every word of [`WORDS`] once, sorted, with the languages it belongs to
-/// (bit `l` for `LANGS[l]`): one binary search per word of the text.
-fn table() -> &'static [(&'static str, u8)] {
-    static TABLE: std::sync::OnceLock<Vec<(&'static str, u8)>> = std::sync::OnceLock::new();
+/// A word of up to 16 bytes as a number that sorts as the word does
+/// (big-endian, zero-padded): the table is searched without comparing
+/// strings.
+fn key(word: &[u8]) -> Option<u128> {
+    if word.is_empty() || word.len() > 16 {
+        return None;
+    }
+    let mut b = [0u8; 16];
+    b[..word.len()].copy_from_slice(word);
+    Some(u128::from_be_bytes(b))
+}
+
+/// Every word of [`WORDS`] by [`key`], with the languages it belongs to,
+/// in an open-addressing hash table (linear probing, a quarter full): one
+/// multiplication and a probe or two per word of the text, where a
+/// binary search took ten comparisons.
+struct Table {
+    slots: Vec<(u128, Mask)>,
+    shift: u32,
+}
+
+impl Table {
+    const BITS: u32 = 12;
+
+    fn slot(&self, k: u128) -> usize {
+        let h = ((k >> 64) as u64 ^ (k as u64).rotate_left(29)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        (h >> self.shift) as usize
+    }
+
+    fn get(&self, k: u128) -> Mask {
+        let mask = self.slots.len() - 1;
+        let mut i = self.slot(k);
+        loop {
+            let (key, m) = self.slots[i];
+            if key == k {
+                return m;
+            }
+            if key == 0 {
+                return 0;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+}
+
+fn table() -> &'static Table {
+    static TABLE: std::sync::OnceLock<Table> = std::sync::OnceLock::new();
     TABLE.get_or_init(|| {
-        let mut t: Vec<(&'static str, u8)> = Vec::new();
+        let mut t = Table {
+            slots: vec![(0, 0); 1 << Table::BITS],
+            shift: 64 - Table::BITS,
+        };
+        let mask = t.slots.len() - 1;
         for (l, words) in WORDS.iter().enumerate() {
             for &w in *words {
-                t.push((w, 1 << l));
+                let Some(k) = key(w.as_bytes()) else { continue };
+                let mut i = t.slot(k);
+                while t.slots[i].0 != 0 && t.slots[i].0 != k {
+                    i = (i + 1) & mask;
+                }
+                t.slots[i].0 = k;
+                t.slots[i].1 |= 1 << l;
             }
         }
-        t.sort_unstable();
-        let mut merged: Vec<(&'static str, u8)> = Vec::with_capacity(t.len());
-        for (w, m) in t {
-            match merged.last_mut() {
-                Some(last) if last.0 == w => last.1 |= m,
-                _ => merged.push((w, m)),
-            }
-        }
-        merged
+        t
     })
 }
 
-pub(crate) fn detect<'a>(texts: impl IntoIterator<Item = &'a str>) -> Option<u8> {
-    let mut counts = [0u32; 4];
+/// What the detector read in a submission.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Detected {
+    /// The languages whose packs run.
+    pub run: Mask,
+    /// The languages read with some confidence (reported in the verdict).
+    pub read: Mask,
+}
+
+/// The languages of a submission, from each field as written and in its
+/// matching form.
+///
+/// By script first: Cyrillic letters are Russian or Ukrainian, Han or kana
+/// Chinese, Thai Thai, Arabic Arabic, Devanagari Hindi (two letters of a
+/// script that do not imitate Latin ones are enough). By function words in the matching forms then (see
+/// the comments in the body). A language is reported when it has at least
+/// two function words and at least a quarter of the count of the most
+/// frequent one; its pack runs on less, since a pack switched off by a
+/// guess misses what it was written for.
+pub(crate) fn detect<'a>(fields: impl IntoIterator<Item = (&'a str, &'a str)> + Clone) -> Detected {
+    let mut counts = [0u32; LANGS.len()];
     let table = table();
-    for text in texts {
-        for word in text.split(|c: char| !c.is_ascii_alphanumeric()) {
-            if word.is_empty() || word.len() > 9 {
+    let mut script_letters = [0u32; SCRIPT_LANGS.len()];
+    for (_, norm) in fields.clone() {
+        // Scripts are counted in the matching form, where a look-alike
+        // letter has become the Latin one it imitates: "pаssport" with a
+        // Cyrillic "а" is not Russian, "паспорт" is.
+        if !norm.is_ascii() {
+            let b = norm.as_bytes();
+            let mut i = 0;
+            while i < b.len() {
+                if b[i] < 0x80 {
+                    i += 1;
+                    continue;
+                }
+                let Some(c) = norm[i..].chars().next() else {
+                    break;
+                };
+                i += c.len_utf8();
+                if let Some(k) = script(c) {
+                    script_letters[k] += 1;
+                }
+            }
+        }
+        // Words of ASCII letters and digits (a word past 16 bytes is none
+        // of the table's).
+        let b = norm.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            if !b[i].is_ascii_alphanumeric() {
+                i += 1;
                 continue;
             }
-            if let Ok(k) = table.binary_search_by(|(w, _)| (*w).cmp(word)) {
-                let mask = table[k].1;
-                for (l, n) in counts.iter_mut().enumerate() {
-                    *n += u32::from(mask >> l & 1);
+            let start = i;
+            while i < b.len() && b[i].is_ascii_alphanumeric() {
+                i += 1;
+            }
+            if let Some(k) = key(&b[start..i]) {
+                let mut mask = table.get(k);
+                while mask != 0 {
+                    counts[mask.trailing_zeros() as usize] += 1;
+                    mask &= mask - 1;
                 }
             }
         }
     }
-    let total: u32 = counts.iter().sum();
-    let best = counts.iter().copied().max().unwrap_or(0);
-    if total < 3 || best < 2 {
-        return None;
-    }
-    let mut mask = 0u8;
-    for (l, &n) in counts.iter().enumerate() {
-        if n >= 2 && n * 4 >= best {
-            mask |= 1 << l;
+    // Latin letters as written: only their share against other scripts'
+    // matters, so a text with no other script needs only one.
+    let other: u32 = script_letters.iter().sum();
+    let latin = if other == 0 {
+        u32::from(
+            fields
+                .into_iter()
+                .any(|(o, _)| o.bytes().any(|c| c.is_ascii_alphabetic())),
+        )
+    } else {
+        fields.into_iter().map(|(o, _)| latin_letters(o)).sum()
+    };
+    let mut by_script: Mask = 0;
+    let mut other_letters = 0u32;
+    for (k, &n) in script_letters.iter().enumerate() {
+        other_letters += n;
+        if n >= 2 {
+            by_script |= SCRIPT_LANGS[k];
         }
     }
-    (mask != 0).then_some(mask)
+    // Function words are read in the matching form, where letters of
+    // other scripts may have folded into Latin look-alikes (Arabic alef
+    // reads "l"): only a text with a fair share of Latin letters has them.
+    let latin = latin > 0 && latin >= other_letters / 4;
+    if !latin {
+        counts = [0; LANGS.len()];
+    }
+    // English, Spanish, French and Portuguese share words and letters: of
+    // these four, the ones with at least two function words and a quarter
+    // of the most frequent one's count; all four when fewer than three are
+    // found in a text with Latin letters. The other languages have words
+    // of their own: two of them are enough, and in a text with few
+    // function words in all, one; in a text with almost none, every pack
+    // runs.
+    let old = &counts[..4];
+    let total_old: u32 = old.iter().sum();
+    let best_old = old.iter().copied().max().unwrap_or(0);
+    let mut read: Mask = 0;
+    let mut run: Mask = 0;
+    let total: u32 = counts.iter().sum();
+    let best = counts.iter().copied().max().unwrap_or(0);
+    if total_old >= 3 && best_old >= 2 {
+        for (l, &n) in old.iter().enumerate() {
+            if n >= 2 && n * 4 >= best_old {
+                run |= 1 << l;
+                // Reported only beside the most frequent language of all
+                // ("i" and "na" in a Polish ad are not English and
+                // Portuguese).
+                if n * 4 >= best {
+                    read |= 1 << l;
+                }
+            }
+        }
+    } else if latin {
+        run |= 0b1111;
+    }
+    for (l, &n) in counts.iter().enumerate().skip(4) {
+        if n >= 2 || (n == 1 && total < 5) {
+            run |= 1 << l;
+        }
+        if n >= 2 && n * 4 >= best {
+            read |= 1 << l;
+        }
+    }
+    // A terse text in Latin letters ("Paspor ditahan agen sampai kontrak
+    // selesai", "School girl, 16 saal, hotel delivery") may be in any of
+    // them, or in the Latin spellings of the others: every pack runs (the
+    // other scripts' automata still only on text in those scripts).
+    if total < 3 && latin {
+        run = ALL;
+    }
+    Detected {
+        run: run | by_script,
+        read: read | by_script,
+    }
 }
 
 /// The mask of a pack's `languages`: 0 (every submission) when the list is
 /// empty or names a language the detector does not know, since such a pack
 /// must never be switched off by a detector that cannot see its language.
-pub(crate) fn pack_mask(languages: &[String]) -> u8 {
-    let mut mask = 0u8;
+pub(crate) fn pack_mask(languages: &[String]) -> Mask {
+    let mut mask: Mask = 0;
     for l in languages {
         let code = l.trim().to_ascii_lowercase();
         let code = code.split(['-', '_']).next().unwrap_or("");
+        // Filipino is Tagalog; Chinese in either script is one pack.
+        let code = match code {
+            "fil" => "tl",
+            "cmn" | "yue" => "zh",
+            c => c,
+        };
         match LANGS.iter().position(|k| *k == code) {
             Some(b) => mask |= 1 << b,
             None => return 0,
@@ -135,20 +656,32 @@ pub(crate) fn pack_mask(languages: &[String]) -> u8 {
     mask
 }
 
+/// The names of the languages in `mask`.
+pub(crate) fn names(mask: Mask) -> Vec<String> {
+    LANGS
+        .iter()
+        .enumerate()
+        .filter(|&(b, _)| mask & (1 << b) != 0)
+        .map(|(_, l)| l.to_string())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::normalize;
 
-    fn langs(text: &str) -> Vec<&'static str> {
+    fn detected(text: &str) -> Detected {
         let n = normalize(text);
-        let m = detect([n.as_str()]).unwrap_or(ALL);
-        LANGS
-            .iter()
-            .enumerate()
-            .filter(|&(b, _)| m & (1 << b) != 0)
-            .map(|(_, l)| *l)
-            .collect()
+        detect([(text, n.as_str())])
+    }
+
+    fn langs(text: &str) -> Vec<String> {
+        names(detected(text).read)
+    }
+
+    fn runs(text: &str) -> Vec<String> {
+        names(detected(text).run)
     }
 
     #[test]
@@ -172,21 +705,126 @@ mod tests {
     }
 
     #[test]
+    fn tells_the_source_country_languages() {
+        for (text, lang) in [
+            (
+                "Oferim locuri de muncă în Germania, cazare și transport gratuit pentru toți.",
+                "ro",
+            ),
+            (
+                "Praca w Niemczech dla par, zakwaterowanie zapewnia pracodawca.",
+                "pl",
+            ),
+            (
+                "Kailangan ng kasambahay sa Dubai, walang placement fee at libre ang pamasahe.",
+                "tl",
+            ),
+            (
+                "Lowongan kerja di Malaysia untuk wanita, gaji besar dan tempat tinggal gratis.",
+                "id",
+            ),
+            (
+                "Tuyển lao động đi Nhật, lương cao, không cần kinh nghiệm, liên hệ zalo.",
+                "vi",
+            ),
+            (
+                "Rabota v Polshe dlya zhenshchin, zhile besplatno, pasport ne nuzhen.",
+                "ru",
+            ),
+            (
+                "Dubai mein kaam hai, naukri pakki, paisa bahut milega, abhi call karo.",
+                "hi",
+            ),
+            (
+                "Yalla shabab, fi shoghl 3ala tool fi Dubai, inshallah.",
+                "ar",
+            ),
+        ] {
+            assert!(
+                langs(text).iter().any(|l| l == lang),
+                "{text}: {:?}",
+                langs(text)
+            );
+            // Their packs run; English, Spanish, French and Portuguese ones
+            // may too, but not every other language's.
+            assert!(runs(text).iter().any(|l| l == lang));
+            assert!(runs(text).len() < 8, "{text}: {:?}", runs(text));
+        }
+    }
+
+    #[test]
+    fn scripts_tell_their_languages() {
+        assert_eq!(langs("Работа в Польше, жильё бесплатно"), ["ru", "uk"]);
+        assert_eq!(langs("高薪招聘女服务员，包吃包住"), ["zh"]);
+        assert_eq!(langs("รับสมัครพนักงานนวด รายได้ดี"), ["th"]);
+        assert_eq!(langs("مطلوب عاملات منزليات للعمل في الخليج"), ["ar"]);
+        assert_eq!(langs("विदेश में नौकरी, वीज़ा मुफ्त"), ["hi"]);
+        // A text wholly in another script runs no Latin-script pack but
+        // its own (the language-neutral core runs on everything).
+        assert_eq!(runs("高薪招聘女服务员，包吃包住"), ["zh"]);
+        // One stray letter of a script is not that language, nor are
+        // look-alike letters slipped into English words.
+        assert!(!langs("Nanny wanted, 高 pay").contains(&"zh".to_string()));
+        assert!(!runs(
+            "We are looking for a nanny for our two boys, 高 pay and a room of her own."
+        )
+        .contains(&"zh".to_string()));
+        let disguised = "Y\u{43e}ur p\u{430}ssp\u{43e}rt st\u{430}ys with the c\u{43e}mp\u{430}ny";
+        assert_eq!(runs(disguised), ["en"]);
+    }
+
+    #[test]
     fn short_or_mixed_text_keeps_every_language_that_is_there() {
         // Too few function words to tell: every pack runs.
-        assert_eq!(langs("WAREHOUSE JOBS. FEE 300 USD"), LANGS);
-        assert_eq!(langs(""), LANGS);
+        assert_eq!(detected("WAREHOUSE JOBS. FEE 300 USD").run, ALL);
+        assert_eq!(
+            detected("Paspor ditahan agen sampai kontrak selesai.").run,
+            ALL
+        );
+        assert!(langs("WAREHOUSE JOBS. FEE 300 USD").is_empty());
+        assert!(runs("").is_empty());
+        // One word of another language is enough in a short text.
+        let r = runs("Praca w Niemczech, 2000 euro, the boss pays the flights.");
+        assert!(r.contains(&"pl".to_string()), "{r:?}");
         // A Spanish ad quoting English keeps both.
         let both = langs("Trabajo en el campo, pago semanal y todo incluido. Apply with your CV to the office and we call you.");
-        assert!(both.contains(&"es") && both.contains(&"en"), "{both:?}");
+        assert!(
+            both.contains(&"es".to_string()) && both.contains(&"en".to_string()),
+            "{both:?}"
+        );
+        // A short Spanish ad is not switched off by another language's
+        // words.
+        assert!(runs("Si eres joven, si quieres ganar, sin papeles").contains(&"es".to_string()));
+    }
+
+    #[test]
+    fn english_ads_do_not_run_every_pack() {
+        let r = runs("We are hiring warehouse staff for the night shift. You will be paid weekly and we provide transport to the site.");
+        assert_eq!(r, ["en"]);
+    }
+
+    #[test]
+    fn every_function_word_is_in_the_table() {
+        let t = table();
+        for (l, words) in WORDS.iter().enumerate() {
+            for w in *words {
+                let k = key(w.as_bytes()).expect("function words are short");
+                assert!(t.get(k) & (1 << l) != 0, "{w} ({})", LANGS[l]);
+            }
+        }
+        for w in ["passport", "zzz", "a", "que", "0"] {
+            assert_eq!(t.get(key(w.as_bytes()).unwrap()), 0, "{w}");
+        }
     }
 
     #[test]
     fn pack_masks() {
         assert_eq!(pack_mask(&["es".into()]), 0b0010);
         assert_eq!(pack_mask(&["pt-BR".into(), "pt_PT".into()]), 0b1000);
+        assert_eq!(pack_mask(&["fil".into()]), 1 << 6);
+        assert_eq!(pack_mask(&["zh-Hant".into()]), 1 << 11);
         assert_eq!(pack_mask(&[]), 0);
         // A language the detector cannot see never switches the pack off.
-        assert_eq!(pack_mask(&["es".into(), "ro".into()]), 0);
+        assert_eq!(pack_mask(&["es".into(), "de".into()]), 0);
     }
 }
