@@ -77,7 +77,7 @@ pub(crate) struct Rule {
     pub strength: Strength,
     /// The languages of the rule's pack, as a mask over `lang::LANGS`; 0
     /// for a pack that runs on every submission.
-    pub langs: u8,
+    pub langs: crate::lang::Mask,
     /// For an offer rule, the bit over [`SECTIONS`] of the kind of ad it
     /// recognises; 0 for every other rule.
     pub offer: u8,
@@ -107,6 +107,9 @@ pub(crate) struct Rule {
 pub(crate) struct Filter {
     pub id: String,
     pub rules: Vec<u32>,
+    /// The languages of the filter's pack (as [`Rule::langs`]): its terms
+    /// are searched only in text in one of them.
+    pub langs: crate::lang::Mask,
     pub sections: u8,
     pub fields: Vec<String>,
     pub when: Option<Cond>,
@@ -130,13 +133,19 @@ pub(crate) struct Joined {
     pub gaps: Vec<Vec<u32>>,
 }
 
-/// Matchers over the patterns that are (`ascii`) or are not ASCII, each
-/// with its global pattern ids. The ASCII set is halved until each half
-/// fits the dense DFA (a pack set of tens of thousands of terms runs as a
-/// few DFAs, one table lookup per byte each, rather than as one slower
-/// NFA); the other scripts' terms form one compact NFA.
-fn subset_matchers(patterns: &[String], ascii: bool) -> Result<Vec<(Matcher, Vec<u32>)>, String> {
-    let ids: Vec<u32> = (0..patterns.len() as u32)
+/// Matchers over the patterns `ids` that are (`ascii`) or are not ASCII,
+/// each with its global pattern ids. The ASCII set is halved until each
+/// half fits the dense DFA (a pack set of tens of thousands of terms runs
+/// as a few DFAs, one table lookup per byte each, rather than as one
+/// slower NFA); the other scripts' terms form one compact NFA.
+fn subset_matchers(
+    patterns: &[String],
+    ids: &[u32],
+    ascii: bool,
+) -> Result<Vec<(Matcher, Vec<u32>)>, String> {
+    let ids: Vec<u32> = ids
+        .iter()
+        .copied()
         .filter(|&i| patterns[i as usize].is_ascii() == ascii)
         .collect();
     let mut out = Vec::new();
@@ -153,6 +162,129 @@ fn subset_matchers(patterns: &[String], ascii: bool) -> Result<Vec<(Matcher, Vec
         out.push((Matcher::nfa(&subset)?, ids));
     }
     Ok(out)
+}
+
+/// Largest dense table built for one language's terms: past it, that
+/// language's ASCII terms use the compact NFA too. Each language's
+/// automaton is built only once text in it is seen, and a deployment that
+/// sees many languages holds one of these per language.
+const LANGUAGE_DFA_MAX_BYTES: usize = 4 << 20;
+
+/// The patterns searched only in text in one language (see `lang`):
+/// those of packs that name their languages, built on the first text the
+/// detector reads as that language.
+#[derive(Clone, Default)]
+pub(crate) struct LanguageGroup {
+    /// Global pattern ids.
+    pub ids: Vec<u32>,
+    /// The matcher over its ASCII patterns and the one over the others
+    /// (each with its local → global ids), each built on first use: text
+    /// in Latin letters never builds the other scripts' one.
+    pub ascii: std::sync::OnceLock<Option<(Matcher, Vec<u32>)>>,
+    pub other: std::sync::OnceLock<Option<(Matcher, Vec<u32>)>>,
+    /// The spaceless variants of its multi-word patterns, built on first
+    /// use.
+    pub joined: std::sync::OnceLock<Option<Joined>>,
+}
+
+impl LanguageGroup {
+    /// The matcher over the group's ASCII patterns (`ascii`) or the
+    /// others, `None` if it has none. Building fails only past the
+    /// automaton crate's own size limits, which the pack limits keep far
+    /// away.
+    fn matcher(&self, patterns: &[String], ascii: bool) -> Option<&(Matcher, Vec<u32>)> {
+        let cell = if ascii { &self.ascii } else { &self.other };
+        cell.get_or_init(|| {
+            let ids: Vec<u32> = self
+                .ids
+                .iter()
+                .copied()
+                .filter(|&i| patterns[i as usize].is_ascii() == ascii)
+                .collect();
+            if ids.is_empty() {
+                return None;
+            }
+            let sub: Vec<&str> = ids.iter().map(|&i| patterns[i as usize].as_str()).collect();
+            let m = if ascii {
+                crate::matcher::Dfa::new(&sub, LANGUAGE_DFA_MAX_BYTES)
+                    .map(Matcher::Dfa)
+                    .or_else(|| Matcher::nfa(&sub).ok())
+            } else {
+                Matcher::nfa(&sub).ok()
+            };
+            m.map(|m| (m, ids))
+        })
+        .as_ref()
+    }
+}
+
+/// Splits the patterns into those searched in every text and those of
+/// each language: a pattern used only by rules and filters of packs that
+/// name one or two languages goes to those languages' groups; one used by
+/// a pack for every language, or by packs of three languages or more,
+/// goes to every text's; one used by nothing is searched nowhere.
+fn language_groups(c: &Compiled) -> (Vec<u32>, Vec<LanguageGroup>) {
+    const EVERY: u32 = 1 << 31;
+    let mut term_mask = vec![0u32; c.terms.len()];
+    let mut ts = Vec::new();
+    let mut mark = |cond: Option<&Cond>, extra: &[u32], langs: crate::lang::Mask| {
+        ts.clear();
+        if let Some(cond) = cond {
+            all_terms(cond, &mut ts);
+        }
+        ts.extend_from_slice(extra);
+        let m = if langs == 0 { EVERY } else { u32::from(langs) };
+        for &t in &ts {
+            if let Some(x) = term_mask.get_mut(t as usize) {
+                *x |= m;
+            }
+        }
+    };
+    for r in &c.rules {
+        mark(Some(&r.cond), &r.exceptions, r.langs);
+    }
+    for f in &c.filters {
+        mark(f.when.as_ref(), &[], f.langs);
+    }
+    let mut base = Vec::new();
+    let mut groups: Vec<LanguageGroup> = (0..crate::lang::LANGS.len())
+        .map(|_| LanguageGroup::default())
+        .collect();
+    for (p, terms) in c.pattern_terms.iter().enumerate() {
+        let m = terms.iter().fold(0u32, |m, &t| {
+            m | term_mask.get(t as usize).copied().unwrap_or(EVERY)
+        });
+        if m == 0 {
+            continue;
+        }
+        if m & EVERY != 0 || m.count_ones() > 2 {
+            base.push(p as u32);
+            continue;
+        }
+        for (l, g) in groups.iter_mut().enumerate() {
+            if m & (1 << l) != 0 {
+                g.ids.push(p as u32);
+            }
+        }
+    }
+    (base, groups)
+}
+
+/// Every term a condition refers to, negated ones included.
+fn all_terms(c: &Cond, out: &mut Vec<u32>) {
+    match c {
+        Cond::Any(t) | Cond::All(t) | Cond::NoneOf(t) => out.extend(t),
+        Cond::Near { a, b, .. } => {
+            out.extend(a);
+            out.extend(b);
+        }
+        Cond::Entity(m) => out.extend(&m.near),
+        Cond::And(cs) | Cond::Or(cs) | Cond::AtLeast(_, cs) => {
+            cs.iter().for_each(|c| all_terms(c, out))
+        }
+        Cond::Not(c) => all_terms(c, out),
+        Cond::Rule(_) | Cond::Rules(..) => {}
+    }
 }
 
 fn split_into_dfas(
@@ -177,24 +309,46 @@ fn split_into_dfas(
 
 impl Compiled {
     /// Calls `f(pattern, start, end)` for every occurrence of every
-    /// pattern in `hay` (a matching form): the ASCII automaton always, the
-    /// other scripts' when `hay` holds a non-ASCII character.
-    pub(crate) fn for_each_pattern(&self, hay: &[u8], mut f: impl FnMut(u32, usize, usize)) {
+    /// pattern in `hay` (a matching form) that is searched in text in the
+    /// languages `langs` (see [`language_groups`]): the ASCII automaton
+    /// always, the other scripts' when `hay` holds a non-ASCII character,
+    /// and each language's. A pattern of two languages may be reported
+    /// twice; the caller drops repeated occurrences.
+    pub(crate) fn for_each_pattern(
+        &self,
+        hay: &[u8],
+        langs: crate::lang::Mask,
+        mut f: impl FnMut(u32, usize, usize),
+    ) {
         for (m, ids) in &self.automaton {
             m.for_each(hay, |p, s, e| f(ids[p as usize], s, e));
         }
-        if hay.is_ascii() {
-            return;
+        let ascii = hay.is_ascii();
+        if !ascii {
+            // Built at most once. Building fails only past the automaton
+            // crate's own size limits, which the pack limits (`max_terms`,
+            // `max_term_bytes`) keep far away; the halving above makes
+            // each part a small DFA.
+            let other = self.other_scripts.get_or_init(|| {
+                subset_matchers(&self.pattern_list, &self.base_patterns, false).unwrap_or_default()
+            });
+            for (m, ids) in other {
+                m.for_each(hay, |p, s, e| f(ids[p as usize], s, e));
+            }
         }
-        // Built at most once. Building fails only past the automaton
-        // crate's own size limits, which the pack limits (`max_terms`,
-        // `max_term_bytes`) keep far away; the halving above makes each
-        // part a small DFA.
-        let other = self
-            .other_scripts
-            .get_or_init(|| subset_matchers(&self.pattern_list, false).unwrap_or_default());
-        for (m, ids) in other {
-            m.for_each(hay, |p, s, e| f(ids[p as usize], s, e));
+        for (l, g) in self.languages.iter().enumerate() {
+            if langs & (1 << l) == 0 || g.ids.is_empty() {
+                continue;
+            }
+            let a = g.matcher(&self.pattern_list, true);
+            let o = if ascii {
+                None
+            } else {
+                g.matcher(&self.pattern_list, false)
+            };
+            for (m, ids) in a.into_iter().chain(o) {
+                m.for_each(hay, |p, s, e| f(ids[p as usize], s, e));
+            }
         }
     }
 
@@ -229,49 +383,78 @@ impl Compiled {
         !self.pattern_list.is_empty()
     }
 
-    /// The spaceless variants, built once.
-    pub(crate) fn joined(&self) -> Option<&Joined> {
-        self.joined
-            .get_or_init(|| {
-                let mut variants = Vec::new();
-                let mut pattern = Vec::new();
-                let mut gaps = Vec::new();
-                for (p, form) in self.pattern_list.iter().enumerate() {
-                    if !form.contains(' ') || self.pattern_terms.get(p).is_none_or(|t| t.is_empty())
-                    {
-                        continue;
-                    }
-                    // Joined text collapses like any text: the letter two
-                    // words share at a gap is written once ("visa agent"
-                    // reads "visagent"), the removed separator then marking
-                    // the letter after it.
-                    let mut v = String::with_capacity(form.len());
-                    let mut g = Vec::new();
-                    let mut at_gap = false;
-                    for ch in form.chars() {
-                        if ch == ' ' {
-                            g.push(v.len() as u32);
-                            at_gap = true;
-                        } else if !(at_gap && v.ends_with(ch) && ch.is_alphabetic()) {
-                            v.push(ch);
-                            at_gap = false;
-                        }
-                    }
-                    variants.push(v);
-                    pattern.push(p as u32);
-                    gaps.push(g);
-                }
-                if variants.is_empty() {
-                    return None;
-                }
-                Matcher::new(&variants).ok().map(|matcher| Joined {
-                    matcher,
-                    pattern,
-                    gaps,
-                })
+    /// Calls `f(pattern, gaps, start, end)` for every occurrence in `hay`
+    /// of a spaceless variant of a multi-word pattern searched in text in
+    /// the languages `langs` (see [`Joined`]); each set of variants is
+    /// built on first use.
+    pub(crate) fn for_each_joined(
+        &self,
+        hay: &[u8],
+        langs: crate::lang::Mask,
+        mut f: impl FnMut(u32, &[u32], usize, usize),
+    ) {
+        let mut run = |j: &Joined| {
+            j.matcher.for_each(hay, |v, s, e| {
+                f(j.pattern[v as usize], &j.gaps[v as usize], s, e);
             })
-            .as_ref()
+        };
+        let base = self
+            .joined
+            .get_or_init(|| joined(&self.pattern_list, &self.pattern_terms, &self.base_patterns));
+        if let Some(j) = base {
+            run(j);
+        }
+        for (l, g) in self.languages.iter().enumerate() {
+            if langs & (1 << l) == 0 || g.ids.is_empty() {
+                continue;
+            }
+            let j = g
+                .joined
+                .get_or_init(|| joined(&self.pattern_list, &self.pattern_terms, &g.ids));
+            if let Some(j) = j {
+                run(j);
+            }
+        }
     }
+}
+
+/// The spaceless variants of the multi-word patterns among `ids`.
+fn joined(patterns: &[String], pattern_terms: &[Vec<u32>], ids: &[u32]) -> Option<Joined> {
+    let mut variants = Vec::new();
+    let mut pattern = Vec::new();
+    let mut gaps = Vec::new();
+    for &p in ids {
+        let form = &patterns[p as usize];
+        if !form.contains(' ') || pattern_terms.get(p as usize).is_none_or(|t| t.is_empty()) {
+            continue;
+        }
+        // Joined text collapses like any text: the letter two words share
+        // at a gap is written once ("visa agent" reads "visagent"), the
+        // removed separator then marking the letter after it.
+        let mut v = String::with_capacity(form.len());
+        let mut g = Vec::new();
+        let mut at_gap = false;
+        for ch in form.chars() {
+            if ch == ' ' {
+                g.push(v.len() as u32);
+                at_gap = true;
+            } else if !(at_gap && v.ends_with(ch) && ch.is_alphabetic()) {
+                v.push(ch);
+                at_gap = false;
+            }
+        }
+        variants.push(v);
+        pattern.push(p);
+        gaps.push(g);
+    }
+    if variants.is_empty() {
+        return None;
+    }
+    Matcher::new(&variants).ok().map(|matcher| Joined {
+        matcher,
+        pattern,
+        gaps,
+    })
 }
 
 /// Everything the engine needs at screening time. (No `Debug`: the
@@ -284,10 +467,17 @@ pub(crate) struct Compiled {
     pub terms: Vec<Term>,
     /// Pattern id → the terms that use it.
     pub pattern_terms: Vec<Vec<u32>>,
-    /// The automaton over the patterns written in ASCII (every
-    /// Latin-script term once folded), with its pattern ids (local →
-    /// global); built with the rest of the rule set.
+    /// The automaton over the patterns searched in every text (see
+    /// [`language_groups`]) written in ASCII (every Latin-script term once
+    /// folded), with its pattern ids (local → global); built with the rest
+    /// of the rule set.
     pub automaton: Vec<(Matcher, Vec<u32>)>,
+    /// The patterns searched in every text.
+    pub base_patterns: Vec<u32>,
+    /// The longest pattern's length in bytes.
+    pub max_pattern_len: usize,
+    /// Each language's own patterns, by bit of `lang::LANGS`.
+    pub languages: Vec<LanguageGroup>,
     /// The automaton over the other patterns (Cyrillic, Greek, Han, Thai,
     /// Arabic, Devanagari …): built on first use, run only on text that
     /// holds a non-ASCII character once folded. A deployment that screens
@@ -1126,6 +1316,7 @@ pub(crate) fn compile_on(
             filters.push(Filter {
                 id: f.id.clone(),
                 rules: targets,
+                langs: crate::lang::pack_mask(&pack.pack.languages),
                 sections,
                 fields: f
                     .fields
@@ -1242,8 +1433,12 @@ pub(crate) fn finish(mut c: Compiled) -> Result<Compiled, Vec<PackError>> {
     // are checked afterwards.
     c.other_scripts = std::sync::OnceLock::new();
     c.filter_terms = std::sync::OnceLock::new();
-    c.automaton = subset_matchers(&c.pattern_list, true)
+    let (base, languages) = language_groups(&c);
+    c.automaton = subset_matchers(&c.pattern_list, &base, true)
         .map_err(|e| fail(format!("cannot build the term automaton: {e}")))?;
+    c.base_patterns = base;
+    c.max_pattern_len = c.pattern_list.iter().map(String::len).max().unwrap_or(0);
+    c.languages = languages;
     let mut by_section = vec![0u8; SECTIONS.len() + 1];
     for f in &c.filters {
         if let Some(cond) = &f.when {

@@ -275,6 +275,8 @@ struct Scan<'a> {
     occs: Vec<Occ>,
     /// Bit `t` set when term `t` has an occurrence.
     present: Vec<u64>,
+    /// The languages read in the text.
+    langs: crate::lang::Detected,
     /// Entities, extracted on demand: the first time a condition looks at
     /// a kind (or all of them, when the caller asked for entities).
     entities: RefCell<Vec<EntityOcc>>,
@@ -463,8 +465,7 @@ impl Engine {
         let nrules = c.rules.len();
         // The languages the text is written in: a pack that names its
         // languages runs only on text in one of them (`lang`).
-        let detected = crate::lang::detect(scan.fields.iter().map(|f| f.norm.as_str()));
-        let langs = detected.unwrap_or(crate::lang::ALL);
+        let langs = scan.langs.run;
         let in_language = |r: &Rule| r.langs == 0 || r.langs & langs != 0;
 
         // Which rules can possibly fire: those whose terms occurred, and
@@ -616,16 +617,7 @@ impl Engine {
 
         let mut verdict = self.verdict(&scan, &fired, section, thresholds);
         verdict.filters = active_filters;
-        verdict.languages = detected
-            .map(|m| {
-                crate::lang::LANGS
-                    .iter()
-                    .enumerate()
-                    .filter(|&(b, _)| m & (1 << b) != 0)
-                    .map(|(_, l)| l.to_string())
-                    .collect()
-            })
-            .unwrap_or_default();
+        verdict.languages = crate::lang::names(scan.langs.read);
         verdict.offers = SECTIONS
             .iter()
             .enumerate()
@@ -719,8 +711,15 @@ impl Engine {
     fn scan<'a>(&self, sub: &'a Submission) -> Scan<'a> {
         let mut fields = Vec::new();
         let mut occs = Vec::new();
-        for (fi, (name, text)) in sub.fields().enumerate() {
-            let norm = normalize(text);
+        // The languages first (from every field), so that only their
+        // patterns are searched.
+        let norms: Vec<(&str, &str, _)> = sub
+            .fields()
+            .map(|(name, text)| (name, text, normalize(text)))
+            .collect();
+        let langs = crate::lang::detect(norms.iter().map(|(_, text, n)| (*text, n.as_str())));
+        let run = langs.run;
+        for (fi, (name, text, norm)) in norms.into_iter().enumerate() {
             let t = norm.as_str();
             let words = norm.word_starts();
             let word_at = |pos: usize| -> u32 {
@@ -758,46 +757,62 @@ impl Engine {
                 (before && !norm.joined_at(s), after && !norm.joined_at(e))
             };
             if self.c.has_patterns() {
-                self.c.for_each_pattern(bytes, |p, s, e| {
+                self.c.for_each_pattern(bytes, run, |p, s, e| {
                     let (before, after) = bounds(s, e);
                     push(p, s, e, before, after);
                 });
                 // Words cut by hyphens ("pass-port held by the cap-tain"):
                 // the text read again with every hyphen between two letters
                 // removed. Only matches that cross a removed hyphen are new.
+                // Each pass reads only the text around what it changed: a
+                // match longer than the longest pattern cannot cover it.
+                let reach = self.c.max_pattern_len + 4;
                 if let Some(dh) = Dehyphenated::of(t) {
                     let d = dh.text.as_str();
-                    self.c.for_each_pattern(d.as_bytes(), |p, s, e| {
-                        if !dh.crosses(s, e) {
-                            return;
-                        }
-                        let (before, after) = touches_word(d, s, e);
-                        let (s0, e0) = dh.source(s, e);
-                        push(p, s0, e0, before, after);
-                    });
+                    let cuts = dh.cuts.iter().map(|&(c, _)| c as usize);
+                    for (lo, hi) in windows(d, cuts, reach) {
+                        self.c
+                            .for_each_pattern(&d.as_bytes()[lo..hi], run, |p, s, e| {
+                                let (s, e) = (s + lo, e + lo);
+                                if !dh.crosses(s, e) {
+                                    return;
+                                }
+                                let (before, after) = touches_word(d, s, e);
+                                let (s0, e0) = dh.source(s, e);
+                                push(p, s0, e0, before, after);
+                            });
+                    }
                 }
                 // A letter replaced by a symbol ("p*ssport", "d_bt"): the
                 // symbol was dropped; try each vowel in its place, keeping
                 // only the matches that cover it. At most
                 // `MAX_MASKED_LETTERS` per field, so a text full of
-                // asterisks costs a few passes, not one per symbol.
+                // asterisks costs a few short passes, not one per symbol.
                 if norm.has_joined() {
                     for at in masked_letters(text, &norm)
                         .into_iter()
                         .take(MAX_MASKED_LETTERS)
                     {
+                        let Some((lo, hi)) = windows(t, [at].into_iter(), reach).next() else {
+                            continue;
+                        };
                         for v in ["a", "e", "i", "o", "u"] {
-                            let mut d = String::with_capacity(t.len() + 1);
-                            d.push_str(&t[..at]);
+                            // The window with the vowel at `at`; offsets
+                            // below are in the text with the vowel.
+                            let mut d = String::with_capacity(hi - lo + 1);
+                            d.push_str(&t[lo..at]);
                             d.push_str(v);
-                            d.push_str(&t[at..]);
-                            self.c.for_each_pattern(d.as_bytes(), |p, s, e| {
-                                if !(s <= at && e > at) {
+                            d.push_str(&t[at..hi]);
+                            self.c.for_each_pattern(d.as_bytes(), run, |p, s, e| {
+                                if !(s + lo <= at && e + lo > at) {
                                     return;
                                 }
+                                // The window holds `reach` bytes either
+                                // side of the vowel: the characters around
+                                // any match covering it are in it.
                                 let (before, after) = touches_word(&d, s, e);
                                 // The inserted vowel is not in the text.
-                                let (s0, e0) = (s, (e - 1).max(s + 1).min(t.len()));
+                                let (s0, e0) = (s + lo, (e + lo - 1).max(s + lo + 1).min(t.len()));
                                 push(p, s0, e0, before, after);
                             });
                         }
@@ -807,15 +822,12 @@ impl Engine {
                 // them: the multi-word terms without their spaces, where
                 // the normaliser joined letters at every missing space.
                 if norm.has_joined() {
-                    if let Some(j) = self.c.joined() {
-                        j.matcher.for_each(bytes, |v, s, e| {
-                            let v = v as usize;
-                            if j.gaps[v].iter().all(|&g| norm.joined_at(s + g as usize)) {
-                                let (before, after) = bounds(s, e);
-                                push(j.pattern[v], s, e, before, after);
-                            }
-                        });
-                    }
+                    self.c.for_each_joined(bytes, run, |p, gaps, s, e| {
+                        if gaps.iter().all(|&g| norm.joined_at(s + g as usize)) {
+                            let (before, after) = bounds(s, e);
+                            push(p, s, e, before, after);
+                        }
+                    });
                 }
             }
             let field = Field {
@@ -832,6 +844,8 @@ impl Engine {
                 | (o.span.start as u128) << 32
                 | o.span.end as u128
         });
+        // A pattern of two languages' groups is found once by each.
+        occs.dedup_by(|a, b| a.term == b.term && a.span == b.span);
         // The terms that occur, as a bit set: most terms of a large pack
         // set never occur in an ad, and rules look each of theirs up.
         let mut present = vec![0u64; self.c.terms.len().div_ceil(64)];
@@ -844,6 +858,7 @@ impl Engine {
             fields,
             occs,
             present,
+            langs,
             entities: RefCell::new(Vec::new()),
             extracted: Cell::new(0),
             wanted: Cell::new(0),
@@ -1091,6 +1106,32 @@ impl Engine {
 /// How many letters replaced by a symbol ("p*ssport") are read per field:
 /// each costs five more passes of the automaton over the field.
 pub(crate) const MAX_MASKED_LETTERS: usize = 4;
+
+/// The byte ranges of `text` within `reach` bytes of each of the ascending
+/// offsets `points`, widened to character boundaries, overlapping ones
+/// merged.
+fn windows(
+    text: &str,
+    points: impl Iterator<Item = usize>,
+    reach: usize,
+) -> impl Iterator<Item = (usize, usize)> {
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    for p in points {
+        let mut lo = p.saturating_sub(reach);
+        while !text.is_char_boundary(lo) {
+            lo -= 1;
+        }
+        let mut hi = p.saturating_add(reach).min(text.len());
+        while !text.is_char_boundary(hi) {
+            hi += 1;
+        }
+        match out.last_mut() {
+            Some(last) if lo <= last.1 => last.1 = last.1.max(hi),
+            _ => out.push((lo, hi)),
+        }
+    }
+    out.into_iter()
+}
 
 /// Offsets in the normalised text where a symbol standing for a letter was
 /// dropped between two letters of one word: the original has exactly one

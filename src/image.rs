@@ -23,7 +23,7 @@ use crate::verdict::{PackInfo, Thresholds, Tier};
 
 const MAGIC: &[u8; 8] = b"redflag\0";
 /// Bump when the layout below changes.
-const FORMAT: u64 = 3;
+const FORMAT: u64 = 4;
 
 /// Encodes compiled packs. What compiling derives from the rules (the
 /// automaton, term → rule and pattern → term tables, evaluation order,
@@ -54,6 +54,7 @@ pub(crate) fn encode(c: &Compiled) -> Vec<u8> {
     for f in &c.filters {
         w.s(&f.id);
         w.u32s(&f.rules);
+        w.u(f.langs.into());
         w.u(f.sections.into());
         w.strs(f.fields.iter());
         match &f.when {
@@ -119,6 +120,7 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Compiled, String> {
     for _ in 0..r.len()? {
         let id = r.s()?;
         let rules = r.u32s()?;
+        let langs = r.u16()?;
         let sections = r.u8()?;
         let fields = r.strs()?;
         let when = match r.u()? {
@@ -128,6 +130,7 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Compiled, String> {
         c.filters.push(Filter {
             id,
             rules,
+            langs,
             sections,
             fields,
             when,
@@ -425,6 +428,9 @@ impl R<'_> {
     fn u32(&mut self) -> Result<u32, String> {
         u32::try_from(self.u()?).map_err(|_| "pack image: integer out of range".into())
     }
+    fn u16(&mut self) -> Result<u16, String> {
+        u16::try_from(self.u()?).map_err(|_| "pack image: integer out of range".into())
+    }
     fn u8(&mut self) -> Result<u8, String> {
         u8::try_from(self.u()?).map_err(|_| "pack image: integer out of range".into())
     }
@@ -507,7 +513,7 @@ impl R<'_> {
                 _ => return Err("pack image: bad strength".into()),
             },
             offer: self.u8()?,
-            langs: self.u8()?,
+            langs: self.u16()?,
             sections: self.u8()?,
             fields: self.strs()?,
             cond: self.cond(0)?,
