@@ -478,11 +478,11 @@ pub(crate) struct Compiled {
     pub max_pattern_len: usize,
     /// Each language's own patterns, by bit of `lang::LANGS`.
     pub languages: Vec<LanguageGroup>,
-    /// The automaton over the other patterns (Cyrillic, Greek, Han, Thai,
-    /// Arabic, Devanagari …): built on first use, run only on text that
-    /// holds a non-ASCII character once folded. A deployment that screens
-    /// only Latin-script text never builds it, and the ASCII one stays
-    /// small enough for the dense DFA.
+    /// The automaton over the patterns searched in every text that are
+    /// not ASCII (Cyrillic, Greek, Han, Thai, Arabic, Devanagari … terms
+    /// of packs for every language; each language's own are in
+    /// [`Compiled::languages`]): built on first use, run only on text that
+    /// holds a non-ASCII character once folded.
     pub other_scripts: std::sync::OnceLock<Vec<(Matcher, Vec<u32>)>>,
     /// For each filter with a condition, whether it can hold with none of
     /// its terms present, and term id → the filters that use it
