@@ -323,8 +323,26 @@ impl Compiled {
         for (m, ids) in &self.automaton {
             m.for_each(hay, |p, s, e| f(ids[p as usize], s, e));
         }
-        let ascii = hay.is_ascii();
-        if !ascii {
+        // The patterns holding other scripts' letters are searched only
+        // where the text has some: around its runs of non-ASCII bytes (a
+        // French ad with three accented words is searched there, not
+        // whole; a Russian one is one window).
+        let spots: Vec<(usize, usize)> = if hay.is_ascii() {
+            Vec::new()
+        } else {
+            crate::matcher::windows(
+                hay,
+                crate::matcher::non_ascii_runs(hay),
+                self.max_pattern_len,
+            )
+            .collect()
+        };
+        let in_spots = |m: &Matcher, ids: &[u32], f: &mut dyn FnMut(u32, usize, usize)| {
+            for &(lo, hi) in &spots {
+                m.for_each(&hay[lo..hi], |p, s, e| f(ids[p as usize], s + lo, e + lo));
+            }
+        };
+        if !spots.is_empty() {
             // Built at most once. Building fails only past the automaton
             // crate's own size limits, which the pack limits (`max_terms`,
             // `max_term_bytes`) keep far away; the halving above makes
@@ -333,21 +351,21 @@ impl Compiled {
                 subset_matchers(&self.pattern_list, &self.base_patterns, false).unwrap_or_default()
             });
             for (m, ids) in other {
-                m.for_each(hay, |p, s, e| f(ids[p as usize], s, e));
+                in_spots(m, ids, &mut f);
             }
         }
         for (l, g) in self.languages.iter().enumerate() {
             if langs & (1 << l) == 0 || g.ids.is_empty() {
                 continue;
             }
-            let a = g.matcher(&self.pattern_list, true);
-            let o = if ascii {
-                None
-            } else {
-                g.matcher(&self.pattern_list, false)
-            };
-            for (m, ids) in a.into_iter().chain(o) {
+            if let Some((m, ids)) = g.matcher(&self.pattern_list, true) {
                 m.for_each(hay, |p, s, e| f(ids[p as usize], s, e));
+            }
+            if spots.is_empty() {
+                continue;
+            }
+            if let Some((m, ids)) = g.matcher(&self.pattern_list, false) {
+                in_spots(m, ids, &mut f);
             }
         }
     }
@@ -499,6 +517,13 @@ pub(crate) struct Compiled {
     pub filters: Vec<Filter>,
     /// Term id → rules that use it positively.
     pub term_rules: Vec<Vec<u32>>,
+    /// The rules that can fire with none of their terms in the text.
+    pub always_rules: Vec<u32>,
+    /// Rule index → its place in `order`.
+    pub order_pos: Vec<u32>,
+    /// Rule index → whether it is stable (only stable rules count towards
+    /// a stable rule's `rules = { of = [...] }`).
+    pub stable: Vec<bool>,
     pub rule_index: HashMap<String, u32>,
     /// Whether any rule or filter has an `entity` condition, so screening
     /// must run the extractors.
@@ -1405,6 +1430,14 @@ pub(crate) fn finish(mut c: Compiled) -> Result<Compiled, Vec<PackError>> {
     for (r, g) in c.rules.iter_mut().zip(group_of) {
         r.indicator_group = g;
     }
+    c.order_pos = vec![0; c.rules.len()];
+    for (pos, &ri) in c.order.iter().enumerate() {
+        c.order_pos[ri as usize] = pos as u32;
+    }
+    c.stable = c.rules.iter().map(|r| r.status == Status::Stable).collect();
+    c.always_rules = (0..c.rules.len() as u32)
+        .filter(|&i| c.rules[i as usize].always)
+        .collect();
     c.term_rules = vec![Vec::new(); c.terms.len()];
     let mut ts = Vec::new();
     for (i, r) in c.rules.iter().enumerate() {

@@ -7,6 +7,7 @@ use crate::compile::{compile_on, finish, Compiled, Cond, EntityCond, Rule};
 use crate::error::{Error, PackError};
 use crate::extract::{self, EntityOptions, Found, Techniques};
 use crate::limits::Limits;
+use crate::matcher::windows;
 use crate::normalize::{normalize, Normalized, Steps};
 use crate::pack::{Pack, Status, Strength, SECTIONS};
 use crate::submission::Submission;
@@ -307,22 +308,81 @@ impl Scan<'_> {
                 .into_iter()
                 .take(room)
             {
-                let r = field.norm.range_of_source(found.bytes.clone());
-                let span = Span {
-                    field: fi as u16,
-                    start: r.start as u32,
-                    end: r.end as u32,
-                };
-                let w0 = field.word_at(r.start);
-                let w1 = field.word_at(r.end.saturating_sub(1).max(r.start));
-                entities.push(EntityOcc {
-                    found,
-                    span,
-                    w0,
-                    w1,
-                });
+                entities.push(locate(fi, field, found));
             }
         }
+    }
+
+    /// The entities of `kind` (a kind bit) read only around the
+    /// occurrences `near` (sorted by field and first word), for a condition
+    /// that wants them within `within` words of those: each stretch read
+    /// reaches [`ENTITY_CONTEXT_WORDS`] further either side, so that the
+    /// extractors see the words around an entity as they would in the
+    /// whole text. A long job ad with a few such words is read in a few
+    /// short stretches instead of whole.
+    fn around(&self, near: &[&Occ], within: u32, kind: u8, mask: u64) -> Vec<EntityOcc> {
+        let reach = within.saturating_add(ENTITY_CONTEXT_WORDS);
+        let mut out = Vec::new();
+        let mut stretches: Vec<(u32, u32)> = Vec::new();
+        for (fi, field) in self.fields.iter().enumerate() {
+            if fi >= 64 || mask & (1u64 << fi) == 0 {
+                continue;
+            }
+            stretches.clear();
+            for o in near.iter().filter(|o| o.span.field as usize == fi) {
+                let (a, b) = (o.w0.saturating_sub(reach), o.w1.saturating_add(reach));
+                match stretches.last_mut() {
+                    Some(last) if a <= last.1.saturating_add(1) => last.1 = last.1.max(b),
+                    _ => stretches.push((a, b)),
+                }
+            }
+            let words = field.norm.word_starts();
+            let len = field.norm.as_str().len();
+            for &(a, b) in &stretches {
+                let start = words.get(a as usize).map_or(len, |&w| w as usize);
+                let end = words.get(b as usize + 1).map_or(len, |&w| w as usize);
+                if start >= end {
+                    continue;
+                }
+                let src = field.norm.source_range(start..end);
+                let Some(piece) = field.original.get(src.clone()) else {
+                    continue;
+                };
+                for mut found in extract::find_kinds(piece, kind) {
+                    found.bytes = found.bytes.start + src.start..found.bytes.end + src.start;
+                    out.push(locate(fi, field, found));
+                    if out.len() >= self.max_entities {
+                        return out;
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// How many words beyond the reach of its condition an entity is read
+/// with, when only the text around some words is read (see
+/// [`Scan::around`]): more than any extractor looks at around what it
+/// reads (a few words: "must be at least", "born in", a currency or a
+/// unit).
+const ENTITY_CONTEXT_WORDS: u32 = 12;
+
+/// An entity found in field `fi`, located in its matching form.
+fn locate(fi: usize, field: &Field<'_>, found: Found) -> EntityOcc {
+    let r = field.norm.range_of_source(found.bytes.clone());
+    let span = Span {
+        field: fi as u16,
+        start: r.start as u32,
+        end: r.end as u32,
+    };
+    let w0 = field.word_at(r.start);
+    let w1 = field.word_at(r.end.saturating_sub(1).max(r.start));
+    EntityOcc {
+        found,
+        span,
+        w0,
+        w1,
     }
 }
 
@@ -469,31 +529,40 @@ impl Engine {
         let in_language = |r: &Rule| r.langs == 0 || r.langs & langs != 0;
 
         // Which rules can possibly fire: those whose terms occurred, and
-        // those that can fire without terms.
-        let mut candidate = vec![false; nrules];
-        for (i, r) in c.rules.iter().enumerate() {
-            candidate[i] = r.always;
+        // those that can fire without terms, in a language of the text.
+        // The loops below run over this list (a few dozen rules in most
+        // ads), not over every rule of every pack.
+        let mut seen = vec![0u64; nrules.div_ceil(64)];
+        let mut cands: Vec<u32> = Vec::new();
+        let mut add = |r: u32| {
+            let (w, b) = (r as usize / 64, 1u64 << (r % 64));
+            if seen[w] & b == 0 {
+                seen[w] |= b;
+                if in_language(&c.rules[r as usize]) {
+                    cands.push(r);
+                }
+            }
+        };
+        for &r in &c.always_rules {
+            add(r);
         }
         let mut last_term = u32::MAX;
         for o in &scan.occs {
             if o.term != last_term {
                 last_term = o.term;
                 for &r in &c.term_rules[o.term as usize] {
-                    candidate[r as usize] = true;
+                    add(r);
                 }
             }
         }
-        for (ri, r) in c.rules.iter().enumerate() {
-            if !in_language(r) {
-                candidate[ri] = false;
-            }
-        }
+        cands.sort_unstable();
+        let cand_rules = || cands.iter().map(|&ri| (ri as usize, &c.rules[ri as usize]));
 
         // The kinds of ad the text may be (offer rules whose terms
         // occurred): rules scoped to those sections may run too.
         let mut maybe = section_bit;
-        for (ri, r) in c.rules.iter().enumerate() {
-            if candidate[ri] && r.offer != 0 && !r.disabled {
+        for (_, r) in cand_rules() {
+            if r.offer != 0 && !r.disabled {
                 maybe |= r.offer;
             }
         }
@@ -504,11 +573,8 @@ impl Engine {
         // sections open. All of them if the caller asked.
         let kinds_of = |open: u8, offer_rules: bool| -> u8 {
             let mut k = 0;
-            for (ri, r) in c.rules.iter().enumerate() {
-                if candidate[ri]
-                    && (r.offer != 0) == offer_rules
-                    && (r.sections == 0 || r.sections & open != 0)
-                {
+            for (_, r) in cand_rules() {
+                if (r.offer != 0) == offer_rules && (r.sections == 0 || r.sections & open != 0) {
                     k |= r.entity_kinds;
                 }
             }
@@ -524,17 +590,16 @@ impl Engine {
         // the rules scoped to it, as the posted section does.
         let mut offers: u8 = 0;
         let mut offer_evidence: Vec<(usize, Evidence)> = Vec::new();
-        for (ri, r) in c.rules.iter().enumerate() {
+        for (ri, r) in cand_rules() {
             // A kind already recognised needs no second rule, except when
             // testing, where every offer rule's own evidence is checked.
-            if r.offer == 0
-                || !candidate[ri]
-                || (r.disabled && !testing)
-                || (offers & r.offer != 0 && !testing)
-            {
+            if r.offer == 0 || (r.disabled && !testing) || (offers & r.offer != 0 && !testing) {
                 continue;
             }
-            let ev = self.eval_rule(&scan, r, &[], None);
+            let mut ev = self.eval_rule(&scan, r, &[], None);
+            // Outside tests only the kind matters, not every piece of its
+            // evidence: the offer's other words spare reading entities.
+            ev.decide = !testing;
             if let Some(spans) = ev.cond(&r.cond) {
                 offers |= r.offer;
                 offer_evidence.push((ri, Some(spans)));
@@ -580,6 +645,7 @@ impl Engine {
                             fired: &[],
                             counted: None,
                             cap: self.limits.max_hits_per_rule,
+                            decide: true,
                         };
                         ev.cond(cond).is_some()
                     }
@@ -600,22 +666,24 @@ impl Engine {
         // Rules that count towards `rules = { of = [...] }` of a stable rule:
         // experimental rules score nothing, so they cannot add up to a
         // scoring meta rule either.
-        let stable: Vec<bool> = c.rules.iter().map(|r| r.status == Status::Stable).collect();
-        for &ri in &c.order {
+        cands.sort_unstable_by_key(|&ri| c.order_pos[ri as usize]);
+        for &ri in &cands {
             let ri = ri as usize;
             let r = &c.rules[ri];
-            if !candidate[ri] || suppressed[ri] || (r.disabled && !testing) {
+            if suppressed[ri] || (r.disabled && !testing) {
                 continue;
             }
             if r.offer != 0 || (r.sections != 0 && r.sections & open == 0) {
                 continue;
             }
-            let counted = (r.status != Status::Experimental).then_some(&stable[..]);
+            let counted = (r.status != Status::Experimental).then_some(&c.stable[..]);
             let ev = self.eval_rule(&scan, r, &fired, counted);
             fired[ri] = ev.cond(&r.cond);
         }
 
-        let mut verdict = self.verdict(&scan, &fired, section, thresholds);
+        // The verdict reads the rules that fired in rule order.
+        cands.sort_unstable();
+        let mut verdict = self.verdict(&scan, &fired, &cands, section, thresholds);
         verdict.filters = active_filters;
         verdict.languages = crate::lang::names(scan.langs.read);
         verdict.offers = SECTIONS
@@ -673,6 +741,7 @@ impl Engine {
             fired,
             counted,
             cap: self.limits.max_hits_per_rule,
+            decide: false,
         }
     }
 
@@ -769,8 +838,8 @@ impl Engine {
                 let reach = self.c.max_pattern_len + 4;
                 if let Some(dh) = Dehyphenated::of(t) {
                     let d = dh.text.as_str();
-                    let cuts = dh.cuts.iter().map(|&(c, _)| c as usize);
-                    for (lo, hi) in windows(d, cuts, reach) {
+                    let cuts = dh.cuts.iter().map(|&(c, _)| (c as usize, c as usize));
+                    for (lo, hi) in windows(d.as_bytes(), cuts, reach) {
                         self.c
                             .for_each_pattern(&d.as_bytes()[lo..hi], run, |p, s, e| {
                                 let (s, e) = (s + lo, e + lo);
@@ -793,7 +862,9 @@ impl Engine {
                         .into_iter()
                         .take(MAX_MASKED_LETTERS)
                     {
-                        let Some((lo, hi)) = windows(t, [at].into_iter(), reach).next() else {
+                        let Some((lo, hi)) =
+                            windows(t.as_bytes(), [(at, at)].into_iter(), reach).next()
+                        else {
                             continue;
                         };
                         for v in ["a", "e", "i", "o", "u"] {
@@ -870,6 +941,7 @@ impl Engine {
         &self,
         scan: &Scan<'_>,
         fired: &[Evidence],
+        cands: &[u32],
         section: Option<usize>,
         thresholds: Option<Thresholds>,
     ) -> Verdict {
@@ -883,13 +955,16 @@ impl Engine {
         // One indicator counts once: of the fired rules that name the same
         // indicator, only the highest-scoring (then the first) scores.
         let mut best: Vec<(u32, usize)> = Vec::new();
-        for (i, ev) in fired.iter().enumerate() {
+        // Only candidate rules can have fired (`cands`, ascending).
+        let fired_rules = || {
+            cands
+                .iter()
+                .map(|&i| i as usize)
+                .filter_map(|i| fired[i].as_ref().map(|ev| (i, ev)))
+        };
+        for (i, _) in fired_rules() {
             let r = &c.rules[i];
-            if ev.is_none()
-                || r.helper
-                || r.indicator_group == u32::MAX
-                || r.status == Status::Experimental
-            {
+            if r.helper || r.indicator_group == u32::MAX || r.status == Status::Experimental {
                 continue;
             }
             match best.iter_mut().find(|b| b.0 == r.indicator_group) {
@@ -898,8 +973,7 @@ impl Engine {
                 None => best.push((r.indicator_group, i)),
             }
         }
-        for (i, ev) in fired.iter().enumerate() {
-            let Some(spans) = ev else { continue };
+        for (i, spans) in fired_rules() {
             let r = &c.rules[i];
             if r.helper {
                 continue;
@@ -1106,32 +1180,6 @@ impl Engine {
 /// How many letters replaced by a symbol ("p*ssport") are read per field:
 /// each costs five more passes of the automaton over the field.
 pub(crate) const MAX_MASKED_LETTERS: usize = 4;
-
-/// The byte ranges of `text` within `reach` bytes of each of the ascending
-/// offsets `points`, widened to character boundaries, overlapping ones
-/// merged.
-fn windows(
-    text: &str,
-    points: impl Iterator<Item = usize>,
-    reach: usize,
-) -> impl Iterator<Item = (usize, usize)> {
-    let mut out: Vec<(usize, usize)> = Vec::new();
-    for p in points {
-        let mut lo = p.saturating_sub(reach);
-        while !text.is_char_boundary(lo) {
-            lo -= 1;
-        }
-        let mut hi = p.saturating_add(reach).min(text.len());
-        while !text.is_char_boundary(hi) {
-            hi += 1;
-        }
-        match out.last_mut() {
-            Some(last) if lo <= last.1 => last.1 = last.1.max(hi),
-            _ => out.push((lo, hi)),
-        }
-    }
-    out.into_iter()
-}
 
 /// Offsets in the normalised text where a symbol standing for a letter was
 /// dropped between two letters of one word: the original has exactly one
@@ -1352,6 +1400,11 @@ struct Eval<'a> {
     /// For `rules` counts: which rules may be counted (`None`: all).
     counted: Option<&'a [bool]>,
     cap: usize,
+    /// Only whether the condition holds matters, not all of its evidence
+    /// (offer rules outside tests): `any`, `or` and `at_least` stop as
+    /// soon as the answer is known, trying the conditions that need no
+    /// entities first.
+    decide: bool,
 }
 
 impl Eval<'_> {
@@ -1388,6 +1441,10 @@ impl Eval<'_> {
 
     fn cond(&self, c: &Cond) -> Evidence {
         match c {
+            Cond::Any(ts) if self.decide => ts
+                .iter()
+                .find_map(|&t| self.live(t).next())
+                .map(|o| vec![o.span]),
             Cond::Any(ts) => {
                 let mut out = Vec::new();
                 for &t in ts {
@@ -1420,6 +1477,20 @@ impl Eval<'_> {
                 within,
                 ordered,
             } => self.near(a, b, *within, *ordered),
+            Cond::AtLeast(n, cs) if self.decide => {
+                let mut out = Vec::new();
+                let mut count = 0;
+                for c in cheap_first(cs) {
+                    if let Some(ev) = self.cond(c) {
+                        count += 1;
+                        out.extend(ev);
+                        if count >= *n {
+                            return Some(out);
+                        }
+                    }
+                }
+                None
+            }
             Cond::AtLeast(n, cs) => {
                 let mut out = Vec::new();
                 let mut count = 0;
@@ -1433,6 +1504,27 @@ impl Eval<'_> {
                 }
                 (count >= *n).then_some(out)
             }
+            Cond::And(cs) if cs.iter().any(needs_entities) => {
+                // The conditions that need no entities first: when one of
+                // them fails, no extractor runs. The evidence is gathered
+                // in the written order all the same.
+                let mut evs: Vec<Vec<Span>> = vec![Vec::new(); cs.len()];
+                for (i, c) in cs.iter().enumerate() {
+                    if !needs_entities(c) {
+                        evs[i] = self.cond(c)?;
+                    }
+                }
+                for (i, c) in cs.iter().enumerate() {
+                    if needs_entities(c) {
+                        evs[i] = self.cond(c)?;
+                    }
+                }
+                let mut out = Vec::new();
+                for s in evs.into_iter().flatten() {
+                    self.push(&mut out, s);
+                }
+                Some(out)
+            }
             Cond::And(cs) => {
                 let mut out = Vec::new();
                 for c in cs {
@@ -1442,6 +1534,7 @@ impl Eval<'_> {
                 }
                 Some(out)
             }
+            Cond::Or(cs) if self.decide => cheap_first(cs).find_map(|c| self.cond(c)),
             Cond::Or(cs) => {
                 let mut out = Vec::new();
                 let mut any = false;
@@ -1485,13 +1578,32 @@ impl Eval<'_> {
 
     fn entity(&self, m: &EntityCond) -> Evidence {
         let mut out = Vec::new();
-        self.scan.ensure(extract::kind_bit(m.kind));
+        // An entity that must stand near words the text lacks: no need
+        // to read entities.
         let near =
             (!m.near.is_empty()).then(|| Positions::new(m.near.iter().flat_map(|&t| self.live(t))));
         if near.as_ref().is_some_and(|p| p.all.is_empty()) {
             return None;
         }
-        for e in self.scan.entities.borrow().iter() {
+        let kind = extract::kind_bit(m.kind);
+        // Entities that must stand near some words are read around those
+        // words only, unless their kind has been read whole already.
+        let read_around = match &near {
+            Some(p) if self.scan.extracted.get() & kind == 0 => {
+                Some(self.scan.around(&p.all, m.within, kind, self.mask))
+            }
+            _ => None,
+        };
+        let whole;
+        let entities: &[EntityOcc] = match &read_around {
+            Some(v) => v,
+            None => {
+                self.scan.ensure(kind);
+                whole = self.scan.entities.borrow();
+                &whole
+            }
+        };
+        for e in entities {
             let f = &e.found;
             let field = e.span.field;
             if f.kind != m.kind || field >= 64 || self.mask & (1u64 << field) == 0 {
@@ -1563,6 +1675,22 @@ impl Eval<'_> {
         }
         (!out.is_empty()).then_some(out)
     }
+}
+
+/// Whether evaluating `c` may run the entity extractors.
+fn needs_entities(c: &Cond) -> bool {
+    match c {
+        Cond::Entity(_) => true,
+        Cond::And(cs) | Cond::Or(cs) | Cond::AtLeast(_, cs) => cs.iter().any(needs_entities),
+        Cond::Not(c) => needs_entities(c),
+        _ => false,
+    }
+}
+
+/// `cs`, those that need no entities first.
+fn cheap_first(cs: &[Cond]) -> impl Iterator<Item = &Cond> {
+    let cheap = cs.iter().filter(|c| !needs_entities(c));
+    cheap.chain(cs.iter().filter(|c| needs_entities(c)))
 }
 
 /// The occurrences one side of a `near` can pair with, sorted by position,

@@ -23,6 +23,54 @@ use aho_corasick::{Input, MatchKind};
 /// packs use the crate's contiguous NFA.
 pub(crate) const DFA_MAX_BYTES: usize = 16 << 20;
 
+/// The byte ranges of `text` within `reach` bytes of each of the ascending
+/// ranges `around` (pairs of offsets, start and end), widened to UTF-8
+/// character boundaries, overlapping ones merged: where a search need look
+/// when only the matches that touch one of the ranges are wanted and no
+/// match is longer than `reach`.
+pub(crate) fn windows(
+    text: &[u8],
+    around: impl Iterator<Item = (usize, usize)>,
+    reach: usize,
+) -> impl Iterator<Item = (usize, usize)> {
+    let boundary = |i: usize| i >= text.len() || (text[i] as i8) >= -0x40;
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    for (a, b) in around {
+        let mut lo = a.saturating_sub(reach).min(text.len());
+        while !boundary(lo) {
+            lo -= 1;
+        }
+        let mut hi = b.saturating_add(reach).min(text.len());
+        while !boundary(hi) {
+            hi += 1;
+        }
+        match out.last_mut() {
+            Some(last) if lo <= last.1 => last.1 = last.1.max(hi),
+            _ => out.push((lo, hi)),
+        }
+    }
+    out.into_iter()
+}
+
+/// The runs of non-ASCII bytes in `text`, as (start, end), in order: a
+/// match of a pattern holding a non-ASCII byte overlaps one of them.
+pub(crate) fn non_ascii_runs(text: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < text.len() && text[i].is_ascii() {
+            i += 1;
+        }
+        if i >= text.len() {
+            return None;
+        }
+        let start = i;
+        while i < text.len() && !text[i].is_ascii() {
+            i += 1;
+        }
+        Some((start, i))
+    })
+}
+
 /// A multi-pattern matcher over bytes.
 #[derive(Clone)]
 pub(crate) enum Matcher {

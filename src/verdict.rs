@@ -239,7 +239,10 @@ pub struct Verdict {
     /// The thresholds used.
     pub thresholds: Thresholds,
     /// Whether any hit needed an evasive normalisation step, or a contact
-    /// detail was obfuscated (when the packs or the caller use entities).
+    /// detail read in the ad was obfuscated. Contacts are read when the
+    /// caller asks for entities, or when a rule that may fire looks at
+    /// contacts anywhere in the text; without either, a phone number
+    /// spelled in words does not set this by itself.
     pub evasion: bool,
     /// The section the submission was screened in, if it is one the engine
     /// knows.

@@ -406,3 +406,54 @@ fn flagged_fixtures_keep_their_tier_in_every_disguise() {
     }
     assert!(failures.is_empty(), "{failures:#?}");
 }
+
+/// Entities a condition wants near some words are read only around those
+/// words (the engine's shortcut for long ads); asking for every entity
+/// reads each field whole first. Both must fire the same rules with the
+/// same evidence, on every labelled ad the project has: the flagged and
+/// tricky fixtures and the packs' held-out sets, in every language.
+#[test]
+fn reading_entities_around_their_words_fires_what_reading_them_whole_fires() {
+    let e = Engine::new_default();
+    let whole = redflag::ScreenOptions {
+        entities: true,
+        ..Default::default()
+    };
+    let sets = [
+        include_str!("fixtures/flagged.jsonl"),
+        include_str!("fixtures/benign_tricky.jsonl"),
+        include_str!("../rules/eval/holdout.jsonl"),
+        include_str!("../rules/eval/holdout2.jsonl"),
+        include_str!("../rules/eval/holdout3.jsonl"),
+        include_str!("../rules/eval/holdout4.jsonl"),
+        include_str!("../rules/eval/labelled.jsonl"),
+    ];
+    let (mut n, mut differ) = (0, Vec::new());
+    for line in sets.iter().flat_map(|s| s.lines()) {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let sub = Submission::from_json(&v).unwrap();
+        let a = e.screen(&sub).unwrap();
+        let b = e.screen_with_options(&sub, &whole).unwrap();
+        let shape = |v: &redflag::Verdict| {
+            let rules: Vec<(String, f64)> =
+                v.rules.iter().map(|r| (r.id.clone(), r.score)).collect();
+            let hits: Vec<(String, String, usize, usize)> = v
+                .hits
+                .iter()
+                .map(|h| (h.rule.clone(), h.field.clone(), h.start, h.end))
+                .collect();
+            (v.verdict, rules, hits)
+        };
+        if shape(&a) != shape(&b) {
+            differ.push(format!("{}: {:?} vs {:?}", v["id"], shape(&a), shape(&b)));
+        }
+        n += 1;
+    }
+    assert!(n > 1000, "only {n} ads");
+    assert!(
+        differ.is_empty(),
+        "{} of {n} differ:\n{}",
+        differ.len(),
+        differ.join("\n")
+    );
+}
