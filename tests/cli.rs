@@ -526,7 +526,7 @@ match = { any = ["urgent"] }
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("line 1:") && err.contains("missing `label`"),
+        err.contains("line 1 has no `label`") && err.contains("--default-label"),
         "{err}"
     );
     let out = bin()
@@ -767,4 +767,110 @@ fn eval_reports_echo_ids_byte_for_byte() {
         text.contains("\"id\": 123456789012345678901234567890,"),
         "{text}"
     );
+}
+
+#[test]
+fn explain_reads_json_lines_one_report_per_ad() {
+    let input = concat!(
+        r#"{"id": "a", "section": "jobs", "title": "Cleaners", "body": "Registration fee 300 USD. We keep your passport."}"#,
+        "\n\n",
+        r#"{"id": "b", "section": "for-sale", "title": "Desk", "body": "Oak desk, good condition."}"#,
+        "\n",
+        r#"{"id": "c", "section": 7, "body": "broken"}"#,
+        "\n",
+    );
+    let out = run(&["explain"], input);
+    let text = String::from_utf8(out.stdout.clone()).unwrap();
+    // One report per readable ad, headed by its line and id; the JSON
+    // itself is never screened as a body ("title": would be a match).
+    assert_eq!(text.matches("Verdict: ").count(), 2, "{text}");
+    assert!(text.contains("=== line 1 (id \"a\") ==="), "{text}");
+    assert!(text.contains("=== line 3 (id \"b\") ==="), "{text}");
+    assert!(!text.contains("\"title\""), "{text}");
+    let first = text.split("=== line 3").next().unwrap();
+    assert!(!first.contains("Verdict: ALLOW"), "{first}");
+    assert!(text
+        .split("=== line 3")
+        .nth(1)
+        .unwrap()
+        .contains("Verdict: ALLOW"));
+    // The broken line is reported with its number; the exit code says so.
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("line 4:"), "{err}");
+    assert_eq!(out.status.code(), Some(1));
+
+    // Plain text is still one body.
+    let out = run(
+        &["explain", "--section", "jobs"],
+        "Registration fee 300 USD.\nWe keep your passport.\n",
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text.matches("Verdict: ").count(), 1, "{text}");
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn an_unknown_section_is_a_usage_error_with_the_nearest_name() {
+    let ad = r#"{"body": "Registration fee 300 USD."}"#;
+    for cmd in ["scan", "explain"] {
+        let out = run(&[cmd, "--section", "jbos"], ad);
+        assert_eq!(out.status.code(), Some(2), "{cmd}");
+        assert!(out.stdout.is_empty(), "{cmd}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("did you mean `jobs`?"), "{cmd}: {err}");
+    }
+    // Far from every name: no guess, but the list.
+    let out = run(&["scan", "--section", "pets"], ad);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("did you mean"), "{err}");
+    assert!(err.contains("for-sale"), "{err}");
+    // Names and aliases in any case and spelling of separators still work.
+    for ok in ["jobs", "Employment", "adult_services", "for sale"] {
+        let out = run(&["scan", "--section", ok], ad);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{ok}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn eval_on_unlabelled_ads_says_once_how_to_label_them() {
+    let ads: String = (0..12)
+        .map(|i| format!("{{\"id\": {i}, \"body\": \"Oak desk number {i}\"}}\n"))
+        .collect();
+    let p = tmp("twelve-unlabelled.jsonl", &ads);
+    let out = run(&["eval", "--labels", p.to_str().unwrap()], "");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.matches("no `label`").count(), 1, "{err}");
+    assert!(err.contains("12 lines"), "{err}");
+    assert!(err.contains("--default-label clean"), "{err}");
+    // No table of zeros passed off as a result.
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(out.status.code(), Some(1));
+    // With the hint followed, the same file is measured.
+    let out = run(
+        &[
+            "eval",
+            "--labels",
+            p.to_str().unwrap(),
+            "--default-label",
+            "clean",
+        ],
+        "",
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("12 submissions"));
 }

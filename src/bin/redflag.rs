@@ -98,8 +98,9 @@ enum Command {
     Scan {
         #[command(flatten)]
         packs: PackArgs,
-        /// Section for lines that do not give one.
-        #[arg(long, short = 's')]
+        /// Section for lines that do not give one (jobs, adult, personals, services,
+        /// housing, for-sale, community, or one of their aliases).
+        #[arg(long, short = 's', value_parser = parse_section)]
         section: Option<String>,
         #[command(flatten)]
         entities: EntityArgs,
@@ -119,12 +120,14 @@ enum Command {
         /// Packs or directories of packs, loaded together in order (default: built-in packs).
         packs: Vec<PathBuf>,
     },
-    /// Human-readable report for one submission (a JSON object, or plain text taken as the body).
+    /// Human-readable report for one submission (a JSON object, or plain text taken as the
+    /// body), or for each ad of a JSON Lines input.
     Explain {
         #[command(flatten)]
         packs: PackArgs,
-        /// Section, if the input does not give one.
-        #[arg(long, short = 's')]
+        /// Section, if the input does not give one (jobs, adult, personals, services,
+        /// housing, for-sale, community, or one of their aliases).
+        #[arg(long, short = 's', value_parser = parse_section)]
         section: Option<String>,
         /// Input file (default: stdin).
         file: Option<PathBuf>,
@@ -302,6 +305,41 @@ fn parse_thresholds(s: &str) -> Result<Thresholds, String> {
 
 /// A usage or pack error: message for stderr, exit code 2.
 struct Fatal(String);
+
+/// `--section`: a section the packs know (by name or alias). A name they do
+/// not know would screen as if no section were given, silently: a typo
+/// ("jbos") is an error, with the nearest name when one is close.
+fn parse_section(s: &str) -> Result<String, String> {
+    if redflag::section_index(s).is_some() {
+        return Ok(s.to_string());
+    }
+    let wanted = s.trim().to_ascii_lowercase().replace(['_', ' '], "-");
+    let names = redflag::SECTIONS
+        .iter()
+        .copied()
+        .chain(redflag::SECTION_ALIASES.iter().map(|(alias, _)| *alias));
+    // Swapped letters count once; a section's own name wins a tie with
+    // an alias.
+    let nearest = names
+        .enumerate()
+        .map(|(i, n)| (strsim::damerau_levenshtein(&wanted, n), i, n))
+        .min()
+        .map(|(d, _, n)| (d, n))
+        .filter(|&(d, n)| d <= 2 && d < n.len().min(wanted.len().max(1)));
+    let hint = match nearest {
+        Some((_, n)) => format!("did you mean `{n}`? "),
+        None => String::new(),
+    };
+    Err(format!(
+        "unknown section {s:?}; {hint}the sections are {} (aliases: {}); leave out --section to screen without one",
+        redflag::SECTIONS.join(", "),
+        redflag::SECTION_ALIASES
+            .iter()
+            .map(|(a, _)| *a)
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -779,21 +817,70 @@ fn explain(
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     let text = std::str::from_utf8(bytes)
         .map_err(|e| Fatal(format!("cannot read input: not valid UTF-8: {e}")))?;
-    let mut sub = match serde_json::from_str::<Value>(text.trim()) {
-        Ok(v @ Value::Object(_)) => Submission::from_json(&v).map_err(|e| Fatal(e.to_string()))?,
-        _ => Submission::new().field("body", text.trim_end().to_string()),
+    // One JSON object; or JSON Lines (the first line a JSON object, more
+    // lines after it), one report per ad; or plain text, the body.
+    let first_is_object = |t: &str| {
+        t.lines()
+            .find(|l| !l.trim().is_empty())
+            .is_some_and(|l| matches!(serde_json::from_str::<Value>(l), Ok(Value::Object(_))))
     };
-    if sub.get_section().is_none() {
-        if let Some(s) = section {
-            sub = sub.section(s);
-        }
-    }
-    let v = engine.screen(&sub).map_err(|e| Fatal(e.to_string()))?;
-    let report = redflag_report(&sub, &v);
+    let ads: Vec<(usize, Result<Value, String>)> = match serde_json::from_str::<Value>(text.trim())
+    {
+        Ok(v @ Value::Object(_)) => vec![(1, Ok(v))],
+        _ if first_is_object(text) => text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+            .map(|(i, l)| {
+                let v = match serde_json::from_str::<Value>(l) {
+                    Ok(v @ Value::Object(_)) => Ok(v),
+                    Ok(_) => Err("expected a JSON object".to_string()),
+                    Err(e) => Err(format!("invalid JSON: {e}")),
+                };
+                (i + 1, v)
+            })
+            .collect(),
+        _ => vec![(1, Ok(serde_json::json!({ "body": text.trim_end() })))],
+    };
+    let many = ads.len() > 1;
     let stdout = io::stdout();
     let mut out = stdout.lock();
-    handle_write(out.write_all(report.as_bytes()))?;
-    Ok(ExitCode::SUCCESS)
+    let mut failed = false;
+    for (k, (line, ad)) in ads.iter().enumerate() {
+        let screened = ad.clone().and_then(|v| {
+            let mut sub = Submission::from_json(&v).map_err(|e| e.to_string())?;
+            if sub.get_section().is_none() {
+                if let Some(s) = &section {
+                    sub = sub.section(s.clone());
+                }
+            }
+            let verdict = engine.screen(&sub).map_err(|e| e.to_string())?;
+            Ok((v, sub, verdict))
+        });
+        let (v, sub, verdict) = match screened {
+            Ok(x) => x,
+            Err(m) if many => {
+                failed = true;
+                eprintln!("line {line}: {m}");
+                continue;
+            }
+            Err(m) => return Err(Fatal(m)),
+        };
+        if many {
+            let id = v
+                .get("id")
+                .map(|i| format!(" (id {i})"))
+                .unwrap_or_default();
+            let sep = if k == 0 { "" } else { "\n" };
+            handle_write(writeln!(out, "{sep}=== line {line}{id} ==="))?;
+        }
+        handle_write(out.write_all(redflag_report(&sub, &verdict).as_bytes()))?;
+    }
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// The SpamAssassin-style report.
@@ -1002,6 +1089,7 @@ fn read_label_file(
     let max_line = max_line_bytes(&Limits::default());
     let mut reader = LineReader::new(BufReader::new(input), max_line);
     let mut bad = false;
+    let mut unlabelled: Vec<usize> = Vec::new();
     loop {
         let (n, line) = match reader.next_line() {
             Ok(Some(l)) => l,
@@ -1032,6 +1120,10 @@ fn read_label_file(
         let parsed = serde_json::from_str::<Value>(line)
             .map_err(|e| format!("invalid JSON: {e}"))
             .and_then(|v| {
+                if default.is_none() && v.is_object() && v.get("label").is_none() {
+                    unlabelled.push(n);
+                    return Err(String::new());
+                }
                 let mut l =
                     Labelled::from_json(&v, default.map(Label::from)).map_err(|e| e.to_string())?;
                 // Reports echo the id as written, not as re-serialised.
@@ -1044,9 +1136,25 @@ fn read_label_file(
             Ok(l) => items.push(l),
             Err(m) => {
                 bad = true;
-                eprintln!("{}: line {n}: {m}", path.display());
+                if !m.is_empty() {
+                    eprintln!("{}: line {n}: {m}", path.display());
+                }
             }
         }
+    }
+    // One message for a file without labels (a corpus of honest ads read
+    // by mistake without --default-label), not one per line.
+    if let Some(first) = unlabelled.first() {
+        let lines = if unlabelled.len() == 1 {
+            format!("line {first} has")
+        } else {
+            format!("{} lines have (the first: line {first})", unlabelled.len())
+        };
+        eprintln!(
+            "{}: {lines} no `label` (\"flag\" or \"clean\"); label them, or give the file's \
+             label with --default-label (e.g. --default-label clean for a corpus of honest ads)",
+            path.display()
+        );
     }
     Ok(bad)
 }
@@ -1072,6 +1180,11 @@ fn eval(
 ) -> Result<ExitCode, Fatal> {
     let engine = build_engine(packs)?;
     let (items, bad) = read_labels(labels, default)?;
+    if items.is_empty() {
+        // Nothing to measure: a table of zeros would read as a result.
+        eprintln!("redflag: no labelled ad was read; nothing to measure");
+        return Ok(ExitCode::from(1));
+    }
     let report = eval::evaluate(&engine, &items);
     for (i, m) in &report.errors {
         eprintln!("record {i}: {m}");
