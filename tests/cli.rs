@@ -874,3 +874,27 @@ fn eval_on_unlabelled_ads_says_once_how_to_label_them() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("12 submissions"));
 }
+
+#[test]
+fn explain_plain_text_without_a_section_reads_papers_held_and_a_fee_as_work() {
+    // No word for a job, no section: held papers and a recruitment fee are
+    // marks only work has, so the job rules run.
+    for text in [
+        "We keep your passport. Registration fee 300 USD",
+        "Your ID card stays with the agent. Training fee payable before departure.",
+    ] {
+        let out = run(&["explain"], text);
+        let report = String::from_utf8(out.stdout).unwrap();
+        assert!(report.contains("Reads as: jobs"), "{text}: {report}");
+        assert!(!report.starts_with("Verdict: ALLOW"), "{text}: {report}");
+    }
+    // A guest's booking deposit and a copy of the passport at reception
+    // are not work.
+    let out = run(
+        &["explain"],
+        "Hostel dorm, booking deposit required; we keep a copy of your passport at reception.",
+    );
+    let report = String::from_utf8(out.stdout).unwrap();
+    assert!(report.starts_with("Verdict: ALLOW"), "{report}");
+    assert!(!report.contains("Reads as: jobs"), "{report}");
+}

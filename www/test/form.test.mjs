@@ -147,7 +147,7 @@ test("a review ad arrives with the verdict summary and no text in it", async () 
   const summary = JSON.parse(form.get("redflag"));
   assert.equal(summary.tier, "review");
   assert.ok(summary.score >= 4, `score ${summary.score}`);
-  assert.ok(summary.packs.every((p) => /^[\w.-]+@[\w.-]+$/.test(p)) && summary.packs.includes("core@0.2.0"));
+  assert.ok(summary.packs.every((p) => /^[\w.-]+@[\w.-]+$/.test(p)) && summary.packs.includes("core@0.2.1"));
   assert.ok(summary.rules.includes("core.jobs.documents-held"));
   assert.deepEqual(Object.keys(summary).sort(), ["packs", "rules", "score", "tier"]);
   assert.ok(!form.get("redflag").includes("passport"), "no ad text in the summary");
