@@ -130,6 +130,30 @@ impl EngineBuilder {
         self
     }
 
+    /// Adds a pack given as a JSON value (what [`Pack::from_value`]
+    /// parses), keeping what parses: broken rules, filters and overrides
+    /// are left out and their problems kept, so that [`build`] reports
+    /// them together with what compiling the rest finds (a duplicate id,
+    /// an unknown list), every problem in one round.
+    ///
+    /// [`build`]: EngineBuilder::build
+    ///
+    /// ```
+    /// use redflag::Engine;
+    /// let pack = serde_json::json!({"schema": 4, "pack": {"id": "p", "version": "1"}, "rule": [
+    ///     {"id": "a", "title": "A", "category": "c", "score": "high", "match": {"any": ["fee"]}},
+    ///     {"id": "b", "title": "B", "category": "c", "match": {"any": ["@nowhere"]}}]});
+    /// let err = Engine::builder().pack_value(pack).build().unwrap_err();
+    /// let paths: Vec<&str> = err.pack_errors().iter().map(|e| e.path.as_str()).collect();
+    /// assert_eq!(paths, ["rule[0].score", "rule[1].match.any[0]"]);
+    /// ```
+    pub fn pack_value(mut self, value: serde_json::Value) -> EngineBuilder {
+        let (pack, errors) = Pack::from_value_lenient(value);
+        self.errors.extend(errors);
+        self.packs.extend(pack);
+        self
+    }
+
     /// Loads the packs built into this crate (from `rules/`). They always
     /// load first, before the packs given with [`EngineBuilder::pack`], so
     /// those can refer to, override and filter the built-in rules.

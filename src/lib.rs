@@ -136,25 +136,20 @@ pub fn validate_json(packs: &[&str]) -> Vec<PackError> {
 
 /// [`validate_json`] for already-parsed JSON values.
 pub fn validate_values(values: Vec<serde_json::Value>) -> Vec<PackError> {
-    let mut errors = Vec::new();
-    let mut packs = Vec::new();
+    let mut b = Engine::builder();
     for v in values {
-        let (p, e) = Pack::from_value_lenient(v);
-        errors.extend(e);
-        packs.extend(p);
+        b = b.pack_value(v);
     }
-    if !packs.is_empty() {
-        let mut b = Engine::builder();
-        for p in packs {
-            b = b.pack(p);
-        }
-        if let Err(e) = b.build() {
+    match b.build() {
+        Ok(_) => Vec::new(),
+        Err(e) => {
+            let mut errors: Vec<PackError> = Vec::new();
             for pe in e.pack_errors() {
                 if !errors.contains(pe) {
                     errors.push(pe.clone());
                 }
             }
+            errors
         }
     }
-    errors
 }

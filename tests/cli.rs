@@ -898,3 +898,51 @@ fn explain_plain_text_without_a_section_reads_papers_held_and_a_fee_as_work() {
     assert!(report.starts_with("Verdict: ALLOW"), "{report}");
     assert!(!report.contains("Reads as: jobs"), "{report}");
 }
+
+#[test]
+fn a_broken_pack_reports_every_problem_in_one_round() {
+    // A type error, a duplicate id, an unknown section and an unknown list:
+    // the first used to hide the other three until it was fixed.
+    let pack = r#"schema = 4
+[pack]
+id = "site"
+version = "1.0.0"
+
+[[rule]]
+id = "site.a"
+title = "A"
+category = "x"
+score = "two"
+match = { any = ["fee"] }
+
+[[rule]]
+id = "site.b"
+title = "B"
+category = "x"
+score = 2
+sections = ["jbos"]
+match = { any = ["@nolist"] }
+
+[[rule]]
+id = "site.b"
+title = "B again"
+category = "x"
+score = 2
+match = { any = ["fee"] }
+"#;
+    let p = tmp("four-problems.toml", pack);
+    for cmd in ["scan", "explain"] {
+        let out = run(&[cmd, "--pack", p.to_str().unwrap()], "{\"body\": \"fee\"}");
+        assert_eq!(out.status.code(), Some(2), "{cmd}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("four-problems.toml"), "{err}");
+        for want in [
+            "rule[0].score",
+            "duplicate rule id `site.b`",
+            "unknown section `jbos`",
+            "unknown list `@nolist`",
+        ] {
+            assert!(err.contains(want), "{cmd}: {want} missing in:\n{err}");
+        }
+    }
+}

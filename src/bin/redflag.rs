@@ -16,7 +16,9 @@ use serde_json::Value;
 
 use redflag::eval::{self, CalibrateOptions, Label, Labelled, RecordId};
 use redflag::lines::{Line, LineReader};
-use redflag::{Engine, Limits, Pack, ScreenOptions, Submission, Thresholds, Verdict};
+use redflag::{
+    Engine, EngineBuilder, Limits, Pack, ScreenOptions, Submission, Thresholds, Verdict,
+};
 
 #[derive(Parser)]
 #[command(
@@ -464,6 +466,51 @@ fn load_packs(paths: &[PathBuf]) -> Result<Vec<Pack>, Fatal> {
     Ok(packs)
 }
 
+/// The packs of `paths` for an engine builder. A pack that does not parse
+/// is added leniently (what parses of it, and its problems), so that the
+/// build reports its problems together with what compiling finds (a
+/// duplicate id, an unknown list or section), in one round; the files it
+/// came from are returned to name in the message.
+fn add_packs(
+    mut b: EngineBuilder,
+    paths: &[PathBuf],
+) -> Result<(EngineBuilder, Vec<String>), Fatal> {
+    let mut broken = Vec::new();
+    for p in paths {
+        let files = pack_files(p)?;
+        if files.is_empty() {
+            return Err(Fatal(format!(
+                "{}: no .toml or .json packs found",
+                p.display()
+            )));
+        }
+        for f in files {
+            match load_pack(&f) {
+                Ok(pack) => b = b.pack(pack),
+                Err(fatal) => match pack_value(&f) {
+                    Some(v) => {
+                        broken.push(f.display().to_string());
+                        b = b.pack_value(v);
+                    }
+                    // Not even TOML or JSON: nothing more to find in it.
+                    None => return Err(fatal),
+                },
+            }
+        }
+    }
+    Ok((b, broken))
+}
+
+/// A pack file as a JSON value, if it is valid TOML or JSON at all.
+fn pack_value(path: &Path) -> Option<Value> {
+    let text = fs::read_to_string(path).ok()?;
+    if path.extension().and_then(|x| x.to_str()) == Some("json") {
+        serde_json::from_str(&text).ok()
+    } else {
+        serde_json::to_value(toml::from_str::<toml::Value>(&text).ok()?).ok()
+    }
+}
+
 fn build_engine(args: &PackArgs) -> Result<Engine, Fatal> {
     build_engine_with(args, None)
 }
@@ -476,18 +523,21 @@ fn build_engine_with(args: &PackArgs, key: Option<Vec<u8>>) -> Result<Engine, Fa
     if !args.no_default_packs {
         b = b.default_packs();
     }
-    let packs = if args.public_keys.is_empty() {
-        load_packs(&args.packs)?
+    let mut broken = Vec::new();
+    if args.public_keys.is_empty() {
+        (b, broken) = add_packs(b, &args.packs)?;
     } else {
-        load_signed_packs(&args.packs, &args.public_keys)?
-    };
-    for p in packs {
-        b = b.pack(p);
+        for p in load_signed_packs(&args.packs, &args.public_keys)? {
+            b = b.pack(p);
+        }
     }
     if let Some(t) = args.thresholds {
         b = b.thresholds(t);
     }
-    b.build().map_err(|e| Fatal(e.to_string()))
+    b.build().map_err(|e| match broken.len() {
+        0 => Fatal(e.to_string()),
+        _ => Fatal(format!("{}: {e}", broken.join(", "))),
+    })
 }
 
 fn engine_for(paths: &[PathBuf]) -> Result<Engine, Fatal> {
