@@ -449,8 +449,10 @@ fn load_pack(path: &Path) -> Result<Pack, Fatal> {
     parsed.map_err(|e| Fatal(format!("{}: {e}", path.display())))
 }
 
-fn load_packs(paths: &[PathBuf]) -> Result<Vec<Pack>, Fatal> {
-    let mut packs = Vec::new();
+/// The pack files of `paths` (files, or folders of packs), in order; a
+/// folder without packs is an error.
+fn all_pack_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Fatal> {
+    let mut out = Vec::new();
     for p in paths {
         let files = pack_files(p)?;
         if files.is_empty() {
@@ -459,11 +461,16 @@ fn load_packs(paths: &[PathBuf]) -> Result<Vec<Pack>, Fatal> {
                 p.display()
             )));
         }
-        for f in files {
-            packs.push(load_pack(&f)?);
-        }
+        out.extend(files);
     }
-    Ok(packs)
+    Ok(out)
+}
+
+fn load_packs(paths: &[PathBuf]) -> Result<Vec<Pack>, Fatal> {
+    all_pack_files(paths)?
+        .iter()
+        .map(|f| load_pack(f))
+        .collect()
 }
 
 /// The packs of `paths` for an engine builder. A pack that does not parse
@@ -476,26 +483,17 @@ fn add_packs(
     paths: &[PathBuf],
 ) -> Result<(EngineBuilder, Vec<String>), Fatal> {
     let mut broken = Vec::new();
-    for p in paths {
-        let files = pack_files(p)?;
-        if files.is_empty() {
-            return Err(Fatal(format!(
-                "{}: no .toml or .json packs found",
-                p.display()
-            )));
-        }
-        for f in files {
-            match load_pack(&f) {
-                Ok(pack) => b = b.pack(pack),
-                Err(fatal) => match pack_value(&f) {
-                    Some(v) => {
-                        broken.push(f.display().to_string());
-                        b = b.pack_value(v);
-                    }
-                    // Not even TOML or JSON: nothing more to find in it.
-                    None => return Err(fatal),
-                },
-            }
+    for f in all_pack_files(paths)? {
+        match load_pack(&f) {
+            Ok(pack) => b = b.pack(pack),
+            Err(fatal) => match pack_value(&f) {
+                Some(v) => {
+                    broken.push(f.display().to_string());
+                    b = b.pack_value(v);
+                }
+                // Not even TOML or JSON: nothing more to find in it.
+                None => return Err(fatal),
+            },
         }
     }
     Ok((b, broken))
