@@ -364,7 +364,9 @@ impl Scan<'_> {
             let len = field.norm.as_str().len();
             for &(a, b) in &stretches {
                 let start = words.get(a as usize).map_or(len, |&w| w as usize);
-                let end = words.get(b as usize + 1).map_or(len, |&w| w as usize);
+                let end = words
+                    .get((b as usize).saturating_add(1))
+                    .map_or(len, |&w| w as usize);
                 if start >= end {
                     continue;
                 }
@@ -1504,6 +1506,9 @@ impl Eval<'_> {
             Cond::AtLeast(n, cs) if self.decide => {
                 let mut out = Vec::new();
                 let mut count = 0;
+                if *n == 0 {
+                    return Some(out);
+                }
                 for c in cheap_first(cs) {
                     if let Some(ev) = self.cond(c) {
                         count += 1;
