@@ -136,20 +136,27 @@ pub fn validate_json(packs: &[&str]) -> Vec<PackError> {
 
 /// [`validate_json`] for already-parsed JSON values.
 pub fn validate_values(values: Vec<serde_json::Value>) -> Vec<PackError> {
-    let mut b = Engine::builder();
+    // Each pack's own problems, even when two copies of a pack have the
+    // same ones; then what compiling them together adds.
+    let mut errors = Vec::new();
+    let mut packs = Vec::new();
     for v in values {
-        b = b.pack_value(v);
+        let (p, e) = Pack::from_value_lenient(v);
+        errors.extend(e);
+        packs.extend(p);
     }
-    match b.build() {
-        Ok(_) => Vec::new(),
-        Err(e) => {
-            let mut errors: Vec<PackError> = Vec::new();
+    if !packs.is_empty() {
+        let mut b = Engine::builder();
+        for p in packs {
+            b = b.pack(p);
+        }
+        if let Err(e) = b.build() {
             for pe in e.pack_errors() {
                 if !errors.contains(pe) {
                     errors.push(pe.clone());
                 }
             }
-            errors
         }
     }
+    errors
 }
