@@ -311,8 +311,8 @@ impl Compiled {
     /// Calls `f(pattern, start, end)` for every occurrence of every
     /// pattern in `hay` (a matching form) that is searched in text in the
     /// languages `langs` (see [`language_groups`]): the ASCII automaton
-    /// always, the other scripts' when `hay` holds a non-ASCII character,
-    /// and each language's. A pattern of two languages may be reported
+    /// over the whole text, the other scripts' only around its runs of
+    /// non-ASCII bytes, and each language's the same way. A pattern of two languages may be reported
     /// twice; the caller drops repeated occurrences.
     pub(crate) fn for_each_pattern(
         &self,
@@ -499,8 +499,8 @@ pub(crate) struct Compiled {
     /// The automaton over the patterns searched in every text that are
     /// not ASCII (Cyrillic, Greek, Han, Thai, Arabic, Devanagari … terms
     /// of packs for every language; each language's own are in
-    /// [`Compiled::languages`]): built on first use, run only on text that
-    /// holds a non-ASCII character once folded.
+    /// [`Compiled::languages`]): built on first use, run only around the
+    /// runs of non-ASCII bytes of the matching form.
     pub other_scripts: std::sync::OnceLock<Vec<(Matcher, Vec<u32>)>>,
     /// For each filter with a condition, whether it can hold with none of
     /// its terms present, and term id → the filters that use it
