@@ -39,6 +39,14 @@ before(async () => {
       "/queue.js": ["text/javascript", "queue.js"],
       "/queue.css": ["text/css", "queue.css"],
     };
+    if (path === "/queue-500.html") {
+      // A long queue: the console fixture's ads again and again, with ids.
+      const console = readFileSync(join(fixtures, "extension-console.html"), "utf8");
+      const ads = console.match(/<div class="ad"[\s\S]*?<\/div>/g);
+      const many = Array.from({ length: 500 }, (_, i) => ads[i % ads.length].replace(/ data-listing-id="[^"]*"/, "").replace('<div class="ad"', `<div class="ad" data-listing-id="N-${i}"`));
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+      return res.end(console.replace(/<main id="queue">[\s\S]*<\/main>/, `<main id="queue">${many.join("")}</main>`));
+    }
     if (!files[path]) return res.writeHead(404).end();
     const [type, file] = files[path];
     const headers = { "content-type": `${type}; charset=utf-8` };
@@ -503,6 +511,55 @@ test("evidence files are named after the listing, from the ad or the page URL", 
   assert.match(third.name, new RegExp(`^redflag-evidence-L-77-${stamp}\\.json$`));
   assert.deepEqual(problems, []);
   await page.close();
+});
+
+test("a queue of 500 ads is screened and marked (time printed)", async () => {
+  const page = await ctx.newPage();
+  const problems = watch(page);
+  const t0 = performance.now();
+  await page.goto(`${base}/queue-500.html`);
+  await page.waitForSelector("html[data-redflag-screened=true]", { timeout: 60000 });
+  const ms = performance.now() - t0;
+  const counts = await page.$$eval(".ad", (ads) => ads.map((a) => a.querySelectorAll("mark.redflag-mark").length));
+  assert.equal(counts.length, 500);
+  // Every ad of the fixture has marks; the same ad is marked the same way each time.
+  for (const [i, n] of counts.entries()) assert.equal(n, counts[i % 3], `ad ${i}`);
+  assert.ok(counts.slice(0, 3).every((n) => n > 0));
+  await checkMarks(page);
+  const t1 = performance.now();
+  await page.click(".redflag-fab");
+  await page.waitForFunction(() => document.querySelectorAll(".redflag-panel .redflag-ad").length === 500);
+  // Each ad's box in the panel names its listing.
+  const heads = await page.$$eval(".redflag-panel .redflag-ad-title", (hs) => hs.map((h) => h.textContent));
+  for (const [i, h] of heads.entries()) assert.ok(h.endsWith(` · #N-${i}`), h);
+  console.log(`500 ads: screened and marked in ${ms.toFixed(0)} ms (page load included); panel of 500 ads in ${(performance.now() - t1).toFixed(0)} ms`);
+  const verdicts = (await consoleAds(page)).map((a) => a.v.verdict);
+  assert.equal(await badge(page), String(verdicts.filter((v) => v !== "allow").length), "the badge counts the flagged ads");
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("removing the consoles gives the site's access back and stops screening", async () => {
+  const options = await ctx.newPage();
+  await options.goto(`chrome-extension://${extId}/options.html`);
+  await options.waitForSelector("html[data-ready=true]");
+  assert.equal(await options.$$eval("#consoles li", (li) => li.length), 2);
+  await options.click("#consoles li:first-child button");
+  await options.waitForFunction(() => document.querySelectorAll("#consoles li").length === 1);
+  // One console of the site left: the site keeps its access.
+  assert.deepEqual(await sw.evaluate(() => chrome.permissions.getAll().then((p) => p.origins)), ["http://127.0.0.1/*"]);
+  await options.click("#consoles li:first-child button");
+  await options.waitForFunction(() => document.querySelectorAll("#consoles li").length === 0);
+  assert.deepEqual(await sw.evaluate(() => chrome.permissions.getAll().then((p) => p.origins)), []);
+  await sw.evaluate(() => new Promise((ok) => setTimeout(ok, 300)));
+  assert.deepEqual(await sw.evaluate(() => chrome.scripting.getRegisteredContentScripts()), []);
+  const page = await ctx.newPage();
+  await page.goto(`${base}/queue.html`);
+  await page.waitForLoadState("load");
+  await page.waitForTimeout(1500);
+  assert.equal(await page.$("html[data-redflag-screened], mark.redflag-mark, .redflag-ui"), null);
+  await page.close();
+  await options.close();
 });
 
 test("no errors in the service worker", async () => {
