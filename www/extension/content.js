@@ -423,7 +423,7 @@
     box.append(el("div", "redflag-legend-title", "Highlight colours"));
     for (const [role, tier, text] of LEGEND) {
       const row = el("div", "redflag-legend-row");
-      const swatch = el("mark", `redflag-swatch redflag-mark redflag-role-${role} redflag-tier-${tier}`, "Aa");
+      const swatch = el("mark", `redflag-swatch redflag-role-${role} redflag-tier-${tier}`, "Aa");
       swatch.dataset.role = role;
       swatch.dataset.tier = tier;
       row.append(swatch, el("span", "", ` ${text}`));
@@ -482,6 +482,11 @@
       const note = el("textarea", "redflag-note");
       note.placeholder = "Reviewer note for the evidence packet";
       note.setAttribute("aria-label", "Reviewer note");
+      // The panel is redrawn when more ads load: the note lives on the ad.
+      note.value = ad.note ?? "";
+      note.addEventListener("input", () => {
+        ad.note = note.value;
+      });
       const btn = button("redflag-export", "Export evidence (JSON)", "", () => exportEvidence(ad, note.value));
       box.append(note, btn);
       p.append(box);

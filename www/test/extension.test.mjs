@@ -158,13 +158,22 @@ test("it runs only on the consoles configured, with host access asked for them a
   await news.waitForLoadState("load");
   await news.waitForTimeout(1500);
   assert.equal(await news.$("html[data-redflag-screened], mark.redflag-mark, .redflag-ui"), null, "no marks or panel on the news page");
+  // Nor is the console, before the reviewer adds it.
+  const page = await ctx.newPage();
+  await page.goto(`${base}/queue.html`);
+  await page.waitForLoadState("load");
+  assert.equal(await page.$("html[data-redflag-screened], mark.redflag-mark, .redflag-ui"), null, "no marks on the console yet");
   assert.deepEqual(await contentScriptTabs(), [], "no content script in any tab");
-  // The reviewer adds the console; its pages are screened, the news page on
-  // the same host (outside the console's address) still is not.
+  // The reviewer adds the console; its pages are screened (the open one
+  // without a reload), the news page on the same host (outside the
+  // console's address) still is not.
   await addConsole(`${base}/queue`);
   assert.deepEqual(await sw.evaluate(() => chrome.permissions.getAll().then((p) => p.origins)), ["http://127.0.0.1/*"]);
-  const { page } = await open("/queue.html");
+  await page.waitForSelector("html[data-redflag-screened=true]", { timeout: 15000 });
   assert.ok(await page.$("mark.redflag-mark"));
+  const fresh = await open("/queue.html");
+  assert.ok(await fresh.page.$("mark.redflag-mark"));
+  await fresh.page.close();
   await news.reload();
   await news.waitForLoadState("load");
   await news.waitForTimeout(1500);
@@ -222,6 +231,10 @@ test("the evidence packet's hashes verify", async () => {
   await page.click(".redflag-fab");
   await page.waitForSelector('.redflag-panel .redflag-ad textarea');
   await page.fill(".redflag-panel .redflag-ad:nth-of-type(2) textarea", "Escalated to child-safety team.");
+  // More ads load and the panel is redrawn: the note is still there.
+  await page.click("#more");
+  await page.waitForFunction(() => document.querySelectorAll(".redflag-panel .redflag-ad").length === 4);
+  assert.equal(await page.inputValue(".redflag-panel .redflag-ad:nth-of-type(2) textarea"), "Escalated to child-safety team.");
   const [download] = await Promise.all([page.waitForEvent("download"), page.click(".redflag-panel .redflag-ad:nth-of-type(2) .redflag-export")]);
   const packet = JSON.parse(readFileSync(await download.path(), "utf8"));
   const sha = (s) => createHash("sha256").update(s).digest("hex");
