@@ -220,6 +220,7 @@ export function attachForm(form, options = {}) {
   let latest = null; // { key, verdict }: the newest verdict taken, for the text it was screened from
   let typingBusy = false;
   let typingAgain = false;
+  let holding = false; // a submit waits for the verdict of its text
 
   const inputs = () => fieldNames.map((n) => form.elements.namedItem(n)).filter((el) => el && "value" in el);
 
@@ -277,6 +278,10 @@ export function attachForm(form, options = {}) {
     const sub = submission();
     const key = keyOf(sub);
     let v;
+    if (holding) {
+      event.preventDefault(); // the held submit goes on by itself
+      return;
+    }
     if (!worker && engine) {
       v = screenHere(sub);
       take({ seq: ++requestSeq, key, verdict: v });
@@ -287,7 +292,9 @@ export function attachForm(form, options = {}) {
       // starting): hold the post until it has, then submit again.
       event.preventDefault();
       const submitter = event.submitter && event.submitter.form === form ? event.submitter : undefined;
+      holding = true;
       request(sub).then((r) => {
+        holding = false;
         if (take(r)) form.requestSubmit(submitter);
       });
       return;
