@@ -17,7 +17,11 @@
 // Give either `engine` or `worker.packageUrl` (both is best: the engine is
 // the fallback when a Worker cannot be created). With a worker, a 100 KB
 // paste is screened off the page's thread; results for text that has
-// changed since are dropped, never shown.
+// changed since are dropped, never shown, and a submit made before the
+// worker has screened the text waits for its verdict. The worker script
+// (redflag-worker.js, next to this file) loads the package's .wasm, so a
+// Content-Security-Policy sent with it needs `'wasm-unsafe-eval'` in
+// script-src, like the page's; `worker-src` (or script-src) must allow it.
 //
 // Behaviour by verdict:
 //   allow  — nothing happens; the form submits untouched.
@@ -149,8 +153,12 @@ export function attachForm(form, options = {}) {
     worker?.terminate();
     worker = null;
     mode = "main";
-    if (!engine) engineReady = loadEngineHere();
-    else warmUp(engine);
+    if (!engine) {
+      engineReady = loadEngineHere();
+    } else {
+      if (!fixedExplainable) explainable = new Set(safe(() => engine.explainableCategories(), []));
+      warmUp(engine);
+    }
     engineReady.then(() => settleReady());
     const pending = [...waiting.values()];
     waiting.clear();
@@ -393,8 +401,12 @@ export function attachForm(form, options = {}) {
     box.append(heading);
     if (messages.length) {
       const list = document.createElement("ul");
+      list.dir = "auto";
       for (const m of messages) {
         const li = document.createElement("li");
+        // The packs' messages are in the ad's language, which may be written
+        // the other way from the interface's.
+        li.dir = "auto";
         li.textContent = m;
         list.append(li);
       }
