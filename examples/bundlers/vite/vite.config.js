@@ -1,9 +1,7 @@
 import { defineConfig } from "vite";
 
-export default defineConfig({
-  // redflag's browser entry awaits its .wasm at the top level.
-  build: { target: "es2022" },
-  // The dev server's dependency pre-bundling (esbuild) would move the module
-  // away from its .wasm; serve it as is.
-  optimizeDeps: { exclude: ["redflag"] },
-});
+// Nothing to set for redflag in Vite 8: the build and the dev server both
+// follow `new URL("./redflag_bg.wasm", import.meta.url)` and emit or serve the
+// .wasm, and the default targets allow top-level await. (Vite 7 and older
+// default to targets without it: there, set `build: { target: "es2022" }`.)
+export default defineConfig({});
