@@ -28,6 +28,9 @@ export const KEYWORDS = [
   "maximum",
   "exclusiveMinimum",
   "pattern",
+  "if",
+  "then",
+  "else",
 ];
 
 /** Every keyword the checker understands, applied or annotation. */
@@ -59,6 +62,9 @@ function hasType(v, type) {
 }
 
 const child = (path, key) => (path ? `${path}.${key}` : key);
+
+/** A problem found by a conditional schema, with that schema's reason. */
+const explained = (e, s) => (s.description ? { path: e.path, message: `${e.message}: ${s.description}` } : e);
 
 /**
  * Checks `value` against `schema` (a parsed JSON Schema whose `$ref`s point
@@ -94,6 +100,12 @@ export function checkSchema(schema, value, path = "", start = schema) {
       return;
     }
     if (s.$ref) walk(resolve(s.$ref), v, p);
+    if (s.if !== undefined) {
+      const branch = checkSchema(schema, v, p, s.if).length === 0 ? s.then : s.else;
+      if (branch !== undefined) {
+        for (const e of checkSchema(schema, v, p, branch)) errors.push(explained(e, branch));
+      }
+    }
     if (s.type !== undefined) {
       const types = [].concat(s.type);
       if (!types.some((t) => hasType(v, t))) {
@@ -113,7 +125,7 @@ export function checkSchema(schema, value, path = "", start = schema) {
       }
     }
     if (typeof v === "string" && s.pattern !== undefined && !regex(s.pattern).test(v)) {
-      errors.push({ path: p, message: `${found(v)} does not match /${s.pattern}/` });
+      errors.push({ path: p, message: s.description ? `${found(v)}: ${s.description}` : `${found(v)} does not match /${s.pattern}/` });
     }
     if (Array.isArray(v)) {
       if (s.minItems !== undefined && v.length < s.minItems) {
@@ -130,7 +142,8 @@ export function checkSchema(schema, value, path = "", start = schema) {
         errors.push({ path: p, message: `needs at least ${s.minProperties} key${s.minProperties === 1 ? "" : "s"}` });
       }
       if (s.maxProperties !== undefined && keys.length > s.maxProperties) {
-        errors.push({ path: p, message: `has ${keys.length} keys (${keys.map(quote).join(", ")}); at most ${s.maxProperties} allowed` });
+        const why = s.description ? `: ${s.description}` : `; at most ${s.maxProperties} allowed`;
+        errors.push({ path: p, message: `has ${keys.length} keys (${keys.map(quote).join(", ")})${why}` });
       }
       for (const k of keys) {
         if (s.propertyNames !== undefined) walk(s.propertyNames, k, child(p, k));
@@ -149,8 +162,9 @@ export function checkSchema(schema, value, path = "", start = schema) {
       for (const [k, dep] of Object.entries(s.dependentSchemas ?? {})) {
         if (!(k in v)) continue;
         for (const e of checkSchema(schema, v, p, dep)) {
-          const missing = /^missing field (`[^`]+`)$/.exec(e.message);
-          errors.push({ path: child(p, k), message: `with ${quote(k)}, ${missing ? `${missing[1]} is required` : `${e.path.slice(p.length).replace(/^\./, "")} ${e.message}`}` });
+          const missing = e.path === p && /^missing field (`[^`]+`)$/.exec(e.message);
+          if (missing) errors.push(explained({ path: child(p, k), message: `with ${quote(k)}, ${missing[1]} is required` }, dep));
+          else errors.push(explained(e, dep));
         }
       }
     }

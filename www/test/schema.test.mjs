@@ -47,7 +47,7 @@ function ajvPath(value, e) {
   }
   // A dependent schema's problem belongs to the key that brought it in
   // (`offer` without `helper`), which is where the engine reports it.
-  const dependent = /\/dependentSchemas\/([^/]+)\//.exec(e.schemaPath);
+  const dependent = e.keyword === "required" && /\/dependentSchemas\/([^/]+)\//.exec(e.schemaPath);
   const key = dependent ? dependent[1] : (e.params.missingProperty ?? e.params.additionalProperty ?? e.params.propertyName);
   return key === undefined ? path : path ? `${path}.${key}` : key;
 }
@@ -162,6 +162,9 @@ const MALFORMED = [
   ["rules.min of zero", (p) => (p.rule[3].match.and[1].rules.min = 0)],
   ["offer rule that is not a helper", (p) => delete p.rule[1].helper],
   ["offer of an unknown section", (p) => (p.rule[1].offer = "gigs")],
+  ["offer rule scoped to sections", (p) => (p.rule[1].sections = ["jobs"])],
+  ["offer rule with a strength", (p) => (p.rule[1].strength = "strong")],
+  ["helper rule with a score", (p) => (p.rule[1].score = 2)],
   ["list name with a space", (p) => (p.lists["my list"] = ["x"])],
   ["list that includes a list", (p) => (p.lists.other = ["@fee"])],
   ["empty list", (p) => (p.lists.none = [])],
@@ -206,7 +209,10 @@ for (const [name, mistake] of MALFORMED) {
     assert.ok(engine.length > 0, "the engine refuses it");
     assert.equal(validate(pack), false, "Ajv refuses it");
     // (A bad key's own pattern error repeats its `propertyNames` error, without the key.)
-    const fromAjv = validate.errors.filter((e) => e.propertyName === undefined || e.keyword === "propertyNames").map((e) => ajvPath(pack, e));
+    // (An `if` error only says that its `then` failed, which is reported too.)
+    const fromAjv = validate.errors
+      .filter((e) => (e.propertyName === undefined || e.keyword === "propertyNames") && e.keyword !== "if")
+      .map((e) => ajvPath(pack, e));
     const fromChecker = checkSchema(schema, pack);
     assert.ok(fromChecker.length > 0, "the playground's checker refuses it");
     const checkerPlaces = fromChecker.map(located);
@@ -301,7 +307,7 @@ test("the schema uses only keywords the playground's checker applies", () => {
     for (const [k, v] of Object.entries(s)) {
       used.add(k);
       if (["properties", "$defs", "dependentSchemas"].includes(k)) Object.values(v).forEach(walk);
-      else if (["items", "additionalProperties", "propertyNames", "not"].includes(k)) walk(v);
+      else if (["items", "additionalProperties", "propertyNames", "not", "if", "then", "else"].includes(k)) walk(v);
     }
   };
   walk(schema);
