@@ -26,6 +26,20 @@ const OK: &str =
     r#"{"id": "a", "title": "A", "category": "c", "score": 1, "match": {"any": ["alpha"]}}"#;
 
 #[test]
+fn a_pack_may_name_its_json_schema_for_editors() {
+    let named = format!(
+        r#"{{"$schema": "./node_modules/redflag/pack.schema.json", {}"#,
+        &rule(OK)[1..]
+    );
+    assert_eq!(errors_of(&named), vec![]);
+    assert_error(
+        r#"{"$schema": 4, "schema": 1, "pack": {"id": "p", "version": "1"}}"#,
+        "$schema",
+        "expected a string",
+    );
+}
+
+#[test]
 fn a_valid_pack_has_no_errors() {
     assert_eq!(errors_of(&rule(OK)), vec![]);
 }

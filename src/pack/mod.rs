@@ -602,6 +602,14 @@ impl Pack {
             message,
         };
 
+        // `$schema` names the JSON Schema an editor checks the pack with
+        // (`redflag/pack.schema.json`); the engine has no use for it.
+        if top.remove("$schema").is_some_and(|v| !v.is_string()) {
+            errors.push(err(
+                "$schema".into(),
+                "expected a string (the URL or path of the pack's JSON Schema)".into(),
+            ));
+        }
         for key in top.keys() {
             if !matches!(
                 key.as_str(),
