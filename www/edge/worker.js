@@ -116,6 +116,15 @@ async function start(env) {
       return new Response(body, { status: 500, headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store", "X-Redflag-Error": "config" } });
     };
   }
+  if (s.config.secret === null) {
+    // Not an error (a local trial runs without it), but the origin then has
+    // nothing to tell a screened submission from one sent around the worker.
+    log({
+      type: "redflag.config-warning",
+      setting: "VERDICT_SECRET",
+      message: "not set: submissions are forwarded without X-Redflag-Token, so the origin cannot verify that the worker screened them. Set it (at least 16 random characters) with `wrangler secret put VERDICT_SECRET`, or in .dev.vars for `wrangler dev`.",
+    });
+  }
   const state = { engine: s.engine, accepted: { ...s.minVersions }, lastText: null, loadedAt: 0, loading: null };
   await loadPacks(env, s, state, log);
 

@@ -269,6 +269,37 @@ test("multipart: text attachments and file names are screened, binary parts pass
   assert.ok(o.tokenValid);
 });
 
+test("without VERDICT_SECRET the worker warns once at start and forwards without a token; with it, no warning", async () => {
+  const w = await startWorker({ ORIGIN: origin.url });
+  try {
+    for (let k = 0; k < 3; k++) {
+      const id = newId();
+      const res = await fetch(`${w.url}/ads`, { method: "POST", headers: { "x-test-id": id, "content-type": "text/plain" }, body: "Line cook wanted, full time, paid training." });
+      await res.text();
+      assert.equal(res.status, 200);
+      const got = await received(id);
+      assert.equal(got.length, 1, "forwarded");
+      assert.equal(got[0].headers["x-redflag-token"], undefined, "no token without a secret");
+    }
+    await eventually(() => w.output.some((l) => l.includes('"redflag.config-warning"')));
+    const warnings = w.output.filter((l) => l.includes('"redflag.config-warning"'));
+    assert.equal(warnings.length, 1, "logged once");
+    assert.match(warnings[0], /VERDICT_SECRET/);
+  } finally {
+    await w.stop();
+  }
+  const ok = await startWorker({ ORIGIN: origin.url, VERDICT_SECRET: SECRET });
+  try {
+    const id = newId();
+    const res = await fetch(`${ok.url}/ads`, { method: "POST", headers: { "x-test-id": id, "content-type": "text/plain" }, body: "Line cook wanted, full time, paid training." });
+    await res.text();
+    assert.ok((await received(id))[0].headers["x-redflag-token"], "a token with the secret");
+    assert.ok(!ok.output.some((l) => l.includes('"redflag.config-warning"')));
+  } finally {
+    await ok.stop();
+  }
+});
+
 test("configuration is validated at start: an invalid setting is a 500 naming it, never a missing limit", async () => {
   const bad = [["ENGINE_LIMITS", '{"max_fields": 0}'], ["ENGINE_LIMITS", '{"max_input_bytes": 8}'], ...Object.entries({ MAX_BODY_BYTES: "64k", FAILURE_POLICY: "fail_closed", ENGINE_LIMITS: '{"max_fields": 3', ROUTES: '[{"path":"ads"}]', ORIGIN: "origin.example", MAX_READ_MS: "-1", ENTITY_KEY: "short" })];
   for (const [setting, value] of bad) {
