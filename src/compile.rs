@@ -8,7 +8,8 @@ use crate::limits::Limits;
 use crate::matcher::Matcher;
 use crate::normalize::normalize;
 use crate::pack::{Condition, Pack, RuleTests, Status, Strength, SCHEMA_VERSION, SECTIONS};
-use crate::verdict::{PackInfo, Thresholds, Tier};
+use crate::tier::{Thresholds, Tier};
+use crate::verdict::PackInfo;
 
 /// A term in matching form with its word-boundary requirements.
 #[derive(Clone, Debug)]

@@ -11,7 +11,9 @@ use crate::matcher::windows;
 use crate::normalize::{normalize, Normalized, Steps};
 use crate::pack::{Pack, Status, Strength, SECTIONS};
 use crate::submission::Submission;
-use crate::verdict::{FiredRule, Hit, PackInfo, Thresholds, Tier, Verdict};
+use crate::tier::{Thresholds, Tier};
+use crate::utf16::utf16_offsets;
+use crate::verdict::{FiredRule, Hit, PackInfo, Verdict};
 
 /// A compiled set of rule packs, ready to screen submissions.
 ///
@@ -1357,38 +1359,6 @@ fn prev_char(t: &str, at: usize) -> Option<char> {
     t.get(..at).and_then(|s| s.chars().next_back())
 }
 
-/// For sorted byte offsets (on char boundaries), their UTF-16 offsets.
-pub(crate) fn utf16_offsets(text: &str, offsets: &[usize]) -> Vec<(usize, usize)> {
-    let mut out = Vec::with_capacity(offsets.len());
-    if offsets.is_empty() {
-        return out;
-    }
-    // Only the text up to the last offset needs counting.
-    let last = offsets[offsets.len() - 1].min(text.len());
-    let mut cut = last;
-    while !text.is_char_boundary(cut) {
-        cut += 1;
-    }
-    let text = &text[..cut];
-    let mut it = offsets.iter().peekable();
-    let mut u16pos = 0usize;
-    for (b, ch) in text.char_indices() {
-        while let Some(&&o) = it.peek() {
-            if o <= b {
-                out.push((o, u16pos));
-                it.next();
-            } else {
-                break;
-            }
-        }
-        u16pos += ch.len_utf16();
-    }
-    for &o in it {
-        out.push((o, u16pos));
-    }
-    out
-}
-
 fn field_mask(scan: &Scan<'_>, fields: &[String]) -> u64 {
     let mut mask = 0u64;
     for (i, f) in scan.fields.iter().enumerate().take(64) {
@@ -1861,13 +1831,5 @@ mod tests {
     fn engine_is_send_sync() {
         fn assert<T: Send + Sync>() {}
         assert::<Engine>();
-    }
-
-    #[test]
-    fn utf16_offsets_count_surrogates() {
-        let t = "a😀b€c";
-        let offs = [0, 1, 5, 6, 9, 10];
-        let v = utf16_offsets(t, &offs);
-        assert_eq!(v, vec![(0, 0), (1, 1), (5, 3), (6, 4), (9, 5), (10, 6)]);
     }
 }

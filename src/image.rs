@@ -19,7 +19,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use crate::compile::{Compiled, Cond, EntityCond, Filter, Rule, Term};
 use crate::extract::EntityKind;
 use crate::pack::{Status, Strength};
-use crate::verdict::{PackInfo, Thresholds, Tier};
+use crate::tier::{Thresholds, Tier};
+use crate::verdict::PackInfo;
 
 const MAGIC: &[u8; 8] = b"redflag\0";
 /// Bump when the layout below changes.

@@ -70,6 +70,7 @@ mod error;
 #[cfg(feature = "eval")]
 pub mod eval;
 mod extract;
+mod fmtnum;
 mod image;
 mod lang;
 mod limits;
@@ -81,6 +82,8 @@ pub mod signing;
 mod sort;
 mod submission;
 mod testing;
+mod tier;
+mod utf16;
 mod verdict;
 #[cfg(target_arch = "wasm32")]
 mod wasm;

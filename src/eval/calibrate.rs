@@ -19,7 +19,7 @@ use crate::engine::Engine;
 use crate::error::Error;
 use crate::limits::Limits;
 use crate::pack::{Pack, Status};
-use crate::verdict::{Thresholds, Tier};
+use crate::tier::{Thresholds, Tier};
 
 /// Targets and settings of [`calibrate`].
 #[derive(Clone, Debug, PartialEq)]

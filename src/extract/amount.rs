@@ -304,7 +304,7 @@ pub(super) fn prices(t: &Text<'_>, taken: &mut Taken, out: &mut Vec<Cand>) {
         let amount_txt = if amount.fract() == 0.0 {
             format!("{}", amount as u64)
         } else {
-            crate::verdict::fixed2(amount)
+            crate::fmtnum::fixed2(amount)
         };
         let value = match (currency, per) {
             (Some(c), Some(p)) => format!("{amount_txt} {c}/{p}"),

@@ -1099,7 +1099,7 @@ pub(super) fn prices(t: &Text<'_>, taken: &mut Taken, out: &mut Vec<Cand>) {
         let amount_txt = if value.fract() == 0.0 {
             format!("{}", value as u64)
         } else {
-            crate::verdict::fixed2(value)
+            crate::fmtnum::fixed2(value)
         };
         let value_txt = match currency {
             Some(c) => format!("{amount_txt} {c}"),

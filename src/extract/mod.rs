@@ -563,7 +563,7 @@ pub(crate) fn shape(
         .collect();
     offs.sort_unstable();
     offs.dedup();
-    let utf16 = crate::engine::utf16_offsets(original, &offs);
+    let utf16 = crate::utf16::utf16_offsets(original, &offs);
     let at = |b: usize| {
         utf16
             .binary_search_by_key(&b, |p| p.0)

@@ -36,7 +36,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::{Error, PackError};
-use crate::verdict::{Thresholds, Tier};
+use crate::tier::{Thresholds, Tier};
 
 mod parse;
 

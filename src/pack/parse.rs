@@ -16,7 +16,7 @@ use super::{
     RuleTests, RulesCount, Status, Strength, TestCase,
 };
 use crate::error::PackError;
-use crate::verdict::{Thresholds, Tier};
+use crate::tier::{Thresholds, Tier};
 
 /// Where a value is, for messages: built only when there is a problem.
 pub(super) type Path<'a> = &'a dyn Fn() -> String;
@@ -32,7 +32,7 @@ fn found(v: &Value) -> String {
     match v {
         Value::Null => "null".into(),
         Value::Bool(b) => format!("`{b}`"),
-        Value::Number(n) => format!("`{}`", crate::verdict::number(n.as_f64().unwrap_or(0.0))),
+        Value::Number(n) => format!("`{}`", crate::fmtnum::number(n.as_f64().unwrap_or(0.0))),
         Value::String(s) if s.chars().count() <= 40 => format!("{s:?}"),
         Value::String(_) => "a string".into(),
         Value::Array(_) => "an array".into(),
