@@ -54,9 +54,9 @@ test("packs as objects, JSON text and arrays, with and without the built-in pack
     pack: { id: "site", version: "3.1.0", thresholds: { warn: 1, review: 2, block: 3 } },
     rule: [{ id: "site.pets", title: "Pets", category: "policy", score: 5, max_tier: "block", match: { any: ["puppies"] } }],
   };
-  const fromObject = new rf.Engine(pack);
-  const fromText = new rf.Engine(JSON.stringify(pack));
-  const both = new rf.Engine([pack], { defaultPacks: true, thresholds: { warn: 2, review: 4, block: 6 } });
+  const fromObject = new rf.Engine(pack, { defaultPacks: false });
+  const fromText = new rf.Engine(JSON.stringify(pack), { defaultPacks: false });
+  const both = new rf.Engine([pack], { thresholds: { warn: 2, review: 4, block: 6 } });
   assert.deepEqual(fromObject.packs(), [{ id: "site", version: "3.1.0" }]);
   assert.deepEqual(fromText.screen({ body: "Cute puppies" }).verdict, "block");
   const ids = both.packs().map((p) => p.id);
@@ -86,7 +86,14 @@ test("validatePacks reports every problem with its path and never throws for bad
   const defaults = JSON.parse(readFileSync(join(consumer(), "node_modules/redflag/default-packs.json"), "utf8"));
   assert.ok(defaults.some((p) => p.pack.id === "core"));
   assert.deepEqual(rf.validatePacks(defaults), []);
-  const report = new rf.Engine(defaults).runTests();
+  const report = new rf.Engine(defaults, { defaultPacks: false }).runTests();
+  // Given again over the built-in packs, they collide, and the error says how not to.
+  assert.throws(() => new rf.Engine(defaults), (e) => {
+    assert.match(e.message, /^packs (`[a-z-]+`, )+`[a-z-]+` are loaded twice: the built-in packs are loaded first, so give `\{ defaultPacks: false \}`/);
+    assert.ok(e.message.includes("`core`,"), e.message);
+    assert.equal(e.message.split("\n").length, 1, "one line, not every rule defined twice");
+    return true;
+  });
   assert.deepEqual(report.failures, []);
   assert.ok(report.passed > 200, `${report.passed} tests`);
   assert.equal(rf.validatePacks("{oops")[0].message.startsWith("not valid JSON"), true);
@@ -187,7 +194,8 @@ test("signed packs: accepted when trusted, each refusal is a clear error", () =>
   const opts = { publicKeys: [publicKey] };
   assert.equal(rf.verifySignedPack(good, opts).pack.version, "2.0.0");
   const engine = new rf.Engine([good], opts);
-  assert.deepEqual(engine.packs(), [{ id: "site", version: "2.0.0" }]);
+  assert.deepEqual(engine.packs().at(-1), { id: "site", version: "2.0.0" });
+  assert.deepEqual(engine.packs().slice(0, -1), new rf.Engine().packs(), "the built-in packs, then the signed one");
   assert.equal(engine.screen({ body: "road bike for sale" }).score, 3);
   const tampered = JSON.parse(good);
   tampered.pack = tampered.pack.replace('"score":3', '"score":0');
@@ -288,4 +296,28 @@ export default {
   } finally {
     await mf.dispose();
   }
+});
+
+test("a site pack adds to the built-in packs: an ad they put at review stays at review or higher", () => {
+  const ad = { section: "jobs", title: "Hotel staff abroad", body: "No experience needed. Registration fee 250 USD before you start." };
+  const builtIn = new rf.Engine().screen(ad);
+  assert.equal(builtIn.verdict, "review", "the premise: the built-in packs put this ad at review");
+  const site = {
+    schema: 1,
+    pack: { id: "site", version: "1.0.0" },
+    rule: [{ id: "site.pets", title: "Pets", category: "policy", score: 1, max_tier: "warn", match: { any: ["puppies"] } }],
+  };
+  const tiers = ["allow", "warn", "review", "block"];
+  for (const packs of [site, [site], JSON.stringify(site)]) {
+    const engine = new rf.Engine(packs);
+    const v = engine.screen(ad);
+    assert.ok(tiers.indexOf(v.verdict) >= tiers.indexOf("review"), `site pack alone: ${v.verdict}`);
+    assert.deepEqual(engine.packs().map((p) => p.id), [...new rf.Engine().packs().map((p) => p.id), "site"]);
+    assert.equal(engine.screen({ body: "Cute puppies" }).rules[0]?.id, "site.pets", "and the site pack's rule works");
+  }
+  // Opting out, as the CLI's --no-default-packs.
+  const alone = new rf.Engine(site, { defaultPacks: false });
+  assert.deepEqual(alone.packs(), [{ id: "site", version: "1.0.0" }]);
+  assert.equal(alone.screen(ad).verdict, "allow");
+  assert.throws(() => new rf.Engine(site, { defaultPacks: "no" }), /`defaultPacks` must be true or false/);
 });
