@@ -1,9 +1,9 @@
 // The real npm package (npm pack → npm install) from Node ESM, TypeScript and
 // real workerd.
 import { test, before, after } from "node:test";
-import { rmSync } from "node:fs";
+import { rmSync, existsSync, mkdirSync } from "node:fs";
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { writeFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { consumer, importPackage, root } from "./helpers/package.mjs";
@@ -147,10 +147,18 @@ test("the exports map picks an entry per environment", () => {
   };
   assert.equal(resolveWith(null), "node.js");
   assert.equal(resolveWith("workerd"), "workerd.js");
+  const r = spawnSync(process.execPath, ["-e", "console.log(require.resolve('redflag'))"], { cwd: dir, encoding: "utf8" });
+  assert.equal(r.stdout.trim().split("/").pop(), "node.cjs", r.stderr);
   const pkg = JSON.parse(readFileSync(join(dir, "node_modules/redflag/package.json"), "utf8"));
-  assert.equal(pkg.exports["."].default, "./index.js");
-  assert.equal(pkg.exports["."].types, "./index.d.ts");
-  assert.deepEqual(pkg.sideEffects.sort(), ["./index.js", "./node.js", "./workerd.js"]);
+  assert.equal(pkg.exports["."].import.default, "./index.js");
+  assert.equal(pkg.exports["."].import.types, "./index.d.ts");
+  assert.equal(pkg.exports["."].require.types, "./index.d.cts");
+  assert.deepEqual(pkg.sideEffects.sort(), ["./index.js", "./node-crypto.cjs", "./node-crypto.js", "./node.cjs", "./node.js", "./workerd.js"]);
+  for (const f of ["LICENSE-MIT", "LICENSE-APACHE", "CHANGELOG.md"]) {
+    assert.ok(existsSync(join(dir, "node_modules/redflag", f)), `${f} ships in the package`);
+  }
+  assert.match(readFileSync(join(dir, "node_modules/redflag/LICENSE-MIT"), "utf8"), /Copyright \(c\) \d{4} the redflag authors/);
+  assert.match(readFileSync(join(dir, "node_modules/redflag/LICENSE-APACHE"), "utf8"), /Apache License\s+Version 2\.0/);
 });
 
 test("entities: UTF-16 spans, keyed hashes stable across writing styles, raw values only on request", () => {
@@ -298,6 +306,25 @@ export default {
   }
 });
 
+// ------------------------------------------------- issue #24: packaging
+
+/**
+ * Runs a Node script in the consumer project; `cjs`: as CommonJS, the way
+ * Node 18 and early 20 load it (no require of ES modules). `node`: another
+ * Node binary (such as a real Node 18, from $REDFLAG_NODE18), run as is.
+ */
+function runScript(code, { cjs = false, cwd = consumer(), node = null } = {}) {
+  const args = cjs ? [...(node ? [] : ["--no-experimental-require-module"]), "-e", code] : ["--input-type=module", "-e", code];
+  const r = spawnSync(node ?? process.execPath, args, { cwd, encoding: "utf8" });
+  return { ...r, out: r.stdout.trim() };
+}
+
+const tsc = join(root, "www/node_modules/typescript/bin/tsc");
+function typecheck(dir, args) {
+  const r = spawnSync(process.execPath, [tsc, ...args], { cwd: dir, encoding: "utf8" });
+  return { ok: r.status === 0, output: r.stdout + r.stderr };
+}
+
 test("a site pack adds to the built-in packs: an ad they put at review stays at review or higher", () => {
   const ad = { section: "jobs", title: "Hotel staff abroad", body: "No experience needed. Registration fee 250 USD before you start." };
   const builtIn = new rf.Engine().screen(ad);
@@ -320,4 +347,224 @@ test("a site pack adds to the built-in packs: an ad they put at review stays at 
   assert.deepEqual(alone.packs(), [{ id: "site", version: "1.0.0" }]);
   assert.equal(alone.screen(ad).verdict, "allow");
   assert.throws(() => new rf.Engine(site, { defaultPacks: "no" }), /`defaultPacks` must be true or false/);
+});
+
+// With REDFLAG_NODE18=/path/to/node (Node 18), the CommonJS, token and edge
+// checks also run on that binary.
+const oldNode = process.env.REDFLAG_NODE18 || null;
+
+test("require('redflag') works where Node cannot require ES modules (Node 18, 20 before 20.19), and screens", () => {
+  for (const node of [null, ...(oldNode ? [oldNode] : [])]) requireWorks(node);
+});
+
+function requireWorks(node) {
+  const r = runScript(
+    `const rf = require("redflag");
+     const v = new rf.Engine().screen(${JSON.stringify(flagged)});
+     const manual = require("redflag/manual");
+     console.log(JSON.stringify({ verdict: v.verdict, hit: v.hits.map((h) => h.text), version: rf.version(), keys: Object.keys(rf).sort(),
+       resolved: require.resolve("redflag").split("/").pop(), sameEngine: manual.Engine === rf.Engine }));
+     rf.ready.then(() => console.log("ready"));`,
+    { cjs: true, node },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  const [line, ready] = r.out.split("\n");
+  const out = JSON.parse(line);
+  assert.equal(out.verdict, "block");
+  assert.ok(out.hit.includes("𝐩𝐚𝐬𝐬𝐩𝐨𝐫𝐭"), JSON.stringify(out.hit));
+  assert.equal(out.version, rf.version());
+  assert.equal(out.resolved, "node.cjs");
+  assert.equal(out.sameEngine, true, "redflag/manual shares the CommonJS instance");
+  assert.deepEqual(out.keys, ["Engine", "extractEntities", "init", "initSync", "normalize", "ready", "validatePacks", "verifySignedPack", "version"]);
+  assert.equal(ready, "ready");
+  // The CommonJS and ES entries export the same names.
+  assert.deepEqual(Object.keys(rf).sort(), out.keys);
+}
+
+test("a .wasm that cannot be loaded rejects with an Error naming the URL, and init can try again", async () => {
+  const { createServer } = await import("node:http");
+  const server = createServer((req, res) => {
+    res.writeHead(404, { "content-type": "text/plain" });
+    res.end("not here");
+  });
+  await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
+  const missing = `http://127.0.0.1:${server.address().port}/assets/missing/redflag_bg.wasm`;
+  try {
+    // redflag/manual in a fresh process (each entry shares one instance per process).
+    // Asynchronously: the 404 server runs in this process.
+    const r = await new Promise((done) => {
+      const child = spawn(
+        process.execPath,
+        [
+        "--input-type=module",
+        "-e",
+        `import * as rf from "redflag/manual";
+         import { readFileSync } from "node:fs";
+         const { init, Engine } = rf;
+         const out = { hasReady: rf.ready instanceof Promise };
+         let settled = false;
+         rf.ready?.then(() => { settled = true; });
+         for (const [name, input] of [["404", { module_or_path: ${JSON.stringify(missing)} }], ["refused", new URL("http://127.0.0.1:9/closed/redflag_bg.wasm")]]) {
+           try { await init(input); out[name] = "resolved"; } catch (e) { out[name] = e.message; out[name + "Error"] = e instanceof Error; }
+         }
+         out.readyBefore = settled;
+         await init({ module_or_path: readFileSync(new URL(import.meta.resolve("redflag/redflag_bg.wasm"))) });
+         await rf.ready;
+         out.after = new Engine().screen({ section: "jobs", body: "A registration fee is required." }).verdict;
+         console.log(JSON.stringify(out));`,
+        ],
+        { cwd: consumer() },
+      );
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d) => (stdout += d));
+      child.stderr.on("data", (d) => (stderr += d));
+      child.on("close", (status) => done({ status, stdout, stderr }));
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.ok(out["404"].includes(missing), out["404"]);
+    assert.match(out["404"], /404/);
+    assert.ok(out.refused.includes("http://127.0.0.1:9/closed/redflag_bg.wasm"), out.refused);
+    assert.equal(out["404Error"], true);
+    assert.equal(out.hasReady, true);
+    assert.equal(out.readyBefore, false, "ready waits for a load that works");
+    assert.equal(out.after, "warn", "a later init with the bytes works");
+  } finally {
+    server.close();
+  }
+  // The browser entry (index.js) in Node: fetch cannot read its file: URL,
+  // so importing it fails, and the error names the .wasm's URL.
+  const direct = runScript(`try { await import(import.meta.resolve("redflag").replace(/node\\.js$/, "index.js")); } catch (e) { console.log(e.message); }`);
+  assert.match(direct.out, /redflag: could not load the WebAssembly module from file:\/\/\/.*\/node_modules\/redflag\/redflag_bg\.wasm/, direct.out + direct.stderr);
+});
+
+test("redflag/token and redflag/edge in Node: the origin verifies the token of a request the edge handler forwarded", async () => {
+  const secret = "a-shared-verdict-secret-0123456789";
+  const code = (load) => `${load}
+    const engine = new Engine();
+    const forwarded = [];
+    const handle = createHandler({
+      config: configFromEnv({ ORIGIN: "https://origin.example", VERDICT_SECRET: ${JSON.stringify(secret)} }),
+      getEngine: () => engine,
+      fetchOrigin: async (r) => { forwarded.push({ url: r.url, token: r.headers.get("x-redflag-token"), verdict: r.headers.get("x-redflag-verdict"), body: new Uint8Array(await r.arrayBuffer()) }); return new Response("ok"); },
+      log: () => {},
+    });
+    const post = (body) => handle(new Request("https://edge.example/ads", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }));
+    const warned = await post({ section: "jobs", body: "A registration fee is required." });
+    const blocked = await post({ section: "adult", body: "Sweet new girl, age: 16, discreet incall, text me." });
+    const [f] = forwarded;
+    const payload = await verifyToken(${JSON.stringify(secret)}, f.token, f.body);
+    const tampered = await verifyToken(${JSON.stringify(secret)}, f.token, new TextEncoder().encode("{}"));
+    let configError = null;
+    try { configFromEnv({ MAX_BODY_BYTES: "lots" }); } catch (e) { configError = e instanceof ConfigError && e.setting; }
+    console.log(JSON.stringify({ warned: warned.status, blocked: blocked.status, forwarded: forwarded.length, url: f.url, verdict: f.verdict, tier: payload && payload.v, tampered, configError }));`;
+  const esm = runScript(
+    code(`import { Engine } from "redflag";
+      import { createHandler, configFromEnv, ConfigError } from "redflag/edge";
+      import { verifyToken } from "redflag/token";`),
+  );
+  const cjsCode = `(async () => { ${code(`const { Engine } = require("redflag");
+      const { createHandler, configFromEnv, ConfigError } = require("redflag/edge");
+      const { verifyToken } = require("redflag/token");`)} })().catch((e) => { console.error(e); process.exit(1); });`;
+  const runs = [["ESM", esm], ["CommonJS", runScript(cjsCode, { cjs: true })]];
+  if (oldNode) runs.push(["CommonJS on REDFLAG_NODE18", runScript(cjsCode, { cjs: true, node: oldNode })]);
+  for (const [what, r] of runs) {
+    assert.equal(r.status, 0, `${what}: ${r.stderr}`);
+    assert.deepEqual(JSON.parse(r.out), {
+      warned: 200,
+      blocked: 422,
+      forwarded: 1,
+      url: "https://origin.example/ads",
+      verdict: "warn",
+      tier: "warn",
+      tampered: null,
+      configError: "MAX_BODY_BYTES",
+    }, what);
+  }
+  // The form helper loads (it touches the DOM only when attached).
+  const form = runScript(`const m = await import("redflag/form"); console.log(typeof m.attachForm, typeof m.summary);`);
+  assert.equal(form.out, "function function", form.stderr);
+});
+
+test("TypeScript: the subpaths, default-packs.json, init and ready type-check in ES module and CommonJS projects (node16)", () => {
+  const dir = consumer();
+  const common = ["--noEmit", "--strict", "--target", "es2022", "--lib", "es2022,dom", "--skipLibCheck", "false"];
+  writeFileSync(
+    join(dir, "subpaths.ts"),
+    `import { Engine, init, initSync, ready, type Pack, type Verdict } from "redflag";
+import defaults from "redflag/default-packs.json" with { type: "json" };
+import { attachForm, summary, type FormController } from "redflag/form";
+import { createHandler, configFromEnv, ConfigError, type EdgeConfig, type Handler } from "redflag/edge";
+import { verifyToken, type TokenPayload } from "redflag/token";
+const packs: Pack[] = defaults;
+const report = new Engine(defaults, { defaultPacks: false }).runTests();
+const engine = new Engine();
+await ready;
+const again: Promise<void> = init();
+initSync(new Uint8Array());
+const config: EdgeConfig = configFromEnv({ ORIGIN: "https://origin.example", VERDICT_SECRET: "0123456789abcdef" });
+const handle: Handler = createHandler({ config, getEngine: () => engine });
+const res: Promise<Response> = handle(new Request("https://edge.example/ads"));
+const payload: TokenPayload | null = await verifyToken("secret", "token", new Uint8Array());
+const tier: "allow" | "warn" | "review" | "block" | "error" | undefined = payload?.v;
+const form: FormController = attachForm(document.createElement("form"), { engine, fields: ["title", "body"] });
+const v: Verdict | null = form.lastVerdict();
+const s = v ? summary(v).tier : null;
+console.log(packs.length, report.passed, again, res, tier, s, ConfigError.name, handle.counters().submissions);
+`,
+  );
+  const esm = typecheck(dir, [...common, "--module", "nodenext", "--moduleResolution", "nodenext", "subpaths.ts"]);
+  assert.ok(esm.ok, esm.output);
+  // A CommonJS project on node16 resolution: compiled and run.
+  const cjs = join(dir, "cjs");
+  mkdirSync(cjs, { recursive: true });
+  writeFileSync(join(cjs, "package.json"), JSON.stringify({ name: "cjs-consumer", private: true, type: "commonjs" }));
+  writeFileSync(
+    join(cjs, "main.ts"),
+    `import { Engine, ready, type Verdict } from "redflag";
+import defaults = require("redflag/default-packs.json");
+import { init as manualInit } from "redflag/manual";
+import { verifyToken } from "redflag/token";
+import { configFromEnv } from "redflag/edge";
+import type { AttachOptions } from "redflag/form";
+const v: Verdict = new Engine().screen({ section: "jobs", body: "A registration fee is required." });
+const opts: AttachOptions | null = null;
+const report = new Engine(defaults, { defaultPacks: false }).runTests();
+void ready.then(async () => {
+  await manualInit();
+  console.log(JSON.stringify({ verdict: v.verdict, failures: report.failures.length, token: await verifyToken("0123456789abcdef", "x.y", null), routes: configFromEnv().routes.length, opts }));
+});
+`,
+  );
+  const out = join(cjs, "out");
+  const built = typecheck(cjs, ["--strict", "--target", "es2022", "--lib", "es2022,dom", "--skipLibCheck", "false", "--module", "node16", "--moduleResolution", "node16", "--outDir", out, "main.ts"]);
+  assert.ok(built.ok, built.output);
+  const ran = spawnSync(process.execPath, ["--no-experimental-require-module", join(out, "main.js")], { cwd: cjs, encoding: "utf8" });
+  assert.equal(ran.status, 0, ran.stderr);
+  assert.deepEqual(JSON.parse(ran.stdout), { verdict: "warn", failures: 0, token: null, routes: 5, opts: null });
+  // Every value an entry exports at run time is declared, and nothing else.
+  const names = (spec, cjsMode) => {
+    writeFileSync(join(cjsMode ? cjs : dir, "names.ts"), `import * as m from "${spec}";\nexport const x = m;\n`);
+    const ts = execFileSync(process.execPath, [
+      "--input-type=module",
+      "-e",
+      `import ts from ${JSON.stringify(join(root, "www/node_modules/typescript/lib/typescript.js"))};
+       const p = ts.createProgram(["names.ts"], { module: ts.ModuleKind.${cjsMode ? "Node16" : "NodeNext"}, moduleResolution: ts.ModuleResolutionKind.${cjsMode ? "Node16" : "NodeNext"}, target: ts.ScriptTarget.ES2022, lib: ["lib.es2022.d.ts", "lib.dom.d.ts"], types: [] });
+       const c = p.getTypeChecker();
+       const f = p.getSourceFile("names.ts");
+       const sym = c.getSymbolAtLocation(f.statements[0].moduleSpecifier);
+       console.log(JSON.stringify(c.getExportsOfModule(sym).filter((s) => ((s.flags & ts.SymbolFlags.Alias ? c.getAliasedSymbol(s) : s).flags & ts.SymbolFlags.Value) !== 0).map((s) => s.name).sort()));`,
+    ], { cwd: cjsMode ? cjs : dir, encoding: "utf8" });
+    return JSON.parse(ts);
+  };
+  for (const [spec, cjsMode, runtime] of [
+    ["redflag", false, runScript(`console.log(JSON.stringify(Object.keys(await import("redflag")).sort()))`)],
+    ["redflag/manual", false, runScript(`console.log(JSON.stringify(Object.keys(await import("redflag/manual")).sort()))`)],
+    ["redflag", true, runScript(`console.log(JSON.stringify(Object.keys(require("redflag")).sort()))`, { cjs: true, cwd: cjs })],
+    ["redflag/manual", true, runScript(`console.log(JSON.stringify(Object.keys(require("redflag/manual")).sort()))`, { cjs: true, cwd: cjs })],
+  ]) {
+    assert.equal(runtime.status, 0, runtime.stderr);
+    assert.deepEqual(names(spec, cjsMode), JSON.parse(runtime.out).filter((n) => n !== "__esModule"), `${spec} (${cjsMode ? "CommonJS" : "ESM"})`);
+  }
 });
