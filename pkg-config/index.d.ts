@@ -374,8 +374,21 @@ export function version(): string;
 
 // ----- Loading the .wasm -----
 
+/**
+ * A global class's instance type, or `never` where the TypeScript libraries
+ * in use do not declare it, so that these declarations also check in a
+ * project with neither the DOM library nor @types/node.
+ */
+type GlobalInstance<K extends string> = typeof globalThis extends { [P in K]: abstract new (...args: any) => infer I } ? I : never;
+
+/** `WebAssembly.Module`, where declared. */
+type WasmModule = typeof globalThis extends { WebAssembly: { Module: abstract new (...args: any) => infer I } } ? I : never;
+
+/** The .wasm's bytes. */
+export type WasmBytes = ArrayBuffer | ArrayBufferView;
+
 /** What `init` accepts: a URL or path to the .wasm, a Request or Response, its bytes, or a compiled module. */
-export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembly.Module;
+export type InitInput = string | GlobalInstance<"URL"> | GlobalInstance<"Request"> | GlobalInstance<"Response"> | WasmBytes | WasmModule;
 
 /**
  * Fetches (if needed) and instantiates the .wasm; resolves at once when it
@@ -386,7 +399,7 @@ export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembl
 export function init(input?: { module_or_path?: InitInput | Promise<InitInput> } | InitInput | Promise<InitInput>): Promise<void>;
 
 /** Instantiates the .wasm synchronously from its bytes or a compiled module; does nothing when already instantiated. */
-export function initSync(input: { module: BufferSource | WebAssembly.Module } | BufferSource | WebAssembly.Module): void;
+export function initSync(input: { module: WasmBytes | WasmModule } | WasmBytes | WasmModule): void;
 
 /** Resolves once the .wasm is instantiated, by whichever entry, `init` or `initSync`. */
 export const ready: Promise<void>;

@@ -46,10 +46,11 @@ export async function init(input) {
   } catch (e) {
     throw failure("the given promise", e);
   }
+  source ??= new URL("./redflag_bg.wasm", import.meta.url);
   try {
-    await glue.default(source === undefined ? undefined : { module_or_path: source });
+    await glue.default({ module_or_path: source });
   } catch (e) {
-    throw failure(source === undefined ? "redflag_bg.wasm next to the module" : describe(source), e);
+    throw failure(describe(source), e);
   }
   resolveReady();
 }

@@ -407,6 +407,7 @@ test("a .wasm that cannot be loaded rejects with an Error naming the URL, and in
          for (const [name, input] of [["404", { module_or_path: ${JSON.stringify(missing)} }], ["refused", new URL("http://127.0.0.1:9/closed/redflag_bg.wasm")]]) {
            try { await init(input); out[name] = "resolved"; } catch (e) { out[name] = e.message; out[name + "Error"] = e instanceof Error; }
          }
+         try { await init(); out.noInput = "resolved"; } catch (e) { out.noInput = e.message; }
          out.readyBefore = settled;
          await init({ module_or_path: readFileSync(new URL(import.meta.resolve("redflag/redflag_bg.wasm"))) });
          await rf.ready;
@@ -428,6 +429,8 @@ test("a .wasm that cannot be loaded rejects with an Error naming the URL, and in
     assert.ok(out.refused.includes("http://127.0.0.1:9/closed/redflag_bg.wasm"), out.refused);
     assert.equal(out["404Error"], true);
     assert.equal(out.hasReady, true);
+    // No input: the .wasm beside the module, named by its URL (Node's fetch cannot read file: URLs).
+    assert.match(out.noInput, /from file:\/\/\/.*\/node_modules\/redflag\/redflag_bg\.wasm: /, out.noInput);
     assert.equal(out.readyBefore, false, "ready waits for a load that works");
     assert.equal(out.after, "warn", "a later init with the bytes works");
   } finally {
@@ -516,6 +519,10 @@ console.log(packs.length, report.passed, again, res, tier, s, ConfigError.name, 
   );
   const esm = typecheck(dir, [...common, "--module", "nodenext", "--moduleResolution", "nodenext", "subpaths.ts"]);
   assert.ok(esm.ok, esm.output);
+  // The main entry needs neither the DOM library nor @types/node.
+  writeFileSync(join(dir, "bare.ts"), `import { Engine, init, initSync } from "redflag";\nexport const tier = new Engine().screen({ body: "x" }).verdict;\nexport const load = [init, initSync];\n`);
+  const bare = typecheck(dir, ["--noEmit", "--strict", "--target", "es2022", "--lib", "es2022", "--skipLibCheck", "false", "--module", "nodenext", "--moduleResolution", "nodenext", "bare.ts"]);
+  assert.ok(bare.ok, bare.output);
   // A CommonJS project on node16 resolution: compiled and run.
   const cjs = join(dir, "cjs");
   mkdirSync(cjs, { recursive: true });
