@@ -575,3 +575,48 @@ void ready.then(async () => {
     assert.deepEqual(names(spec, cjsMode), JSON.parse(runtime.out).filter((n) => n !== "__esModule"), `${spec} (${cjsMode ? "CommonJS" : "ESM"})`);
   }
 });
+
+test("in Chromium, a page whose .wasm is missing gets an Error naming its URL, and redflag/manual can load it from elsewhere", async () => {
+  const { createServer } = await import("node:http");
+  const { launch } = await import("./helpers/browser.mjs");
+  const pkgDir = join(consumer(), "node_modules/redflag");
+  const page = `<!doctype html><meta charset="utf-8"><script type="module">
+    const out = {};
+    try { await import("/redflag/index.js"); out.index = "loaded"; } catch (e) { out.index = String(e.message); }
+    const m = await import("/redflag/manual.js");
+    try { await m.init("/nowhere/redflag_bg.wasm"); out.manual = "loaded"; } catch (e) { out.manual = String(e.message); }
+    // A network failure, where fetch itself says only "Failed to fetch".
+    try { await m.init({ module_or_path: "http://127.0.0.1:1/closed/redflag_bg.wasm" }); out.network = "loaded"; } catch (e) { out.network = String(e.message); }
+    await m.init(new URL("/assets/redflag_bg.wasm", location.href));
+    await m.ready;
+    out.verdict = new m.Engine().screen({ section: "jobs", body: "A registration fee is required." }).verdict;
+    window.result = out;
+  </script>`;
+  const server = createServer((req, res) => {
+    const path = new URL(req.url, "http://x").pathname;
+    if (path === "/") return res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(page);
+    if (path === "/assets/redflag_bg.wasm") return res.writeHead(200, { "content-type": "application/wasm" }).end(readFileSync(join(pkgDir, "redflag_bg.wasm")));
+    const file = path.startsWith("/redflag/") && /^[a-z_.-]+\.js$/.test(path.slice(9)) ? join(pkgDir, path.slice(9)) : null;
+    if (file && existsSync(file)) return res.writeHead(200, { "content-type": "text/javascript; charset=utf-8" }).end(readFileSync(file));
+    res.writeHead(404, { "content-type": "text/plain" }).end("not found");
+  });
+  await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  const browser = await launch();
+  try {
+    const tab = await browser.newPage();
+    await tab.goto(`${origin}/`);
+    await tab.waitForFunction(() => window.result, null, { timeout: 30_000 });
+    const out = await tab.evaluate(() => window.result);
+    // A network failure: fetch says only "Failed to fetch"; the error names the URL.
+    assert.ok(out.network.includes("http://127.0.0.1:1/closed/redflag_bg.wasm"), out.network);
+    // The browser entry fetched the .wasm beside it, which is missing here.
+    assert.ok(out.index.startsWith(`redflag: could not load the WebAssembly module from ${origin}/redflag/redflag_bg.wasm: `), out.index);
+    assert.match(out.index, /404/);
+    assert.ok(out.manual.includes("/nowhere/redflag_bg.wasm"), out.manual);
+    assert.equal(out.verdict, "warn");
+  } finally {
+    await browser.close();
+    server.close();
+  }
+});
