@@ -2,7 +2,7 @@
 // CommonJS module that its `require` entry loads, for Node versions that
 // cannot `require()` an ES module (18, and 20 before 20.19).
 //
-//   node pkg-config/esm-to-cjs.mjs in.js out.cjs
+//   node pkg-config/esm-to-cjs.mjs in.js out.cjs [node|browser]
 //
 // It knows only the forms these files use: `import * as x`, `import { a,
 // b as c }` and bare imports of relative `.js` modules (loaded as their
@@ -12,7 +12,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 
-const [input, output] = process.argv.slice(2);
+const [input, output, target = "node"] = process.argv.slice(2);
 let src = readFileSync(input, "utf8");
 const exported = [];
 const binding = (spec, sep) =>
@@ -40,7 +40,15 @@ src = src.replace(/^export \{([^}]*)\};?$/gm, (_, spec) => {
   }
   return "";
 });
-src = src.replace(/import\.meta\.url/g, 'require("node:url").pathToFileURL(__filename).href');
+// The module's own URL: from its file in Node; for browser code (`browser`,
+// the form helper, bundled from CommonJS) without any `require` a bundler
+// would have to resolve: the page's base URL, so that a URL built from it
+// fails to load and the code takes its fallback.
+const selfUrl =
+  target === "browser"
+    ? '(typeof document !== "undefined" ? document.baseURI : "file://" + __filename)'
+    : 'require("node:url").pathToFileURL(__filename).href';
+src = src.replace(/import\.meta\.url/g, selfUrl);
 
 const left = src.match(/^\s*(import|export)\b.*$/m) ?? src.match(/import\.meta/);
 if (left) {

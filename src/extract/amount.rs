@@ -5,7 +5,7 @@ use super::{Cand, EntityKind, Taken, T_SPACED};
 
 /// A number at `i`: digits with optional thousands groups and decimals.
 /// Returns (end, value).
-fn number(t: &Text<'_>, i: usize) -> Option<(usize, f64)> {
+pub(super) fn number(t: &Text<'_>, i: usize) -> Option<(usize, f64)> {
     let digits = |mut j: usize| {
         let s = j;
         while t.ch(j).is_ascii_digit() {

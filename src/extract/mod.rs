@@ -18,6 +18,7 @@
 mod age;
 mod amount;
 mod contact;
+mod intl;
 mod phone;
 mod text;
 
@@ -29,7 +30,7 @@ use serde::{Serialize, Serializer};
 use sha2::Sha256;
 
 use crate::normalize::{
-    entity_chars, Char, F_COMPAT, F_CONFUSABLE, F_EMOJI, F_INVISIBLE, F_NUMBER_WORDS,
+    entity_chars, Char, F_COMPAT, F_CONFUSABLE, F_DIACRITIC, F_EMOJI, F_INVISIBLE, F_NUMBER_WORDS,
 };
 use crate::submission::Submission;
 use text::Text;
@@ -441,11 +442,25 @@ const EXTRACTORS: [(EntityKind, Extractor); 7] = [
     (EntityKind::Email, contact::emails),
     (EntityKind::Url, contact::urls),
     (EntityKind::Handle, contact::handles),
-    (EntityKind::Price, amount::prices),
-    (EntityKind::Age, age::ages),
+    (EntityKind::Price, prices),
+    (EntityKind::Age, ages),
     (EntityKind::Phone, phone::phones),
     (EntityKind::Messaging, contact::messaging),
 ];
+
+/// Prices: those of English, Spanish, French and Portuguese first, then
+/// those of the other languages.
+fn prices(t: &Text<'_>, taken: &mut Taken, out: &mut Vec<Cand>) {
+    amount::prices(t, taken, out);
+    intl::prices(t, taken, out);
+}
+
+/// Ages: those of English, Spanish, French and Portuguese (and Romanian
+/// "ani") first, then those of the other languages.
+fn ages(t: &Text<'_>, taken: &mut Taken, out: &mut Vec<Cand>) {
+    age::ages(t, taken, out);
+    intl::ages(t, taken, out);
+}
 
 /// Finds entities of the given kinds (a mask of [`kind_bit`]s); only the
 /// extractors needed run.
@@ -478,6 +493,7 @@ pub(crate) fn find_kinds(text: &str, kinds: u8) -> Vec<Found> {
                 .map(|x| x.end as usize)
                 .max()
                 .unwrap_or(start);
+            let end = with_trailing_marks(text, end, chars.get(c.e).map(|x| x.start as usize));
             Found {
                 kind: c.kind,
                 bytes: start..end.max(start),
@@ -490,6 +506,28 @@ pub(crate) fn find_kinds(text: &str, kinds: u8) -> Vec<Found> {
             }
         })
         .collect()
+}
+
+/// Extends a span's end over the combining marks the entity form dropped
+/// right after it (a Thai vowel sign, a Devanagari virama, a decomposed
+/// accent), so a span never cuts a written syllable in two.
+fn with_trailing_marks(text: &str, end: usize, next: Option<usize>) -> usize {
+    let stop = next.unwrap_or(text.len()).min(text.len());
+    let Some(gap) = text.get(end..stop) else {
+        return end;
+    };
+    let mut e = end;
+    for ch in gap.chars() {
+        let mark = matches!(
+            crate::normalize::table::fold(ch),
+            crate::normalize::table::Fold::Str("", f) if f & F_DIACRITIC != 0
+        );
+        if !mark {
+            break;
+        }
+        e += ch.len_utf8();
+    }
+    e
 }
 
 /// Keyed hash of a contact value: lowercase hex of

@@ -241,3 +241,114 @@ fn a_currency_after_the_digits_makes_a_price_roses_do_not() {
         assert!(f.iter().all(|e| e.0 != EntityKind::Phone), "{text}: {f:?}");
     }
 }
+
+fn values_of(text: &str, kind: EntityKind) -> Vec<String> {
+    find(text)
+        .into_iter()
+        .filter(|f| f.kind == kind)
+        .map(|f| f.value)
+        .collect()
+}
+
+#[test]
+fn ages_in_the_source_country_languages() {
+    let cases: &[(&str, &str)] = &[
+        ("Девушка 17 лет, без опыта", "17"),
+        ("Молодая 17-летняя модель", "17"),
+        ("Дівчина 16 років, нова в місті", "16"),
+        ("Nowa dziewczyna, 17 lat, dyskretnie", "17"),
+        ("Urocza 16-latka zaprasza", "16"),
+        ("Bagong babae, 17 taong gulang", "17"),
+        ("Bagong babae, 16 anyos", "16"),
+        ("Em gái 16 tuổi mới vào nghề", "16"),
+        ("Em gai 16 tuoi moi vao nghe", "16"),
+        ("น้องใหม่ อายุ 17 ปี", "17"),
+        ("น้องใหม่ 16 ขวบ", "16"),
+        ("Cewek baru umur 16 tahun", "16"),
+        ("Cewek baru, 16 tahun, masih sekolah", "16"),
+        ("新来的女孩17岁，学生", "17"),
+        ("新來的妹妹十六歲", "16"),
+        ("فتاة جديدة عمرها 17 سنة", "17"),
+        ("नई लड़की 17 साल की", "17"),
+        ("возраст: 16", "16"),
+        ("Девушки 16-20 лет", "16"),
+    ];
+    for (text, want) in cases {
+        assert_eq!(values_of(text, EntityKind::Age), [*want], "{text}");
+    }
+}
+
+#[test]
+fn requirements_durations_and_other_peoples_ages_are_not_stated_ages() {
+    for text in [
+        "Опыт работы 3 года, гарантия 2 года",
+        "Принимаем от 18 лет, не старше 35 лет",
+        "Работаем на рынке уже 10 лет",
+        "Сыну 5 лет, ищем няню",
+        "Контракт на 3 года",
+        "Досвід роботи від 2 років",
+        "Doświadczenie 3 lata, firma działa od 10 lat, 2 lata temu",
+        "Wiek powyżej 18 lat",
+        "Córka 5 lat szuka opiekunki",
+        "Hindi bababa sa 18 taong gulang",
+        "2 taon na karanasan",
+        "Tuyển nữ từ 18 tuổi trở lên, con 5 tuổi",
+        "ประสบการณ์ 2 ปี อายุ 18 ปีขึ้นไป",
+        "Pengalaman kerja 2 tahun, minimal 18 tahun, kontrak 2 tahun",
+        "Anak 4 tahun butuh pengasuh",
+        "年满18岁，工作经验3年，18岁以上",
+        "我儿子今年5岁，找保姆",
+        "خبرة 5 سنوات، من 18 سنة فأكثر",
+        "5 साल का अनुभव, 18 साल से ऊपर",
+        "Meet at 5 p.m., 3 years in business",
+    ] {
+        assert!(
+            values_of(text, EntityKind::Age).is_empty(),
+            "{text}: {:?}",
+            values_of(text, EntityKind::Age)
+        );
+    }
+}
+
+#[test]
+fn prices_in_the_source_country_languages() {
+    let cases: &[(&str, &str)] = &[
+        ("Оформление визы 15000 руб", "15000 RUB"),
+        ("Зарплата 50 тыс. руб. в месяц", "50000 RUB"),
+        ("Внесок 20 000 грн", "20000 UAH"),
+        ("Opłata 500 zł za wizę", "500 PLN"),
+        ("Bayad 15,000 piso", "15000 PHP"),
+        ("Placement fee PHP 95,000", "95000 PHP"),
+        ("Upah 20 jt per bulan", "20000000 IDR"),
+        ("Phí 10 triệu đồng", "10000000 VND"),
+        ("Lương 10 triệu", "10000000 VND"),
+        ("ค่าดำเนินการ 20,000 บาท", "20000 THB"),
+        ("Biaya Rp 5.000.000", "5000000 IDR"),
+        ("Biaya Rp5 juta", "5000000 IDR"),
+        ("Gaji 5 juta per bulan", "5000000 IDR"),
+        ("中介费8000元", "8000 CNY"),
+        ("月薪2万", "20000"),
+        ("رسوم 3000 درهم", "3000 AED"),
+        ("फीस 20000 रुपये", "20000 INR"),
+        ("Fees Rs. 20,000", "20000 INR"),
+    ];
+    for (text, want) in cases {
+        assert_eq!(values_of(text, EntityKind::Price), [*want], "{text}");
+    }
+    // Times, counts and codes are not money.
+    for text in [
+        "Meet at 5 p.m.",
+        "Room 12 tr",
+        "Позвоните 5 раз",
+        "Model X200, 3 lat",
+        "Departamento en el 6 piso",
+        "Habilitation RP1/RP2 appréciée",
+        "Знание PHP 5.5 и выше",
+    ] {
+        assert!(
+            values_of(text, EntityKind::Price).is_empty(),
+            "{text}: {:?}",
+            values_of(text, EntityKind::Price)
+        );
+    }
+}

@@ -1,7 +1,9 @@
 // Rule authors' playground: edit a pack, see validation errors with their
-// paths as you type, screen an ad and see each hit highlighted with the
-// reviewer explanation and the score table.
+// paths as you type (the engine's, and beside them those of the package's
+// JSON Schema, which editors use), screen an ad and see each hit highlighted
+// with the reviewer explanation and the score table.
 import { Engine, validatePacks } from "/redflag/index.js";
+import { checkSchema } from "/schema-check.js";
 
 const example = {
   schema: 2,
@@ -37,8 +39,15 @@ adEl.value = "Hotel jobs abroad 🌴 Pay the régistration fee first. Call five 
 let engine = null;
 let timer = 0;
 
-function showErrors(errors) {
-  const list = $("pack-errors");
+// The schema the package publishes (`redflag/pack.schema.json`).
+const schema = await fetch("/redflag/pack.schema.json")
+  .then((r) => (r.ok ? r.json() : Promise.reject(new Error(`HTTP ${r.status}`))))
+  .catch((e) => {
+    $("schema-status").textContent = `The schema could not be loaded (${e.message}).`;
+    return null;
+  });
+
+function listErrors(list, errors) {
   list.replaceChildren();
   for (const e of errors) {
     const li = document.createElement("li");
@@ -47,14 +56,39 @@ function showErrors(errors) {
     li.append(code, ` ${e.message}`);
     list.append(li);
   }
-  $("pack-status").textContent = errors.length ? `${errors.length} problem${errors.length > 1 ? "s" : ""}` : "Pack is valid.";
+}
+
+const problems = (n) => `${n} problem${n > 1 ? "s" : ""}`;
+
+function showErrors(errors) {
+  listErrors($("pack-errors"), errors);
+  $("pack-status").textContent = errors.length ? problems(errors.length) : "Pack is valid.";
   $("pack-status").className = errors.length ? "bad" : "good";
+}
+
+/** Checks the pack text against the schema; JSON syntax errors are the engine's to report. */
+function showSchemaErrors(text) {
+  if (!schema) return;
+  let value;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    listErrors($("schema-errors"), []);
+    $("schema-status").textContent = "Not JSON: see above.";
+    $("schema-status").className = "bad";
+    return;
+  }
+  const errors = Array.isArray(value) ? value.flatMap((p, i) => checkSchema(schema, p, `[${i}]`)) : checkSchema(schema, value);
+  listErrors($("schema-errors"), errors);
+  $("schema-status").textContent = errors.length ? problems(errors.length) : "Matches the schema.";
+  $("schema-status").className = errors.length ? "bad" : "good";
 }
 
 function rebuild() {
   const text = packEl.value;
   const errors = validatePacks(text);
   showErrors(errors);
+  showSchemaErrors(text);
   if (errors.length) {
     engine?.free();
     engine = null;

@@ -34,6 +34,59 @@ function build(packText) {
 
 const ready = boot();
 
+// Host access: the manifest asks for no site at install time
+// (`optional_host_permissions` only). The reviewer adds moderation consoles
+// on the options page, which requests each console's origin under the click
+// (a user gesture); the content script is registered here for the consoles
+// whose origin is granted, and for nothing else.
+const SCRIPT_ID = "redflag-consoles";
+
+/** The content-script match pattern of a console URL (`https://mod.example/queue` → `https://mod.example/queue*`). */
+export function consolePatterns(consoleUrl) {
+  const u = new URL(consoleUrl);
+  if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error("a console is an http(s) address");
+  return { origin: `${u.protocol}//${u.hostname}/*`, match: `${u.protocol}//${u.hostname}${u.pathname.replace(/\*+$/, "")}*` };
+}
+
+/** Registers the content script for the configured consoles whose origin is granted; injects it into their open tabs. */
+async function syncConsoles() {
+  const { consoles = [] } = await chrome.storage.local.get("consoles");
+  const matches = [];
+  for (const c of consoles) {
+    let p;
+    try {
+      p = consolePatterns(c);
+    } catch {
+      continue;
+    }
+    if (await chrome.permissions.contains({ origins: [p.origin] })) matches.push(p.match);
+  }
+  const registered = await chrome.scripting.getRegisteredContentScripts({ ids: [SCRIPT_ID] });
+  if (registered.length) await chrome.scripting.unregisterContentScripts({ ids: [SCRIPT_ID] });
+  if (!matches.length) return [];
+  await chrome.scripting.registerContentScripts([{ id: SCRIPT_ID, matches, js: ["content.js"], css: ["content.css"], runAt: "document_idle" }]);
+  // Tabs already open on a console are screened without a reload (the
+  // content script runs once per page).
+  for (const tab of await chrome.tabs.query({ url: matches })) {
+    try {
+      await chrome.scripting.insertCSS({ target: { tabId: tab.id }, files: ["content.css"] });
+      await chrome.scripting.executeScript({ target: { tabId: tab.id }, files: ["content.js"] });
+    } catch {
+      // A tab that navigated away meanwhile.
+    }
+  }
+  return matches;
+}
+
+let syncing = Promise.resolve();
+const resync = () => (syncing = syncing.then(syncConsoles, syncConsoles));
+resync();
+chrome.permissions.onAdded.addListener(resync);
+chrome.permissions.onRemoved.addListener(resync);
+chrome.storage.onChanged.addListener((changes, area) => {
+  if (area === "local" && changes.consoles) resync();
+});
+
 async function sha256Hex(text) {
   const d = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
   return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, "0")).join("");
@@ -52,13 +105,14 @@ export function canonicalJson(v) {
   return JSON.stringify(v);
 }
 
-async function evidence({ url, section, fields, note }) {
+async function evidence({ url, section, fields, note, listingId }) {
   const v = engine.screen({ section, ...fields }, { entities: true, rawValues: true });
   const captured = {};
   for (const [name, text] of Object.entries(fields)) captured[name] = { text, sha256: await sha256Hex(text) };
   const packet = {
     format: "redflag-evidence/1",
     url,
+    listing_id: listingId || null,
     captured_at: new Date().toISOString(),
     section: section ?? null,
     fields: captured,
@@ -136,6 +190,21 @@ const handlers = {
   },
   async packs() {
     return packInfo;
+  },
+  async consoles() {
+    await syncing;
+    const { consoles = [] } = await chrome.storage.local.get("consoles");
+    const out = [];
+    for (const url of consoles) {
+      let granted = false;
+      try {
+        granted = await chrome.permissions.contains({ origins: [consolePatterns(url).origin] });
+      } catch {
+        granted = false;
+      }
+      out.push({ url, granted });
+    }
+    return out;
   },
 };
 

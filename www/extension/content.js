@@ -1,9 +1,11 @@
-// redflag reviewer: the content script. DOM work only — the engine runs in
-// the service worker. Finds ads with the site profile's selectors, sends
-// their text to be screened, wraps each hit in a <mark> (across inline
-// elements when a match spans them), shows a hover card with the rule and
-// the reviewer explanation, keeps a panel with the score table, entities
-// and evidence export per ad, and removes everything when turned off.
+// redflag reviewer: the content script, registered by the service worker for
+// the moderation consoles the reviewer added (and no other page). DOM work
+// only — the engine runs in the service worker. Finds ads with the site
+// profile's selectors, sends their text to be screened, marks the indicator
+// phrases in their rule's own tier (across inline elements when a match spans
+// them), shows a hover card with the rules and the reviewer explanation,
+// keeps a docked panel with the rules, entities and evidence export per ad,
+// and removes everything when turned off.
 (() => {
   if (window.__redflagReviewer) return;
   window.__redflagReviewer = true;
@@ -18,12 +20,13 @@
     observer: null,
     timer: 0,
     panel: null,
+    dock: { side: "right", collapsed: false },
+    opening: false,
     card: null,
     fab: null,
   };
   let seq = 0;
 
-  const TIER_COLOURS = { warn: "#ffe08a", review: "#ffc48a", block: "#ff9c9c" };
   const CATEGORY_LINES = {
     minor: "#b3001b",
     youth: "#b3001b",
@@ -88,15 +91,43 @@
         if (!Object.keys(fields).length) fields.body = el;
         const secEl = safeQuery(el, p.section) ?? (el.matches(p.section || ":not(*)") ? el : null);
         const section = el.dataset.section ?? secEl?.dataset.section ?? secEl?.textContent.trim();
-        found.push({ el, fields, section });
+        found.push({ el, fields, section, listingId: listingIdOf(el, p) });
       }
     }
     if (!found.length && !state.ads.size) {
       // Generic fallback: the selected text's block, or the main content.
       const main = document.querySelector("main, [role=main]") ?? document.body;
-      if (main && fieldText(main).trim()) found.push({ el: main, fields: { body: main }, section: undefined });
+      if (main && fieldText(main).trim()) found.push({ el: main, fields: { body: main }, section: undefined, listingId: listingIdOf(main, {}) });
     }
     return found;
+  }
+
+  const ID_ATTRIBUTES = ["data-listing-id", "data-ad-id", "data-item-id", "data-id"];
+  const ID_PARAMS = ["listing", "listing_id", "listingId", "ad", "ad_id", "adId", "item", "item_id", "id"];
+
+  /**
+   * The listing's id, for the evidence file name: from the profile's
+   * `listingId` selector (its data-listing-id/-ad-id/-item-id/-id attribute,
+   * or its text), else the ad element's own such attribute or `id`, else the
+   * page URL (a listing/ad/item/id query parameter, or the last path segment
+   * with a digit in it). "" when none is found.
+   */
+  function listingIdOf(ad, profile) {
+    const attr = (e) => ID_ATTRIBUTES.map((a) => e.getAttribute(a)).find((x) => x && x.trim());
+    let held = null;
+    try {
+      held = profile.listingId ? (ad.matches(profile.listingId) ? ad : ad.querySelector(profile.listingId)) : null;
+    } catch {
+      held = null; // a bad selector in a profile
+    }
+    const fromProfile = held && (attr(held) ?? held.textContent);
+    if (fromProfile?.trim()) return fromProfile.trim();
+    const own = attr(ad) ?? ad.id;
+    if (own?.trim()) return own.trim();
+    const url = new URL(location.href);
+    for (const k of ID_PARAMS) if (url.searchParams.get(k)?.trim()) return url.searchParams.get(k).trim();
+    const seg = url.pathname.split("/").filter(Boolean).reverse().find((x) => /\d/.test(x));
+    return seg ? decodeURIComponent(seg).replace(/\.html?$/, "") : "";
   }
 
   function safeQuery(el, sel) {
@@ -121,7 +152,7 @@
       const key = `ad${++seq}`;
       const texts = {};
       for (const [name, el] of Object.entries(f.fields)) texts[name] = fieldText(el);
-      state.ads.set(f.el, { key, section: f.section, fields: f.fields, texts, verdict: null });
+      state.ads.set(f.el, { key, section: f.section, fields: f.fields, texts, listingId: f.listingId, verdict: null });
       return { key, section: f.section, fields: texts };
     });
     let results;
@@ -148,46 +179,117 @@
 
   const flaggedCount = () => [...state.ads.values()].filter((a) => a.verdict && a.verdict.verdict !== "allow").length;
 
+  // Which spans get a mark, decided from the report's structure. The engine
+  // reports one hit per matched part of a rule (both words of a `near`, each
+  // term of an `and`, the hits of the rules a combination rule combines) and
+  // says neither which part is the indicator and which is context, nor which
+  // exception words cleared a rule (those are not in the report at all). So:
+  // - Parts of one rule that stand close together in one sentence (at most
+  //   PHRASE_GAP characters apart, no sentence end between) are one phrase,
+  //   marked whole: "Food and rent deducted from your salary", not "Food",
+  //   "rent", "deducted" and "salary" as four indicators.
+  // - A lone one-word part of a rule that has a phrase or a multi-word part
+  //   elsewhere is context ("work" far from "tourist visa"): drawn lighter
+  //   (dotted underline, no fill) and listed in the card and panel.
+  // - A rule with negative points ("We never charge") says the indicator does
+  //   not apply: marked as mitigating, distinct from every indicator.
+  // - A span counted by several rules is drawn for the rule with the fewest
+  //   parts in that field, the indicator whose own evidence it is. A
+  //   combination rule (the forced-labour pattern) repeats the hits of the
+  //   rules it combines; drawing them in its tier would paint every
+  //   indicator of the ad in the ad's tier again. Its card lists every rule
+  //   that counts the span, combinations included.
+  // - Each mark is coloured by its rule's own tier (`max_tier`, what the rule
+  //   may cause on its own); experimental rules (0 points) are muted grey.
+  const PHRASE_GAP = 48;
+  const SENTENCE_END = /[.!?](\s|$)|\n/;
+  const ROLE_RANK = { mitigating: 0, indicator: 1, experimental: 2, context: 3 };
+
+  /** The spans to mark in one field, with their role, tier and rule. */
+  function markSpans(v, name, text) {
+    const rules = new Map(v.rules.map((r) => [r.id, r]));
+    const byRule = new Map();
+    for (const h of v.hits) {
+      if (h.field !== name) continue;
+      if (!byRule.has(h.rule)) byRule.set(h.rule, []);
+      byRule.get(h.rule).push(h);
+    }
+    const spans = [];
+    for (const [id, hits] of byRule) {
+      const rule = rules.get(id);
+      hits.sort((a, b) => a.start - b.start || b.end - a.end);
+      const clusters = [];
+      for (const h of hits) {
+        const c = clusters[clusters.length - 1];
+        if (c && h.start - c.end <= PHRASE_GAP && !SENTENCE_END.test(text.slice(c.end, Math.max(c.end, h.start)))) {
+          c.end = Math.max(c.end, h.end);
+          c.parts.push(h);
+        } else clusters.push({ start: h.start, end: h.end, parts: [h] });
+      }
+      const phrase = (c) => c.parts.length > 1 || /\s/.test(text.slice(c.start, c.end).trim());
+      const hasPhrase = clusters.some(phrase);
+      for (const c of clusters) {
+        let role = "indicator";
+        if (!rule) role = "context";
+        else if (rule.score < 0) role = "mitigating";
+        else if (hasPhrase && !phrase(c)) role = "context";
+        else if (rule.experimental) role = "experimental";
+        spans.push({ start: c.start, end: c.end, hits: c.parts, rule: id, info: rule, role, tier: rule?.max_tier ?? "warn", count: hits.length });
+      }
+    }
+    spans.sort(
+      (a, b) =>
+        ROLE_RANK[a.role] - ROLE_RANK[b.role] ||
+        a.count - b.count ||
+        (b.info?.score ?? 0) - (a.info?.score ?? 0) ||
+        b.end - b.start - (a.end - a.start) ||
+        a.start - b.start,
+    );
+    const kept = [];
+    for (const s of spans) if (!kept.some((k) => s.start < k.end && k.start < s.end)) kept.push(s);
+    return kept.sort((a, b) => a.start - b.start);
+  }
+
+  /** Every fired rule with a hit inside [start, end) of a field, strongest first. */
+  function rulesAt(v, name, start, end) {
+    const ids = new Set(v.hits.filter((h) => h.field === name && h.start < end && start < h.end).map((h) => h.rule));
+    return v.rules.filter((r) => ids.has(r.id));
+  }
+
   function highlight(ad) {
     const v = ad.verdict;
-    const rules = new Map(v.rules.map((r) => [r.id, r]));
     for (const [name, el] of Object.entries(ad.fields)) {
-      const hits = v.hits.filter((h) => h.field === name).sort((a, b) => a.start - b.start || b.end - a.end);
-      const kept = [];
-      let until = -1;
-      for (const h of hits) {
-        if (h.start >= until) {
-          kept.push(h);
-          until = h.end;
-        }
-      }
+      const kept = markSpans(v, name, ad.texts[name] ?? fieldText(el));
       const nodes = textNodes(el);
-      // Segments per hit, wrapped from the last to the first so earlier
+      // Segments per span, wrapped from the last to the first so earlier
       // offsets stay valid while text nodes are split.
       const segments = [];
       for (const h of kept) {
         for (const t of nodes) {
           const s = Math.max(h.start, t.start);
           const e = Math.min(h.end, t.end);
-          if (s < e) segments.push({ t, s: s - t.start, e: e - t.start, h, rule: rules.get(h.rule) });
+          if (s < e) segments.push({ t, s: s - t.start, e: e - t.start, h });
         }
       }
       for (const seg of segments.reverse()) {
         const mid = seg.t.node.splitText(seg.s);
         mid.splitText(seg.e - seg.s);
         const mark = document.createElement("mark");
-        mark.className = `redflag-mark redflag-${v.verdict}`;
-        mark.dataset.rule = seg.h.rule;
-        mark.dataset.category = seg.h.category;
+        const { h } = seg;
+        mark.className = `redflag-mark redflag-role-${h.role} redflag-tier-${h.tier}`;
+        mark.dataset.rule = h.rule;
+        mark.dataset.role = h.role;
+        mark.dataset.tier = h.tier;
+        mark.dataset.category = h.info?.category ?? "";
         mark.dataset.ad = ad.key;
         mark.dataset.field = name;
-        mark.dataset.hit = `${seg.h.start}-${seg.h.end}`;
+        mark.dataset.hit = `${h.start}-${h.end}`;
         mark.tabIndex = -1;
-        mark.style.setProperty("--redflag-bg", TIER_COLOURS[v.verdict] ?? TIER_COLOURS.warn);
-        mark.style.setProperty("--redflag-line", CATEGORY_LINES[seg.h.category] ?? "#8a6d00");
-        mark.addEventListener("mouseenter", () => showCard(mark, seg.h, seg.rule, v));
+        mark.style.setProperty("--redflag-line", CATEGORY_LINES[h.info?.category] ?? "#8a6d00");
+        const card = () => showCard(mark, h, rulesAt(v, name, h.start, h.end));
+        mark.addEventListener("mouseenter", card);
         mark.addEventListener("mouseleave", hideCard);
-        mark.addEventListener("focus", () => showCard(mark, seg.h, seg.rule, v));
+        mark.addEventListener("focus", card);
         mark.addEventListener("blur", hideCard);
         mid.parentNode.replaceChild(mark, mid);
         mark.append(mid);
@@ -202,14 +304,33 @@
     return e;
   }
 
-  function showCard(mark, hit, rule, verdict) {
+  const ROLE_NOTES = {
+    indicator: "Indicator",
+    experimental: "Experimental rule: shown for review, adds no points",
+    mitigating: "Mitigating: this wording lowers the score; it is not an indicator",
+    context: "Context: words a rule needed around its main evidence",
+  };
+
+  /** What a rule adds, in words. */
+  function points(r) {
+    if (r.score < 0) return `lowers the score by ${-r.score}`;
+    if (r.experimental) return "experimental, 0 points";
+    return `+${r.score}, up to ${r.max_tier}`;
+  }
+
+  function showCard(mark, span, rules) {
     hideCard();
     const card = el("div", `${UI} redflag-card`);
     card.setAttribute("role", "tooltip");
-    card.append(el("div", "redflag-card-title", `${rule?.title ?? hit.rule} (+${hit.score})`));
-    card.append(el("div", "redflag-card-meta", `${hit.rule} · ${hit.category}${hit.steps.length ? ` · seen through ${hit.steps.join(", ")}` : ""}`));
-    if (rule?.reviewer) card.append(el("div", "redflag-card-text", rule.reviewer));
-    for (const ref of rule?.references ?? []) card.append(el("div", "redflag-card-source", `Source: ${ref}`));
+    card.append(el("div", `redflag-card-kind redflag-role-${span.role}`, ROLE_NOTES[span.role]));
+    const steps = [...new Set(span.hits.flatMap((h) => h.steps))];
+    for (const r of rules) {
+      card.append(el("div", "redflag-card-title", `${r.title} (${points(r)})`));
+      card.append(el("div", "redflag-card-meta", `${r.id} · ${r.category}`));
+      if (r.id === span.rule && r.reviewer) card.append(el("div", "redflag-card-text", r.reviewer));
+      if (r.id === span.rule) for (const ref of r.references ?? []) card.append(el("div", "redflag-card-source", `Source: ${ref}`));
+    }
+    if (steps.length) card.append(el("div", "redflag-card-meta", `Seen through ${steps.join(", ")}`));
     const r = mark.getBoundingClientRect();
     card.style.left = `${Math.max(4, Math.min(r.left, innerWidth - 340))}px`;
     card.style.top = `${r.bottom + 6}px`;
@@ -232,35 +353,125 @@
     state.fab.textContent = `redflag: ${flaggedCount()} flagged`;
   }
 
-  function togglePanel() {
+  // The panel docks to one side of the window and the page is narrowed by
+  // its width (a margin on <html>), so it never lies over the ads; it can be
+  // moved to the other side or collapsed to a strip. The choice is kept.
+  const PANEL_WIDTH = { open: 380, collapsed: 44 };
+
+  function dockPage() {
+    const root = document.documentElement;
+    root.classList.remove("redflag-docked-left", "redflag-docked-right");
+    if (!state.panel) {
+      root.style.removeProperty("--redflag-panel-space");
+      return;
+    }
+    root.classList.add(`redflag-docked-${state.dock.side}`);
+    root.style.setProperty("--redflag-panel-space", `${state.dock.collapsed ? PANEL_WIDTH.collapsed : PANEL_WIDTH.open}px`);
+    state.panel.classList.toggle("redflag-left", state.dock.side === "left");
+    state.panel.classList.toggle("redflag-collapsed", state.dock.collapsed);
+  }
+
+  async function togglePanel() {
+    if (state.opening) return;
     if (state.panel) {
       state.panel.remove();
       state.panel = null;
+      dockPage();
       return;
     }
+    state.opening = true;
+    const { panelDock } = await chrome.storage.local.get("panelDock").catch(() => ({}));
+    state.opening = false;
+    if (!state.on) return;
+    state.dock = { side: panelDock?.side === "left" ? "left" : "right", collapsed: !!panelDock?.collapsed };
     state.panel = el("aside", `${UI} redflag-panel`);
     state.panel.setAttribute("aria-label", "redflag reviewer panel");
     document.documentElement.append(state.panel);
+    dockPage();
     renderPanel();
+  }
+
+  function setDock(change) {
+    state.dock = { ...state.dock, ...change };
+    chrome.storage.local.set({ panelDock: state.dock }).catch(() => {});
+    dockPage();
+    renderPanel();
+  }
+
+  function button(cls, text, label, onClick) {
+    const b = el("button", cls, text);
+    b.type = "button";
+    if (label) {
+      b.title = label;
+      b.setAttribute("aria-label", label);
+    }
+    b.addEventListener("click", onClick);
+    return b;
+  }
+
+  const LEGEND = [
+    ["indicator", "block", "Indicator that can block on its own"],
+    ["indicator", "review", "Indicator that sends the ad to review"],
+    ["indicator", "warn", "Indicator worth a warning"],
+    ["experimental", "warn", "Experimental rule (0 points, not counted)"],
+    ["mitigating", "allow", "Mitigating wording (lowers the score)"],
+    ["context", "review", "Context words around an indicator"],
+  ];
+
+  function legend() {
+    const box = el("div", "redflag-legend");
+    box.append(el("div", "redflag-legend-title", "Highlight colours"));
+    for (const [role, tier, text] of LEGEND) {
+      const row = el("div", "redflag-legend-row");
+      const swatch = el("mark", `redflag-swatch redflag-role-${role} redflag-tier-${tier}`, "Aa");
+      swatch.dataset.role = role;
+      swatch.dataset.tier = tier;
+      row.append(swatch, el("span", "", ` ${text}`));
+      box.append(row);
+    }
+    return box;
+  }
+
+  /** A rule's row: title and explanation first, the id and category below. */
+  function ruleRow(r) {
+    const tr = el("tr", r.score < 0 ? "redflag-row-mitigating" : r.experimental ? "redflag-row-experimental" : "");
+    tr.dataset.rule = r.id;
+    const what = el("td", "redflag-rule");
+    what.append(el("div", "redflag-rule-title", r.title));
+    if (r.reviewer) what.append(el("div", "redflag-rule-text", r.reviewer));
+    what.append(el("div", "redflag-rule-id", `${r.id} · ${r.category}`));
+    tr.append(el("td", "redflag-points", r.score < 0 ? `−${-r.score}` : r.experimental ? "0 (exp.)" : `+${r.score}`), what);
+    return tr;
   }
 
   function renderPanel() {
     const p = state.panel;
-    p.replaceChildren(el("h2", "redflag-panel-title", "redflag reviewer"));
+    if (!p) return;
+    const bar = el("div", "redflag-panel-bar");
+    bar.append(
+      button("redflag-collapse", state.dock.collapsed ? "»" : "«", state.dock.collapsed ? "Expand the panel" : "Collapse the panel", () => setDock({ collapsed: !state.dock.collapsed })),
+    );
+    if (!state.dock.collapsed) {
+      bar.append(
+        el("h2", "redflag-panel-title", "redflag reviewer"),
+        button("redflag-dock", state.dock.side === "right" ? "Dock left" : "Dock right", "Move the panel to the other side", () => setDock({ side: state.dock.side === "right" ? "left" : "right" })),
+        button("redflag-close", "×", "Close the panel", togglePanel),
+      );
+    }
+    p.replaceChildren(bar);
+    if (state.dock.collapsed) return;
     p.append(el("p", "redflag-help", "Keys: ] next hit · [ previous hit · Alt+Shift+R this panel"));
+    p.append(legend());
     for (const ad of state.ads.values()) {
       const v = ad.verdict;
       if (!v) continue;
       const box = el("section", "redflag-ad");
       box.dataset.ad = ad.key;
-      box.append(el("h3", `redflag-ad-title redflag-${v.verdict}`, `${v.verdict.toUpperCase()} · ${v.score} · ${(ad.texts.title ?? ad.texts.body ?? "").slice(0, 60)}`));
+      const head = `${v.verdict.toUpperCase()} · ${v.score} · ${(ad.texts.title ?? ad.texts.body ?? "").slice(0, 60)}`;
+      box.append(el("h3", `redflag-ad-title redflag-${v.verdict}`, ad.listingId ? `${head} · #${ad.listingId}` : head));
       if (v.rules.length) {
         const table = el("table", "redflag-scores");
-        for (const r of v.rules) {
-          const tr = el("tr");
-          tr.append(el("td", "", String(r.score)), el("td", "", r.id), el("td", "", r.category));
-          table.append(tr);
-        }
+        for (const r of v.rules) table.append(ruleRow(r));
         box.append(table);
       }
       if (v.entities?.length) {
@@ -271,20 +482,35 @@
       const note = el("textarea", "redflag-note");
       note.placeholder = "Reviewer note for the evidence packet";
       note.setAttribute("aria-label", "Reviewer note");
-      const btn = el("button", "redflag-export", "Export evidence (JSON)");
-      btn.type = "button";
-      btn.addEventListener("click", () => exportEvidence(ad, note.value));
+      // The panel is redrawn when more ads load: the note lives on the ad.
+      note.value = ad.note ?? "";
+      note.addEventListener("input", () => {
+        ad.note = note.value;
+      });
+      const btn = button("redflag-export", "Export evidence (JSON)", "", () => exportEvidence(ad, note.value));
       box.append(note, btn);
       p.append(box);
     }
   }
 
+  /** A listing id made safe for a file name on any system, or "". */
+  function fileSafe(id) {
+    return String(id ?? "")
+      .normalize("NFKD")
+      .replace(/[\u0300-\u036f]/g, "")
+      .replace(/[^A-Za-z0-9._-]+/g, "_")
+      .replace(/^[._-]+|[._-]+$/g, "")
+      .slice(0, 64)
+      .replace(/[._-]+$/, "");
+  }
+
   async function exportEvidence(ad, note) {
-    const packet = await send({ type: "evidence", url: location.href, section: ad.section, fields: ad.texts, note });
+    const packet = await send({ type: "evidence", url: location.href, section: ad.section, fields: ad.texts, note, listingId: ad.listingId ?? null });
     const blob = new Blob([JSON.stringify(packet, null, 2)], { type: "application/json" });
     const a = document.createElement("a");
     a.href = URL.createObjectURL(blob);
-    a.download = `redflag-evidence-${packet.captured_at.replace(/[:.]/g, "-")}.json`;
+    const id = fileSafe(ad.listingId);
+    a.download = `redflag-evidence-${id ? `${id}-` : ""}${packet.captured_at.replace(/[:.]/g, "-")}.json`;
     a.className = UI;
     document.documentElement.append(a);
     a.click();
@@ -339,6 +565,7 @@
     state.marks = [];
     state.cursor = -1;
     state.panel = state.card = state.fab = null;
+    dockPage();
     send({ type: "badge", count: 0 }).catch(() => {});
   }
 

@@ -4,6 +4,70 @@ import { defaultProfiles } from "./profiles.js";
 
 const $ = (id) => document.getElementById(id);
 
+/** The origin to ask for, and the URL kept, for a console address the reviewer typed. */
+function consoleOf(text) {
+  const u = new URL(text.trim());
+  if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error("a console is an http(s) address");
+  return { url: `${u.protocol}//${u.host}${u.pathname}`, origin: `${u.protocol}//${u.hostname}/*` };
+}
+
+async function showConsoles() {
+  const r = await chrome.runtime.sendMessage({ type: "consoles" });
+  const list = $("consoles");
+  list.replaceChildren();
+  for (const c of r.result) {
+    const li = document.createElement("li");
+    const code = document.createElement("code");
+    code.textContent = c.url;
+    const remove = document.createElement("button");
+    remove.type = "button";
+    remove.textContent = "Remove";
+    remove.addEventListener("click", () => removeConsole(c.url));
+    li.append(code, c.granted ? " " : " (no access granted: add it again to ask) ", remove);
+    list.append(li);
+  }
+  return r.result;
+}
+
+async function removeConsole(url) {
+  const { consoles = [] } = await chrome.storage.local.get("consoles");
+  const rest = consoles.filter((c) => c !== url);
+  await chrome.storage.local.set({ consoles: rest });
+  const { origin } = consoleOf(url);
+  // The site's access goes with its last console.
+  if (!rest.some((c) => consoleOf(c).origin === origin)) await chrome.permissions.remove({ origins: [origin] });
+  $("console-status").textContent = `Removed ${url}.`;
+  await showConsoles();
+}
+
+// chrome.permissions.request must be called in the click itself (a user
+// gesture), before any other await.
+$("add-console").addEventListener("click", () => {
+  let c;
+  try {
+    c = consoleOf($("console-url").value);
+  } catch (e) {
+    $("console-status").textContent = `Not added: ${e.message}`;
+    return;
+  }
+  $("console-status").textContent = `Asking the browser for access to ${c.origin}…`;
+  chrome.permissions.request({ origins: [c.origin] }).then(
+    async (granted) => {
+      if (!granted) {
+        $("console-status").textContent = `Not added: access to ${c.origin} was refused.`;
+        return;
+      }
+      const { consoles = [] } = await chrome.storage.local.get("consoles");
+      if (!consoles.includes(c.url)) await chrome.storage.local.set({ consoles: [...consoles, c.url] });
+      $("console-status").textContent = `Added ${c.url}: its pages are screened.`;
+      await showConsoles();
+    },
+    (e) => {
+      $("console-status").textContent = `Not added: ${e.message}`;
+    },
+  );
+});
+
 async function showPacks(packs) {
   const list = packs ?? (await chrome.runtime.sendMessage({ type: "packs" })).result;
   $("current").textContent = `Loaded: ${list.map((p) => `${p.id} ${p.version}`).join(", ")}`;
@@ -46,7 +110,7 @@ $("reset-pack").addEventListener("click", async () => {
 $("save-profiles").addEventListener("click", async () => {
   try {
     const profiles = JSON.parse($("profiles").value);
-    if (!Array.isArray(profiles) || !profiles.every((p) => p.match && p.ad)) throw new Error("expected an array of { match, ad, title, body, section }");
+    if (!Array.isArray(profiles) || !profiles.every((p) => p.match && p.ad)) throw new Error("expected an array of { match, ad, title, body, section, listingId }");
     await chrome.storage.local.set({ profiles });
     $("profiles-status").textContent = "Saved.";
   } catch (err) {
@@ -69,4 +133,5 @@ const { profiles, publicKeys = [] } = await chrome.storage.local.get(["profiles"
 $("public-keys").value = publicKeys.join("\n");
 $("profiles").value = JSON.stringify(profiles ?? defaultProfiles, null, 2);
 await showPacks();
+await showConsoles();
 document.documentElement.dataset.ready = "true";

@@ -38,7 +38,9 @@ async function render() {
     const table = el("table");
     for (const r of ad.verdict.rules) {
       const tr = el("tr");
-      tr.append(el("td", String(r.score)), el("td", r.id), el("td", r.category));
+      const what = el("td", r.title);
+      what.append(el("br"), Object.assign(el("small", `${r.id} · ${r.category}${r.experimental ? " · experimental" : ""}`), { className: "muted" }));
+      tr.append(el("td", String(r.score)), what);
       table.append(tr);
     }
     if (ad.verdict.rules.length) sec.append(table);

@@ -1,5 +1,5 @@
 // Site profiles: where on a page the ads are, and which elements hold their
-// title, body and section. Reviewers edit them on the options page. The
+// title, body, section and listing id. Reviewers edit them on the options page. The
 // generic profile screens common markup; a page with no ads matched falls
 // back to the page's main content.
 export const defaultProfiles = [
@@ -10,6 +10,9 @@ export const defaultProfiles = [
     title: ".ad-title, [data-field=title], h1, h2, h3",
     body: ".ad-body, [data-field=body], .description, p",
     section: "[data-section], .ad-section",
+    // The element holding the listing's id (its data-listing-id, data-ad-id,
+    // data-item-id or data-id, else its text), for evidence file names.
+    listingId: "[data-listing-id], [data-ad-id], .listing-id, .ad-id",
   },
 ];
 

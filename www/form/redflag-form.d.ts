@@ -1,42 +1,89 @@
-// Types of redflag-form.js (`redflag/form`): screening a "post an ad" form
-// in the poster's browser.
-import type { Section, Verdict } from "redflag";
+// Types of the form integration (redflag-form.js): screens a "post an ad"
+// form in the poster's browser, as they type and on submit.
+import type { Engine, EngineOptions, PackInput, Section, Tier, Verdict } from "redflag";
 import type { UiStrings } from "./messages.js";
 
-export type { UiStrings } from "./messages.js";
+export type { UiLang, UiStrings } from "./messages.js";
 
-/** The engine methods the form uses (a redflag `Engine`). */
-export interface FormEngine {
-  screen(submission: Record<string, unknown>, options?: { entities?: boolean } | null): Verdict;
-  explainableCategories?(): string[];
+/** Screening in a module Worker that owns its own Engine (off the page's main thread). */
+export interface WorkerOptions {
+  /**
+   * URL of redflag's browser entry (`index.js` of the package, with
+   * `redflag_bg.wasm` next to it), as the page serves it, e.g.
+   * `"/redflag/index.js"`; relative URLs resolve against the page. The
+   * worker imports it; when no worker can run, the page imports it too if
+   * no `engine` was given.
+   */
+  packageUrl: string | URL;
+  /** URL of the worker script. Default: `redflag-worker.js` next to `redflag-form.js`. */
+  url?: string | URL;
+  /** Packs for the worker's Engine, as for `new Engine(packs, options)`; default: the built-in packs. */
+  packs?: PackInput | PackInput[] | null;
+  /** Options for the worker's Engine, as for `new Engine(packs, options)`. */
+  engineOptions?: EngineOptions | null;
 }
 
-export interface AttachOptions {
-  /** The engine to screen with: `new Engine()`. */
-  engine: FormEngine;
-  /** Names of the inputs to screen (default `["title", "body"]`). */
+export interface FormOptions {
+  /**
+   * An Engine on the page. Required unless `worker` is given; with a worker
+   * it is the fallback when the Worker cannot be created or fails.
+   */
+  engine?: Engine | null;
+  /** Screen in a module Worker (recommended: a long paste does not block typing). */
+  worker?: WorkerOptions | false | null;
+  /** Names of the form controls to screen, in the order they appear. Default `["title", "body"]`. */
   fields?: string[];
-  /** The section: a selector of the input holding it, a fixed section, or a function returning it (default: the `section` input). */
-  section?: string | (() => Section | (string & {}) | undefined);
-  /** Where messages go: a selector or an element (default: a new element at the top of the form). */
-  messages?: string | HTMLElement;
-  /** Milliseconds to wait after typing before screening (default 300). */
+  /**
+   * The ad's section: a selector of a control in the form (`"select[name=section]"`,
+   * `"#section"`, `".section"`), a fixed section name, or a function.
+   * Default: the form control named `section`.
+   */
+  section?: string | (() => Section | (string & {}) | null | undefined);
+  /**
+   * Where messages go: an element or a selector. Put it where its growth
+   * moves nothing, e.g. after the fields. Default: a new element at the end
+   * of the form.
+   */
+  messages?: string | HTMLElement | null;
+  /** Milliseconds of pause in typing before the text is screened. Default 300. */
   debounce?: number;
-  /** Name of the hidden field that carries the verdict summary (default `redflag`). */
+  /** Name of the hidden field that carries the verdict summary. Default `"redflag"`. */
   summaryField?: string;
-  /** Language of the interface strings (default: the page's `lang`). */
+  /**
+   * Interface language (BCP 47). Default: the page's `<html lang>`; regions
+   * map to their language (`pt-BR` → `pt`, `zh-TW` → traditional Chinese);
+   * unknown languages use English.
+   */
   lang?: string;
-  /** Replacement interface strings. */
+  /** Replaces some or all of the interface strings. */
   strings?: Partial<UiStrings>;
-  /** Highlight the explainable parts of the ad (default true). */
+  /** Highlight explainable hits in a warning. Default true. */
   highlight?: boolean;
-  /** Categories safe to explain to posters (default: the engine's). */
+  /** Categories that may be highlighted. Default: the engine's `explainableCategories()`. */
   explainableCategories?: string[];
+  /**
+   * The posting rules (http or https, relative to the page allowed). When
+   * given, "posting rules" in a block message links there (new tab); when
+   * absent, they are plain words.
+   */
+  rulesUrl?: string | URL | null;
 }
 
-/** What the server receives: tier, score and ids, never the text. */
+/** What `stats()` reports. */
+export interface FormStats {
+  /** Screenings done (not counting the warm-up). */
+  screens: number;
+  /** Engine time in milliseconds, summed, largest and mean (in the worker when `mode` is `"worker"`). */
+  totalMs: number;
+  maxMs: number;
+  meanMs: number;
+  /** Where screening runs now. */
+  mode: "worker" | "main";
+}
+
+/** The verdict summary sent with warn (after confirmation) and review ads: never the ad's text. */
 export interface VerdictSummary {
-  tier: Verdict["verdict"];
+  tier: Tier;
   score: number;
   /** `id@version` of each pack. */
   packs: string[];
@@ -44,26 +91,28 @@ export interface VerdictSummary {
   rules: string[];
 }
 
-export interface FormStats {
-  screens: number;
-  totalMs: number;
-  maxMs: number;
-  meanMs: number;
-}
-
 export interface FormController {
-  /** Screens the form now and shows the result; null when the engine failed. */
-  screenNow(): Verdict | null;
-  /** The last verdict, or null. */
+  /**
+   * Screens the current text now and shows the result. Resolves to its
+   * verdict (null when screening failed); a result for text that changed
+   * meanwhile is returned but not shown.
+   */
+  screenNow(): Promise<Verdict | null>;
+  /** The newest verdict shown, for the text it was screened from; null before the first. */
   lastVerdict(): Verdict | null;
-  /** How many screens and how long they took. */
   stats(): FormStats;
-  /** Removes the listeners and messages. */
+  /** Settles when the engine (in the worker, or on the page after a fallback) is compiled. */
+  ready(): Promise<void>;
+  /** Removes listeners, the worker, messages and the summary field. */
   detach(): void;
 }
 
-/** Attaches redflag to a form. */
-export function attachForm(form: HTMLFormElement, options: AttachOptions): FormController;
+/**
+ * Attaches redflag to a form. Throws a TypeError when `form` is not a
+ * `<form>`, or when neither `engine` nor `worker.packageUrl` is given.
+ */
+export declare function attachForm(form: HTMLFormElement, options: FormOptions): FormController;
 
-/** The verdict summary the form sends with the ad. */
-export function summary(v: Verdict): VerdictSummary;
+/** What the server receives: tier, score and ids, never the text. */
+export declare function summary(v: Verdict): VerdictSummary;
+

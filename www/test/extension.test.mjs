@@ -1,6 +1,14 @@
 // The reviewer extension, unpacked, in real headless Chromium (Debian's),
 // against fixture pages imitating a moderation queue — one of them with a
-// strict CSP (`script-src 'self'`).
+// strict CSP (`script-src 'self'`) — and a news page it must leave alone.
+//
+// Host access: the extension asks for no site at install; a reviewer adds a
+// console on the options page, which calls chrome.permissions.request. Its
+// prompt cannot be answered in headless Chromium, so the test grants the
+// site the way a reviewer can beforehand: the site-access setting of the
+// extension's page in chrome://extensions ("On specific sites", the call its
+// "Add a site" dialog makes). The options page's request then resolves
+// without a prompt, as it does for any origin already granted.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
@@ -23,13 +31,28 @@ before(async () => {
   extDir = buildExtension(join(consumer(), "node_modules/redflag"), join(mkdtempSync(join(tmpdir(), "redflag-ext-")), "ext"));
   server = createServer((req, res) => {
     const path = new URL(req.url, "http://x").pathname;
-    const files = { "/queue.html": "text/html", "/strict.html": "text/html", "/queue.js": "text/javascript", "/queue.css": "text/css" };
-    const type = files[path];
-    if (!type) return res.writeHead(404).end();
+    const files = {
+      "/queue.html": ["text/html", "queue.html"],
+      "/strict.html": ["text/html", "queue.html"],
+      "/queue-console.html": ["text/html", "extension-console.html"],
+      "/news.html": ["text/html", "extension-news.html"],
+      "/queue.js": ["text/javascript", "queue.js"],
+      "/queue.css": ["text/css", "queue.css"],
+    };
+    if (path === "/queue-500.html") {
+      // A long queue: the console fixture's ads again and again, with ids.
+      const console = readFileSync(join(fixtures, "extension-console.html"), "utf8");
+      const ads = console.match(/<div class="ad"[\s\S]*?<\/div>/g);
+      const many = Array.from({ length: 500 }, (_, i) => ads[i % ads.length].replace(/ data-listing-id="[^"]*"/, "").replace('<div class="ad"', `<div class="ad" data-listing-id="N-${i}"`));
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+      return res.end(console.replace(/<main id="queue">[\s\S]*<\/main>/, `<main id="queue">${many.join("")}</main>`));
+    }
+    if (!files[path]) return res.writeHead(404).end();
+    const [type, file] = files[path];
     const headers = { "content-type": `${type}; charset=utf-8` };
     if (path === "/strict.html") headers["content-security-policy"] = "script-src 'self'";
     res.writeHead(200, headers);
-    res.end(readFileSync(join(fixtures, path === "/strict.html" ? "queue.html" : path.slice(1))));
+    res.end(readFileSync(join(fixtures, file)));
   });
   await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
   base = `http://127.0.0.1:${server.address().port}`;
@@ -51,6 +74,44 @@ after(async () => {
   rmSync(profile, { recursive: true, force: true });
   rmSync(dirname(extDir), { recursive: true, force: true });
 });
+
+/**
+ * Adds a moderation console as a reviewer does: site access for its origin
+ * on the extension's chrome://extensions page, then "Add console" on the
+ * options page (a real click, so the request runs under a user gesture).
+ */
+async function addConsole(url) {
+  const origin = `${new URL(url).protocol}//${new URL(url).hostname}/*`;
+  const ext = await ctx.newPage();
+  await ext.goto(`chrome://extensions/?id=${extId}`);
+  await ext.evaluate(([id, o]) => chrome.developerPrivate.addHostPermission(id, o), [extId, origin]);
+  await ext.close();
+  const options = await ctx.newPage();
+  const problems = watch(options);
+  await options.goto(`chrome-extension://${extId}/options.html`);
+  await options.waitForSelector("html[data-ready=true]");
+  await options.fill("#console-url", url);
+  await options.click("#add-console");
+  await options.waitForFunction((u) => [...document.querySelectorAll("#consoles code")].some((c) => c.textContent === u), new URL(url).href);
+  assert.match(await options.textContent("#console-status"), /Added/);
+  assert.deepEqual(problems, []);
+  await options.close();
+}
+
+/** Whether any tab answers the content script's "state" message. */
+const contentScriptTabs = () =>
+  sw.evaluate(async () => {
+    const answering = [];
+    for (const t of await chrome.tabs.query({})) {
+      try {
+        await chrome.tabs.sendMessage(t.id, { type: "state" });
+        answering.push(t.id);
+      } catch {
+        // "Receiving end does not exist": no content script in that tab.
+      }
+    }
+    return answering;
+  });
 
 async function open(path) {
   const page = await ctx.newPage();
@@ -86,17 +147,61 @@ async function checkMarks(page) {
   return groups;
 }
 
+test("it runs only on the consoles configured, with host access asked for them alone", async () => {
+  const manifest = JSON.parse(readFileSync(join(extDir, "manifest.json"), "utf8"));
+  assert.equal(manifest.host_permissions, undefined, "no host access at install");
+  assert.equal(manifest.content_scripts, undefined, "no content script for every site");
+  assert.deepEqual(await sw.evaluate(() => chrome.permissions.getAll().then((p) => p.origins)), []);
+  // No console configured: the news page is not touched.
+  const news = await ctx.newPage();
+  await news.goto(`${base}/news.html`);
+  await news.waitForLoadState("load");
+  await news.waitForTimeout(1500);
+  assert.equal(await news.$("html[data-redflag-screened], mark.redflag-mark, .redflag-ui"), null, "no marks or panel on the news page");
+  // Nor is the console, before the reviewer adds it.
+  const page = await ctx.newPage();
+  await page.goto(`${base}/queue.html`);
+  await page.waitForLoadState("load");
+  assert.equal(await page.$("html[data-redflag-screened], mark.redflag-mark, .redflag-ui"), null, "no marks on the console yet");
+  assert.deepEqual(await contentScriptTabs(), [], "no content script in any tab");
+  // The reviewer adds the console; its pages are screened (the open one
+  // without a reload), the news page on the same host (outside the
+  // console's address) still is not.
+  await addConsole(`${base}/queue`);
+  assert.deepEqual(await sw.evaluate(() => chrome.permissions.getAll().then((p) => p.origins)), ["http://127.0.0.1/*"]);
+  await page.waitForSelector("html[data-redflag-screened=true]", { timeout: 15000 });
+  assert.ok(await page.$("mark.redflag-mark"));
+  const fresh = await open("/queue.html");
+  assert.ok(await fresh.page.$("mark.redflag-mark"));
+  await fresh.page.close();
+  await news.reload();
+  await news.waitForLoadState("load");
+  await news.waitForTimeout(1500);
+  assert.equal(await news.$("html[data-redflag-screened], mark.redflag-mark, .redflag-ui"), null, "the news page is still untouched");
+  const answering = await contentScriptTabs();
+  const [queueTab, newsTab] = [await tabId(page.url()), await tabId(news.url())];
+  assert.ok(answering.includes(queueTab) && !answering.includes(newsTab), JSON.stringify({ answering, queueTab, newsTab }));
+  // The strict-CSP fixture is a second console.
+  await addConsole(`${base}/strict`);
+  await page.close();
+  await news.close();
+});
+
 test("highlights wrap exactly the matched text, across inline elements, with emoji and accents", async () => {
   const { page, problems } = await open("/queue.html");
   const groups = await checkMarks(page);
   const texts = groups.map((g) => g.text);
-  assert.ok(texts.includes("régistration"), `split across <b>: ${texts}`);
-  assert.ok(texts.includes("pаsspоrt"), "look-alike letters kept as written");
-  // Same hits as the engine gives in Node for the same text.
+  assert.ok(texts.some((t) => t.includes("régistration")), `split across <b>: ${texts}`);
+  assert.ok(texts.some((t) => t.includes("pаsspоrt")), "look-alike letters kept as written");
+  // Each mark starts where one of the engine's hits (in Node, same text)
+  // starts and ends where one of them ends.
   const body = await page.textContent(".ad:nth-child(1) .ad-body");
   const v = new rf.Engine().screen({ section: "jobs", title: "Hotel jobs abroad 🌴", body });
-  const nodeHits = new Set(v.hits.filter((h) => h.field === "body").map((h) => `${h.start}-${h.end}`));
-  for (const g of groups.filter((g) => g.fieldText === body)) assert.ok(nodeHits.has(g.hit), g.hit);
+  const bodyHits = v.hits.filter((h) => h.field === "body");
+  for (const g of groups.filter((g) => g.fieldText === body)) {
+    const [s, e] = g.hit.split("-").map(Number);
+    assert.ok(bodyHits.some((h) => h.start === s) && bodyHits.some((h) => h.end === e), g.hit);
+  }
   assert.equal(await badge(page), "2", "two flagged ads");
   // Keyboard navigation from hit to hit shows the hover card.
   await page.keyboard.press("]");
@@ -126,6 +231,10 @@ test("the evidence packet's hashes verify", async () => {
   await page.click(".redflag-fab");
   await page.waitForSelector('.redflag-panel .redflag-ad textarea');
   await page.fill(".redflag-panel .redflag-ad:nth-of-type(2) textarea", "Escalated to child-safety team.");
+  // More ads load and the panel is redrawn: the note is still there.
+  await page.click("#more");
+  await page.waitForFunction(() => document.querySelectorAll(".redflag-panel .redflag-ad").length === 4);
+  assert.equal(await page.inputValue(".redflag-panel .redflag-ad:nth-of-type(2) textarea"), "Escalated to child-safety team.");
   const [download] = await Promise.all([page.waitForEvent("download"), page.click(".redflag-panel .redflag-ad:nth-of-type(2) .redflag-export")]);
   const packet = JSON.parse(readFileSync(await download.path(), "utf8"));
   const sha = (s) => createHash("sha256").update(s).digest("hex");
@@ -234,6 +343,235 @@ test("with trusted keys, only verified signed packs load", async () => {
   // Back to the defaults for the other tests.
   await sw.evaluate(() => chrome.storage.local.remove(["publicKeys", "acceptedVersions"]));
   await options.evaluate(() => chrome.runtime.sendMessage({ type: "resetPack" }));
+  await options.close();
+});
+
+/** The console fixture's ads as the engine in Node screens them. */
+async function consoleAds(page) {
+  const ads = await page.$$eval(".ad", (els) => els.map((a) => ({ section: a.dataset.section, title: a.querySelector(".ad-title").textContent, body: a.querySelector(".ad-body").textContent })));
+  const engine = new rf.Engine();
+  return ads.map((ad) => ({ ...ad, v: engine.screen(ad) }));
+}
+
+/** The marks of one ad, grouped per span, with role, tier and computed background. */
+const marksOf = (page, index) =>
+  page.$$eval(
+    "mark.redflag-mark:not(.redflag-swatch)",
+    (marks, i) => {
+      const out = {};
+      for (const m of marks) {
+        const ad = m.closest(".ad");
+        if ([...document.querySelectorAll(".ad")].indexOf(ad) !== i) continue;
+        const key = `${m.dataset.field}|${m.dataset.hit}`;
+        const [start, end] = m.dataset.hit.split("-").map(Number);
+        out[key] ??= { field: m.dataset.field, start, end, text: "", rule: m.dataset.rule, role: m.dataset.role, tier: m.dataset.tier, bg: getComputedStyle(m).backgroundColor };
+        out[key].text += m.textContent;
+      }
+      return Object.values(out);
+    },
+    index,
+  );
+
+/** The legend's swatch colours, by role and tier. */
+const legendColours = (page) =>
+  page.$$eval(".redflag-legend mark.redflag-swatch", (ms) => Object.fromEntries(ms.map((m) => [`${m.dataset.role}/${m.dataset.tier}`, getComputedStyle(m).backgroundColor])));
+
+test("each mark is coloured by its own rule's tier; experimental hits are muted, with a legend", async () => {
+  const { page, problems } = await open("/queue-console.html?listing=L-77");
+  const [ad] = await consoleAds(page);
+  assert.equal(ad.v.verdict, "block", "the ad as a whole blocks");
+  const experimental = ad.v.rules.filter((r) => r.experimental);
+  assert.ok(experimental.length, "the fixture has an experimental (0-point) rule");
+  await page.click(".redflag-fab");
+  await page.waitForSelector(".redflag-panel .redflag-legend");
+  const legend = await legendColours(page);
+  assert.ok(legend["experimental/warn"] && legend["indicator/block"] && legend["indicator/review"], JSON.stringify(legend));
+  assert.notEqual(legend["experimental/warn"], legend["indicator/block"]);
+  const marks = await marksOf(page, 0);
+  // Every hit of the experimental rule lies in a muted mark, never a block-red one.
+  for (const h of ad.v.hits.filter((h) => experimental.some((r) => r.id === h.rule))) {
+    const m = marks.find((m) => m.field === h.field && m.start <= h.start && h.end <= m.end);
+    assert.ok(m, `${h.text} is marked`);
+    assert.ok(m.role === "experimental" || m.role === "context", `${h.text}: ${m.role}`);
+    assert.notEqual(m.bg, legend["indicator/block"], `${h.text} is not block-red`);
+  }
+  const muted = marks.filter((m) => m.role === "experimental");
+  assert.ok(muted.some((m) => m.text.includes("flights paid")), JSON.stringify(marks));
+  for (const m of muted) assert.equal(m.bg, legend["experimental/warn"], m.text);
+  // Indicator marks wear their rule's own tier, as the engine reports it.
+  const indicators = marks.filter((m) => m.role === "indicator");
+  assert.ok(indicators.length >= 2);
+  for (const m of indicators) {
+    const rule = ad.v.rules.find((r) => r.id === m.rule);
+    assert.equal(m.tier, rule.max_tier, m.text);
+    assert.equal(m.bg, legend[`indicator/${rule.max_tier}`], m.text);
+  }
+  assert.ok(indicators.some((m) => m.bg !== legend["indicator/block"]), "not everything is painted in the ad's tier");
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("mitigating wording is marked as such; common words are marked only inside their phrase", async () => {
+  const { page, problems } = await open("/queue-console.html?listing=L-77");
+  const ads = await consoleAds(page);
+  await page.click(".redflag-fab");
+  await page.waitForSelector(".redflag-panel .redflag-legend");
+  const legend = await legendColours(page);
+  for (const [i, ad] of ads.entries()) {
+    const marks = await marksOf(page, i);
+    const covering = (h) => marks.find((m) => m.field === h.field && m.start <= h.start && h.end <= m.end);
+    // Wording that lowers the score ("We never charge") is not an indicator.
+    for (const h of ad.v.hits.filter((h) => ad.v.rules.find((r) => r.id === h.rule)?.score < 0)) {
+      const m = covering(h);
+      assert.equal(m?.role, "mitigating", `${h.text} in ad ${i}`);
+      assert.equal(m.bg, legend["mitigating/allow"]);
+      for (const [k, c] of Object.entries(legend)) if (k.startsWith("indicator/")) assert.notEqual(m.bg, c, `${h.text} looks unlike an indicator`);
+    }
+    // A one-word part of a rule with several parts is never an indicator on
+    // its own: it is inside the marked phrase, or drawn as context.
+    for (const h of ad.v.hits) {
+      const parts = ad.v.hits.filter((x) => x.rule === h.rule && x.field === h.field);
+      if (parts.length < 2 || /\s/.test(h.text.trim())) continue;
+      const m = covering(h);
+      if (!m) continue;
+      assert.ok(m.role === "context" || m.text.length > h.text.length, `"${h.text}" (${h.rule}) marked alone as ${m.role}`);
+    }
+  }
+  const second = await marksOf(page, 1);
+  assert.ok(second.some((m) => m.role === "indicator" && m.text === "Food and rent deducted from your salary"), JSON.stringify(second.map((m) => m.text)));
+  // The card says what a mitigating mark is.
+  await page.focus('.ad:nth-child(2) mark[data-role="mitigating"]');
+  await page.waitForSelector(".redflag-card");
+  assert.match(await page.textContent(".redflag-card"), /Mitigating/);
+  assert.match(await page.textContent(".redflag-card"), /lowers the score/);
+  await page.screenshot({ path: join(artifacts(), "extension-console.png") });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("the panel lists rule titles and explanations, and never lies over the ads", async () => {
+  const { page, problems } = await open("/queue-console.html?listing=L-77");
+  await page.setViewportSize({ width: 900, height: 800 });
+  const ads = await consoleAds(page);
+  await page.click(".redflag-fab");
+  await page.waitForSelector(".redflag-panel .redflag-ad");
+  // Titles first, with the reviewer explanation; ids below, secondary.
+  const rows = await page.$$eval(".redflag-panel .redflag-ad:nth-of-type(1) tr", (trs) =>
+    trs.map((tr) => ({ rule: tr.dataset.rule, title: tr.querySelector(".redflag-rule-title")?.textContent, text: tr.querySelector(".redflag-rule-text")?.textContent, id: tr.querySelector(".redflag-rule-id")?.textContent })),
+  );
+  assert.equal(rows.length, ads[0].v.rules.length);
+  for (const r of ads[0].v.rules) {
+    const row = rows.find((x) => x.rule === r.id);
+    assert.equal(row?.title, r.title, r.id);
+    if (r.reviewer) assert.equal(row.text, r.reviewer, r.id);
+    assert.ok(row.id.startsWith(r.id), row.id);
+  }
+  /** Every ad's box and text are clear of the panel, and reachable by a click. */
+  const clear = () =>
+    page.evaluate(() => {
+      const p = document.querySelector(".redflag-panel").getBoundingClientRect();
+      const out = [];
+      for (const ad of document.querySelectorAll(".ad")) {
+        ad.scrollIntoView({ block: "center" });
+        const a = ad.getBoundingClientRect();
+        const overlaps = a.left < p.right && p.left < a.right && a.top < p.bottom && p.top < a.bottom;
+        const range = document.createRange();
+        range.selectNodeContents(ad.querySelector(".ad-body"));
+        const lines = [...range.getClientRects()];
+        const hidden = lines.filter((r) => !ad.contains(document.elementFromPoint(r.right - 2, (r.top + r.bottom) / 2)));
+        out.push({ overlaps, hidden: hidden.length, lines: lines.length });
+      }
+      return out;
+    });
+  for (const c of await clear()) assert.deepEqual({ overlaps: c.overlaps, hidden: c.hidden }, { overlaps: false, hidden: 0 }, "docked right");
+  await page.click(".redflag-panel .redflag-dock");
+  await page.waitForSelector(".redflag-panel.redflag-left");
+  for (const c of await clear()) assert.deepEqual({ overlaps: c.overlaps, hidden: c.hidden }, { overlaps: false, hidden: 0 }, "docked left");
+  await page.click(".redflag-panel .redflag-collapse");
+  await page.waitForSelector(".redflag-panel.redflag-collapsed");
+  assert.ok((await page.$eval(".redflag-panel", (p) => p.getBoundingClientRect().width)) < 60, "collapsed to a strip");
+  for (const c of await clear()) assert.deepEqual({ overlaps: c.overlaps, hidden: c.hidden }, { overlaps: false, hidden: 0 }, "collapsed");
+  await page.click(".redflag-panel .redflag-collapse");
+  await page.click(".redflag-panel .redflag-dock");
+  await page.waitForSelector(".redflag-panel:not(.redflag-left):not(.redflag-collapsed)");
+  // Closing the panel gives the page its width back.
+  const before = await page.$eval(".ad", (a) => a.getBoundingClientRect().width);
+  await page.click(".redflag-panel .redflag-close");
+  await page.waitForFunction(() => !document.querySelector(".redflag-panel"));
+  assert.ok((await page.$eval(".ad", (a) => a.getBoundingClientRect().width)) > before);
+  await sw.evaluate(() => chrome.storage.local.remove("panelDock"));
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("evidence files are named after the listing, from the ad or the page URL", async () => {
+  const { page, problems } = await open("/queue-console.html?listing=L-77");
+  await page.click(".redflag-fab");
+  await page.waitForSelector(".redflag-panel .redflag-ad textarea");
+  const exportAd = async (n) => {
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click(`.redflag-panel .redflag-ad:nth-of-type(${n}) .redflag-export`)]);
+    return { name: download.suggestedFilename(), packet: JSON.parse(readFileSync(await download.path(), "utf8")) };
+  };
+  const stamp = "\\d{4}-\\d\\d-\\d\\dT\\d\\d-\\d\\d-\\d\\d-\\d{3}Z";
+  // From the ad element's data-listing-id, made safe for file systems.
+  const first = await exportAd(1);
+  assert.equal(first.packet.listing_id, "Q-2026/07:118 ü");
+  assert.match(first.name, new RegExp(`^redflag-evidence-Q-2026_07_118_u-${stamp}\\.json$`));
+  assert.equal(first.name.slice("redflag-evidence-Q-2026_07_118_u-".length, -".json".length), first.packet.captured_at.replace(/[:.]/g, "-"));
+  // An ad with no id of its own takes the page's ?listing=.
+  const third = await exportAd(3);
+  assert.equal(third.packet.listing_id, "L-77");
+  assert.match(third.name, new RegExp(`^redflag-evidence-L-77-${stamp}\\.json$`));
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("a queue of 500 ads is screened and marked (time printed)", async () => {
+  const page = await ctx.newPage();
+  const problems = watch(page);
+  const t0 = performance.now();
+  await page.goto(`${base}/queue-500.html`);
+  await page.waitForSelector("html[data-redflag-screened=true]", { timeout: 60000 });
+  const ms = performance.now() - t0;
+  const counts = await page.$$eval(".ad", (ads) => ads.map((a) => a.querySelectorAll("mark.redflag-mark").length));
+  assert.equal(counts.length, 500);
+  // Every ad of the fixture has marks; the same ad is marked the same way each time.
+  for (const [i, n] of counts.entries()) assert.equal(n, counts[i % 3], `ad ${i}`);
+  assert.ok(counts.slice(0, 3).every((n) => n > 0));
+  await checkMarks(page);
+  const t1 = performance.now();
+  await page.click(".redflag-fab");
+  await page.waitForFunction(() => document.querySelectorAll(".redflag-panel .redflag-ad").length === 500);
+  // Each ad's box in the panel names its listing.
+  const heads = await page.$$eval(".redflag-panel .redflag-ad-title", (hs) => hs.map((h) => h.textContent));
+  for (const [i, h] of heads.entries()) assert.ok(h.endsWith(` · #N-${i}`), h);
+  console.log(`500 ads: screened and marked in ${ms.toFixed(0)} ms (page load included); panel of 500 ads in ${(performance.now() - t1).toFixed(0)} ms`);
+  const verdicts = (await consoleAds(page)).map((a) => a.v.verdict);
+  assert.equal(await badge(page), String(verdicts.filter((v) => v !== "allow").length), "the badge counts the flagged ads");
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("removing the consoles gives the site's access back and stops screening", async () => {
+  const options = await ctx.newPage();
+  await options.goto(`chrome-extension://${extId}/options.html`);
+  await options.waitForSelector("html[data-ready=true]");
+  assert.equal(await options.$$eval("#consoles li", (li) => li.length), 2);
+  await options.click("#consoles li:first-child button");
+  await options.waitForFunction(() => document.querySelectorAll("#consoles li").length === 1);
+  // One console of the site left: the site keeps its access.
+  assert.deepEqual(await sw.evaluate(() => chrome.permissions.getAll().then((p) => p.origins)), ["http://127.0.0.1/*"]);
+  await options.click("#consoles li:first-child button");
+  await options.waitForFunction(() => document.querySelectorAll("#consoles li").length === 0);
+  assert.deepEqual(await sw.evaluate(() => chrome.permissions.getAll().then((p) => p.origins)), []);
+  await sw.evaluate(() => new Promise((ok) => setTimeout(ok, 300)));
+  assert.deepEqual(await sw.evaluate(() => chrome.scripting.getRegisteredContentScripts()), []);
+  const page = await ctx.newPage();
+  await page.goto(`${base}/queue.html`);
+  await page.waitForLoadState("load");
+  await page.waitForTimeout(1500);
+  assert.equal(await page.$("html[data-redflag-screened], mark.redflag-mark, .redflag-ui"), null);
+  await page.close();
   await options.close();
 });
 
