@@ -186,7 +186,11 @@ export interface Limits {
 }
 
 export interface EngineOptions {
-  /** Load the built-in packs before the given ones (default: only when no pack is given). */
+  /**
+   * Load the built-in packs before the given ones (default `true`, as the
+   * CLI's `--pack` adds to them); `false` uses only the given packs, as the
+   * CLI's `--no-default-packs`.
+   */
   defaultPacks?: boolean;
   /** Override the packs' thresholds. */
   thresholds?: Thresholds;
@@ -320,13 +324,15 @@ export interface Pack {
 export type PackInput = Pack | string;
 
 /**
- * A compiled set of rule packs. `new Engine()` loads the built-in packs.
+ * A compiled set of rule packs. `new Engine()` loads the built-in packs;
+ * `new Engine(sitePack)` loads the built-in packs and then yours;
+ * `new Engine(packs, { defaultPacks: false })` loads only yours.
  * Throws an `Error` that lists every pack problem with its path.
  * Call `free()` to release it early; otherwise it is released when
  * garbage-collected.
  */
 export class Engine {
-  constructor(packs?: PackInput | PackInput[] | null, options?: EngineOptions | null);
+  constructor(packs?: PackInput | readonly PackInput[] | null, options?: EngineOptions | null);
   /** Screens one submission. Throws an `Error` for a malformed submission or an exceeded limit. */
   screen(submission: Submission, options?: ScreenOptions | null): Verdict;
   packs(): PackInfo[];
@@ -337,14 +343,15 @@ export class Engine {
   /**
    * Runs the inline tests of the packs given to this engine. The built-in
    * packs are embedded without theirs: load `redflag/default-packs.json`
-   * into an engine to run them.
+   * into an engine without them (`new Engine(defaults, { defaultPacks: false })`)
+   * to run them.
    */
   runTests(): TestReport;
   free(): void;
 }
 
 /** Validates packs without building an engine; returns every problem (empty when valid). */
-export function validatePacks(packs: PackInput | PackInput[]): PackError[];
+export function validatePacks(packs: PackInput | readonly PackInput[]): PackError[];
 
 /**
  * Verifies a signed pack (JSON text) and returns the pack. Throws saying why
@@ -364,3 +371,35 @@ export function normalize(text: string): string;
 
 /** The engine version. */
 export function version(): string;
+
+// ----- Loading the .wasm -----
+
+/**
+ * A global class's instance type, or `never` where the TypeScript libraries
+ * in use do not declare it, so that these declarations also check in a
+ * project with neither the DOM library nor @types/node.
+ */
+type GlobalInstance<K extends string> = typeof globalThis extends { [P in K]: abstract new (...args: any) => infer I } ? I : never;
+
+/** `WebAssembly.Module`, where declared. */
+type WasmModule = typeof globalThis extends { WebAssembly: { Module: abstract new (...args: any) => infer I } } ? I : never;
+
+/** The .wasm's bytes. */
+export type WasmBytes = ArrayBuffer | ArrayBufferView;
+
+/** What `init` accepts: a URL or path to the .wasm, a Request or Response, its bytes, or a compiled module. */
+export type InitInput = string | GlobalInstance<"URL"> | GlobalInstance<"Request"> | GlobalInstance<"Response"> | WasmBytes | WasmModule;
+
+/**
+ * Fetches (if needed) and instantiates the .wasm; resolves at once when it
+ * is already instantiated (every entry but `redflag/manual` does that on
+ * import). Rejects with an `Error` naming the URL or input that failed, and
+ * may be called again. Default input: `redflag_bg.wasm` next to the module.
+ */
+export function init(input?: { module_or_path?: InitInput | Promise<InitInput> } | InitInput | Promise<InitInput>): Promise<void>;
+
+/** Instantiates the .wasm synchronously from its bytes or a compiled module; does nothing when already instantiated. */
+export function initSync(input: { module: WasmBytes | WasmModule } | WasmBytes | WasmModule): void;
+
+/** Resolves once the .wasm is instantiated, by whichever entry, `init` or `initSync`. */
+export const ready: Promise<void>;

@@ -1,4 +1,5 @@
 // No automatic initialisation: call `await init()` (or `initSync`) yourself.
-// For extension service workers (no top-level await) and custom loaders.
-export { default as init, initSync } from "./redflag.js";
-export * from "./redflag.js";
+// For extension service workers (no top-level await), pages that must keep
+// working when the .wasm cannot be loaded, and custom loaders.
+export { init as default } from "./load.js";
+export * from "./api.js";

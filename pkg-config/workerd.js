@@ -2,8 +2,8 @@
 // at run time, so the .wasm is imported as a compiled WebAssembly.Module (a
 // module rule of type CompiledWasm; wrangler does this for *.wasm imports).
 import wasm from "./redflag_bg.wasm";
-import { initSync } from "./redflag.js";
+import { initSync } from "./load.js";
 
 initSync({ module: wasm });
 
-export * from "./redflag.js";
+export * from "./api.js";

@@ -238,7 +238,9 @@ fn check_key(key: &str) -> Result<(), JsError> {
 ///
 /// `new Engine()` uses the built-in packs. `new Engine(packs, options)` takes
 /// one pack or an array of packs, each a parsed object or JSON text, loaded in
-/// order; `options.defaultPacks: true` loads the built-in packs first.
+/// order after the built-in packs, as the CLI's `--pack` does;
+/// `options.defaultPacks: false` leaves the built-in packs out (the CLI's
+/// `--no-default-packs`).
 #[wasm_bindgen]
 pub struct Engine {
     inner: crate::Engine,
@@ -265,7 +267,8 @@ impl Engine {
             ],
         )?;
         let mut builder = crate::Engine::builder();
-        if o.boolean("defaultPacks")?.unwrap_or(values.is_empty()) {
+        let default_packs = o.boolean("defaultPacks")?;
+        if default_packs.unwrap_or(true) {
             builder = builder.default_packs();
         }
         let mut errors: Vec<PackError> = Vec::new();
@@ -312,7 +315,31 @@ impl Engine {
             check_key(&k)?;
             builder = builder.entity_key(k.into_bytes());
         }
-        builder.build().map(|inner| Engine { inner }).map_err(err)
+        builder.build().map(|inner| Engine { inner }).map_err(|e| {
+            // A given pack with a built-in pack's id (such as the packs of
+            // `default-packs.json`, loaded to run their tests) collides with
+            // the built-in packs, which are loaded unless told otherwise: say
+            // that, rather than list every rule and list defined twice.
+            if let (None, crate::Error::Pack(problems)) = (default_packs, &e) {
+                let twice: Vec<String> = problems
+                    .iter()
+                    .filter(|p| p.path == "pack.id" && p.message.ends_with("is loaded twice"))
+                    .filter_map(|p| p.pack.as_ref().map(|id| format!("`{id}`")))
+                    .collect();
+                if !twice.is_empty() {
+                    let (what, verb) = match twice.len() {
+                        1 => ("pack", "is"),
+                        _ => ("packs", "are"),
+                    };
+                    return JsError::new(&format!(
+                        "{what} {} {verb} loaded twice: the built-in packs are loaded first, so \
+                         give `{{ defaultPacks: false }}` to load only the given packs",
+                        twice.join(", ")
+                    ));
+                }
+            }
+            err(e)
+        })
     }
 
     /// Screens one submission: `{ id?, section?, title: "...", body: "...", ... }`
@@ -541,10 +568,12 @@ mod tests {
     fn packs_as_objects_text_and_arrays() {
         let pack = r#"{"schema": 1, "pack": {"id": "p", "version": "1"},
             "rule": [{"id": "r", "title": "R", "category": "c", "score": 5, "match": {"any": ["alpha"]}}]}"#;
-        let as_obj = Engine::new(obj(pack), JsValue::UNDEFINED).unwrap();
-        let as_text = Engine::new(JsValue::from_str(pack), JsValue::UNDEFINED).unwrap();
+        let alone = obj(r#"{"defaultPacks": false}"#);
+        let as_obj = Engine::new(obj(pack), alone.clone()).unwrap();
+        let as_text = Engine::new(JsValue::from_str(pack), alone).unwrap();
         let arr = js_sys::Array::of1(&obj(pack));
-        let with_defaults = Engine::new(arr.into(), obj(r#"{"defaultPacks": true}"#)).unwrap();
+        let with_defaults = Engine::new(arr.into(), JsValue::UNDEFINED).unwrap();
+        let explicit = Engine::new(obj(pack), obj(r#"{"defaultPacks": true}"#)).unwrap();
         assert_eq!(js_sys::Array::from(&as_obj.packs().unwrap()).length(), 1);
         assert_eq!(js_sys::Array::from(&as_text.packs().unwrap()).length(), 1);
         let defaults = Engine::new(JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap();
@@ -553,7 +582,11 @@ mod tests {
         assert_eq!(
             loaded.length(),
             n_default + 1,
-            "built-in packs plus the given one"
+            "built-in packs plus the given one, without asking"
+        );
+        assert_eq!(
+            js_sys::Array::from(&explicit.packs().unwrap()).length(),
+            n_default + 1
         );
         assert_eq!(
             get(&loaded.get(n_default), "id").as_string().as_deref(),
@@ -561,6 +594,49 @@ mod tests {
         );
         let v = scr(&as_text, obj(r#"{"body": "alpha"}"#)).unwrap();
         assert_eq!(get(&v, "score").as_f64(), Some(5.0));
+    }
+
+    #[wasm_bindgen_test]
+    fn a_site_pack_adds_to_the_built_in_packs() {
+        let site = r#"{"schema": 1, "pack": {"id": "site", "version": "1"},
+            "rule": [{"id": "site.pets", "title": "Pets", "category": "policy", "score": 1, "match": {"any": ["puppies"]}}]}"#;
+        let ad = r#"{"section": "jobs", "body": "🌹 Registration fee 200 USD"}"#;
+        let built_in = scr(
+            &Engine::new(JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap(),
+            obj(ad),
+        )
+        .unwrap();
+        let with_site = scr(
+            &Engine::new(obj(site), JsValue::UNDEFINED).unwrap(),
+            obj(ad),
+        )
+        .unwrap();
+        assert_eq!(
+            get(&built_in, "verdict").as_string().as_deref(),
+            Some("review")
+        );
+        assert_eq!(
+            get(&with_site, "verdict").as_string(),
+            get(&built_in, "verdict").as_string()
+        );
+        let alone = Engine::new(obj(site), obj(r#"{"defaultPacks": false}"#)).unwrap();
+        assert_eq!(
+            get(&scr(&alone, obj(ad)).unwrap(), "verdict")
+                .as_string()
+                .as_deref(),
+            Some("allow")
+        );
+        // A built-in pack given again says how to leave the built-in ones out.
+        let core = r#"{"schema": 1, "pack": {"id": "core", "version": "9"},
+            "rule": [{"id": "x", "title": "X", "category": "c", "match": {"any": ["x"]}}]}"#;
+        let e = Engine::new(obj(core), JsValue::UNDEFINED).err().unwrap();
+        let message = String::from(js_sys::Error::from(JsValue::from(e)).message());
+        assert!(
+            message.starts_with("pack `core` is loaded twice: ")
+                && message.contains("`{ defaultPacks: false }`"),
+            "{message}"
+        );
+        assert!(Engine::new(obj(core), obj(r#"{"defaultPacks": false}"#)).is_ok());
     }
 
     #[wasm_bindgen_test]

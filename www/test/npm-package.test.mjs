@@ -1,9 +1,9 @@
 // The real npm package (npm pack → npm install) from Node ESM, TypeScript and
 // real workerd.
 import { test, before, after } from "node:test";
-import { rmSync } from "node:fs";
+import { rmSync, existsSync, mkdirSync } from "node:fs";
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { writeFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { consumer, importPackage, root } from "./helpers/package.mjs";
@@ -54,9 +54,9 @@ test("packs as objects, JSON text and arrays, with and without the built-in pack
     pack: { id: "site", version: "3.1.0", thresholds: { warn: 1, review: 2, block: 3 } },
     rule: [{ id: "site.pets", title: "Pets", category: "policy", score: 5, max_tier: "block", match: { any: ["puppies"] } }],
   };
-  const fromObject = new rf.Engine(pack);
-  const fromText = new rf.Engine(JSON.stringify(pack));
-  const both = new rf.Engine([pack], { defaultPacks: true, thresholds: { warn: 2, review: 4, block: 6 } });
+  const fromObject = new rf.Engine(pack, { defaultPacks: false });
+  const fromText = new rf.Engine(JSON.stringify(pack), { defaultPacks: false });
+  const both = new rf.Engine([pack], { thresholds: { warn: 2, review: 4, block: 6 } });
   assert.deepEqual(fromObject.packs(), [{ id: "site", version: "3.1.0" }]);
   assert.deepEqual(fromText.screen({ body: "Cute puppies" }).verdict, "block");
   const ids = both.packs().map((p) => p.id);
@@ -86,7 +86,14 @@ test("validatePacks reports every problem with its path and never throws for bad
   const defaults = JSON.parse(readFileSync(join(consumer(), "node_modules/redflag/default-packs.json"), "utf8"));
   assert.ok(defaults.some((p) => p.pack.id === "core"));
   assert.deepEqual(rf.validatePacks(defaults), []);
-  const report = new rf.Engine(defaults).runTests();
+  const report = new rf.Engine(defaults, { defaultPacks: false }).runTests();
+  // Given again over the built-in packs, they collide, and the error says how not to.
+  assert.throws(() => new rf.Engine(defaults), (e) => {
+    assert.match(e.message, /^packs (`[a-z-]+`, )+`[a-z-]+` are loaded twice: the built-in packs are loaded first, so give `\{ defaultPacks: false \}`/);
+    assert.ok(e.message.includes("`core`,"), e.message);
+    assert.equal(e.message.split("\n").length, 1, "one line, not every rule defined twice");
+    return true;
+  });
   assert.deepEqual(report.failures, []);
   assert.ok(report.passed > 200, `${report.passed} tests`);
   assert.equal(rf.validatePacks("{oops")[0].message.startsWith("not valid JSON"), true);
@@ -140,10 +147,18 @@ test("the exports map picks an entry per environment", () => {
   };
   assert.equal(resolveWith(null), "node.js");
   assert.equal(resolveWith("workerd"), "workerd.js");
+  const r = spawnSync(process.execPath, ["-e", "console.log(require.resolve('redflag'))"], { cwd: dir, encoding: "utf8" });
+  assert.equal(r.stdout.trim().split("/").pop(), "node.cjs", r.stderr);
   const pkg = JSON.parse(readFileSync(join(dir, "node_modules/redflag/package.json"), "utf8"));
-  assert.equal(pkg.exports["."].default, "./index.js");
-  assert.equal(pkg.exports["."].types, "./index.d.ts");
-  assert.deepEqual(pkg.sideEffects.sort(), ["./index.js", "./node.js", "./workerd.js"]);
+  assert.equal(pkg.exports["."].import.default, "./index.js");
+  assert.equal(pkg.exports["."].import.types, "./index.d.ts");
+  assert.equal(pkg.exports["."].require.types, "./index.d.cts");
+  assert.deepEqual(pkg.sideEffects.sort(), ["./index.js", "./node-crypto.cjs", "./node-crypto.js", "./node.cjs", "./node.js", "./workerd.js"]);
+  for (const f of ["LICENSE-MIT", "LICENSE-APACHE", "CHANGELOG.md"]) {
+    assert.ok(existsSync(join(dir, "node_modules/redflag", f)), `${f} ships in the package`);
+  }
+  assert.match(readFileSync(join(dir, "node_modules/redflag/LICENSE-MIT"), "utf8"), /Copyright \(c\) \d{4} the redflag authors/);
+  assert.match(readFileSync(join(dir, "node_modules/redflag/LICENSE-APACHE"), "utf8"), /Apache License\s+Version 2\.0/);
 });
 
 test("entities: UTF-16 spans, keyed hashes stable across writing styles, raw values only on request", () => {
@@ -187,7 +202,8 @@ test("signed packs: accepted when trusted, each refusal is a clear error", () =>
   const opts = { publicKeys: [publicKey] };
   assert.equal(rf.verifySignedPack(good, opts).pack.version, "2.0.0");
   const engine = new rf.Engine([good], opts);
-  assert.deepEqual(engine.packs(), [{ id: "site", version: "2.0.0" }]);
+  assert.deepEqual(engine.packs().at(-1), { id: "site", version: "2.0.0" });
+  assert.deepEqual(engine.packs().slice(0, -1), new rf.Engine().packs(), "the built-in packs, then the signed one");
   assert.equal(engine.screen({ body: "road bike for sale" }).score, 3);
   const tampered = JSON.parse(good);
   tampered.pack = tampered.pack.replace('"score":3', '"score":0');
@@ -287,5 +303,320 @@ export default {
     assert.equal((await again.json()).verdict, "warn");
   } finally {
     await mf.dispose();
+  }
+});
+
+// ------------------------------------------------- issue #24: packaging
+
+/**
+ * Runs a Node script in the consumer project; `cjs`: as CommonJS, the way
+ * Node 18 and early 20 load it (no require of ES modules). `node`: another
+ * Node binary (such as a real Node 18, from $REDFLAG_NODE18), run as is.
+ */
+function runScript(code, { cjs = false, cwd = consumer(), node = null } = {}) {
+  const args = cjs ? [...(node ? [] : ["--no-experimental-require-module"]), "-e", code] : ["--input-type=module", "-e", code];
+  const r = spawnSync(node ?? process.execPath, args, { cwd, encoding: "utf8" });
+  return { ...r, out: r.stdout.trim() };
+}
+
+const tsc = join(root, "www/node_modules/typescript/bin/tsc");
+function typecheck(dir, args) {
+  const r = spawnSync(process.execPath, [tsc, ...args], { cwd: dir, encoding: "utf8" });
+  return { ok: r.status === 0, output: r.stdout + r.stderr };
+}
+
+test("a site pack adds to the built-in packs: an ad they put at review stays at review or higher", () => {
+  const ad = { section: "jobs", title: "Hotel staff abroad", body: "No experience needed. Registration fee 250 USD before you start." };
+  const builtIn = new rf.Engine().screen(ad);
+  assert.equal(builtIn.verdict, "review", "the premise: the built-in packs put this ad at review");
+  const site = {
+    schema: 1,
+    pack: { id: "site", version: "1.0.0" },
+    rule: [{ id: "site.pets", title: "Pets", category: "policy", score: 1, max_tier: "warn", match: { any: ["puppies"] } }],
+  };
+  const tiers = ["allow", "warn", "review", "block"];
+  for (const packs of [site, [site], JSON.stringify(site)]) {
+    const engine = new rf.Engine(packs);
+    const v = engine.screen(ad);
+    assert.ok(tiers.indexOf(v.verdict) >= tiers.indexOf("review"), `site pack alone: ${v.verdict}`);
+    assert.deepEqual(engine.packs().map((p) => p.id), [...new rf.Engine().packs().map((p) => p.id), "site"]);
+    assert.equal(engine.screen({ body: "Cute puppies" }).rules[0]?.id, "site.pets", "and the site pack's rule works");
+  }
+  // Opting out, as the CLI's --no-default-packs.
+  const alone = new rf.Engine(site, { defaultPacks: false });
+  assert.deepEqual(alone.packs(), [{ id: "site", version: "1.0.0" }]);
+  assert.equal(alone.screen(ad).verdict, "allow");
+  assert.throws(() => new rf.Engine(site, { defaultPacks: "no" }), /`defaultPacks` must be true or false/);
+});
+
+// With REDFLAG_NODE18=/path/to/node (Node 18), the CommonJS, token and edge
+// checks also run on that binary.
+const oldNode = process.env.REDFLAG_NODE18 || null;
+
+test("require('redflag') works where Node cannot require ES modules (Node 18, 20 before 20.19), and screens", () => {
+  for (const node of [null, ...(oldNode ? [oldNode] : [])]) requireWorks(node);
+});
+
+function requireWorks(node) {
+  const r = runScript(
+    `const rf = require("redflag");
+     const v = new rf.Engine().screen(${JSON.stringify(flagged)});
+     const manual = require("redflag/manual");
+     console.log(JSON.stringify({ verdict: v.verdict, hit: v.hits.map((h) => h.text), version: rf.version(), keys: Object.keys(rf).sort(),
+       resolved: require.resolve("redflag").split("/").pop(), sameEngine: manual.Engine === rf.Engine }));
+     rf.ready.then(() => console.log("ready"));`,
+    { cjs: true, node },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  const [line, ready] = r.out.split("\n");
+  const out = JSON.parse(line);
+  assert.equal(out.verdict, "block");
+  assert.ok(out.hit.includes("𝐩𝐚𝐬𝐬𝐩𝐨𝐫𝐭"), JSON.stringify(out.hit));
+  assert.equal(out.version, rf.version());
+  assert.equal(out.resolved, "node.cjs");
+  assert.equal(out.sameEngine, true, "redflag/manual shares the CommonJS instance");
+  assert.deepEqual(out.keys, ["Engine", "extractEntities", "init", "initSync", "normalize", "ready", "validatePacks", "verifySignedPack", "version"]);
+  assert.equal(ready, "ready");
+  // The CommonJS and ES entries export the same names.
+  assert.deepEqual(Object.keys(rf).sort(), out.keys);
+}
+
+test("a .wasm that cannot be loaded rejects with an Error naming the URL, and init can try again", async () => {
+  const { createServer } = await import("node:http");
+  const server = createServer((req, res) => {
+    res.writeHead(404, { "content-type": "text/plain" });
+    res.end("not here");
+  });
+  await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
+  const missing = `http://127.0.0.1:${server.address().port}/assets/missing/redflag_bg.wasm`;
+  try {
+    // redflag/manual in a fresh process (each entry shares one instance per process).
+    // Asynchronously: the 404 server runs in this process.
+    const r = await new Promise((done) => {
+      const child = spawn(
+        process.execPath,
+        [
+        "--input-type=module",
+        "-e",
+        `import * as rf from "redflag/manual";
+         import { readFileSync } from "node:fs";
+         const { init, Engine } = rf;
+         const out = { hasReady: rf.ready instanceof Promise };
+         let settled = false;
+         rf.ready?.then(() => { settled = true; });
+         for (const [name, input] of [["404", { module_or_path: ${JSON.stringify(missing)} }], ["refused", new URL("http://127.0.0.1:9/closed/redflag_bg.wasm")]]) {
+           try { await init(input); out[name] = "resolved"; } catch (e) { out[name] = e.message; out[name + "Error"] = e instanceof Error; }
+         }
+         try { await init(); out.noInput = "resolved"; } catch (e) { out.noInput = e.message; }
+         out.readyBefore = settled;
+         await init({ module_or_path: readFileSync(new URL(import.meta.resolve("redflag/redflag_bg.wasm"))) });
+         await rf.ready;
+         out.after = new Engine().screen({ section: "jobs", body: "A registration fee is required." }).verdict;
+         console.log(JSON.stringify(out));`,
+        ],
+        { cwd: consumer() },
+      );
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d) => (stdout += d));
+      child.stderr.on("data", (d) => (stderr += d));
+      child.on("close", (status) => done({ status, stdout, stderr }));
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.ok(out["404"].includes(missing), out["404"]);
+    assert.match(out["404"], /404/);
+    assert.ok(out.refused.includes("http://127.0.0.1:9/closed/redflag_bg.wasm"), out.refused);
+    assert.equal(out["404Error"], true);
+    assert.equal(out.hasReady, true);
+    // No input: the .wasm beside the module, named by its URL (Node's fetch cannot read file: URLs).
+    assert.match(out.noInput, /from file:\/\/\/.*\/node_modules\/redflag\/redflag_bg\.wasm: /, out.noInput);
+    assert.equal(out.readyBefore, false, "ready waits for a load that works");
+    assert.equal(out.after, "warn", "a later init with the bytes works");
+  } finally {
+    server.close();
+  }
+  // The browser entry (index.js) in Node: fetch cannot read its file: URL,
+  // so importing it fails, and the error names the .wasm's URL.
+  const direct = runScript(`try { await import(import.meta.resolve("redflag").replace(/node\\.js$/, "index.js")); } catch (e) { console.log(e.message); }`);
+  assert.match(direct.out, /redflag: could not load the WebAssembly module from file:\/\/\/.*\/node_modules\/redflag\/redflag_bg\.wasm/, direct.out + direct.stderr);
+});
+
+test("redflag/token and redflag/edge in Node: the origin verifies the token of a request the edge handler forwarded", async () => {
+  const secret = "a-shared-verdict-secret-0123456789";
+  const code = (load) => `${load}
+    const engine = new Engine();
+    const forwarded = [];
+    const handle = createHandler({
+      config: configFromEnv({ ORIGIN: "https://origin.example", VERDICT_SECRET: ${JSON.stringify(secret)} }),
+      getEngine: () => engine,
+      fetchOrigin: async (r) => { forwarded.push({ url: r.url, token: r.headers.get("x-redflag-token"), verdict: r.headers.get("x-redflag-verdict"), body: new Uint8Array(await r.arrayBuffer()) }); return new Response("ok"); },
+      log: () => {},
+    });
+    const post = (body) => handle(new Request("https://edge.example/ads", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }));
+    const warned = await post({ section: "jobs", body: "A registration fee is required." });
+    const blocked = await post({ section: "adult", body: "Sweet new girl, age: 16, discreet incall, text me." });
+    const [f] = forwarded;
+    const payload = await verifyToken(${JSON.stringify(secret)}, f.token, f.body);
+    const tampered = await verifyToken(${JSON.stringify(secret)}, f.token, new TextEncoder().encode("{}"));
+    let configError = null;
+    try { configFromEnv({ MAX_BODY_BYTES: "lots" }); } catch (e) { configError = e instanceof ConfigError && e.setting; }
+    console.log(JSON.stringify({ warned: warned.status, blocked: blocked.status, forwarded: forwarded.length, url: f.url, verdict: f.verdict, tier: payload && payload.v, tampered, configError }));`;
+  const esm = runScript(
+    code(`import { Engine } from "redflag";
+      import { createHandler, configFromEnv, ConfigError } from "redflag/edge";
+      import { verifyToken } from "redflag/token";`),
+  );
+  const cjsCode = `(async () => { ${code(`const { Engine } = require("redflag");
+      const { createHandler, configFromEnv, ConfigError } = require("redflag/edge");
+      const { verifyToken } = require("redflag/token");`)} })().catch((e) => { console.error(e); process.exit(1); });`;
+  const runs = [["ESM", esm], ["CommonJS", runScript(cjsCode, { cjs: true })]];
+  if (oldNode) runs.push(["CommonJS on REDFLAG_NODE18", runScript(cjsCode, { cjs: true, node: oldNode })]);
+  for (const [what, r] of runs) {
+    assert.equal(r.status, 0, `${what}: ${r.stderr}`);
+    assert.deepEqual(JSON.parse(r.out), {
+      warned: 200,
+      blocked: 422,
+      forwarded: 1,
+      url: "https://origin.example/ads",
+      verdict: "warn",
+      tier: "warn",
+      tampered: null,
+      configError: "MAX_BODY_BYTES",
+    }, what);
+  }
+  // The form helper loads (it touches the DOM only when attached).
+  const form = runScript(`const m = await import("redflag/form"); console.log(typeof m.attachForm, typeof m.summary);`);
+  assert.equal(form.out, "function function", form.stderr);
+});
+
+test("TypeScript: the subpaths, default-packs.json, init and ready type-check in ES module and CommonJS projects (node16)", () => {
+  const dir = consumer();
+  const common = ["--noEmit", "--strict", "--target", "es2022", "--lib", "es2022,dom", "--skipLibCheck", "false"];
+  writeFileSync(
+    join(dir, "subpaths.ts"),
+    `import { Engine, init, initSync, ready, type Pack, type Verdict } from "redflag";
+import defaults from "redflag/default-packs.json" with { type: "json" };
+import { attachForm, summary, type FormController } from "redflag/form";
+import { createHandler, configFromEnv, ConfigError, type EdgeConfig, type Handler } from "redflag/edge";
+import { verifyToken, type TokenPayload } from "redflag/token";
+const packs: Pack[] = defaults;
+const report = new Engine(defaults, { defaultPacks: false }).runTests();
+const engine = new Engine();
+await ready;
+const again: Promise<void> = init();
+initSync(new Uint8Array());
+const config: EdgeConfig = configFromEnv({ ORIGIN: "https://origin.example", VERDICT_SECRET: "0123456789abcdef" });
+const handle: Handler = createHandler({ config, getEngine: () => engine });
+const res: Promise<Response> = handle(new Request("https://edge.example/ads"));
+const payload: TokenPayload | null = await verifyToken("secret", "token", new Uint8Array());
+const tier: "allow" | "warn" | "review" | "block" | "error" | undefined = payload?.v;
+const form: FormController = attachForm(document.createElement("form"), { engine, fields: ["title", "body"] });
+const v: Verdict | null = form.lastVerdict();
+const s = v ? summary(v).tier : null;
+console.log(packs.length, report.passed, again, res, tier, s, ConfigError.name, handle.counters().submissions);
+`,
+  );
+  const esm = typecheck(dir, [...common, "--module", "nodenext", "--moduleResolution", "nodenext", "subpaths.ts"]);
+  assert.ok(esm.ok, esm.output);
+  // The main entry needs neither the DOM library nor @types/node.
+  writeFileSync(join(dir, "bare.ts"), `import { Engine, init, initSync } from "redflag";\nexport const tier = new Engine().screen({ body: "x" }).verdict;\nexport const load = [init, initSync];\n`);
+  const bare = typecheck(dir, ["--noEmit", "--strict", "--target", "es2022", "--lib", "es2022", "--skipLibCheck", "false", "--module", "nodenext", "--moduleResolution", "nodenext", "bare.ts"]);
+  assert.ok(bare.ok, bare.output);
+  // A CommonJS project on node16 resolution: compiled and run.
+  const cjs = join(dir, "cjs");
+  mkdirSync(cjs, { recursive: true });
+  writeFileSync(join(cjs, "package.json"), JSON.stringify({ name: "cjs-consumer", private: true, type: "commonjs" }));
+  writeFileSync(
+    join(cjs, "main.ts"),
+    `import { Engine, ready, type Verdict } from "redflag";
+import defaults = require("redflag/default-packs.json");
+import { init as manualInit } from "redflag/manual";
+import { verifyToken } from "redflag/token";
+import { configFromEnv } from "redflag/edge";
+import type { FormOptions } from "redflag/form";
+const v: Verdict = new Engine().screen({ section: "jobs", body: "A registration fee is required." });
+const opts: FormOptions | null = null;
+const report = new Engine(defaults, { defaultPacks: false }).runTests();
+void ready.then(async () => {
+  await manualInit();
+  console.log(JSON.stringify({ verdict: v.verdict, ran: report.passed + report.failures.length > 200, token: await verifyToken("0123456789abcdef", "x.y", null), routes: configFromEnv().routes.length, opts }));
+});
+`,
+  );
+  const out = join(cjs, "out");
+  const built = typecheck(cjs, ["--strict", "--target", "es2022", "--lib", "es2022,dom", "--skipLibCheck", "false", "--module", "node16", "--moduleResolution", "node16", "--outDir", out, "main.ts"]);
+  assert.ok(built.ok, built.output);
+  const ran = spawnSync(process.execPath, ["--no-experimental-require-module", join(out, "main.js")], { cwd: cjs, encoding: "utf8" });
+  assert.equal(ran.status, 0, ran.stderr);
+  assert.deepEqual(JSON.parse(ran.stdout), { verdict: "warn", ran: true, token: null, routes: 5, opts: null });
+  // Every value an entry exports at run time is declared, and nothing else.
+  const names = (spec, cjsMode) => {
+    writeFileSync(join(cjsMode ? cjs : dir, "names.ts"), `import * as m from "${spec}";\nexport const x = m;\n`);
+    const ts = execFileSync(process.execPath, [
+      "--input-type=module",
+      "-e",
+      `import ts from ${JSON.stringify(join(root, "www/node_modules/typescript/lib/typescript.js"))};
+       const p = ts.createProgram(["names.ts"], { module: ts.ModuleKind.${cjsMode ? "Node16" : "NodeNext"}, moduleResolution: ts.ModuleResolutionKind.${cjsMode ? "Node16" : "NodeNext"}, target: ts.ScriptTarget.ES2022, lib: ["lib.es2022.d.ts", "lib.dom.d.ts"], types: [] });
+       const c = p.getTypeChecker();
+       const f = p.getSourceFile("names.ts");
+       const sym = c.getSymbolAtLocation(f.statements[0].moduleSpecifier);
+       console.log(JSON.stringify(c.getExportsOfModule(sym).filter((s) => ((s.flags & ts.SymbolFlags.Alias ? c.getAliasedSymbol(s) : s).flags & ts.SymbolFlags.Value) !== 0).map((s) => s.name).sort()));`,
+    ], { cwd: cjsMode ? cjs : dir, encoding: "utf8" });
+    return JSON.parse(ts);
+  };
+  for (const [spec, cjsMode, runtime] of [
+    ["redflag", false, runScript(`console.log(JSON.stringify(Object.keys(await import("redflag")).sort()))`)],
+    ["redflag/manual", false, runScript(`console.log(JSON.stringify(Object.keys(await import("redflag/manual")).sort()))`)],
+    ["redflag", true, runScript(`console.log(JSON.stringify(Object.keys(require("redflag")).sort()))`, { cjs: true, cwd: cjs })],
+    ["redflag/manual", true, runScript(`console.log(JSON.stringify(Object.keys(require("redflag/manual")).sort()))`, { cjs: true, cwd: cjs })],
+  ]) {
+    assert.equal(runtime.status, 0, runtime.stderr);
+    assert.deepEqual(names(spec, cjsMode), JSON.parse(runtime.out).filter((n) => n !== "__esModule"), `${spec} (${cjsMode ? "CommonJS" : "ESM"})`);
+  }
+});
+
+test("in Chromium, a page whose .wasm is missing gets an Error naming its URL, and redflag/manual can load it from elsewhere", async () => {
+  const { createServer } = await import("node:http");
+  const { launch } = await import("./helpers/browser.mjs");
+  const pkgDir = join(consumer(), "node_modules/redflag");
+  const page = `<!doctype html><meta charset="utf-8"><script type="module">
+    const out = {};
+    try { await import("/redflag/index.js"); out.index = "loaded"; } catch (e) { out.index = String(e.message); }
+    const m = await import("/redflag/manual.js");
+    try { await m.init("/nowhere/redflag_bg.wasm"); out.manual = "loaded"; } catch (e) { out.manual = String(e.message); }
+    // A network failure, where fetch itself says only "Failed to fetch".
+    try { await m.init({ module_or_path: "http://127.0.0.1:1/closed/redflag_bg.wasm" }); out.network = "loaded"; } catch (e) { out.network = String(e.message); }
+    await m.init(new URL("/assets/redflag_bg.wasm", location.href));
+    await m.ready;
+    out.verdict = new m.Engine().screen({ section: "jobs", body: "A registration fee is required." }).verdict;
+    window.result = out;
+  </script>`;
+  const server = createServer((req, res) => {
+    const path = new URL(req.url, "http://x").pathname;
+    if (path === "/") return res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(page);
+    if (path === "/assets/redflag_bg.wasm") return res.writeHead(200, { "content-type": "application/wasm" }).end(readFileSync(join(pkgDir, "redflag_bg.wasm")));
+    const file = path.startsWith("/redflag/") && /^[a-z_.-]+\.js$/.test(path.slice(9)) ? join(pkgDir, path.slice(9)) : null;
+    if (file && existsSync(file)) return res.writeHead(200, { "content-type": "text/javascript; charset=utf-8" }).end(readFileSync(file));
+    res.writeHead(404, { "content-type": "text/plain" }).end("not found");
+  });
+  await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  const browser = await launch();
+  try {
+    const tab = await browser.newPage();
+    await tab.goto(`${origin}/`);
+    await tab.waitForFunction(() => window.result, null, { timeout: 30_000 });
+    const out = await tab.evaluate(() => window.result);
+    // A network failure: fetch says only "Failed to fetch"; the error names the URL.
+    assert.ok(out.network.includes("http://127.0.0.1:1/closed/redflag_bg.wasm"), out.network);
+    // The browser entry fetched the .wasm beside it, which is missing here.
+    assert.ok(out.index.startsWith(`redflag: could not load the WebAssembly module from ${origin}/redflag/redflag_bg.wasm: `), out.index);
+    assert.match(out.index, /404/);
+    assert.ok(out.manual.includes("/nowhere/redflag_bg.wasm"), out.manual);
+    assert.equal(out.verdict, "warn");
+  } finally {
+    await browser.close();
+    server.close();
   }
 });

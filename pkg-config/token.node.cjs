@@ -1,0 +1,4 @@
+// `require("redflag/token")`: the verifier with Web Crypto available on Node 18 too.
+"use strict";
+require("./node-crypto.cjs");
+module.exports = require("./edge/token.cjs");
