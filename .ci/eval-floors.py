@@ -8,8 +8,9 @@ Measured with the release CLI on
   - our own synthetic sets in rules/eval, each written by a helper (see
     rules/eval/README.md for which were read and how: the even lines of
     holdout4.jsonl were never read by anyone tuning the packs; rules/eval/langs
-    holds 11 source-country languages, whose odd lines were read as rule ids
-    only and whose even lines were never read).
+    holds 11 source-country languages, whose odd lines were read (as rule ids,
+    and for ar, hi, uk, pl, vi and th as text) and whose even lines' text was
+    never read: only the rule ids, groups and scores of their misses).
 The floors sit just under the figures reached (rules/README.md#evaluation).
 """
 import glob, json, os, subprocess, sys
@@ -106,8 +107,8 @@ for name, paths, rmin, fpmax, blocked_max in [
     ("holdout3 (read as counts only)", [os.path.join(EVAL, "holdout3.jsonl")], 0.62, 0.08, 1),
     ("holdout2 (unread)", [os.path.join(EVAL, "holdout2.jsonl")], 0.65, 0.05, 0),
     ("holdout (read)", [os.path.join(EVAL, "holdout.jsonl")], 0.75, 0.02, 0),
-    ("langs even lines (unread)", [lines_of_each(LANGS, 0)], 0.64, 0.12, 5),
-    ("langs odd lines (rule ids read)", [lines_of_each(LANGS, 1)], 0.56, 0.07, 2),
+    ("langs even lines (text unread)", [lines_of_each(LANGS, 0)], 0.72, 0.07, 2),
+    ("langs odd lines (read)", [lines_of_each(LANGS, 1)], 0.82, 0.06, 2),
 ]:
     r, fp, blocked, n, m = labelled(paths)
     print(f"rules/eval {name}: {n} flagged, {m} honest")
