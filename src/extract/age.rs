@@ -836,7 +836,8 @@ fn classic_is_age(t: &Text<'_>, s: usize, e: usize) -> bool {
     context_is_age(t, s, false)
 }
 
-fn push(out: &mut Vec<Cand>, taken: &mut Taken, s: usize, e: usize, age: u32) -> bool {
+/// Adds an age entity over `s..e` unless that span is already claimed.
+pub(super) fn push(out: &mut Vec<Cand>, taken: &mut Taken, s: usize, e: usize, age: u32) -> bool {
     if s >= e || taken.overlaps(s, e) {
         return false;
     }

@@ -50,6 +50,16 @@ pub(super) fn number(t: &Text<'_>, i: usize) -> Option<(usize, f64)> {
     Some((e, v))
 }
 
+/// An amount as entity values write it: whole numbers without decimals,
+/// others with two (`150`, `12.50`).
+pub(super) fn amount_text(v: f64) -> String {
+    if v.fract() == 0.0 {
+        format!("{}", v as u64)
+    } else {
+        crate::fmtnum::fixed2(v)
+    }
+}
+
 /// Currency symbols and words: (text, canonical).
 const SYMBOLS: &[(char, &str)] = &[
     ('$', "$"),
@@ -301,11 +311,7 @@ pub(super) fn prices(t: &Text<'_>, taken: &mut Taken, out: &mut Vec<Cand>) {
             continue;
         }
         let per = r.map(|x| x.1);
-        let amount_txt = if amount.fract() == 0.0 {
-            format!("{}", amount as u64)
-        } else {
-            crate::fmtnum::fixed2(amount)
-        };
+        let amount_txt = amount_text(amount);
         let value = match (currency, per) {
             (Some(c), Some(p)) => format!("{amount_txt} {c}/{p}"),
             (Some(c), None) => format!("{amount_txt} {c}"),

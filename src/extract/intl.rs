@@ -660,7 +660,9 @@ const PREFIXES: &[(&str, &str)] = &[
 const MIN_AFTER_PREFIX: f64 = 100.0;
 
 /// Multipliers after an amount: (word, factor, currency it implies when no
-/// currency word follows). Those without a currency need one. A `~` at
+/// currency word follows). `None`: the multiplier needs a currency word to
+/// be money; `Some("")`: it is money on its own, but names no currency (万
+/// is written with yuan and with Taiwan dollars). A `~` at
 /// the start: only glued to the number ("10tr", not "Room 12 tr").
 const MULTIPLIERS: &[(&str, f64, Option<&str>)] = &[
     ("тыс", 1e3, None),
@@ -936,7 +938,7 @@ pub(super) fn ages(t: &Text<'_>, taken: &mut Taken, out: &mut Vec<Cand>) {
                         && !before_has(t, s, &lex.not_before, 3, false)
                         && !after_has(t, i + 1, &lex.not_after)
                     {
-                        push(out, taken, s, i + 1, v);
+                        super::age::push(out, taken, s, i + 1, v);
                     }
                 }
             }
@@ -994,7 +996,7 @@ pub(super) fn ages(t: &Text<'_>, taken: &mut Taken, out: &mut Vec<Cand>) {
             } else {
                 i
             };
-            push(out, taken, s, end, age);
+            super::age::push(out, taken, s, end, age);
             i = end;
         } else {
             i = end.max(ne);
@@ -1009,16 +1011,6 @@ fn label_start(t: &Text<'_>, i: usize) -> usize {
         k -= 1;
     }
     t.word_start_before(k)
-}
-
-fn push(out: &mut Vec<Cand>, taken: &mut Taken, s: usize, e: usize, age: u32) {
-    if s >= e || taken.overlaps(s, e) {
-        return;
-    }
-    let mut c = Cand::new(EntityKind::Age, s, e, age.to_string(), 0);
-    c.number = Some(f64::from(age));
-    taken.add(s, e);
-    out.push(c);
 }
 
 /// Prices in the source-country languages (see the module docs).
@@ -1096,11 +1088,7 @@ pub(super) fn prices(t: &Text<'_>, taken: &mut Taken, out: &mut Vec<Cand>) {
             i = ne.max(i + 1);
             continue;
         }
-        let amount_txt = if value.fract() == 0.0 {
-            format!("{}", value as u64)
-        } else {
-            crate::fmtnum::fixed2(value)
-        };
+        let amount_txt = super::amount::amount_text(value);
         let value_txt = match currency {
             Some(c) => format!("{amount_txt} {c}"),
             None => amount_txt,
