@@ -85,8 +85,6 @@ mod testing;
 mod tier;
 mod utf16;
 mod verdict;
-#[cfg(target_arch = "wasm32")]
-mod wasm;
 
 pub use defaults::{default_packs, default_packs_image};
 pub use engine::{Engine, EngineBuilder, ScreenOptions};

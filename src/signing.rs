@@ -269,10 +269,13 @@ fn envelope(text: &str) -> Result<Envelope, Error> {
     })
 }
 
-#[cfg(target_arch = "wasm32")]
-/// The pack text inside a signed pack (not verified: call
-/// [`verify_signed_pack`] first).
-pub(crate) fn signed_pack_text(text: &str) -> Option<String> {
+/// The pack text inside a signed pack, or `None` if `text` is not a signed
+/// pack's envelope. Nothing is verified: call [`verify_signed_pack`] first.
+///
+/// ```
+/// assert_eq!(redflag::signing::signed_pack_text("not an envelope"), None);
+/// ```
+pub fn signed_pack_text(text: &str) -> Option<String> {
     envelope(text).ok().map(|e| e.pack)
 }
 

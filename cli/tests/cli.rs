@@ -245,7 +245,7 @@ fn test_subcommand_passes_on_shipped_packs_and_fails_on_a_broken_test() {
         String::from_utf8_lossy(&out.stdout)
     );
     let out = bin()
-        .args(["test", concat!(env!("CARGO_MANIFEST_DIR"), "/rules")])
+        .args(["test", concat!(env!("CARGO_MANIFEST_DIR"), "/../rules")])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
@@ -326,7 +326,7 @@ fn explain_prints_a_score_table() {
 
 #[test]
 fn pack_converts_toml_to_json_that_loads_the_same() {
-    let src = concat!(env!("CARGO_MANIFEST_DIR"), "/rules/core.toml");
+    let src = concat!(env!("CARGO_MANIFEST_DIR"), "/../rules/core.toml");
     let out = bin()
         .args(["pack", "--format", "json", src])
         .output()

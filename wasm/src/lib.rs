@@ -4,6 +4,11 @@
 //! Every failure is returned as a thrown JS `Error` with a clear message; no
 //! panic is meant to reach the boundary (a panic in wasm traps and kills the
 //! module), and a panic hook reports to the console any that slips through.
+//!
+//! This crate is the wasm-bindgen module the npm package builds
+//! (`.ci/build-package`); on other targets it is empty.
+
+#![cfg(target_arch = "wasm32")]
 
 use std::collections::HashMap;
 
@@ -11,7 +16,7 @@ use serde::Serialize;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
-use crate::{Limits, Pack, PackError, Submission, Thresholds};
+use redflag::{Limits, Pack, PackError, Submission, Thresholds};
 
 #[wasm_bindgen(start)]
 fn start() {
@@ -29,12 +34,12 @@ fn from_js(value: JsValue, what: &str) -> Result<Value, JsError> {
     serde_wasm_bindgen::from_value(value).map_err(|e| JsError::new(&format!("{what}: {e}")))
 }
 
-fn err(e: crate::Error) -> JsError {
+fn err(e: redflag::Error) -> JsError {
     JsError::new(&e.to_string())
 }
 
 /// A pack given from JS: a parsed object or JSON text.
-fn pack_from_js(value: Value) -> Result<Pack, crate::Error> {
+fn pack_from_js(value: Value) -> Result<Pack, redflag::Error> {
     match value {
         Value::String(text) => Pack::from_json(&text),
         other => Pack::from_value(other),
@@ -212,10 +217,10 @@ fn policy(
     keys: &[String],
     last: &HashMap<String, String>,
     now_ms: Option<f64>,
-) -> Result<crate::signing::TrustPolicy, JsError> {
+) -> Result<redflag::signing::TrustPolicy, JsError> {
     let now = now_ms.unwrap_or_else(js_sys::Date::now);
     let mut p =
-        crate::signing::TrustPolicy::new(keys, (now / 1000.0).max(0.0) as u64).map_err(err)?;
+        redflag::signing::TrustPolicy::new(keys, (now / 1000.0).max(0.0) as u64).map_err(err)?;
     for (id, v) in last {
         p = p.last_version(id, v);
     }
@@ -243,7 +248,7 @@ fn check_key(key: &str) -> Result<(), JsError> {
 /// `--no-default-packs`).
 #[wasm_bindgen]
 pub struct Engine {
-    inner: crate::Engine,
+    inner: redflag::Engine,
 }
 
 #[wasm_bindgen]
@@ -266,7 +271,7 @@ impl Engine {
                 "now",
             ],
         )?;
-        let mut builder = crate::Engine::builder();
+        let mut builder = redflag::Engine::builder();
         let default_packs = o.boolean("defaultPacks")?;
         if default_packs.unwrap_or(true) {
             builder = builder.default_packs();
@@ -282,14 +287,14 @@ impl Engine {
         };
         for (i, v) in values.into_iter().enumerate() {
             let loaded = match (&trust, v) {
-                (Some(t), Value::String(text)) => crate::signing::verify_signed_pack(&text, t),
-                (Some(_), _) => Err(crate::Error::Signature(format!(
+                (Some(t), Value::String(text)) => redflag::signing::verify_signed_pack(&text, t),
+                (Some(_), _) => Err(redflag::Error::Signature(format!(
                     "pack #{}: with publicKeys, packs must be signed packs given as JSON text",
                     i + 1
                 ))),
                 (None, v) => pack_from_js(v),
             };
-            if let Err(e @ crate::Error::Signature(_)) = &loaded {
+            if let Err(e @ redflag::Error::Signature(_)) = &loaded {
                 return Err(err(e.clone()));
             }
             match loaded {
@@ -303,7 +308,7 @@ impl Engine {
             }
         }
         if !errors.is_empty() {
-            return Err(err(crate::Error::Pack(errors)));
+            return Err(err(redflag::Error::Pack(errors)));
         }
         if let Some(l) = o.limits()? {
             builder = builder.limits(l);
@@ -320,7 +325,7 @@ impl Engine {
             // `default-packs.json`, loaded to run their tests) collides with
             // the built-in packs, which are loaded unless told otherwise: say
             // that, rather than list every rule and list defined twice.
-            if let (None, crate::Error::Pack(problems)) = (default_packs, &e) {
+            if let (None, redflag::Error::Pack(problems)) = (default_packs, &e) {
                 let twice: Vec<String> = problems
                     .iter()
                     .filter(|p| p.path == "pack.id" && p.message.ends_with("is loaded twice"))
@@ -366,7 +371,7 @@ impl Engine {
             .inner
             .screen_with_options(
                 &sub,
-                &crate::ScreenOptions {
+                &redflag::ScreenOptions {
                     thresholds: o.thresholds()?,
                     entities: o.boolean("entities")?.unwrap_or(false),
                     raw_values: o.boolean("rawValues")?.unwrap_or(false),
@@ -429,7 +434,7 @@ pub fn validate_packs(packs: JsValue) -> Result<JsValue, JsError> {
             v => values.push(v),
         }
     }
-    errors.extend(crate::validate_values(values));
+    errors.extend(redflag::validate_values(values));
     to_js(&errors)
 }
 
@@ -442,9 +447,9 @@ pub fn verify_signed_pack(text: &str, options: JsValue) -> Result<JsValue, JsErr
     let o = Options::read(options, "options", &["publicKeys", "lastVersions", "now"])?;
     let keys = o.strings("publicKeys")?.unwrap_or_default();
     let p = policy(&keys, &o.string_map("lastVersions")?, o.number("now")?)?;
-    crate::signing::verify_signed_pack(text, &p).map_err(err)?;
+    redflag::signing::verify_signed_pack(text, &p).map_err(err)?;
     // The pack exactly as signed, parsed by JavaScript.
-    let pack = crate::signing::signed_pack_text(text)
+    let pack = redflag::signing::signed_pack_text(text)
         .ok_or_else(|| JsError::new("malformed signed pack"))?;
     js_sys::JSON::parse(&pack).map_err(|_| JsError::new("the signed pack is not valid JSON"))
 }
@@ -465,12 +470,12 @@ pub fn extract_entities(submission: JsValue, options: JsValue) -> Result<JsValue
     }
     let value = from_js(submission, "invalid submission")?;
     let sub = Submission::from_json(&value).map_err(err)?;
-    let entities = crate::extract_entities(
+    let entities = redflag::extract_entities(
         &sub,
-        &crate::EntityOptions {
+        &redflag::EntityOptions {
             raw_values: o.boolean("rawValues")?.unwrap_or(false),
             key: entity_key.map(String::into_bytes),
-            ..crate::EntityOptions::default()
+            ..redflag::EntityOptions::default()
         },
     );
     to_js(&entities)
@@ -479,7 +484,7 @@ pub fn extract_entities(submission: JsValue, options: JsValue) -> Result<JsValue
 /// The matching form of a text (what rules are matched against).
 #[wasm_bindgen]
 pub fn normalize(text: &str) -> String {
-    crate::normalize(text).as_str().to_string()
+    redflag::normalize(text).as_str().to_string()
 }
 
 /// The crate version.
