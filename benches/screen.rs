@@ -1,7 +1,7 @@
 //! Criterion benchmarks: screening throughput and engine build time.
 //!
-//! Run with `cargo bench --bench screen`; figures are written down in the
-//! README (a benchmark, never a timed test).
+//! Run with `cargo bench --bench screen`; figures are written down in
+//! docs/performance.md (a benchmark, never a timed test).
 
 use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use redflag::{Engine, Submission};

@@ -226,7 +226,7 @@ export interface TestReport {
   failures: TestFailure[];
 }
 
-// ----- The pack format (see the README for the authoring guide) -----
+// ----- The pack format (see docs/pack-authors.md in the repository for the authoring guide) -----
 
 /** A term list; `"@name"` splices a named list; `*` at either end matches inside words. */
 export type Terms = string[];

@@ -121,8 +121,9 @@ fn the_default_input_limit_refuses_a_megabyte_with_a_clear_error() {
 
 /// Every character that displays as a blank between two words, the
 /// Unicode `White_Space` set and the blank glyphs that are not in it
-/// (braille blank, Hangul fillers), keeps the README's example ad at its
-/// verdict and score: none of them may glue words together.
+/// (braille blank, Hangul fillers), keeps the example ad of
+/// docs/integrators.md (`redflag explain`) at its verdict and score: none of
+/// them may glue words together.
 #[test]
 fn every_blank_between_words_keeps_the_verdict() {
     let engine = Engine::new_default();

@@ -202,8 +202,8 @@ struct ByteInfo {
     pre: u16,
 }
 
-/// Rewrites `text` into matching form. See the crate README for the
-/// steps.
+/// Rewrites `text` into matching form. See docs/normalisation.md in the
+/// repository for the steps.
 ///
 /// The work is linear in the length of `text`. Offsets are kept as `u32`, so
 /// inputs must be shorter than 4 GiB; the engine's input limit is far lower.

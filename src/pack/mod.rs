@@ -1,6 +1,7 @@
 //! The rule-pack format: a serde model shared by TOML and JSON.
 //!
-//! See the crate README for the authoring guide. In short, a pack is:
+//! See docs/pack-authors.md in the repository for the authoring guide. In
+//! short, a pack is:
 //!
 //! ```toml
 //! schema = 1

@@ -5,7 +5,7 @@
 // few bodies past the size limit), then a check with the origin's log that
 // every non-blocked request arrived exactly once with its body intact and
 // its expected verdict, and no blocked one did. Stops by itself. Used by
-// the edge test (correctness) and as a benchmark (figures in README.md):
+// the edge test (correctness) and as a benchmark (figures in docs/operators.md, "Load run"):
 //
 //   node www/edge/load.mjs [requests=2000] [concurrency=100]
 //

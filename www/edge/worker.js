@@ -1,6 +1,6 @@
 // redflag edge worker: a module worker (`export default { fetch }`) that
 // screens submissions before they reach the origin. See core.js for the
-// behaviour and README.md ("Edge worker") for configuration and deployment.
+// behaviour and docs/operators.md ("Edge worker") for configuration and deployment.
 //
 // Configuration is validated once per isolate, at the first request: an
 // invalid setting makes every request a 500 whose body names the setting

@@ -97,8 +97,8 @@ test("around the worker the origin refuses: no token, a forged one, or a token f
 });
 
 test("a screening error (fail-open) reaches the origin signed with tier error, and is held for a moderator", async () => {
-  // No request can make the engine fail inside workerd (see the README's
-  // edge table), so the worker's error token is made as core.js makes it.
+  // No request can make the engine fail inside workerd (see the edge table
+  // in docs/operators.md), so the worker's error token is made as core.js makes it.
   const body = new TextEncoder().encode(JSON.stringify({ section: "jobs", title: "Unscreened" }));
   const token = await signToken(vars.VERDICT_SECRET, { v: "error", s: 0, r: [], p: [], h: await sha256Hex(body), t: Math.floor(Date.now() / 1000), ref: "err-1" });
   const res = await fetch(`${origin.url}/ads`, { method: "POST", headers: { "content-type": "application/json", "x-redflag-verdict": "error", "x-redflag-token": token }, body });
