@@ -9,6 +9,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { consumer, importPackage } from "./helpers/package.mjs";
+import { startOrigin, startWorker } from "./helpers/edge.mjs";
 import { keypair, signPack, sitePack } from "./helpers/sign.mjs";
 import { loadEngine, problemsOf } from "../shared/load-engine.js";
 import { sha256Hex } from "../shared/sha256.js";
@@ -200,5 +201,38 @@ test("one sha256Hex (strings as UTF-8, bytes) and one escapeHtml, also as the pa
   assert.equal(await cjs.sha256Hex(bytes), sha(bytes));
   const shipped = await import(pathToFileURL(join(pkg, "shared/load-engine.js")).href);
   assert.deepEqual(ids(shipped.loadEngine(redflag, site()).engine).at(-1), "site");
+});
+
+/** A site pack that lowers the score of the built-in rule that fires on STATED_MINOR. */
+function overridePack() {
+  const rule = new redflag.Engine().screen(STATED_MINOR).rules[0].id;
+  return { schema: 2, pack: { id: "site-overrides", version: "1.0.0" }, override: [{ rule, score: 1 }] };
+}
+
+test("the edge worker (workerd) loads a site pack that overrides a built-in rule, and keeps the built-in packs for a broken one", async () => {
+  const origin = await startOrigin({});
+  const pack = overridePack();
+  const good = await startWorker({ ORIGIN: origin.url, PACKS: JSON.stringify(pack) });
+  const broken = await startWorker({ ORIGIN: origin.url, PACKS: JSON.stringify({ ...pack, override: [{ rule: pack.override[0].rule, score: "high" }] }) });
+  try {
+    const send = async (w, id) => {
+      const res = await fetch(`${w.url}/ads`, { method: "POST", body: new URLSearchParams(HONEST_BIKE).toString(), headers: { "content-type": "application/x-www-form-urlencoded", "x-test-id": id } });
+      assert.equal(res.status, 200);
+      await res.arrayBuffer();
+      return (await origin.log()).find((r) => r.headers["x-test-id"] === id).headers["x-redflag-pack"];
+    };
+    assert.match(await send(good, "good-1"), /(^|,)site-overrides@1\.0\.0($|,)/, "screened with the site pack");
+    assert.ok(good.output.some((l) => l.includes('"redflag.packs-loaded"')));
+    const kept = await send(broken, "broken-1");
+    assert.match(kept, /core@/, "the built-in packs stay in use");
+    assert.doesNotMatch(kept, /site-overrides/);
+    const rejected = broken.output.map((l) => l.slice(l.indexOf("{"))).filter((l) => l.includes('"redflag.packs-rejected"')).map((l) => JSON.parse(l));
+    assert.equal(rejected.length, 1);
+    assert.ok(rejected[0].errors.some((e) => e.path === "override[0].score"), JSON.stringify(rejected[0]));
+  } finally {
+    await good.stop();
+    await broken.stop();
+    await origin.stop();
+  }
 });
 
