@@ -10,6 +10,8 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { consumer, importPackage } from "./helpers/package.mjs";
 import { startOrigin, startWorker } from "./helpers/edge.mjs";
+import { launch, watch } from "./helpers/browser.mjs";
+import { startDemo } from "../demo/server.mjs";
 import { keypair, signPack, sitePack } from "./helpers/sign.mjs";
 import { loadEngine, problemsOf } from "../shared/load-engine.js";
 import { sha256Hex } from "../shared/sha256.js";
@@ -236,3 +238,30 @@ test("the edge worker (workerd) loads a site pack that overrides a built-in rule
   }
 });
 
+test("the playground (Chromium) accepts a site pack that overrides a built-in rule, and shows a broken one's paths", async () => {
+  const demo = await startDemo({ pkgDir: join(consumer(), "node_modules/redflag") });
+  const browser = await launch();
+  try {
+    const page = await browser.newPage();
+    const problems = watch(page);
+    await page.goto(`${demo.url}/playground`);
+    await page.waitForSelector("html[data-redflag-ready=true]", { timeout: 15000 });
+    const pack = overridePack();
+    // With the built-in packs the override has a rule to override.
+    await page.check("#with-defaults");
+    await page.fill("#pack", JSON.stringify({ ...pack, override: [{ rule: pack.override[0].rule, score: "high" }] }, null, 2));
+    await page.waitForSelector("#pack-status.bad", { timeout: 15000 });
+    assert.deepEqual(await page.$$eval("#pack-errors li code", (cs) => cs.map((c) => c.textContent)), ["override[0].score"]);
+    await page.fill("#pack", JSON.stringify(pack, null, 2));
+    await page.waitForSelector("#pack-status.good", { timeout: 15000 });
+    assert.equal(await page.textContent("#pack-status"), "Pack is valid.");
+    assert.equal(await page.$$eval("#pack-errors li", (l) => l.length), 0);
+    await page.selectOption("#ad-section", "adult");
+    await page.fill("#ad", STATED_MINOR.body);
+    await page.waitForFunction((id) => [...document.querySelectorAll("#scores tbody tr")].some((tr) => tr.children[1].textContent === id && tr.children[0].textContent === "1"), pack.override[0].rule, { timeout: 15000 });
+    assert.deepEqual(problems, []);
+  } finally {
+    await browser.close();
+    await demo.close();
+  }
+});
