@@ -48,5 +48,5 @@ export function verifyToken(
 /** Signs a verdict payload (what the edge worker does). */
 export function signToken(secret: string, payload: TokenPayload | Record<string, unknown>): Promise<string>;
 
-/** Lowercase hex SHA-256 of bytes. */
-export function sha256Hex(bytes: ArrayBuffer | ArrayBufferView): Promise<string>;
+/** Lowercase hex SHA-256 of bytes, or of a string's UTF-8 bytes. */
+export function sha256Hex(data: string | ArrayBuffer | ArrayBufferView): Promise<string>;

@@ -2,7 +2,8 @@
 // paths as you type (the engine's, and beside them those of the package's
 // JSON Schema, which editors use), screen an ad and see each hit highlighted
 // with the reviewer explanation and the score table.
-import { Engine, validatePacks } from "/redflag/index.js";
+import * as redflag from "/redflag/index.js";
+import { loadEngine } from "/shared/load-engine.js";
 import { checkSchema } from "/schema-check.js";
 
 const example = {
@@ -86,23 +87,12 @@ function showSchemaErrors(text) {
 
 function rebuild() {
   const text = packEl.value;
-  const errors = validatePacks(text);
-  showErrors(errors);
+  // No fallback: a pack that does not load leaves nothing to screen with until it is fixed.
+  const { engine: next, problems } = loadEngine(redflag, text, { defaultPacks: $("with-defaults").checked });
+  showErrors(problems);
   showSchemaErrors(text);
-  if (errors.length) {
-    engine?.free();
-    engine = null;
-    screen();
-    return;
-  }
-  try {
-    const next = new Engine(text, { defaultPacks: $("with-defaults").checked });
-    engine?.free();
-    engine = next;
-  } catch (e) {
-    showErrors([{ path: "", message: e.message }]);
-    engine = null;
-  }
+  engine?.free();
+  engine = next;
   screen();
 }
 

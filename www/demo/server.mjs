@@ -12,6 +12,7 @@ import { readFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join, resolve, dirname, extname, normalize, sep } from "node:path";
 import { fileURLToPath } from "node:url";
+import { escapeHtml } from "../shared/escape-html.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../..");
@@ -44,6 +45,7 @@ function mounts(pkgDir) {
   return [
     ["/redflag/", pkgDir],
     ["/form/", join(root, "www/form")],
+    ["/shared/", join(root, "www/shared")],
     ["/", here],
   ];
 }
@@ -119,10 +121,6 @@ export async function startDemo({ port = 0, host = "127.0.0.1", pkgDir = process
     requests,
     close: () => new Promise((ok) => server.close(ok)),
   };
-}
-
-function escapeHtml(s) {
-  return String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

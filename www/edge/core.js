@@ -24,6 +24,7 @@
 // then does the failure policy apply: fail-open forwards with
 // `X-Redflag-Verdict: error`, fail-closed answers 503 with Retry-After.
 import { signToken, sha256Hex } from "./token.js";
+import { escapeHtml } from "../shared/escape-html.js";
 
 const MUTATING = ["POST", "PUT", "PATCH"];
 
@@ -593,10 +594,6 @@ function wantsJson(request) {
   const accept = request.headers.get("accept") ?? "";
   const type = request.headers.get("content-type") ?? "";
   return accept.includes("application/json") || (!accept.includes("text/html") && type.includes("json"));
-}
-
-function escapeHtml(s) {
-  return String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 function page(title, lines, reference) {

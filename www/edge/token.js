@@ -14,6 +14,8 @@
 // Binding the body's hash means a token cannot be replayed on another body.
 // Web Crypto only, so the same file runs in workers, browsers and Node ≥ 20.
 
+import { sha256Hex } from "../shared/sha256.js";
+
 const enc = new TextEncoder();
 
 function b64url(bytes) {
@@ -38,11 +40,9 @@ function hmacKey(secret) {
   return keys.get(secret);
 }
 
-/** Lowercase hex SHA-256 of bytes. */
-export async function sha256Hex(bytes) {
-  const d = await crypto.subtle.digest("SHA-256", bytes);
-  return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
+// Lowercase hex SHA-256 of bytes (or a string's UTF-8): the shared copy,
+// also `redflag/token`'s own export.
+export { sha256Hex };
 
 /** Signs a verdict payload. */
 export async function signToken(secret, payload) {

@@ -23,6 +23,7 @@
 // every isolate's work; GET /__redflag/counters (with STATS_TOKEN) reads it.
 import { DurableObject } from "cloudflare:workers";
 import { Engine, validatePacks, verifySignedPack } from "./engine.js";
+import { loadEngine } from "../shared/load-engine.js";
 import { ConfigError, DRAIN_BYTES, configFromEnv, createHandler, drain } from "./core.js";
 
 let ready = null;
@@ -165,54 +166,27 @@ async function loadPacks(env, s, state, log) {
   }
   if (!text || text === state.lastText) return;
   state.lastText = text;
-  let extra = text;
-  let versions = null;
-  if (s.publicKeys) {
-    const packs = verified(text, s.publicKeys, state.accepted, log);
-    if (!packs) {
-      log({ type: "redflag.packs-kept", packs: state.engine.packs() });
-      return;
-    }
-    extra = packs;
-    versions = packs.map((p) => [p.pack.id, p.pack.version]);
-  }
-  const errors = validatePacks(extra);
-  if (errors.length) {
-    log({ type: "redflag.packs-rejected", errors: errors.slice(0, 20) });
+  // With PACK_PUBLIC_KEYS every extra pack must verify (one refused: all
+  // kept out, nothing compiled); the last good engine is the fallback.
+  const r = loadEngine({ Engine, validatePacks, verifySignedPack }, text, {
+    defaultPacks: s.defaultPacks,
+    engineOptions: s.options,
+    trust: s.publicKeys ? { publicKeys: s.publicKeys, lastVersions: state.accepted } : null,
+    fallback: state.engine,
+  });
+  if (r.failed === "signature") {
+    for (const p of r.problems) log({ type: "redflag.packs-refused", message: p.message });
+    log({ type: "redflag.packs-kept", packs: state.engine.packs() });
     return;
   }
-  try {
-    state.engine = new Engine(extra, { ...s.options, defaultPacks: s.defaultPacks });
-  } catch (e) {
-    log({ type: "redflag.packs-rejected", errors: [{ message: String(e.message) }] });
+  if (r.failed) {
+    log({ type: "redflag.packs-rejected", errors: r.problems.slice(0, 20) });
     return;
   }
-  for (const [id, v] of versions ?? []) state.accepted[id] = v;
+  state.engine = r.engine;
+  // Downgrade protection: the versions this isolate accepted are the floor from now on.
+  if (s.publicKeys) for (const p of r.packs) state.accepted[p.pack.id] = p.pack.version;
   log({ type: "redflag.packs-loaded", packs: state.engine.packs() });
-}
-
-/**
- * Verifies signed extra packs (one envelope, or a JSON array of them)
- * against the deployment's keys and minimum versions. Returns the verified
- * packs, or null if any is refused (logged).
- */
-function verified(text, publicKeys, accepted, log) {
-  let envelopes;
-  try {
-    const parsed = JSON.parse(text);
-    envelopes = Array.isArray(parsed) ? parsed.map((e) => (typeof e === "string" ? e : JSON.stringify(e))) : [text];
-  } catch {
-    envelopes = [text];
-  }
-  const packs = [];
-  for (const envelope of envelopes) {
-    try {
-      packs.push(verifySignedPack(envelope, { publicKeys, lastVersions: accepted }));
-    } catch (e) {
-      log({ type: "redflag.packs-refused", message: String(e.message) });
-    }
-  }
-  return packs.length && packs.length === envelopes.length ? packs : null;
 }
 
 export default {

@@ -4,7 +4,11 @@
 // synchronously at start and answers once the engine is ready; a top-level
 // `await` would break messaging in a service worker.
 import init, { Engine, validatePacks, verifySignedPack } from "./vendor/redflag.js";
+import { loadEngine } from "./vendor/load-engine.js";
+import { sha256Hex } from "./vendor/sha256.js";
 import { defaultProfiles, profileMatches } from "./profiles.js";
+
+const redflag = { Engine, validatePacks, verifySignedPack };
 
 let engine = null;
 let packInfo = [];
@@ -17,19 +21,9 @@ self.addEventListener("unhandledrejection", (e) => self.redflagErrors.push(Strin
 async function boot() {
   await init({ module_or_path: chrome.runtime.getURL("vendor/redflag_bg.wasm") });
   const { pack } = await chrome.storage.local.get("pack");
-  engine = build(pack) ?? new Engine();
+  // The reviewer's stored pack over the built-in ones; the built-in ones alone if it no longer loads.
+  engine = loadEngine(redflag, pack, { fallback: "defaults" }).engine;
   packInfo = engine.packs();
-}
-
-/** An engine with a reviewer's pack over the built-in ones, or null. */
-function build(packText) {
-  if (!packText) return null;
-  if (validatePacks(packText).length) return null;
-  try {
-    return new Engine(packText, { defaultPacks: true });
-  } catch {
-    return null;
-  }
 }
 
 const ready = boot();
@@ -86,11 +80,6 @@ chrome.permissions.onRemoved.addListener(resync);
 chrome.storage.onChanged.addListener((changes, area) => {
   if (area === "local" && changes.consoles) resync();
 });
-
-async function sha256Hex(text) {
-  const d = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 /** JSON with sorted keys, so a packet hashes the same wherever it is checked. */
 export function canonicalJson(v) {
@@ -161,24 +150,18 @@ const handlers = {
     // With trusted keys configured, only signed packs that verify (not
     // tampered, not expired, not older than the last one accepted) load.
     const { publicKeys = [], acceptedVersions = {} } = await chrome.storage.local.get(["publicKeys", "acceptedVersions"]);
-    if (publicKeys.length) {
-      let pack;
-      try {
-        pack = verifySignedPack(msg.pack, { publicKeys, lastVersions: acceptedVersions });
-      } catch (e) {
-        return { ok: false, errors: [{ path: "", message: e.message }] };
-      }
-      msg = { ...msg, pack: JSON.stringify(pack) };
-      await chrome.storage.local.set({ acceptedVersions: { ...acceptedVersions, [pack.pack.id]: pack.pack.version } });
-    }
-    const errors = validatePacks(msg.pack);
-    if (errors.length) return { ok: false, errors };
-    const next = build(msg.pack);
-    if (!next) return { ok: false, errors: [{ path: "", message: "the pack does not load with the built-in packs" }] };
+    const signed = publicKeys.length > 0;
+    const r = loadEngine(redflag, msg.pack, { trust: signed ? { publicKeys, lastVersions: acceptedVersions } : null });
+    if (r.failed === "signature") return { ok: false, errors: r.problems };
+    // A signed pack that verified is stored as the plain pack: the stored
+    // one loads at start without the keys, and its version is the new floor.
+    const text = signed ? JSON.stringify(r.packs.length === 1 ? r.packs[0] : r.packs) : msg.pack;
+    if (signed) await chrome.storage.local.set({ acceptedVersions: { ...acceptedVersions, ...Object.fromEntries(r.packs.map((p) => [p.pack.id, p.pack.version])) } });
+    if (!r.engine) return { ok: false, errors: r.problems };
     engine?.free();
-    engine = next;
+    engine = r.engine;
     packInfo = engine.packs();
-    await chrome.storage.local.set({ pack: msg.pack });
+    await chrome.storage.local.set({ pack: text });
     return { ok: true, packs: packInfo };
   },
   async resetPack() {

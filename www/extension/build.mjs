@@ -1,12 +1,15 @@
 // Assembles the unpacked extension: copies the engine (the wasm-pack
-// `--target web` glue and .wasm) from the npm package into vendor/.
+// `--target web` glue and .wasm) from the npm package into vendor/, with
+// the modules the service worker shares with the edge worker and the
+// playground (www/shared/: the pack loader, sha256Hex), since an extension
+// loads nothing from outside its own directory.
 //
 //   node www/extension/build.mjs [PACKAGE_DIR] [OUT_DIR]
 //
 // PACKAGE_DIR defaults to ./pkg (from .ci/build-package); OUT_DIR to
 // www/extension itself. Load OUT_DIR with chrome://extensions → "Load
 // unpacked".
-import { cpSync, mkdirSync, existsSync } from "node:fs";
+import { cpSync, mkdirSync, existsSync, readdirSync } from "node:fs";
 import { join, resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -19,6 +22,8 @@ export function buildExtension(pkgDir = resolve(here, "../../pkg"), outDir = her
   }
   mkdirSync(join(outDir, "vendor"), { recursive: true });
   for (const f of ["redflag.js", "redflag_bg.wasm", "redflag.d.ts"]) cpSync(join(pkgDir, f), join(outDir, "vendor", f));
+  const shared = resolve(here, "../shared");
+  for (const f of readdirSync(shared).filter((n) => n.endsWith(".js"))) cpSync(join(shared, f), join(outDir, "vendor", f));
   return outDir;
 }
 

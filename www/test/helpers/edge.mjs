@@ -1,7 +1,7 @@
 // Starts the pieces of the edge tests: the origin process and the worker in
 // real workerd (through Miniflare), with the real packed npm package.
 import { spawn } from "node:child_process";
-import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { consumer, root } from "./package.mjs";
@@ -34,6 +34,9 @@ export function workerDir() {
   const edge = join(dir, "edge");
   mkdirSync(edge, { recursive: true });
   for (const f of ["core.js", "token.js", "worker.js"]) copyFileSync(join(root, "www/edge", f), join(edge, f));
+  // What they import as ../shared/ (the pack loader, sha256Hex, escapeHtml).
+  mkdirSync(join(dir, "shared"), { recursive: true });
+  for (const f of readdirSync(join(root, "www/shared"))) copyFileSync(join(root, "www/shared", f), join(dir, "shared", f));
   // What a bundler does with `from "redflag"` under the workerd condition.
   writeFileSync(join(edge, "engine.js"), 'export { Engine, validatePacks, verifySignedPack } from "../node_modules/redflag/workerd.js";\n');
   return dir;
