@@ -33,7 +33,7 @@ export function workerDir() {
   const dir = consumer();
   const edge = join(dir, "edge");
   mkdirSync(edge, { recursive: true });
-  for (const f of ["core.js", "token.js", "worker.js"]) copyFileSync(join(root, "www/edge", f), join(edge, f));
+  for (const f of ["core.js", "token.js", "worker.js", "report.js"]) copyFileSync(join(root, "www/edge", f), join(edge, f));
   // What a bundler does with `from "redflag"` under the workerd condition.
   writeFileSync(join(edge, "engine.js"), 'export { Engine, validatePacks, verifySignedPack } from "../node_modules/redflag/workerd.js";\n');
   return dir;
