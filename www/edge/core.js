@@ -17,6 +17,11 @@
 // the body reaches the origin byte for byte as the client sent it, at the
 // configured origin only (origin + normalised path + query).
 //
+// With REPORT_URL, POST /__redflag/report (REPORT_ROUTE) takes readers'
+// reports instead (report.js). APPEAL_URL adds an appeal link with the
+// reference to the 422; BLOCKS_URL gets a record of each block without its
+// text (docs/moderation-loop.md).
+//
 // What the client shapes never makes the verdict `error`: a body over the
 // limit is screened on its first MAX_BODY_BYTES and is at least `review`
 // ("truncated"); a body that does not decode or parse is screened as text
