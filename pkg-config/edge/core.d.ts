@@ -35,6 +35,22 @@ export interface EdgeEnv {
   ORIGIN?: string;
   VERDICT_SECRET?: string;
   STATS_TOKEN?: string;
+  /** Enables the report route: where report records are POSTed. */
+  REPORT_URL?: string;
+  /** The report route (default `/__redflag/report`). */
+  REPORT_ROUTE?: string;
+  /** Largest report body in bytes (default 65536; 1024 to 1048576). */
+  REPORT_MAX_BYTES?: string | number;
+  /** Reports per client per window (default 5). */
+  REPORT_RATE_LIMIT?: string | number;
+  /** The rate-limit window in seconds (default 600). */
+  REPORT_RATE_WINDOW?: string | number;
+  /** The header naming the client (default `CF-Connecting-IP`). */
+  REPORT_CLIENT_HEADER?: string;
+  /** The appeal page, with `{ref}` for the reference (absolute http(s) URL or a path). */
+  APPEAL_URL?: string;
+  /** Where a record of each block (no text) is POSTed. */
+  BLOCKS_URL?: string;
   [binding: string]: unknown;
 }
 
@@ -58,6 +74,24 @@ export interface EdgeConfig {
   secret: string | null;
   /** Enables GET /__redflag/counters. */
   statsToken: string | null;
+  /** The report route's settings; null without REPORT_URL. */
+  report: ReportConfig | null;
+  /** APPEAL_URL, as given. */
+  appealUrl: string | null;
+  /** BLOCKS_URL. */
+  blocksUrl: string | null;
+}
+
+/** The report route's settings (REPORT_*). */
+export interface ReportConfig {
+  url: string;
+  route: string;
+  key: string;
+  maxBytes: number;
+  rateLimit: number;
+  /** Seconds. */
+  rateWindow: number;
+  clientHeader: string;
 }
 
 /** Per-submission counts, without personal data. */
@@ -152,3 +186,9 @@ export function cleanHeaders(headers: Headers): Headers;
 
 /** Reads and drops a body (at most `max` bytes, for at most `maxMs`). */
 export function drain(stream: ReadableStream<Uint8Array> | null | undefined, max: number, maxMs: number): Promise<void>;
+
+/** The default report route. */
+export const REPORT_ROUTE: string;
+
+/** The appeal link for a reference: `{ref}` replaced (URL-encoded), or `ref=` appended. */
+export function appealLink(template: string, reference: string): string;

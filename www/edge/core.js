@@ -17,6 +17,11 @@
 // the body reaches the origin byte for byte as the client sent it, at the
 // configured origin only (origin + normalised path + query).
 //
+// With REPORT_URL, POST /__redflag/report (REPORT_ROUTE) takes readers'
+// reports instead (report.js). APPEAL_URL adds an appeal link with the
+// reference to the 422; BLOCKS_URL gets a record of each block without its
+// text (docs/moderation-loop.md).
+//
 // What the client shapes never makes the verdict `error`: a body over the
 // limit is screened on its first MAX_BODY_BYTES and is at least `review`
 // ("truncated"); a body that does not decode or parse is screened as text
@@ -25,6 +30,7 @@
 // `X-Redflag-Verdict: error`, fail-closed answers 503 with Retry-After.
 import { signToken, sha256Hex } from "./token.js";
 import { escapeHtml } from "../shared/escape-html.js";
+import { createReportHandler } from "./report.js";
 
 const MUTATING = ["POST", "PUT", "PATCH"];
 
@@ -140,7 +146,77 @@ export function configFromEnv(env = {}) {
   c.secret = env.VERDICT_SECRET ?? null;
   if (c.secret !== null && String(c.secret).length < 16) throw new ConfigError("VERDICT_SECRET", "must be at least 16 characters (use a random secret)");
   c.statsToken = env.STATS_TOKEN || null;
+  c.report = reportConfig(env);
+  c.appealUrl = appealUrl(env);
+  c.blocksUrl = env.BLOCKS_URL ? recordUrl(env, "BLOCKS_URL") : null;
   return c;
+}
+
+/** Default report route (report.js); REPORT_ROUTE changes it. */
+export const REPORT_ROUTE = "/__redflag/report";
+
+/**
+ * The report endpoint's settings (see report.js), null when REPORT_URL is
+ * not set (the route is then not the worker's: it goes to the origin).
+ */
+function reportConfig(env) {
+  if (!env.REPORT_URL) {
+    for (const k of ["REPORT_ROUTE", "REPORT_MAX_BYTES", "REPORT_RATE_LIMIT", "REPORT_RATE_WINDOW", "REPORT_CLIENT_HEADER"]) {
+      if (env[k] !== undefined && env[k] !== "") throw new ConfigError(k, "needs REPORT_URL (where reports are sent)");
+    }
+    return null;
+  }
+  const route = String(env.REPORT_ROUTE ?? REPORT_ROUTE).trim() || REPORT_ROUTE;
+  if (!route.startsWith("/") || route.includes("*")) throw new ConfigError("REPORT_ROUTE", 'must be a path starting with "/" (no wildcard)');
+  const clientHeader = String(env.REPORT_CLIENT_HEADER ?? "CF-Connecting-IP").trim();
+  if (!/^[A-Za-z0-9-]+$/.test(clientHeader)) throw new ConfigError("REPORT_CLIENT_HEADER", "must be a header name");
+  return {
+    url: recordUrl(env, "REPORT_URL"),
+    route,
+    key: matchKeys(route)[0].toLowerCase(),
+    maxBytes: integer(env, "REPORT_MAX_BYTES", 65_536, 1024, 1 << 20),
+    rateLimit: integer(env, "REPORT_RATE_LIMIT", 5, 1, 100_000),
+    rateWindow: integer(env, "REPORT_RATE_WINDOW", 600, 1, 86_400),
+    clientHeader,
+  };
+}
+
+/** An absolute http(s) URL the worker POSTs records to (REPORT_URL, BLOCKS_URL). */
+function recordUrl(env, name) {
+  let u;
+  try {
+    u = new URL(String(env[name]));
+  } catch {
+    throw new ConfigError(name, "must be an absolute http(s) URL such as https://origin.example.com/moderation/queue");
+  }
+  if (!["http:", "https:"].includes(u.protocol) || u.username || u.password || u.hash) throw new ConfigError(name, "must be an http(s) URL without credentials or fragment");
+  return u.href;
+}
+
+/**
+ * APPEAL_URL: where a blocked poster can appeal, with `{ref}` where the
+ * reference id goes (without it, `ref=` is added to the query). An
+ * absolute http(s) URL or a path on the site; null when not set.
+ */
+function appealUrl(env) {
+  if (env.APPEAL_URL === undefined || env.APPEAL_URL === "") return null;
+  const v = String(env.APPEAL_URL).trim();
+  let u;
+  try {
+    u = new URL(v.replaceAll("{ref}", "REF"), "https://site.invalid");
+  } catch {
+    throw new ConfigError("APPEAL_URL", "must be an http(s) URL or a path starting with /");
+  }
+  if (!["http:", "https:"].includes(u.protocol) || (!/^https?:\/\//i.test(v) && !v.startsWith("/")) || v.startsWith("//")) throw new ConfigError("APPEAL_URL", "must be an http(s) URL or a path starting with /");
+  return v;
+}
+
+/** The appeal link for a reference: `{ref}` replaced (URL-encoded), or `ref=` appended. */
+export function appealLink(template, reference) {
+  const ref = encodeURIComponent(reference);
+  if (template.includes("{ref}")) return template.replaceAll("{ref}", ref);
+  const [base, hash] = template.split("#", 2);
+  return `${base}${base.includes("?") ? "&" : "?"}ref=${ref}${hash !== undefined ? `#${hash}` : ""}`;
 }
 
 // ---------------------------------------------------------------- paths
@@ -596,10 +672,11 @@ function wantsJson(request) {
   return accept.includes("application/json") || (!accept.includes("text/html") && type.includes("json"));
 }
 
-function page(title, lines, reference) {
+function page(title, lines, reference, appeal = null) {
+  const link = appeal ? `<p>If you think this is a mistake, <a href="${escapeHtml(appeal)}" id="redflag-appeal">appeal this decision</a> and give the reference below.</p>` : "";
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><main><h1>${escapeHtml(title)}</h1>${lines
     .map((l) => `<p>${escapeHtml(l)}</p>`)
-    .join("")}<p><small>Reference: ${escapeHtml(reference)}</small></p></main></body></html>`;
+    .join("")}${link}<p><small>Reference: ${escapeHtml(reference)}</small></p></main></body></html>`;
 }
 
 /**
@@ -615,6 +692,7 @@ function page(title, lines, reference) {
 export function createHandler({ config, getEngine, fetchOrigin = (r) => fetch(r), log = (o) => console.log(JSON.stringify(o)), record = null, counters: aggregated = null, entities = false }) {
   const counters = { since: new Date().toISOString(), submissions: 0, tiers: { allow: 0, warn: 0, review: 0, block: 0, error: 0 }, categories: {}, errors: {}, notes: {} };
   let sinceLog = 0;
+  const report = config.report ? createReportHandler({ config, getEngine, entities, fetchOrigin, log, drain: (stream) => drain(stream, DRAIN_BYTES, config.maxReadMs) }) : null;
 
   function count(tier, verdict, errorKind, notes, ctx) {
     const categories = [...new Set((verdict?.rules ?? []).map((r) => r.category))];
@@ -666,6 +744,25 @@ export function createHandler({ config, getEngine, fetchOrigin = (r) => fetch(r)
     return signToken(config.secret, p);
   }
 
+  /**
+   * Sends what the site needs to answer an appeal (BLOCKS_URL): reference,
+   * time, score, rule ids, packs, notes, keyed contact hashes and the body's
+   * SHA-256, never the text. Runs after the 422 (waitUntil); failures are logged.
+   */
+  async function blockRecord({ reference, time, score, rules, packs, notes, contacts, bytes }) {
+    const record = { type: "redflag.block", version: 1, reference, time, verdict: "block", score, rules, packs, notes, contacts, bodySha256: await sha256Hex(bytes) };
+    const body = enc.encode(JSON.stringify(record));
+    const headers = { "Content-Type": "application/json; charset=utf-8", "X-Redflag-Reference": reference };
+    if (config.secret) headers["X-Redflag-Token"] = await signToken(config.secret, { v: "block", s: score, r: rules, p: packs, h: await sha256Hex(body), t: Math.floor(Date.parse(time) / 1000), ref: reference });
+    try {
+      const res = await fetchOrigin(new Request(config.blocksUrl, { method: "POST", headers, body, redirect: "manual" }));
+      await res.body?.cancel();
+      if (!res.ok) log({ type: "redflag.block-record-error", reference, status: res.status });
+    } catch (e) {
+      log({ type: "redflag.block-record-error", reference, message: String(e?.message ?? e) });
+    }
+  }
+
   async function onFailure(request, url, path, failure, body, bodyBytes, ctx) {
     const reference = crypto.randomUUID();
     count("error", null, failure.kind, null, ctx);
@@ -690,6 +787,7 @@ export function createHandler({ config, getEngine, fetchOrigin = (r) => fetch(r)
     if (!config.origin && host && host.toLowerCase() !== url.host.toLowerCase()) return new Response("The request target names another host.", { status: 400 });
     const path = forwardPath(url.pathname);
     const keys = matchKeys(path);
+    if (report && keys.some((k) => k.toLowerCase() === config.report.key)) return report(request, ctx);
     if (config.statsToken && keys.some((k) => k.toLowerCase() === "/__redflag/counters")) {
       if (!(await sameSecret(request.headers.get("authorization") ?? "", `Bearer ${config.statsToken}`))) return new Response("forbidden", { status: 403 });
       return Response.json(aggregated ? await aggregated() : counters);
@@ -741,12 +839,17 @@ export function createHandler({ config, getEngine, fetchOrigin = (r) => fetch(r)
     if (tier === "block") {
       // The rest of a body past the limit is read and dropped (bounded), so the client gets the 422 rather than a reset connection.
       if (read.stream) await drain(read.stream, DRAIN_BYTES, config.maxReadMs);
-      log({ type: "redflag.blocked", reference, rules, packs, notes });
+      const time = new Date().toISOString();
+      log({ type: "redflag.blocked", reference, time, score: verdict.score, rules, packs, notes });
+      if (config.blocksUrl) ctx?.waitUntil?.(blockRecord({ reference, time, score: verdict.score, rules, packs, notes, contacts: [...contacts], bytes }));
       const messages = verdict.poster_messages.length ? verdict.poster_messages : ["This submission breaks the site's rules."];
       const headers = { "Cache-Control": "no-store", "X-Redflag-Reference": reference };
+      const appeal = config.appealUrl ? appealLink(config.appealUrl, reference) : null;
+      const answer = { error: "blocked", messages, reference };
+      if (appeal) answer.appeal = appeal;
       return wantsJson(request)
-        ? Response.json({ error: "blocked", messages, reference }, { status: 422, headers })
-        : new Response(page("Your ad was not posted", messages, reference), { status: 422, headers: { ...headers, "Content-Type": "text/html; charset=utf-8" } });
+        ? Response.json(answer, { status: 422, headers })
+        : new Response(page("Your ad was not posted", messages, reference, appeal), { status: 422, headers: { ...headers, "Content-Type": "text/html; charset=utf-8" } });
     }
     const extra = {
       "X-Redflag-Verdict": tier,

@@ -23,6 +23,11 @@ export interface UiStrings {
   postAnyway: string;
   /** Appended to the rules link, which opens in a new tab. */
   newTab: string;
+  /**
+   * Under a block message when `appealUrl` is given: the words in [brackets]
+   * link to the appeal page (new tab), `{ref}` is the block's reference id.
+   */
+  appeal: string;
 }
 
 /** Interface languages: en, es, fr, pt, ro, ru, uk, pl, tl, vi, th, id, zh (simplified), zh-Hant (traditional), ar, hi. */

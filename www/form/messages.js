@@ -5,6 +5,9 @@
 // `blockHelp` holds the words that link to the posting rules in [brackets]:
 // with `attachForm(form, { rulesUrl })` they become a link (opening in a new
 // tab, so the draft stays; `newTab` says so), without it plain words.
+// `appeal` (shown under a block message only with `attachForm(form,
+// { appealUrl })`) links the words in [brackets] to the appeal page, and
+// `{ref}` is the block's reference id.
 //
 // Languages: the four the first packs covered (en, es, fr, pt), then ro, ru,
 // uk, pl, tl (Tagalog/Filipino), vi, th, id, zh (simplified Chinese),
@@ -20,6 +23,7 @@ export const uiStrings = {
     edit: "Edit my ad",
     postAnyway: "Post anyway",
     newTab: "(opens in a new tab)",
+    appeal: "Think this is a mistake? [Appeal this decision] and give the reference {ref}.",
   },
   es: {
     warnHeading: "Revisa tu anuncio antes de publicarlo.",
@@ -31,6 +35,7 @@ export const uiStrings = {
     edit: "Editar mi anuncio",
     postAnyway: "Publicar de todos modos",
     newTab: "(se abre en una pestaña nueva)",
+    appeal: "¿Crees que es un error? [Recurre esta decisión] e indica la referencia {ref}.",
   },
   fr: {
     warnHeading: "Veuillez vérifier votre annonce avant de la publier.",
@@ -42,6 +47,7 @@ export const uiStrings = {
     edit: "Modifier mon annonce",
     postAnyway: "Publier quand même",
     newTab: "(s’ouvre dans un nouvel onglet)",
+    appeal: "Vous pensez qu’il s’agit d’une erreur ? [Contestez cette décision] en indiquant la référence {ref}.",
   },
   pt: {
     warnHeading: "Verifique o seu anúncio antes de publicar.",
@@ -53,6 +59,7 @@ export const uiStrings = {
     edit: "Editar o meu anúncio",
     postAnyway: "Publicar mesmo assim",
     newTab: "(abre num novo separador)",
+    appeal: "Acha que é um erro? [Recorra desta decisão] e indique a referência {ref}.",
   },
   ro: {
     warnHeading: "Vă rugăm să verificați anunțul înainte de publicare.",
@@ -64,6 +71,7 @@ export const uiStrings = {
     edit: "Modific anunțul",
     postAnyway: "Public oricum",
     newTab: "(se deschide într-o filă nouă)",
+    appeal: "Credeți că este o greșeală? [Contestați această decizie] și indicați referința {ref}.",
   },
   ru: {
     warnHeading: "Пожалуйста, проверьте объявление перед публикацией.",
@@ -75,6 +83,7 @@ export const uiStrings = {
     edit: "Изменить объявление",
     postAnyway: "Всё равно опубликовать",
     newTab: "(откроется в новой вкладке)",
+    appeal: "Считаете, что это ошибка? [Обжалуйте это решение] и укажите номер {ref}.",
   },
   uk: {
     warnHeading: "Будь ласка, перевірте оголошення перед публікацією.",
@@ -86,6 +95,7 @@ export const uiStrings = {
     edit: "Змінити оголошення",
     postAnyway: "Усе одно опублікувати",
     newTab: "(відкриється в новій вкладці)",
+    appeal: "Вважаєте, що це помилка? [Оскаржте це рішення] та вкажіть номер {ref}.",
   },
   pl: {
     warnHeading: "Prosimy sprawdzić ogłoszenie przed publikacją.",
@@ -97,6 +107,7 @@ export const uiStrings = {
     edit: "Edytuj ogłoszenie",
     postAnyway: "Opublikuj mimo to",
     newTab: "(otwiera się w nowej karcie)",
+    appeal: "Uważasz, że to pomyłka? [Odwołaj się od tej decyzji] i podaj numer referencyjny {ref}.",
   },
   tl: {
     warnHeading: "Pakisuri ang iyong anunsyo bago ito i-post.",
@@ -108,6 +119,7 @@ export const uiStrings = {
     edit: "I-edit ang aking anunsyo",
     postAnyway: "I-post pa rin",
     newTab: "(magbubukas sa bagong tab)",
+    appeal: "Sa tingin mo ay mali ito? [Iapela ang desisyong ito] at ibigay ang reference na {ref}.",
   },
   vi: {
     warnHeading: "Vui lòng kiểm tra tin đăng trước khi đăng.",
@@ -119,6 +131,7 @@ export const uiStrings = {
     edit: "Chỉnh sửa tin đăng",
     postAnyway: "Vẫn đăng tin",
     newTab: "(mở trong thẻ mới)",
+    appeal: "Bạn cho rằng đây là nhầm lẫn? [Khiếu nại quyết định này] và cung cấp mã tham chiếu {ref}.",
   },
   th: {
     warnHeading: "โปรดตรวจสอบประกาศของคุณก่อนลงประกาศ",
@@ -130,6 +143,7 @@ export const uiStrings = {
     edit: "แก้ไขประกาศ",
     postAnyway: "ลงประกาศต่อไป",
     newTab: "(เปิดในแท็บใหม่)",
+    appeal: "คิดว่านี่เป็นความผิดพลาดใช่ไหม [ยื่นอุทธรณ์คำตัดสินนี้] และแจ้งหมายเลขอ้างอิง {ref}",
   },
   id: {
     warnHeading: "Harap periksa iklan Anda sebelum dipasang.",
@@ -141,6 +155,7 @@ export const uiStrings = {
     edit: "Ubah iklan saya",
     postAnyway: "Tetap pasang",
     newTab: "(terbuka di tab baru)",
+    appeal: "Menurut Anda ini keliru? [Ajukan banding atas keputusan ini] dan sertakan nomor referensi {ref}.",
   },
   zh: {
     warnHeading: "发布前请检查您的广告。",
@@ -152,6 +167,7 @@ export const uiStrings = {
     edit: "修改我的广告",
     postAnyway: "仍然发布",
     newTab: "（在新标签页中打开）",
+    appeal: "认为这是错误？请[对此决定提出申诉]，并提供参考编号 {ref}。",
   },
   "zh-Hant": {
     warnHeading: "刊登前請檢查您的廣告。",
@@ -163,6 +179,7 @@ export const uiStrings = {
     edit: "修改我的廣告",
     postAnyway: "仍要刊登",
     newTab: "（在新分頁中開啟）",
+    appeal: "認為這是錯誤？請[對此決定提出申訴]，並提供參考編號 {ref}。",
   },
   ar: {
     warnHeading: "يرجى مراجعة إعلانك قبل نشره.",
@@ -174,6 +191,7 @@ export const uiStrings = {
     edit: "تعديل إعلاني",
     postAnyway: "النشر على أي حال",
     newTab: "(يُفتح في علامة تبويب جديدة)",
+    appeal: "هل تعتقد أن هذا خطأ؟ [اعترض على هذا القرار] واذكر الرقم المرجعي {ref}.",
   },
   hi: {
     warnHeading: "कृपया पोस्ट करने से पहले अपना विज्ञापन जांच लें।",
@@ -185,6 +203,7 @@ export const uiStrings = {
     edit: "अपना विज्ञापन बदलें",
     postAnyway: "फिर भी पोस्ट करें",
     newTab: "(नए टैब में खुलता है)",
+    appeal: "क्या आपको लगता है कि यह गलती है? [इस निर्णय के विरुद्ध अपील करें] और संदर्भ संख्या {ref} बताएँ।",
   },
 };
 

@@ -67,6 +67,25 @@ export interface FormOptions {
    * absent, they are plain words.
    */
   rulesUrl?: string | URL | null;
+  /**
+   * The appeal page (http or https, relative to the page allowed), with
+   * `{ref}` where the block's reference id goes (without it, `ref=` is
+   * added to the query). When given, a block message says how to appeal,
+   * links there (new tab) and shows the reference. Every block also fires
+   * `redflag:block` on the form (see BlockEventDetail), whether or not this
+   * is set, so the site can store the reference with the verdict summary.
+   */
+  appealUrl?: string | null;
+}
+
+/** The detail of the `redflag:block` event the form fires when a submit is blocked. */
+export interface BlockEventDetail {
+  /** A random id the block message shows and the appeal link carries. */
+  reference: string;
+  /** When the submit was blocked (ISO 8601). */
+  time: string;
+  /** Tier, score, packs and rules: never the ad's text. */
+  summary: VerdictSummary;
 }
 
 /** What `stats()` reports. */
@@ -115,4 +134,7 @@ export declare function attachForm(form: HTMLFormElement, options: FormOptions):
 
 /** What the server receives: tier, score and ids, never the text. */
 export declare function summary(v: Verdict): VerdictSummary;
+
+/** The appeal URL for a reference: `{ref}` replaced (URL-encoded), or `ref=` added to the query. */
+export declare function appealLink(template: string, reference: string): string;
 

@@ -11,6 +11,7 @@
 //     messages: "#redflag-messages",       // where messages go: put it AFTER
 //                                          // the fields, so nothing moves
 //     rulesUrl: "/help/posting-rules",     // "posting rules" links here
+//     appealUrl: "/help/appeal?ref={ref}", // a block message links here
 //     lang: "ro",                          // default: <html lang>, else English
 //   });
 //
@@ -33,6 +34,10 @@
 //   review — the form submits, with the verdict summary in a hidden field
 //            (`redflag` by default) so the server can queue it for review.
 //   block  — the form does not submit; the poster sees a policy message.
+//            With `appealUrl` it carries an appeal link and the block's
+//            reference id; the form fires `redflag:block` with
+//            { reference, time, summary } for the site to store (see
+//            docs/moderation-loop.md).
 // The summary holds the tier, score, pack ids and versions and rule ids —
 // never the ad's text. Messages never name the words that triggered a rule
 // (no recipe for evasion); highlights are shown only for the categories the
@@ -85,6 +90,7 @@ export function attachForm(form, options = {}) {
   const t = { ...uiStrings[lang], ...(options.strings ?? {}) };
   const highlight = options.highlight ?? true;
   const rulesHref = safeHref(options.rulesUrl);
+  const appealTemplate = options.appealUrl == null || options.appealUrl === "" ? null : String(options.appealUrl);
   const region = resolveRegion(form, options.messages);
   const fixedExplainable = options.explainableCategories != null;
   let explainable = new Set(options.explainableCategories ?? (engine ? safe(() => engine.explainableCategories(), []) : []));
@@ -436,8 +442,17 @@ export function attachForm(form, options = {}) {
       actions.append(edit, post);
       box.append(actions);
     }
-    if (tier === "block" && phase === "submit") box.append(rulesPara(t.blockHelp));
+    let blocked = null;
+    if (tier === "block" && phase === "submit") {
+      box.append(rulesPara(t.blockHelp));
+      // A reference for this block: the poster quotes it in an appeal, and
+      // the site stores it with the verdict summary (the redflag:block event).
+      blocked = { reference: newReference(), time: new Date().toISOString(), summary: summary(v) };
+      const appeal = appealTemplate ? safeHref(appealLink(appealTemplate, blocked.reference)) : null;
+      if (appeal) box.append(appealPara(t.appeal, appeal, blocked.reference));
+    }
     region.replaceChildren(box);
+    if (blocked) form.dispatchEvent(new CustomEvent("redflag:block", { detail: blocked }));
     if (phase === "submit") box.focus();
   }
 
@@ -465,6 +480,34 @@ export function attachForm(form, options = {}) {
     hint.textContent = ` ${t.newTab}`;
     a.append(hint);
     p.append(m[1], a, m[3]);
+    return p;
+  }
+
+  /** "Think this is a mistake? [Appeal this decision] … {ref}.": the bracketed words link to the appeal page (new tab, the draft stays), the reference isolated from the text's direction. */
+  function appealPara(text, href, reference) {
+    const p = document.createElement("p");
+    p.className = "redflag-appeal";
+    for (const part of text.split(/(\[[^\]]+\]|\{ref\})/)) {
+      if (part === "{ref}") {
+        const ref = document.createElement("bdi");
+        ref.className = "redflag-reference";
+        ref.textContent = reference;
+        p.append(ref);
+      } else if (/^\[[^\]]+\]$/.test(part)) {
+        const a = document.createElement("a");
+        a.href = href;
+        a.target = "_blank";
+        a.rel = "noopener";
+        a.textContent = part.slice(1, -1);
+        const hint = document.createElement("span");
+        hint.className = "redflag-new-tab";
+        hint.textContent = ` ${t.newTab}`;
+        a.append(hint);
+        p.append(a);
+      } else if (part) {
+        p.append(part);
+      }
+    }
     return p;
   }
 
@@ -608,6 +651,32 @@ export function summary(v) {
     packs: v.packs.map((p) => `${p.id}@${p.version}`),
     rules: v.rules.map((r) => r.id),
   };
+}
+
+/**
+ * The appeal URL for a reference: `{ref}` in the template replaced
+ * (URL-encoded), or `ref=` added to its query, as the edge worker does
+ * with APPEAL_URL.
+ *
+ * @param {string} template the `appealUrl` option
+ * @param {string} reference the block's reference id
+ * @returns {string}
+ */
+export function appealLink(template, reference) {
+  const ref = encodeURIComponent(reference);
+  if (template.includes("{ref}")) return template.replaceAll("{ref}", ref);
+  const [base, hash] = template.split("#", 2);
+  return `${base}${base.includes("?") ? "&" : "?"}ref=${ref}${hash !== undefined ? `#${hash}` : ""}`;
+}
+
+/** A random reference id (a UUID). */
+function newReference() {
+  if (typeof crypto.randomUUID === "function") return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
 function readSection(form, section) {

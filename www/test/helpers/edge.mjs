@@ -33,7 +33,7 @@ export function workerDir() {
   const dir = consumer();
   const edge = join(dir, "edge");
   mkdirSync(edge, { recursive: true });
-  for (const f of ["core.js", "token.js", "worker.js"]) copyFileSync(join(root, "www/edge", f), join(edge, f));
+  for (const f of ["core.js", "token.js", "worker.js", "report.js"]) copyFileSync(join(root, "www/edge", f), join(edge, f));
   // What they import as ../shared/ (the pack loader, sha256Hex, escapeHtml).
   mkdirSync(join(dir, "shared"), { recursive: true });
   for (const f of readdirSync(join(root, "www/shared"))) copyFileSync(join(root, "www/shared", f), join(dir, "shared", f));

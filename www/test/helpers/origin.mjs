@@ -1,6 +1,6 @@
 // A real origin server process for the edge tests: records every request it
 // receives (method, path, headers, body hash and length, whether the verdict
-// token verifies) and answers 200. GET /__log returns the records.
+// token verifies, and a JSON body parsed) and answers 200. GET /__log returns the records.
 // Prints {"port": N} on stdout when listening on 127.0.0.1.
 import { createServer } from "node:http";
 import { createHash } from "node:crypto";
@@ -30,10 +30,20 @@ const server = createServer(async (req, res) => {
     tokenTier: payload?.v ?? null,
     token: payload,
     tokenContacts: payload?.c ?? [],
+    // JSON records (reports, blocks) as received, to check their fields.
+    json: /^application\/json/.test(req.headers["content-type"] ?? "") && body.length <= 1 << 20 ? safeJson(body) : undefined,
   });
   res.writeHead(200, { "content-type": "text/plain" });
   res.end("origin ok");
 });
+
+function safeJson(body) {
+  try {
+    return JSON.parse(body.toString("utf8"));
+  } catch {
+    return null;
+  }
+}
 
 server.listen(0, "127.0.0.1", () => {
   console.log(JSON.stringify({ port: server.address().port }));
