@@ -11,20 +11,23 @@
 //!
 //! The format is private to one build of this crate: integers are LEB128,
 //! strings and sequences are length-prefixed, and the header names the
-//! format and crate version, so an image from another version is refused
-//! (and the packs are compiled from JSON instead).
+//! format, the crate version and the Unicode tables' id (terms are stored in
+//! the matching form those tables define), so an image from another version
+//! or another table is refused (and the packs are compiled from JSON
+//! instead).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::compile::{Compiled, Cond, EntityCond, Filter, Rule, Term};
 use crate::extract::EntityKind;
+use crate::normalize::table::TABLE_ID;
 use crate::pack::{Status, Strength};
 use crate::tier::{Thresholds, Tier};
 use crate::verdict::PackInfo;
 
 const MAGIC: &[u8; 8] = b"redflag\0";
 /// Bump when the layout below changes.
-const FORMAT: u64 = 4;
+const FORMAT: u64 = 5;
 
 /// Encodes compiled packs. What compiling derives from the rules (the
 /// automaton, term → rule and pattern → term tables, evaluation order,
@@ -35,6 +38,7 @@ pub(crate) fn encode(c: &Compiled) -> Vec<u8> {
     w.0.extend_from_slice(MAGIC);
     w.u(FORMAT);
     w.s(env!("CARGO_PKG_VERSION"));
+    w.s(TABLE_ID);
     w.u(c.packs.len() as u64);
     for p in &c.packs {
         w.s(&p.id);
@@ -97,6 +101,12 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Compiled, String> {
         return Err(format!(
             "pack image format {format} from redflag {version}; this is redflag {} (format {FORMAT})",
             env!("CARGO_PKG_VERSION")
+        ));
+    }
+    let table = r.s()?;
+    if table != TABLE_ID {
+        return Err(format!(
+            "pack image compiled under Unicode table {table}; this build folds text with table {TABLE_ID}"
         ));
     }
     let mut c = Compiled::default();
@@ -680,9 +690,22 @@ mod tests {
         let mut other = bytes.clone();
         other[8] = 99; // format
         assert!(decode(&other).err().unwrap_or_default().contains("format"));
+        // An image compiled under other Unicode tables (another matching
+        // form for its terms) is refused.
+        let at = bytes
+            .windows(TABLE_ID.len())
+            .position(|w| w == TABLE_ID.as_bytes())
+            .unwrap();
+        let mut other = bytes.clone();
+        other[at] = if other[at] == b'0' { b'1' } else { b'0' };
+        assert!(decode(&other)
+            .err()
+            .unwrap_or_default()
+            .contains("Unicode table"));
         // Every single-byte change is either caught or decodes to an image
         // whose indices are all in range: never a panic.
-        for i in (0..bytes.len()).step_by(97) {
+        // (A prime stride over the 1.3 MB image: about 3,300 positions.)
+        for i in (0..bytes.len()).step_by(389) {
             let mut b = bytes.clone();
             b[i] ^= 0x5A;
             if let Ok(c) = decode(&b) {
