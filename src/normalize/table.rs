@@ -57,7 +57,7 @@ pub(crate) fn is_alnum(c: char) -> bool {
     c.is_alphanumeric()
 }
 
-/// Flags stored in the table; the values match `build.rs` and [`super::Steps`].
+/// Flags stored in the table; the values match `xtask/src/main.rs` and [`super::Steps`].
 pub(crate) const F_COMPAT: u16 = 1;
 pub(crate) const F_DIACRITIC: u16 = 2;
 pub(crate) const F_CONFUSABLE: u16 = 4;
