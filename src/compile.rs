@@ -536,7 +536,7 @@ pub(crate) struct Compiled {
     /// What later packs compile against: named lists, the patterns (terms
     /// in matching form, pattern id = index) and their terms by boundary
     /// flavour, and the packs' own thresholds.
-    pub lists: HashMap<String, Vec<String>>,
+    pub lists: HashMap<String, Vec<u32>>,
     pub pattern_list: Vec<String>,
     pub pattern_flavours: Vec<[u32; 4]>,
     pub pack_thresholds: Thresholds,
@@ -546,7 +546,7 @@ struct Ctx<'a> {
     limits: &'a Limits,
     errors: Vec<PackError>,
     pack_id: Option<String>,
-    lists: HashMap<String, Vec<String>>,
+    lists: HashMap<String, Vec<u32>>,
     patterns: HashMap<String, u32>,
     pattern_list: Vec<String>,
     /// Pattern id → term ids by boundary flavour (`u32::MAX`: none yet).
@@ -581,14 +581,8 @@ impl Ctx<'_> {
         for (i, t) in raw.iter().enumerate() {
             let p = || format!("{}[{i}]", path());
             if let Some(name) = t.strip_prefix('@').filter(|_| !t.starts_with("@@")) {
-                match self.lists.get(name).cloned() {
-                    Some(list) => {
-                        for (j, item) in list.iter().enumerate() {
-                            if let Some(id) = self.term(item, &|| format!("lists.{name}[{j}]")) {
-                                out.push(id);
-                            }
-                        }
-                    }
+                match self.lists.get(name) {
+                    Some(ids) => out.extend_from_slice(ids),
                     None => self.err(p(), format!("unknown list `@{name}`")),
                 }
                 continue;
@@ -1097,12 +1091,21 @@ pub(crate) fn compile_on(
             if items.is_empty() {
                 ctx.err(&path, "list is empty");
             }
+            let mut ids = Vec::with_capacity(items.len());
             for (j, it) in items.iter().enumerate() {
+                let item_path = || format!("{path}[{j}]");
                 if it.starts_with('@') && !it.starts_with("@@") {
-                    ctx.err(format!("{path}[{j}]"), "lists cannot include other lists");
+                    ctx.err(item_path(), "lists cannot include other lists");
+                    continue;
+                }
+                let it = it.strip_prefix('@').unwrap_or(it);
+                if let Some(id) = ctx.term(it, &item_path) {
+                    ids.push(id);
                 }
             }
-            ctx.lists.insert(name.clone(), items.clone());
+            ids.sort_unstable();
+            ids.dedup();
+            ctx.lists.insert(name.clone(), ids);
         }
         for (ri, r) in pack.rules.iter().enumerate() {
             let ri = pack.rule_position(ri);

@@ -27,7 +27,7 @@ use crate::verdict::PackInfo;
 
 const MAGIC: &[u8; 8] = b"redflag\0";
 /// Bump when the layout below changes.
-const FORMAT: u64 = 5;
+const FORMAT: u64 = 6;
 
 /// Encodes compiled packs. What compiling derives from the rules (the
 /// automaton, term → rule and pattern → term tables, evaluation order,
@@ -71,17 +71,27 @@ pub(crate) fn encode(c: &Compiled) -> Vec<u8> {
         }
     }
     w.b(c.uses_entities);
-    let lists: BTreeMap<&String, &Vec<String>> = c.lists.iter().collect();
+    let lists: BTreeMap<&String, &Vec<u32>> = c.lists.iter().collect();
     w.u(lists.len() as u64);
-    for (name, items) in lists {
+    for (name, ids) in lists {
         w.s(name);
-        w.strs(items.iter());
+        w.u32s(ids);
     }
     w.strs(c.pattern_list.iter());
+    // Per pattern, a mask of the boundary flavours it has terms for, then
+    // those term ids as differences from the last id written.
     w.u(c.pattern_flavours.len() as u64);
+    let mut prev = 0i64;
     for f in &c.pattern_flavours {
-        for &t in f {
-            w.u(u64::from(t.wrapping_add(1)));
+        let mask = f
+            .iter()
+            .enumerate()
+            .filter(|(_, &t)| t != u32::MAX)
+            .fold(0u64, |m, (k, _)| m | 1 << k);
+        w.u(mask);
+        for &t in f.iter().filter(|&&t| t != u32::MAX) {
+            w.i(i64::from(t) - prev);
+            prev = i64::from(t);
         }
     }
     w.0
@@ -151,14 +161,25 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Compiled, String> {
     let mut lists = HashMap::new();
     for _ in 0..r.len()? {
         let name = r.s()?;
-        lists.insert(name, r.strs()?);
+        lists.insert(name, r.u32s()?);
     }
     c.lists = lists;
     c.pattern_list = r.strs()?;
+    let mut prev = 0i64;
     for _ in 0..r.len()? {
-        let mut f = [0u32; 4];
-        for t in &mut f {
-            *t = (r.u32()?).wrapping_sub(1);
+        let mask = r.u()?;
+        if mask > 0b1111 {
+            return Err("pack image: bad flavour mask".into());
+        }
+        let mut f = [u32::MAX; 4];
+        for (k, t) in f.iter_mut().enumerate() {
+            if mask & 1 << k != 0 {
+                prev = prev
+                    .checked_add(r.i64()?)
+                    .filter(|x| (0..i64::from(u32::MAX)).contains(x))
+                    .ok_or("pack image: term id out of range")?;
+                *t = prev as u32;
+            }
         }
         c.pattern_flavours.push(f);
     }
@@ -219,6 +240,9 @@ fn check(c: &Compiled) -> Result<(), String> {
     if c.pattern_list.iter().any(String::is_empty) {
         return bad("pattern");
     }
+    if !c.lists.values().all(|ids| terms_ok(ids)) {
+        return bad("list");
+    }
     Ok(())
 }
 
@@ -267,10 +291,14 @@ impl W {
             self.s(s);
         }
     }
+    /// Ids, each as the difference from the one before (zigzag LEB128):
+    /// term and rule id sets are sorted, so most take one byte.
     fn u32s(&mut self, v: &[u32]) {
         self.u(v.len() as u64);
+        let mut prev = 0i64;
         for &x in v {
-            self.u(x.into());
+            self.i(i64::from(x) - prev);
+            prev = i64::from(x);
         }
     }
     fn thresholds(&mut self, t: &Thresholds) {
@@ -482,7 +510,16 @@ impl R<'_> {
         (0..self.len()?).map(|_| self.s()).collect()
     }
     fn u32s(&mut self) -> Result<Vec<u32>, String> {
-        (0..self.len()?).map(|_| self.u32()).collect()
+        let mut prev = 0i64;
+        (0..self.len()?)
+            .map(|_| {
+                prev = prev
+                    .checked_add(self.i64()?)
+                    .filter(|x| (0..=i64::from(u32::MAX)).contains(x))
+                    .ok_or("pack image: id out of range")?;
+                Ok(prev as u32)
+            })
+            .collect()
     }
     fn thresholds(&mut self) -> Result<Thresholds, String> {
         Ok(Thresholds {
