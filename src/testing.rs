@@ -238,6 +238,12 @@ pub fn lint(packs: &[Pack]) -> Result<Vec<Lint>, Error> {
                 // A short term in a `near` list is anchored by the other list.
                 let anchored = path.contains(".near.");
                 for (i, raw) in expand(list, &lists) {
+                    if let Some(name) = raw.strip_prefix("@@").filter(|n| lists.contains_key(n)) {
+                        lint(
+                            format!("{path}[{i}]"),
+                            format!("`{raw}` is the literal term `@{name}`, not the list `{name}`; write `@{name}` to use the list"),
+                        );
+                    }
                     let wildcard = raw.trim().starts_with('*') || raw.trim().ends_with('*');
                     let inner = raw.trim().trim_matches('*');
                     let form = normalize(inner).as_str().trim().to_string();

@@ -279,7 +279,7 @@ fn lint_reports_problems_and_is_clean_on_shipped_packs() {
     );
     let sloppy = tmp(
         "sloppy.toml",
-        "schema = 1\n[pack]\nid = \"s\"\nversion = \"1\"\n[[rule]]\nid = \"r\"\ntitle = \"R\"\ncategory = \"c\"\nscore = 1\nmatch = { any = [\"ab\", \"fee\", \"Fee\"] }\n",
+        "schema = 1\n[pack]\nid = \"s\"\nversion = \"1\"\n[lists]\nabroad = [\"overseas\"]\n[[rule]]\nid = \"r\"\ntitle = \"R\"\ncategory = \"c\"\nscore = 1\nmatch = { any = [\"ab\", \"fee\", \"Fee\", \"@@abroad\"] }\n",
     );
     let out = bin().arg("lint").arg(&sloppy).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
@@ -289,6 +289,10 @@ fn lint_reports_problems_and_is_clean_on_shipped_packs() {
         "{text}"
     );
     assert!(text.contains("duplicate term `Fee`"), "{text}");
+    assert!(
+        text.contains("`@@abroad` is the literal term `@abroad`, not the list `abroad`"),
+        "{text}"
+    );
     assert!(text.contains("missing poster explanation"), "{text}");
     assert!(text.contains("no test that must fire"), "{text}");
 }
