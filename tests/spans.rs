@@ -308,7 +308,7 @@ fn terms_in_scripts_without_spaces_match_inside_runs_of_them() {
 fn text_written_in_another_script_is_not_evasion_but_disguised_latin_is() {
     let e = Engine::new_default();
     let evasion = |text: &str| e.screen(&in_section("jobs", text)).unwrap().evasion;
-    // Russian read through the look-alike foldings (з reads as 3, then e).
+    // Russian read through the look-alike foldings (п, з, б stay Cyrillic).
     assert!(!evasion("паспорт забираем"));
     // A digit for a letter inside Cyrillic, Latin look-alikes in a Latin
     // word, mathematical bold letters: disguises.

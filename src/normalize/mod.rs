@@ -893,6 +893,30 @@ fn join_spaced_letters(units: Vec<Unit>) -> Vec<Unit> {
     out
 }
 
+/// The Cyrillic letters (and their supplement), which the folding table
+/// keeps in their script unless they look Latin.
+#[inline]
+fn is_cyrillic(c: char) -> bool {
+    matches!(c, '\u{400}'..='\u{52F}')
+}
+
+/// The letter a leetspeak character stands for in a word with Cyrillic
+/// letters: as in Latin words (`0` о, `@` and `4` а, `3` е, `1` і, all of
+/// which fold to their Latin look-alikes), except `!` и and `6` б, which
+/// look like those letters. (`4` for ч, as in "4то", is left to the Latin
+/// reading: `п4спорт` is the commoner disguise.)
+#[inline]
+fn leet_letter_in(c: char, cyrillic: bool) -> Option<char> {
+    if cyrillic {
+        match c {
+            '!' => return Some('и'),
+            '6' => return Some('б'),
+            _ => {}
+        }
+    }
+    leet_letter(c)
+}
+
 #[inline]
 fn leet_letter(c: char) -> Option<char> {
     Some(match c {
@@ -977,7 +1001,8 @@ fn leet(units: &mut [Unit], throughout: bool) {
         }
         if !plain {
             let domain = units_after_is_domain(units, i);
-            leet_token(&mut units[start..i], domain, throughout);
+            let cyrillic = units[start..i].iter().any(|u| is_cyrillic(u.ch));
+            leet_token(&mut units[start..i], domain, throughout, cyrillic);
         }
     }
 }
@@ -990,8 +1015,10 @@ fn units_after_is_domain(units: &[Unit], end: usize) -> bool {
         && crate::normalize::table::is_alnum(units[end + 1].ch)
 }
 
-/// Returns whether any character changed.
-fn leet_token(tok: &mut [Unit], domain_follows: bool, throughout: bool) -> bool {
+/// Returns whether any character changed. `cyrillic`: the word has
+/// Cyrillic letters (see [`leet_letter_in`]).
+fn leet_token(tok: &mut [Unit], domain_follows: bool, throughout: bool, cyrillic: bool) -> bool {
+    let read = |c: char| leet_letter_in(c, cyrillic);
     let letters = tok.iter().filter(|u| is_letter(u.ch)).count();
     let mut changed = false;
     if letters == 1 && !throughout {
@@ -1003,10 +1030,10 @@ fn leet_token(tok: &mut [Unit], domain_follows: bool, throughout: bool) -> bool 
             && !rest.is_empty()
             && rest
                 .iter()
-                .all(|u| u.ch.is_ascii_digit() && leet_letter(u.ch).is_some())
+                .all(|u| u.ch.is_ascii_digit() && read(u.ch).is_some())
         {
             for u in &mut tok[1..] {
-                if let Some(l) = leet_letter(u.ch) {
+                if let Some(l) = read(u.ch) {
                     u.ch = l;
                     u.flags |= F_LEET;
                     changed = true;
@@ -1041,10 +1068,7 @@ fn leet_token(tok: &mut [Unit], domain_follows: bool, throughout: bool) -> bool 
                 }
                 let run = (i, j);
                 i = j;
-                if view[run.0..run.1]
-                    .iter()
-                    .all(|u| leet_letter(u.ch).is_some())
-                {
+                if view[run.0..run.1].iter().all(|u| read(u.ch).is_some()) {
                     return Some(run);
                 }
             }
@@ -1076,6 +1100,11 @@ fn leet_token(tok: &mut [Unit], domain_follows: bool, throughout: bool) -> bool 
                 written_leet
                     || run.len() == 1
                         && side_letters(if before { &view[..i] } else { &view[j..] }) >= 3
+            } else if before && run.iter().all(|u| u.ch == '@' || cyrillic && u.ch == '!') {
+                // A trailing "@" for a ("p4st@", "р@б0т@"), or in a
+                // Cyrillic word "!" for и ("д3вушк!"), in a word that shows
+                // leetspeak inside; never in "дякую!" or "user@".
+                runs().any(interior)
             } else {
                 // Trailing "$" ("bo$$"); never a leading "$5" or a trailing "!".
                 before && run.iter().all(|u| u.ch == '$')
@@ -1084,7 +1113,7 @@ fn leet_token(tok: &mut [Unit], domain_follows: bool, throughout: bool) -> bool 
         .collect();
     for (i, j) in plan {
         for u in &mut tok[i..j] {
-            if let Some(l) = leet_letter(u.ch) {
+            if let Some(l) = read(u.ch) {
                 u.ch = l;
                 u.flags |= F_LEET;
                 changed = true;

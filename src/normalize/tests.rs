@@ -85,6 +85,33 @@ fn leetspeak_only_inside_words_with_letters() {
 }
 
 #[test]
+fn leetspeak_in_cyrillic_words_reads_as_the_cyrillic_letters() {
+    // Each spelling reads as the plain word, whichever letters it swaps.
+    for (plain, leet) in [
+        ("работа", "раб0та"),
+        ("работа", "р@б0т@"),
+        ("девушки", "д3вушк!"),
+        ("купальнике", "купальн!к3"),
+        ("бесплатно", "6есплатн0"),
+        ("заработать", "з@р@б0т@ть"),
+        ("дівчатам", "д1вчатам"),
+        ("менеджера", "м3н3дж3р@"),
+    ] {
+        assert_eq!(n(leet), n(plain), "{leet}");
+    }
+    // A letter that looks like a digit stays a letter of its word.
+    assert_ne!(n("за"), n("3а"));
+    assert!(n("бесплатно").starts_with('б'), "{}", n("бесплатно"));
+    // Punctuation and numbers around Cyrillic words stay as they are.
+    assert_eq!(n("Дякую!"), n("дякую") + "!");
+    assert_eq!(n("5000 грн"), "5000 ".to_string() + &n("грн"));
+    assert_eq!(n("2000р."), "2000".to_string() + &n("р") + ".");
+    // Latin words keep the Latin readings of `!`, `4` and `6`.
+    assert_eq!(n("f!lth"), "filth");
+    assert_eq!(n("p4ss"), "pas");
+}
+
+#[test]
 fn spaced_letters_are_rejoined_only_when_spaced_out() {
     assert_eq!(n("p a s s p o r t"), "pasport");
     assert_eq!(n("p.a.s.s.p.o.r.t"), "pasport");
@@ -328,6 +355,8 @@ const TRICKY: &[&str] = &[
     "s*e*v*e*n*t*e*e*n &#115;eventeen",
     "l - a - d - i - e - s l - a - d - y n e w p . a . s . s 9 - 5 - 1 a - b / c",
     "x - y - z 1 - 2 - 3 p - a - s - s.p.o.r.t",
+    "Д3вушк!, хот!т3 з@р@б0т@ть? Дякую! 6есплатн0 4то раб0та 2000р. д1вчатам",
+    "Р@Б0Т@ за гран!ц3й!!! купальн!к3 з@ 3а 6ы к! ч4с",
 ];
 
 #[test]
@@ -426,6 +455,14 @@ mod equivalence {
                 "а",
                 "о",
                 "р",
+                "д",
+                "б",
+                "з",
+                "и",
+                "раб",
+                "3",
+                "!",
+                "6",
                 "Ｐ",
                 "é",
                 "\u{0301}",

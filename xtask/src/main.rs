@@ -334,8 +334,13 @@ fn fold(c: char) -> Option<(String, u32)> {
             }
         }
         let skel_lower = skel.to_ascii_lowercase();
+        // A letter is never read as a digit (Cyrillic з and б look like 3
+        // and 6): the word stays in its script, and a digit written for
+        // the letter is read by the leetspeak step, which knows the script
+        // around it.
         if !skel_lower.is_empty()
             && skel_lower.chars().all(|s| s.is_ascii_alphanumeric())
+            && !(x.is_alphabetic() && skel_lower.chars().all(|s| s.is_ascii_digit()))
             && x.is_alphanumeric()
         {
             out.push_str(&skel_lower);
