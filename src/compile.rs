@@ -252,9 +252,12 @@ fn language_groups(c: &Compiled) -> (Vec<u32>, Vec<LanguageGroup>) {
         .map(|_| LanguageGroup::default())
         .collect();
     for (p, terms) in c.pattern_terms.iter().enumerate() {
-        let m = terms.iter().fold(0u32, |m, &t| {
-            m | term_mask.get(t as usize).copied().unwrap_or(EVERY)
-        });
+        let m = terms
+            .iter()
+            .filter(|&&t| t != u32::MAX)
+            .fold(0u32, |m, &t| {
+                m | term_mask.get(t as usize).copied().unwrap_or(EVERY)
+            });
         if m == 0 {
             continue;
         }
@@ -309,6 +312,23 @@ fn split_into_dfas(
 }
 
 impl Compiled {
+    /// The terms that use pattern `p`, ascending.
+    #[inline]
+    pub(crate) fn terms_of(&self, p: u32) -> &[u32] {
+        let t = &self.pattern_terms[p as usize];
+        &t[..t.iter().take_while(|&&x| x != u32::MAX).count()]
+    }
+
+    /// The rules that use term `t` positively, ascending.
+    #[inline]
+    pub(crate) fn rules_of(&self, t: u32) -> &[u32] {
+        let (a, b) = (
+            self.term_rules_at[t as usize],
+            self.term_rules_at[t as usize + 1],
+        );
+        &self.term_rules[a as usize..b as usize]
+    }
+
     /// Calls `f(pattern, start, end)` for every occurrence of every
     /// pattern in `hay` (a matching form) that is searched in text in the
     /// languages `langs` (see [`language_groups`]): the ASCII automaton
@@ -438,13 +458,17 @@ impl Compiled {
 }
 
 /// The spaceless variants of the multi-word patterns among `ids`.
-fn joined(patterns: &[String], pattern_terms: &[Vec<u32>], ids: &[u32]) -> Option<Joined> {
+fn joined(patterns: &[String], pattern_terms: &[[u32; 4]], ids: &[u32]) -> Option<Joined> {
     let mut variants = Vec::new();
     let mut pattern = Vec::new();
     let mut gaps = Vec::new();
     for &p in ids {
         let form = &patterns[p as usize];
-        if !form.contains(' ') || pattern_terms.get(p as usize).is_none_or(|t| t.is_empty()) {
+        if !form.contains(' ')
+            || pattern_terms
+                .get(p as usize)
+                .is_none_or(|t| t[0] == u32::MAX)
+        {
             continue;
         }
         // Joined text collapses like any text: the letter two words share
@@ -484,8 +508,10 @@ pub(crate) struct Compiled {
     pub thresholds: Thresholds,
     pub explainable: BTreeSet<String>,
     pub terms: Vec<Term>,
-    /// Pattern id → the terms that use it.
-    pub pattern_terms: Vec<Vec<u32>>,
+    /// Pattern id → the terms that use it (at most one per boundary
+    /// flavour), ascending, `u32::MAX` past the last: no allocation per
+    /// pattern. See [`Compiled::terms_of`].
+    pub pattern_terms: Vec<[u32; 4]>,
     /// The automaton over the patterns searched in every text (see
     /// [`language_groups`]) written in ASCII (every Latin-script term once
     /// folded), with its pattern ids (local → global); built with the rest
@@ -516,8 +542,11 @@ pub(crate) struct Compiled {
     /// Rule indices in evaluation order (dependencies first).
     pub order: Vec<u32>,
     pub filters: Vec<Filter>,
-    /// Term id → rules that use it positively.
-    pub term_rules: Vec<Vec<u32>>,
+    /// Term id → rules that use it positively: the rules of term `t` are
+    /// `term_rules[term_rules_at[t]..term_rules_at[t + 1]]` (one list for
+    /// all terms, not one allocation each). See [`Compiled::rules_of`].
+    pub term_rules: Vec<u32>,
+    pub term_rules_at: Vec<u32>,
     /// The rules that can fire with none of their terms in the text.
     pub always_rules: Vec<u32>,
     /// Rule index → its place in `order`.
@@ -999,12 +1028,17 @@ pub(crate) fn compile_on(
         limits,
         errors: Vec::new(),
         pack_id: None,
-        patterns: base
-            .pattern_list
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.clone(), i as u32))
-            .collect(),
+        // Only packs compiled on top intern terms: an engine of the
+        // built-in image alone never needs the map.
+        patterns: if packs.is_empty() {
+            HashMap::new()
+        } else {
+            base.pattern_list
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p.clone(), i as u32))
+                .collect()
+        },
         lists: base.lists,
         pattern_list: base.pattern_list,
         pattern_flavours: base.pattern_flavours,
@@ -1442,24 +1476,38 @@ pub(crate) fn finish(mut c: Compiled) -> Result<Compiled, Vec<PackError>> {
     c.always_rules = (0..c.rules.len() as u32)
         .filter(|&i| c.rules[i as usize].always)
         .collect();
-    c.term_rules = vec![Vec::new(); c.terms.len()];
+    // Term → rules, as one list: count, then place.
+    let nt = c.terms.len();
+    let mut at = vec![0u32; nt + 1];
+    let mut pairs: Vec<(u32, u32)> = Vec::new();
     let mut ts = Vec::new();
     for (i, r) in c.rules.iter().enumerate() {
         ts.clear();
         positive_terms(&r.cond, &mut ts);
         ts.sort_unstable();
         ts.dedup();
-        for &t in &ts {
-            if let Some(rs) = c.term_rules.get_mut(t as usize) {
-                rs.push(i as u32);
-            }
+        for &t in ts.iter().filter(|&&t| (t as usize) < nt) {
+            at[t as usize + 1] += 1;
+            pairs.push((t, i as u32));
         }
     }
+    for t in 0..nt {
+        at[t + 1] += at[t];
+    }
+    let mut next = at.clone();
+    let mut list = vec![0u32; pairs.len()];
+    // Rules were visited in ascending order, so each term's rules stay so.
+    for (t, r) in pairs {
+        list[next[t as usize] as usize] = r;
+        next[t as usize] += 1;
+    }
+    c.term_rules = list;
+    c.term_rules_at = at;
     c.pattern_terms = c
         .pattern_flavours
         .iter()
         .map(|f| {
-            let mut v: Vec<u32> = f.iter().copied().filter(|&t| t != u32::MAX).collect();
+            let mut v = *f;
             v.sort_unstable();
             v
         })

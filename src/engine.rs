@@ -578,7 +578,7 @@ impl Engine {
         for o in &scan.occs {
             if o.term != last_term {
                 last_term = o.term;
-                for &r in &c.term_rules[o.term as usize] {
+                for &r in c.rules_of(o.term) {
                     add(r);
                 }
             }
@@ -830,7 +830,7 @@ impl Engine {
             // character touches the match).
             let mut push =
                 |pattern: u32, s: usize, e: usize, before_word: bool, after_word: bool| {
-                    for &tid in &self.c.pattern_terms[pattern as usize] {
+                    for &tid in self.c.terms_of(pattern) {
                         let term = &self.c.terms[tid as usize];
                         if (term.left && before_word) || (term.right && after_word) {
                             continue;

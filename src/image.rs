@@ -10,7 +10,9 @@
 //! decodes it and builds the automaton.
 //!
 //! The format is private to one build of this crate: integers are LEB128,
-//! strings and sequences are length-prefixed, and the header names the
+//! sequences are length-prefixed, id sets are written as differences, every
+//! string is stored once after the header (and checked as UTF-8 in one
+//! pass when read), and the header names the
 //! format, the crate version and the Unicode tables' id (terms are stored in
 //! the matching form those tables define), so an image from another version
 //! or another table is refused (and the packs are compiled from JSON
@@ -27,18 +29,18 @@ use crate::verdict::PackInfo;
 
 const MAGIC: &[u8; 8] = b"redflag\0";
 /// Bump when the layout below changes.
-const FORMAT: u64 = 6;
+const FORMAT: u64 = 7;
 
 /// Encodes compiled packs. What compiling derives from the rules (the
 /// automaton, term → rule and pattern → term tables, evaluation order,
 /// id ranks) is not stored: loading compiles on top of the image and
 /// derives them again.
 pub(crate) fn encode(c: &Compiled) -> Vec<u8> {
-    let mut w = W(Vec::with_capacity(64 << 10));
-    w.0.extend_from_slice(MAGIC);
-    w.u(FORMAT);
-    w.s(env!("CARGO_PKG_VERSION"));
-    w.s(TABLE_ID);
+    let mut w = W {
+        out: Vec::with_capacity(256 << 10),
+        heap: String::with_capacity(512 << 10),
+        seen: HashMap::new(),
+    };
     w.u(c.packs.len() as u64);
     for p in &c.packs {
         w.s(&p.id);
@@ -94,31 +96,53 @@ pub(crate) fn encode(c: &Compiled) -> Vec<u8> {
             prev = i64::from(t);
         }
     }
-    w.0
+    // The header, then every string once (validated as UTF-8 in one go
+    // when read), then the rest.
+    let mut head = W {
+        out: Vec::with_capacity(w.out.len() + w.heap.len() + 64),
+        heap: String::new(),
+        seen: HashMap::new(),
+    };
+    head.out.extend_from_slice(MAGIC);
+    head.u(FORMAT);
+    head.bytes(env!("CARGO_PKG_VERSION").as_bytes());
+    head.bytes(TABLE_ID.as_bytes());
+    head.bytes(w.heap.as_bytes());
+    head.out.extend_from_slice(&w.out);
+    head.out
 }
 
 /// Decodes an image written by [`encode`] of this very crate version. The
 /// automaton is not built.
 #[cfg_attr(not(any(redflag_image, test)), allow(dead_code))]
 pub(crate) fn decode(bytes: &[u8]) -> Result<Compiled, String> {
-    let mut r = R { b: bytes, i: 0 };
+    let mut r = R {
+        b: bytes,
+        i: 0,
+        heap: "",
+        cursor: 0,
+    };
     if r.take(MAGIC.len())? != MAGIC {
         return Err("not a redflag pack image".into());
     }
     let format = r.u()?;
-    let version = r.s()?;
+    let version = r.raw_s()?;
     if format != FORMAT || version != env!("CARGO_PKG_VERSION") {
         return Err(format!(
             "pack image format {format} from redflag {version}; this is redflag {} (format {FORMAT})",
             env!("CARGO_PKG_VERSION")
         ));
     }
-    let table = r.s()?;
+    let table = r.raw_s()?;
     if table != TABLE_ID {
         return Err(format!(
             "pack image compiled under Unicode table {table}; this build folds text with table {TABLE_ID}"
         ));
     }
+    let n = r.len()?;
+    let heap = bytes.get(r.i..r.i + n).ok_or("pack image is truncated")?;
+    r.i += n;
+    r.heap = std::str::from_utf8(heap).map_err(|_| "pack image: bad text")?;
     let mut c = Compiled::default();
     for _ in 0..r.len()? {
         let id = r.s()?;
@@ -246,7 +270,13 @@ fn check(c: &Compiled) -> Result<(), String> {
     Ok(())
 }
 
-struct W(Vec<u8>);
+/// The image writer: the body, and the strings it names, each stored once.
+struct W {
+    out: Vec<u8>,
+    heap: String,
+    /// Where each string is in `heap`.
+    seen: HashMap<String, usize>,
+}
 
 impl W {
     fn u(&mut self, mut x: u64) {
@@ -254,27 +284,39 @@ impl W {
             let b = (x & 0x7f) as u8;
             x >>= 7;
             if x == 0 {
-                self.0.push(b);
+                self.out.push(b);
                 return;
             }
-            self.0.push(b | 0x80);
+            self.out.push(b | 0x80);
         }
     }
     fn i(&mut self, x: i64) {
         self.u(((x << 1) ^ (x >> 63)) as u64);
     }
     fn b(&mut self, x: bool) {
-        self.0.push(u8::from(x));
+        self.out.push(u8::from(x));
     }
     fn f(&mut self, x: f64) {
-        self.0.extend_from_slice(&x.to_le_bytes());
+        self.out.extend_from_slice(&x.to_le_bytes());
     }
     fn bytes(&mut self, b: &[u8]) {
         self.u(b.len() as u64);
-        self.0.extend_from_slice(b);
+        self.out.extend_from_slice(b);
     }
+    /// A string: `len << 1` if it is new (it follows the last new one in
+    /// the heap), else `len << 1 | 1` and where it is.
     fn s(&mut self, s: &str) {
-        self.bytes(s.as_bytes());
+        match self.seen.get(s) {
+            Some(&at) => {
+                self.u((s.len() as u64) << 1 | 1);
+                self.u(at as u64);
+            }
+            None => {
+                self.u((s.len() as u64) << 1);
+                self.seen.insert(s.to_string(), self.heap.len());
+                self.heap.push_str(s);
+            }
+        }
     }
     fn opt_s(&mut self, s: &Option<String>) {
         match s {
@@ -429,6 +471,9 @@ impl W {
 struct R<'a> {
     b: &'a [u8],
     i: usize,
+    /// The image's strings, and where the next new one starts.
+    heap: &'a str,
+    cursor: usize,
 }
 
 /// Conditions nest at most this deep in an image (the limit on packs is
@@ -497,8 +542,24 @@ impl R<'_> {
         let n = self.len()?;
         Ok(self.take(n)?.to_vec())
     }
-    fn s(&mut self) -> Result<String, String> {
+    /// A string of the header, before the heap.
+    fn raw_s(&mut self) -> Result<String, String> {
         String::from_utf8(self.bytes()?).map_err(|_| "pack image: bad text".into())
+    }
+    fn s(&mut self) -> Result<String, String> {
+        let k = self.u()?;
+        let len = usize::try_from(k >> 1).map_err(|_| "pack image: bad text")?;
+        let at = if k & 1 == 0 {
+            let at = self.cursor;
+            self.cursor = at.saturating_add(len);
+            at
+        } else {
+            usize::try_from(self.u()?).map_err(|_| "pack image: bad text")?
+        };
+        self.heap
+            .get(at..at.saturating_add(len))
+            .map(str::to_string)
+            .ok_or_else(|| "pack image: bad text".into())
     }
     fn opt_s(&mut self) -> Result<Option<String>, String> {
         Ok(match self.u()? {
