@@ -1,0 +1,607 @@
+//! The engine: compiled packs and the screening path.
+//!
+//! Read top-down, screening follows the data:
+//! - [`scan`]: normalise each field, find every term in one pass, read
+//!   entities on demand;
+//! - [`conditions`]: evaluate a rule's condition over the scan;
+//! - this module: which rules can fire, offers, filters, and the rule loop;
+//! - [`score`]: add up what fired into a tier, and explain it (hits with
+//!   their spans in the original text, messages for both audiences).
+
+mod conditions;
+mod scan;
+mod score;
+#[cfg(test)]
+mod tests;
+
+use crate::compile::{compile_on, finish, Compiled, Rule};
+use crate::error::{Error, PackError};
+use crate::extract::{self, EntityOptions, Found};
+use crate::limits::Limits;
+use crate::pack::{Pack, Status, SECTIONS};
+use crate::submission::Submission;
+use crate::tier::Thresholds;
+use crate::verdict::{PackInfo, Verdict};
+
+use conditions::Eval;
+use scan::field_mask;
+pub(crate) use scan::Span;
+
+/// A compiled set of rule packs, ready to screen submissions.
+///
+/// Building an engine validates every pack and compiles all of their terms
+/// into one Aho-Corasick automaton; screening then normalises each field
+/// once and finds every term in one pass. An `Engine` is immutable,
+/// `Send + Sync`, and cheap to share behind an `Arc`.
+///
+/// ```
+/// use redflag::{Engine, Submission, Tier};
+///
+/// let engine = Engine::new_default();
+/// let ad = Submission::new()
+///     .section("jobs")
+///     .field("title", "Hotel staff needed abroad, travel paid")
+///     .field("body", "No experience needed. Pay the registration fee of $300 before \
+///                     departure. Your passport will be kept by the employer.");
+/// let verdict = engine.screen(&ad).unwrap();
+/// assert!(verdict.verdict >= Tier::Review);
+/// for hit in &verdict.hits {
+///     println!("{} {}..{} {:?}", hit.rule, hit.start, hit.end, hit.text);
+/// }
+/// ```
+#[derive(Clone)]
+pub struct Engine {
+    c: Compiled,
+    limits: Limits,
+    /// Deployment key for keyed hashes of contact entities.
+    key: Option<Vec<u8>>,
+}
+
+/// Options for one screening call.
+///
+/// ```
+/// use redflag::{Engine, EntityKind, ScreenOptions, Submission};
+///
+/// let engine = Engine::builder().default_packs().entity_key(b"deployment secret".to_vec()).build().unwrap();
+/// let ad = Submission::new().section("adult").field("body", "new in town, txt 2O2-555-O147");
+/// let v = engine.screen_with_options(&ad, &ScreenOptions { entities: true, ..Default::default() }).unwrap();
+/// let phone = v.entities.iter().find(|e| e.kind == EntityKind::Phone).unwrap();
+/// assert!(phone.obfuscated);
+/// assert!(phone.value.is_none()); // raw values only with `raw_values`
+/// assert_eq!(phone.hash.as_ref().unwrap().len(), 64);
+/// ```
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ScreenOptions {
+    /// Thresholds other than the engine's.
+    pub thresholds: Option<Thresholds>,
+    /// Return the entities found ([`Verdict::entities`]).
+    pub entities: bool,
+    /// Return canonical contact values with the entities (reviewer tools;
+    /// never for poster-facing code).
+    pub raw_values: bool,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("packs", &self.c.packs)
+            .field("rules", &self.c.rules.len())
+            .field("terms", &self.c.terms.len())
+            .field("thresholds", &self.c.thresholds)
+            .field("limits", &self.limits)
+            .field("entity_key", &self.key.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+/// Builds an [`Engine`] from packs, in load order.
+///
+/// ```
+/// let overrides = redflag::Pack::from_json(r#"{
+///   "schema": 1,
+///   "pack": {"id": "my-site", "version": "3"},
+///   "override": [{"rule": "core.adult.*", "disabled": true}]
+/// }"#).unwrap();
+/// let engine = redflag::Engine::builder()
+///     .default_packs()
+///     .pack(overrides)
+///     .thresholds(redflag::Thresholds { warn: 2.0, review: 5.0, block: 12.0 })
+///     .build()
+///     .unwrap();
+/// assert_eq!(engine.thresholds().block, 12.0);
+/// ```
+#[derive(Clone, Default)]
+pub struct EngineBuilder {
+    /// Whether the built-in packs load first.
+    builtin: bool,
+    /// Already compiled packs to load first (tests of the pack image).
+    #[cfg(test)]
+    base: Option<Compiled>,
+    packs: Vec<Pack>,
+    errors: Vec<PackError>,
+    limits: Limits,
+    thresholds: Option<Thresholds>,
+    key: Option<Vec<u8>>,
+}
+
+impl std::fmt::Debug for EngineBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EngineBuilder")
+            .field("builtin", &self.builtin)
+            .field("packs", &self.packs.len())
+            .field("errors", &self.errors)
+            .field("limits", &self.limits)
+            .field("thresholds", &self.thresholds)
+            .field("entity_key", &self.key.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+impl EngineBuilder {
+    /// Adds a pack.
+    pub fn pack(mut self, pack: Pack) -> EngineBuilder {
+        self.packs.push(pack);
+        self
+    }
+
+    /// Adds a pack given as a JSON value (what [`Pack::from_value`]
+    /// parses), keeping what parses: broken rules, filters and overrides
+    /// are left out and their problems kept, so that [`build`] reports
+    /// them together with what compiling the rest finds (a duplicate id,
+    /// an unknown list), every problem in one round.
+    ///
+    /// [`build`]: EngineBuilder::build
+    ///
+    /// ```
+    /// use redflag::Engine;
+    /// let pack = serde_json::json!({"schema": 4, "pack": {"id": "p", "version": "1"}, "rule": [
+    ///     {"id": "a", "title": "A", "category": "c", "score": "high", "match": {"any": ["fee"]}},
+    ///     {"id": "b", "title": "B", "category": "c", "match": {"any": ["@nowhere"]}}]});
+    /// let err = Engine::builder().pack_value(pack).build().unwrap_err();
+    /// let paths: Vec<&str> = err.pack_errors().iter().map(|e| e.path.as_str()).collect();
+    /// assert_eq!(paths, ["rule[0].score", "rule[1].match.any[0]"]);
+    /// ```
+    pub fn pack_value(mut self, value: serde_json::Value) -> EngineBuilder {
+        let (pack, errors) = Pack::from_value_lenient(value);
+        self.errors.extend(errors);
+        self.packs.extend(pack);
+        self
+    }
+
+    /// Loads the packs built into this crate (from `rules/`). They always
+    /// load first, before the packs given with [`EngineBuilder::pack`], so
+    /// those can refer to, override and filter the built-in rules.
+    pub fn default_packs(mut self) -> EngineBuilder {
+        self.builtin = true;
+        self
+    }
+
+    #[cfg(test)]
+    pub(crate) fn base(mut self, c: Compiled) -> EngineBuilder {
+        self.base = Some(c);
+        self
+    }
+
+    /// Sets the limits.
+    pub fn limits(mut self, limits: Limits) -> EngineBuilder {
+        self.limits = limits;
+        self
+    }
+
+    /// Overrides the thresholds of the packs.
+    pub fn thresholds(mut self, t: Thresholds) -> EngineBuilder {
+        self.thresholds = Some(t);
+        self
+    }
+
+    /// Sets the deployment key for keyed hashes of contact entities
+    /// (HMAC-SHA-256). Keep it secret and stable: ads share a hash only if
+    /// they were screened with the same key.
+    pub fn entity_key(mut self, key: Vec<u8>) -> EngineBuilder {
+        self.key = Some(key);
+        self
+    }
+
+    /// Validates and compiles. Every problem in every pack is reported.
+    pub fn build(self) -> Result<Engine, Error> {
+        let mut errors = self.errors;
+        if let Some(t) = self.thresholds {
+            if let Some(m) = t.check() {
+                errors.push(PackError {
+                    pack: None,
+                    path: "thresholds".into(),
+                    message: m,
+                });
+            }
+        }
+        // The built-in packs come compiled when the build embedded their
+        // image; the packs given are compiled on top of them.
+        #[cfg(test)]
+        let test_base = self.base;
+        #[cfg(not(test))]
+        let test_base: Option<Compiled> = None;
+        let (base, packs) = if let Some(b) = test_base {
+            (Some(b), self.packs)
+        } else if self.builtin {
+            match crate::defaults::builtin() {
+                Ok(crate::defaults::Builtin::Compiled(c)) => (Some(*c), self.packs),
+                Ok(crate::defaults::Builtin::Packs(mut d)) => {
+                    d.extend(self.packs);
+                    (None, d)
+                }
+                Err(e) => {
+                    errors.extend(e);
+                    (None, self.packs)
+                }
+            }
+        } else {
+            (None, self.packs)
+        };
+        let compiled = match base {
+            // Nothing to compile on top of the image: derive what it does
+            // not store, build the automaton.
+            Some(mut b) if packs.is_empty() => {
+                if let Some(t) = self.thresholds {
+                    b.thresholds = t;
+                }
+                finish(b)
+            }
+            base => compile_on(base, &packs, &self.limits, self.thresholds),
+        };
+        match compiled {
+            Ok(c) if errors.is_empty() => Ok(Engine {
+                c,
+                limits: self.limits,
+                key: self.key,
+            }),
+            Ok(_) => Err(Error::Pack(errors)),
+            Err(e) => {
+                errors.extend(e);
+                Err(Error::Pack(errors))
+            }
+        }
+    }
+}
+
+/// Fields are tracked in a 64-bit mask; `Limits::max_fields` cannot exceed it.
+const MAX_FIELDS: usize = 64;
+
+/// Evaluation of one rule: fired, and the spans that made it fire.
+pub(crate) type Evidence = Option<Vec<Span>>;
+
+/// Internal result with helper rules, for tests.
+pub(crate) struct Detailed {
+    pub verdict: Verdict,
+    pub fired: Vec<bool>,
+}
+
+impl Engine {
+    /// Starts building an engine.
+    pub fn builder() -> EngineBuilder {
+        EngineBuilder::default()
+    }
+
+    /// An engine with the built-in packs and default limits.
+    ///
+    /// The built-in packs are validated by this crate's tests, so this does
+    /// not fail; use [`Engine::builder`] to handle errors explicitly.
+    pub fn new_default() -> Engine {
+        match Engine::builder().default_packs().build() {
+            Ok(e) => e,
+            // Unreachable for a released crate (the test suite builds the
+            // default engine); an empty engine is still safer than a panic.
+            Err(_) => Engine::empty(),
+        }
+    }
+
+    fn empty() -> Engine {
+        let limits = Limits::default();
+        let c = compile_on(None, &[Pack::empty("empty", "0")], &limits, None).unwrap_or_default();
+        Engine {
+            c,
+            limits,
+            key: None,
+        }
+    }
+
+    /// Ids and versions of the loaded packs, in load order.
+    pub fn packs(&self) -> &[PackInfo] {
+        &self.c.packs
+    }
+
+    /// The thresholds in force.
+    pub fn thresholds(&self) -> Thresholds {
+        self.c.thresholds
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Number of rules and of distinct terms.
+    pub fn stats(&self) -> (usize, usize) {
+        (self.c.rules.len(), self.c.terms.len())
+    }
+
+    /// Categories the packs mark as safe to explain to posters.
+    pub fn explainable_categories(&self) -> impl Iterator<Item = &str> {
+        self.c.explainable.iter().map(String::as_str)
+    }
+
+    /// Screens one submission.
+    pub fn screen(&self, sub: &Submission) -> Result<Verdict, Error> {
+        self.screen_with(sub, None)
+    }
+
+    /// Screens with thresholds other than the engine's.
+    pub fn screen_with(
+        &self,
+        sub: &Submission,
+        thresholds: Option<Thresholds>,
+    ) -> Result<Verdict, Error> {
+        self.screen_with_options(
+            sub,
+            &ScreenOptions {
+                thresholds,
+                ..ScreenOptions::default()
+            },
+        )
+    }
+
+    /// Screens with options: other thresholds, entities in the verdict.
+    pub fn screen_with_options(
+        &self,
+        sub: &Submission,
+        opts: &ScreenOptions,
+    ) -> Result<Verdict, Error> {
+        if let Some(t) = opts.thresholds {
+            if let Some(m) = t.check() {
+                return Err(Error::Submission(m));
+            }
+        }
+        Ok(self.screen_detailed(sub, opts, false)?.verdict)
+    }
+
+    /// Whether the packs have `entity` conditions. Screening then runs the
+    /// extractors for the kinds that the rules able to fire on a submission
+    /// look at, even when the caller does not ask for entities.
+    pub fn uses_entities(&self) -> bool {
+        self.c.uses_entities
+    }
+
+    pub(crate) fn compiled(&self) -> &Compiled {
+        &self.c
+    }
+
+    pub(crate) fn screen_detailed(
+        &self,
+        sub: &Submission,
+        opts: &ScreenOptions,
+        testing: bool,
+    ) -> Result<Detailed, Error> {
+        let thresholds = opts.thresholds;
+        let nfields = sub.fields().count();
+        let max_fields = self.limits.max_fields.min(MAX_FIELDS);
+        if nfields > max_fields {
+            return Err(Error::Limit {
+                limit: "max_fields",
+                max: max_fields,
+                actual: nfields,
+            });
+        }
+        let len = sub.text_len();
+        if len > self.limits.max_input_bytes {
+            return Err(Error::Limit {
+                limit: "max_input_bytes",
+                max: self.limits.max_input_bytes,
+                actual: len,
+            });
+        }
+        let section = sub.get_section().and_then(crate::pack::section_index);
+        let section_bit: u8 = section.map_or(0, |b| 1 << b);
+        let scan = self.scan(sub);
+        let c = &self.c;
+        let nrules = c.rules.len();
+        // The languages the text is written in: a pack that names its
+        // languages runs only on text in one of them (`lang`).
+        let langs = scan.langs.run;
+        let in_language = |r: &Rule| r.langs == 0 || r.langs & langs != 0;
+
+        // Which rules can possibly fire: those whose terms occurred, and
+        // those that can fire without terms, in a language of the text.
+        // The loops below run over this list (a few dozen rules in most
+        // ads), not over every rule of every pack.
+        let mut seen = vec![0u64; nrules.div_ceil(64)];
+        let mut cands: Vec<u32> = Vec::new();
+        let mut add = |r: u32| {
+            let (w, b) = (r as usize / 64, 1u64 << (r % 64));
+            if seen[w] & b == 0 {
+                seen[w] |= b;
+                if in_language(&c.rules[r as usize]) {
+                    cands.push(r);
+                }
+            }
+        };
+        for &r in &c.always_rules {
+            add(r);
+        }
+        let mut last_term = u32::MAX;
+        for o in &scan.occs {
+            if o.term != last_term {
+                last_term = o.term;
+                for &r in c.rules_of(o.term) {
+                    add(r);
+                }
+            }
+        }
+        cands.sort_unstable();
+        let cand_rules = || cands.iter().map(|&ri| (ri as usize, &c.rules[ri as usize]));
+
+        // The kinds of ad the text may be (offer rules whose terms
+        // occurred): rules scoped to those sections may run too.
+        let mut maybe = section_bit;
+        for (_, r) in cand_rules() {
+            if r.offer != 0 && !r.disabled {
+                maybe |= r.offer;
+            }
+        }
+
+        // Entities are extracted when a condition first looks at them,
+        // for the kinds the offer rules able to fire may use; after the
+        // offers are read, for those of the rules able to fire in the
+        // sections open. All of them if the caller asked.
+        let kinds_of = |open: u8, offer_rules: bool| -> u8 {
+            let mut k = 0;
+            for (_, r) in cand_rules() {
+                if (r.offer != 0) == offer_rules && (r.sections == 0 || r.sections & open != 0) {
+                    k |= r.entity_kinds;
+                }
+            }
+            k
+        };
+        scan.wanted.set(kinds_of(maybe, true));
+        if opts.entities {
+            scan.ensure(extract::ALL_KINDS);
+        }
+
+        // What the ad offers, read from its text: offer rules run first
+        // (they refer to no rules), and every kind they recognise opens
+        // the rules scoped to it, as the posted section does.
+        let mut offers: u8 = 0;
+        let mut offer_evidence: Vec<(usize, Evidence)> = Vec::new();
+        for (ri, r) in cand_rules() {
+            // A kind already recognised needs no second rule, except when
+            // testing, where every offer rule's own evidence is checked.
+            if r.offer == 0 || (r.disabled && !testing) || (offers & r.offer != 0 && !testing) {
+                continue;
+            }
+            let mut ev = self.eval_rule(&scan, r, &[], None);
+            // Outside tests only the kind matters, not every piece of its
+            // evidence: the offer's other words spare reading entities.
+            ev.decide = !testing;
+            if let Some(spans) = ev.cond(&r.cond) {
+                offers |= r.offer;
+                offer_evidence.push((ri, Some(spans)));
+            }
+        }
+        let open = section_bit | offers;
+        scan.wanted.set(
+            kinds_of(open, false)
+                | c.filter_entity_kinds
+                    .get(section.unwrap_or(SECTIONS.len()))
+                    .copied()
+                    .unwrap_or(0),
+        );
+
+        let mut suppressed = vec![false; nrules];
+        let mut active_filters = Vec::new();
+        if !testing {
+            let (always, by_term) = c.filter_terms();
+            let mut filter_may_hold = always.clone();
+            let mut last_term = u32::MAX;
+            for o in &scan.occs {
+                if o.term != last_term {
+                    last_term = o.term;
+                    for &f in by_term.get(o.term as usize).map_or(&[][..], |v| &v[..]) {
+                        filter_may_hold[f as usize] = true;
+                    }
+                }
+            }
+            for (fi, f) in c.filters.iter().enumerate() {
+                if f.sections != 0 && f.sections & open == 0 {
+                    continue;
+                }
+                let active = match &f.when {
+                    None => true,
+                    // Most filters need a term to be present: with none of
+                    // theirs in the ad, they are off without evaluating.
+                    Some(_) if !filter_may_hold[fi] => false,
+                    Some(cond) => {
+                        let ev = Eval {
+                            scan: &scan,
+                            mask: field_mask(&scan, &f.fields),
+                            exceptions: Vec::new(),
+                            fired: &[],
+                            counted: None,
+                            cap: self.limits.max_hits_per_rule,
+                            decide: true,
+                        };
+                        ev.cond(cond).is_some()
+                    }
+                };
+                if active {
+                    active_filters.push(f.id.clone());
+                    for &r in &f.rules {
+                        suppressed[r as usize] = true;
+                    }
+                }
+            }
+        }
+
+        let mut fired: Vec<Evidence> = vec![None; nrules];
+        for (ri, ev) in offer_evidence {
+            fired[ri] = ev;
+        }
+        // Rules that count towards `rules = { of = [...] }` of a stable rule:
+        // experimental rules score nothing, so they cannot add up to a
+        // scoring meta rule either.
+        cands.sort_unstable_by_key(|&ri| c.order_pos[ri as usize]);
+        for &ri in &cands {
+            let ri = ri as usize;
+            let r = &c.rules[ri];
+            if suppressed[ri] || (r.disabled && !testing) {
+                continue;
+            }
+            if r.offer != 0 || (r.sections != 0 && r.sections & open == 0) {
+                continue;
+            }
+            let counted = (r.status != Status::Experimental).then_some(&c.stable[..]);
+            let ev = self.eval_rule(&scan, r, &fired, counted);
+            fired[ri] = ev.cond(&r.cond);
+        }
+
+        // The verdict reads the rules that fired in rule order.
+        cands.sort_unstable();
+        let mut verdict = self.verdict(&scan, &fired, &cands, section, thresholds);
+        verdict.filters = active_filters;
+        verdict.languages = crate::lang::names(scan.langs.read);
+        verdict.offers = SECTIONS
+            .iter()
+            .enumerate()
+            .filter(|&(b, _)| offers & (1 << b) != 0)
+            .map(|(_, k)| k.to_string())
+            .collect();
+        // A contact written to escape scrapers is evasion too.
+        verdict.evasion |= scan
+            .entities
+            .borrow()
+            .iter()
+            .any(|e| e.found.kind.is_contact() && e.found.techniques != 0);
+        if opts.entities {
+            let eopts = EntityOptions {
+                raw_values: opts.raw_values,
+                key: self.key.clone(),
+                max_entities: self.limits.max_entities,
+            };
+            for (fi, f) in scan.fields.iter().enumerate() {
+                let found: Vec<Found> = scan
+                    .entities
+                    .borrow()
+                    .iter()
+                    .filter(|e| e.span.field as usize == fi)
+                    .map(|e| e.found.clone())
+                    .collect();
+                if !found.is_empty() {
+                    verdict
+                        .entities
+                        .extend(extract::shape(f.name, f.original, &found, &eopts));
+                }
+            }
+        }
+        Ok(Detailed {
+            verdict,
+            fired: fired.iter().map(Option::is_some).collect(),
+        })
+    }
+}

@@ -1,0 +1,255 @@
+//! From the rules that fired to a verdict: the score and its tier, then
+//! the explanation (hits mapped to the original text, messages for the
+//! poster and the reviewer).
+
+use std::ops::Range;
+
+use crate::normalize::Steps;
+use crate::pack::{Status, Strength, SECTIONS};
+use crate::tier::{Thresholds, Tier};
+use crate::utf16::utf16_offsets;
+use crate::verdict::{FiredRule, Hit, Verdict};
+
+use super::scan::{in_other_script, Scan, Span};
+use super::{Engine, Evidence};
+
+impl Engine {
+    pub(super) fn verdict(
+        &self,
+        scan: &Scan<'_>,
+        fired: &[Evidence],
+        cands: &[u32],
+        section: Option<usize>,
+        thresholds: Option<Thresholds>,
+    ) -> Verdict {
+        let c = &self.c;
+        let thresholds = thresholds.unwrap_or(c.thresholds);
+        let mut total: i64 = 0;
+        let mut cap = Tier::Allow;
+        let mut floor = Tier::Allow;
+        let mut rules_out = Vec::new();
+        let mut spans_out: Vec<(usize, Span, Range<usize>)> = Vec::new();
+        // One indicator counts once: of the fired rules that name the same
+        // indicator, only the highest-scoring (then the first) scores.
+        let mut best: Vec<(u32, usize)> = Vec::new();
+        // Only candidate rules can have fired (`cands`, ascending).
+        let fired_rules = || {
+            cands
+                .iter()
+                .map(|&i| i as usize)
+                .filter_map(|i| fired[i].as_ref().map(|ev| (i, ev)))
+        };
+        for (i, _) in fired_rules() {
+            let r = &c.rules[i];
+            if r.helper || r.indicator_group == u32::MAX || r.status == Status::Experimental {
+                continue;
+            }
+            match best.iter_mut().find(|b| b.0 == r.indicator_group) {
+                Some(b) if c.rules[b.1].score < r.score => b.1 = i,
+                Some(_) => {}
+                None => best.push((r.indicator_group, i)),
+            }
+        }
+        for (i, spans) in fired_rules() {
+            let r = &c.rules[i];
+            if r.helper {
+                continue;
+            }
+            let experimental = r.status == Status::Experimental;
+            let counted = r.indicator_group == u32::MAX
+                || best.iter().any(|b| b.0 == r.indicator_group && b.1 == i);
+            let score = if experimental || !counted { 0 } else { r.score };
+            total += score;
+            if score > 0 {
+                // A weak indicator adds its score but cannot lift the
+                // verdict past `warn` by itself; a strong one brings it to
+                // `review` whatever the score (both within `max_tier`).
+                match r.strength {
+                    Strength::Weak => cap = cap.max(r.max_tier.min(Tier::Warn)),
+                    Strength::Medium => cap = cap.max(r.max_tier),
+                    Strength::Strong => {
+                        cap = cap.max(r.max_tier);
+                        floor = floor.max(r.max_tier.min(Tier::Review));
+                    }
+                }
+            }
+            rules_out.push((i, score, experimental));
+            // Each place once per rule: a span inside another span of the
+            // same rule (":rose:" and "rose" on one 🌹, "new" inside "we have
+            // new") is dropped, the longest kept.
+            let mut mapped: Vec<(Span, Range<usize>)> = spans
+                .iter()
+                .map(|s| {
+                    (
+                        *s,
+                        scan.fields[s.field as usize]
+                            .norm
+                            .source_range(s.start as usize..s.end as usize),
+                    )
+                })
+                .collect();
+            // By field, start, longest source, longest match.
+            crate::sort::by_key(&mut mapped, |(span, src)| {
+                crate::sort::key4(
+                    span.field.into(),
+                    src.start as u32,
+                    !(src.end as u32),
+                    !(span.end - span.start),
+                )
+            });
+            let mut kept: Vec<(Span, Range<usize>)> = Vec::new();
+            for (span, src) in mapped {
+                let inside = kept
+                    .iter()
+                    .rev()
+                    .take_while(|k| k.0.field == span.field)
+                    .any(|k| k.1.start <= src.start && src.end <= k.1.end);
+                if !inside {
+                    kept.push((span, src));
+                }
+            }
+            kept.truncate(self.limits.max_hits_per_rule);
+            spans_out.extend(kept.into_iter().map(|(s, src)| (i, s, src)));
+        }
+        let score = total as f64 / 100.0;
+        let score_tier = thresholds.tier(score);
+        let tier = score_tier.min(cap).max(floor);
+        // Highest score first, then by rule id.
+        crate::sort::by_key(&mut rules_out, |&(ri, score, _)| {
+            let (h, l) = crate::sort::desc_i64(score);
+            crate::sort::key4(0, h, l, c.rules[ri].id_rank)
+        });
+
+        // UTF-16 offsets: one pass per field over the byte offsets needed.
+        let mut hits = Vec::with_capacity(spans_out.len());
+        let mut evasion = false;
+        let mut per_field: Vec<Vec<usize>> = vec![Vec::new(); scan.fields.len()];
+        for (_, s, src) in &spans_out {
+            per_field[s.field as usize].push(src.start);
+            per_field[s.field as usize].push(src.end);
+        }
+        let utf16: Vec<Vec<(usize, usize)>> = per_field
+            .into_iter()
+            .enumerate()
+            .map(|(fi, mut offs)| {
+                offs.sort_unstable();
+                offs.dedup();
+                utf16_offsets(scan.fields[fi].original, &offs)
+            })
+            .collect();
+        let lookup = |fi: usize, b: usize| -> usize {
+            let v = &utf16[fi];
+            match v.binary_search_by_key(&b, |p| p.0) {
+                Ok(i) => v[i].1,
+                Err(_) => 0,
+            }
+        };
+        for (ri, s, src) in spans_out {
+            let r = &c.rules[ri];
+            let f = &scan.fields[s.field as usize];
+            let mut steps: Steps = f.norm.steps(s.start as usize..s.end as usize);
+            if let Some(text) = f.original.get(src.clone()).filter(|t| in_other_script(t)) {
+                // Cyrillic "з" reads as the digit 3 and then as leetspeak:
+                // not a disguise unless the poster wrote digits or symbols.
+                let symbols = text
+                    .bytes()
+                    .any(|b| b.is_ascii_digit() || b"@$!|+".contains(&b));
+                steps = steps.native(!symbols);
+            }
+            evasion |= steps.is_evasive();
+            // The rule's counted score (0 if experimental or if another
+            // rule scored its indicator).
+            let score = rules_out.iter().find(|x| x.0 == ri).map_or(0, |x| x.1);
+            hits.push((
+                ri,
+                Hit {
+                    rule: r.id.clone(),
+                    category: r.category.clone(),
+                    score: score as f64 / 100.0,
+                    field: f.name.to_string(),
+                    start: lookup(s.field as usize, src.start),
+                    end: lookup(s.field as usize, src.end),
+                    byte_start: src.start,
+                    byte_end: src.end,
+                    text: f.original.get(src.clone()).unwrap_or_default().to_string(),
+                    normalized: f
+                        .norm
+                        .as_str()
+                        .get(s.start as usize..s.end as usize)
+                        .unwrap_or_default()
+                        .to_string(),
+                    steps,
+                },
+            ));
+        }
+        // By field name, span and rule id.
+        let field_rank = |name: &str| scan.fields.iter().filter(|f| f.name < name).count() as u32;
+        crate::sort::by_key(&mut hits, |(ri, h)| {
+            crate::sort::key4(
+                field_rank(&h.field),
+                h.start as u32,
+                h.end as u32,
+                c.rules[*ri].id_rank,
+            )
+        });
+        let hits: Vec<Hit> = hits.into_iter().map(|(_, h)| h).collect();
+
+        let mut poster = Vec::new();
+        let mut reviewer = Vec::new();
+        for &(ri, score, experimental) in &rules_out {
+            let r = &c.rules[ri];
+            if let Some(m) = &r.reviewer {
+                let m = if experimental {
+                    format!("[experimental] {m}")
+                } else {
+                    m.clone()
+                };
+                if !reviewer.contains(&m) {
+                    reviewer.push(m);
+                }
+            }
+            if tier >= Tier::Warn && score > 0 {
+                if let Some(m) = &r.poster {
+                    if !poster.contains(m) {
+                        poster.push(m.clone());
+                    }
+                }
+            }
+        }
+        let rules = rules_out
+            .iter()
+            .map(|&(ri, score, experimental)| {
+                let r = &c.rules[ri];
+                FiredRule {
+                    id: r.id.clone(),
+                    title: r.title.clone(),
+                    category: r.category.clone(),
+                    score: score as f64 / 100.0,
+                    max_tier: r.max_tier,
+                    experimental,
+                    tags: r.tags.clone(),
+                    pack: c.packs[r.pack].id.clone(),
+                    references: r.references.clone(),
+                    reviewer: r.reviewer.clone(),
+                }
+            })
+            .collect();
+        Verdict {
+            verdict: tier,
+            score,
+            score_tier,
+            thresholds,
+            evasion,
+            section: section.map(|b| SECTIONS[b].to_string()),
+            offers: Vec::new(),
+            languages: Vec::new(),
+            packs: c.packs.clone(),
+            filters: Vec::new(),
+            rules,
+            hits,
+            poster_messages: poster,
+            reviewer_messages: reviewer,
+            entities: Vec::new(),
+        }
+    }
+}
