@@ -14,7 +14,7 @@ mod score;
 #[cfg(test)]
 mod tests;
 
-use crate::compile::{compile_on, finish, Compiled, Rule};
+use crate::compile::{compile_on, finish, Compiled};
 use crate::error::{Error, PackError};
 use crate::extract::{self, EntityOptions, Found};
 use crate::limits::Limits;
@@ -24,8 +24,8 @@ use crate::tier::Thresholds;
 use crate::verdict::{PackInfo, Verdict};
 
 use conditions::Eval;
-use scan::field_mask;
 pub(crate) use scan::Span;
+use scan::{field_mask, Scan};
 
 /// A compiled set of rule packs, ready to screen submissions.
 ///
@@ -374,13 +374,90 @@ impl Engine {
         &self.c
     }
 
+    /// Screens one submission, step by step: limits, the scan, the rules
+    /// that can fire, what the ad offers, the deployment's filters, the
+    /// rule loop, then the verdict. `testing` (pack tests) runs disabled
+    /// rules and every offer rule, and ignores filters, so that each
+    /// rule's own evidence can be checked.
     pub(crate) fn screen_detailed(
         &self,
         sub: &Submission,
         opts: &ScreenOptions,
         testing: bool,
     ) -> Result<Detailed, Error> {
-        let thresholds = opts.thresholds;
+        self.check_limits(sub)?;
+        let section = sub.get_section().and_then(crate::pack::section_index);
+        let section_bit: u8 = section.map_or(0, |b| 1 << b);
+        let scan = self.scan(sub);
+        let mut cands = self.candidates(&scan);
+
+        // Entities are extracted when a condition first looks at them,
+        // for the kinds the offer rules able to fire may use; after the
+        // offers are read, for those of the rules able to fire in the
+        // sections open. All of them if the caller asked.
+        let mut maybe = section_bit;
+        for &ri in &cands {
+            let r = &self.c.rules[ri as usize];
+            if r.offer != 0 && !r.disabled {
+                maybe |= r.offer;
+            }
+        }
+        scan.wanted.set(self.entity_kinds(&cands, maybe, true));
+        if opts.entities {
+            scan.ensure(extract::ALL_KINDS);
+        }
+        let (offers, offer_evidence) = self.read_offers(&scan, &cands, testing);
+        let open = section_bit | offers;
+        scan.wanted.set(
+            self.entity_kinds(&cands, open, false)
+                | self
+                    .c
+                    .filter_entity_kinds
+                    .get(section.unwrap_or(SECTIONS.len()))
+                    .copied()
+                    .unwrap_or(0),
+        );
+
+        let (suppressed, active_filters) = if testing {
+            (Vec::new(), Vec::new())
+        } else {
+            self.active_filters(&scan, open)
+        };
+        let mut fired: Vec<Evidence> = vec![None; self.c.rules.len()];
+        for (ri, ev) in offer_evidence {
+            fired[ri] = ev;
+        }
+        self.run_rules(&scan, &mut cands, &mut fired, &suppressed, open, testing);
+
+        // The verdict reads the rules that fired in rule order.
+        cands.sort_unstable();
+        let mut verdict = self.verdict(&scan, &fired, &cands, section, opts.thresholds);
+        verdict.filters = active_filters;
+        verdict.languages = crate::lang::names(scan.langs.read);
+        verdict.offers = SECTIONS
+            .iter()
+            .enumerate()
+            .filter(|&(b, _)| offers & (1 << b) != 0)
+            .map(|(_, k)| k.to_string())
+            .collect();
+        // A contact written to escape scrapers is evasion too.
+        verdict.evasion |= scan
+            .entities
+            .borrow()
+            .iter()
+            .any(|e| e.found.kind.is_contact() && e.found.techniques != 0);
+        if opts.entities {
+            self.attach_entities(&scan, &mut verdict, opts);
+        }
+        Ok(Detailed {
+            verdict,
+            fired: fired.iter().map(Option::is_some).collect(),
+        })
+    }
+
+    /// The explicit limits on one submission: the number of fields and
+    /// the bytes of text.
+    fn check_limits(&self, sub: &Submission) -> Result<(), Error> {
         let nfields = sub.fields().count();
         let max_fields = self.limits.max_fields.min(MAX_FIELDS);
         if nfields > max_fields {
@@ -398,27 +475,25 @@ impl Engine {
                 actual: len,
             });
         }
-        let section = sub.get_section().and_then(crate::pack::section_index);
-        let section_bit: u8 = section.map_or(0, |b| 1 << b);
-        let scan = self.scan(sub);
-        let c = &self.c;
-        let nrules = c.rules.len();
-        // The languages the text is written in: a pack that names its
-        // languages runs only on text in one of them (`lang`).
-        let langs = scan.langs.run;
-        let in_language = |r: &Rule| r.langs == 0 || r.langs & langs != 0;
+        Ok(())
+    }
 
-        // Which rules can possibly fire: those whose terms occurred, and
-        // those that can fire without terms, in a language of the text.
-        // The loops below run over this list (a few dozen rules in most
-        // ads), not over every rule of every pack.
-        let mut seen = vec![0u64; nrules.div_ceil(64)];
+    /// Which rules can possibly fire, ascending: those whose terms
+    /// occurred, and those that can fire without terms, in a language of
+    /// the text (a pack that names its languages runs only on text in one
+    /// of them). The later steps run over this list (a few dozen rules in
+    /// most ads), not over every rule of every pack.
+    fn candidates(&self, scan: &Scan<'_>) -> Vec<u32> {
+        let c = &self.c;
+        let langs = scan.langs.run;
+        let mut seen = vec![0u64; c.rules.len().div_ceil(64)];
         let mut cands: Vec<u32> = Vec::new();
         let mut add = |r: u32| {
             let (w, b) = (r as usize / 64, 1u64 << (r % 64));
             if seen[w] & b == 0 {
                 seen[w] |= b;
-                if in_language(&c.rules[r as usize]) {
+                let rule = &c.rules[r as usize];
+                if rule.langs == 0 || rule.langs & langs != 0 {
                     cands.push(r);
                 }
             }
@@ -436,172 +511,154 @@ impl Engine {
             }
         }
         cands.sort_unstable();
-        let cand_rules = || cands.iter().map(|&ri| (ri as usize, &c.rules[ri as usize]));
+        cands
+    }
 
-        // The kinds of ad the text may be (offer rules whose terms
-        // occurred): rules scoped to those sections may run too.
-        let mut maybe = section_bit;
-        for (_, r) in cand_rules() {
-            if r.offer != 0 && !r.disabled {
-                maybe |= r.offer;
+    /// The entity kinds that the candidate rules open in the sections
+    /// `open` may look at: of the offer rules, or of the others.
+    fn entity_kinds(&self, cands: &[u32], open: u8, offer_rules: bool) -> u8 {
+        let mut k = 0;
+        for &ri in cands {
+            let r = &self.c.rules[ri as usize];
+            if (r.offer != 0) == offer_rules && (r.sections == 0 || r.sections & open != 0) {
+                k |= r.entity_kinds;
             }
         }
+        k
+    }
 
-        // Entities are extracted when a condition first looks at them,
-        // for the kinds the offer rules able to fire may use; after the
-        // offers are read, for those of the rules able to fire in the
-        // sections open. All of them if the caller asked.
-        let kinds_of = |open: u8, offer_rules: bool| -> u8 {
-            let mut k = 0;
-            for (_, r) in cand_rules() {
-                if (r.offer != 0) == offer_rules && (r.sections == 0 || r.sections & open != 0) {
-                    k |= r.entity_kinds;
-                }
-            }
-            k
-        };
-        scan.wanted.set(kinds_of(maybe, true));
-        if opts.entities {
-            scan.ensure(extract::ALL_KINDS);
-        }
-
-        // What the ad offers, read from its text: offer rules run first
-        // (they refer to no rules), and every kind they recognise opens
-        // the rules scoped to it, as the posted section does.
+    /// What the ad offers, read from its text: offer rules run first (they
+    /// refer to no rules), and every kind they recognise opens the rules
+    /// scoped to it, as the posted section does. Returns the kinds (section
+    /// bits) and each offer rule's evidence.
+    fn read_offers(
+        &self,
+        scan: &Scan<'_>,
+        cands: &[u32],
+        testing: bool,
+    ) -> (u8, Vec<(usize, Evidence)>) {
         let mut offers: u8 = 0;
-        let mut offer_evidence: Vec<(usize, Evidence)> = Vec::new();
-        for (ri, r) in cand_rules() {
+        let mut evidence: Vec<(usize, Evidence)> = Vec::new();
+        for &ri in cands {
+            let ri = ri as usize;
+            let r = &self.c.rules[ri];
             // A kind already recognised needs no second rule, except when
             // testing, where every offer rule's own evidence is checked.
             if r.offer == 0 || (r.disabled && !testing) || (offers & r.offer != 0 && !testing) {
                 continue;
             }
-            let mut ev = self.eval_rule(&scan, r, &[], None);
+            let mut ev = self.eval_rule(scan, r, &[], None);
             // Outside tests only the kind matters, not every piece of its
             // evidence: the offer's other words spare reading entities.
             ev.decide = !testing;
             if let Some(spans) = ev.cond(&r.cond) {
                 offers |= r.offer;
-                offer_evidence.push((ri, Some(spans)));
+                evidence.push((ri, Some(spans)));
             }
         }
-        let open = section_bit | offers;
-        scan.wanted.set(
-            kinds_of(open, false)
-                | c.filter_entity_kinds
-                    .get(section.unwrap_or(SECTIONS.len()))
-                    .copied()
-                    .unwrap_or(0),
-        );
+        (offers, evidence)
+    }
 
-        let mut suppressed = vec![false; nrules];
+    /// The deployment filters that hold for this ad in the sections
+    /// `open`: the rules they suppress (indexed by rule) and their ids.
+    fn active_filters(&self, scan: &Scan<'_>, open: u8) -> (Vec<bool>, Vec<String>) {
+        let c = &self.c;
+        let mut suppressed = vec![false; c.rules.len()];
         let mut active_filters = Vec::new();
-        if !testing {
-            let (always, by_term) = c.filter_terms();
-            let mut filter_may_hold = always.clone();
-            let mut last_term = u32::MAX;
-            for o in &scan.occs {
-                if o.term != last_term {
-                    last_term = o.term;
-                    for &f in by_term.get(o.term as usize).map_or(&[][..], |v| &v[..]) {
-                        filter_may_hold[f as usize] = true;
-                    }
-                }
-            }
-            for (fi, f) in c.filters.iter().enumerate() {
-                if f.sections != 0 && f.sections & open == 0 {
-                    continue;
-                }
-                let active = match &f.when {
-                    None => true,
-                    // Most filters need a term to be present: with none of
-                    // theirs in the ad, they are off without evaluating.
-                    Some(_) if !filter_may_hold[fi] => false,
-                    Some(cond) => {
-                        let ev = Eval {
-                            scan: &scan,
-                            mask: field_mask(&scan, &f.fields),
-                            exceptions: Vec::new(),
-                            fired: &[],
-                            counted: None,
-                            cap: self.limits.max_hits_per_rule,
-                            decide: true,
-                        };
-                        ev.cond(cond).is_some()
-                    }
-                };
-                if active {
-                    active_filters.push(f.id.clone());
-                    for &r in &f.rules {
-                        suppressed[r as usize] = true;
-                    }
+        let (always, by_term) = c.filter_terms();
+        let mut filter_may_hold = always.clone();
+        let mut last_term = u32::MAX;
+        for o in &scan.occs {
+            if o.term != last_term {
+                last_term = o.term;
+                for &f in by_term.get(o.term as usize).map_or(&[][..], |v| &v[..]) {
+                    filter_may_hold[f as usize] = true;
                 }
             }
         }
+        for (fi, f) in c.filters.iter().enumerate() {
+            if f.sections != 0 && f.sections & open == 0 {
+                continue;
+            }
+            let active = match &f.when {
+                None => true,
+                // Most filters need a term to be present: with none of
+                // theirs in the ad, they are off without evaluating.
+                Some(_) if !filter_may_hold[fi] => false,
+                Some(cond) => {
+                    let ev = Eval {
+                        scan,
+                        mask: field_mask(scan, &f.fields),
+                        exceptions: Vec::new(),
+                        fired: &[],
+                        counted: None,
+                        cap: self.limits.max_hits_per_rule,
+                        decide: true,
+                    };
+                    ev.cond(cond).is_some()
+                }
+            };
+            if active {
+                active_filters.push(f.id.clone());
+                for &r in &f.rules {
+                    suppressed[r as usize] = true;
+                }
+            }
+        }
+        (suppressed, active_filters)
+    }
 
-        let mut fired: Vec<Evidence> = vec![None; nrules];
-        for (ri, ev) in offer_evidence {
-            fired[ri] = ev;
-        }
-        // Rules that count towards `rules = { of = [...] }` of a stable rule:
-        // experimental rules score nothing, so they cannot add up to a
-        // scoring meta rule either.
+    /// Evaluates the candidate rules other than offers, in the order that
+    /// puts every rule after those it counts (`rules = { of = [...] }`),
+    /// into `fired`. Experimental rules score nothing, so they cannot add
+    /// up to a stable meta rule either.
+    fn run_rules<'s>(
+        &self,
+        scan: &'s Scan<'s>,
+        cands: &mut [u32],
+        fired: &mut [Evidence],
+        suppressed: &[bool],
+        open: u8,
+        testing: bool,
+    ) {
+        let c = &self.c;
         cands.sort_unstable_by_key(|&ri| c.order_pos[ri as usize]);
-        for &ri in &cands {
+        for &ri in cands.iter() {
             let ri = ri as usize;
             let r = &c.rules[ri];
-            if suppressed[ri] || (r.disabled && !testing) {
+            if suppressed.get(ri).copied().unwrap_or(false) || (r.disabled && !testing) {
                 continue;
             }
             if r.offer != 0 || (r.sections != 0 && r.sections & open == 0) {
                 continue;
             }
             let counted = (r.status != Status::Experimental).then_some(&c.stable[..]);
-            let ev = self.eval_rule(&scan, r, &fired, counted);
+            let ev = self.eval_rule(scan, r, fired, counted);
             fired[ri] = ev.cond(&r.cond);
         }
+    }
 
-        // The verdict reads the rules that fired in rule order.
-        cands.sort_unstable();
-        let mut verdict = self.verdict(&scan, &fired, &cands, section, thresholds);
-        verdict.filters = active_filters;
-        verdict.languages = crate::lang::names(scan.langs.read);
-        verdict.offers = SECTIONS
-            .iter()
-            .enumerate()
-            .filter(|&(b, _)| offers & (1 << b) != 0)
-            .map(|(_, k)| k.to_string())
-            .collect();
-        // A contact written to escape scrapers is evasion too.
-        verdict.evasion |= scan
-            .entities
-            .borrow()
-            .iter()
-            .any(|e| e.found.kind.is_contact() && e.found.techniques != 0);
-        if opts.entities {
-            let eopts = EntityOptions {
-                raw_values: opts.raw_values,
-                key: self.key.clone(),
-                max_entities: self.limits.max_entities,
-            };
-            for (fi, f) in scan.fields.iter().enumerate() {
-                let found: Vec<Found> = scan
+    /// The contact details, prices and ages found, shaped for the caller
+    /// (keyed hashes; raw values only when asked).
+    fn attach_entities(&self, scan: &Scan<'_>, verdict: &mut Verdict, opts: &ScreenOptions) {
+        let eopts = EntityOptions {
+            raw_values: opts.raw_values,
+            key: self.key.clone(),
+            max_entities: self.limits.max_entities,
+        };
+        for (fi, f) in scan.fields.iter().enumerate() {
+            let found: Vec<Found> = scan
+                .entities
+                .borrow()
+                .iter()
+                .filter(|e| e.span.field as usize == fi)
+                .map(|e| e.found.clone())
+                .collect();
+            if !found.is_empty() {
+                verdict
                     .entities
-                    .borrow()
-                    .iter()
-                    .filter(|e| e.span.field as usize == fi)
-                    .map(|e| e.found.clone())
-                    .collect();
-                if !found.is_empty() {
-                    verdict
-                        .entities
-                        .extend(extract::shape(f.name, f.original, &found, &eopts));
-                }
+                    .extend(extract::shape(f.name, f.original, &found, &eopts));
             }
         }
-        Ok(Detailed {
-            verdict,
-            fired: fired.iter().map(Option::is_some).collect(),
-        })
     }
 }

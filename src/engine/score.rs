@@ -13,7 +13,19 @@ use crate::verdict::{FiredRule, Hit, Verdict};
 use super::scan::{in_other_script, Scan, Span};
 use super::{Engine, Evidence};
 
+/// The rules that fired, scored.
+pub(super) struct Scored {
+    /// (rule, counted points ×100, experimental), highest score first.
+    rules: Vec<(usize, i64, bool)>,
+    /// (rule, span in the matching form, range in the original field).
+    spans: Vec<(usize, Span, Range<usize>)>,
+    score: f64,
+    score_tier: Tier,
+    tier: Tier,
+}
+
 impl Engine {
+    /// The verdict on what fired: scoring first, then the explanation.
     pub(super) fn verdict(
         &self,
         scan: &Scan<'_>,
@@ -22,8 +34,59 @@ impl Engine {
         section: Option<usize>,
         thresholds: Option<Thresholds>,
     ) -> Verdict {
+        let thresholds = thresholds.unwrap_or(self.c.thresholds);
+        let s = self.score(scan, fired, cands, thresholds);
+        let (hits, evasion) = self.hits(scan, &s);
+        let (poster_messages, reviewer_messages) = self.messages(&s);
+        let rules = s
+            .rules
+            .iter()
+            .map(|&(ri, score, experimental)| {
+                let r = &self.c.rules[ri];
+                FiredRule {
+                    id: r.id.clone(),
+                    title: r.title.clone(),
+                    category: r.category.clone(),
+                    score: score as f64 / 100.0,
+                    max_tier: r.max_tier,
+                    experimental,
+                    tags: r.tags.clone(),
+                    pack: self.c.packs[r.pack].id.clone(),
+                    references: r.references.clone(),
+                    reviewer: r.reviewer.clone(),
+                }
+            })
+            .collect();
+        Verdict {
+            verdict: s.tier,
+            score: s.score,
+            score_tier: s.score_tier,
+            thresholds,
+            evasion,
+            section: section.map(|b| SECTIONS[b].to_string()),
+            offers: Vec::new(),
+            languages: Vec::new(),
+            packs: self.c.packs.clone(),
+            filters: Vec::new(),
+            rules,
+            hits,
+            poster_messages,
+            reviewer_messages,
+            entities: Vec::new(),
+        }
+    }
+
+    /// Adds up the rules that fired (`cands`, ascending, are the only
+    /// ones that can have): each indicator counts once, weak indicators
+    /// cap the tier at `warn`, strong ones lift it to `review`.
+    fn score(
+        &self,
+        scan: &Scan<'_>,
+        fired: &[Evidence],
+        cands: &[u32],
+        thresholds: Thresholds,
+    ) -> Scored {
         let c = &self.c;
-        let thresholds = thresholds.unwrap_or(c.thresholds);
         let mut total: i64 = 0;
         let mut cap = Tier::Allow;
         let mut floor = Tier::Allow;
@@ -32,7 +95,6 @@ impl Engine {
         // One indicator counts once: of the fired rules that name the same
         // indicator, only the highest-scoring (then the first) scores.
         let mut best: Vec<(u32, usize)> = Vec::new();
-        // Only candidate rules can have fired (`cands`, ascending).
         let fired_rules = || {
             cands
                 .iter()
@@ -74,57 +136,36 @@ impl Engine {
                 }
             }
             rules_out.push((i, score, experimental));
-            // Each place once per rule: a span inside another span of the
-            // same rule (":rose:" and "rose" on one 🌹, "new" inside "we have
-            // new") is dropped, the longest kept.
-            let mut mapped: Vec<(Span, Range<usize>)> = spans
-                .iter()
-                .map(|s| {
-                    (
-                        *s,
-                        scan.fields[s.field as usize]
-                            .norm
-                            .source_range(s.start as usize..s.end as usize),
-                    )
-                })
-                .collect();
-            // By field, start, longest source, longest match.
-            crate::sort::by_key(&mut mapped, |(span, src)| {
-                crate::sort::key4(
-                    span.field.into(),
-                    src.start as u32,
-                    !(src.end as u32),
-                    !(span.end - span.start),
-                )
-            });
-            let mut kept: Vec<(Span, Range<usize>)> = Vec::new();
-            for (span, src) in mapped {
-                let inside = kept
-                    .iter()
-                    .rev()
-                    .take_while(|k| k.0.field == span.field)
-                    .any(|k| k.1.start <= src.start && src.end <= k.1.end);
-                if !inside {
-                    kept.push((span, src));
-                }
-            }
+            let mut kept = places(scan, spans);
             kept.truncate(self.limits.max_hits_per_rule);
             spans_out.extend(kept.into_iter().map(|(s, src)| (i, s, src)));
         }
         let score = total as f64 / 100.0;
         let score_tier = thresholds.tier(score);
-        let tier = score_tier.min(cap).max(floor);
         // Highest score first, then by rule id.
         crate::sort::by_key(&mut rules_out, |&(ri, score, _)| {
             let (h, l) = crate::sort::desc_i64(score);
             crate::sort::key4(0, h, l, c.rules[ri].id_rank)
         });
+        Scored {
+            rules: rules_out,
+            spans: spans_out,
+            score,
+            score_tier,
+            tier: score_tier.min(cap).max(floor),
+        }
+    }
 
+    /// Every place a scored rule matched, in the original text (UTF-16 and
+    /// byte offsets, the normalisation steps needed to see it), sorted by
+    /// field, span and rule; and whether any of them needed an evasive step.
+    fn hits(&self, scan: &Scan<'_>, s: &Scored) -> (Vec<Hit>, bool) {
+        let c = &self.c;
         // UTF-16 offsets: one pass per field over the byte offsets needed.
-        let mut hits = Vec::with_capacity(spans_out.len());
+        let mut hits = Vec::with_capacity(s.spans.len());
         let mut evasion = false;
         let mut per_field: Vec<Vec<usize>> = vec![Vec::new(); scan.fields.len()];
-        for (_, s, src) in &spans_out {
+        for (_, s, src) in &s.spans {
             per_field[s.field as usize].push(src.start);
             per_field[s.field as usize].push(src.end);
         }
@@ -144,10 +185,11 @@ impl Engine {
                 Err(_) => 0,
             }
         };
-        for (ri, s, src) in spans_out {
+        for (ri, sp, src) in &s.spans {
+            let (ri, sp) = (*ri, *sp);
             let r = &c.rules[ri];
-            let f = &scan.fields[s.field as usize];
-            let mut steps: Steps = f.norm.steps(s.start as usize..s.end as usize);
+            let f = &scan.fields[sp.field as usize];
+            let mut steps: Steps = f.norm.steps(sp.start as usize..sp.end as usize);
             if let Some(text) = f.original.get(src.clone()).filter(|t| in_other_script(t)) {
                 // Cyrillic "з" reads as the digit 3 and then as leetspeak:
                 // not a disguise unless the poster wrote digits or symbols.
@@ -159,7 +201,7 @@ impl Engine {
             evasion |= steps.is_evasive();
             // The rule's counted score (0 if experimental or if another
             // rule scored its indicator).
-            let score = rules_out.iter().find(|x| x.0 == ri).map_or(0, |x| x.1);
+            let score = s.rules.iter().find(|x| x.0 == ri).map_or(0, |x| x.1);
             hits.push((
                 ri,
                 Hit {
@@ -167,15 +209,15 @@ impl Engine {
                     category: r.category.clone(),
                     score: score as f64 / 100.0,
                     field: f.name.to_string(),
-                    start: lookup(s.field as usize, src.start),
-                    end: lookup(s.field as usize, src.end),
+                    start: lookup(sp.field as usize, src.start),
+                    end: lookup(sp.field as usize, src.end),
                     byte_start: src.start,
                     byte_end: src.end,
                     text: f.original.get(src.clone()).unwrap_or_default().to_string(),
                     normalized: f
                         .norm
                         .as_str()
-                        .get(s.start as usize..s.end as usize)
+                        .get(sp.start as usize..sp.end as usize)
                         .unwrap_or_default()
                         .to_string(),
                     steps,
@@ -192,12 +234,17 @@ impl Engine {
                 c.rules[*ri].id_rank,
             )
         });
-        let hits: Vec<Hit> = hits.into_iter().map(|(_, h)| h).collect();
+        (hits.into_iter().map(|(_, h)| h).collect(), evasion)
+    }
 
+    /// The messages for the poster (from rules that scored, when the
+    /// verdict is `warn` or above) and for reviewers (every rule that
+    /// fired; experimental ones marked), each once, highest score first.
+    fn messages(&self, s: &Scored) -> (Vec<String>, Vec<String>) {
         let mut poster = Vec::new();
         let mut reviewer = Vec::new();
-        for &(ri, score, experimental) in &rules_out {
-            let r = &c.rules[ri];
+        for &(ri, score, experimental) in &s.rules {
+            let r = &self.c.rules[ri];
             if let Some(m) = &r.reviewer {
                 let m = if experimental {
                     format!("[experimental] {m}")
@@ -208,7 +255,7 @@ impl Engine {
                     reviewer.push(m);
                 }
             }
-            if tier >= Tier::Warn && score > 0 {
+            if s.tier >= Tier::Warn && score > 0 {
                 if let Some(m) = &r.poster {
                     if !poster.contains(m) {
                         poster.push(m.clone());
@@ -216,40 +263,44 @@ impl Engine {
                 }
             }
         }
-        let rules = rules_out
+        (poster, reviewer)
+    }
+}
+
+/// Each place once per rule: a span inside another span of the same rule
+/// (":rose:" and "rose" on one 🌹, "new" inside "we have new") is dropped,
+/// the longest kept. Sorted by field and start in the original text.
+fn places(scan: &Scan<'_>, spans: &[Span]) -> Vec<(Span, Range<usize>)> {
+    let mut mapped: Vec<(Span, Range<usize>)> = spans
+        .iter()
+        .map(|s| {
+            (
+                *s,
+                scan.fields[s.field as usize]
+                    .norm
+                    .source_range(s.start as usize..s.end as usize),
+            )
+        })
+        .collect();
+    // By field, start, longest source, longest match.
+    crate::sort::by_key(&mut mapped, |(span, src)| {
+        crate::sort::key4(
+            span.field.into(),
+            src.start as u32,
+            !(src.end as u32),
+            !(span.end - span.start),
+        )
+    });
+    let mut kept: Vec<(Span, Range<usize>)> = Vec::new();
+    for (span, src) in mapped {
+        let inside = kept
             .iter()
-            .map(|&(ri, score, experimental)| {
-                let r = &c.rules[ri];
-                FiredRule {
-                    id: r.id.clone(),
-                    title: r.title.clone(),
-                    category: r.category.clone(),
-                    score: score as f64 / 100.0,
-                    max_tier: r.max_tier,
-                    experimental,
-                    tags: r.tags.clone(),
-                    pack: c.packs[r.pack].id.clone(),
-                    references: r.references.clone(),
-                    reviewer: r.reviewer.clone(),
-                }
-            })
-            .collect();
-        Verdict {
-            verdict: tier,
-            score,
-            score_tier,
-            thresholds,
-            evasion,
-            section: section.map(|b| SECTIONS[b].to_string()),
-            offers: Vec::new(),
-            languages: Vec::new(),
-            packs: c.packs.clone(),
-            filters: Vec::new(),
-            rules,
-            hits,
-            poster_messages: poster,
-            reviewer_messages: reviewer,
-            entities: Vec::new(),
+            .rev()
+            .take_while(|k| k.0.field == span.field)
+            .any(|k| k.1.start <= src.start && src.end <= k.1.end);
+        if !inside {
+            kept.push((span, src));
         }
     }
+    kept
 }
