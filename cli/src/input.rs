@@ -1,0 +1,57 @@
+//! Reading input: a file or stdin, the longest line read, and why a line
+//! could not be read.
+
+use std::fs;
+use std::io::{self, Read};
+use std::path::Path;
+
+use serde_json::value::RawValue;
+use serde_json::Value;
+
+use redflag::lines::Line;
+use redflag::Limits;
+
+use crate::output::Fatal;
+
+pub(crate) fn open_input(file: Option<&Path>) -> Result<(Box<dyn Read>, Option<u64>), Fatal> {
+    match file {
+        None => Ok((Box::new(io::stdin()), None)),
+        Some(p) if p == Path::new("-") => Ok((Box::new(io::stdin()), None)),
+        Some(p) => {
+            let f = fs::File::open(p).map_err(|e| Fatal(format!("{}: {e}", p.display())))?;
+            let len = f.metadata().ok().map(|m| m.len());
+            Ok((Box::new(f), len))
+        }
+    }
+}
+
+/// The longest input line read: four times the engine's `max_input_bytes`
+/// (4 MiB by default). A line holds a submission's text as JSON, and JSON
+/// writers escape: Python's `json.dumps` writes `é` (2 bytes) as `\u00e9`
+/// (6) and an emoji (4) as a surrogate pair (12), so a line of text within
+/// the engine's limit can be three times as long, plus the keys. Longer
+/// lines are refused while they are read, never held whole.
+pub(crate) fn max_line_bytes(limits: &Limits) -> usize {
+    limits.max_input_bytes.saturating_mul(4)
+}
+
+/// Why a line could not be read, for its error line.
+pub(crate) fn unreadable(line: &Line<'_>, max_line: usize) -> String {
+    match line {
+        Line::NotUtf8 { valid_up_to } => {
+            format!("not valid UTF-8 (the first invalid byte follows {valid_up_to} valid ones)")
+        }
+        Line::TooLong { bytes } => format!(
+            "the line is {bytes} bytes, longer than the limit of {max_line} bytes \
+             (4 × max_input_bytes); it was skipped"
+        ),
+        Line::Text(_) => String::new(),
+    }
+}
+
+/// The `id` member of a JSON object line, as written in `text` (parsed a
+/// second time only when `value` has one).
+pub(crate) fn raw_id<'a>(value: &Value, text: &'a str) -> Option<&'a RawValue> {
+    value.get("id")?;
+    redflag::lines::raw_id(text)
+}

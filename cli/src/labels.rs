@@ -1,0 +1,107 @@
+//! Reading labelled JSON Lines, for `eval` and `calibrate`.
+
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use redflag::eval::{Label, Labelled, RecordId};
+use redflag::lines::{Line, LineReader};
+use redflag::Limits;
+
+use crate::input::{max_line_bytes, open_input, raw_id, unreadable};
+use crate::output::Fatal;
+use crate::LabelArg;
+
+/// Reads labelled JSON Lines. Bad records are reported on stderr by line
+/// and skipped; the second value says whether there were any.
+pub(crate) fn read_labels(
+    paths: &[PathBuf],
+    default: Option<LabelArg>,
+) -> Result<(Vec<Labelled>, bool), Fatal> {
+    let mut items = Vec::new();
+    let mut bad = false;
+    for path in paths {
+        bad |= read_label_file(path, default, &mut items)?;
+    }
+    Ok((items, bad))
+}
+
+fn read_label_file(
+    path: &Path,
+    default: Option<LabelArg>,
+    items: &mut Vec<Labelled>,
+) -> Result<bool, Fatal> {
+    let (input, _) = open_input(Some(path))?;
+    let max_line = max_line_bytes(&Limits::default());
+    let mut reader = LineReader::new(BufReader::new(input), max_line);
+    let mut bad = false;
+    let mut unlabelled: Vec<usize> = Vec::new();
+    loop {
+        let (n, line) = match reader.next_line() {
+            Ok(Some(l)) => l,
+            Ok(None) => break,
+            Err(e) => {
+                return Err(Fatal(format!(
+                    "{}: line {}: {e}",
+                    path.display(),
+                    reader.line_number()
+                )))
+            }
+        };
+        let line = match line {
+            Line::Text(t) => t,
+            other => {
+                bad = true;
+                eprintln!(
+                    "{}: line {n}: cannot read line: {}",
+                    path.display(),
+                    unreadable(&other, max_line)
+                );
+                continue;
+            }
+        };
+        if line.trim().is_empty() {
+            continue;
+        }
+        let parsed = serde_json::from_str::<Value>(line)
+            .map_err(|e| format!("invalid JSON: {e}"))
+            .and_then(|v| {
+                if default.is_none() && v.is_object() && v.get("label").is_none() {
+                    unlabelled.push(n);
+                    return Err(String::new());
+                }
+                let mut l =
+                    Labelled::from_json(&v, default.map(Label::from)).map_err(|e| e.to_string())?;
+                // Reports echo the id as written, not as re-serialised.
+                if let Some(raw) = raw_id(&v, line) {
+                    l.id = Some(RecordId::from_raw(raw));
+                }
+                Ok(l)
+            });
+        match parsed {
+            Ok(l) => items.push(l),
+            Err(m) => {
+                bad = true;
+                if !m.is_empty() {
+                    eprintln!("{}: line {n}: {m}", path.display());
+                }
+            }
+        }
+    }
+    // One message for a file without labels (a corpus of honest ads read
+    // by mistake without --default-label), not one per line.
+    if let Some(first) = unlabelled.first() {
+        let lines = if unlabelled.len() == 1 {
+            format!("line {first} has")
+        } else {
+            format!("{} lines have (the first: line {first})", unlabelled.len())
+        };
+        eprintln!(
+            "{}: {lines} no `label` (\"flag\" or \"clean\"); label them, or give the file's \
+             label with --default-label (e.g. --default-label clean for a corpus of honest ads)",
+            path.display()
+        );
+    }
+    Ok(bad)
+}
