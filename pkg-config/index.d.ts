@@ -78,6 +78,32 @@ export interface Hit {
   steps: Step[];
 }
 
+/** A stretch of one field's original text. */
+export interface Place {
+  /** UTF-16 offsets into the original field: `text.slice(start, end) === place.text`. */
+  start: number;
+  end: number;
+  /** The same span in UTF-8 bytes. */
+  byte_start: number;
+  byte_end: number;
+  text: string;
+}
+
+/**
+ * A rule that its exception words kept from firing (it would have fired
+ * without them): what cleared the indicator, for a reviewer to judge.
+ */
+export interface Cleared {
+  rule: string;
+  title: string;
+  category: string;
+  field: string;
+  /** The exception's words ("we never charge"). */
+  exception: Place;
+  /** The rule's words they cancelled (the nearest, when several). */
+  indicator: Place;
+}
+
 export interface Verdict {
   /** Echo of `submission.id`, when given. */
   id?: unknown;
@@ -106,6 +132,8 @@ export interface Verdict {
   reviewer_messages: string[];
   /** Contact details, prices and ages found; only with `screen(sub, { entities: true })`. */
   entities?: Entity[];
+  /** Rules that their exceptions kept from firing; absent when none. */
+  cleared?: Cleared[];
 }
 
 export type EntityKind = "phone" | "email" | "url" | "handle" | "messaging" | "price" | "age";

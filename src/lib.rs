@@ -102,7 +102,7 @@ pub use pack::{
 };
 pub use submission::Submission;
 pub use testing::{lint, Lint, TestFailure, TestKind, TestReport};
-pub use verdict::{FiredRule, Hit, PackInfo, Thresholds, Tier, Verdict};
+pub use verdict::{Cleared, FiredRule, Hit, PackInfo, Place, Thresholds, Tier, Verdict};
 
 /// Validates packs together, as an engine would load them, and returns every
 /// problem found (an empty list means they are valid). Unlike

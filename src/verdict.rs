@@ -72,6 +72,65 @@ pub struct Hit {
     pub steps: Steps,
 }
 
+/// A stretch of one field's original text.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Place {
+    /// Start in UTF-16 code units of the original field.
+    pub start: usize,
+    /// End in UTF-16 code units.
+    pub end: usize,
+    /// Start in bytes of the original field.
+    pub byte_start: usize,
+    /// End in bytes.
+    pub byte_end: usize,
+    /// The original text there.
+    pub text: String,
+}
+
+/// A rule that its exception words kept from firing: without them it would
+/// have fired. A reviewer sees what cleared the indicator ("we never charge
+/// a fee") instead of a silent pass, and can judge the exception.
+///
+/// ```
+/// use redflag::{Engine, Pack, Submission};
+///
+/// let pack = Pack::from_toml(r#"
+///     schema = 1
+///     [pack]
+///     id = "site"
+///     version = "1"
+///     [[rule]]
+///     id = "site.fee"
+///     title = "Fee asked of the worker"
+///     category = "debt"
+///     score = 3
+///     match = { any = ["fee"] }
+///     exceptions = ["no fee"]
+/// "#).unwrap();
+/// let engine = Engine::builder().pack(pack).build().unwrap();
+/// let ad = Submission::new().field("body", "Warehouse work, no fee to apply.");
+/// let v = engine.screen(&ad).unwrap();
+/// assert!(!v.fired("site.fee"));
+/// assert_eq!(v.cleared[0].rule, "site.fee");
+/// assert_eq!(v.cleared[0].exception.text, "no fee");
+/// assert_eq!(v.cleared[0].indicator.text, "fee");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Cleared {
+    /// Rule id.
+    pub rule: String,
+    /// Rule title.
+    pub title: String,
+    /// Rule category.
+    pub category: String,
+    /// Field name.
+    pub field: String,
+    /// The exception's words.
+    pub exception: Place,
+    /// The rule's words they cancelled (the nearest, when several).
+    pub indicator: Place,
+}
+
 /// The result of screening one submission.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Verdict {
@@ -120,6 +179,11 @@ pub struct Verdict {
     /// ([`crate::ScreenOptions::entities`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub entities: Vec<Entity>,
+    /// Rules that their exceptions kept from firing, with the words on
+    /// both sides (at most `max_hits_per_rule` places per rule; left out of
+    /// the JSON when empty).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cleared: Vec<Cleared>,
 }
 
 impl Verdict {

@@ -236,6 +236,81 @@ fn exceptions_cancel_nearby_hits_only() {
 }
 
 #[test]
+fn cleared_reports_what_an_exception_cancelled_only_when_it_changed_the_outcome() {
+    let e = engine(
+        &[
+            r(
+                "fee",
+                3.0,
+                "exceptions = [\"never charge\", \"no fee\"]\nexception_window = 3",
+                r#"{ any = ["fee", "deposit"] }"#,
+            ),
+            r(
+                "both",
+                2.0,
+                "exceptions = [\"you keep\"]",
+                r#"{ all = ["passport", "held"] }"#,
+            ),
+        ]
+        .concat(),
+    );
+    // Cancelled: the exception's words and the rule's words beside them,
+    // in the original text's offsets (UTF-16 and bytes).
+    let text = "Héllo 👋 we never charge a fee.";
+    let v = e.screen(&body(text)).unwrap();
+    assert!(v.rules.is_empty());
+    assert_eq!(v.cleared.len(), 1, "{:?}", v.cleared);
+    let c = &v.cleared[0];
+    assert_eq!((c.rule.as_str(), c.field.as_str()), ("fee", "body"));
+    assert_eq!(c.title, "fee");
+    assert_eq!(c.category, "cat-fee");
+    assert_eq!(c.exception.text, "never charge");
+    assert_eq!(c.indicator.text, "fee");
+    for p in [&c.exception, &c.indicator] {
+        assert_eq!(&text[p.byte_start..p.byte_end], p.text);
+        let utf16: Vec<u16> = text.encode_utf16().collect();
+        assert_eq!(String::from_utf16(&utf16[p.start..p.end]).unwrap(), p.text);
+    }
+    // The rule fires anyway on an uncancelled word: nothing was cleared.
+    let v = e
+        .screen(&body(
+            "No fee for the interview. A deposit of 200 is required.",
+        ))
+        .unwrap();
+    assert_eq!(fired(&v), ["fee"]);
+    assert!(v.cleared.is_empty(), "{:?}", v.cleared);
+    // An `all` rule whose words the exception covers is cleared...
+    let v = e.screen(&body("Passport held? No, you keep it.")).unwrap();
+    assert!(v.rules.is_empty());
+    assert_eq!(
+        v.cleared
+            .iter()
+            .map(|c| c.rule.as_str())
+            .collect::<Vec<_>>(),
+        ["both"]
+    );
+    // ...but not when one of its words is missing: the exception beside
+    // "passport" alone changed nothing.
+    let v = e.screen(&body("Passport: you keep it.")).unwrap();
+    assert!(v.cleared.is_empty(), "{:?}", v.cleared);
+    // No exception words, or a rule that cannot fire: nothing to report.
+    assert!(e
+        .screen(&body("A fee applies."))
+        .unwrap()
+        .cleared
+        .is_empty());
+    assert_eq!(e.screen(&body("No fee.")).unwrap().cleared.len(), 1);
+    assert!(e
+        .screen(&body("We never charge."))
+        .unwrap()
+        .cleared
+        .is_empty());
+    // In the JSON only when there is something to say.
+    let json = serde_json::to_value(e.screen(&body("A fee applies.")).unwrap()).unwrap();
+    assert!(json.get("cleared").is_none());
+}
+
+#[test]
 fn sections_scope_rules_and_unknown_sections_are_screened_by_unscoped_rules() {
     let e = engine(
         &[

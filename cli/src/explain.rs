@@ -140,6 +140,7 @@ fn redflag_report(sub: &Submission, v: &Verdict) -> String {
     let _ = writeln!(s);
     if v.rules.is_empty() {
         let _ = writeln!(s, "No rule fired.");
+        cleared(&mut s, v);
         return s;
     }
     let idw = v.rules.iter().map(|r| r.id.len()).max().unwrap_or(4).max(4);
@@ -197,6 +198,7 @@ fn redflag_report(sub: &Submission, v: &Verdict) -> String {
             );
         }
     }
+    cleared(&mut s, v);
     if !v.poster_messages.is_empty() {
         let _ = writeln!(s, "\nPoster sees:");
         for m in &v.poster_messages {
@@ -210,6 +212,22 @@ fn redflag_report(sub: &Submission, v: &Verdict) -> String {
         }
     }
     s
+}
+
+/// The rules that exception words kept from firing, and the words.
+fn cleared(s: &mut String, v: &Verdict) {
+    use std::fmt::Write as _;
+    if v.cleared.is_empty() {
+        return;
+    }
+    let _ = writeln!(s, "\nCleared by exceptions (not counted):");
+    for c in &v.cleared {
+        let _ = writeln!(
+            s,
+            "  - {} ({}): {}: \"{}\" cancels \"{}\"",
+            c.title, c.rule, c.field, c.exception.text, c.indicator.text
+        );
+    }
 }
 
 /// `field: …before [match] after…` on one line.

@@ -329,6 +329,41 @@ fn explain_prints_a_score_table() {
 }
 
 #[test]
+fn explain_says_which_exception_words_cleared_a_rule() {
+    let pack = tmp(
+        "cleared.toml",
+        r#"schema = 1
+[pack]
+id = "site"
+version = "1"
+[[rule]]
+id = "site.deposit"
+title = "Deposit asked of the applicant"
+category = "recruitment-fee"
+score = 3
+match = { any = ["deposit"] }
+exceptions = ["refundable"]
+"#,
+    );
+    let pack = pack.to_str().unwrap();
+    let explain = |body: &str| {
+        let out = run(&["explain", "--no-default-packs", "--pack", pack], body);
+        assert_eq!(out.status.code(), Some(0));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let text = explain("A refundable deposit on the uniform.");
+    assert!(text.contains("No rule fired."), "{text}");
+    assert!(
+        text.contains("Cleared by exceptions")
+            && text.contains("Deposit asked of the applicant (site.deposit)")
+            && text.contains("\"refundable\" cancels \"deposit\""),
+        "{text}"
+    );
+    let text = explain("A deposit on the uniform.");
+    assert!(!text.contains("Cleared by exceptions"), "{text}");
+}
+
+#[test]
 fn pack_converts_toml_to_json_that_loads_the_same() {
     let src = concat!(env!("CARGO_MANIFEST_DIR"), "/../rules/core.toml");
     let out = bin()

@@ -27,6 +27,65 @@ impl Engine {
         }
     }
 
+    /// Where rule `r`'s exceptions cancelled what would otherwise have made
+    /// it fire: (the rule's words, the exception's words), one per
+    /// exception place (with the nearest of the rule's words it cancelled,
+    /// outside the exception itself when one is), at most
+    /// `max_hits_per_rule`. For a rule that did not fire while
+    /// exception words stood in its fields: its condition is evaluated once
+    /// more without them, so only an exception that changed the outcome is
+    /// reported.
+    pub(super) fn cleared(&self, mut ev: Eval<'_>, r: &Rule) -> Vec<(Span, Span)> {
+        let exceptions = std::mem::take(&mut ev.exceptions);
+        let Some(spans) = ev.cond(&r.cond) else {
+            return Vec::new();
+        };
+        ev.exceptions = exceptions;
+        let scan = ev.scan;
+        let mut out: Vec<(Span, Span)> = Vec::new();
+        for s in spans {
+            let f = &scan.fields[s.field as usize];
+            let o = Occ {
+                term: u32::MAX,
+                span: s,
+                w0: f.word_at(s.start as usize),
+                w1: f.word_at((s.end as usize).saturating_sub(1).max(s.start as usize)),
+            };
+            if !ev.cancelled(&o) {
+                continue;
+            }
+            // The exception occurrence that reaches it, the nearest first.
+            let reaches = |e: &&Occ| {
+                e.span.field == s.field
+                    && e.w0.saturating_sub(r.window) <= o.w1
+                    && e.w1.saturating_add(r.window) >= o.w0
+            };
+            let gap = |e: &&Occ| e.w0.abs_diff(o.w0).min(e.w1.abs_diff(o.w1));
+            let nearest = r
+                .exceptions
+                .iter()
+                .flat_map(|&t| scan.term_occs(t))
+                .filter(reaches)
+                .min_by_key(gap);
+            let Some(e) = nearest else { continue };
+            // Words of the exception itself ("charge" in "never charge")
+            // give way to the rule's words beside it.
+            let inside = |a: Span| a.start < e.span.end && e.span.start < a.end;
+            let better = |old: Span| {
+                (inside(old), gap_between(old, e.span)) > (inside(s), gap_between(s, e.span))
+            };
+            let full = out.len() >= ev.cap;
+            match out.iter_mut().find(|p| p.1 == e.span) {
+                Some(p) if better(p.0) => p.0 = s,
+                Some(_) => {}
+                None if !full => out.push((s, e.span)),
+                None => {}
+            }
+        }
+        out.sort_unstable_by_key(|p| (p.1, p.0));
+        out
+    }
+
     /// The word ranges a rule's exceptions cancel, per field: each exception
     /// match widened by the rule's `window` on both sides, merged, sorted.
     /// An occurrence is cancelled when it touches one of them (one binary
@@ -455,4 +514,11 @@ impl<'b> Positions<'b> {
             }
         }
     }
+}
+
+/// The bytes between two spans of one field (0 when they overlap).
+fn gap_between(a: Span, b: Span) -> u32 {
+    a.start
+        .saturating_sub(b.end)
+        .max(b.start.saturating_sub(a.end))
 }

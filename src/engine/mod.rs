@@ -427,11 +427,11 @@ impl Engine {
         for (ri, ev) in offer_evidence {
             fired[ri] = ev;
         }
-        self.run_rules(&scan, &mut cands, &mut fired, &suppressed, open, testing);
+        let cleared = self.run_rules(&scan, &mut cands, &mut fired, &suppressed, open, testing);
 
         // The verdict reads the rules that fired in rule order.
         cands.sort_unstable();
-        let mut verdict = self.verdict(&scan, &fired, &cands, section, opts.thresholds);
+        let mut verdict = self.verdict(&scan, &fired, &cands, &cleared, section, opts.thresholds);
         verdict.filters = active_filters;
         verdict.languages = crate::lang::names(scan.langs.read);
         verdict.offers = SECTIONS
@@ -611,7 +611,8 @@ impl Engine {
     /// Evaluates the candidate rules other than offers, in the order that
     /// puts every rule after those it counts (`rules = { of = [...] }`),
     /// into `fired`. Experimental rules score nothing, so they cannot add
-    /// up to a stable meta rule either.
+    /// up to a stable meta rule either. Returns where exceptions kept a
+    /// rule from firing: (rule, its words, the exception's words).
     fn run_rules<'s>(
         &self,
         scan: &'s Scan<'s>,
@@ -620,8 +621,9 @@ impl Engine {
         suppressed: &[bool],
         open: u8,
         testing: bool,
-    ) {
+    ) -> Vec<(usize, Span, Span)> {
         let c = &self.c;
+        let mut cleared = Vec::new();
         cands.sort_unstable_by_key(|&ri| c.order_pos[ri as usize]);
         for &ri in cands.iter() {
             let ri = ri as usize;
@@ -634,8 +636,13 @@ impl Engine {
             }
             let counted = (r.status != Status::Experimental).then_some(&c.stable[..]);
             let ev = self.eval_rule(scan, r, fired, counted);
-            fired[ri] = ev.cond(&r.cond);
+            let result = ev.cond(&r.cond);
+            if result.is_none() && !ev.exceptions.is_empty() && !testing {
+                cleared.extend(self.cleared(ev, r).into_iter().map(|(i, e)| (ri, i, e)));
+            }
+            fired[ri] = result;
         }
+        cleared
     }
 
     /// The contact details, prices and ages found, shaped for the caller

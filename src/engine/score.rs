@@ -8,7 +8,7 @@ use crate::normalize::Steps;
 use crate::pack::{Status, Strength, SECTIONS};
 use crate::tier::{Thresholds, Tier};
 use crate::utf16::utf16_offsets;
-use crate::verdict::{FiredRule, Hit, Verdict};
+use crate::verdict::{Cleared, FiredRule, Hit, Place, Verdict};
 
 use super::scan::{in_other_script, Scan, Span};
 use super::{Engine, Evidence};
@@ -31,12 +31,40 @@ impl Engine {
         scan: &Scan<'_>,
         fired: &[Evidence],
         cands: &[u32],
+        cleared: &[(usize, Span, Span)],
         section: Option<usize>,
         thresholds: Option<Thresholds>,
     ) -> Verdict {
         let thresholds = thresholds.unwrap_or(self.c.thresholds);
         let s = self.score(scan, fired, cands, thresholds);
-        let (hits, evasion) = self.hits(scan, &s);
+        // Every byte offset reported, mapped to UTF-16 in one pass per field.
+        let cleared: Vec<_> = cleared
+            .iter()
+            .map(|&(ri, ind, ex)| (ri, ind, source(scan, ind), ex, source(scan, ex)))
+            .collect();
+        let utf16 = Utf16Map::new(
+            scan,
+            s.spans.iter().map(|(_, sp, src)| (sp.field, src)).chain(
+                cleared
+                    .iter()
+                    .flat_map(|(_, i, isrc, e, esrc)| [(i.field, isrc), (e.field, esrc)]),
+            ),
+        );
+        let (hits, evasion) = self.hits(scan, &s, &utf16);
+        let cleared = cleared
+            .iter()
+            .map(|(ri, ind, isrc, ex, esrc)| {
+                let r = &self.c.rules[*ri];
+                Cleared {
+                    rule: r.id.clone(),
+                    title: r.title.clone(),
+                    category: r.category.clone(),
+                    field: scan.fields[ind.field as usize].name.to_string(),
+                    exception: utf16.place(scan, ex.field, esrc),
+                    indicator: utf16.place(scan, ind.field, isrc),
+                }
+            })
+            .collect();
         let (poster_messages, reviewer_messages) = self.messages(&s);
         let rules = s
             .rules
@@ -73,6 +101,7 @@ impl Engine {
             poster_messages,
             reviewer_messages,
             entities: Vec::new(),
+            cleared,
         }
     }
 
@@ -159,32 +188,11 @@ impl Engine {
     /// Every place a scored rule matched, in the original text (UTF-16 and
     /// byte offsets, the normalisation steps needed to see it), sorted by
     /// field, span and rule; and whether any of them needed an evasive step.
-    fn hits(&self, scan: &Scan<'_>, s: &Scored) -> (Vec<Hit>, bool) {
+    fn hits(&self, scan: &Scan<'_>, s: &Scored, utf16: &Utf16Map) -> (Vec<Hit>, bool) {
         let c = &self.c;
-        // UTF-16 offsets: one pass per field over the byte offsets needed.
         let mut hits = Vec::with_capacity(s.spans.len());
         let mut evasion = false;
-        let mut per_field: Vec<Vec<usize>> = vec![Vec::new(); scan.fields.len()];
-        for (_, s, src) in &s.spans {
-            per_field[s.field as usize].push(src.start);
-            per_field[s.field as usize].push(src.end);
-        }
-        let utf16: Vec<Vec<(usize, usize)>> = per_field
-            .into_iter()
-            .enumerate()
-            .map(|(fi, mut offs)| {
-                offs.sort_unstable();
-                offs.dedup();
-                utf16_offsets(scan.fields[fi].original, &offs)
-            })
-            .collect();
-        let lookup = |fi: usize, b: usize| -> usize {
-            let v = &utf16[fi];
-            match v.binary_search_by_key(&b, |p| p.0) {
-                Ok(i) => v[i].1,
-                Err(_) => 0,
-            }
-        };
+        let lookup = |fi: usize, b: usize| utf16.get(fi, b);
         for (ri, sp, src) in &s.spans {
             let (ri, sp) = (*ri, *sp);
             let r = &c.rules[ri];
@@ -267,21 +275,69 @@ impl Engine {
     }
 }
 
+/// The range in the original field of a span of its matching form.
+fn source(scan: &Scan<'_>, s: Span) -> Range<usize> {
+    scan.fields[s.field as usize]
+        .norm
+        .source_range(s.start as usize..s.end as usize)
+}
+
+/// UTF-16 offsets of the byte offsets a verdict reports, per field: one
+/// pass over each field for all of them.
+struct Utf16Map(Vec<Vec<(usize, usize)>>);
+
+impl Utf16Map {
+    fn new<'r>(scan: &Scan<'_>, ranges: impl Iterator<Item = (u16, &'r Range<usize>)>) -> Self {
+        let mut per_field: Vec<Vec<usize>> = vec![Vec::new(); scan.fields.len()];
+        for (f, r) in ranges {
+            per_field[f as usize].push(r.start);
+            per_field[f as usize].push(r.end);
+        }
+        Utf16Map(
+            per_field
+                .into_iter()
+                .enumerate()
+                .map(|(fi, mut offs)| {
+                    offs.sort_unstable();
+                    offs.dedup();
+                    utf16_offsets(scan.fields[fi].original, &offs)
+                })
+                .collect(),
+        )
+    }
+
+    /// The UTF-16 offset of byte offset `b` of field `fi` (one of those
+    /// given to [`Utf16Map::new`]).
+    fn get(&self, fi: usize, b: usize) -> usize {
+        let v = &self.0[fi];
+        match v.binary_search_by_key(&b, |p| p.0) {
+            Ok(i) => v[i].1,
+            Err(_) => 0,
+        }
+    }
+
+    fn place(&self, scan: &Scan<'_>, field: u16, src: &Range<usize>) -> Place {
+        let f = field as usize;
+        Place {
+            start: self.get(f, src.start),
+            end: self.get(f, src.end),
+            byte_start: src.start,
+            byte_end: src.end,
+            text: scan.fields[f]
+                .original
+                .get(src.clone())
+                .unwrap_or_default()
+                .to_string(),
+        }
+    }
+}
+
 /// Each place once per rule: a span inside another span of the same rule
 /// (":rose:" and "rose" on one 🌹, "new" inside "we have new") is dropped,
 /// the longest kept. Sorted by field and start in the original text.
 fn places(scan: &Scan<'_>, spans: &[Span]) -> Vec<(Span, Range<usize>)> {
-    let mut mapped: Vec<(Span, Range<usize>)> = spans
-        .iter()
-        .map(|s| {
-            (
-                *s,
-                scan.fields[s.field as usize]
-                    .norm
-                    .source_range(s.start as usize..s.end as usize),
-            )
-        })
-        .collect();
+    let mut mapped: Vec<(Span, Range<usize>)> =
+        spans.iter().map(|s| (*s, source(scan, *s))).collect();
     // By field, start, longest source, longest match.
     crate::sort::by_key(&mut mapped, |(span, src)| {
         crate::sort::key4(

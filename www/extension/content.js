@@ -182,8 +182,7 @@
   // Which spans get a mark, decided from the report's structure. The engine
   // reports one hit per matched part of a rule (both words of a `near`, each
   // term of an `and`, the hits of the rules a combination rule combines) and
-  // says neither which part is the indicator and which is context, nor which
-  // exception words cleared a rule (those are not in the report at all). So:
+  // says neither which part is the indicator and which is context. So:
   // - Parts of one rule that stand close together in one sentence (at most
   //   PHRASE_GAP characters apart, no sentence end between) are one phrase,
   //   marked whole: "Food and rent deducted from your salary", not "Food",
@@ -201,9 +200,13 @@
   //   that counts the span, combinations included.
   // - Each mark is coloured by its rule's own tier (`max_tier`, what the rule
   //   may cause on its own); experimental rules (0 points) are muted grey.
+  // - Exception words that kept a rule from firing (`verdict.cleared`: "we
+  //   never charge" beside "fee") are marked as clearing, unfilled, so a
+  //   reviewer sees what the engine let pass and can judge it. Where they
+  //   overlap a mark of another role, that mark's card says what they cleared.
   const PHRASE_GAP = 48;
   const SENTENCE_END = /[.!?](\s|$)|\n/;
-  const ROLE_RANK = { mitigating: 0, indicator: 1, experimental: 2, context: 3 };
+  const ROLE_RANK = { mitigating: 0, indicator: 1, experimental: 2, cleared: 3, context: 4 };
 
   /** The spans to mark in one field, with their role, tier and rule. */
   function markSpans(v, name, text) {
@@ -237,6 +240,11 @@
         spans.push({ start: c.start, end: c.end, hits: c.parts, rule: id, info: rule, role, tier: rule?.max_tier ?? "warn", count: hits.length });
       }
     }
+    for (const c of v.cleared ?? []) {
+      if (c.field !== name) continue;
+      const { start, end } = c.exception;
+      spans.push({ start, end, hits: [], rule: c.rule, info: { id: c.rule, title: c.title, category: c.category }, role: "cleared", tier: "allow", count: 1 });
+    }
     spans.sort(
       (a, b) =>
         ROLE_RANK[a.role] - ROLE_RANK[b.role] ||
@@ -254,6 +262,16 @@
   function rulesAt(v, name, start, end) {
     const ids = new Set(v.hits.filter((h) => h.field === name && h.start < end && start < h.end).map((h) => h.rule));
     return v.rules.filter((r) => ids.has(r.id));
+  }
+
+  /** The rules cleared by exception words inside [start, end) of a field. */
+  function clearedAt(v, name, start, end) {
+    return (v.cleared ?? []).filter((c) => c.field === name && c.exception.start < end && start < c.exception.end);
+  }
+
+  /** What an exception cleared, in words. */
+  function clearedText(c) {
+    return `“${c.exception.text}” cancels “${c.indicator.text}”`;
   }
 
   function highlight(ad) {
@@ -286,7 +304,7 @@
         mark.dataset.hit = `${h.start}-${h.end}`;
         mark.tabIndex = -1;
         mark.style.setProperty("--redflag-line", CATEGORY_LINES[h.info?.category] ?? "#8a6d00");
-        const card = () => showCard(mark, h, rulesAt(v, name, h.start, h.end));
+        const card = () => showCard(mark, h, rulesAt(v, name, h.start, h.end), clearedAt(v, name, h.start, h.end));
         mark.addEventListener("mouseenter", card);
         mark.addEventListener("mouseleave", hideCard);
         mark.addEventListener("focus", card);
@@ -309,6 +327,7 @@
     experimental: "Experimental rule: shown for review, adds no points",
     mitigating: "Mitigating: this wording lowers the score; it is not an indicator",
     context: "Context: words a rule needed around its main evidence",
+    cleared: "Cleared: these words are an exception that kept an indicator from counting",
   };
 
   /** What a rule adds, in words. */
@@ -318,11 +337,16 @@
     return `+${r.score}, up to ${r.max_tier}`;
   }
 
-  function showCard(mark, span, rules) {
+  function showCard(mark, span, rules, cleared) {
     hideCard();
     const card = el("div", `${UI} redflag-card`);
     card.setAttribute("role", "tooltip");
     card.append(el("div", `redflag-card-kind redflag-role-${span.role}`, ROLE_NOTES[span.role]));
+    for (const c of cleared) {
+      card.append(el("div", "redflag-card-title", `Cleared: ${c.title}`));
+      card.append(el("div", "redflag-card-text", `${clearedText(c)} here, so the rule did not count.`));
+      card.append(el("div", "redflag-card-meta", `${c.rule} · ${c.category}`));
+    }
     const steps = [...new Set(span.hits.flatMap((h) => h.steps))];
     for (const r of rules) {
       card.append(el("div", "redflag-card-title", `${r.title} (${points(r)})`));
@@ -416,6 +440,7 @@
     ["experimental", "warn", "Experimental rule (0 points, not counted)"],
     ["mitigating", "allow", "Mitigating wording (lowers the score)"],
     ["context", "review", "Context words around an indicator"],
+    ["cleared", "allow", "Exception words that cleared an indicator"],
   ];
 
   function legend() {
@@ -473,6 +498,16 @@
         const table = el("table", "redflag-scores");
         for (const r of v.rules) table.append(ruleRow(r));
         box.append(table);
+      }
+      if (v.cleared?.length) {
+        box.append(el("div", "redflag-cleared-title", "Cleared by exceptions (did not count)"));
+        const ul = el("ul", "redflag-cleared");
+        for (const c of v.cleared) {
+          const li = el("li", "", `${c.title}: ${clearedText(c)}`);
+          li.dataset.rule = c.rule;
+          ul.append(li);
+        }
+        box.append(ul);
       }
       if (v.entities?.length) {
         const ul = el("ul", "redflag-entities");

@@ -449,6 +449,45 @@ test("mitigating wording is marked as such; common words are marked only inside 
   await page.close();
 });
 
+test("exception words that kept a rule from counting are shown as what cleared it", async () => {
+  const { page, problems } = await open("/queue-console.html?listing=L-77");
+  const ads = await consoleAds(page);
+  await page.click(".redflag-fab");
+  await page.waitForSelector(".redflag-panel .redflag-legend");
+  const legend = await legendColours(page);
+  assert.ok("cleared/allow" in legend, JSON.stringify(legend));
+  let seen = 0;
+  for (const [i, ad] of ads.entries()) {
+    const marks = await marksOf(page, i);
+    const fired = new Set(ad.v.rules.map((r) => r.id));
+    for (const c of ad.v.cleared ?? []) {
+      seen++;
+      // The engine reports a cleared rule only when it did not fire.
+      assert.ok(!fired.has(c.rule), `${c.rule} both fired and cleared`);
+      // The exception's words are marked: as clearing, or inside a mark of
+      // another role whose card then names what they cleared.
+      const m = marks.find((m) => m.field === c.field && m.start < c.exception.end && c.exception.start < m.end);
+      assert.ok(m, `"${c.exception.text}" (${c.rule}) is marked in ad ${i}`);
+      if (m.role === "cleared") {
+        assert.equal(m.start, c.exception.start);
+        assert.equal(m.text, c.exception.text);
+        for (const [k, col] of Object.entries(legend)) if (k.startsWith("indicator/")) assert.notEqual(m.bg, col, "a cleared mark looks unlike an indicator");
+      }
+      await page.focus(`.ad:nth-child(${i + 1}) mark[data-field="${m.field}"][data-hit="${m.start}-${m.end}"]`);
+      await page.waitForSelector(".redflag-card");
+      const card = await page.textContent(".redflag-card");
+      assert.ok(card.includes(`Cleared: ${c.title}`), card);
+      assert.ok(card.includes(c.exception.text) && card.includes(c.indicator.text), card);
+      // The panel lists it under the ad, apart from the rules that counted.
+      const listed = await page.$$eval(`.redflag-panel .redflag-ad:nth-of-type(${i + 1}) .redflag-cleared li`, (lis) => lis.map((li) => li.textContent));
+      assert.ok(listed.some((t) => t.startsWith(c.title) && t.includes(c.exception.text)), JSON.stringify(listed));
+    }
+  }
+  assert.ok(seen > 0, "the console's ads have exception wording that cleared a rule");
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test("the panel lists rule titles and explanations, and never lies over the ads", async () => {
   const { page, problems } = await open("/queue-console.html?listing=L-77");
   await page.setViewportSize({ width: 900, height: 800 });
