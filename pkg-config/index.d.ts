@@ -196,9 +196,15 @@ export interface ScreenOptions {
 
 /** A problem in a pack, with the path to the offending item, e.g. `rule[12].match.near.within`. */
 export interface PackError {
+  /** The pack's id, or `#n` for the n-th pack given when its id is not known. */
   pack: string | null;
   path: string;
   message: string;
+}
+
+/** What `new Engine()` throws when packs do not load: every problem, structured. */
+export interface PackLoadError extends Error {
+  problems: PackError[];
 }
 
 export interface Limits {
@@ -355,7 +361,9 @@ export type PackInput = Pack | string;
  * A compiled set of rule packs. `new Engine()` loads the built-in packs;
  * `new Engine(sitePack)` loads the built-in packs and then yours;
  * `new Engine(packs, { defaultPacks: false })` loads only yours.
- * Throws an `Error` that lists every pack problem with its path.
+ * Throws an `Error` that lists every pack problem with its path; for pack
+ * problems it is a {@link PackLoadError}, whose `problems` hold them as
+ * `{ pack, path, message }` (no need to parse the message).
  * Call `free()` to release it early; otherwise it is released when
  * garbage-collected.
  */

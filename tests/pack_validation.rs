@@ -383,6 +383,68 @@ fn packs_compose_and_conflicts_are_reported() {
             .any(|p| p.pack.as_deref() == Some("b") && p.path == "rule[0].id"),
         "{e}"
     );
+    // A pack given twice is one problem at its id, not every rule and list
+    // it defines again; its other problems stay.
+    let broken_twice = pack(
+        "a",
+        "[[rule]]\nid = \"q\"\ntitle = \"Q\"\ncategory = \"c\"\nmatch = { any = [\"@nowhere\"] }\n",
+    );
+    let e = Engine::builder()
+        .pack(a.clone())
+        .pack(a.clone())
+        .pack(broken_twice)
+        .build()
+        .unwrap_err();
+    let problems: Vec<(&str, &str)> = e
+        .pack_errors()
+        .iter()
+        .map(|p| (p.pack.as_deref().unwrap_or(""), p.path.as_str()))
+        .collect();
+    assert_eq!(
+        problems,
+        [
+            ("a", "pack.id"),
+            ("a", "pack.id"),
+            ("a", "rule[0].match.any[0]")
+        ],
+        "{e}"
+    );
+    // A built-in pack given again says how to load it alone.
+    let core = Pack::from_toml(
+        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/core.toml")).unwrap(),
+    )
+    .unwrap();
+    let e = Engine::builder()
+        .default_packs()
+        .pack(core.clone())
+        .build()
+        .unwrap_err();
+    assert_eq!(e.pack_errors().len(), 1, "{e}");
+    let p = &e.pack_errors()[0];
+    assert_eq!(
+        (p.pack.as_deref(), p.path.as_str()),
+        (Some("core"), "pack.id")
+    );
+    assert!(
+        p.message.contains("built-in packs are loaded first")
+            && p.message.contains("--no-default-packs"),
+        "{}",
+        p.message
+    );
+    assert!(Engine::builder().pack(core).build().is_ok());
+    // Problems found before a pack's id is known name it by its position.
+    let e = Engine::builder()
+        .pack(a.clone())
+        .pack_json("{ not json")
+        .pack_value(serde_json::json!({"schema": 1}))
+        .build()
+        .unwrap_err();
+    let packs: Vec<&str> = e
+        .pack_errors()
+        .iter()
+        .filter_map(|p| p.pack.as_deref())
+        .collect();
+    assert!(packs.contains(&"#2") && packs.contains(&"#3"), "{e}");
     // A later pack may use an earlier pack's lists and rules.
     let overlay = pack("c", "[[rule]]\nid = \"m\"\ntitle = \"M\"\ncategory = \"c\"\nscore = 1\nmatch = { and = [{ rule = \"r\" }, { any = [\"@x\", \"gamma\"] }] }\n");
     assert!(Engine::builder().pack(a).pack(overlay).build().is_ok());

@@ -119,6 +119,11 @@ pub struct EngineBuilder {
     base: Option<Compiled>,
     packs: Vec<Pack>,
     errors: Vec<PackError>,
+    /// How many packs were given (loaded or not): the position `#n` that
+    /// names a pack whose problems come before its id is known.
+    given: usize,
+    /// A signed pack that was refused: the build fails with this alone.
+    refused: Option<Error>,
     limits: Limits,
     thresholds: Option<Thresholds>,
     key: Option<Vec<u8>>,
@@ -140,7 +145,51 @@ impl std::fmt::Debug for EngineBuilder {
 impl EngineBuilder {
     /// Adds a pack.
     pub fn pack(mut self, pack: Pack) -> EngineBuilder {
+        self.given += 1;
         self.packs.push(pack);
+        self
+    }
+
+    /// Adds a signed pack (the JSON text of its envelope), verified against
+    /// `trust`: signed by a trusted key, not expired, and not older than
+    /// the last version accepted. A refused envelope fails [`build`] with
+    /// [`Error::Signature`] and nothing else, whatever the other packs
+    /// hold: one untrusted pack must not half-load a deployment's rules.
+    ///
+    /// [`build`]: EngineBuilder::build
+    ///
+    /// ```
+    /// use redflag::signing::{parse_secret_key, public_key_of, sign_pack, TrustPolicy};
+    /// use redflag::{Engine, Error};
+    ///
+    /// let secret = parse_secret_key("BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=").unwrap();
+    /// let pack = r#"{"schema": 1, "pack": {"id": "site", "version": "2.0.0"}, "rule": [
+    ///     {"id": "site.a", "title": "A", "category": "c", "score": 1, "match": {"any": ["fee"]}}]}"#;
+    /// let signed = sign_pack(pack, "2099-01-01T00:00:00Z", &secret).unwrap();
+    /// let trust = TrustPolicy::new(&[public_key_of(&secret)], 1_700_000_000).unwrap();
+    /// let engine = Engine::builder().signed_pack(&signed, &trust).build().unwrap();
+    /// assert_eq!(engine.packs()[0].id, "site");
+    ///
+    /// let tampered = signed.replace("2.0.0", "3.0.0");
+    /// let err = Engine::builder().signed_pack(&tampered, &trust).build().unwrap_err();
+    /// assert!(matches!(err, Error::Signature(_)));
+    /// ```
+    pub fn signed_pack(mut self, text: &str, trust: &crate::signing::TrustPolicy) -> EngineBuilder {
+        self.given += 1;
+        match crate::signing::verify_signed_pack(text, trust) {
+            Ok(p) => self.packs.push(p),
+            Err(e @ Error::Signature(_)) => {
+                if self.refused.is_none() {
+                    self.refused = Some(match e {
+                        Error::Signature(m) => {
+                            Error::Signature(format!("pack #{}: {m}", self.given))
+                        }
+                        other => other,
+                    });
+                }
+            }
+            Err(e) => self.errors.extend(label(e.pack_errors(), self.given)),
+        }
         self
     }
 
@@ -161,11 +210,38 @@ impl EngineBuilder {
     /// let paths: Vec<&str> = err.pack_errors().iter().map(|e| e.path.as_str()).collect();
     /// assert_eq!(paths, ["rule[0].score", "rule[1].match.any[0]"]);
     /// ```
+    /// Problems found before the pack's id is known name the pack by its
+    /// position among the packs given: `#1`, `#2`…
     pub fn pack_value(mut self, value: serde_json::Value) -> EngineBuilder {
+        self.given += 1;
         let (pack, errors) = Pack::from_value_lenient(value);
-        self.errors.extend(errors);
+        self.errors.extend(label(&errors, self.given));
         self.packs.extend(pack);
         self
+    }
+
+    /// Adds a pack given as JSON text, as [`EngineBuilder::pack_value`]
+    /// does; text that is not JSON is a problem of the pack at its
+    /// position (`#2`: "not valid JSON: …").
+    ///
+    /// ```
+    /// let err = redflag::Engine::builder().pack_json("{ oops").build().unwrap_err();
+    /// assert_eq!(err.pack_errors()[0].pack.as_deref(), Some("#1"));
+    /// assert!(err.pack_errors()[0].message.starts_with("not valid JSON"));
+    /// ```
+    pub fn pack_json(mut self, text: &str) -> EngineBuilder {
+        match serde_json::from_str(text) {
+            Ok(v) => self.pack_value(v),
+            Err(e) => {
+                self.given += 1;
+                self.errors.push(PackError {
+                    pack: Some(format!("#{}", self.given)),
+                    path: String::new(),
+                    message: format!("not valid JSON: {e}"),
+                });
+                self
+            }
+        }
     }
 
     /// Loads the packs built into this crate (from `rules/`). They always
@@ -202,8 +278,22 @@ impl EngineBuilder {
         self
     }
 
-    /// Validates and compiles. Every problem in every pack is reported.
+    /// Validates and compiles. Every problem in every pack is reported,
+    /// except for a pack given again under an id already loaded (most
+    /// often a built-in pack, which loads first): that is one problem at
+    /// its `pack.id`, not a list of every rule and list it defines twice.
     pub fn build(self) -> Result<Engine, Error> {
+        if let Some(e) = self.refused {
+            return Err(e);
+        }
+        let builtin = self.builtin;
+        self.build_packs().map_err(|e| match e {
+            Error::Pack(problems) => Error::Pack(loaded_twice(problems, builtin)),
+            e => e,
+        })
+    }
+
+    fn build_packs(self) -> Result<Engine, Error> {
         let mut errors = self.errors;
         if let Some(t) = self.thresholds {
             if let Some(m) = t.check() {
@@ -261,6 +351,51 @@ impl EngineBuilder {
             }
         }
     }
+}
+
+/// The problems of the pack given at `position` (from 1), those that name
+/// no pack named by it.
+fn label(problems: &[PackError], position: usize) -> impl Iterator<Item = PackError> + '_ {
+    problems.iter().cloned().map(move |mut p| {
+        if p.pack.is_none() {
+            p.pack = Some(format!("#{position}"));
+        }
+        p
+    })
+}
+
+/// A pack loaded twice is one problem: its `pack.id` (saying, when the
+/// built-in packs were loaded, that they load first), without the duplicate
+/// rule ids and lists that follow from it.
+fn loaded_twice(problems: Vec<PackError>, builtin: bool) -> Vec<PackError> {
+    let twice: Vec<String> = problems
+        .iter()
+        .filter(|p| p.path == "pack.id" && p.message.ends_with("is loaded twice"))
+        .filter_map(|p| p.pack.clone())
+        .collect();
+    if twice.is_empty() {
+        return problems;
+    }
+    problems
+        .into_iter()
+        .filter(|p| {
+            // What follows from the pack being there twice: its rule ids
+            // and lists defined again.
+            let echo = p.message.starts_with("duplicate rule id")
+                || p.message.contains("is already defined by an earlier pack");
+            !(echo && p.pack.as_ref().is_some_and(|id| twice.contains(id)))
+        })
+        .map(|mut p| {
+            if builtin && p.path == "pack.id" && p.message.ends_with("is loaded twice") {
+                p.message.push_str(
+                    ": the built-in packs are loaded first, so turn them off to load only the \
+                     given packs (`{ defaultPacks: false }` in JavaScript, `--no-default-packs` \
+                     on the command line)",
+                );
+            }
+            p
+        })
+        .collect()
 }
 
 /// Fields are tracked in a 64-bit mask; `Limits::max_fields` cannot exceed it.

@@ -16,7 +16,7 @@ use serde::Serialize;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
-use redflag::{Limits, Pack, PackError, Submission, Thresholds};
+use redflag::{Limits, PackError, Submission, Thresholds};
 
 #[wasm_bindgen(start)]
 fn start() {
@@ -38,12 +38,18 @@ fn err(e: redflag::Error) -> JsError {
     JsError::new(&e.to_string())
 }
 
-/// A pack given from JS: a parsed object or JSON text.
-fn pack_from_js(value: Value) -> Result<Pack, redflag::Error> {
-    match value {
-        Value::String(text) => Pack::from_json(&text),
-        other => Pack::from_value(other),
+/// An engine error as thrown to JavaScript: an `Error` with the message, and
+/// for pack problems a `problems` array of `{ pack, path, message }`, so
+/// that callers show each problem at its path without parsing the message.
+fn thrown(e: redflag::Error) -> JsValue {
+    let error = js_sys::Error::new(&e.to_string());
+    if let redflag::Error::Pack(problems) = &e {
+        if let Ok(list) = to_js(problems) {
+            // Setting a property on a fresh Error object cannot fail.
+            let _ = js_sys::Reflect::set(&error, &JsValue::from_str("problems"), &list);
+        }
     }
+    error.into()
 }
 
 /// `undefined`/`null` → none; an array → each item; anything else → one.
@@ -254,9 +260,12 @@ pub struct Engine {
 #[wasm_bindgen]
 impl Engine {
     /// Builds an engine. Throws an `Error` listing every pack problem with its
-    /// path.
+    /// path; its `problems` property holds them as `{ pack, path, message }`
+    /// (the pack's id, or `#n` for the n-th pack given when its id is not
+    /// known). A refused signed pack throws with no `problems`: nothing was
+    /// compiled.
     #[wasm_bindgen(constructor)]
-    pub fn new(packs: JsValue, options: JsValue) -> Result<Engine, JsError> {
+    pub fn new(packs: JsValue, options: JsValue) -> Result<Engine, JsValue> {
         let values = pack_values(packs)?;
         let o = Options::read(
             options,
@@ -272,11 +281,9 @@ impl Engine {
             ],
         )?;
         let mut builder = redflag::Engine::builder();
-        let default_packs = o.boolean("defaultPacks")?;
-        if default_packs.unwrap_or(true) {
+        if o.boolean("defaultPacks")?.unwrap_or(true) {
             builder = builder.default_packs();
         }
-        let mut errors: Vec<PackError> = Vec::new();
         let trust = match o.strings("publicKeys")? {
             Some(keys) => Some(policy(
                 &keys,
@@ -286,29 +293,17 @@ impl Engine {
             None => None,
         };
         for (i, v) in values.into_iter().enumerate() {
-            let loaded = match (&trust, v) {
-                (Some(t), Value::String(text)) => redflag::signing::verify_signed_pack(&text, t),
-                (Some(_), _) => Err(redflag::Error::Signature(format!(
-                    "pack #{}: with publicKeys, packs must be signed packs given as JSON text",
-                    i + 1
-                ))),
-                (None, v) => pack_from_js(v),
+            builder = match (&trust, v) {
+                (Some(t), Value::String(text)) => builder.signed_pack(&text, t),
+                (Some(_), _) => {
+                    return Err(thrown(redflag::Error::Signature(format!(
+                        "pack #{}: with publicKeys, packs must be signed packs given as JSON text",
+                        i + 1
+                    ))))
+                }
+                (None, Value::String(text)) => builder.pack_json(&text),
+                (None, v) => builder.pack_value(v),
             };
-            if let Err(e @ redflag::Error::Signature(_)) = &loaded {
-                return Err(err(e.clone()));
-            }
-            match loaded {
-                Ok(p) => builder = builder.pack(p),
-                Err(e) => errors.extend(e.pack_errors().iter().cloned().map(|mut pe| {
-                    if pe.pack.is_none() {
-                        pe.pack = Some(format!("#{}", i + 1));
-                    }
-                    pe
-                })),
-            }
-        }
-        if !errors.is_empty() {
-            return Err(err(redflag::Error::Pack(errors)));
         }
         if let Some(l) = o.limits()? {
             builder = builder.limits(l);
@@ -320,31 +315,10 @@ impl Engine {
             check_key(&k)?;
             builder = builder.entity_key(k.into_bytes());
         }
-        builder.build().map(|inner| Engine { inner }).map_err(|e| {
-            // A given pack with a built-in pack's id (such as the packs of
-            // `default-packs.json`, loaded to run their tests) collides with
-            // the built-in packs, which are loaded unless told otherwise: say
-            // that, rather than list every rule and list defined twice.
-            if let (None, redflag::Error::Pack(problems)) = (default_packs, &e) {
-                let twice: Vec<String> = problems
-                    .iter()
-                    .filter(|p| p.path == "pack.id" && p.message.ends_with("is loaded twice"))
-                    .filter_map(|p| p.pack.as_ref().map(|id| format!("`{id}`")))
-                    .collect();
-                if !twice.is_empty() {
-                    let (what, verb) = match twice.len() {
-                        1 => ("pack", "is"),
-                        _ => ("packs", "are"),
-                    };
-                    return JsError::new(&format!(
-                        "{what} {} {verb} loaded twice: the built-in packs are loaded first, so \
-                         give `{{ defaultPacks: false }}` to load only the given packs",
-                        twice.join(", ")
-                    ));
-                }
-            }
-            err(e)
-        })
+        builder
+            .build()
+            .map(|inner| Engine { inner })
+            .map_err(thrown)
     }
 
     /// Screens one submission: `{ id?, section?, title: "...", body: "...", ... }`
@@ -634,13 +608,20 @@ mod tests {
         // A built-in pack given again says how to leave the built-in ones out.
         let core = r#"{"schema": 1, "pack": {"id": "core", "version": "9"},
             "rule": [{"id": "x", "title": "X", "category": "c", "match": {"any": ["x"]}}]}"#;
+        // One problem, at the pack's id, as a `problems` entry of the Error.
         let e = Engine::new(obj(core), JsValue::UNDEFINED).err().unwrap();
-        let message = String::from(js_sys::Error::from(JsValue::from(e)).message());
+        let problems = js_sys::Array::from(&get(&e, "problems"));
+        assert_eq!(problems.length(), 1);
+        let p = problems.get(0);
+        assert_eq!(get(&p, "pack").as_string().as_deref(), Some("core"));
+        assert_eq!(get(&p, "path").as_string().as_deref(), Some("pack.id"));
+        let message = get(&p, "message").as_string().unwrap();
         assert!(
             message.starts_with("pack `core` is loaded twice: ")
                 && message.contains("`{ defaultPacks: false }`"),
             "{message}"
         );
+        assert!(String::from(js_sys::Error::from(e).message()).contains(&message));
         assert!(Engine::new(obj(core), obj(r#"{"defaultPacks": false}"#)).is_ok());
     }
 

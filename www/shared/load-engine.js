@@ -60,38 +60,20 @@ function envelopes(packs) {
   });
 }
 
-// One problem line of the engine's "invalid rule pack" error:
-// "  pack `id`: path: message", where the pack and the path are optional
-// and a path has no spaces (`rule[0].match.near.within`, `pack`).
-const PROBLEM = /^ {2}(?:pack `([^`]*)`: )?(?:([A-Za-z_][\w.[\]@*#-]*): )?([\s\S]*)$/;
-const TWICE = /^packs? ((?:`[^`]*`(?:, )?)+) (?:is|are) loaded twice/;
-
 /**
- * The engine's error as problems with their paths. The engine lists the
- * pack problems it found in its message, one per line; a pack given twice
- * is a problem at `pack.id`; any other error (a limit, an option) is one
- * problem for the packs as a whole.
+ * The engine's error as problems with their paths: the `problems` the
+ * engine attaches to a pack error (`{ pack, path, message }` each), or, for
+ * any other error (a limit, an option, a refused signed pack), one problem
+ * for the packs as a whole.
  * @param {unknown} error what `new Engine(...)` threw
  * @returns {PackProblem[]}
  */
 export function problemsOf(error) {
-  const text = String(error?.message ?? error);
-  const lines = text.split("\n");
-  if (/^invalid rule pack \(\d+ problems?\)$/.test(lines[0]) && lines.length > 1) {
-    const out = [];
-    for (const line of lines.slice(1)) {
-      const m = line.startsWith("  ") ? PROBLEM.exec(line) : null;
-      if (m) out.push({ pack: m[1] ?? null, path: m[2] ?? "", message: m[3] });
-      else if (out.length) out[out.length - 1].message += `\n${line}`;
-    }
-    if (out.length) return out;
+  const listed = /** @type {any} */ (error)?.problems;
+  if (Array.isArray(listed) && listed.length) {
+    return listed.map((p) => ({ pack: p.pack ?? null, path: p.path ?? "", message: String(p.message) }));
   }
-  const twice = TWICE.exec(text);
-  if (twice) {
-    const why = text.slice(twice[0].length).replace(/^: /, "");
-    return [...twice[1].matchAll(/`([^`]*)`/g)].map((m) => ({ pack: m[1], path: "pack.id", message: `pack \`${m[1]}\` is loaded twice${why ? `: ${why}` : ""}` }));
-  }
-  return [{ pack: null, path: "", message: text }];
+  return [{ pack: null, path: "", message: String(/** @type {any} */ (error)?.message ?? error) }];
 }
 
 /** `validatePacks`' list when it holds every path the engine named; the engine's otherwise. */

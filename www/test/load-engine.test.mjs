@@ -175,11 +175,22 @@ test("signed-pack policy: verified packs load as plain packs; a refused one load
   }
 });
 
-test("problemsOf reads the engine's error lines; any other error is one problem", () => {
-  assert.deepEqual(problemsOf(new Error("invalid rule pack (2 problems)\n  pack `a`: rule[0].score: expected a number\n  pack `#2`: not valid JSON: eof")), [
-    { pack: "a", path: "rule[0].score", message: "expected a number" },
-    { pack: "#2", path: "", message: "not valid JSON: eof" },
-  ]);
+test("problemsOf takes the problems the engine attaches to its error; any other error is one problem", () => {
+  let thrown;
+  try {
+    new redflag.Engine([{ schema: 1, pack: { id: "a", version: "1" }, rule: [{ id: "a.r", title: "R", category: "c", score: "high", match: { any: ["fee"] } }] }, "{ oops"]);
+  } catch (e) {
+    thrown = e;
+  }
+  assert.ok(thrown instanceof Error && Array.isArray(thrown.problems), "the engine throws an Error with `problems`");
+  assert.deepEqual(
+    problemsOf(thrown).map((p) => [p.pack, p.path]),
+    [
+      ["a", "rule[0].score"],
+      ["#2", ""],
+    ],
+  );
+  assert.match(problemsOf(thrown)[1].message, /^not valid JSON/);
   assert.deepEqual(problemsOf(new Error("limit exceeded: max_packs is 1, got 2")), [{ pack: null, path: "", message: "limit exceeded: max_packs is 1, got 2" }]);
 });
 
