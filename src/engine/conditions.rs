@@ -167,6 +167,10 @@ impl Eval<'_> {
         out.len() >= self.cap * 4
     }
 
+    /// The evidence for condition `c`: the spans that make it hold, or
+    /// `None` when it does not.
+    // Long by design: one match arm per kind of condition, each a few
+    // lines; the arms that need more (`near`, `entity`) call out.
     pub(super) fn cond(&self, c: &Cond) -> Evidence {
         match c {
             Cond::Any(ts) if self.decide => ts

@@ -4,6 +4,7 @@
 
 use std::cell::{Cell, RefCell};
 
+use crate::compile::Compiled;
 use crate::extract::{self, Found};
 use crate::matcher::windows;
 use crate::normalize::{normalize, Normalized};
@@ -172,6 +173,8 @@ pub(super) fn locate(fi: usize, field: &Field<'_>, found: Found) -> EntityOcc {
 }
 
 impl Engine {
+    /// Reads a submission: normalises each field, tells its languages, and
+    /// finds every term occurrence (sorted by term, field and start).
     pub(super) fn scan<'a>(&self, sub: &'a Submission) -> Scan<'a> {
         let mut fields = Vec::new();
         let mut occs = Vec::new();
@@ -182,127 +185,22 @@ impl Engine {
             .map(|(name, text)| (name, text, normalize(text)))
             .collect();
         let langs = crate::lang::detect(norms.iter().map(|(_, text, n)| (*text, n.as_str())));
-        let run = langs.run;
         for (fi, (name, text, norm)) in norms.into_iter().enumerate() {
-            let t = norm.as_str();
-            let words = norm.word_starts();
-            let word_at = |pos: usize| -> u32 {
-                words
-                    .partition_point(|&w| w as usize <= pos)
-                    .saturating_sub(1) as u32
-            };
-            let bytes = t.as_bytes();
-            // A match at [s, e) of the patterns of `pattern`, checked against
-            // the terms' word boundaries (`before_word`, `after_word`: a word
-            // character touches the match).
-            let mut push =
-                |pattern: u32, s: usize, e: usize, before_word: bool, after_word: bool| {
-                    for &tid in self.c.terms_of(pattern) {
-                        let term = &self.c.terms[tid as usize];
-                        if (term.left && before_word) || (term.right && after_word) {
-                            continue;
-                        }
-                        occs.push(Occ {
-                            term: tid,
-                            span: Span {
-                                field: fi as u16,
-                                start: s as u32,
-                                end: e as u32,
-                            },
-                            w0: word_at(s),
-                            w1: word_at(e.saturating_sub(1).max(s)),
-                        });
-                    }
-                };
-            // A term may also start or end inside a spaced-out run ("a p a
-            // s s p o r t" reads "a passport").
-            let bounds = |s: usize, e: usize| {
-                let (before, after) = touches_word(t, s, e);
-                (before && !norm.joined_at(s), after && !norm.joined_at(e))
-            };
             if self.c.has_patterns() {
-                self.c.for_each_pattern(bytes, run, |p, s, e| {
-                    let (before, after) = bounds(s, e);
-                    push(p, s, e, before, after);
-                });
-                // Words cut by hyphens ("pass-port held by the cap-tain"):
-                // the text read again with every hyphen between two letters
-                // removed. Only matches that cross a removed hyphen are new.
-                // Each pass reads only the text around what it changed: a
-                // match longer than the longest pattern cannot cover it.
-                let reach = self.c.max_pattern_len + 4;
-                if let Some(dh) = Dehyphenated::of(t) {
-                    let d = dh.text.as_str();
-                    let cuts = dh.cuts.iter().map(|&(c, _)| (c as usize, c as usize));
-                    for (lo, hi) in windows(d.as_bytes(), cuts, reach) {
-                        self.c
-                            .for_each_pattern(&d.as_bytes()[lo..hi], run, |p, s, e| {
-                                let (s, e) = (s + lo, e + lo);
-                                if !dh.crosses(s, e) {
-                                    return;
-                                }
-                                let (before, after) = touches_word(d, s, e);
-                                let (s0, e0) = dh.source(s, e);
-                                push(p, s0, e0, before, after);
-                            });
-                    }
-                }
-                // A letter replaced by a symbol ("p*ssport", "d_bt"): the
-                // symbol was dropped; try each vowel in its place, keeping
-                // only the matches that cover it. At most
-                // `MAX_MASKED_LETTERS` per field, so a text full of
-                // asterisks costs a few short passes, not one per symbol.
-                if norm.has_joined() {
-                    for at in masked_letters(text, &norm)
-                        .into_iter()
-                        .take(MAX_MASKED_LETTERS)
-                    {
-                        let Some((lo, hi)) =
-                            windows(t.as_bytes(), [(at, at)].into_iter(), reach).next()
-                        else {
-                            continue;
-                        };
-                        for v in ["a", "e", "i", "o", "u"] {
-                            // The window with the vowel at `at`; offsets
-                            // below are in the text with the vowel.
-                            let mut d = String::with_capacity(hi - lo + 1);
-                            d.push_str(&t[lo..at]);
-                            d.push_str(v);
-                            d.push_str(&t[at..hi]);
-                            self.c.for_each_pattern(d.as_bytes(), run, |p, s, e| {
-                                if !(s + lo <= at && e + lo > at) {
-                                    return;
-                                }
-                                // The window holds `reach` bytes either
-                                // side of the vowel: the characters around
-                                // any match covering it are in it.
-                                let (before, after) = touches_word(&d, s, e);
-                                // The inserted vowel is not in the text.
-                                let (s0, e0) = (s + lo, (e + lo - 1).max(s + lo + 1).min(t.len()));
-                                push(p, s0, e0, before, after);
-                            });
-                        }
-                    }
-                }
-                // Words spaced out letter by letter lose the gaps between
-                // them: the multi-word terms without their spaces, where
-                // the normaliser joined letters at every missing space.
-                if norm.has_joined() {
-                    self.c.for_each_joined(bytes, run, |p, gaps, s, e| {
-                        if gaps.iter().all(|&g| norm.joined_at(s + g as usize)) {
-                            let (before, after) = bounds(s, e);
-                            push(p, s, e, before, after);
-                        }
-                    });
-                }
+                let mut found = FieldOccs {
+                    c: &self.c,
+                    field: fi as u16,
+                    words: norm.word_starts(),
+                    occs: &mut occs,
+                };
+                self.find_terms(&mut found, text, &norm, langs.run);
             }
-            let field = Field {
+            fields.push(Field {
                 name,
                 name_lower: name.to_ascii_lowercase(),
                 original: text,
                 norm,
-            };
-            fields.push(field);
+            });
         }
         crate::sort::by_key(&mut occs, |o| {
             (o.term as u128) << 80
@@ -329,6 +227,145 @@ impl Engine {
             extracted: Cell::new(0),
             wanted: Cell::new(0),
             max_entities: self.limits.max_entities,
+        }
+    }
+
+    /// Every term occurrence in one field: one pass of the automata over
+    /// its matching form, then the passes that see through what the
+    /// normaliser cannot undo in place (hyphens inside words, a letter
+    /// masked by a symbol, words spaced out letter by letter).
+    fn find_terms(&self, found: &mut FieldOccs<'_>, original: &str, norm: &Normalized, run: u16) {
+        let t = norm.as_str();
+        // A term may also start or end inside a spaced-out run ("a p a
+        // s s p o r t" reads "a passport").
+        let bounds = |s: usize, e: usize| {
+            let (before, after) = touches_word(t, s, e);
+            (before && !norm.joined_at(s), after && !norm.joined_at(e))
+        };
+        self.c.for_each_pattern(t.as_bytes(), run, |p, s, e| {
+            let (before, after) = bounds(s, e);
+            found.push(p, s, e, before, after);
+        });
+        // Each later pass reads only the text around what it changed: a
+        // match longer than the longest pattern cannot cover it.
+        let reach = self.c.max_pattern_len + 4;
+        self.dehyphenated(found, t, run, reach);
+        if norm.has_joined() {
+            self.masked(found, original, norm, run, reach);
+            // Words spaced out letter by letter lose the gaps between
+            // them: the multi-word terms without their spaces, where the
+            // normaliser joined letters at every missing space.
+            self.c.for_each_joined(t.as_bytes(), run, |p, gaps, s, e| {
+                if gaps.iter().all(|&g| norm.joined_at(s + g as usize)) {
+                    let (before, after) = bounds(s, e);
+                    found.push(p, s, e, before, after);
+                }
+            });
+        }
+    }
+
+    /// Words cut by hyphens ("pass-port held by the cap-tain"): the text
+    /// read again with every hyphen between two letters removed. Only
+    /// matches that cross a removed hyphen are new.
+    fn dehyphenated(&self, found: &mut FieldOccs<'_>, t: &str, run: u16, reach: usize) {
+        let Some(dh) = Dehyphenated::of(t) else {
+            return;
+        };
+        let d = dh.text.as_str();
+        let cuts = dh.cuts.iter().map(|&(c, _)| (c as usize, c as usize));
+        for (lo, hi) in windows(d.as_bytes(), cuts, reach) {
+            self.c
+                .for_each_pattern(&d.as_bytes()[lo..hi], run, |p, s, e| {
+                    let (s, e) = (s + lo, e + lo);
+                    if !dh.crosses(s, e) {
+                        return;
+                    }
+                    let (before, after) = touches_word(d, s, e);
+                    let (s0, e0) = dh.source(s, e);
+                    found.push(p, s0, e0, before, after);
+                });
+        }
+    }
+
+    /// A letter replaced by a symbol ("p*ssport", "d_bt"): the symbol was
+    /// dropped; try each vowel in its place, keeping only the matches that
+    /// cover it. At most `MAX_MASKED_LETTERS` per field, so a text full of
+    /// asterisks costs a few short passes, not one per symbol.
+    fn masked(
+        &self,
+        found: &mut FieldOccs<'_>,
+        original: &str,
+        norm: &Normalized,
+        run: u16,
+        reach: usize,
+    ) {
+        let t = norm.as_str();
+        for at in masked_letters(original, norm)
+            .into_iter()
+            .take(MAX_MASKED_LETTERS)
+        {
+            let Some((lo, hi)) = windows(t.as_bytes(), [(at, at)].into_iter(), reach).next() else {
+                continue;
+            };
+            for v in ["a", "e", "i", "o", "u"] {
+                // The window with the vowel at `at`; offsets below are in
+                // the text with the vowel.
+                let mut d = String::with_capacity(hi - lo + 1);
+                d.push_str(&t[lo..at]);
+                d.push_str(v);
+                d.push_str(&t[at..hi]);
+                self.c.for_each_pattern(d.as_bytes(), run, |p, s, e| {
+                    if !(s + lo <= at && e + lo > at) {
+                        return;
+                    }
+                    // The window holds `reach` bytes either side of the
+                    // vowel: the characters around any match covering it
+                    // are in it.
+                    let (before, after) = touches_word(&d, s, e);
+                    // The inserted vowel is not in the text.
+                    let (s0, e0) = (s + lo, (e + lo - 1).max(s + lo + 1).min(t.len()));
+                    found.push(p, s0, e0, before, after);
+                });
+            }
+        }
+    }
+}
+
+/// Where the occurrences of one field's terms go, as the passes find
+/// pattern matches.
+pub(super) struct FieldOccs<'a> {
+    c: &'a Compiled,
+    field: u16,
+    /// Byte offsets where the field's words start.
+    words: &'a [u32],
+    occs: &'a mut Vec<Occ>,
+}
+
+impl FieldOccs<'_> {
+    /// A match at [s, e) of the patterns of `pattern`, checked against the
+    /// terms' word boundaries (`before_word`, `after_word`: a word
+    /// character touches the match).
+    fn push(&mut self, pattern: u32, s: usize, e: usize, before_word: bool, after_word: bool) {
+        let word_at = |pos: usize| -> u32 {
+            self.words
+                .partition_point(|&w| w as usize <= pos)
+                .saturating_sub(1) as u32
+        };
+        for &tid in self.c.terms_of(pattern) {
+            let term = &self.c.terms[tid as usize];
+            if (term.left && before_word) || (term.right && after_word) {
+                continue;
+            }
+            self.occs.push(Occ {
+                term: tid,
+                span: Span {
+                    field: self.field,
+                    start: s as u32,
+                    end: e as u32,
+                },
+                w0: word_at(s),
+                w1: word_at(e.saturating_sub(1).max(s)),
+            });
         }
     }
 }
