@@ -120,7 +120,11 @@ export interface Verdict {
   offers: Section[];
   /** The languages the text was read as (`en`, `es`, `fr`, `pt`); empty when too short to tell. */
   languages: string[];
-  packs: PackInfo[];
+  /**
+   * The engine's packs, in load order. One frozen array shared by every
+   * verdict of an engine (converted once, not per screen): copy it to change it.
+   */
+  packs: readonly Readonly<PackInfo>[];
   /** Deployment filters that were active. */
   filters: string[];
   /** Rules that fired, highest score first (helper rules are not listed). */

@@ -255,6 +255,24 @@ fn check_key(key: &str) -> Result<(), JsError> {
 #[wasm_bindgen]
 pub struct Engine {
     inner: redflag::Engine,
+    /// The verdicts' `packs`: the same for every verdict, converted once
+    /// and frozen, instead of one array of objects built per screen.
+    packs: JsValue,
+}
+
+/// `value`, and every object directly inside it, made read-only.
+fn frozen(value: JsValue) -> JsValue {
+    if let Some(items) = value.dyn_ref::<js_sys::Array>() {
+        for item in items.iter() {
+            if let Some(o) = item.dyn_ref::<js_sys::Object>() {
+                js_sys::Object::freeze(o);
+            }
+        }
+    }
+    if let Some(o) = value.dyn_ref::<js_sys::Object>() {
+        js_sys::Object::freeze(o);
+    }
+    value
 }
 
 #[wasm_bindgen]
@@ -315,10 +333,10 @@ impl Engine {
             check_key(&k)?;
             builder = builder.entity_key(k.into_bytes());
         }
-        builder
-            .build()
-            .map(|inner| Engine { inner })
-            .map_err(thrown)
+        builder.build().map_err(thrown).and_then(|inner| {
+            let packs = frozen(to_js(inner.packs())?);
+            Ok(Engine { inner, packs })
+        })
     }
 
     /// Screens one submission: `{ id?, section?, title: "...", body: "...", ... }`
@@ -341,7 +359,7 @@ impl Engine {
             .map_err(|_| JsError::new("invalid submission: cannot read `id`"))?;
         let value = from_js(submission, "invalid submission")?;
         let sub = Submission::from_json(&value).map_err(err)?;
-        let verdict = self
+        let mut verdict = self
             .inner
             .screen_with_options(
                 &sub,
@@ -352,7 +370,11 @@ impl Engine {
                 },
             )
             .map_err(err)?;
+        // Converted once, at construction (see `Engine::packs`).
+        verdict.packs = Vec::new();
         let out = to_js(&verdict)?;
+        js_sys::Reflect::set(&out, &JsValue::from_str("packs"), &self.packs)
+            .map_err(|_| JsError::new("cannot set `packs` on the verdict"))?;
         if !id.is_undefined() {
             js_sys::Reflect::set(&out, &JsValue::from_str("id"), &id)
                 .map_err(|_| JsError::new("cannot set `id` on the verdict"))?;

@@ -34,6 +34,12 @@ test("the default engine screens an ad and spans slice the original text exactly
   assert.ok(v.evasion, "math-bold letters are an evasion step");
   assert.ok(v.rules.some((r) => r.id === "core.jobs.documents-held"));
   assert.ok(v.hits.length >= 3);
+  // The packs are the engine's, one frozen array shared by its verdicts.
+  assert.deepEqual(v.packs, engine.packs());
+  const again = engine.screen({ body: "" });
+  assert.equal(again.packs, v.packs);
+  assert.ok(Object.isFrozen(v.packs) && v.packs.every(Object.isFrozen));
+  assert.throws(() => v.packs.push({ id: "x", version: "1" }), TypeError);
   for (const h of v.hits) {
     const text = flagged[h.field];
     assert.equal(text.slice(h.start, h.end), h.text, `hit ${JSON.stringify(h)}`);
