@@ -1,102 +1,50 @@
 // The reviewer extension, unpacked, in real headless Chromium (Debian's),
 // against fixture pages imitating a moderation queue — one of them with a
 // strict CSP (`script-src 'self'`) — and a news page it must leave alone.
-//
-// Host access: the extension asks for no site at install; a reviewer adds a
-// console on the options page, which calls chrome.permissions.request. Its
-// prompt cannot be answered in headless Chromium, so the test grants the
-// site the way a reviewer can beforehand: the site-access setting of the
-// extension's page in chrome://extensions ("On specific sites", the call its
-// "Add a site" dialog makes). The options page's request then resolves
-// without a prompt, as it does for any origin already granted.
+// How the extension is loaded and a console added (host access granted
+// without a prompt) is in helpers/extension.mjs.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { createServer } from "node:http";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, dirname } from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium, executablePath, chromiumArgs, artifacts, watch } from "./helpers/browser.mjs";
-import { consumer, importPackage } from "./helpers/package.mjs";
-import { buildExtension } from "../extension/build.mjs";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { artifacts, watch } from "./helpers/browser.mjs";
+import { importPackage } from "./helpers/package.mjs";
+import { fixtures, startExtension } from "./helpers/extension.mjs";
 import { keypair, signPack, sitePack } from "./helpers/sign.mjs";
 
-const fixtures = join(dirname(fileURLToPath(import.meta.url)), "fixtures");
 const queueHtml = readFileSync(join(fixtures, "queue.html"), "utf8");
-let server, base, ctx, sw, extId, rf, profile, extDir;
+let ext, base, ctx, sw, extId, rf, extDir, addConsole, open;
 
 before(async () => {
   rf = await importPackage();
-  extDir = buildExtension(join(consumer(), "node_modules/redflag"), join(mkdtempSync(join(tmpdir(), "redflag-ext-")), "ext"));
-  server = createServer((req, res) => {
-    const path = new URL(req.url, "http://x").pathname;
-    const files = {
+  ext = await startExtension({
+    routes: {
       "/queue.html": ["text/html", "queue.html"],
       "/strict.html": ["text/html", "queue.html"],
       "/queue-console.html": ["text/html", "extension-console.html"],
       "/news.html": ["text/html", "extension-news.html"],
       "/queue.js": ["text/javascript", "queue.js"],
       "/queue.css": ["text/css", "queue.css"],
-    };
-    if (path === "/queue-500.html") {
+    },
+    headers: { "/strict.html": { "content-security-policy": "script-src 'self'" } },
+    handle(path, res) {
+      if (path !== "/queue-500.html") return false;
       // A long queue: the console fixture's ads again and again, with ids.
       const console = readFileSync(join(fixtures, "extension-console.html"), "utf8");
       const ads = console.match(/<div class="ad"[\s\S]*?<\/div>/g);
       const many = Array.from({ length: 500 }, (_, i) => ads[i % ads.length].replace(/ data-listing-id="[^"]*"/, "").replace('<div class="ad"', `<div class="ad" data-listing-id="N-${i}"`));
       res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
-      return res.end(console.replace(/<main id="queue">[\s\S]*<\/main>/, `<main id="queue">${many.join("")}</main>`));
-    }
-    if (!files[path]) return res.writeHead(404).end();
-    const [type, file] = files[path];
-    const headers = { "content-type": `${type}; charset=utf-8` };
-    if (path === "/strict.html") headers["content-security-policy"] = "script-src 'self'";
-    res.writeHead(200, headers);
-    res.end(readFileSync(join(fixtures, file)));
+      res.end(console.replace(/<main id="queue">[\s\S]*<\/main>/, `<main id="queue">${many.join("")}</main>`));
+      return true;
+    },
   });
-  await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
-  base = `http://127.0.0.1:${server.address().port}`;
-  profile = mkdtempSync(join(tmpdir(), "redflag-profile-"));
-  ctx = await chromium.launchPersistentContext(profile, {
-    headless: true,
-    executablePath,
-    acceptDownloads: true,
-    viewport: { width: 1300, height: 900 },
-    args: [...chromiumArgs, `--disable-extensions-except=${extDir}`, `--load-extension=${extDir}`],
-  });
-  sw = ctx.serviceWorkers()[0] ?? (await ctx.waitForEvent("serviceworker"));
-  extId = new URL(sw.url()).host;
+  ({ base, ctx, sw, extId, extDir, addConsole, open } = ext);
 });
 
 after(async () => {
-  await ctx?.close();
-  server?.close();
-  rmSync(profile, { recursive: true, force: true });
-  rmSync(dirname(extDir), { recursive: true, force: true });
+  await ext?.close();
 });
-
-/**
- * Adds a moderation console as a reviewer does: site access for its origin
- * on the extension's chrome://extensions page, then "Add console" on the
- * options page (a real click, so the request runs under a user gesture).
- */
-async function addConsole(url) {
-  const origin = `${new URL(url).protocol}//${new URL(url).hostname}/*`;
-  const ext = await ctx.newPage();
-  await ext.goto(`chrome://extensions/?id=${extId}`);
-  await ext.evaluate(([id, o]) => chrome.developerPrivate.addHostPermission(id, o), [extId, origin]);
-  await ext.close();
-  const options = await ctx.newPage();
-  const problems = watch(options);
-  await options.goto(`chrome-extension://${extId}/options.html`);
-  await options.waitForSelector("html[data-ready=true]");
-  await options.fill("#console-url", url);
-  await options.click("#add-console");
-  await options.waitForFunction((u) => [...document.querySelectorAll("#consoles code")].some((c) => c.textContent === u), new URL(url).href);
-  assert.match(await options.textContent("#console-status"), /Added/);
-  assert.deepEqual(problems, []);
-  await options.close();
-}
 
 /** Whether any tab answers the content script's "state" message. */
 const contentScriptTabs = () =>
@@ -112,14 +60,6 @@ const contentScriptTabs = () =>
     }
     return answering;
   });
-
-async function open(path) {
-  const page = await ctx.newPage();
-  const problems = watch(page);
-  await page.goto(`${base}${path}`);
-  await page.waitForSelector("html[data-redflag-screened=true]", { timeout: 15000 });
-  return { page, problems };
-}
 
 const tabId = (url) => sw.evaluate(async (u) => (await chrome.tabs.query({ url: u }))[0]?.id, url);
 const badge = async (page) => sw.evaluate(async (id) => chrome.action.getBadgeText({ tabId: id }), await tabId(page.url()));
