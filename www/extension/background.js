@@ -115,6 +115,52 @@ async function evidence({ url, section, fields, note, listingId }) {
   return packet;
 }
 
+// Reviewer decisions: one `chrome.storage.local` item per ad,
+// `decision:<key>`, so that two tabs deciding at once never overwrite each
+// other's items. The key is the listing id when the ad carries its own (the
+// profile's `listingId` element, or the ad's data-listing-id/-ad-id/-id or
+// `id`); otherwise the page's listing id (or "ad") and the first 16 hex
+// digits of the SHA-256 of the ad's section and fields, so that ads sharing
+// a page (and its URL's id) keep apart, and the same ad finds its decision
+// on the next visit.
+const DECISION_PREFIX = "decision:";
+
+/** The label each decision exports as (what `redflag eval`/`calibrate` read). */
+export const DECISION_LABELS = { confirm: "flag", escalate: "flag", dismiss: "clean" };
+
+/** The storage key of an ad's decision (without the `decision:` prefix). */
+export async function decisionKey({ ownId, listingId, section, fields }) {
+  if (ownId) return ownId;
+  const digest = await sha256Hex(canonicalJson({ section: section ?? null, fields }));
+  return `${listingId || "ad"}~${digest.slice(0, 16)}`;
+}
+
+// Members of a labelled line that are not the ad's fields.
+const LINE_MEMBERS = new Set(["id", "label", "group", "section", "min_tier", "max_tier", "review"]);
+
+/**
+ * One decision as a labelled JSON Lines record: the ad as `redflag eval`
+ * reads it (`id`, `section`, its fields as strings), `label` from the
+ * decision, `group` the decision itself (eval's per-group table then counts
+ * each kind), and what the reviewer saw under `review`, an object, so that
+ * nothing of it is screened as a field (every string member of a line is one).
+ */
+export function decisionLine(r) {
+  const line = { id: r.key, label: DECISION_LABELS[r.decision], group: r.decision };
+  if (r.section != null) line.section = r.section;
+  for (const [name, text] of Object.entries(r.fields)) if (!LINE_MEMBERS.has(name)) line[name] = text;
+  line.review = { decision: r.decision, decided_at: r.decided_at, listing_id: r.listing_id, verdict: r.verdict, packs: r.packs, tool: r.tool };
+  return JSON.stringify(line);
+}
+
+async function storedDecisions() {
+  const all = await chrome.storage.local.get(null);
+  return Object.entries(all)
+    .filter(([k]) => k.startsWith(DECISION_PREFIX))
+    .map(([, v]) => v)
+    .sort((a, b) => a.decided_at.localeCompare(b.decided_at) || a.key.localeCompare(b.key));
+}
+
 async function profiles() {
   const { profiles: stored } = await chrome.storage.local.get("profiles");
   return stored ?? defaultProfiles;
@@ -173,6 +219,63 @@ const handlers = {
   },
   async packs() {
     return packInfo;
+  },
+  /** Each ad's decision key and its stored decision (or null). */
+  async decisions(msg) {
+    const keys = await Promise.all(msg.ads.map((ad) => decisionKey(ad)));
+    const stored = await chrome.storage.local.get(keys.map((k) => DECISION_PREFIX + k));
+    return keys.map((key) => ({ key, decision: stored[DECISION_PREFIX + key] ?? null }));
+  },
+  /**
+   * Stores (or, with `decision: null`, removes) a reviewer's decision on an
+   * ad: its section and field texts as screened, the verdict's tier, score
+   * and rules, the packs' versions, and the time in UTC. No entity values:
+   * the text holds what the ad holds, and nothing is added to it.
+   */
+  async decide(msg) {
+    const item = DECISION_PREFIX + msg.key;
+    if (msg.decision == null) {
+      await chrome.storage.local.remove(item);
+      return null;
+    }
+    if (!Object.hasOwn(DECISION_LABELS, msg.decision)) throw new Error(`unknown decision ${JSON.stringify(msg.decision)}`);
+    const fields = {};
+    for (const [name, text] of Object.entries(msg.fields ?? {})) if (typeof text === "string") fields[name] = text;
+    const v = msg.verdict ?? {};
+    const record = {
+      format: "redflag-decision/1",
+      key: msg.key,
+      listing_id: msg.listingId || null,
+      decision: msg.decision,
+      label: DECISION_LABELS[msg.decision],
+      decided_at: new Date().toISOString(),
+      section: msg.section ?? null,
+      fields,
+      verdict: { tier: v.verdict ?? null, score: v.score ?? null, rules: (v.rules ?? []).map((r) => r.id) },
+      packs: (v.packs ?? packInfo).map((p) => ({ id: p.id, version: p.version })),
+      tool: { name: "redflag reviewer", version: chrome.runtime.getManifest().version },
+    };
+    await chrome.storage.local.set({ [item]: record });
+    return record;
+  },
+  /** How many decisions are stored, by decision. */
+  async decisionCount() {
+    const counts = { total: 0, confirm: 0, dismiss: 0, escalate: 0 };
+    for (const r of await storedDecisions()) {
+      counts.total++;
+      counts[r.decision]++;
+    }
+    return counts;
+  },
+  /** Every stored decision as labelled JSON Lines, oldest first. */
+  async exportDecisions() {
+    const records = await storedDecisions();
+    return { count: records.length, exported_at: new Date().toISOString(), jsonl: records.map((r) => `${decisionLine(r)}\n`).join("") };
+  },
+  async clearDecisions() {
+    const keys = (await storedDecisions()).map((r) => DECISION_PREFIX + r.key);
+    await chrome.storage.local.remove(keys);
+    return { removed: keys.length };
   },
   async consoles() {
     await syncing;

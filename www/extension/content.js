@@ -4,8 +4,10 @@
 // profile's selectors, sends their text to be screened, marks the indicator
 // phrases in their rule's own tier (across inline elements when a match spans
 // them), shows a hover card with the rules and the reviewer explanation,
-// keeps a docked panel with the rules, entities and evidence export per ad,
-// and removes everything when turned off.
+// keeps a docked panel with the rules, entities, evidence export and the
+// reviewer's decision per ad (exported as labelled JSON Lines for
+// `redflag eval` and `redflag calibrate`), and removes everything when
+// turned off.
 (() => {
   if (window.__redflagReviewer) return;
   window.__redflagReviewer = true;
@@ -14,7 +16,7 @@
   const state = {
     on: false,
     profiles: [],
-    ads: new Map(), // element → { key, section, fields: {name: element}, verdict }
+    ads: new Map(), // element → { key, section, fields: {name: element}, verdict, decisionKey, decision }
     marks: [],
     cursor: -1,
     observer: null,
@@ -24,6 +26,8 @@
     opening: false,
     card: null,
     fab: null,
+    live: null,
+    clearing: false,
   };
   let seq = 0;
 
@@ -91,13 +95,17 @@
         if (!Object.keys(fields).length) fields.body = el;
         const secEl = safeQuery(el, p.section) ?? (el.matches(p.section || ":not(*)") ? el : null);
         const section = el.dataset.section ?? secEl?.dataset.section ?? secEl?.textContent.trim();
-        found.push({ el, fields, section, listingId: listingIdOf(el, p) });
+        const ownId = ownListingId(el, p);
+        found.push({ el, fields, section, ownId, listingId: ownId || pageListingId() });
       }
     }
     if (!found.length && !state.ads.size) {
       // Generic fallback: the selected text's block, or the main content.
       const main = document.querySelector("main, [role=main]") ?? document.body;
-      if (main && fieldText(main).trim()) found.push({ el: main, fields: { body: main }, section: undefined, listingId: listingIdOf(main, {}) });
+      if (main && fieldText(main).trim()) {
+        const ownId = ownListingId(main, {});
+        found.push({ el: main, fields: { body: main }, section: undefined, ownId, listingId: ownId || pageListingId() });
+      }
     }
     return found;
   }
@@ -106,13 +114,13 @@
   const ID_PARAMS = ["listing", "listing_id", "listingId", "ad", "ad_id", "adId", "item", "item_id", "id"];
 
   /**
-   * The listing's id, for the evidence file name: from the profile's
-   * `listingId` selector (its data-listing-id/-ad-id/-item-id/-id attribute,
-   * or its text), else the ad element's own such attribute or `id`, else the
-   * page URL (a listing/ad/item/id query parameter, or the last path segment
-   * with a digit in it). "" when none is found.
+   * The ad's own listing id, for the evidence file name and the decision's
+   * key: from the profile's `listingId` selector (its
+   * data-listing-id/-ad-id/-item-id/-id attribute, or its text), else the
+   * ad element's own such attribute or `id`. "" when it has none; the page
+   * URL's id (`pageListingId`) then names it.
    */
-  function listingIdOf(ad, profile) {
+  function ownListingId(ad, profile) {
     const attr = (e) => ID_ATTRIBUTES.map((a) => e.getAttribute(a)).find((x) => x && x.trim());
     let held = null;
     try {
@@ -123,7 +131,15 @@
     const fromProfile = held && (attr(held) ?? held.textContent);
     if (fromProfile?.trim()) return fromProfile.trim();
     const own = attr(ad) ?? ad.id;
-    if (own?.trim()) return own.trim();
+    return own?.trim() ? own.trim() : "";
+  }
+
+  /**
+   * The page URL's listing id (a listing/ad/item/id query parameter, or the
+   * last path segment with a digit in it), shared by every ad of the page
+   * that has none of its own. "" when none is found.
+   */
+  function pageListingId() {
     const url = new URL(location.href);
     for (const k of ID_PARAMS) if (url.searchParams.get(k)?.trim()) return url.searchParams.get(k).trim();
     const seg = url.pathname.split("/").filter(Boolean).reverse().find((x) => /\d/.test(x));
@@ -152,7 +168,7 @@
       const key = `ad${++seq}`;
       const texts = {};
       for (const [name, el] of Object.entries(f.fields)) texts[name] = fieldText(el);
-      state.ads.set(f.el, { key, section: f.section, fields: f.fields, texts, listingId: f.listingId, verdict: null });
+      state.ads.set(f.el, { key, section: f.section, fields: f.fields, texts, listingId: f.listingId, ownId: f.ownId, verdict: null, decisionKey: null, decision: null });
       return { key, section: f.section, fields: texts };
     });
     let results;
@@ -171,10 +187,31 @@
       highlight(ad);
     }
     resume();
+    await loadDecisions(results.map((r) => r.key));
+    if (!state.on) return;
     state.marks = [...document.querySelectorAll("mark.redflag-mark")];
     await send({ type: "badge", count: flaggedCount() }).catch(() => {});
     renderFab();
     if (state.panel) renderPanel();
+  }
+
+  const adByKey = (key) => [...state.ads.values()].find((a) => a.key === key);
+
+  /** Finds each screened ad's decision key and its stored decision. */
+  async function loadDecisions(keys) {
+    const ads = keys.map(adByKey).filter((a) => a?.verdict);
+    if (!ads.length) return;
+    let found;
+    try {
+      found = await send({ type: "decisions", ads: ads.map((a) => ({ ownId: a.ownId, listingId: a.listingId, section: a.section, fields: a.texts })) });
+    } catch (e) {
+      console.warn("redflag: decisions could not be read:", e.message);
+      return;
+    }
+    for (const [i, ad] of ads.entries()) {
+      ad.decisionKey = found[i].key;
+      ad.decision = found[i].decision;
+    }
   }
 
   const flaggedCount = () => [...state.ads.values()].filter((a) => a.verdict && a.verdict.verdict !== "allow").length;
@@ -485,13 +522,16 @@
     }
     p.replaceChildren(bar);
     if (state.dock.collapsed) return;
-    p.append(el("p", "redflag-help", "Keys: ] next hit · [ previous hit · Alt+Shift+R this panel"));
+    p.append(el("p", "redflag-help", "Keys: ] next hit · [ previous hit · on a hit or an ad below: c confirm · d dismiss · e escalate (again to clear) · Alt+Shift+R this panel"));
+    p.append(decisionsBar());
     p.append(legend());
     for (const ad of state.ads.values()) {
       const v = ad.verdict;
       if (!v) continue;
       const box = el("section", "redflag-ad");
       box.dataset.ad = ad.key;
+      // Focusable (a click inside it focuses it), so the decision keys act on it.
+      box.tabIndex = -1;
       const head = `${v.verdict.toUpperCase()} · ${v.score} · ${(ad.texts.title ?? ad.texts.body ?? "").slice(0, 60)}`;
       box.append(el("h3", `redflag-ad-title redflag-${v.verdict}`, ad.listingId ? `${head} · #${ad.listingId}` : head));
       if (v.rules.length) {
@@ -523,9 +563,192 @@
         ad.note = note.value;
       });
       const btn = button("redflag-export", "Export evidence (JSON)", "", () => exportEvidence(ad, note.value));
-      box.append(note, btn);
+      box.append(decisionControls(ad), note, btn);
       p.append(box);
     }
+    refreshDecisionCount();
+  }
+
+  // Reviewer decisions. Each maps to the label `redflag eval` and
+  // `redflag calibrate` read: a confirmed or escalated ad is labelled "flag"
+  // (escalation means a specialist must look: the packs should send such an
+  // ad to review), a dismissed one "clean". The service worker stores them
+  // and writes the labelled JSON Lines.
+  const DECISIONS = {
+    confirm: { key: "c", text: "Confirm", done: "Confirmed", label: "flag", help: "Confirm: the indicators are real (labelled flag)" },
+    dismiss: { key: "d", text: "Dismiss", done: "Dismissed", label: "clean", help: "Dismiss as a false positive: an honest ad (labelled clean)" },
+    escalate: { key: "e", text: "Escalate", done: "Escalated", label: "flag", help: "Escalate to a specialist or law-enforcement review (labelled flag)" },
+  };
+  const DECISION_BY_KEY = Object.fromEntries(Object.entries(DECISIONS).map(([d, x]) => [x.key, d]));
+
+  /** The ad's name in messages: its title (or body) start and listing id. */
+  function adName(ad) {
+    const text = (ad.texts.title ?? ad.texts.body ?? "").trim().replace(/\s+/g, " ");
+    const short = text.length > 50 ? `${text.slice(0, 50)}…` : text;
+    return ad.listingId ? `“${short}” (#${ad.listingId})` : `“${short}”`;
+  }
+
+  /** What an ad's decision line says. */
+  function decisionState(ad) {
+    const d = ad.decision;
+    if (!d) return "No decision yet";
+    const when = d.decided_at.replace("T", " ").slice(0, 16);
+    return `${DECISIONS[d.decision].done} (exported as ${DECISIONS[d.decision].label}) · ${when} UTC`;
+  }
+
+  /** The three decision buttons of an ad, pressed as stored. */
+  function decisionControls(ad) {
+    const box = el("div", "redflag-decision");
+    box.setAttribute("role", "group");
+    box.setAttribute("aria-label", `Decision on ${adName(ad)}`);
+    for (const [d, x] of Object.entries(DECISIONS)) {
+      // Only the reviewer's own clicks (and keys, in onKey): a script on the
+      // page cannot make labels.
+      const b = button(`redflag-decide redflag-decide-${d}`, x.text, "", (e) => e.isTrusted && decide(ad, d));
+      b.title = `${x.help} · key ${x.key}`;
+      b.dataset.decision = d;
+      b.setAttribute("aria-keyshortcuts", x.key);
+      box.append(b);
+    }
+    box.append(el("span", "redflag-decision-state"));
+    ad.decisionBox = box;
+    showDecision(ad);
+    return box;
+  }
+
+  /** Updates an ad's decision buttons and line in place (focus stays). */
+  function showDecision(ad) {
+    const box = ad.decisionBox;
+    if (!box) return; // the panel has not been opened
+    for (const b of box.querySelectorAll(".redflag-decide")) b.setAttribute("aria-pressed", String(ad.decision?.decision === b.dataset.decision));
+    box.querySelector(".redflag-decision-state").textContent = decisionState(ad);
+    box.closest(".redflag-ad")?.setAttribute("data-decision", ad.decision?.decision ?? "");
+  }
+
+  /** Says something to screen readers (a polite live region, always present). */
+  function announce(text) {
+    if (!state.live) {
+      state.live = el("div", `${UI} redflag-live`);
+      state.live.setAttribute("role", "status");
+      state.live.setAttribute("aria-live", "polite");
+      document.documentElement.append(state.live);
+    }
+    state.live.textContent = text;
+  }
+
+  /**
+   * Records the reviewer's decision on an ad; the decision already chosen
+   * clears it. Stored with the ad's text as screened and the verdict seen.
+   * Decisions on one ad are taken in order (a quick "c c" sets, then clears).
+   */
+  function decide(ad, decision) {
+    ad.deciding = (ad.deciding ?? Promise.resolve()).then(() => storeDecision(ad, decision));
+    return ad.deciding;
+  }
+
+  async function storeDecision(ad, decision) {
+    if (!ad.decisionKey) {
+      announce(`No decision recorded on ${adName(ad)}: it is still being screened.`);
+      return;
+    }
+    const next = ad.decision?.decision === decision ? null : decision;
+    try {
+      const v = ad.verdict;
+      ad.decision = await send({
+        type: "decide",
+        key: ad.decisionKey,
+        decision: next,
+        listingId: ad.listingId,
+        section: ad.section,
+        fields: ad.texts,
+        verdict: { verdict: v.verdict, score: v.score, rules: v.rules.map((r) => ({ id: r.id })), packs: v.packs },
+      });
+    } catch (e) {
+      announce(`The decision on ${adName(ad)} could not be stored: ${e.message}`);
+      return;
+    }
+    showDecision(ad);
+    announce(next ? `${DECISIONS[next].done}: ${adName(ad)}, exported as ${DECISIONS[next].label}.` : `Decision cleared on ${adName(ad)}.`);
+    refreshDecisionCount();
+  }
+
+  /** The panel's decisions bar: how many are stored, export, clear (with confirmation). */
+  function decisionsBar() {
+    const box = el("div", "redflag-decisions");
+    box.setAttribute("role", "group");
+    box.setAttribute("aria-label", "Reviewer decisions");
+    box.append(el("div", "redflag-decision-count", "Decisions stored: …"));
+    if (state.clearing) {
+      const ask = el("div", "redflag-clear-ask");
+      ask.append(
+        el("span", "redflag-clear-question", "Delete every decision stored in this browser? Export them first to keep them."),
+        button("redflag-clear-confirm", "Delete all decisions", "", (e) => e.isTrusted && clearDecisions()),
+        button("redflag-clear-cancel", "Cancel", "", () => {
+          state.clearing = false;
+          renderPanel();
+          state.panel?.querySelector(".redflag-clear-decisions")?.focus();
+        }),
+      );
+      box.append(ask);
+    } else {
+      box.append(
+        button("redflag-export-decisions", "Export decisions (JSONL)", "Download every decision as labelled JSON Lines for redflag eval and calibrate", exportDecisions),
+        button("redflag-clear-decisions", "Clear decisions…", "Delete every stored decision (asks first)", () => {
+          state.clearing = true;
+          renderPanel();
+          state.panel?.querySelector(".redflag-clear-cancel")?.focus();
+        }),
+      );
+    }
+    return box;
+  }
+
+  /** Fills the panel's count of stored decisions (every page's, not this one's). */
+  async function refreshDecisionCount() {
+    if (!state.panel) return;
+    let c;
+    try {
+      c = await send({ type: "decisionCount" });
+    } catch {
+      return;
+    }
+    const line = state.panel?.querySelector(".redflag-decision-count");
+    if (!line) return;
+    line.textContent = `Decisions stored: ${c.total} (${c.confirm} confirmed, ${c.dismiss} dismissed, ${c.escalate} escalated)`;
+    line.dataset.total = String(c.total);
+    for (const b of state.panel.querySelectorAll(".redflag-export-decisions, .redflag-clear-decisions")) b.disabled = c.total === 0;
+  }
+
+  /** Downloads every stored decision as `redflag-decisions-<UTC time>.jsonl`. */
+  async function exportDecisions() {
+    let out;
+    try {
+      out = await send({ type: "exportDecisions" });
+    } catch (e) {
+      announce(`The decisions could not be exported: ${e.message}`);
+      return;
+    }
+    if (!out.count) {
+      announce("No decisions to export.");
+      return;
+    }
+    download(new Blob([out.jsonl], { type: "application/x-ndjson" }), `redflag-decisions-${out.exported_at.replace(/[:.]/g, "-")}.jsonl`);
+    announce(`${out.count} decision${out.count === 1 ? "" : "s"} exported as labelled JSON Lines.`);
+  }
+
+  async function clearDecisions() {
+    state.clearing = false;
+    let r;
+    try {
+      r = await send({ type: "clearDecisions" });
+    } catch (e) {
+      announce(`The decisions could not be cleared: ${e.message}`);
+      return;
+    }
+    for (const ad of state.ads.values()) ad.decision = null;
+    renderPanel();
+    state.panel?.querySelector(".redflag-clear-decisions")?.focus();
+    announce(`${r.removed} decision${r.removed === 1 ? "" : "s"} deleted.`);
   }
 
   /** A listing id made safe for a file name on any system, or "". */
@@ -541,15 +764,20 @@
 
   async function exportEvidence(ad, note) {
     const packet = await send({ type: "evidence", url: location.href, section: ad.section, fields: ad.texts, note, listingId: ad.listingId ?? null });
-    const blob = new Blob([JSON.stringify(packet, null, 2)], { type: "application/json" });
+    const id = fileSafe(ad.listingId);
+    download(new Blob([JSON.stringify(packet, null, 2)], { type: "application/json" }), `redflag-evidence-${id ? `${id}-` : ""}${packet.captured_at.replace(/[:.]/g, "-")}.json`);
+  }
+
+  /**
+   * Saves a blob under a file name, locally (nothing leaves the browser).
+   * The link is never put in the page, so the page's scripts do not see its
+   * address (a decisions file holds ads from every console).
+   */
+  function download(blob, name) {
     const a = document.createElement("a");
     a.href = URL.createObjectURL(blob);
-    const id = fileSafe(ad.listingId);
-    a.download = `redflag-evidence-${id ? `${id}-` : ""}${packet.captured_at.replace(/[:.]/g, "-")}.json`;
-    a.className = UI;
-    document.documentElement.append(a);
+    a.download = name;
     a.click();
-    a.remove();
     setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
   }
 
@@ -559,6 +787,21 @@
     if (e.altKey && e.shiftKey && (e.key === "R" || e.key === "r")) {
       togglePanel();
       e.preventDefault();
+      return;
+    }
+    // (Autofill sends keydown events without a key.)
+    const letter = typeof e.key === "string" ? e.key.toLowerCase() : "";
+    if (e.isTrusted && !e.ctrlKey && !e.metaKey && !e.altKey && Object.hasOwn(DECISION_BY_KEY, letter)) {
+      // Only on one of our marks or an ad's entry in the panel: elsewhere
+      // the key is the page's. One the extension uses does not reach the
+      // page's own shortcuts (a mark sits inside the page's ad, where a
+      // console may bind the same letter to something else).
+      const on = t?.closest?.(`mark.redflag-mark, .redflag-panel .redflag-ad`);
+      const ad = on && adByKey(on.dataset.ad);
+      if (!ad) return;
+      e.preventDefault();
+      e.stopPropagation();
+      if (!e.repeat) decide(ad, DECISION_BY_KEY[letter]);
       return;
     }
     if (e.key !== "]" && e.key !== "[") return;
@@ -599,7 +842,8 @@
     state.ads.clear();
     state.marks = [];
     state.cursor = -1;
-    state.panel = state.card = state.fab = null;
+    state.panel = state.card = state.fab = state.live = null;
+    state.clearing = false;
     dockPage();
     send({ type: "badge", count: 0 }).catch(() => {});
   }
@@ -624,6 +868,17 @@
 
   chrome.storage.onChanged.addListener((changes, area) => {
     if (area !== "local") return;
+    // A decision made or cleared in another tab (or by the clear control).
+    const decided = Object.keys(changes).filter((k) => k.startsWith("decision:"));
+    if (decided.length && state.on) {
+      for (const ad of state.ads.values()) {
+        const c = ad.decisionKey && changes[`decision:${ad.decisionKey}`];
+        if (!c) continue;
+        ad.decision = c.newValue ?? null;
+        showDecision(ad);
+      }
+      refreshDecisionCount();
+    }
     if (changes.enabled) {
       if (changes.enabled.newValue === false) {
         teardown();
