@@ -581,7 +581,6 @@ struct Ctx<'a> {
     /// Pattern id → term ids by boundary flavour (`u32::MAX`: none yet).
     pattern_flavours: Vec<[u32; 4]>,
     term_list: Vec<Term>,
-    term_pattern: Vec<u32>,
     rule_index: HashMap<String, u32>,
     /// The rule being compiled: a glob never matches the rule it is in.
     current: Option<u32>,
@@ -674,7 +673,6 @@ impl Ctx<'_> {
         if *slot == u32::MAX {
             *slot = self.term_list.len() as u32;
             self.term_list.push(Term { left, right });
-            self.term_pattern.push(pid);
         }
         Some(*slot)
     }
@@ -1016,14 +1014,6 @@ pub(crate) fn compile_on(
     thresholds_override: Option<Thresholds>,
 ) -> Result<Compiled, Vec<PackError>> {
     let base = base.unwrap_or_default();
-    let mut term_pattern = vec![0u32; base.terms.len()];
-    for (p, flavours) in base.pattern_flavours.iter().enumerate() {
-        for &t in flavours {
-            if let Some(slot) = term_pattern.get_mut(t as usize) {
-                *slot = p as u32;
-            }
-        }
-    }
     let mut ctx = Ctx {
         limits,
         errors: Vec::new(),
@@ -1043,7 +1033,6 @@ pub(crate) fn compile_on(
         pattern_list: base.pattern_list,
         pattern_flavours: base.pattern_flavours,
         term_list: base.terms,
-        term_pattern,
         helpers: base.rules.iter().map(|r| r.helper).collect(),
         rule_index: base.rule_index,
         current: None,
