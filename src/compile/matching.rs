@@ -1,0 +1,152 @@
+//! The lookups screening makes in a compiled rule set.
+
+use super::automata::{joined, subset_matchers};
+use super::conditions::{can_fire_without_terms, positive_terms};
+use super::{Compiled, Joined};
+use crate::matcher::Matcher;
+
+impl Compiled {
+    /// The terms that use pattern `p`, ascending.
+    #[inline]
+    pub(crate) fn terms_of(&self, p: u32) -> &[u32] {
+        let t = &self.pattern_terms[p as usize];
+        &t[..t.iter().take_while(|&&x| x != u32::MAX).count()]
+    }
+
+    /// The rules that use term `t` positively, ascending.
+    #[inline]
+    pub(crate) fn rules_of(&self, t: u32) -> &[u32] {
+        let (a, b) = (
+            self.term_rules_at[t as usize],
+            self.term_rules_at[t as usize + 1],
+        );
+        &self.term_rules[a as usize..b as usize]
+    }
+
+    /// Calls `f(pattern, start, end)` for every occurrence of every
+    /// pattern in `hay` (a matching form) that is searched in text in the
+    /// languages `langs` (see [`language_groups`]): the ASCII automaton
+    /// over the whole text, the other scripts' only around its runs of
+    /// non-ASCII bytes, and each language's the same way. A pattern of two languages may be reported
+    /// twice; the caller drops repeated occurrences.
+    pub(crate) fn for_each_pattern(
+        &self,
+        hay: &[u8],
+        langs: crate::lang::Mask,
+        mut f: impl FnMut(u32, usize, usize),
+    ) {
+        for (m, ids) in &self.automaton {
+            m.for_each(hay, |p, s, e| f(ids[p as usize], s, e));
+        }
+        // The patterns holding other scripts' letters are searched only
+        // where the text has some: around its runs of non-ASCII bytes (a
+        // French ad with three accented words is searched there, not
+        // whole; a Russian one is one window).
+        let spots: Vec<(usize, usize)> = if hay.is_ascii() {
+            Vec::new()
+        } else {
+            crate::matcher::windows(
+                hay,
+                crate::matcher::non_ascii_runs(hay),
+                self.max_pattern_len,
+            )
+            .collect()
+        };
+        let in_spots = |m: &Matcher, ids: &[u32], f: &mut dyn FnMut(u32, usize, usize)| {
+            for &(lo, hi) in &spots {
+                m.for_each(&hay[lo..hi], |p, s, e| f(ids[p as usize], s + lo, e + lo));
+            }
+        };
+        if !spots.is_empty() {
+            // Built at most once. Building fails only past the automaton
+            // crate's own size limits, which the pack limits (`max_terms`,
+            // `max_term_bytes`) keep far away; the halving above makes
+            // each part a small DFA.
+            let other = self.other_scripts.get_or_init(|| {
+                subset_matchers(&self.pattern_list, &self.base_patterns, false).unwrap_or_default()
+            });
+            for (m, ids) in other {
+                in_spots(m, ids, &mut f);
+            }
+        }
+        for (l, g) in self.languages.iter().enumerate() {
+            if langs & (1 << l) == 0 || g.ids.is_empty() {
+                continue;
+            }
+            if let Some((m, ids)) = g.matcher(&self.pattern_list, true) {
+                m.for_each(hay, |p, s, e| f(ids[p as usize], s, e));
+            }
+            if spots.is_empty() {
+                continue;
+            }
+            if let Some((m, ids)) = g.matcher(&self.pattern_list, false) {
+                in_spots(m, ids, &mut f);
+            }
+        }
+    }
+
+    /// See [`Compiled::filter_terms`].
+    pub(crate) fn filter_terms(&self) -> &(Vec<bool>, Vec<Vec<u32>>) {
+        self.filter_terms.get_or_init(|| {
+            let mut always = Vec::with_capacity(self.filters.len());
+            let mut by_term = vec![Vec::new(); self.terms.len()];
+            let mut ts = Vec::new();
+            for (i, f) in self.filters.iter().enumerate() {
+                let Some(cond) = &f.when else {
+                    always.push(true);
+                    continue;
+                };
+                always.push(can_fire_without_terms(cond));
+                ts.clear();
+                positive_terms(cond, &mut ts);
+                ts.sort_unstable();
+                ts.dedup();
+                for &t in &ts {
+                    if let Some(v) = by_term.get_mut(t as usize) {
+                        v.push(i as u32);
+                    }
+                }
+            }
+            (always, by_term)
+        })
+    }
+
+    /// Whether the packs have any term at all.
+    pub(crate) fn has_patterns(&self) -> bool {
+        !self.pattern_list.is_empty()
+    }
+
+    /// Calls `f(pattern, gaps, start, end)` for every occurrence in `hay`
+    /// of a spaceless variant of a multi-word pattern searched in text in
+    /// the languages `langs` (see [`Joined`]); each set of variants is
+    /// built on first use.
+    pub(crate) fn for_each_joined(
+        &self,
+        hay: &[u8],
+        langs: crate::lang::Mask,
+        mut f: impl FnMut(u32, &[u32], usize, usize),
+    ) {
+        let mut run = |j: &Joined| {
+            j.matcher.for_each(hay, |v, s, e| {
+                f(j.pattern[v as usize], &j.gaps[v as usize], s, e);
+            })
+        };
+        let base = self
+            .joined
+            .get_or_init(|| joined(&self.pattern_list, &self.pattern_terms, &self.base_patterns));
+        if let Some(j) = base {
+            run(j);
+        }
+        for (l, g) in self.languages.iter().enumerate() {
+            if langs & (1 << l) == 0 || g.ids.is_empty() {
+                continue;
+            }
+            let j = g
+                .joined
+                .get_or_init(|| joined(&self.pattern_list, &self.pattern_terms, &g.ids));
+            if let Some(j) = j {
+                run(j);
+            }
+        }
+    }
+}

@@ -1,0 +1,197 @@
+//! Packs → one compiled rule set: validation, term interning, one automaton.
+
+mod automata;
+mod conditions;
+mod ctx;
+mod finish;
+mod matching;
+mod passes;
+
+use std::collections::{BTreeSet, HashMap};
+
+use crate::extract::EntityKind;
+use crate::matcher::Matcher;
+use crate::pack::{RuleTests, Status, Strength};
+use crate::tier::{Thresholds, Tier};
+use crate::verdict::PackInfo;
+
+pub(crate) use automata::{Joined, LanguageGroup};
+pub(crate) use conditions::rule_refs;
+pub(crate) use finish::finish;
+pub(crate) use passes::compile_on;
+
+/// A term in matching form with its word-boundary requirements.
+#[derive(Clone, Debug)]
+pub(crate) struct Term {
+    /// Must start at a word boundary.
+    pub left: bool,
+    /// Must end at a word boundary.
+    pub right: bool,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum Cond {
+    Any(Vec<u32>),
+    All(Vec<u32>),
+    NoneOf(Vec<u32>),
+    Near {
+        a: Vec<u32>,
+        b: Vec<u32>,
+        within: u32,
+        ordered: bool,
+    },
+    AtLeast(u32, Vec<Cond>),
+    And(Vec<Cond>),
+    Or(Vec<Cond>),
+    Not(Box<Cond>),
+    Rule(u32),
+    Rules(Vec<u32>, u32),
+    Entity(Box<EntityCond>),
+}
+
+/// A compiled `entity` condition.
+#[derive(Clone, Debug)]
+pub(crate) struct EntityCond {
+    pub kind: EntityKind,
+    pub obfuscated: Option<bool>,
+    /// Bit mask of techniques (any of them), 0 for no constraint.
+    pub written: u16,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub platforms: Vec<String>,
+    pub near: Vec<u32>,
+    pub within: u32,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Rule {
+    pub id: String,
+    pub title: String,
+    pub category: String,
+    /// The indicator the rule shares with rules of other packs.
+    pub indicator: Option<String>,
+    /// Rules with the same `indicator` share a group (an index into the
+    /// rules: the first rule of the group); `u32::MAX` when the rule names
+    /// none. Set by [`finish`].
+    pub indicator_group: u32,
+    pub tags: Vec<String>,
+    pub pack: usize,
+    /// Index of the rule in its pack (for paths in messages).
+    pub index: usize,
+    pub status: Status,
+    pub helper: bool,
+    /// Score in hundredths of a point, so sums are exact.
+    pub score: i64,
+    pub max_tier: Tier,
+    /// The indicator's strength on its own (schema 4).
+    pub strength: Strength,
+    /// The languages of the rule's pack, as a mask over `lang::LANGS`; 0
+    /// for a pack that runs on every submission.
+    pub langs: crate::lang::Mask,
+    /// For an offer rule, the bit over [`SECTIONS`] of the kind of ad it
+    /// recognises; 0 for every other rule.
+    pub offer: u8,
+    /// Bit mask over [`SECTIONS`]; 0 means every submission.
+    pub sections: u8,
+    /// Lowercase field names; empty means all fields.
+    pub fields: Vec<String>,
+    pub cond: Cond,
+    pub exceptions: Vec<u32>,
+    pub window: u32,
+    pub poster: Option<String>,
+    pub reviewer: Option<String>,
+    pub references: Vec<String>,
+    pub disabled: bool,
+    /// Whether the rule can fire without any of its own terms matching
+    /// (it has `none`/`not`, or refers to other rules).
+    pub always: bool,
+    /// Entity kinds its condition looks at (a mask of `extract::kind_bit`s).
+    pub entity_kinds: u8,
+    /// Position of the rule when all rules are sorted by id (verdicts list
+    /// rules and hits in id order).
+    pub id_rank: u32,
+    pub tests: Option<RuleTests>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Filter {
+    pub id: String,
+    pub rules: Vec<u32>,
+    /// The languages of the filter's pack (as [`Rule::langs`]): its terms
+    /// are searched only in text in one of them.
+    pub langs: crate::lang::Mask,
+    pub sections: u8,
+    pub fields: Vec<String>,
+    pub when: Option<Cond>,
+}
+
+/// Everything the engine needs at screening time. (No `Debug`: the
+/// automaton's would add kilobytes to the .wasm for nothing.)
+#[derive(Clone, Default)]
+pub(crate) struct Compiled {
+    pub packs: Vec<PackInfo>,
+    pub thresholds: Thresholds,
+    pub explainable: BTreeSet<String>,
+    pub terms: Vec<Term>,
+    /// Pattern id → the terms that use it (at most one per boundary
+    /// flavour), ascending, `u32::MAX` past the last: no allocation per
+    /// pattern. See [`Compiled::terms_of`].
+    pub pattern_terms: Vec<[u32; 4]>,
+    /// The automaton over the patterns searched in every text (see
+    /// [`language_groups`]) written in ASCII (every Latin-script term once
+    /// folded), with its pattern ids (local → global); built with the rest
+    /// of the rule set.
+    pub automaton: Vec<(Matcher, Vec<u32>)>,
+    /// The patterns searched in every text.
+    pub base_patterns: Vec<u32>,
+    /// The longest pattern's length in bytes.
+    pub max_pattern_len: usize,
+    /// Each language's own patterns, by bit of `lang::LANGS`.
+    pub languages: Vec<LanguageGroup>,
+    /// The automaton over the patterns searched in every text that are
+    /// not ASCII (Cyrillic, Greek, Han, Thai, Arabic, Devanagari … terms
+    /// of packs for every language; each language's own are in
+    /// [`Compiled::languages`]): built on first use, run only around the
+    /// runs of non-ASCII bytes of the matching form.
+    pub other_scripts: std::sync::OnceLock<Vec<(Matcher, Vec<u32>)>>,
+    /// For each filter with a condition, whether it can hold with none of
+    /// its terms present, and term id → the filters that use it
+    /// positively: a filter none of whose terms occur is off without
+    /// evaluating its condition. Built on first use.
+    pub filter_terms: std::sync::OnceLock<(Vec<bool>, Vec<Vec<u32>>)>,
+    /// The multi-word patterns without their spaces, for text spaced out
+    /// letter by letter, where the gaps between words are lost; built on
+    /// first use (see [`Joined`]).
+    pub joined: std::sync::OnceLock<Option<Joined>>,
+    pub rules: Vec<Rule>,
+    /// Rule indices in evaluation order (dependencies first).
+    pub order: Vec<u32>,
+    pub filters: Vec<Filter>,
+    /// Term id → rules that use it positively: the rules of term `t` are
+    /// `term_rules[term_rules_at[t]..term_rules_at[t + 1]]` (one list for
+    /// all terms, not one allocation each). See [`Compiled::rules_of`].
+    pub term_rules: Vec<u32>,
+    pub term_rules_at: Vec<u32>,
+    /// The rules that can fire with none of their terms in the text.
+    pub always_rules: Vec<u32>,
+    /// Rule index → its place in `order`.
+    pub order_pos: Vec<u32>,
+    /// Rule index → whether it is stable (only stable rules count towards
+    /// a stable rule's `rules = { of = [...] }`).
+    pub stable: Vec<bool>,
+    pub rule_index: HashMap<String, u32>,
+    /// Whether any rule or filter has an `entity` condition, so screening
+    /// must run the extractors.
+    pub uses_entities: bool,
+    /// Entity kinds (a mask of `extract::kind_bit`s) the filters of each
+    /// section need; the last entry is for submissions without a known
+    /// section. Rules carry their own.
+    pub filter_entity_kinds: Vec<u8>,
+    /// What later packs compile against: named lists, the patterns (terms
+    /// in matching form, pattern id = index) and their terms by boundary
+    /// flavour, and the packs' own thresholds.
+    pub lists: HashMap<String, Vec<u32>>,
+    pub pattern_list: Vec<String>,
+    pub pattern_flavours: Vec<[u32; 4]>,
+    pub pack_thresholds: Thresholds,
+}
