@@ -1,4 +1,9 @@
-//! The automata over the patterns.
+//! The automata over the patterns (terms in matching form), and which
+//! patterns each holds: the patterns searched in every text are built with
+//! the rule set (ASCII ones as dense DFAs, halved until each fits), other
+//! scripts' and each language's own on first use, and the spaceless
+//! variants of multi-word patterns ([`Joined`]) on the first spaced-out
+//! text.
 
 use super::conditions::all_terms;
 use super::{Compiled, Cond};

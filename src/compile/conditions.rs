@@ -1,12 +1,21 @@
-//! Conditions.
+//! Conditions: a pack's [`Condition`] compiled into a [`Cond`] of term and
+//! rule ids ([`Ctx::cond`]), and what a compiled condition refers to (its
+//! terms, the rules it reads, the entity kinds it looks at), which
+//! [`finish`](fn@super::finish) turns into the tables screening uses.
 
 use crate::extract::{EntityKind, Techniques};
-use crate::pack::Condition;
+use crate::pack::{Condition, EntityMatch, RulesCount};
 
 use super::ctx::Ctx;
 use super::{Cond, EntityCond};
 
 impl Ctx<'_> {
+    /// Compiles a condition at `path`, `depth` levels down (1 for a rule's
+    /// `match`); `allow_rules` is false in filters, which run before rules.
+    /// `None` after an error that leaves nothing to compile.
+    ///
+    /// One arm per kind of condition; the longer ones have their own
+    /// methods.
     pub(super) fn cond(
         &mut self,
         c: &Condition,
@@ -79,106 +88,121 @@ impl Ctx<'_> {
                 depth + 1,
                 allow_rules,
             )?)),
-            Condition::Rule(r) => {
-                if !allow_rules {
-                    self.err(format!("{}.rule", path()), "filters cannot refer to rules");
-                    return None;
-                }
-                match self.rule_index.get(r.as_str()) {
-                    Some(&i) => Cond::Rule(i),
-                    None => {
-                        self.err(format!("{}.rule", path()), format!("unknown rule `{r}`"));
-                        return None;
-                    }
-                }
-            }
-            Condition::Rules(rc) => {
-                if !allow_rules {
-                    self.err(format!("{}.rules", path()), "filters cannot refer to rules");
-                    return None;
-                }
-                let of = self.rule_globs(&rc.of, &|| format!("{}.rules.of", path()));
-                if rc.min == 0 || rc.min as usize > of.len().max(1) {
-                    self.err(
-                        format!("{}.rules.min", path()),
-                        format!(
-                            "must be between 1 and the number of rules matched ({})",
-                            of.len()
-                        ),
-                    );
-                }
-                Cond::Rules(of, rc.min)
-            }
-            Condition::Entity(m) => {
-                let p = || format!("{}.entity", path());
-                if self.schema < 2 {
-                    self.err(
-                        p(),
-                        format!(
-                            "`entity` conditions need `schema = 2` (redflag {} or later); this pack says schema {}",
-                            crate::pack::SCHEMA_SINCE[1],
-                            self.schema
-                        ),
-                    );
-                }
-                let kind = EntityKind::parse(&m.kind);
-                if kind.is_none() {
-                    self.err(
-                        format!("{}.kind", p()),
-                        format!(
-                            "unknown entity kind `{}`; expected one of {}",
-                            m.kind,
-                            EntityKind::ALL.map(EntityKind::as_str).join(", ")
-                        ),
-                    );
-                }
-                let mut written = 0;
-                for (i, w) in m.written.iter().enumerate() {
-                    match Techniques::bit(w) {
-                        Some(b) => written |= b,
-                        None => self.err(
-                            format!("{}.written[{i}]", p()),
-                            format!(
-                                "unknown technique `{w}`; expected one of {}",
-                                Techniques::all_names().collect::<Vec<_>>().join(", ")
-                            ),
-                        ),
-                    }
-                }
-                if let (Some(a), Some(b)) = (m.min, m.max) {
-                    if a > b {
-                        self.err(format!("{}.min", p()), "must not be greater than max");
-                    }
-                }
-                for (k, v) in [("min", m.min), ("max", m.max)] {
-                    if v.is_some_and(|v| !v.is_finite()) {
-                        self.err(format!("{}.{k}", p()), "must be a finite number");
-                    }
-                }
-                if m.within > 50 {
-                    self.err(format!("{}.within", p()), "must be at most 50 words");
-                }
-                if !m.near.is_empty() && m.near.iter().all(|t| t.trim().is_empty()) {
-                    self.err(format!("{}.near", p()), "needs at least one term");
-                }
-                let near = if m.near.is_empty() {
-                    Vec::new()
-                } else {
-                    self.terms(&m.near, &|| format!("{}.near", p()))
-                };
-                self.uses_entities = true;
-                Cond::Entity(Box::new(EntityCond {
-                    kind: kind?,
-                    obfuscated: m.obfuscated,
-                    written,
-                    min: m.min,
-                    max: m.max,
-                    platforms: m.platforms.iter().map(|p| p.to_lowercase()).collect(),
-                    near,
-                    within: m.within.min(50),
-                }))
-            }
+            Condition::Rule(r) => self.rule_cond(r, path, allow_rules)?,
+            Condition::Rules(rc) => self.rules_cond(rc, path, allow_rules)?,
+            Condition::Entity(m) => self.entity_cond(m, &|| format!("{}.entity", path()))?,
         })
+    }
+
+    /// `rule = "id"`: one rule by id.
+    fn rule_cond(&mut self, r: &str, path: &dyn Fn() -> String, allow_rules: bool) -> Option<Cond> {
+        if !allow_rules {
+            self.err(format!("{}.rule", path()), "filters cannot refer to rules");
+            return None;
+        }
+        match self.rule_index.get(r) {
+            Some(&i) => Some(Cond::Rule(i)),
+            None => {
+                self.err(format!("{}.rule", path()), format!("unknown rule `{r}`"));
+                None
+            }
+        }
+    }
+
+    /// `rules = { of = [...], min = n }`: at least `min` of the rules named
+    /// by ids or globs.
+    fn rules_cond(
+        &mut self,
+        rc: &RulesCount,
+        path: &dyn Fn() -> String,
+        allow_rules: bool,
+    ) -> Option<Cond> {
+        if !allow_rules {
+            self.err(format!("{}.rules", path()), "filters cannot refer to rules");
+            return None;
+        }
+        let of = self.rule_globs(&rc.of, &|| format!("{}.rules.of", path()));
+        if rc.min == 0 || rc.min as usize > of.len().max(1) {
+            self.err(
+                format!("{}.rules.min", path()),
+                format!(
+                    "must be between 1 and the number of rules matched ({})",
+                    of.len()
+                ),
+            );
+        }
+        Some(Cond::Rules(of, rc.min))
+    }
+
+    /// `entity = { kind = ..., ... }` at `p` (schema 2): every field
+    /// checked; `None` for an unknown kind.
+    fn entity_cond(&mut self, m: &EntityMatch, p: &dyn Fn() -> String) -> Option<Cond> {
+        if self.schema < 2 {
+            self.err(
+                p(),
+                format!(
+                    "`entity` conditions need `schema = 2` (redflag {} or later); this pack says schema {}",
+                    crate::pack::SCHEMA_SINCE[1],
+                    self.schema
+                ),
+            );
+        }
+        let kind = EntityKind::parse(&m.kind);
+        if kind.is_none() {
+            self.err(
+                format!("{}.kind", p()),
+                format!(
+                    "unknown entity kind `{}`; expected one of {}",
+                    m.kind,
+                    EntityKind::ALL.map(EntityKind::as_str).join(", ")
+                ),
+            );
+        }
+        let mut written = 0;
+        for (i, w) in m.written.iter().enumerate() {
+            match Techniques::bit(w) {
+                Some(b) => written |= b,
+                None => self.err(
+                    format!("{}.written[{i}]", p()),
+                    format!(
+                        "unknown technique `{w}`; expected one of {}",
+                        Techniques::all_names().collect::<Vec<_>>().join(", ")
+                    ),
+                ),
+            }
+        }
+        if let (Some(a), Some(b)) = (m.min, m.max) {
+            if a > b {
+                self.err(format!("{}.min", p()), "must not be greater than max");
+            }
+        }
+        for (k, v) in [("min", m.min), ("max", m.max)] {
+            if v.is_some_and(|v| !v.is_finite()) {
+                self.err(format!("{}.{k}", p()), "must be a finite number");
+            }
+        }
+        if m.within > 50 {
+            self.err(format!("{}.within", p()), "must be at most 50 words");
+        }
+        if !m.near.is_empty() && m.near.iter().all(|t| t.trim().is_empty()) {
+            self.err(format!("{}.near", p()), "needs at least one term");
+        }
+        let near = if m.near.is_empty() {
+            Vec::new()
+        } else {
+            self.terms(&m.near, &|| format!("{}.near", p()))
+        };
+        self.uses_entities = true;
+        Some(Cond::Entity(Box::new(EntityCond {
+            kind: kind?,
+            obfuscated: m.obfuscated,
+            written,
+            min: m.min,
+            max: m.max,
+            platforms: m.platforms.iter().map(|p| p.to_lowercase()).collect(),
+            near,
+            within: m.within.min(50),
+        })))
     }
 }
 

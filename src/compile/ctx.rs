@@ -1,19 +1,36 @@
-//! The compiler's state.
+//! The compiler's state ([`Ctx`]): the rule set compiled so far, on top of
+//! the base's, and the problems found. Its methods resolve what a pack
+//! names: terms and `@list`s (interned once per matching form and word
+//! boundaries), rule ids and globs, sections.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use crate::error::PackError;
 use crate::limits::Limits;
 use crate::normalize::normalize;
-use crate::pack::SECTIONS;
+use crate::pack::{Pack, SCHEMA_VERSION, SECTIONS};
+use crate::tier::Thresholds;
+use crate::verdict::PackInfo;
 
-use super::Term;
+use super::{Compiled, Filter, Rule, Term};
 
+/// Everything compiled so far and where problems are reported. Starts as
+/// the base (packs already compiled) and grows pack by pack; the passes in
+/// `passes` fill it.
 pub(super) struct Ctx<'a> {
     pub(super) limits: &'a Limits,
     pub(super) errors: Vec<PackError>,
+    /// The pack being compiled, named in errors.
     pub(super) pack_id: Option<String>,
+    /// The schema of the pack being compiled.
+    pub(super) schema: u32,
+    pub(super) packs: Vec<PackInfo>,
+    /// The packs' own thresholds: the last pack that gives some.
+    pub(super) thresholds: Thresholds,
+    pub(super) explainable: BTreeSet<String>,
+    /// Named lists → their term ids.
     pub(super) lists: HashMap<String, Vec<u32>>,
+    /// Matching form → pattern id.
     pub(super) patterns: HashMap<String, u32>,
     pub(super) pattern_list: Vec<String>,
     /// Pattern id → term ids by boundary flavour (`u32::MAX`: none yet).
@@ -24,12 +41,73 @@ pub(super) struct Ctx<'a> {
     pub(super) current: Option<u32>,
     /// Which rules are helpers: a glob matches them only if it names `__`.
     pub(super) helpers: Vec<bool>,
+    pub(super) rules: Vec<Rule>,
+    pub(super) filters: Vec<Filter>,
     pub(super) uses_entities: bool,
-    /// The schema of the pack being compiled.
-    pub(super) schema: u32,
+}
+
+impl<'a> Ctx<'a> {
+    /// The state after `base`; `interning` when packs are to be compiled
+    /// on top of it.
+    pub(super) fn new(base: Compiled, limits: &'a Limits, interning: bool) -> Ctx<'a> {
+        let Compiled {
+            packs,
+            explainable,
+            terms,
+            rules,
+            filters,
+            rule_index,
+            uses_entities,
+            lists,
+            pattern_list,
+            pattern_flavours,
+            pack_thresholds,
+            ..
+        } = base;
+        Ctx {
+            limits,
+            errors: Vec::new(),
+            pack_id: None,
+            schema: SCHEMA_VERSION,
+            thresholds: if packs.is_empty() {
+                Thresholds::default()
+            } else {
+                pack_thresholds
+            },
+            packs,
+            explainable,
+            lists,
+            // Only packs compiled on top intern terms: an engine of the
+            // built-in image alone never needs the map.
+            patterns: if interning {
+                pattern_list
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| (p.clone(), i as u32))
+                    .collect()
+            } else {
+                HashMap::new()
+            },
+            pattern_list,
+            pattern_flavours,
+            term_list: terms,
+            helpers: rules.iter().map(|r| r.helper).collect(),
+            rule_index,
+            current: None,
+            rules,
+            filters,
+            uses_entities,
+        }
+    }
 }
 
 impl Ctx<'_> {
+    /// Errors name this pack until the next call.
+    pub(super) fn enter(&mut self, pack: &Pack) {
+        self.pack_id = Some(pack.pack.id.clone());
+        self.schema = pack.schema;
+    }
+
     pub(super) fn err(&mut self, path: impl Into<String>, message: impl Into<String>) {
         self.errors.push(PackError {
             pack: self.pack_id.clone(),
@@ -66,6 +144,7 @@ impl Ctx<'_> {
         out
     }
 
+    /// Interns one term (not a list): its id, or `None` after an error.
     pub(super) fn term(&mut self, raw: &str, path: &dyn Fn() -> String) -> Option<u32> {
         let trimmed = raw.trim();
         let (star_l, rest) = match trimmed.strip_prefix('*') {
@@ -115,6 +194,8 @@ impl Ctx<'_> {
         Some(*slot)
     }
 
+    /// The rules named at `path` by ids or globs (`*` matches any run of
+    /// characters; helpers only if the glob names `__`), ascending.
     pub(super) fn rule_globs(&mut self, globs: &[String], path: &dyn Fn() -> String) -> Vec<u32> {
         let mut out = Vec::new();
         for (i, g) in globs.iter().enumerate() {
@@ -146,6 +227,36 @@ impl Ctx<'_> {
         out.dedup();
         out
     }
+
+    /// The mask of the sections named at `path`.
+    pub(super) fn sections(&mut self, sections: &[String], path: &dyn Fn() -> String) -> u8 {
+        let mut mask = 0u8;
+        for (i, s) in sections.iter().enumerate() {
+            mask |= self.section_bit(s, &|| format!("{}[{i}]", path()));
+        }
+        mask
+    }
+
+    /// The bit of one section named in a pack (canonical names only), or an
+    /// error at `path`.
+    pub(super) fn section_bit(&mut self, s: &str, path: &dyn Fn() -> String) -> u8 {
+        match SECTIONS
+            .iter()
+            .position(|k| k.eq_ignore_ascii_case(s.trim()))
+        {
+            Some(b) => 1 << b,
+            None => {
+                self.err(
+                    path(),
+                    format!(
+                        "unknown section `{s}`; expected one of {}",
+                        SECTIONS.join(", ")
+                    ),
+                );
+                0
+            }
+        }
+    }
 }
 
 /// `*` matches any run of characters.
@@ -171,39 +282,6 @@ pub(crate) fn glob_match(glob: &str, s: &str) -> bool {
         }
     }
     true
-}
-
-pub(super) fn sections_mask(
-    ctx: &mut Ctx<'_>,
-    sections: &[String],
-    path: &dyn Fn() -> String,
-) -> u8 {
-    let mut mask = 0u8;
-    for (i, s) in sections.iter().enumerate() {
-        mask |= section_bit(ctx, s, &|| format!("{}[{i}]", path()));
-    }
-    mask
-}
-
-/// The bit of one section named in a pack (canonical names only), or an
-/// error at `path`.
-pub(super) fn section_bit(ctx: &mut Ctx<'_>, s: &str, path: &dyn Fn() -> String) -> u8 {
-    match SECTIONS
-        .iter()
-        .position(|k| k.eq_ignore_ascii_case(s.trim()))
-    {
-        Some(b) => 1 << b,
-        None => {
-            ctx.err(
-                path(),
-                format!(
-                    "unknown section `{s}`; expected one of {}",
-                    SECTIONS.join(", ")
-                ),
-            );
-            0
-        }
-    }
 }
 
 #[cfg(test)]

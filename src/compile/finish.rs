@@ -1,4 +1,7 @@
-//! What compiling derives.
+//! What compiling derives from the rules and terms, and what a pack image
+//! does not store (it is derived again on loading): id ranks, indicator
+//! groups, evaluation order, the term → rule and pattern → term tables,
+//! the entity kinds filters need, and the automata.
 
 use super::automata::{language_groups, subset_matchers};
 use super::conditions::{entity_kinds, positive_terms, rule_refs};
@@ -21,21 +24,7 @@ pub(crate) fn finish(mut c: Compiled) -> Result<Compiled, Vec<PackError>> {
         c.order = topo_order(&c.rules)
             .map_err(|r| fail(format!("rule #{r} depends on itself through other rules")))?;
     }
-    let mut by_id: Vec<u32> = (0..c.rules.len() as u32).collect();
-    by_id.sort_unstable_by(|&a, &b| c.rules[a as usize].id.cmp(&c.rules[b as usize].id));
-    for (rank, &ri) in by_id.iter().enumerate() {
-        c.rules[ri as usize].id_rank = rank as u32;
-    }
-    let mut groups: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
-    let mut group_of = vec![u32::MAX; c.rules.len()];
-    for (i, r) in c.rules.iter().enumerate() {
-        if let Some(ind) = &r.indicator {
-            group_of[i] = *groups.entry(ind.as_str()).or_insert(i as u32);
-        }
-    }
-    for (r, g) in c.rules.iter_mut().zip(group_of) {
-        r.indicator_group = g;
-    }
+    rank_and_group(&mut c);
     c.order_pos = vec![0; c.rules.len()];
     for (pos, &ri) in c.order.iter().enumerate() {
         c.order_pos[ri as usize] = pos as u32;
@@ -44,33 +33,7 @@ pub(crate) fn finish(mut c: Compiled) -> Result<Compiled, Vec<PackError>> {
     c.always_rules = (0..c.rules.len() as u32)
         .filter(|&i| c.rules[i as usize].always)
         .collect();
-    // Term → rules, as one list: count, then place.
-    let nt = c.terms.len();
-    let mut at = vec![0u32; nt + 1];
-    let mut pairs: Vec<(u32, u32)> = Vec::new();
-    let mut ts = Vec::new();
-    for (i, r) in c.rules.iter().enumerate() {
-        ts.clear();
-        positive_terms(&r.cond, &mut ts);
-        ts.sort_unstable();
-        ts.dedup();
-        for &t in ts.iter().filter(|&&t| (t as usize) < nt) {
-            at[t as usize + 1] += 1;
-            pairs.push((t, i as u32));
-        }
-    }
-    for t in 0..nt {
-        at[t + 1] += at[t];
-    }
-    let mut next = at.clone();
-    let mut list = vec![0u32; pairs.len()];
-    // Rules were visited in ascending order, so each term's rules stay so.
-    for (t, r) in pairs {
-        list[next[t as usize] as usize] = r;
-        next[t as usize] += 1;
-    }
-    c.term_rules = list;
-    c.term_rules_at = at;
+    (c.term_rules, c.term_rules_at) = term_rules(&c.rules, c.terms.len());
     c.pattern_terms = c
         .pattern_flavours
         .iter()
@@ -92,6 +55,62 @@ pub(crate) fn finish(mut c: Compiled) -> Result<Compiled, Vec<PackError>> {
     c.base_patterns = base;
     c.max_pattern_len = c.pattern_list.iter().map(String::len).max().unwrap_or(0);
     c.languages = languages;
+    c.filter_entity_kinds = filter_entity_kinds(&c);
+    Ok(c)
+}
+
+/// Each rule's rank by id and its indicator group (the first rule with
+/// the same `indicator`).
+fn rank_and_group(c: &mut Compiled) {
+    let mut by_id: Vec<u32> = (0..c.rules.len() as u32).collect();
+    by_id.sort_unstable_by(|&a, &b| c.rules[a as usize].id.cmp(&c.rules[b as usize].id));
+    for (rank, &ri) in by_id.iter().enumerate() {
+        c.rules[ri as usize].id_rank = rank as u32;
+    }
+    let mut groups: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
+    let mut group_of = vec![u32::MAX; c.rules.len()];
+    for (i, r) in c.rules.iter().enumerate() {
+        if let Some(ind) = &r.indicator {
+            group_of[i] = *groups.entry(ind.as_str()).or_insert(i as u32);
+        }
+    }
+    for (r, g) in c.rules.iter_mut().zip(group_of) {
+        r.indicator_group = g;
+    }
+}
+
+/// Term → the rules that use it positively, as one list and where each
+/// term's part starts (see [`Compiled::rules_of`]): count, then place.
+fn term_rules(rules: &[Rule], nt: usize) -> (Vec<u32>, Vec<u32>) {
+    let mut at = vec![0u32; nt + 1];
+    let mut pairs: Vec<(u32, u32)> = Vec::new();
+    let mut ts = Vec::new();
+    for (i, r) in rules.iter().enumerate() {
+        ts.clear();
+        positive_terms(&r.cond, &mut ts);
+        ts.sort_unstable();
+        ts.dedup();
+        for &t in ts.iter().filter(|&&t| (t as usize) < nt) {
+            at[t as usize + 1] += 1;
+            pairs.push((t, i as u32));
+        }
+    }
+    for t in 0..nt {
+        at[t + 1] += at[t];
+    }
+    let mut next = at.clone();
+    let mut list = vec![0u32; pairs.len()];
+    // Rules were visited in ascending order, so each term's rules stay so.
+    for (t, r) in pairs {
+        list[next[t as usize] as usize] = r;
+        next[t as usize] += 1;
+    }
+    (list, at)
+}
+
+/// The entity kinds the filters of each section look at, the last entry
+/// for submissions without a known section.
+fn filter_entity_kinds(c: &Compiled) -> Vec<u8> {
     let mut by_section = vec![0u8; SECTIONS.len() + 1];
     for f in &c.filters {
         if let Some(cond) = &f.when {
@@ -105,8 +124,7 @@ pub(crate) fn finish(mut c: Compiled) -> Result<Compiled, Vec<PackError>> {
             }
         }
     }
-    c.filter_entity_kinds = by_section;
-    Ok(c)
+    by_section
 }
 
 /// Dependencies first; `Err(rule)` names a rule on a cycle.

@@ -1,4 +1,6 @@
-//! The lookups screening makes in a compiled rule set.
+//! What screening asks of a compiled rule set: the terms of a pattern, the
+//! rules of a term, the occurrences of the patterns in a text (through the
+//! automata of `automata`), the filters a term can turn on.
 
 use super::automata::{joined, subset_matchers};
 use super::conditions::{can_fire_without_terms, positive_terms};
@@ -25,7 +27,7 @@ impl Compiled {
 
     /// Calls `f(pattern, start, end)` for every occurrence of every
     /// pattern in `hay` (a matching form) that is searched in text in the
-    /// languages `langs` (see [`language_groups`]): the ASCII automaton
+    /// languages `langs` (see [`language_groups`](super::automata::language_groups)): the ASCII automaton
     /// over the whole text, the other scripts' only around its runs of
     /// non-ASCII bytes, and each language's the same way. A pattern of two languages may be reported
     /// twice; the caller drops repeated occurrences.

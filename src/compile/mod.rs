@@ -1,4 +1,31 @@
-//! Packs → one compiled rule set: validation, term interning, one automaton.
+//! Packs → one compiled rule set ([`Compiled`]): validation, term
+//! interning, the automata.
+//!
+//! Compiling checks every pack and reports every problem it finds, each at
+//! its path in its pack. What comes out is what the engine screens with:
+//! each term once in matching form (the normaliser's output, as ads are
+//! read) with its word-boundary requirements ([`Term`]), each rule's
+//! condition as a tree of term and rule ids ([`Cond`]), and the tables and
+//! automata that find the terms in a text and the rules they can fire.
+//!
+//! [`compile_on`] compiles packs on top of already compiled ones, in four
+//! passes over the packs (see `passes`): (1) headers, named lists and rule
+//! ids, so that any rule may use any list and name any rule; (2) rules;
+//! (3) overrides and filters; (4) the order rules are evaluated in, rules
+//! they refer to first. [`finish`](fn@finish) then derives what screening needs from
+//! the rules and terms; loading the built-in packs' image runs only it.
+//!
+//! The modules, in the order a compile uses them:
+//!
+//! - `ctx`: the compiler's state and how it resolves what a pack names
+//!   (terms, `@list`s, rule ids and globs, sections);
+//! - `passes`: [`compile_on`] and its passes, one method per step;
+//! - `conditions`: a pack's condition compiled into a [`Cond`], and what a
+//!   compiled condition refers to;
+//! - `finish`: [`finish`](fn@finish) and the evaluation order;
+//! - `automata`: which patterns each automaton is built over, and when;
+//! - `matching`: the lookups screening makes ([`Compiled::terms_of`],
+//!   [`Compiled::for_each_pattern`] …).
 
 mod automata;
 mod conditions;
@@ -72,7 +99,7 @@ pub(crate) struct Rule {
     pub indicator: Option<String>,
     /// Rules with the same `indicator` share a group (an index into the
     /// rules: the first rule of the group); `u32::MAX` when the rule names
-    /// none. Set by [`finish`].
+    /// none. Set by [`finish`](fn@finish).
     pub indicator_group: u32,
     pub tags: Vec<String>,
     pub pack: usize,
@@ -88,10 +115,10 @@ pub(crate) struct Rule {
     /// The languages of the rule's pack, as a mask over `lang::LANGS`; 0
     /// for a pack that runs on every submission.
     pub langs: crate::lang::Mask,
-    /// For an offer rule, the bit over [`SECTIONS`] of the kind of ad it
+    /// For an offer rule, the bit over [`SECTIONS`](crate::pack::SECTIONS) of the kind of ad it
     /// recognises; 0 for every other rule.
     pub offer: u8,
-    /// Bit mask over [`SECTIONS`]; 0 means every submission.
+    /// Bit mask over [`SECTIONS`](crate::pack::SECTIONS); 0 means every submission.
     pub sections: u8,
     /// Lowercase field names; empty means all fields.
     pub fields: Vec<String>,
@@ -138,7 +165,7 @@ pub(crate) struct Compiled {
     /// pattern. See [`Compiled::terms_of`].
     pub pattern_terms: Vec<[u32; 4]>,
     /// The automaton over the patterns searched in every text (see
-    /// [`language_groups`]) written in ASCII (every Latin-script term once
+    /// [`language_groups`](automata::language_groups)) written in ASCII (every Latin-script term once
     /// folded), with its pattern ids (local → global); built with the rest
     /// of the rule set.
     pub automaton: Vec<(Matcher, Vec<u32>)>,
