@@ -206,23 +206,48 @@ impl Ctx<'_> {
     }
 }
 
-/// Every term a condition refers to, negated ones included.
-pub(super) fn all_terms(c: &Cond, out: &mut Vec<u32>) {
+/// The terms a node names itself (its children's not included): an
+/// `any`, `all` or `none` list, both `near` lists, an entity's `near`.
+fn own_terms(c: &Cond) -> (&[u32], &[u32]) {
     match c {
-        Cond::Any(t) | Cond::All(t) | Cond::NoneOf(t) => out.extend(t),
-        Cond::Near { a, b, .. } => {
-            out.extend(a);
-            out.extend(b);
-        }
-        Cond::Entity(m) => out.extend(&m.near),
-        Cond::And(cs) | Cond::Or(cs) | Cond::AtLeast(_, cs) => {
-            cs.iter().for_each(|c| all_terms(c, out))
-        }
-        Cond::Not(c) => all_terms(c, out),
-        Cond::Rule(_) | Cond::Rules(..) => {}
+        Cond::Any(t) | Cond::All(t) | Cond::NoneOf(t) => (t, &[]),
+        Cond::Near { a, b, .. } => (a, b),
+        Cond::Entity(m) => (&m.near, &[]),
+        Cond::AtLeast(..)
+        | Cond::And(_)
+        | Cond::Or(_)
+        | Cond::Not(_)
+        | Cond::Rule(_)
+        | Cond::Rules(..) => (&[], &[]),
     }
 }
 
+/// Every term a condition refers to, negated ones included.
+pub(super) fn all_terms(c: &Cond, out: &mut Vec<u32>) {
+    c.walk(&mut |n, _| {
+        let (a, b) = own_terms(n);
+        out.extend_from_slice(a);
+        out.extend_from_slice(b);
+    });
+}
+
+/// Term ids a condition needs to be present (positively): none under a
+/// `not`, none of a `none`.
+pub(crate) fn positive_terms(c: &Cond, out: &mut Vec<u32>) {
+    c.walk(&mut |n, negated| {
+        if negated || matches!(n, Cond::NoneOf(_)) {
+            return;
+        }
+        let (a, b) = own_terms(n);
+        out.extend_from_slice(a);
+        out.extend_from_slice(b);
+    });
+}
+
+/// Whether a condition can hold with none of its terms in the text (it
+/// has `none` or `not`, refers to rules, or is an entity with no `near`).
+/// A fold over the tree (`and` needs all, `or` one, `at_least` n), not a
+/// visit, so not [`Cond::walk`].
 pub(super) fn can_fire_without_terms(c: &Cond) -> bool {
     match c {
         Cond::Any(_) | Cond::All(_) | Cond::Near { .. } => false,
@@ -236,51 +261,109 @@ pub(super) fn can_fire_without_terms(c: &Cond) -> bool {
     }
 }
 
+/// Whether a condition refers to any rule, negated or not.
 pub(super) fn refers_to_rules(c: &Cond) -> bool {
-    match c {
-        Cond::Rule(_) | Cond::Rules(..) => true,
-        Cond::And(cs) | Cond::Or(cs) | Cond::AtLeast(_, cs) => cs.iter().any(refers_to_rules),
-        Cond::Not(c) => refers_to_rules(c),
-        _ => false,
-    }
+    let mut found = false;
+    c.walk(&mut |n, _| found |= matches!(n, Cond::Rule(_) | Cond::Rules(..)));
+    found
 }
 
-/// Term ids a condition needs to be present (positively).
-pub(crate) fn positive_terms(c: &Cond, out: &mut Vec<u32>) {
-    match c {
-        Cond::Any(t) | Cond::All(t) => out.extend(t),
-        Cond::Near { a, b, .. } => {
-            out.extend(a);
-            out.extend(b);
-        }
-        Cond::Entity(m) => out.extend(&m.near),
-        Cond::And(cs) | Cond::Or(cs) | Cond::AtLeast(_, cs) => {
-            cs.iter().for_each(|c| positive_terms(c, out))
-        }
-        Cond::Not(_) | Cond::NoneOf(_) | Cond::Rule(_) | Cond::Rules(..) => {}
-    }
-}
-
+/// The rules a condition refers to, negated or not, in the order written
+/// (the evaluation order follows it), repeats included.
 pub(crate) fn rule_refs(c: &Cond, out: &mut Vec<u32>) {
-    match c {
+    c.walk(&mut |n, _| match n {
         Cond::Rule(r) => out.push(*r),
-        Cond::Rules(rs, _) => out.extend(rs),
-        Cond::And(cs) | Cond::Or(cs) | Cond::AtLeast(_, cs) => {
-            cs.iter().for_each(|c| rule_refs(c, out))
-        }
-        Cond::Not(c) => rule_refs(c, out),
+        Cond::Rules(rs, _) => out.extend_from_slice(rs),
         _ => {}
-    }
+    });
 }
 
-/// The entity kinds a condition looks at.
+/// The entity kinds a condition looks at, negated or not, as a mask of
+/// `extract::kind_bit`s added to `out`.
 pub(super) fn entity_kinds(c: &Cond, out: &mut u8) {
-    match c {
-        Cond::Entity(m) => *out |= crate::extract::kind_bit(m.kind),
-        Cond::And(cs) | Cond::Or(cs) | Cond::AtLeast(_, cs) => {
-            cs.iter().for_each(|c| entity_kinds(c, out))
+    c.walk(&mut |n, _| {
+        if let Cond::Entity(m) = n {
+            *out |= crate::extract::kind_bit(m.kind);
         }
-        Cond::Not(c) => entity_kinds(c, out),
-        _ => {}
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `and(any[1], not(or(any[2], rule 0)), none[3], at_least(1, near[4, 5], rules[1, 2]))`
+    fn tree() -> Cond {
+        Cond::And(vec![
+            Cond::Any(vec![1]),
+            Cond::Not(Box::new(Cond::Or(vec![Cond::Any(vec![2]), Cond::Rule(0)]))),
+            Cond::NoneOf(vec![3]),
+            Cond::AtLeast(
+                1,
+                vec![
+                    Cond::Near {
+                        a: vec![4],
+                        b: vec![5],
+                        within: 3,
+                        ordered: false,
+                    },
+                    Cond::Rules(vec![1, 2], 1),
+                ],
+            ),
+        ])
+    }
+
+    #[test]
+    fn walk_visits_parents_first_and_flags_what_is_under_not() {
+        let mut seen = Vec::new();
+        tree().walk(&mut |c, negated| {
+            let kind = match c {
+                Cond::And(_) => "and",
+                Cond::Or(_) => "or",
+                Cond::Not(_) => "not",
+                Cond::Any(_) => "any",
+                Cond::NoneOf(_) => "none",
+                Cond::AtLeast(..) => "at_least",
+                Cond::Near { .. } => "near",
+                Cond::Rule(_) => "rule",
+                Cond::Rules(..) => "rules",
+                _ => "other",
+            };
+            seen.push((kind, negated));
+        });
+        assert_eq!(
+            seen,
+            [
+                ("and", false),
+                ("any", false),
+                ("not", false),
+                ("or", true),
+                ("any", true),
+                ("rule", true),
+                ("none", false),
+                ("at_least", false),
+                ("near", false),
+                ("rules", false),
+            ]
+        );
+    }
+
+    #[test]
+    fn what_a_condition_refers_to() {
+        let c = tree();
+        let mut all = Vec::new();
+        all_terms(&c, &mut all);
+        assert_eq!(all, [1, 2, 3, 4, 5]);
+        let mut positive = Vec::new();
+        positive_terms(&c, &mut positive);
+        assert_eq!(positive, [1, 4, 5]);
+        let mut rules = Vec::new();
+        rule_refs(&c, &mut rules);
+        assert_eq!(rules, [0, 1, 2]);
+        assert!(refers_to_rules(&c));
+        assert!(!refers_to_rules(&Cond::Not(Box::new(Cond::Any(vec![1])))));
+        let mut kinds = 0;
+        entity_kinds(&c, &mut kinds);
+        assert_eq!(kinds, 0);
     }
 }

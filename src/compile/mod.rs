@@ -76,6 +76,40 @@ pub(crate) enum Cond {
     Entity(Box<EntityCond>),
 }
 
+impl Cond {
+    /// Calls `f(node, negated)` on this condition and on every condition
+    /// inside it, each node before its children, children in order.
+    ///
+    /// `negated` is true for a node inside a [`Cond::Not`], at any depth: it
+    /// says "under a negation", not the polarity (inside two `Not`s it is
+    /// still true), and the `Not` node itself gets its parent's flag.
+    /// [`Cond::NoneOf`] is negative by itself but has no children, so it
+    /// sets no flag: a visitor that wants only the terms a condition needs
+    /// present skips both (see `conditions::positive_terms`).
+    pub(crate) fn walk(&self, f: &mut impl FnMut(&Cond, bool)) {
+        self.walk_from(false, f);
+    }
+
+    fn walk_from(&self, negated: bool, f: &mut impl FnMut(&Cond, bool)) {
+        f(self, negated);
+        match self {
+            Cond::And(cs) | Cond::Or(cs) | Cond::AtLeast(_, cs) => {
+                for c in cs {
+                    c.walk_from(negated, f);
+                }
+            }
+            Cond::Not(c) => c.walk_from(true, f),
+            Cond::Any(_)
+            | Cond::All(_)
+            | Cond::NoneOf(_)
+            | Cond::Near { .. }
+            | Cond::Rule(_)
+            | Cond::Rules(..)
+            | Cond::Entity(_) => {}
+        }
+    }
+}
+
 /// A compiled `entity` condition.
 #[derive(Clone, Debug)]
 pub(crate) struct EntityCond {
