@@ -4,11 +4,11 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::compile::Cond;
+use crate::compile::{term_entry, term_form, Compiled, Cond, TermEntry};
 use crate::engine::Engine;
 use crate::error::Error;
 use crate::normalize::normalize;
-use crate::pack::{Condition, Pack, TestCase, SECTIONS};
+use crate::pack::{Condition, Pack, RuleDef, TestCase, SECTIONS};
 use crate::submission::Submission;
 
 /// Which kind of inline test.
@@ -189,184 +189,278 @@ pub fn lint(packs: &[Pack]) -> Result<Vec<Lint>, Error> {
     }
     let engine = builder.build()?;
     let c = engine.compiled();
+    let set = LintedSet::new(c, packs);
     let mut out = Vec::new();
-    let mut lists: HashMap<&str, &Vec<String>> = HashMap::new();
     for p in packs {
-        for (k, v) in &p.lists {
-            lists.insert(k, v);
-        }
-    }
-    let mut referenced = vec![false; c.rules.len()];
-    for r in &c.rules {
-        let mut refs = Vec::new();
-        crate::compile::rule_refs(&r.cond, &mut refs);
-        for x in refs {
-            referenced[x as usize] = true;
-        }
-    }
-    let mut unconditional = vec![false; c.rules.len()];
-    for f in &c.filters {
-        if f.when.is_none() && f.sections == 0 {
-            for &r in &f.rules {
-                unconditional[r as usize] = true;
-            }
-        }
-    }
-    for p in packs {
-        let pack = p.id().to_string();
-        let mut lint = |path: String, message: String| {
-            out.push(Lint {
-                pack: pack.clone(),
-                path,
-                message,
-            })
+        let mut w = Warnings {
+            pack: p.id(),
+            out: &mut out,
         };
         for (ri, r) in p.rules.iter().enumerate() {
-            let base = format!("rule[{ri}]");
             let Some(&idx) = c.rule_index.get(&r.id) else {
                 continue;
             };
-            let cr = &c.rules[idx as usize];
-            let mut term_lists = Vec::new();
-            collect_lists(&r.condition, &format!("{base}.match"), &mut term_lists);
-            if !r.exceptions.is_empty() {
-                term_lists.push((format!("{base}.exceptions"), &r.exceptions));
-            }
-            let mut rule_forms: Vec<String> = Vec::new();
-            for (path, list) in &term_lists {
-                let mut seen: HashMap<String, String> = HashMap::new();
-                // A short term in a `near` list is anchored by the other list.
-                let anchored = path.contains(".near.");
-                for (i, raw) in expand(list, &lists) {
-                    if let Some(name) = raw.strip_prefix("@@").filter(|n| lists.contains_key(n)) {
-                        lint(
-                            format!("{path}[{i}]"),
-                            format!("`{raw}` is the literal term `@{name}`, not the list `{name}`; write `@{name}` to use the list"),
-                        );
-                    }
-                    let wildcard = raw.trim().starts_with('*') || raw.trim().ends_with('*');
-                    let inner = raw.trim().trim_matches('*');
-                    let form = normalize(inner).as_str().trim().to_string();
-                    // An emoji reads as a `:name:` token, long and distinctive
-                    // however few characters the author typed.
-                    // A Han or kana character is a syllable, most often a
-                    // morpheme: two of them make a word ("高薪").
-                    let chars = if form.contains(':') {
-                        form.chars().count()
-                    } else {
-                        inner
-                            .trim()
-                            .chars()
-                            .map(|c| 1 + usize::from(logographic(c)))
-                            .sum()
-                    };
-                    if !anchored && (chars < 3 || (wildcard && chars < 4)) {
-                        lint(
-                            format!("{path}[{i}]"),
-                            format!("term `{raw}` is only {chars} characters; short terms match inside unrelated text and are too short to be safe"),
-                        );
-                    }
-                    let key = format!(
-                        "{}{form}{}",
-                        raw.trim().starts_with('*'),
-                        raw.trim().ends_with('*')
-                    );
-                    if let Some(prev) = seen.insert(key, raw.clone()) {
-                        lint(
-                            format!("{path}[{i}]"),
-                            format!(
-                                "duplicate term `{raw}` (same matching form `{form}` as `{prev}`)"
-                            ),
-                        );
-                    }
-                    if !path.ends_with("exceptions") && !wildcard {
-                        rule_forms.push(form);
-                    }
-                }
-            }
-            if cr.disabled {
-                lint(
-                    base.clone(),
-                    format!(
-                        "rule `{}` is disabled by an override and can never fire",
-                        r.id
-                    ),
-                );
-            }
-            if unconditional[idx as usize] {
-                lint(
-                    base.clone(),
-                    format!(
-                        "rule `{}` is suppressed by an unconditional filter and can never fire",
-                        r.id
-                    ),
-                );
-            }
-            if contradicts(&cr.cond) {
-                lint(
-                    format!("{base}.match"),
-                    "condition requires a term and its absence at once; the rule can never fire"
-                        .into(),
-                );
-            }
-            // Offer rules are read by the engine itself, not by meta rules.
-            if r.helper && r.offer.is_none() && !referenced[idx as usize] {
-                lint(
-                    base.clone(),
-                    format!("helper rule `{}` is not used by any meta rule", r.id),
-                );
-            }
+            let base = format!("rule[{ri}]");
+            let forms = term_checks(&mut w, &base, r, &set.lists);
+            reach_checks(&mut w, &base, r, idx as usize, c, &set);
             if !r.helper {
-                let ex = r.explain.clone().unwrap_or_default();
-                if ex.poster.as_deref().is_none_or(|s| s.trim().is_empty()) {
-                    lint(
-                        format!("{base}.explain.poster"),
-                        "missing poster explanation".into(),
-                    );
-                }
-                if ex.reviewer.as_deref().is_none_or(|s| s.trim().is_empty()) {
-                    lint(
-                        format!("{base}.explain.reviewer"),
-                        "missing reviewer explanation".into(),
-                    );
-                }
-                if let Some(poster) = &ex.poster {
-                    let pf = format!(" {} ", normalize(poster).as_str());
-                    for form in &rule_forms {
-                        if form.chars().count() >= 5 && pf.contains(&format!(" {form} ")) {
-                            lint(
-                                format!("{base}.explain.poster"),
-                                format!("poster explanation names the matched term `{form}`; poster text must not teach evasion"),
-                            );
-                            break;
-                        }
-                    }
-                }
-                if r.score == 0.0 && r.status == crate::pack::Status::Stable {
-                    lint(
-                        format!("{base}.score"),
-                        "stable rule scores nothing; make it a helper or give it a score".into(),
-                    );
-                }
+                explanation_checks(&mut w, &base, r, &forms);
+                score_check(&mut w, &base, r);
             }
-            let tests = r.tests.clone().unwrap_or_default();
-            if tests.fire.is_empty() {
-                lint(
-                    format!("{base}.tests.fire"),
-                    "no test that must fire the rule".into(),
-                );
-            }
-            if tests.pass.is_empty() && !r.helper {
-                lint(
-                    format!("{base}.tests.pass"),
-                    "no test that must not fire the rule".into(),
-                );
-            }
+            test_checks(&mut w, &base, r);
         }
     }
     Ok(out)
 }
 
+/// What the checks of one rule need to know about the whole set.
+struct LintedSet<'a> {
+    /// Every pack's named lists, as written.
+    lists: Lists<'a>,
+    /// Rule index → whether a meta rule refers to it.
+    referenced: Vec<bool>,
+    /// Rule index → whether a filter with no condition and no sections
+    /// suppresses it.
+    unconditional: Vec<bool>,
+}
+
+/// List name → its terms, as written.
+type Lists<'a> = HashMap<&'a str, &'a Vec<String>>;
+
+impl<'a> LintedSet<'a> {
+    fn new(c: &Compiled, packs: &'a [Pack]) -> LintedSet<'a> {
+        let mut lists: Lists<'a> = HashMap::new();
+        for p in packs {
+            for (k, v) in &p.lists {
+                lists.insert(k, v);
+            }
+        }
+        let mut referenced = vec![false; c.rules.len()];
+        for r in &c.rules {
+            let mut refs = Vec::new();
+            crate::compile::rule_refs(&r.cond, &mut refs);
+            for x in refs {
+                referenced[x as usize] = true;
+            }
+        }
+        let mut unconditional = vec![false; c.rules.len()];
+        for f in &c.filters {
+            if f.when.is_none() && f.sections == 0 {
+                for &r in &f.rules {
+                    unconditional[r as usize] = true;
+                }
+            }
+        }
+        LintedSet {
+            lists,
+            referenced,
+            unconditional,
+        }
+    }
+}
+
+/// The warnings of one pack.
+struct Warnings<'a> {
+    pack: &'a str,
+    out: &'a mut Vec<Lint>,
+}
+
+impl Warnings<'_> {
+    fn warn(&mut self, path: String, message: String) {
+        self.out.push(Lint {
+            pack: self.pack.to_string(),
+            path,
+            message,
+        });
+    }
+}
+
+/// The term checks of one rule, list by list (each of its condition's
+/// term lists, then its exceptions): `@@` before a list's name, short
+/// terms, terms repeated within a list. Returns the matching forms of the
+/// rule's own terms, wildcards and exceptions left out, for the poster
+/// check.
+fn term_checks(w: &mut Warnings, base: &str, r: &RuleDef, lists: &Lists) -> Vec<String> {
+    let mut term_lists = Vec::new();
+    collect_lists(&r.condition, &format!("{base}.match"), &mut term_lists);
+    if !r.exceptions.is_empty() {
+        term_lists.push((format!("{base}.exceptions"), &r.exceptions));
+    }
+    let mut rule_forms: Vec<String> = Vec::new();
+    for (path, list) in &term_lists {
+        let mut seen = HashMap::new();
+        // A short term in a `near` list is anchored by the other list.
+        let anchored = path.contains(".near.");
+        for (i, raw) in expand(list, lists) {
+            let at = format!("{path}[{i}]");
+            let Some((form, wildcard)) = check_term(w, at, raw, anchored, lists, &mut seen) else {
+                continue;
+            };
+            if !path.ends_with("exceptions") && !wildcard {
+                rule_forms.push(form);
+            }
+        }
+    }
+    rule_forms
+}
+
+/// The checks of one term at `path` (`raw` as written, a list's item if it
+/// came from one), read as the compiler reads it ([`term_form`]). `seen`
+/// holds the list's terms so far, by compiled identity (matching form and
+/// word boundaries). Returns the term's matching form and whether it has a
+/// wildcard.
+fn check_term(
+    w: &mut Warnings,
+    path: String,
+    raw: &String,
+    anchored: bool,
+    lists: &Lists,
+    seen: &mut HashMap<(String, bool, bool), String>,
+) -> Option<(String, bool)> {
+    if let Some(name) = raw.strip_prefix("@@").filter(|n| lists.contains_key(n)) {
+        w.warn(
+            path.clone(),
+            format!("`{raw}` is the literal term `@{name}`, not the list `{name}`; write `@{name}` to use the list"),
+        );
+    }
+    // An unknown list: the compiler has reported it.
+    let TermEntry::Term(text) = term_entry(raw) else {
+        return None;
+    };
+    let t = term_form(text);
+    let form = t.form().to_string();
+    let wildcard = t.star_left || t.star_right;
+    // An emoji reads as a `:name:` token, long and distinctive however few
+    // characters the author typed. A Han or kana character is a syllable,
+    // most often a morpheme: two of them make a word ("高薪").
+    let chars = if form.contains(':') {
+        form.chars().count()
+    } else {
+        t.text
+            .chars()
+            .map(|c| 1 + usize::from(logographic(c)))
+            .sum()
+    };
+    if !anchored && (chars < 3 || (wildcard && chars < 4)) {
+        w.warn(
+            path.clone(),
+            format!("term `{raw}` is only {chars} characters; short terms match inside unrelated text and are too short to be safe"),
+        );
+    }
+    if let Some(prev) = seen.insert((form.clone(), t.left(), t.right()), raw.clone()) {
+        w.warn(
+            path,
+            format!("duplicate term `{raw}` (same matching form `{form}` as `{prev}`)"),
+        );
+    }
+    Some((form, wildcard))
+}
+
+/// Whether the rule can fire and is used: not disabled by an override nor
+/// suppressed by an unconditional filter, no term both required and
+/// excluded, a helper used by a meta rule (offer rules are read by the
+/// engine itself).
+fn reach_checks(
+    w: &mut Warnings,
+    base: &str,
+    r: &RuleDef,
+    idx: usize,
+    c: &Compiled,
+    set: &LintedSet,
+) {
+    let cr = &c.rules[idx];
+    if cr.disabled {
+        w.warn(
+            base.to_string(),
+            format!(
+                "rule `{}` is disabled by an override and can never fire",
+                r.id
+            ),
+        );
+    }
+    if set.unconditional[idx] {
+        w.warn(
+            base.to_string(),
+            format!(
+                "rule `{}` is suppressed by an unconditional filter and can never fire",
+                r.id
+            ),
+        );
+    }
+    if contradicts(&cr.cond) {
+        w.warn(
+            format!("{base}.match"),
+            "condition requires a term and its absence at once; the rule can never fire".into(),
+        );
+    }
+    if r.helper && r.offer.is_none() && !set.referenced[idx] {
+        w.warn(
+            base.to_string(),
+            format!("helper rule `{}` is not used by any meta rule", r.id),
+        );
+    }
+}
+
+/// A rule that scores (not a helper) explains itself to the poster and
+/// the reviewer, and its poster text names none of its terms (`forms`, of
+/// five characters or more).
+fn explanation_checks(w: &mut Warnings, base: &str, r: &RuleDef, forms: &[String]) {
+    let ex = r.explain.clone().unwrap_or_default();
+    if ex.poster.as_deref().is_none_or(|s| s.trim().is_empty()) {
+        w.warn(
+            format!("{base}.explain.poster"),
+            "missing poster explanation".into(),
+        );
+    }
+    if ex.reviewer.as_deref().is_none_or(|s| s.trim().is_empty()) {
+        w.warn(
+            format!("{base}.explain.reviewer"),
+            "missing reviewer explanation".into(),
+        );
+    }
+    if let Some(poster) = &ex.poster {
+        let pf = format!(" {} ", normalize(poster).as_str());
+        for form in forms {
+            if form.chars().count() >= 5 && pf.contains(&format!(" {form} ")) {
+                w.warn(
+                    format!("{base}.explain.poster"),
+                    format!("poster explanation names the matched term `{form}`; poster text must not teach evasion"),
+                );
+                break;
+            }
+        }
+    }
+}
+
+/// A stable rule that is not a helper scores something.
+fn score_check(w: &mut Warnings, base: &str, r: &RuleDef) {
+    if r.score == 0.0 && r.status == crate::pack::Status::Stable {
+        w.warn(
+            format!("{base}.score"),
+            "stable rule scores nothing; make it a helper or give it a score".into(),
+        );
+    }
+}
+
+/// Every rule has a test that must fire it; every rule but a helper one
+/// that must not.
+fn test_checks(w: &mut Warnings, base: &str, r: &RuleDef) {
+    let tests = r.tests.clone().unwrap_or_default();
+    if tests.fire.is_empty() {
+        w.warn(
+            format!("{base}.tests.fire"),
+            "no test that must fire the rule".into(),
+        );
+    }
+    if tests.pass.is_empty() && !r.helper {
+        w.warn(
+            format!("{base}.tests.pass"),
+            "no test that must not fire the rule".into(),
+        );
+    }
+}
+
+/// Each term list of a condition with its path (`rule[0].match.and[1].any`).
 fn collect_lists<'a>(c: &'a Condition, path: &str, out: &mut Vec<(String, &'a Vec<String>)>) {
     match c {
         Condition::Any(t) => out.push((format!("{path}.any"), t)),
@@ -401,19 +495,17 @@ fn collect_lists<'a>(c: &'a Condition, path: &str, out: &mut Vec<(String, &'a Ve
     }
 }
 
-fn expand<'a>(
-    list: &'a [String],
-    lists: &HashMap<&str, &'a Vec<String>>,
-) -> Vec<(usize, &'a String)> {
+/// The entries of a term list with `@list`s replaced by their items (read
+/// as the compiler reads them, [`term_entry`]), each with the index of the
+/// entry it came from.
+fn expand<'a>(list: &'a [String], lists: &Lists<'a>) -> Vec<(usize, &'a String)> {
     let mut out = Vec::new();
     for (i, t) in list.iter().enumerate() {
-        match t
-            .strip_prefix('@')
-            .filter(|_| !t.starts_with("@@"))
-            .and_then(|n| lists.get(n))
-        {
-            Some(items) => out.extend(items.iter().map(|x| (i, x))),
-            None => out.push((i, t)),
+        match term_entry(t) {
+            TermEntry::List(name) if lists.contains_key(name) => {
+                out.extend(lists[name].iter().map(|x| (i, x)))
+            }
+            _ => out.push((i, t)),
         }
     }
     out
@@ -449,4 +541,48 @@ fn contradicts(c: &Cond) -> bool {
 /// lint.
 fn logographic(c: char) -> bool {
     matches!(c as u32, 0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3FFFF)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::compile::Cond;
+
+    /// The linter calls two terms of a list duplicates exactly when the
+    /// compiler interns them as one term.
+    #[test]
+    fn duplicates_are_the_terms_the_compiler_interns_once() {
+        let terms = [
+            "visa fee",
+            "Visa Fee ",
+            "*visa",
+            "visa",
+            "**visa",
+            "visa*",
+            "💰",
+            "*💰",
+            "$$$",
+            "*$$$",
+            "@@tag",
+            "@@tag",
+            "tag",
+        ];
+        let pack = crate::Pack::from_json(&format!(
+            r#"{{"schema": 1, "pack": {{"id": "p", "version": "1"}}, "rule": [{{"id": "r",
+              "title": "R", "category": "c", "score": 1, "match": {{"any": {}}}}}]}}"#,
+            serde_json::to_string(&terms).unwrap()
+        ))
+        .unwrap();
+        let lints = super::lint(std::slice::from_ref(&pack)).unwrap();
+        let duplicates = lints
+            .iter()
+            .filter(|l| l.message.starts_with("duplicate term"))
+            .count();
+        let engine = crate::Engine::builder().pack(pack).build().unwrap();
+        let Cond::Any(ids) = &engine.compiled().rules[0].cond else {
+            panic!("an `any` condition");
+        };
+        assert_eq!(ids.len() + duplicates, terms.len(), "{lints:#?}");
+        assert!(lints.iter().any(|l| l.path == "rule[0].match.any[11]"
+            && l.message.contains("same matching form `@tag` as `@@tag`")));
+    }
 }

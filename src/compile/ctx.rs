@@ -1,13 +1,11 @@
 //! The compiler's state ([`Ctx`]): the rule set compiled so far, on top of
-//! the base's, and the problems found. Its methods resolve what a pack
-//! names: terms and `@list`s (interned once per matching form and word
-//! boundaries), rule ids and globs, sections.
+//! the base's, and the problems found. Its methods here resolve the rules
+//! and sections a pack names; terms and `@list`s are in `terms`.
 
 use std::collections::{BTreeSet, HashMap};
 
 use crate::error::PackError;
 use crate::limits::Limits;
-use crate::normalize::normalize;
 use crate::pack::{Pack, SCHEMA_VERSION, SECTIONS};
 use crate::tier::Thresholds;
 use crate::verdict::PackInfo;
@@ -114,84 +112,6 @@ impl Ctx<'_> {
             path: path.into(),
             message: message.into(),
         });
-    }
-
-    /// Interns one term (or expands `@list`), returning term ids.
-    pub(super) fn terms(&mut self, raw: &[String], path: &dyn Fn() -> String) -> Vec<u32> {
-        let mut out = Vec::new();
-        if raw.is_empty() {
-            self.err(path(), "term list is empty");
-        }
-        for (i, t) in raw.iter().enumerate() {
-            let p = || format!("{}[{i}]", path());
-            if let Some(name) = t.strip_prefix('@').filter(|_| !t.starts_with("@@")) {
-                match self.lists.get(name) {
-                    Some(ids) => out.extend_from_slice(ids),
-                    None => self.err(p(), format!("unknown list `@{name}`")),
-                }
-                continue;
-            }
-            let t = t
-                .strip_prefix('@')
-                .filter(|_| t.starts_with("@@"))
-                .unwrap_or(t);
-            if let Some(id) = self.term(t, &p) {
-                out.push(id);
-            }
-        }
-        out.sort_unstable();
-        out.dedup();
-        out
-    }
-
-    /// Interns one term (not a list): its id, or `None` after an error.
-    pub(super) fn term(&mut self, raw: &str, path: &dyn Fn() -> String) -> Option<u32> {
-        let trimmed = raw.trim();
-        let (star_l, rest) = match trimmed.strip_prefix('*') {
-            Some(r) => (true, r),
-            None => (false, trimmed),
-        };
-        let (star_r, inner) = match rest.strip_suffix('*') {
-            Some(r) => (true, r),
-            None => (false, rest),
-        };
-        let n = normalize(inner.trim());
-        let form = n.as_str().trim();
-        if form.is_empty() {
-            self.err(path(), format!("term `{raw}` is empty in matching form"));
-            return None;
-        }
-        if form.len() > self.limits.max_term_bytes.min(256) {
-            self.err(
-                path(),
-                format!(
-                    "term is {} bytes in matching form; the limit (max_term_bytes) is {}",
-                    form.len(),
-                    self.limits.max_term_bytes.min(256)
-                ),
-            );
-            return None;
-        }
-        let left = !star_l && form.chars().next().is_some_and(char::is_alphanumeric);
-        let right = !star_r && form.chars().next_back().is_some_and(char::is_alphanumeric);
-        let pid = match self.patterns.get(form) {
-            Some(&pid) => pid,
-            None => {
-                let pid = self.pattern_list.len() as u32;
-                self.patterns.insert(form.to_string(), pid);
-                self.pattern_list.push(form.to_string());
-                self.pattern_flavours.push([u32::MAX; 4]);
-                pid
-            }
-        };
-        // One term per (pattern, boundary flavour).
-        let slot =
-            &mut self.pattern_flavours[pid as usize][usize::from(left) * 2 + usize::from(right)];
-        if *slot == u32::MAX {
-            *slot = self.term_list.len() as u32;
-            self.term_list.push(Term { left, right });
-        }
-        Some(*slot)
     }
 
     /// The rules named at `path` by ids or globs (`*` matches any run of

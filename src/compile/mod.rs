@@ -17,8 +17,10 @@
 //!
 //! The modules, in the order a compile uses them:
 //!
-//! - `ctx`: the compiler's state and how it resolves what a pack names
-//!   (terms, `@list`s, rule ids and globs, sections);
+//! - `ctx`: the compiler's state and how it resolves the rules and
+//!   sections a pack names;
+//! - `terms`: how a term is read and interned (the linter reads terms the
+//!   same way);
 //! - `passes`: [`compile_on`] and its passes, one method per step;
 //! - `conditions`: a pack's condition compiled into a [`Cond`], and what a
 //!   compiled condition refers to;
@@ -33,6 +35,7 @@ mod ctx;
 mod finish;
 mod matching;
 mod passes;
+mod terms;
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -46,6 +49,7 @@ pub(crate) use automata::{Joined, LanguageGroup};
 pub(crate) use conditions::rule_refs;
 pub(crate) use finish::finish;
 pub(crate) use passes::compile_on;
+pub(crate) use terms::{term_entry, term_form, TermEntry};
 
 /// A term in matching form with its word-boundary requirements.
 #[derive(Clone, Debug)]

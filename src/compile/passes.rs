@@ -17,6 +17,7 @@
 use super::conditions::{can_fire_without_terms, entity_kinds, refers_to_rules};
 use super::ctx::Ctx;
 use super::finish::{finish, topo_order};
+use super::terms::{term_entry, TermEntry};
 use super::{Compiled, Cond, Filter, Rule};
 use crate::error::PackError;
 use crate::limits::Limits;
@@ -219,13 +220,13 @@ impl Ctx<'_> {
             let mut ids = Vec::with_capacity(items.len());
             for (j, it) in items.iter().enumerate() {
                 let item_path = || format!("{path}[{j}]");
-                if it.starts_with('@') && !it.starts_with("@@") {
-                    self.err(item_path(), "lists cannot include other lists");
-                    continue;
-                }
-                let it = it.strip_prefix('@').unwrap_or(it);
-                if let Some(id) = self.term(it, &item_path) {
-                    ids.push(id);
+                match term_entry(it) {
+                    TermEntry::List(_) => self.err(item_path(), "lists cannot include other lists"),
+                    TermEntry::Term(t) => {
+                        if let Some(id) = self.term(t, &item_path) {
+                            ids.push(id);
+                        }
+                    }
                 }
             }
             ids.sort_unstable();
