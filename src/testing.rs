@@ -167,7 +167,8 @@ pub struct Lint {
     pub message: String,
 }
 
-/// Lints packs in load order: terms too short to be safe, duplicate terms,
+/// Lints packs in load order: terms too short to be safe, duplicate terms
+/// (entries of one list that the compiler reads as the same term),
 /// rules that can never fire, helpers nobody uses, missing explanations or
 /// tests, and poster explanations that name a term the rule matches (a
 /// recipe for evasion).

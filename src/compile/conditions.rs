@@ -292,7 +292,8 @@ pub(super) fn entity_kinds(c: &Cond, out: &mut u8) {
 mod tests {
     use super::*;
 
-    /// `and(any[1], not(or(any[2], rule 0)), none[3], at_least(1, near[4, 5], rules[1, 2]))`
+    /// `and(any[1], not(or(any[2], rule 0)), none[3],
+    /// at_least(1, near[4, 5], rules[1, 2]))`
     fn tree() -> Cond {
         Cond::And(vec![
             Cond::Any(vec![1]),

@@ -27,10 +27,13 @@ impl Compiled {
 
     /// Calls `f(pattern, start, end)` for every occurrence of every
     /// pattern in `hay` (a matching form) that is searched in text in the
-    /// languages `langs` (see [`language_groups`](super::automata::language_groups)): the ASCII automaton
+    /// languages `langs` (see [`language_groups`]): the ASCII automaton
     /// over the whole text, the other scripts' only around its runs of
-    /// non-ASCII bytes, and each language's the same way. A pattern of two languages may be reported
-    /// twice; the caller drops repeated occurrences.
+    /// non-ASCII bytes, and each language's the same way. A pattern of two
+    /// languages may be reported twice; the caller drops repeated
+    /// occurrences.
+    ///
+    /// [`language_groups`]: super::automata::language_groups
     pub(crate) fn for_each_pattern(
         &self,
         hay: &[u8],

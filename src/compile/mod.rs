@@ -9,19 +9,19 @@
 //! automata that find the terms in a text and the rules they can fire.
 //!
 //! [`compile_on`] compiles packs on top of already compiled ones, in four
-//! passes over the packs (see `passes`): (1) headers, named lists and rule
-//! ids, so that any rule may use any list and name any rule; (2) rules;
-//! (3) overrides and filters; (4) the order rules are evaluated in, rules
-//! they refer to first. [`finish`](fn@finish) then derives what screening needs from
+//! passes over the packs: (1) headers, named lists and rule ids, so that
+//! any rule may use any list and name any rule; (2) rules; (3) overrides
+//! and filters; (4) the order rules are evaluated in, the rules they refer
+//! to first. [`finish`](fn@finish) then derives what screening needs from
 //! the rules and terms; loading the built-in packs' image runs only it.
 //!
 //! The modules, in the order a compile uses them:
 //!
-//! - `ctx`: the compiler's state and how it resolves the rules and
+//! - `passes`: [`compile_on`] and its four passes, one method per step;
+//! - `ctx`: the compiler's state, and how it resolves the rules and
 //!   sections a pack names;
 //! - `terms`: how a term is read and interned (the linter reads terms the
 //!   same way);
-//! - `passes`: [`compile_on`] and its passes, one method per step;
 //! - `conditions`: a pack's condition compiled into a [`Cond`], and what a
 //!   compiled condition refers to;
 //! - `finish`: [`finish`](fn@finish) and the evaluation order;
@@ -60,22 +60,33 @@ pub(crate) struct Term {
     pub right: bool,
 }
 
+/// A compiled condition: the pack's [`Condition`](crate::pack::Condition)
+/// with term ids (sorted, without repeats) for terms and `@list`s, rule
+/// indices for rule ids and globs.
 #[derive(Clone, Debug)]
 pub(crate) enum Cond {
+    /// `any`: one of the terms.
     Any(Vec<u32>),
+    /// `all`: every term.
     All(Vec<u32>),
+    /// `none`: none of the terms.
     NoneOf(Vec<u32>),
+    /// `near`: a term of `a` within `within` words of one of `b` (`a`
+    /// first if `ordered`).
     Near {
         a: Vec<u32>,
         b: Vec<u32>,
         within: u32,
         ordered: bool,
     },
+    /// `at_least`: n of the conditions.
     AtLeast(u32, Vec<Cond>),
     And(Vec<Cond>),
     Or(Vec<Cond>),
     Not(Box<Cond>),
+    /// `rule`: the rule fired.
     Rule(u32),
+    /// `rules`: at least `min` (the second field) of the rules fired.
     Rules(Vec<u32>, u32),
     Entity(Box<EntityCond>),
 }
@@ -153,10 +164,14 @@ pub(crate) struct Rule {
     /// The languages of the rule's pack, as a mask over `lang::LANGS`; 0
     /// for a pack that runs on every submission.
     pub langs: crate::lang::Mask,
-    /// For an offer rule, the bit over [`SECTIONS`](crate::pack::SECTIONS) of the kind of ad it
+    /// For an offer rule, the bit over [`SECTIONS`] of the kind of ad it
     /// recognises; 0 for every other rule.
+    ///
+    /// [`SECTIONS`]: crate::pack::SECTIONS
     pub offer: u8,
-    /// Bit mask over [`SECTIONS`](crate::pack::SECTIONS); 0 means every submission.
+    /// Bit mask over [`SECTIONS`]; 0 means every submission.
+    ///
+    /// [`SECTIONS`]: crate::pack::SECTIONS
     pub sections: u8,
     /// Lowercase field names; empty means all fields.
     pub fields: Vec<String>,
@@ -203,9 +218,11 @@ pub(crate) struct Compiled {
     /// pattern. See [`Compiled::terms_of`].
     pub pattern_terms: Vec<[u32; 4]>,
     /// The automaton over the patterns searched in every text (see
-    /// [`language_groups`](automata::language_groups)) written in ASCII (every Latin-script term once
+    /// [`language_groups`]) written in ASCII (every Latin-script term once
     /// folded), with its pattern ids (local → global); built with the rest
     /// of the rule set.
+    ///
+    /// [`language_groups`]: automata::language_groups
     pub automaton: Vec<(Matcher, Vec<u32>)>,
     /// The patterns searched in every text.
     pub base_patterns: Vec<u32>,

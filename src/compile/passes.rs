@@ -60,6 +60,7 @@ pub(crate) fn compile_on(
         ctx.enter(pack);
         ctx.add_rules(pack, first_pack + pi);
     }
+    // Globs in overrides and filters may match every rule.
     ctx.current = None;
 
     // Pass 3: overrides and filters.
@@ -68,6 +69,7 @@ pub(crate) fn compile_on(
         ctx.apply_overrides(pack);
         ctx.add_filters(pack);
     }
+    // What follows is about the whole set, not one pack.
     ctx.pack_id = None;
 
     // Pass 4: dependency order, cycles.
