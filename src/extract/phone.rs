@@ -315,6 +315,53 @@ pub(super) fn phones(t: &Text<'_>, taken: &mut Taken, out: &mut Vec<Cand>) {
 
 /// Decides whether a run of digit groups is a phone number.
 fn judge(t: &Text<'_>, start: usize, end: usize, groups: &[Group], letters: bool) -> Option<Cand> {
+    let (s, digits, intl) = prefix_and_digits(t, start, groups)?;
+    let sizes: Vec<usize> = groups.iter().map(|g| g.digits.len()).collect();
+    let gaps: String = groups.iter().map(|g| g.gap.as_str()).collect();
+    let before = t.words_before(s, 3, 3);
+    let contact = any_in(&before, CONTACT_WORDS);
+    if context_rules_out(t, s, end, &before, intl) {
+        return None;
+    }
+    let spelled =
+        sizes.len() >= 4 && sizes.iter().filter(|&&k| k == 1).count() * 5 >= sizes.len() * 3;
+    let slash = gaps.contains('/');
+    if shape_rules_out(groups, &sizes, &gaps, intl, contact)
+        || is_filler(&digits, spelled || letters)
+        || !length_fits(&digits, &sizes, intl, spelled, contact)
+    {
+        return None;
+    }
+    let value = value(digits, intl);
+    let mut tech = 0;
+    if letters {
+        tech |= T_LETTERS;
+    }
+    if spelled && t.flags(start, end) & F_NUMBER_WORDS == 0 {
+        tech |= T_SPACED;
+    }
+    if gaps.contains('\n') {
+        tech |= T_LINE_BREAK;
+    }
+    if gaps.chars().any(is_odd_sep) || slash {
+        tech |= T_SEPARATORS;
+    }
+    let mut e = end;
+    if t.ch(e) == ')' && t.ch(s) == '(' {
+        e += 1;
+    }
+    Some(Cand::new(EntityKind::Phone, s, e, value, tech))
+}
+
+/// Reads the international prefix and the digits dialled: where the number
+/// starts (at a `+` or an opening bracket before the run), its digits
+/// without a `00` prefix or a bracketed trunk `0`, and whether it is
+/// international. `None` unless 7 to 15 digits remain.
+fn prefix_and_digits(
+    t: &Text<'_>,
+    start: usize,
+    groups: &[Group],
+) -> Option<(usize, String, bool)> {
     let mut s = start;
     // International prefix: "+", possibly one space before the digits.
     let p = t.skip_spaces_back(s, 1);
@@ -336,25 +383,25 @@ fn judge(t: &Text<'_>, start: usize, end: usize, groups: &[Group], letters: bool
     if double_zero {
         digits.drain(..2);
     }
-    let intl = plus || double_zero;
-    let d = digits.len();
-    if !(7..=MAX_DIGITS).contains(&d) {
+    if !(7..=MAX_DIGITS).contains(&digits.len()) {
         return None;
     }
-    let sizes: Vec<usize> = groups.iter().map(|g| g.digits.len()).collect();
-    let gaps: String = groups.iter().map(|g| g.gap.as_str()).collect();
+    Some((s, digits, plus || double_zero))
+}
 
-    // Context.
-    let before = t.words_before(s, 3, 3);
-    let contact = any_in(&before, CONTACT_WORDS);
+/// Whether what is written around the run (from `s` to `end`, `before`
+/// the words before it) makes it something else: a price (a currency
+/// symbol or code before, a currency or unit after), a degree, an order
+/// or reference number, a time.
+fn context_rules_out(t: &Text<'_>, s: usize, end: usize, before: &[String], intl: bool) -> bool {
     let b = t.skip_spaces_back(s, 1);
     let prev = t.before(b);
     if CURRENCY_CHARS.contains(&prev) || prev == 'º' || prev == '°' {
-        return None;
+        return true;
     }
     // "#1234567890" is an order number; "ph# 555…" is not.
     if prev == '#' && !any_in(&t.words_before(b - 1, 1, 1), CONTACT_WORDS) {
-        return None;
+        return true;
     }
     // "order 555…", "order number 555…", "ref: 555…"
     let id = before
@@ -367,7 +414,7 @@ fn judge(t: &Text<'_>, start: usize, end: usize, groups: &[Group], letters: bool
                 .get(1)
                 .is_some_and(|w| ID_WORDS.contains(&w.as_str()));
     if id {
-        return None;
+        return true;
     }
     if before.first().is_some_and(|w| {
         matches!(
@@ -375,15 +422,15 @@ fn judge(t: &Text<'_>, start: usize, end: usize, groups: &[Group], letters: bool
             "usd" | "eur" | "gbp" | "mxn" | "brl" | "r" | "us"
         )
     }) {
-        return None;
+        return true;
     }
     let a = t.skip_spaces(end, 1);
     let next = t.ch(a);
     if CURRENCY_CHARS.contains(&next) || next == '°' || next == 'º' {
-        return None;
+        return true;
     }
     if t.ch(end) == ':' && t.ch(end + 1).is_ascii_digit() {
-        return None; // a time "10:30"
+        return true; // a time "10:30"
     }
     let after = t.words_after(end, 1, 2);
     // A currency after the digits makes them a price; roses, donations and
@@ -393,29 +440,34 @@ fn judge(t: &Text<'_>, start: usize, end: usize, groups: &[Group], letters: bool
             || w != "us"
                 && super::amount::currency_word(w).is_some_and(|c| c != "roses" && c != "donation")
     };
-    if after.iter().any(unit) && !intl {
-        return None;
-    }
+    after.iter().any(unit) && !intl
+}
 
-    // Shape.
-    let spelled =
-        sizes.len() >= 4 && sizes.iter().filter(|&&k| k == 1).count() * 5 >= sizes.len() * 3;
+/// Whether the grouping (`sizes` of the groups, the `gaps` between them)
+/// makes the digits a date, a number with thousands separators or a count
+/// ("10 9 8 7 …", "1 2 3 4 …", which is not a number spelled out).
+fn shape_rules_out(
+    groups: &[Group],
+    sizes: &[usize],
+    gaps: &str,
+    intl: bool,
+    contact: bool,
+) -> bool {
     let slash = gaps.contains('/');
     let year_next_to_small = sizes.windows(2).enumerate().any(|(k, w)| {
         let year = |g: &str| g.len() == 4 && (g.starts_with("19") || g.starts_with("20"));
         (year(&groups[k].digits) && w[1] <= 2) || (year(&groups[k + 1].digits) && w[0] <= 2)
     });
     if !intl && (year_next_to_small || (slash && !contact)) {
-        return None; // a date
+        return true; // a date
     }
     let thousands = sizes.len() >= 3
         && sizes[0] <= 3
         && sizes[1..].iter().all(|&k| k == 3)
         && (gaps.contains('.') || gaps.contains(',') || sizes[0] == 1);
     if !intl && !contact && thousands {
-        return None;
+        return true;
     }
-    // A count ("10 9 8 7 …", "1 2 3 4 …") is not a number spelled out.
     if sizes.len() >= 4 {
         let vals: Vec<i64> = groups
             .iter()
@@ -423,20 +475,25 @@ fn judge(t: &Text<'_>, start: usize, end: usize, groups: &[Group], letters: bool
             .collect();
         let step = vals[1] - vals[0];
         if step.abs() == 1 && vals.windows(2).all(|w| w[1] - w[0] == step) {
-            return None;
+            return true;
         }
     }
-    // Filler is not a number: fewer than three distinct digits
-    // ("7 7 7 7 7 7 7", "0 1 1 0 1 0 0 1") or, spelled out, a keyboard or
-    // counting run of six ("1 2 3 4 5 6 7 8 9 0", "9 8 7 6 5 4 3").
+    false
+}
+
+/// Whether the digits are filler, not a number: fewer than three distinct
+/// digits ("7 7 7 7 7 7 7", "0 1 1 0 1 0 0 1") or, when `spelled` out (or
+/// written with letters), a keyboard or counting run of six
+/// ("1 2 3 4 5 6 7 8 9 0", "9 8 7 6 5 4 3").
+fn is_filler(digits: &str, spelled: bool) -> bool {
     let mut seen = [false; 10];
     for b in digits.bytes().filter(u8::is_ascii_digit) {
         seen[usize::from(b - b'0')] = true;
     }
     if seen.iter().filter(|&&x| x).count() < 3 {
-        return None;
+        return true;
     }
-    if spelled || letters {
+    if spelled {
         let b = digits.as_bytes();
         let mut up = 1;
         let mut down = 1;
@@ -453,53 +510,63 @@ fn judge(t: &Text<'_>, start: usize, end: usize, groups: &[Group], letters: bool
                 1
             };
             if up >= 6 || down >= 6 {
-                return None;
+                return true;
             }
         }
     }
-    let first = digits.as_bytes()[0];
-    let ok = if intl {
-        d >= 8
-    } else if spelled {
-        d <= 13
-    } else {
-        let single = sizes.len() == 1;
-        let groups_ok = sizes.iter().skip(1).all(|&k| (2..=5).contains(&k))
-            && (2..=5).contains(&sizes[0])
-            || (sizes[0] == 1
-                && matches!(first, b'0' | b'1')
-                && sizes[1..].iter().all(|&k| (2..=5).contains(&k)));
-        match d {
-            7 => sizes == [3, 4] || sizes == [3, 2, 2] || contact,
-            8 => contact,
-            9 => {
-                (matches!(first, b'6' | b'7' | b'9')
-                    && (single
-                        || sizes == [3, 3, 3]
-                        || sizes == [3, 2, 2, 2]
-                        || sizes == [2, 3, 2, 2]))
-                    || (contact && groups_ok)
-            }
-            10 | 11 => {
-                single
-                    || groups_ok
-                    || contact
-                    // UK "07700 900123", "020 7946 0018"
-                    || (d == 11 && first == b'0' && sizes.iter().all(|&k| (2..=6).contains(&k)))
-            }
-            12 | 13 => contact && (single || groups_ok),
-            _ => false,
-        }
-    };
-    if !ok {
-        return None;
-    }
+    false
+}
 
+/// Whether the count of digits and their grouping fit a phone number: an
+/// international one of 8 digits or more, digits spelled one by one, or a
+/// national plan's grouping (3-4, 3-3-4, 2-2-2-2-2, UK 0…), looser after a
+/// contact word.
+fn length_fits(digits: &str, sizes: &[usize], intl: bool, spelled: bool, contact: bool) -> bool {
+    let d = digits.len();
+    let first = digits.as_bytes()[0];
+    if intl {
+        return d >= 8;
+    }
+    if spelled {
+        return d <= 13;
+    }
+    let single = sizes.len() == 1;
+    let groups_ok = sizes.iter().skip(1).all(|&k| (2..=5).contains(&k))
+        && (2..=5).contains(&sizes[0])
+        || (sizes[0] == 1
+            && matches!(first, b'0' | b'1')
+            && sizes[1..].iter().all(|&k| (2..=5).contains(&k)));
+    match d {
+        7 => sizes == [3, 4] || sizes == [3, 2, 2] || contact,
+        8 => contact,
+        9 => {
+            (matches!(first, b'6' | b'7' | b'9')
+                && (single || sizes == [3, 3, 3] || sizes == [3, 2, 2, 2] || sizes == [2, 3, 2, 2]))
+                || (contact && groups_ok)
+        }
+        10 | 11 => {
+            single
+                || groups_ok
+                || contact
+                // UK "07700 900123", "020 7946 0018"
+                || (d == 11 && first == b'0' && sizes.iter().all(|&k| (2..=6).contains(&k)))
+        }
+        12 | 13 => contact && (single || groups_ok),
+        _ => false,
+    }
+}
+
+/// The entity value: the digits, with `+` when international or a North
+/// American number with its country code, with `+1` when a North American
+/// number without it.
+fn value(digits: String, intl: bool) -> String {
+    let d = digits.len();
+    let first = digits.as_bytes()[0];
     let nanp11 = d == 11
         && first == b'1'
         && (b'2'..=b'9').contains(&digits.as_bytes()[1])
         && (b'2'..=b'9').contains(&digits.as_bytes()[4]);
-    let value = if intl || nanp11 {
+    if intl || nanp11 {
         format!("+{digits}")
     } else if d == 10
         && (b'2'..=b'9').contains(&first)
@@ -508,23 +575,5 @@ fn judge(t: &Text<'_>, start: usize, end: usize, groups: &[Group], letters: bool
         format!("+1{digits}")
     } else {
         digits
-    };
-    let mut tech = 0;
-    if letters {
-        tech |= T_LETTERS;
     }
-    if spelled && t.flags(start, end) & F_NUMBER_WORDS == 0 {
-        tech |= T_SPACED;
-    }
-    if gaps.contains('\n') {
-        tech |= T_LINE_BREAK;
-    }
-    if gaps.chars().any(is_odd_sep) || slash {
-        tech |= T_SEPARATORS;
-    }
-    let mut e = end;
-    if t.ch(e) == ')' && t.ch(s) == '(' {
-        e += 1;
-    }
-    Some(Cand::new(EntityKind::Phone, s, e, value, tech))
 }
