@@ -240,59 +240,18 @@ pub(super) fn prices(t: &Text<'_>, taken: &mut Taken, out: &mut Vec<Cand>) {
             i += 1;
             continue;
         };
-        let mut s = i;
-        let mut currency: Option<&'static str> = None;
-        // Prefix: "$150", "$ 150", "R$150", "USD 150", "€150".
-        let p = t.skip_spaces_back(i, 1);
-        let pc = t.before(p);
-        if let Some(sym) = SYMBOLS.iter().find(|x| x.0 == pc) {
-            s = p - 1;
-            currency = Some(sym.1);
-            let w0 = t.word_start_before(s);
-            let w = t.string(w0, s);
-            if pc == '$' {
-                match w.as_str() {
-                    "r" => currency = Some("BRL"),
-                    "us" => currency = Some("USD"),
-                    "mx" => currency = Some("MXN"),
-                    "ca" | "c" => currency = Some("CAD"),
-                    "a" | "au" => currency = Some("AUD"),
-                    _ => {}
-                }
-                if w0 < s && currency != Some("$") {
-                    s = w0;
-                }
-            }
-        } else if crate::normalize::table::is_alpha(t.before(p)) {
-            let w0 = t.word_start_before(p);
-            if let Some(c) = currency_word(&t.string(w0, p)) {
-                if matches!(
-                    c,
-                    "USD" | "EUR" | "GBP" | "BRL" | "MXN" | "CAD" | "AUD" | "COP" | "ARS" | "CLP"
-                ) && t.string(w0, p) != "us"
-                {
-                    currency = Some(c);
-                    s = w0;
-                }
-            }
-        }
+        let (s, mut currency) = match currency_before(t, i) {
+            Some((s, c)) => (s, Some(c)),
+            None => (i, None),
+        };
         // Suffix: "150€", "150 euros", "150 roses", then a rate.
         let mut e = ne;
         // Glued letters: "150hr", "100eur", "19yo".
         let glued = t.is_word(ne);
-        let j = t.skip_spaces(ne, 1);
         if currency.is_none() {
-            if let Some(sym) = SYMBOLS.iter().find(|x| x.0 == t.ch(j)) {
-                currency = Some(sym.1);
-                e = j + 1;
-            } else if t.is_word(j) {
-                let we = t.word_end(j);
-                if let Some(c) = currency_word(&t.string(j, we)) {
-                    if c != "USD" || t.string(j, we) != "us" {
-                        currency = Some(c);
-                        e = we;
-                    }
-                }
+            if let Some((ce, c)) = currency_after(t, ne) {
+                currency = Some(c);
+                e = ce;
             }
         }
         let r = rate(t, e, currency.is_some());
@@ -326,6 +285,64 @@ pub(super) fn prices(t: &Text<'_>, taken: &mut Taken, out: &mut Vec<Cand>) {
         out.push(c);
         i = e;
     }
+}
+
+/// A currency written before the number at `i` ("$150", "$ 150", "R$150",
+/// "USD 150", "€150"): where the price then starts, and the currency.
+fn currency_before(t: &Text<'_>, i: usize) -> Option<(usize, &'static str)> {
+    let p = t.skip_spaces_back(i, 1);
+    let pc = t.before(p);
+    if let Some(sym) = SYMBOLS.iter().find(|x| x.0 == pc) {
+        let mut s = p - 1;
+        let mut currency = sym.1;
+        let w0 = t.word_start_before(s);
+        let w = t.string(w0, s);
+        if pc == '$' {
+            match w.as_str() {
+                "r" => currency = "BRL",
+                "us" => currency = "USD",
+                "mx" => currency = "MXN",
+                "ca" | "c" => currency = "CAD",
+                "a" | "au" => currency = "AUD",
+                _ => {}
+            }
+            if w0 < s && currency != "$" {
+                s = w0;
+            }
+        }
+        return Some((s, currency));
+    }
+    if crate::normalize::table::is_alpha(t.before(p)) {
+        let w0 = t.word_start_before(p);
+        if let Some(c) = currency_word(&t.string(w0, p)) {
+            if matches!(
+                c,
+                "USD" | "EUR" | "GBP" | "BRL" | "MXN" | "CAD" | "AUD" | "COP" | "ARS" | "CLP"
+            ) && t.string(w0, p) != "us"
+            {
+                return Some((w0, c));
+            }
+        }
+    }
+    None
+}
+
+/// A currency written after the number ending at `ne` ("150€", "150 €",
+/// "150 euros", "150 roses"; not "150 us"): its end, and the currency.
+fn currency_after(t: &Text<'_>, ne: usize) -> Option<(usize, &'static str)> {
+    let j = t.skip_spaces(ne, 1);
+    if let Some(sym) = SYMBOLS.iter().find(|x| x.0 == t.ch(j)) {
+        return Some((j + 1, sym.1));
+    }
+    if t.is_word(j) {
+        let we = t.word_end(j);
+        if let Some(c) = currency_word(&t.string(j, we)) {
+            if c != "USD" || t.string(j, we) != "us" {
+                return Some((we, c));
+            }
+        }
+    }
+    None
 }
 
 /// Words after which "N years" is not the poster's age (also read by the
@@ -429,24 +446,7 @@ pub(super) fn ages(t: &Text<'_>, taken: &mut Taken, out: &mut Vec<Cand>) {
             i = ne;
             continue;
         }
-        // Only numbers followed by an age word, or after an age word, can
-        // be ages: test that cheaply before reading the context.
-        let j0 = t.skip_spaces(ne, 1);
-        let suffix = t.which(j0, t.word_end(j0), AGE_SUFFIXES).is_some();
-        let pw = t.skip_spaces_back(i, 2);
-        let mut pk = pw;
-        while pk > 0 && matches!(t.ch(pk - 1), ':' | '=' | '-') {
-            pk -= 1;
-        }
-        let pk = t.skip_spaces_back(pk, 2);
-        let prefix = t
-            .which(
-                t.word_start_before(pk),
-                pk,
-                &["age", "aged", "edad", "idade", "is"],
-            )
-            .is_some();
-        if !suffix && !prefix {
+        if !may_be_age(t, i, ne) {
             if spaced.is_some() {
                 not_spaced = i;
                 continue;
@@ -456,76 +456,14 @@ pub(super) fn ages(t: &Text<'_>, taken: &mut Taken, out: &mut Vec<Cand>) {
         }
         let before = t.words_before(i, 2, 3);
         let excluded = any_in(&before, NOT_AGE_BEFORE) || t.before(t.skip_spaces_back(i, 1)) == '+';
-        // Suffix forms.
-        let mut end = None;
-        if !excluded {
-            let j = t.skip_spaces(ne, 1);
-            let we = t.word_end(j);
-            let w = t.string(j, we);
-            if w == "yo"
-                || w == "yrs" && t.words_after(we, 1, 2).first().is_some_and(|x| x == "old")
-            {
-                end = Some(if w == "yo" {
-                    we
-                } else {
-                    t.next_word(we, 2).map_or(we, |x| x.1)
-                });
-            } else if w == "y"
-                && matches!(t.ch(we), '/' | '.' | ' ')
-                && t.ch(we + 1) == 'o'
-                && !t.is_word(we + 2)
-            {
-                end = Some(if t.ch(we + 2) == '.' { we + 3 } else { we + 2 });
-            } else if matches!(w.as_str(), "years" | "year" | "yr")
-                && t.words_after(we, 1, 2).first().is_some_and(|x| x == "old")
-            {
-                end = t.next_word(we, 2).map(|x| x.1);
-            } else if AGE_WORDS.contains(&w.as_str()) && !glued_number(t, j) {
-                let after = t.words_after(we, 2, 2);
-                let stated = match after.first().map(String::as_str) {
-                    None => true,
-                    Some("de") | Some("d") => after
-                        .get(1)
-                        .is_some_and(|x| x == "edad" || x == "idade" || x == "age"),
-                    Some(w2) => !DURATION_AFTER.contains(&w2),
-                };
-                if stated {
-                    end = Some(we);
-                    if after.first().is_some_and(|x| x == "de") {
-                        end = t
-                            .next_word(we, 2)
-                            .and_then(|x| t.next_word(x.1, 2))
-                            .map(|x| x.1);
-                    }
-                }
-            }
-        }
-        // Prefix forms: "age: 17", "aged 17", "edad 17", "idade: 17".
-        let mut start = i;
-        if end.is_none() {
-            let prefix = t.words_before(i, 2, 3);
-            let named = prefix
-                .first()
-                .is_some_and(|w| matches!(w.as_str(), "age" | "aged" | "edad" | "idade"))
-                || (prefix.first().is_some_and(|w| w == "is")
-                    && prefix.get(1).is_some_and(|w| w == "age"));
-            let range = matches!(t.ch(t.skip_spaces(ne, 1)), '-' | '+' | '/' | '–')
-                || t.words_after(ne, 1, 2)
-                    .first()
-                    .is_some_and(|w| w == "to" || w == "a" || w == "and");
-            if named && !range {
-                end = Some(ne);
-                let mut k = t.skip_spaces_back(i, 2);
-                while k > 0 && matches!(t.ch(k - 1), ':' | '=' | '-') {
-                    k -= 1;
-                }
-                let k = t.skip_spaces_back(k, 2);
-                start = t.word_start_before(k);
-                if prefix.first().is_some_and(|w| w == "is") {
-                    start = t.word_start_before(t.skip_spaces_back(start, 2));
-                }
-            }
-        }
+        let suffix = if excluded { None } else { suffix_form(t, ne) };
+        let (start, end) = match suffix {
+            Some(e) => (i, Some(e)),
+            None => match prefix_form(t, i, ne) {
+                Some(s) => (s, Some(ne)),
+                None => (i, None),
+            },
+        };
         match end {
             Some(e) if !taken.overlaps(start, e) => {
                 let tech = if spaced.is_some() { T_SPACED } else { 0 };
@@ -539,6 +477,101 @@ pub(super) fn ages(t: &Text<'_>, taken: &mut Taken, out: &mut Vec<Cand>) {
             _ => i = ne,
         }
     }
+}
+
+/// Whether the number at `i..ne` can be an age at all: an age word follows
+/// it, or an age label precedes it. Cheap, before the context is read.
+fn may_be_age(t: &Text<'_>, i: usize, ne: usize) -> bool {
+    let j0 = t.skip_spaces(ne, 1);
+    if t.which(j0, t.word_end(j0), AGE_SUFFIXES).is_some() {
+        return true;
+    }
+    let pk = label_end(t, i);
+    t.which(
+        t.word_start_before(pk),
+        pk,
+        &["age", "aged", "edad", "idade", "is"],
+    )
+    .is_some()
+}
+
+/// Where the word that may label the number at `i` ends: back across
+/// spaces and a `:`, `=` or `-` ("age: 17", "edad - 17").
+fn label_end(t: &Text<'_>, i: usize) -> usize {
+    let mut k = t.skip_spaces_back(i, 2);
+    while k > 0 && matches!(t.ch(k - 1), ':' | '=' | '-') {
+        k -= 1;
+    }
+    t.skip_spaces_back(k, 2)
+}
+
+/// The end of an age stated by the words after the number ending at `ne`
+/// ("17 yo", "17 y/o", "17 yrs old", "17 years old", "17 años", "17 años
+/// de edad"), unless they make it a duration ("5 años de experiencia").
+fn suffix_form(t: &Text<'_>, ne: usize) -> Option<usize> {
+    let j = t.skip_spaces(ne, 1);
+    let we = t.word_end(j);
+    let w = t.string(j, we);
+    if w == "yo" || w == "yrs" && t.words_after(we, 1, 2).first().is_some_and(|x| x == "old") {
+        Some(if w == "yo" {
+            we
+        } else {
+            t.next_word(we, 2).map_or(we, |x| x.1)
+        })
+    } else if w == "y"
+        && matches!(t.ch(we), '/' | '.' | ' ')
+        && t.ch(we + 1) == 'o'
+        && !t.is_word(we + 2)
+    {
+        Some(if t.ch(we + 2) == '.' { we + 3 } else { we + 2 })
+    } else if matches!(w.as_str(), "years" | "year" | "yr")
+        && t.words_after(we, 1, 2).first().is_some_and(|x| x == "old")
+    {
+        t.next_word(we, 2).map(|x| x.1)
+    } else if AGE_WORDS.contains(&w.as_str()) && !glued_number(t, j) {
+        let after = t.words_after(we, 2, 2);
+        let stated = match after.first().map(String::as_str) {
+            None => true,
+            Some("de") | Some("d") => after
+                .get(1)
+                .is_some_and(|x| x == "edad" || x == "idade" || x == "age"),
+            Some(w2) => !DURATION_AFTER.contains(&w2),
+        };
+        if !stated {
+            None
+        } else if after.first().is_some_and(|x| x == "de") {
+            t.next_word(we, 2)
+                .and_then(|x| t.next_word(x.1, 2))
+                .map(|x| x.1)
+        } else {
+            Some(we)
+        }
+    } else {
+        None
+    }
+}
+
+/// Where an age named by a label before the number at `i..ne` starts
+/// ("age: 17", "aged 17", "edad 17", "idade: 17", "is age 17"); not before
+/// a range ("age 18-25", "aged 18 to 25").
+fn prefix_form(t: &Text<'_>, i: usize, ne: usize) -> Option<usize> {
+    let prefix = t.words_before(i, 2, 3);
+    let named = prefix
+        .first()
+        .is_some_and(|w| matches!(w.as_str(), "age" | "aged" | "edad" | "idade"))
+        || (prefix.first().is_some_and(|w| w == "is") && prefix.get(1).is_some_and(|w| w == "age"));
+    let range = matches!(t.ch(t.skip_spaces(ne, 1)), '-' | '+' | '/' | '–')
+        || t.words_after(ne, 1, 2)
+            .first()
+            .is_some_and(|w| w == "to" || w == "a" || w == "and");
+    if !named || range {
+        return None;
+    }
+    let mut start = t.word_start_before(label_end(t, i));
+    if prefix.first().is_some_and(|w| w == "is") {
+        start = t.word_start_before(t.skip_spaces_back(start, 2));
+    }
+    Some(start)
 }
 
 fn glued_number(t: &Text<'_>, j: usize) -> bool {
