@@ -507,47 +507,7 @@ pub(super) fn handles(t: &Text<'_>, taken: &mut Taken, out: &mut Vec<Cand>) {
             i = we;
             continue;
         };
-        // Separators and filler words before the handle. A colon, an
-        // arrow or an `@` marks what follows as the handle; a dash only
-        // if the handle looks like one.
-        let mut j = pe;
-        let mut marked = false;
-        let mut dash = false;
-        let mut steps = 0;
-        while j < n && steps < 12 {
-            if t.is_emoji(j) {
-                // "Kik ➡ sweetpea99": an emoji points at the handle.
-                marked = true;
-                j += 1;
-                continue;
-            }
-            match t.ch(j) {
-                ' ' | '(' | ')' => j += 1,
-                '-' | '/' => {
-                    dash = true;
-                    j += 1;
-                }
-                c if crate::normalize::table::is_alnum(c) => {
-                    let e = t.word_end(j);
-                    let w = t.string(j, e);
-                    if matches!(
-                        w.as_str(),
-                        "id" | "user" | "username" | "handle" | "is" | "me" | "at"
-                    ) {
-                        marked |= w != "me" && w != "at";
-                        j = e;
-                    } else {
-                        break;
-                    }
-                }
-                '.' | '_' | '\n' | '\0' | ',' | ';' | '!' | '?' => break,
-                _ => {
-                    marked = true;
-                    j += 1;
-                }
-            }
-            steps += 1;
-        }
+        let (j, marked, dash) = lead_in(t, pe);
         if let Some(e) = handle_end(t, j) {
             let h = t.string(j, e);
             let distinctive = h
@@ -566,6 +526,54 @@ pub(super) fn handles(t: &Text<'_>, taken: &mut Taken, out: &mut Vec<Cand>) {
         }
         i = we;
     }
+}
+
+/// The separators and filler words between a platform's name (ending at
+/// `pe`) and a handle: where the handle would start, whether something
+/// marks it as the handle (a colon, an arrow, an emoji, an `@`, "id",
+/// "user"), and whether a dash or slash does (which counts only if the
+/// handle looks like one).
+fn lead_in(t: &Text<'_>, pe: usize) -> (usize, bool, bool) {
+    let n = t.len();
+    let mut j = pe;
+    let mut marked = false;
+    let mut dash = false;
+    let mut steps = 0;
+    while j < n && steps < 12 {
+        if t.is_emoji(j) {
+            // "Kik ➡ sweetpea99": an emoji points at the handle.
+            marked = true;
+            j += 1;
+            continue;
+        }
+        match t.ch(j) {
+            ' ' | '(' | ')' => j += 1,
+            '-' | '/' => {
+                dash = true;
+                j += 1;
+            }
+            c if crate::normalize::table::is_alnum(c) => {
+                let e = t.word_end(j);
+                let w = t.string(j, e);
+                if matches!(
+                    w.as_str(),
+                    "id" | "user" | "username" | "handle" | "is" | "me" | "at"
+                ) {
+                    marked |= w != "me" && w != "at";
+                    j = e;
+                } else {
+                    break;
+                }
+            }
+            '.' | '_' | '\n' | '\0' | ',' | ';' | '!' | '?' => break,
+            _ => {
+                marked = true;
+                j += 1;
+            }
+        }
+        steps += 1;
+    }
+    (j, marked, dash)
 }
 
 const VIA: &[&str] = &[
