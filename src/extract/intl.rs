@@ -1033,34 +1033,19 @@ pub(super) fn prices(t: &Text<'_>, taken: &mut Taken, out: &mut Vec<Cand>) {
             }
             continue;
         };
-        let mut s = i;
-        let mut currency: Option<&'static str> = None;
-        // A prefix: "Rp 5.000.000", "Rs. 20,000", "₹20,000".
-        let mut p = t.skip_spaces_back(i, 1);
-        if t.before(p) == '.' {
-            p -= 1;
-        }
-        if let Some((w, c)) = glued.or_else(|| lex.prefixes.iter().find(|(w, _)| w.ends_at(t, p))) {
-            s = p - w.chars.len();
-            currency = Some(c);
-        }
+        let (s, mut currency) = match currency_before(t, lex, i, glued) {
+            Some((s, c)) => (s, Some(c)),
+            None => (i, None),
+        };
         // A multiplier, then a currency: "50 тыс. руб.", "10 triệu đồng".
         let mut e = ne;
         let mut value = amount;
         let mut money = currency.is_some() && amount >= MIN_AFTER_PREFIX;
         let j = skip_gap(t, ne);
-        let multiplier = lex.multipliers.iter().find_map(|(w, f, c, glued)| {
-            w.at(t, j)
-                .filter(|_| !glued || j == ne)
-                .map(|me| (me, *f, *c))
-        });
-        if let Some((me, f, c)) = multiplier {
+        if let Some((me, f, c)) = multiplier_at(t, lex, j, ne) {
             value *= f;
             e = me;
             money |= currency.is_some();
-            if t.ch(e) == '.' {
-                e += 1;
-            }
             if let Some(c) = c {
                 money = true;
                 if currency.is_none() && !c.is_empty() {
@@ -1070,18 +1055,10 @@ pub(super) fn prices(t: &Text<'_>, taken: &mut Taken, out: &mut Vec<Cand>) {
         }
         if currency.is_none() {
             let k = if e == ne { j } else { t.skip_spaces(e, 1) };
-            let word = lex.currencies.iter().find_map(|(w, c, large)| {
-                w.at(t, k)
-                    .filter(|_| !large || value >= MIN_AFTER_PREFIX)
-                    .map(|ce| (ce, *c))
-            });
-            if let Some((ce, c)) = word {
+            if let Some((ce, c)) = currency_at(t, lex, k, value) {
                 currency = Some(c);
                 money = true;
                 e = ce;
-                if t.ch(e) == '.' && !t.is_word(e + 1) {
-                    e += 1;
-                }
             }
         }
         if !money || taken.overlaps(s, e) {
@@ -1100,4 +1077,56 @@ pub(super) fn prices(t: &Text<'_>, taken: &mut Taken, out: &mut Vec<Cand>) {
         out.push(c);
         i = e;
     }
+}
+
+/// A currency written before the number at `i` ("Rp 5.000.000", "Rs.
+/// 20,000", "₹20,000"), or the one `glued` to it: where the price then
+/// starts, and the currency.
+fn currency_before(
+    t: &Text<'_>,
+    lex: &Lexicon,
+    i: usize,
+    glued: Option<&(Word, &'static str)>,
+) -> Option<(usize, &'static str)> {
+    let mut p = t.skip_spaces_back(i, 1);
+    if t.before(p) == '.' {
+        p -= 1;
+    }
+    let (w, c) = glued.or_else(|| lex.prefixes.iter().find(|(w, _)| w.ends_at(t, p)))?;
+    Some((p - w.chars.len(), c))
+}
+
+/// A multiplier at `j`, just after the number ending at `ne` ("тыс.",
+/// "triệu", "万"): its end (past an abbreviation's dot), its factor, and
+/// the currency it implies (`Some("")`: money, of no one currency).
+fn multiplier_at(
+    t: &Text<'_>,
+    lex: &Lexicon,
+    j: usize,
+    ne: usize,
+) -> Option<(usize, f64, Option<&'static str>)> {
+    let (me, f, c) = lex.multipliers.iter().find_map(|(w, f, c, glued)| {
+        w.at(t, j)
+            .filter(|_| !glued || j == ne)
+            .map(|me| (me, *f, *c))
+    })?;
+    let e = if t.ch(me) == '.' { me + 1 } else { me };
+    Some((e, f, c))
+}
+
+/// A currency word at `k`, after an amount of `value` ("руб.", "zł",
+/// "đồng", "元"; some only after a large amount): its end (past an
+/// abbreviation's dot) and the currency.
+fn currency_at(t: &Text<'_>, lex: &Lexicon, k: usize, value: f64) -> Option<(usize, &'static str)> {
+    let (ce, c) = lex.currencies.iter().find_map(|(w, c, large)| {
+        w.at(t, k)
+            .filter(|_| !large || value >= MIN_AFTER_PREFIX)
+            .map(|ce| (ce, *c))
+    })?;
+    let e = if t.ch(ce) == '.' && !t.is_word(ce + 1) {
+        ce + 1
+    } else {
+        ce
+    };
+    Some((e, c))
 }
