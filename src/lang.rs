@@ -511,10 +511,36 @@ pub(crate) struct Detected {
 /// frequent one; its pack runs on less, since a pack switched off by a
 /// guess misses what it was written for.
 pub(crate) fn detect<'a>(fields: impl IntoIterator<Item = (&'a str, &'a str)> + Clone) -> Detected {
+    let (mut counts, script_letters) = count(fields.clone());
+    let mut by_script: Mask = 0;
+    for (k, &n) in script_letters.iter().enumerate() {
+        if n >= 2 {
+            by_script |= SCRIPT_LANGS[k];
+        }
+    }
+    // Function words are read in the matching form, where letters of
+    // other scripts may have folded into Latin look-alikes (Arabic alef
+    // reads "l"): only a text with a fair share of Latin letters has them.
+    let latin = reads_latin(fields, script_letters.iter().sum());
+    if !latin {
+        counts = [0; LANGS.len()];
+    }
+    let (run, read) = by_function_words(&counts, latin);
+    Detected {
+        run: run | by_script,
+        read: read | by_script,
+    }
+}
+
+/// One walk over the matching forms of the fields: the letters of each
+/// script of [`SCRIPT_LANGS`], and the function words of each language.
+fn count<'a>(
+    fields: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> ([u32; LANGS.len()], [u32; SCRIPT_LANGS.len()]) {
     let mut counts = [0u32; LANGS.len()];
     let table = table();
     let mut script_letters = [0u32; SCRIPT_LANGS.len()];
-    for (_, norm) in fields.clone() {
+    for (_, norm) in fields {
         // Scripts are counted in the matching form, where a look-alike
         // letter has become the Latin one it imitates: "pаssport" with a
         // Cyrillic "а" is not Russian, "паспорт" is.
@@ -557,9 +583,13 @@ pub(crate) fn detect<'a>(fields: impl IntoIterator<Item = (&'a str, &'a str)> + 
             }
         }
     }
-    // Latin letters as written: only their share against other scripts'
-    // matters, so a text with no other script needs only one.
-    let other: u32 = script_letters.iter().sum();
+    (counts, script_letters)
+}
+
+/// Whether the fields as written have a fair share of Latin letters: at
+/// least a quarter of the `other` scripts' letters. Only the share matters,
+/// so a text with no other script needs only one.
+fn reads_latin<'a>(fields: impl IntoIterator<Item = (&'a str, &'a str)>, other: u32) -> bool {
     let latin = if other == 0 {
         u32::from(
             fields
@@ -569,21 +599,12 @@ pub(crate) fn detect<'a>(fields: impl IntoIterator<Item = (&'a str, &'a str)> + 
     } else {
         fields.into_iter().map(|(o, _)| latin_letters(o)).sum()
     };
-    let mut by_script: Mask = 0;
-    let mut other_letters = 0u32;
-    for (k, &n) in script_letters.iter().enumerate() {
-        other_letters += n;
-        if n >= 2 {
-            by_script |= SCRIPT_LANGS[k];
-        }
-    }
-    // Function words are read in the matching form, where letters of
-    // other scripts may have folded into Latin look-alikes (Arabic alef
-    // reads "l"): only a text with a fair share of Latin letters has them.
-    let latin = latin > 0 && latin >= other_letters / 4;
-    if !latin {
-        counts = [0; LANGS.len()];
-    }
+    latin > 0 && latin >= other / 4
+}
+
+/// The languages to run and to report, `(run, read)`, from the counts of
+/// their function words; `latin`: the text has Latin letters.
+fn by_function_words(counts: &[u32; LANGS.len()], latin: bool) -> (Mask, Mask) {
     // English, Spanish, French and Portuguese share words and letters: of
     // these four, the ones with at least two function words and a quarter
     // of the most frequent one's count; all four when fewer than three are
@@ -628,10 +649,7 @@ pub(crate) fn detect<'a>(fields: impl IntoIterator<Item = (&'a str, &'a str)> + 
     if total < 3 && latin {
         run = ALL;
     }
-    Detected {
-        run: run | by_script,
-        read: read | by_script,
-    }
+    (run, read)
 }
 
 /// The mask of a pack's `languages`: 0 (every submission) when the list is
