@@ -165,42 +165,109 @@ const NONE: u32 = u32::MAX;
 impl Dfa {
     /// Builds the DFA, or `None` if its table would exceed `max_bytes`.
     pub(crate) fn new<P: AsRef<[u8]>>(patterns: &[P], max_bytes: usize) -> Option<Dfa> {
-        // Byte classes: each byte used by a pattern gets its own class; all
-        // other bytes share class 0, which leads back to the start state
-        // from anywhere.
-        let mut used = [false; 256];
-        let mut total = 0usize;
-        for p in patterns {
-            for &b in p.as_ref() {
-                used[b as usize] = true;
-            }
-            total += p.as_ref().len();
-        }
-        let mut classes = [0u8; 256];
-        let mut stride = 1usize;
-        if used.iter().all(|&u| u) {
-            // Every byte occurs in some pattern: no class for the others.
-            for (b, c) in classes.iter_mut().enumerate() {
-                *c = b as u8;
-            }
-            stride = 256;
-        } else {
-            for b in 0..256 {
-                if used[b] {
-                    classes[b] = stride as u8;
-                    stride += 1;
-                }
-            }
-        }
+        let (classes, stride, total) = byte_classes(patterns);
         // At most one state per pattern byte plus the start state; rows
         // must also stay below the `MATCH` bit.
         let states_bound = (max_bytes / (4 * stride))
             .min(total + 1)
             .min((MATCH as usize - 1) / stride);
-        // The trie, in the table: entries are child rows, 0 for "no edge"
-        // (no trie edge leads back to the start state, row 0). Children are
-        // also kept as lists (first child, next sibling, class) for the
-        // breadth-first pass.
+        let trie = Trie::build(patterns, &classes, stride, states_bound)?;
+        let (table, own, out_link) = trie.complete(stride);
+        Some(Dfa {
+            classes,
+            stride,
+            table,
+            own,
+            out_link,
+            lens: patterns.iter().map(|p| p.as_ref().len() as u32).collect(),
+        })
+    }
+
+    #[inline]
+    pub(crate) fn for_each(&self, hay: &[u8], mut f: impl FnMut(u32, usize, usize)) {
+        let mut row = 0u32;
+        for (i, &b) in hay.iter().enumerate() {
+            row = self.table[(row & !MATCH) as usize + self.classes[b as usize] as usize];
+            if row & MATCH != 0 {
+                self.report((row & !MATCH) as usize / self.stride, i + 1, &mut f);
+            }
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn report(&self, state: usize, end: usize, f: &mut impl FnMut(u32, usize, usize)) {
+        let mut s = state as u32;
+        if self.own[state] == NONE {
+            s = self.out_link[state];
+        }
+        while s != NONE {
+            let p = self.own[s as usize];
+            f(p, end - self.lens[p as usize] as usize, end);
+            s = self.out_link[s as usize];
+        }
+    }
+
+    #[cfg(all(test, not(target_arch = "wasm32")))]
+    fn memory_usage(&self) -> usize {
+        (self.table.len() + self.own.len() + self.out_link.len() + self.lens.len()) * 4
+    }
+}
+
+/// Byte classes: each byte used by a pattern gets its own class; all other
+/// bytes share class 0, which leads back to the start state from anywhere.
+/// Returns the classes, their count (the table's stride) and the total
+/// length of the patterns.
+fn byte_classes<P: AsRef<[u8]>>(patterns: &[P]) -> ([u8; 256], usize, usize) {
+    let mut used = [false; 256];
+    let mut total = 0usize;
+    for p in patterns {
+        for &b in p.as_ref() {
+            used[b as usize] = true;
+        }
+        total += p.as_ref().len();
+    }
+    let mut classes = [0u8; 256];
+    let mut stride = 1usize;
+    if used.iter().all(|&u| u) {
+        // Every byte occurs in some pattern: no class for the others.
+        for (b, c) in classes.iter_mut().enumerate() {
+            *c = b as u8;
+        }
+        stride = 256;
+    } else {
+        for b in 0..256 {
+            if used[b] {
+                classes[b] = stride as u8;
+                stride += 1;
+            }
+        }
+    }
+    (classes, stride, total)
+}
+
+/// The trie of the patterns, in the DFA's table: entries are child rows,
+/// 0 for "no edge" (no trie edge leads back to the start state, row 0).
+/// Children are also kept as lists (first child, next sibling, class) for
+/// the breadth-first pass.
+struct Trie {
+    table: Vec<u32>,
+    /// Per state: the pattern ending there, or `NONE`.
+    own: Vec<u32>,
+    first_child: Vec<u32>,
+    sibling: Vec<u32>,
+    label: Vec<u8>,
+}
+
+impl Trie {
+    /// Inserts every pattern, one state per new byte; `None` past
+    /// `states_bound` states.
+    fn build<P: AsRef<[u8]>>(
+        patterns: &[P],
+        classes: &[u8; 256],
+        stride: usize,
+        states_bound: usize,
+    ) -> Option<Trie> {
         let mut table: Vec<u32> = Vec::with_capacity(stride * states_bound.min(1 << 16));
         table.resize(stride, 0);
         let mut own: Vec<u32> = vec![NONE];
@@ -232,9 +299,29 @@ impl Dfa {
             }
             own[s] = pid as u32;
         }
+        Some(Trie {
+            table,
+            own,
+            first_child,
+            sibling,
+            label,
+        })
+    }
+
+    /// Turns the trie into the DFA, breadth first: each state's row is its
+    /// failure state's row (which is complete, being shallower) with its
+    /// own trie edges on top, transitions marked with [`MATCH`]. Returns
+    /// the table, the patterns ending at each state and the dictionary
+    /// suffix links.
+    fn complete(self, stride: usize) -> (Vec<u32>, Vec<u32>, Vec<u32>) {
+        let Trie {
+            mut table,
+            own,
+            first_child,
+            sibling,
+            label,
+        } = self;
         let n = own.len();
-        // Breadth first: each state's row is its failure state's row (which
-        // is complete, being shallower) with its own trie edges on top.
         let mut fail = vec![0u32; n];
         let mut out_link = vec![NONE; n];
         let mut queue: Vec<u32> = Vec::with_capacity(n);
@@ -275,44 +362,7 @@ impl Dfa {
                 t = sibling[ti];
             }
         }
-        Some(Dfa {
-            classes,
-            stride,
-            table,
-            own,
-            out_link,
-            lens: patterns.iter().map(|p| p.as_ref().len() as u32).collect(),
-        })
-    }
-
-    #[inline]
-    pub(crate) fn for_each(&self, hay: &[u8], mut f: impl FnMut(u32, usize, usize)) {
-        let mut row = 0u32;
-        for (i, &b) in hay.iter().enumerate() {
-            row = self.table[(row & !MATCH) as usize + self.classes[b as usize] as usize];
-            if row & MATCH != 0 {
-                self.report((row & !MATCH) as usize / self.stride, i + 1, &mut f);
-            }
-        }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn report(&self, state: usize, end: usize, f: &mut impl FnMut(u32, usize, usize)) {
-        let mut s = state as u32;
-        if self.own[state] == NONE {
-            s = self.out_link[state];
-        }
-        while s != NONE {
-            let p = self.own[s as usize];
-            f(p, end - self.lens[p as usize] as usize, end);
-            s = self.out_link[s as usize];
-        }
-    }
-
-    #[cfg(all(test, not(target_arch = "wasm32")))]
-    fn memory_usage(&self) -> usize {
-        (self.table.len() + self.own.len() + self.out_link.len() + self.lens.len()) * 4
+        (table, own, out_link)
     }
 }
 
