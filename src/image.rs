@@ -116,33 +116,7 @@ pub(crate) fn encode(c: &Compiled) -> Vec<u8> {
 /// automaton is not built.
 #[cfg_attr(not(any(redflag_image, test)), allow(dead_code))]
 pub(crate) fn decode(bytes: &[u8]) -> Result<Compiled, String> {
-    let mut r = R {
-        b: bytes,
-        i: 0,
-        heap: "",
-        cursor: 0,
-    };
-    if r.take(MAGIC.len())? != MAGIC {
-        return Err("not a redflag pack image".into());
-    }
-    let format = r.u()?;
-    let version = r.raw_s()?;
-    if format != FORMAT || version != env!("CARGO_PKG_VERSION") {
-        return Err(format!(
-            "pack image format {format} from redflag {version}; this is redflag {} (format {FORMAT})",
-            env!("CARGO_PKG_VERSION")
-        ));
-    }
-    let table = r.raw_s()?;
-    if table != TABLE_ID {
-        return Err(format!(
-            "pack image compiled under Unicode table {table}; this build folds text with table {TABLE_ID}"
-        ));
-    }
-    let n = r.len()?;
-    let heap = bytes.get(r.i..r.i + n).ok_or("pack image is truncated")?;
-    r.i += n;
-    r.heap = std::str::from_utf8(heap).map_err(|_| "pack image: bad text")?;
+    let mut r = R::open(bytes)?;
     let mut c = Compiled::default();
     for _ in 0..r.len()? {
         let id = r.s()?;
@@ -163,23 +137,7 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Compiled, String> {
         c.rules.push(r.rule()?);
     }
     for _ in 0..r.len()? {
-        let id = r.s()?;
-        let rules = r.u32s()?;
-        let langs = r.u16()?;
-        let sections = r.u8()?;
-        let fields = r.strs()?;
-        let when = match r.u()? {
-            0 => None,
-            _ => Some(r.cond(0)?),
-        };
-        c.filters.push(Filter {
-            id,
-            rules,
-            langs,
-            sections,
-            fields,
-            when,
-        });
+        c.filters.push(r.filter()?);
     }
     c.uses_entities = r.b()?;
     let mut lists = HashMap::new();
@@ -189,24 +147,7 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Compiled, String> {
     }
     c.lists = lists;
     c.pattern_list = r.strs()?;
-    let mut prev = 0i64;
-    for _ in 0..r.len()? {
-        let mask = r.u()?;
-        if mask > 0b1111 {
-            return Err("pack image: bad flavour mask".into());
-        }
-        let mut f = [u32::MAX; 4];
-        for (k, t) in f.iter_mut().enumerate() {
-            if mask & 1 << k != 0 {
-                prev = prev
-                    .checked_add(r.i64()?)
-                    .filter(|x| (0..i64::from(u32::MAX)).contains(x))
-                    .ok_or("pack image: term id out of range")?;
-                *t = prev as u32;
-            }
-        }
-        c.pattern_flavours.push(f);
-    }
+    c.pattern_flavours = r.pattern_flavours()?;
     c.rule_index = c
         .rules
         .iter()
@@ -483,6 +424,38 @@ const MAX_DEPTH: usize = 256;
 
 #[cfg_attr(not(any(redflag_image, test)), allow(dead_code))]
 impl R<'_> {
+    /// A reader past the image's header, which must name this format,
+    /// this crate version and this Unicode table, and past its strings.
+    fn open(bytes: &[u8]) -> Result<R<'_>, String> {
+        let mut r = R {
+            b: bytes,
+            i: 0,
+            heap: "",
+            cursor: 0,
+        };
+        if r.take(MAGIC.len())? != MAGIC {
+            return Err("not a redflag pack image".into());
+        }
+        let format = r.u()?;
+        let version = r.raw_s()?;
+        if format != FORMAT || version != env!("CARGO_PKG_VERSION") {
+            return Err(format!(
+                "pack image format {format} from redflag {version}; this is redflag {} (format {FORMAT})",
+                env!("CARGO_PKG_VERSION")
+            ));
+        }
+        let table = r.raw_s()?;
+        if table != TABLE_ID {
+            return Err(format!(
+                "pack image compiled under Unicode table {table}; this build folds text with table {TABLE_ID}"
+            ));
+        }
+        let n = r.len()?;
+        let heap = bytes.get(r.i..r.i + n).ok_or("pack image is truncated")?;
+        r.i += n;
+        r.heap = std::str::from_utf8(heap).map_err(|_| "pack image: bad text")?;
+        Ok(r)
+    }
     fn eof<T>(&self) -> Result<T, String> {
         Err("pack image is truncated".into())
     }
@@ -597,6 +570,49 @@ impl R<'_> {
             3 => Tier::Block,
             _ => return Err("pack image: bad tier".into()),
         })
+    }
+    fn filter(&mut self) -> Result<Filter, String> {
+        let id = self.s()?;
+        let rules = self.u32s()?;
+        let langs = self.u16()?;
+        let sections = self.u8()?;
+        let fields = self.strs()?;
+        let when = match self.u()? {
+            0 => None,
+            _ => Some(self.cond(0)?),
+        };
+        Ok(Filter {
+            id,
+            rules,
+            langs,
+            sections,
+            fields,
+            when,
+        })
+    }
+    /// Per pattern, the term of each boundary flavour (`u32::MAX`: none),
+    /// written as a mask and differences (see [`encode`]).
+    fn pattern_flavours(&mut self) -> Result<Vec<[u32; 4]>, String> {
+        let mut out = Vec::new();
+        let mut prev = 0i64;
+        for _ in 0..self.len()? {
+            let mask = self.u()?;
+            if mask > 0b1111 {
+                return Err("pack image: bad flavour mask".into());
+            }
+            let mut f = [u32::MAX; 4];
+            for (k, t) in f.iter_mut().enumerate() {
+                if mask & 1 << k != 0 {
+                    prev = prev
+                        .checked_add(self.i64()?)
+                        .filter(|x| (0..i64::from(u32::MAX)).contains(x))
+                        .ok_or("pack image: term id out of range")?;
+                    *t = prev as u32;
+                }
+            }
+            out.push(f);
+        }
+        Ok(out)
     }
     fn rule(&mut self) -> Result<Rule, String> {
         Ok(Rule {
