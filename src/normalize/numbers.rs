@@ -406,7 +406,7 @@ fn leet_number_token(units: &[Unit], s: usize, e: usize) -> Option<NumToken> {
     // their length, before any other letter is looked at.
     let lower = |c: char| {
         let c = if c.is_ascii_digit() {
-            super::leet_letter(c)?
+            super::leet::leet_letter(c)?
         } else {
             c
         };
@@ -423,7 +423,7 @@ fn leet_number_token(units: &[Unit], s: usize, e: usize) -> Option<NumToken> {
     for (b, u) in buf.iter_mut().zip(tok) {
         let c = if u.ch.is_ascii_digit() {
             digits = true;
-            super::leet_letter(u.ch)?
+            super::leet::leet_letter(u.ch)?
         } else {
             letters = true;
             u.ch

@@ -20,10 +20,10 @@
 //! `super::normalize_reference` runs every pass over the whole text; the
 //! tests and the `normalize` fuzz target check that both agree exactly.
 
-use super::{
-    is_word, join_spaced_letters, leet, numbers, stretches, table, ByteInfo, Normalized, Pass1,
-    Unit, F_REPEAT, TOMBSTONE,
-};
+use super::chars::Pass1;
+use super::leet::leet;
+use super::spaced::join_spaced_letters;
+use super::{is_word, numbers, stretches, table, ByteInfo, Normalized, Unit, F_REPEAT, TOMBSTONE};
 
 const C_WORD: u8 = 1;
 const C_LETTER: u8 = 2;
@@ -40,7 +40,7 @@ const ASCII_CLASS: [u8; 128] = {
         } else if c.is_ascii_digit() {
             t[b] = C_WORD;
         }
-        // The characters `super::leet_letter` reads (a test checks).
+        // The characters `super::leet::leet_letter` reads (a test checks).
         if matches!(
             c,
             b'0' | b'1' | b'3' | b'4' | b'5' | b'7' | b'8' | b'@' | b'$' | b'!' | b'|'
@@ -268,7 +268,7 @@ struct Segment {
     run_letters: u32,
     run_plain: bool,
     run_lead: bool,
-    /// Leetspeak evidence in the current token (`super::shows_leet`, one
+    /// Leetspeak evidence in the current token (`super::leet::shows_leet`, one
     /// character at a time): 0 before its first letter, 1 after a letter,
     /// 2 in a run of readable digits after a letter, 3 in another run
     /// after a letter; and whether a readable run sat between letters.
@@ -499,12 +499,13 @@ mod tests {
             assert_eq!(k & C_LETTER != 0, crate::normalize::is_letter(c), "{c:?}");
             assert_eq!(
                 k & C_LEET != 0,
-                super::super::leet_letter(c).is_some(),
+                super::super::leet::leet_letter(c).is_some(),
                 "{c:?}"
             );
         }
         // Spacing separators are never word characters.
-        assert!((0u8..128)
-            .all(|b| !(super::super::is_spacing_separator(b as char) && is_word(b as char))));
+        assert!((0u8..128).all(
+            |b| !(super::super::spaced::is_spacing_separator(b as char) && is_word(b as char))
+        ));
     }
 }

@@ -1,0 +1,236 @@
+//! Pass 3, leetspeak: one character for one character (`p4ssp0rt` →
+//! `passport`), only inside words that contain letters and never in plain
+//! numbers or units (`$500`, `24/7`, `18yo`, `mp3`); in a word with
+//! Cyrillic letters `!` reads as `и` and `6` as `б`.
+
+use super::{is_letter, is_word, Unit, F_LEET};
+
+/// The Cyrillic letters (and their supplement), which the folding table
+/// keeps in their script unless they look Latin.
+#[inline]
+fn is_cyrillic(c: char) -> bool {
+    matches!(c, '\u{400}'..='\u{52F}')
+}
+
+/// The letter a leetspeak character stands for in a word with Cyrillic
+/// letters: as in Latin words (`0` о, `@` and `4` а, `3` е, `1` і, all of
+/// which fold to their Latin look-alikes), except `!` и and `6` б, which
+/// look like those letters. (`4` for ч, as in "4то", is left to the Latin
+/// reading: `п4спорт` is the commoner disguise.)
+#[inline]
+fn leet_letter_in(c: char, cyrillic: bool) -> Option<char> {
+    if cyrillic {
+        match c {
+            '!' => return Some('и'),
+            '6' => return Some('б'),
+            _ => {}
+        }
+    }
+    leet_letter(c)
+}
+
+#[inline]
+pub(super) fn leet_letter(c: char) -> Option<char> {
+    Some(match c {
+        '0' => 'o',
+        '1' => 'i',
+        '3' => 'e',
+        '4' => 'a',
+        '5' => 's',
+        '7' => 't',
+        '8' => 'b',
+        '@' => 'a',
+        '$' => 's',
+        '!' => 'i',
+        '|' => 'l',
+        _ => return None,
+    })
+}
+
+/// Tokens of a text that show leetspeak (see [`shows_leet`]) from which on
+/// the whole text is read as written in leetspeak: then digits at one edge
+/// of a word are letters too ("0ld", "th3", "1n", "4514n"), which alone
+/// would be a number or a unit.
+pub(crate) const LEET_THROUGHOUT: u32 = 2;
+
+#[inline]
+fn in_token(c: char) -> bool {
+    is_word(c) || leet_letter(c).is_some()
+}
+
+/// The tokens of pass 1's output that show leetspeak. The streaming
+/// normaliser counts the same in its single walk.
+#[cfg(any(test, fuzzing))]
+pub(super) fn leet_tokens(units: &[Unit]) -> u32 {
+    units
+        .split(|u| !in_token(u.ch))
+        .filter(|tok| shows_leet(tok))
+        .count() as u32
+}
+
+/// Whether a token has two letters or more and, between two of its
+/// letters, a run of digits that all read as letters ("p4ss", "h0st355";
+/// not "h264", "b2b").
+#[cfg(any(test, fuzzing))]
+fn shows_leet(tok: &[Unit]) -> bool {
+    if tok.iter().filter(|u| is_letter(u.ch)).count() < 2 {
+        return false;
+    }
+    let mut seen_letter = false;
+    let mut run_ok = false;
+    let mut in_run = false;
+    for u in tok {
+        if is_letter(u.ch) {
+            if in_run && run_ok {
+                return true;
+            }
+            seen_letter = true;
+            in_run = false;
+        } else if seen_letter {
+            let readable = u.ch.is_ascii_digit() && leet_letter(u.ch).is_some();
+            run_ok = if in_run { run_ok && readable } else { readable };
+            in_run = true;
+        }
+    }
+    false
+}
+
+/// Pass 3: leetspeak inside words that contain letters; with
+/// `throughout`, the text is known to be written in leetspeak.
+pub(super) fn leet(units: &mut [Unit], throughout: bool) {
+    let n = units.len();
+    let mut i = 0;
+    while i < n {
+        if !in_token(units[i].ch) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut plain = true;
+        while i < n && in_token(units[i].ch) {
+            plain &= is_letter(units[i].ch);
+            i += 1;
+        }
+        if !plain {
+            let domain = units_after_is_domain(units, i);
+            let cyrillic = units[start..i].iter().any(|u| is_cyrillic(u.ch));
+            leet_token(&mut units[start..i], domain, throughout, cyrillic);
+        }
+    }
+}
+
+/// Whether the token is followed by `.x`, i.e. is the local part or domain
+/// of an address, where `@` is not a letter.
+fn units_after_is_domain(units: &[Unit], end: usize) -> bool {
+    end + 1 < units.len()
+        && units[end].ch == '.'
+        && crate::normalize::table::is_alnum(units[end + 1].ch)
+}
+
+/// Returns whether any character changed. `cyrillic`: the word has
+/// Cyrillic letters (see [`leet_letter_in`]).
+fn leet_token(tok: &mut [Unit], domain_follows: bool, throughout: bool, cyrillic: bool) -> bool {
+    let read = |c: char| leet_letter_in(c, cyrillic);
+    let letters = tok.iter().filter(|u| is_letter(u.ch)).count();
+    let mut changed = false;
+    if letters == 1 && !throughout {
+        // One letter leading digits that all read as letters: "f33"
+        // (fee), "w3" (we). Units and amounts, where the letter comes last
+        // ("10k", "24h", "5ft"), stay.
+        let rest = &tok[1..];
+        if is_letter(tok[0].ch)
+            && !rest.is_empty()
+            && rest
+                .iter()
+                .all(|u| u.ch.is_ascii_digit() && read(u.ch).is_some())
+        {
+            for u in &mut tok[1..] {
+                if let Some(l) = read(u.ch) {
+                    u.ch = l;
+                    u.flags |= F_LEET;
+                    changed = true;
+                }
+            }
+        }
+        return changed;
+    }
+    if letters == 0 {
+        return changed;
+    }
+    // The maximal runs of non-letters [i, j) whose every character has a
+    // leet reading ("24hrs" and "covid19" have none that qualify). A run
+    // inside the word ("p4ss", "h0st"), or runs at both its edges
+    // ("7ur1574"), show the token is written in leetspeak, and all its
+    // runs are then read as letters ("h0st355"), as in every word of a text
+    // written in leetspeak throughout. Otherwise digits at one edge only
+    // stay digits: "mp3", "ps5", "3rd", "4wd".
+    let view: &[Unit] = tok;
+    let n = view.len();
+    let runs = || {
+        let mut i = 0;
+        std::iter::from_fn(move || {
+            while i < n {
+                if is_letter(view[i].ch) {
+                    i += 1;
+                    continue;
+                }
+                let mut j = i;
+                while j < n && !is_letter(view[j].ch) {
+                    j += 1;
+                }
+                let run = (i, j);
+                i = j;
+                if view[run.0..run.1].iter().all(|u| read(u.ch).is_some()) {
+                    return Some(run);
+                }
+            }
+            None
+        })
+    };
+    let interior = |(i, j): (usize, usize)| {
+        i > 0 && j < n && !(domain_follows && view[i..j].iter().any(|u| u.ch == '@'))
+    };
+    let written_leet = throughout
+        || runs().any(interior)
+        || runs().any(|(i, _)| i == 0) && runs().any(|(_, j)| j == n);
+    let plan: Vec<(usize, usize)> = runs()
+        .filter(|&(i, j)| {
+            let run = &view[i..j];
+            let before = i > 0; // a letter precedes (runs are maximal)
+            let all_digits = run.iter().all(|u| u.ch.is_ascii_digit());
+            let has_at = run.iter().any(|u| u.ch == '@');
+            let side_letters = |r: &[Unit]| r.iter().filter(|u| is_letter(u.ch)).count();
+            if has_at && domain_follows {
+                false
+            } else if interior((i, j)) {
+                // Interior: "p4ss", "s3x", "f!lth", "p@ss".
+                true
+            } else if all_digits {
+                // At an edge: any digits in a word written in leetspeak,
+                // else a single digit next to a real word ("3scort",
+                // "fre3"), never "18yo", "24hrs" or "mp3".
+                written_leet
+                    || run.len() == 1
+                        && side_letters(if before { &view[..i] } else { &view[j..] }) >= 3
+            } else if before && run.iter().all(|u| u.ch == '@' || cyrillic && u.ch == '!') {
+                // A trailing "@" for a ("p4st@", "р@б0т@"), or in a
+                // Cyrillic word "!" for и ("д3вушк!"), in a word that shows
+                // leetspeak inside; never in "дякую!" or "user@".
+                runs().any(interior)
+            } else {
+                // Trailing "$" ("bo$$"); never a leading "$5" or a trailing "!".
+                before && run.iter().all(|u| u.ch == '$')
+            }
+        })
+        .collect();
+    for (i, j) in plan {
+        for u in &mut tok[i..j] {
+            if let Some(l) = read(u.ch) {
+                u.ch = l;
+                u.flags |= F_LEET;
+                changed = true;
+            }
+        }
+    }
+    changed
+}
