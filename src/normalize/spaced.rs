@@ -13,20 +13,45 @@ pub(super) fn is_spacing_separator(c: char) -> bool {
     )
 }
 
+/// A chain of single-character words: (first unit, last unit, stride),
+/// the words sitting every `stride` units.
+type Chain = (usize, usize, usize);
+
 /// Pass 2: re-join words written one letter at a time.
 pub(super) fn join_spaced_letters(units: Vec<Unit>) -> Vec<Unit> {
-    // A chain is a maximal sequence of single-character word tokens where
-    // consecutive ones are separated by exactly one separator unit, the
-    // same one throughout, or by one symbol with a space on each side
-    // ("l - a - d - i - e - s"): in "p.a.s.s k.e.p.t" the space between
-    // the words ends the first chain (a space and a line break count as
-    // the same separator).
+    let chains = chains(&units);
+    if chains.iter().all(|c| c.1 == c.0) {
+        return units;
+    }
+    let join = chains_to_join(&units, &chains);
+    if !join.iter().any(|&j| j) {
+        return units;
+    }
+    let mut drop = vec![false; units.len()];
+    for (k, c) in chains.iter().enumerate() {
+        if join[k] {
+            for t in (c.0..c.1).step_by(c.2) {
+                for d in &mut drop[t + 1..t + c.2] {
+                    *d = true;
+                }
+            }
+        }
+    }
+    remove(units, &drop)
+}
+
+/// The chains of `units`, in order. A chain is a maximal sequence of
+/// single-character word tokens where consecutive ones are separated by
+/// exactly one separator unit, the same one throughout, or by one symbol
+/// with a space on each side ("l - a - d - i - e - s"): in "p.a.s.s
+/// k.e.p.t" the space between the words ends the first chain (a space and
+/// a line break count as the same separator).
+fn chains(units: &[Unit]) -> Vec<Chain> {
     let n = units.len();
-    // (first unit, last unit, stride): tokens sit every `stride` units.
-    let mut chains: Vec<(usize, usize, usize)> = Vec::new();
+    let mut chains: Vec<Chain> = Vec::new();
     let mut i = 0;
     // The chain being built.
-    let mut open: Option<(usize, usize, usize)> = None;
+    let mut open: Option<Chain> = None;
     let same = |a: char, b: char| a == b || a.is_whitespace() && b.is_whitespace();
     // " - " between tokens: the stride-4 separator.
     let spaced_symbol = |at: usize| {
@@ -93,11 +118,14 @@ pub(super) fn join_spaced_letters(units: Vec<Unit>) -> Vec<Unit> {
     if let Some(c) = open {
         chains.push(c);
     }
-    if chains.iter().all(|c| c.1 == c.0) {
-        return units;
-    }
-    let tokens = |c: &(usize, usize, usize)| (c.1 - c.0) / c.2 + 1;
-    let letters = |c: &(usize, usize, usize)| {
+    chains
+}
+
+/// Which chains are joined into words: those of three tokens or more with
+/// two letters or more, and a two-letter word between joined chains.
+fn chains_to_join(units: &[Unit], chains: &[Chain]) -> Vec<bool> {
+    let tokens = |c: &Chain| (c.1 - c.0) / c.2 + 1;
+    let letters = |c: &Chain| {
         (c.0..=c.1)
             .step_by(c.2)
             .filter(|&k| is_letter(units[k].ch))
@@ -122,20 +150,13 @@ pub(super) fn join_spaced_letters(units: Vec<Unit>) -> Vec<Unit> {
             join[k] = true;
         }
     }
-    if !join.iter().any(|&j| j) {
-        return units;
-    }
-    let mut drop = vec![false; n];
-    for (k, c) in chains.iter().enumerate() {
-        if join[k] {
-            for t in (c.0..c.1).step_by(c.2) {
-                for d in &mut drop[t + 1..t + c.2] {
-                    *d = true;
-                }
-            }
-        }
-    }
-    let mut out = Vec::with_capacity(n);
+    join
+}
+
+/// Removes the units marked in `drop` (separators inside a joined word),
+/// handing their flags to the next unit kept, with `F_SPACING`.
+fn remove(units: Vec<Unit>, drop: &[bool]) -> Vec<Unit> {
+    let mut out = Vec::with_capacity(units.len());
     let mut pre = 0u16;
     for (k, mut u) in units.into_iter().enumerate() {
         if drop[k] {
@@ -166,11 +187,22 @@ pub(super) fn spaced_number_words(units: Vec<Unit>) -> Vec<Unit> {
     {
         return units;
     }
-    // Chains of single letters, one separator apart (the same one), read
-    // from the left: the longest number word of three letters or more
-    // starting at each letter is joined, the separators around it kept
-    // ("s e v e n t e e n y e a r s" → "seventeen y e a r s").
-    let single = |units: &[Unit], k: usize| {
+    let drop = separators_in_number_words(&units);
+    if drop.is_empty() {
+        return units;
+    }
+    remove(units, &drop)
+}
+
+/// The separators inside number words spelled out letter by letter, to be
+/// removed (empty: none). Chains of single letters, one separator apart
+/// (the same one), are read from the left: the longest number word of
+/// three letters or more starting at each letter is joined, the
+/// separators around it kept ("s e v e n t e e n y e a r s" → "seventeen
+/// y e a r s").
+fn separators_in_number_words(units: &[Unit]) -> Vec<bool> {
+    let n = units.len();
+    let single = |k: usize| {
         is_letter(units[k].ch)
             && (k == 0 || !is_word(units[k - 1].ch))
             && (k + 1 >= n || !is_word(units[k + 1].ch))
@@ -179,7 +211,7 @@ pub(super) fn spaced_number_words(units: Vec<Unit>) -> Vec<Unit> {
     let mut numbers_seen = false;
     let mut k = 0;
     while k < n {
-        if !single(&units, k) {
+        if !single(k) {
             k += 1;
             continue;
         }
@@ -187,7 +219,7 @@ pub(super) fn spaced_number_words(units: Vec<Unit>) -> Vec<Unit> {
         while last + 2 < n
             && is_spacing_separator(units[last + 1].ch)
             && units[last + 1].ch == units[k + 1].ch
-            && single(&units, last + 2)
+            && single(last + 2)
         {
             last += 2;
         }
@@ -221,20 +253,5 @@ pub(super) fn spaced_number_words(units: Vec<Unit>) -> Vec<Unit> {
         }
         k = last + 1;
     }
-    if drop.is_empty() {
-        return units;
-    }
-    let mut out = Vec::with_capacity(n);
-    let mut pending = 0u16;
-    for (j, u) in units.into_iter().enumerate() {
-        if drop[j] {
-            pending |= u.pre | u.flags | F_SPACING;
-        } else {
-            out.push(Unit {
-                pre: u.pre | std::mem::take(&mut pending),
-                ..u
-            });
-        }
-    }
-    out
+    drop
 }
