@@ -127,12 +127,12 @@ fn units_after_is_domain(units: &[Unit], end: usize) -> bool {
         && crate::normalize::table::is_alnum(units[end + 1].ch)
 }
 
-/// Returns whether any character changed. `cyrillic`: the word has
-/// Cyrillic letters (see [`leet_letter_in`]).
+/// Pass 3 for one token with a character other than a letter: reads its
+/// leetspeak characters as letters where the token shows it is written in
+/// leetspeak. Returns whether any character changed. `cyrillic`: the word
+/// has Cyrillic letters (see [`leet_letter_in`]).
 fn leet_token(tok: &mut [Unit], domain_follows: bool, throughout: bool, cyrillic: bool) -> bool {
-    let read = |c: char| leet_letter_in(c, cyrillic);
     let letters = tok.iter().filter(|u| is_letter(u.ch)).count();
-    let mut changed = false;
     if letters == 1 && !throughout {
         // One letter leading digits that all read as letters: "f33"
         // (fee), "w3" (we). Units and amounts, where the letter comes last
@@ -142,29 +142,39 @@ fn leet_token(tok: &mut [Unit], domain_follows: bool, throughout: bool, cyrillic
             && !rest.is_empty()
             && rest
                 .iter()
-                .all(|u| u.ch.is_ascii_digit() && read(u.ch).is_some())
+                .all(|u| u.ch.is_ascii_digit() && leet_letter_in(u.ch, cyrillic).is_some())
         {
-            for u in &mut tok[1..] {
-                if let Some(l) = read(u.ch) {
-                    u.ch = l;
-                    u.flags |= F_LEET;
-                    changed = true;
-                }
-            }
+            return read_as_letters(&mut tok[1..], cyrillic);
         }
-        return changed;
+        return false;
     }
     if letters == 0 {
-        return changed;
+        return false;
     }
-    // The maximal runs of non-letters [i, j) whose every character has a
-    // leet reading ("24hrs" and "covid19" have none that qualify). A run
-    // inside the word ("p4ss", "h0st"), or runs at both its edges
-    // ("7ur1574"), show the token is written in leetspeak, and all its
-    // runs are then read as letters ("h0st355"), as in every word of a text
-    // written in leetspeak throughout. Otherwise digits at one edge only
-    // stay digits: "mp3", "ps5", "3rd", "4wd".
-    let view: &[Unit] = tok;
+    let mut changed = false;
+    for (i, j) in runs_to_read(tok, domain_follows, throughout, cyrillic) {
+        changed |= read_as_letters(&mut tok[i..j], cyrillic);
+    }
+    changed
+}
+
+/// The runs of a token with two letters or more that read as letters,
+/// as `[i, j)`.
+///
+/// Candidates are the maximal runs of non-letters whose every character
+/// has a leet reading ("24hrs" and "covid19" have none that qualify). A
+/// run inside the word ("p4ss", "h0st"), or runs at both its edges
+/// ("7ur1574"), show the token is written in leetspeak, and all its runs
+/// are then read as letters ("h0st355"), as in every word of a text
+/// written in leetspeak `throughout`. Otherwise digits at one edge only
+/// stay digits: "mp3", "ps5", "3rd", "4wd".
+fn runs_to_read(
+    view: &[Unit],
+    domain_follows: bool,
+    throughout: bool,
+    cyrillic: bool,
+) -> Vec<(usize, usize)> {
+    let read = |c: char| leet_letter_in(c, cyrillic);
     let n = view.len();
     let runs = || {
         let mut i = 0;
@@ -193,7 +203,7 @@ fn leet_token(tok: &mut [Unit], domain_follows: bool, throughout: bool, cyrillic
     let written_leet = throughout
         || runs().any(interior)
         || runs().any(|(i, _)| i == 0) && runs().any(|(_, j)| j == n);
-    let plan: Vec<(usize, usize)> = runs()
+    runs()
         .filter(|&(i, j)| {
             let run = &view[i..j];
             let before = i > 0; // a letter precedes (runs are maximal)
@@ -222,14 +232,19 @@ fn leet_token(tok: &mut [Unit], domain_follows: bool, throughout: bool, cyrillic
                 before && run.iter().all(|u| u.ch == '$')
             }
         })
-        .collect();
-    for (i, j) in plan {
-        for u in &mut tok[i..j] {
-            if let Some(l) = read(u.ch) {
-                u.ch = l;
-                u.flags |= F_LEET;
-                changed = true;
-            }
+        .collect()
+}
+
+/// Reads every character of `units` that has a leetspeak reading as the
+/// letter it stands for, flagged `F_LEET`; whether any changed.
+#[inline]
+fn read_as_letters(units: &mut [Unit], cyrillic: bool) -> bool {
+    let mut changed = false;
+    for u in units {
+        if let Some(l) = leet_letter_in(u.ch, cyrillic) {
+            u.ch = l;
+            u.flags |= F_LEET;
+            changed = true;
         }
     }
     changed
