@@ -471,13 +471,23 @@ fn number_words_reading(units: Vec<Unit>, leet: bool) -> Vec<Unit> {
 
 /// The number-words pass, given every number token of `units` in order.
 pub(super) fn number_words_with(mut units: Vec<Unit>, toks: &[NumToken]) -> Vec<Unit> {
-    let n = units.len();
     if !has_words(toks) {
         return units;
     }
-    // Runs of number tokens separated by one or two separators.
+    let (out_digits, drop_sep) = digits_of_runs(&units, toks);
+    write_digits(&mut units, toks, &out_digits, &drop_sep);
+    units
+}
+
+/// What each number token becomes, read in runs of tokens separated by one
+/// or two separators (`None`: it stays): a digit word only in a run (a
+/// weak one, "un", "oh", "sept", only in a run of three), a teen (a weak
+/// one only in a run) or a tens alone too, a tens and a digit together
+/// ("twenty one" → "21", "dix sept" → "17"); and the separators between
+/// those two, to drop.
+fn digits_of_runs(units: &[Unit], toks: &[NumToken]) -> (Vec<Option<String>>, Vec<bool>) {
     let mut out_digits: Vec<Option<String>> = vec![None; toks.len()];
-    let mut drop_sep: Vec<bool> = vec![false; n];
+    let mut drop_sep: Vec<bool> = vec![false; units.len()];
     let mut k = 0;
     while k < toks.len() {
         let first = k;
@@ -525,9 +535,18 @@ pub(super) fn number_words_with(mut units: Vec<Unit>, toks: &[NumToken]) -> Vec<
             t += 1;
         }
     }
-    // Rewrite in place: digits are never longer than the word they
-    // replace; the rest of the word and dropped separators become
-    // tombstones that the collapse pass removes.
+    (out_digits, drop_sep)
+}
+
+/// Rewrites `units` in place: each token's digits over its word (digits
+/// are never longer than the word they replace), the rest of the word and
+/// the dropped separators as tombstones that the collapse pass removes.
+fn write_digits(
+    units: &mut [Unit],
+    toks: &[NumToken],
+    out_digits: &[Option<String>],
+    drop_sep: &[bool],
+) {
     for (k, &(s, e, _)) in toks.iter().enumerate() {
         let Some(digits) = &out_digits[k] else {
             continue;
@@ -569,7 +588,6 @@ pub(super) fn number_words_with(mut units: Vec<Unit>, toks: &[NumToken]) -> Vec<
             u.pre |= F_NUMBER_WORDS;
         }
     }
-    units
 }
 
 #[cfg(test)]
