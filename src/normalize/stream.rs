@@ -282,22 +282,7 @@ struct Segment {
 
 pub(super) fn normalize(text: &str) -> Normalized {
     let mut sink = Sink::new(text.len() + 16);
-    let mut seg = Segment {
-        start: 0,
-        snap: sink.snapshot(),
-        interesting: false,
-        singles: 0,
-        word: 0,
-        run: 0,
-        run_letters: 0,
-        run_plain: true,
-        run_lead: false,
-        leet_state: 0,
-        leet_inside: false,
-        leet_tokens: 0,
-        buf: [0; MAX_WORD],
-        buf_len: 0,
-    };
+    let mut seg = Segment::new(sink.snapshot());
     let first = seg.snap;
     let mut scratch: Vec<Unit> = Vec::new();
     let mut pass1 = Pass1::new(text, 0, text.len(), true);
@@ -309,57 +294,7 @@ pub(super) fn normalize(text: &str) -> Normalized {
             flags,
             pre,
         };
-        let k = class(ch);
-        if k & C_WORD != 0 {
-            seg.word += 1;
-        } else if seg.word > 0 {
-            if seg.word == 1 {
-                seg.singles += 1;
-                seg.interesting |= seg.singles >= 2;
-            }
-            seg.word = 0;
-        }
-        if k & (C_WORD | C_LEET) != 0 {
-            if seg.run == 0 {
-                seg.run_letters = 0;
-                seg.run_plain = true;
-                seg.run_lead = k & C_LETTER != 0;
-                seg.leet_state = 0;
-                seg.leet_inside = false;
-                seg.buf_len = 0;
-            }
-            seg.run += 1;
-            if k & C_LETTER != 0 {
-                seg.leet_inside |= seg.leet_state == 2;
-                seg.leet_state = 1;
-                seg.run_letters += 1;
-                let n = seg.buf_len;
-                let lower = u.ch.is_ascii_lowercase();
-                let b = u.ch as u8;
-                if lower
-                    && (2..=MAX_WORD).contains(&n)
-                    && seg.buf[n - 1] == b
-                    && seg.buf[n - 2] == b
-                {
-                    // A letter stretched past two ("fiiive"): kept twice,
-                    // as `numbers::is_number_word` expects.
-                } else if n < MAX_WORD && lower {
-                    seg.buf[n] = b;
-                    seg.buf_len += 1;
-                } else {
-                    // Too long or not ASCII: never a number word.
-                    seg.buf_len = MAX_WORD + 1;
-                }
-            } else {
-                seg.run_plain = false;
-                if seg.leet_state != 0 {
-                    let readable = ch.is_ascii_digit() && k & C_LEET != 0;
-                    seg.leet_state = match (seg.leet_state, readable) {
-                        (1 | 2, true) => 2,
-                        _ => 3,
-                    };
-                }
-            }
+        if seg.see(ch, class(ch)) {
             sink.push(u);
             continue;
         }
@@ -413,6 +348,84 @@ pub(super) fn normalize(text: &str) -> Normalized {
 }
 
 impl Segment {
+    /// The segment at the start of the text, the sink at `snap`.
+    fn new(snap: Snapshot) -> Segment {
+        Segment {
+            start: 0,
+            snap,
+            interesting: false,
+            singles: 0,
+            word: 0,
+            run: 0,
+            run_letters: 0,
+            run_plain: true,
+            run_lead: false,
+            leet_state: 0,
+            leet_inside: false,
+            leet_tokens: 0,
+            buf: [0; MAX_WORD],
+            buf_len: 0,
+        }
+    }
+
+    /// Notes a unit `ch` of class `k`: the length of the current word and
+    /// the single-character words; and, for a character of a token (a word
+    /// character or a leetspeak symbol), what passes 2 to 4 need to know of
+    /// the token. Returns whether it is one.
+    #[inline(always)]
+    fn see(&mut self, ch: char, k: u8) -> bool {
+        if k & C_WORD != 0 {
+            self.word += 1;
+        } else if self.word > 0 {
+            if self.word == 1 {
+                self.singles += 1;
+                self.interesting |= self.singles >= 2;
+            }
+            self.word = 0;
+        }
+        if k & (C_WORD | C_LEET) == 0 {
+            return false;
+        }
+        if self.run == 0 {
+            self.run_letters = 0;
+            self.run_plain = true;
+            self.run_lead = k & C_LETTER != 0;
+            self.leet_state = 0;
+            self.leet_inside = false;
+            self.buf_len = 0;
+        }
+        self.run += 1;
+        if k & C_LETTER != 0 {
+            self.leet_inside |= self.leet_state == 2;
+            self.leet_state = 1;
+            self.run_letters += 1;
+            let n = self.buf_len;
+            let lower = ch.is_ascii_lowercase();
+            let b = ch as u8;
+            if lower && (2..=MAX_WORD).contains(&n) && self.buf[n - 1] == b && self.buf[n - 2] == b
+            {
+                // A letter stretched past two ("fiiive"): kept twice,
+                // as `numbers::is_number_word` expects.
+            } else if n < MAX_WORD && lower {
+                self.buf[n] = b;
+                self.buf_len += 1;
+            } else {
+                // Too long or not ASCII: never a number word.
+                self.buf_len = MAX_WORD + 1;
+            }
+        } else {
+            self.run_plain = false;
+            if self.leet_state != 0 {
+                let readable = ch.is_ascii_digit() && k & C_LEET != 0;
+                self.leet_state = match (self.leet_state, readable) {
+                    (1 | 2, true) => 2,
+                    _ => 3,
+                };
+            }
+        }
+        true
+    }
+
     /// The current token ended: notes what passes 2 to 4 could do with it,
     /// and returns whether it is a word the segment may be cut after.
     #[inline(always)]
