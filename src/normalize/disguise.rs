@@ -96,91 +96,96 @@ fn named(name: &str) -> Option<char> {
 pub(super) fn decode_at(text: &str, i: usize, words: bool) -> Option<(char, usize, bool)> {
     let bytes = text.as_bytes();
     match bytes[i] {
-        b'&' => {
-            let rest = &bytes[i + 1..];
-            if rest.first() == Some(&b'#') {
-                let hex = matches!(rest.get(1), Some(b'x' | b'X'));
-                let from = if hex { 2 } else { 1 };
-                let digits = rest[from..]
-                    .iter()
-                    .take(8)
-                    .take_while(|b| {
-                        if hex {
-                            b.is_ascii_hexdigit()
-                        } else {
-                            b.is_ascii_digit()
-                        }
-                    })
-                    .count();
-                if digits == 0 || digits > 7 || rest.get(from + digits) != Some(&b';') {
-                    return None;
-                }
-                let s = std::str::from_utf8(&rest[from..from + digits]).ok()?;
-                let n = u32::from_str_radix(s, if hex { 16 } else { 10 }).ok()?;
-                let c = char::from_u32(n).filter(|&c| c != '\0')?;
-                Some((c, i + 1 + from + digits + 1, is_alnum(c)))
-            } else {
-                let len = rest
-                    .iter()
-                    .take(9)
-                    .take_while(|b| b.is_ascii_alphanumeric())
-                    .count();
-                if !(2..=8).contains(&len) || rest.get(len) != Some(&b';') {
-                    return None;
-                }
-                let name = std::str::from_utf8(&rest[..len]).ok()?;
-                named(name).map(|c| (c, i + 1 + len + 1, false))
-            }
-        }
-        b'%' => {
-            // A number (digits not inside a word, "50", "20-40") before the
-            // sign makes it a percentage; digits that end another escape
-            // ("%69%6F") or read as letters ("y0%75ng") do not.
-            let escape_before = i >= 3 && bytes[i - 3] == b'%' && bytes[i - 2].is_ascii_hexdigit();
-            let mut k = i;
-            while k > 0 && i - k < 16 && bytes[k - 1].is_ascii_digit() {
-                k -= 1;
-            }
-            let in_word = k > 0 && bytes[k - 1].is_ascii_alphabetic();
-            if k < i && !escape_before && !in_word {
-                return None;
-            }
-            let byte_at = |j: usize| -> Option<u8> {
-                if bytes.get(j) != Some(&b'%') {
-                    return None;
-                }
-                let h = std::str::from_utf8(bytes.get(j + 1..j + 3)?).ok()?;
-                u8::from_str_radix(h, 16).ok()
-            };
-            let first = byte_at(i)?;
-            if first < 0x80 {
-                let c = first as char;
-                return (c.is_ascii_alphabetic() || words && c == ' ').then_some((
-                    c,
-                    i + 3,
-                    c != ' ',
-                ));
-            }
-            if !words {
-                return None;
-            }
-            // A UTF-8 sequence ("%C3%A9"): a letter only.
-            let len = match first {
-                0xC2..=0xDF => 2,
-                0xE0..=0xEF => 3,
-                0xF0..=0xF4 => 4,
-                _ => return None,
-            };
-            let mut buf = [0u8; 4];
-            buf[0] = first;
-            for (k, b) in buf.iter_mut().enumerate().take(len).skip(1) {
-                *b = byte_at(i + 3 * k)?;
-            }
-            let c = std::str::from_utf8(&buf[..len]).ok()?.chars().next()?;
-            table::is_alpha(c).then_some((c, i + 3 * len, true))
-        }
+        b'&' => html_reference(bytes, i),
+        b'%' => percent_encoded(bytes, i, words),
         _ => None,
     }
+}
+
+/// [`decode_at`] for an HTML character reference at `i` (a `&`): numeric
+/// (`&#112;`, `&#x70;`, which hide a letter or digit) or named (`&eacute;`,
+/// `&amp;`).
+fn html_reference(bytes: &[u8], i: usize) -> Option<(char, usize, bool)> {
+    let rest = &bytes[i + 1..];
+    if rest.first() == Some(&b'#') {
+        let hex = matches!(rest.get(1), Some(b'x' | b'X'));
+        let from = if hex { 2 } else { 1 };
+        let digits = rest[from..]
+            .iter()
+            .take(8)
+            .take_while(|b| {
+                if hex {
+                    b.is_ascii_hexdigit()
+                } else {
+                    b.is_ascii_digit()
+                }
+            })
+            .count();
+        if digits == 0 || digits > 7 || rest.get(from + digits) != Some(&b';') {
+            return None;
+        }
+        let s = std::str::from_utf8(&rest[from..from + digits]).ok()?;
+        let n = u32::from_str_radix(s, if hex { 16 } else { 10 }).ok()?;
+        let c = char::from_u32(n).filter(|&c| c != '\0')?;
+        Some((c, i + 1 + from + digits + 1, is_alnum(c)))
+    } else {
+        let len = rest
+            .iter()
+            .take(9)
+            .take_while(|b| b.is_ascii_alphanumeric())
+            .count();
+        if !(2..=8).contains(&len) || rest.get(len) != Some(&b';') {
+            return None;
+        }
+        let name = std::str::from_utf8(&rest[..len]).ok()?;
+        named(name).map(|c| (c, i + 1 + len + 1, false))
+    }
+}
+
+/// [`decode_at`] for percent-encoding at `i` (a `%`): an ASCII letter,
+/// with `words` a space or a UTF-8 letter; not a percentage.
+fn percent_encoded(bytes: &[u8], i: usize, words: bool) -> Option<(char, usize, bool)> {
+    // A number (digits not inside a word, "50", "20-40") before the
+    // sign makes it a percentage; digits that end another escape
+    // ("%69%6F") or read as letters ("y0%75ng") do not.
+    let escape_before = i >= 3 && bytes[i - 3] == b'%' && bytes[i - 2].is_ascii_hexdigit();
+    let mut k = i;
+    while k > 0 && i - k < 16 && bytes[k - 1].is_ascii_digit() {
+        k -= 1;
+    }
+    let in_word = k > 0 && bytes[k - 1].is_ascii_alphabetic();
+    if k < i && !escape_before && !in_word {
+        return None;
+    }
+    let byte_at = |j: usize| -> Option<u8> {
+        if bytes.get(j) != Some(&b'%') {
+            return None;
+        }
+        let h = std::str::from_utf8(bytes.get(j + 1..j + 3)?).ok()?;
+        u8::from_str_radix(h, 16).ok()
+    };
+    let first = byte_at(i)?;
+    if first < 0x80 {
+        let c = first as char;
+        return (c.is_ascii_alphabetic() || words && c == ' ').then_some((c, i + 3, c != ' '));
+    }
+    if !words {
+        return None;
+    }
+    // A UTF-8 sequence ("%C3%A9"): a letter only.
+    let len = match first {
+        0xC2..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        0xF0..=0xF4 => 4,
+        _ => return None,
+    };
+    let mut buf = [0u8; 4];
+    buf[0] = first;
+    for (k, b) in buf.iter_mut().enumerate().take(len).skip(1) {
+        *b = byte_at(i + 3 * k)?;
+    }
+    let c = std::str::from_utf8(&buf[..len]).ok()?.chars().next()?;
+    table::is_alpha(c).then_some((c, i + 3 * len, true))
 }
 
 fn is_alnum(c: char) -> bool {
