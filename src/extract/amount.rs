@@ -459,7 +459,13 @@ pub(super) fn ages(t: &Text<'_>, taken: &mut Taken, out: &mut Vec<Cand>) {
         let suffix = if excluded { None } else { suffix_form(t, ne) };
         let (start, end) = match suffix {
             Some(e) => (i, Some(e)),
-            None => match prefix_form(t, i, ne) {
+            // A cued number is read as an age from 10 to 25: the cue states
+            // youth ("just 15", "barely 18"); under 10 it is a child the ad
+            // mentions ("twins turning 3 soon"), above 25 more often a
+            // price or a count ("only 40!").
+            None => match prefix_form(t, i, ne)
+                .or_else(|| cue_form(t, i, ne).filter(|_| (10..=25).contains(&age)))
+            {
                 Some(s) => (s, Some(ne)),
                 None => (i, None),
             },
@@ -480,7 +486,7 @@ pub(super) fn ages(t: &Text<'_>, taken: &mut Taken, out: &mut Vec<Cand>) {
 }
 
 /// Whether the number at `i..ne` can be an age at all: an age word follows
-/// it, or an age label precedes it. Cheap, before the context is read.
+/// it, or an age label or cue word ([`AGE_CUES`]) precedes it. Cheap, before the context is read.
 fn may_be_age(t: &Text<'_>, i: usize, ne: usize) -> bool {
     let j0 = t.skip_spaces(ne, 1);
     if t.which(j0, t.word_end(j0), AGE_SUFFIXES).is_some() {
@@ -493,6 +499,51 @@ fn may_be_age(t: &Text<'_>, i: usize, ne: usize) -> bool {
         &["age", "aged", "edad", "idade", "is"],
     )
     .is_some()
+        || t.which(t.word_start_before(pk), pk, AGE_CUES).is_some()
+}
+
+/// Words that state a bare number after them as someone's age: "just 15",
+/// "only 16", "barely 17", "turns 15 next month", "solo 15", "apenas 16",
+/// "cumple 15", "seulement 16", "só 15" (read "so"). Only when the number
+/// ends its clause or a time follows it ([`cue_form`]): "just 15 minutes
+/// away" is a distance, "only 16 places left" a count.
+const AGE_CUES: &[&str] = &[
+    "just",
+    "only",
+    "barely",
+    "turned",
+    "turning",
+    "turns",
+    "solo",
+    "apenas",
+    "cumple",
+    "cumplio",
+    "cumplira",
+    "seulement",
+    "juste",
+    "so",
+];
+
+/// Words after a cued number that still leave it an age ("turns 15 next
+/// month", "turning 16 soon", "just 15 and new").
+const AFTER_CUED_AGE: &[&str] = &[
+    "next", "this", "soon", "in", "on", "and", "but", "el", "en", "este", "prochain", "ce",
+    "bientot", "et", "y", "e", "mas", "mais", "pero",
+];
+
+/// Where an age stated by a cue word before the number at `i..ne` starts
+/// ("just 15", "turns 15 next month"; see [`AGE_CUES`]).
+fn cue_form(t: &Text<'_>, i: usize, ne: usize) -> Option<usize> {
+    let pk = label_end(t, i);
+    let start = t.word_start_before(pk);
+    t.which(start, pk, AGE_CUES)?;
+    let j = t.skip_spaces(ne, 1);
+    let clause_end = j >= t.len() || matches!(t.ch(j), ',' | '.' | '!' | ';' | ')' | '\n' | '?');
+    let when = t
+        .words_after(ne, 1, 2)
+        .first()
+        .is_some_and(|w| AFTER_CUED_AGE.contains(&w.as_str()));
+    (clause_end || when).then_some(start)
 }
 
 /// Where the word that may label the number at `i` ends: back across

@@ -220,6 +220,45 @@ fn ages_written_with_spaced_digits_are_read() {
 }
 
 #[test]
+fn an_age_stated_by_a_cue_word_is_read_where_the_number_ends_its_clause() {
+    let ages = |text: &str| -> Vec<String> {
+        found(text)
+            .into_iter()
+            .filter(|f| f.0 == EntityKind::Age)
+            .map(|f| f.1)
+            .collect()
+    };
+    for (text, age) in [
+        ("New in town, just fifteen, sweet and discreet", "15"),
+        ("fresh face, turns 15 next month", "15"),
+        ("young girl only 16, outcalls", "16"),
+        ("barely 17!", "17"),
+        ("nueva, apenas 16, discreta", "16"),
+        ("cumple 15 este mes", "15"),
+        ("just turned 18.", "18"),
+    ] {
+        assert_eq!(ages(text), [age], "{text:?}");
+    }
+    // A unit or a noun after the number makes it a distance or a count; a
+    // small number is a child mentioned, a large one a price or a count.
+    for text in [
+        "just 15 minutes from downtown",
+        "only 16 spots left",
+        "twins turning 3 soon",
+        "sweet 16 dress, only 40!",
+        "only 5.",
+    ] {
+        assert!(
+            ages(text)
+                .iter()
+                .all(|a| a != "15" && a != "16" && a != "3" && a != "40" && a != "5"),
+            "{text:?}: {:?}",
+            ages(text)
+        );
+    }
+}
+
+#[test]
 fn a_currency_after_the_digits_makes_a_price_roses_do_not() {
     // Roses and "us" after a number are the escort-ad price code and a
     // pronoun, not a unit: the digits stay a phone number.
