@@ -5,10 +5,13 @@
 //!   entities on demand;
 //! - [`conditions`]: evaluate a rule's condition over the scan;
 //! - this module: which rules can fire, offers, filters, and the rule loop;
-//! - [`score`]: add up what fired into a tier, and explain it (hits with
-//!   their spans in the original text, messages for both audiences).
+//! - [`score`]: add up what fired into a tier;
+//! - [`explain`]: the verdict a person reads (fired rules, hits with their
+//!   spans in the original text, cleared rules, messages for both
+//!   audiences).
 
 mod conditions;
+mod explain;
 mod scan;
 mod score;
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! masked letters and spaced-out words), entities read on demand.
 
 use std::cell::{Cell, RefCell};
+use std::ops::Range;
 
 use crate::compile::Compiled;
 use crate::extract::{self, Found};
@@ -550,4 +551,11 @@ impl Scan<'_> {
         let hi = self.occs.partition_point(|o| o.term <= t);
         &self.occs[lo..hi]
     }
+}
+
+/// The range in the original field of a span of its matching form.
+pub(super) fn source(scan: &Scan<'_>, s: Span) -> Range<usize> {
+    scan.fields[s.field as usize]
+        .norm
+        .source_range(s.start as usize..s.end as usize)
 }

@@ -1,0 +1,237 @@
+//! From a score to the verdict a person reads: the fired rules, every
+//! hit mapped to the original text (UTF-16 and byte offsets, the steps
+//! needed to see it), the rules their exceptions cleared, and the messages
+//! for the poster and the reviewer.
+
+use std::ops::Range;
+
+use crate::normalize::Steps;
+use crate::pack::SECTIONS;
+use crate::tier::{Thresholds, Tier};
+use crate::utf16::utf16_offsets;
+use crate::verdict::{Cleared, FiredRule, Hit, Place, Verdict};
+
+use super::scan::{in_other_script, source, Scan, Span};
+use super::score::Scored;
+use super::{Engine, Evidence};
+
+impl Engine {
+    /// The verdict on what fired: scoring first, then the explanation.
+    pub(super) fn verdict(
+        &self,
+        scan: &Scan<'_>,
+        fired: &[Evidence],
+        cands: &[u32],
+        cleared: &[(usize, Span, Span)],
+        section: Option<usize>,
+        thresholds: Option<Thresholds>,
+    ) -> Verdict {
+        let thresholds = thresholds.unwrap_or(self.c.thresholds);
+        let s = self.score(scan, fired, cands, thresholds);
+        // Every byte offset reported, mapped to UTF-16 in one pass per field.
+        let cleared: Vec<_> = cleared
+            .iter()
+            .map(|&(ri, ind, ex)| (ri, ind, source(scan, ind), ex, source(scan, ex)))
+            .collect();
+        let utf16 = Utf16Map::new(
+            scan,
+            s.spans.iter().map(|(_, sp, src)| (sp.field, src)).chain(
+                cleared
+                    .iter()
+                    .flat_map(|(_, i, isrc, e, esrc)| [(i.field, isrc), (e.field, esrc)]),
+            ),
+        );
+        let (hits, evasion) = self.hits(scan, &s, &utf16);
+        let cleared = cleared
+            .iter()
+            .map(|(ri, ind, isrc, ex, esrc)| {
+                let r = &self.c.rules[*ri];
+                Cleared {
+                    rule: r.id.clone(),
+                    title: r.title.clone(),
+                    category: r.category.clone(),
+                    field: scan.fields[ind.field as usize].name.to_string(),
+                    exception: utf16.place(scan, ex.field, esrc),
+                    indicator: utf16.place(scan, ind.field, isrc),
+                }
+            })
+            .collect();
+        let (poster_messages, reviewer_messages) = self.messages(&s);
+        let rules = s
+            .rules
+            .iter()
+            .map(|&(ri, score, experimental)| {
+                let r = &self.c.rules[ri];
+                FiredRule {
+                    id: r.id.clone(),
+                    title: r.title.clone(),
+                    category: r.category.clone(),
+                    score: score as f64 / 100.0,
+                    max_tier: r.max_tier,
+                    experimental,
+                    tags: r.tags.clone(),
+                    pack: self.c.packs[r.pack].id.clone(),
+                    references: r.references.clone(),
+                    reviewer: r.reviewer.clone(),
+                }
+            })
+            .collect();
+        Verdict {
+            verdict: s.tier,
+            score: s.score,
+            score_tier: s.score_tier,
+            thresholds,
+            evasion,
+            section: section.map(|b| SECTIONS[b].to_string()),
+            offers: Vec::new(),
+            languages: Vec::new(),
+            packs: self.c.packs.clone(),
+            filters: Vec::new(),
+            rules,
+            hits,
+            poster_messages,
+            reviewer_messages,
+            entities: Vec::new(),
+            cleared,
+        }
+    }
+
+    /// Every place a scored rule matched, in the original text (UTF-16 and
+    /// byte offsets, the normalisation steps needed to see it), sorted by
+    /// field, span and rule; and whether any of them needed an evasive step.
+    fn hits(&self, scan: &Scan<'_>, s: &Scored, utf16: &Utf16Map) -> (Vec<Hit>, bool) {
+        let c = &self.c;
+        let mut hits = Vec::with_capacity(s.spans.len());
+        let mut evasion = false;
+        let lookup = |fi: usize, b: usize| utf16.get(fi, b);
+        for (ri, sp, src) in &s.spans {
+            let (ri, sp) = (*ri, *sp);
+            let r = &c.rules[ri];
+            let f = &scan.fields[sp.field as usize];
+            let mut steps: Steps = f.norm.steps(sp.start as usize..sp.end as usize);
+            if let Some(text) = f.original.get(src.clone()).filter(|t| in_other_script(t)) {
+                // Cyrillic "з" reads as the digit 3 and then as leetspeak:
+                // not a disguise unless the poster wrote digits or symbols.
+                let symbols = text
+                    .bytes()
+                    .any(|b| b.is_ascii_digit() || b"@$!|+".contains(&b));
+                steps = steps.native(!symbols);
+            }
+            evasion |= steps.is_evasive();
+            // The rule's counted score (0 if experimental or if another
+            // rule scored its indicator).
+            let score = s.rules.iter().find(|x| x.0 == ri).map_or(0, |x| x.1);
+            hits.push((
+                ri,
+                Hit {
+                    rule: r.id.clone(),
+                    category: r.category.clone(),
+                    score: score as f64 / 100.0,
+                    field: f.name.to_string(),
+                    start: lookup(sp.field as usize, src.start),
+                    end: lookup(sp.field as usize, src.end),
+                    byte_start: src.start,
+                    byte_end: src.end,
+                    text: f.original.get(src.clone()).unwrap_or_default().to_string(),
+                    normalized: f
+                        .norm
+                        .as_str()
+                        .get(sp.start as usize..sp.end as usize)
+                        .unwrap_or_default()
+                        .to_string(),
+                    steps,
+                },
+            ));
+        }
+        // By field name, span and rule id.
+        let field_rank = |name: &str| scan.fields.iter().filter(|f| f.name < name).count() as u32;
+        crate::sort::by_key(&mut hits, |(ri, h)| {
+            crate::sort::key4(
+                field_rank(&h.field),
+                h.start as u32,
+                h.end as u32,
+                c.rules[*ri].id_rank,
+            )
+        });
+        (hits.into_iter().map(|(_, h)| h).collect(), evasion)
+    }
+
+    /// The messages for the poster (from rules that scored, when the
+    /// verdict is `warn` or above) and for reviewers (every rule that
+    /// fired; experimental ones marked), each once, highest score first.
+    fn messages(&self, s: &Scored) -> (Vec<String>, Vec<String>) {
+        let mut poster = Vec::new();
+        let mut reviewer = Vec::new();
+        for &(ri, score, experimental) in &s.rules {
+            let r = &self.c.rules[ri];
+            if let Some(m) = &r.reviewer {
+                let m = if experimental {
+                    format!("[experimental] {m}")
+                } else {
+                    m.clone()
+                };
+                if !reviewer.contains(&m) {
+                    reviewer.push(m);
+                }
+            }
+            if s.tier >= Tier::Warn && score > 0 {
+                if let Some(m) = &r.poster {
+                    if !poster.contains(m) {
+                        poster.push(m.clone());
+                    }
+                }
+            }
+        }
+        (poster, reviewer)
+    }
+}
+
+/// UTF-16 offsets of the byte offsets a verdict reports, per field: one
+/// pass over each field for all of them.
+struct Utf16Map(Vec<Vec<(usize, usize)>>);
+
+impl Utf16Map {
+    fn new<'r>(scan: &Scan<'_>, ranges: impl Iterator<Item = (u16, &'r Range<usize>)>) -> Self {
+        let mut per_field: Vec<Vec<usize>> = vec![Vec::new(); scan.fields.len()];
+        for (f, r) in ranges {
+            per_field[f as usize].push(r.start);
+            per_field[f as usize].push(r.end);
+        }
+        Utf16Map(
+            per_field
+                .into_iter()
+                .enumerate()
+                .map(|(fi, mut offs)| {
+                    offs.sort_unstable();
+                    offs.dedup();
+                    utf16_offsets(scan.fields[fi].original, &offs)
+                })
+                .collect(),
+        )
+    }
+
+    /// The UTF-16 offset of byte offset `b` of field `fi` (one of those
+    /// given to [`Utf16Map::new`]).
+    fn get(&self, fi: usize, b: usize) -> usize {
+        let v = &self.0[fi];
+        match v.binary_search_by_key(&b, |p| p.0) {
+            Ok(i) => v[i].1,
+            Err(_) => 0,
+        }
+    }
+
+    fn place(&self, scan: &Scan<'_>, field: u16, src: &Range<usize>) -> Place {
+        let f = field as usize;
+        Place {
+            start: self.get(f, src.start),
+            end: self.get(f, src.end),
+            byte_start: src.start,
+            byte_end: src.end,
+            text: scan.fields[f]
+                .original
+                .get(src.clone())
+                .unwrap_or_default()
+                .to_string(),
+        }
+    }
+}
