@@ -181,14 +181,10 @@ impl EngineBuilder {
         self.given += 1;
         match crate::signing::verify_signed_pack(text, trust) {
             Ok(p) => self.packs.push(p),
-            Err(e @ Error::Signature(_)) => {
+            Err(Error::Signature(m)) => {
+                // The first refusal is the one reported.
                 if self.refused.is_none() {
-                    self.refused = Some(match e {
-                        Error::Signature(m) => {
-                            Error::Signature(format!("pack #{}: {m}", self.given))
-                        }
-                        other => other,
-                    });
+                    self.refused = Some(Error::Signature(format!("pack #{}: {m}", self.given)));
                 }
             }
             Err(e) => self.errors.extend(label(e.pack_errors(), self.given)),
