@@ -85,8 +85,8 @@ fn latin_letters(s: &str) -> u32 {
 /// "da", "o") are left out: they tell nothing, and a short Spanish ad must
 /// not read as Vietnamese because of its articles. Russian, Ukrainian,
 /// Hindi and Arabic also have their Latin spellings (transliteration,
-/// Hinglish, Arabizi), which recruiters use; Chinese and Thai are told by
-/// script.
+/// Hinglish, Arabizi) and Chinese its pinyin, which recruiters use; Thai
+/// is told by script.
 const WORDS: [&[&str]; 15] = [
     // English
     &[
@@ -347,8 +347,66 @@ const WORDS: [&[&str]; 15] = [
         "dlya", "ne", "vid", "tse", "vy", "abo", "yak", "shcho", "tilky", "roboty", "robotu",
         "zarplata", "zhytlo", "divchata", "divchat", "pasport", "kordonom",
     ],
-    // Chinese, Thai: by script.
-    &[],
+    // Chinese in pinyin, as recruiters write it to slip past filters
+    // ("bao chi zhu", "gao xin zhao pin"): only spellings Vietnamese
+    // without its diacritics cannot have (j, q, x, z, zh, w, "nv"), so a
+    // Vietnamese ad ("bao", "xin", "chi", "dao") never reads as Chinese;
+    // Han characters are told by script.
+    &[
+        "zhao",
+        "zhaopin",
+        "zhu",
+        "zheng",
+        "zhong",
+        "zuo",
+        "zai",
+        "gongzi",
+        "gongzuo",
+        "gongsi",
+        "baochi",
+        "baozhu",
+        "baochizhu",
+        "yuexin",
+        "gaoxin",
+        "xinzi",
+        "xinshui",
+        "qian",
+        "qianzheng",
+        "huzhao",
+        "haiwai",
+        "guowai",
+        "chuguo",
+        "xiao",
+        "xiaojie",
+        "xiaoshi",
+        "meinv",
+        "nvsheng",
+        "nansheng",
+        "nv",
+        "lv",
+        "lvyou",
+        "jingyan",
+        "xuyao",
+        "jiu",
+        "jie",
+        "jiaban",
+        "jipiao",
+        "mianfei",
+        "lianxi",
+        "weixin",
+        "wo",
+        "nimen",
+        "laoban",
+        "dagong",
+        "shangban",
+        "qu",
+        "yajin",
+        "baoguan",
+        "zhuanqian",
+        "xianzai",
+        "mashang",
+    ],
+    // Thai: by script.
     &[],
     // Arabic, in Latin letters and digits (Arabizi)
     &[
@@ -757,6 +815,11 @@ mod tests {
                 "Yalla shabab, fi shoghl 3ala tool fi Dubai, inshallah.",
                 "ar",
             ),
+            (
+                "Haiwai gongzuo, baochizhu, bu xuyao jingyan, jia weixin lianxi.",
+                "zh",
+            ),
+            ("gao xin zhao pin, bao chi zhu, yue xin 2 wan", "zh"),
         ] {
             assert!(
                 langs(text).iter().any(|l| l == lang),
@@ -767,6 +830,27 @@ mod tests {
             // may too, but not every other language's.
             assert!(runs(text).iter().any(|l| l == lang));
             assert!(runs(text).len() < 8, "{text}: {:?}", runs(text));
+        }
+    }
+
+    #[test]
+    fn vietnamese_without_diacritics_is_not_pinyin() {
+        // The syllables the two share ("bao", "xin", "chi", "dao", "ban")
+        // are not Chinese function words.
+        for text in [
+            "Xin chao, cong ty tuyen nhan vien, bao an o, luong cao, lien he zalo.",
+            "Chi can dao tao 2 thang, ban se co viec lam on dinh tai Ha Noi.",
+        ] {
+            assert!(
+                !runs(text).contains(&"zh".to_string()),
+                "{text}: {:?}",
+                runs(text)
+            );
+            assert!(
+                langs(text).contains(&"vi".to_string()),
+                "{text}: {:?}",
+                langs(text)
+            );
         }
     }
 

@@ -10,7 +10,7 @@ use super::{Engine, Evidence};
 impl Engine {
     /// The evaluation of one rule's condition over a scan.
     pub(super) fn eval_rule<'s>(
-        &self,
+        &'s self,
         scan: &'s Scan<'s>,
         r: &Rule,
         fired: &'s [Evidence],
@@ -22,6 +22,7 @@ impl Engine {
             exceptions: self.exceptions(scan, r),
             fired,
             counted,
+            rules: &self.c.rules,
             cap: self.limits.max_hits_per_rule,
             decide: false,
         }
@@ -127,6 +128,9 @@ pub(super) struct Eval<'a> {
     pub(super) fired: &'a [Evidence],
     /// For `rules` counts: which rules may be counted (`None`: all).
     pub(super) counted: Option<&'a [bool]>,
+    /// The engine's rules: a `rules` count counts an `indicator` once,
+    /// however many language packs' rules for it fired.
+    pub(super) rules: &'a [Rule],
     pub(super) cap: usize,
     /// Only whether the condition holds matters, not all of its evidence
     /// (offer rules outside tests): `any`, `or` and `at_least` stop as
@@ -292,6 +296,10 @@ impl Eval<'_> {
             Cond::Rules(rs, min) => {
                 let mut out = Vec::new();
                 let mut count = 0;
+                // Indicator groups already counted: the Russian and the
+                // Ukrainian rule for one indicator, both fired by one
+                // sentence either language reads, are one piece of evidence.
+                let mut groups: Vec<u32> = Vec::new();
                 for &r in rs {
                     if self
                         .counted
@@ -300,7 +308,16 @@ impl Eval<'_> {
                         continue;
                     }
                     if let Some(Some(ev)) = self.fired.get(r as usize) {
-                        count += 1;
+                        let g = self
+                            .rules
+                            .get(r as usize)
+                            .map_or(u32::MAX, |x| x.indicator_group);
+                        if g == u32::MAX || !groups.contains(&g) {
+                            count += 1;
+                            if g != u32::MAX {
+                                groups.push(g);
+                            }
+                        }
                         for &s in ev {
                             self.push(&mut out, s);
                         }

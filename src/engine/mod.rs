@@ -726,6 +726,7 @@ impl Engine {
                         exceptions: Vec::new(),
                         fired: &[],
                         counted: None,
+                        rules: &self.c.rules,
                         cap: self.limits.max_hits_per_rule,
                         decide: true,
                     };
