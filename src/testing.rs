@@ -331,6 +331,14 @@ fn check_term(
     let t = term_form(text);
     let form = t.form().to_string();
     let wildcard = t.star_left || t.star_right;
+    // Only a `*` at either end is a wildcard; one inside is folded away
+    // like other punctuation, so "nayd*m" would match only "nayd m".
+    if t.text.contains('*') {
+        w.warn(
+            path.clone(),
+            format!("`*` inside term `{raw}` is not a wildcard (only a `*` at the start or end is): write out each spelling"),
+        );
+    }
     // An emoji reads as a `:name:` token, long and distinctive however few
     // characters the author typed. A Han or kana character is a syllable,
     // most often a morpheme: two of them make a word ("高薪").
@@ -585,5 +593,23 @@ mod tests {
         assert_eq!(ids.len() + duplicates, terms.len(), "{lints:#?}");
         assert!(lints.iter().any(|l| l.path == "rule[0].match.any[11]"
             && l.message.contains("same matching form `@tag` as `@@tag`")));
+    }
+
+    /// A `*` inside a term is named; one at either end is a wildcard.
+    #[test]
+    fn a_star_inside_a_term_is_not_a_wildcard() {
+        let pack = crate::Pack::from_json(
+            r#"{"schema": 1, "pack": {"id": "p", "version": "1"}, "rule": [{"id": "r",
+              "title": "R", "category": "c", "score": 1,
+              "match": {"any": ["recruit*", "*agency", "nayd*m tebya"]}}]}"#,
+        )
+        .unwrap();
+        let lints = super::lint(&[pack]).unwrap();
+        let inside: Vec<_> = lints
+            .iter()
+            .filter(|l| l.message.contains("is not a wildcard"))
+            .map(|l| l.path.as_str())
+            .collect();
+        assert_eq!(inside, ["rule[0].match.any[2]"], "{lints:#?}");
     }
 }
