@@ -22,6 +22,7 @@ use crate::output::Fatal;
 mod calibrate;
 mod convert;
 mod eval;
+mod evidence;
 mod explain;
 mod image;
 mod input;
@@ -253,6 +254,10 @@ enum Command {
         #[arg(long = "packs-json", value_name = "FILE")]
         packs_json: Option<PathBuf>,
     },
+    /// Sealed, signed evidence packets (docs/evidence.md): make the legal team's
+    /// key pair, verify packets, open them with the private key.
+    #[command(subcommand)]
+    Evidence(EvidenceCommand),
     /// Convert an authored pack to the JSON that browsers and workers load.
     Pack {
         /// Output format.
@@ -263,6 +268,86 @@ enum Command {
         out: Option<PathBuf>,
         /// The pack (TOML or JSON).
         pack: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum EvidenceCommand {
+    /// Generate the legal team's X25519 key pair (HPKE recipient): DIR/evidence-recipient.key
+    /// (private; keep it offline) and DIR/evidence-recipient.pub (public, also printed).
+    /// Signing keys for the edge and the CLI come from `redflag keygen`.
+    Keygen {
+        /// Directory to write the key pair to (created; files are never overwritten).
+        #[arg(long, short = 'o')]
+        out: PathBuf,
+    },
+    /// Check packets without opening them: canonical form, every member, the ed25519
+    /// signature, and (with --public-key) that the signer is trusted. Exit 0 when every
+    /// packet is valid, 1 when one is refused (the reason names what failed), 2 on a
+    /// usage error.
+    Verify {
+        /// Packet files (`-` is stdin).
+        #[arg(required = true)]
+        packets: Vec<PathBuf>,
+        /// A trusted signer's base64 ed25519 public key (or a file holding it). Repeatable;
+        /// without it the signature is checked against the key the packet names, and the
+        /// result says that the signer was not checked.
+        #[arg(long = "public-key", value_name = "KEY")]
+        public_keys: Vec<String>,
+        /// One JSON object per packet (JSON Lines) instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Verify a packet, decrypt its sealed submission with the legal team's private key,
+    /// check the content hash and every field hash against the decrypted text, and print
+    /// the submission (JSON, raw contact values included: personal data).
+    Open {
+        /// The packet file (`-` is stdin).
+        packet: PathBuf,
+        /// The X25519 private key (file from `redflag evidence keygen`, or base64).
+        #[arg(long)]
+        key: String,
+        /// A trusted signer's public key (or a file holding it). Repeatable.
+        #[arg(long = "public-key", value_name = "KEY")]
+        public_keys: Vec<String>,
+        /// Write the submission to this file instead of stdout.
+        #[arg(long, short = 'o')]
+        out: Option<PathBuf>,
+        /// Also write the raw request body the edge received (byte for byte) to this file.
+        #[arg(long)]
+        body: Option<PathBuf>,
+        /// Open a packet whose retention period has ended (it should have been deleted).
+        #[arg(long)]
+        legal_hold: bool,
+    },
+    /// Screen one submission (a JSON object of fields; `-` is stdin) and write a sealed,
+    /// signed packet of it, as the edge worker and the extension do.
+    Seal {
+        #[command(flatten)]
+        packs: PackArgs,
+        /// The submission (JSON object).
+        submission: PathBuf,
+        /// The legal team's X25519 public key (base64, or the .pub file).
+        #[arg(long)]
+        recipient: String,
+        /// The ed25519 signing key file (from `redflag keygen`).
+        #[arg(long)]
+        key: PathBuf,
+        /// Where the submission was seen (kept without its query in the clear part).
+        #[arg(long)]
+        url: Option<String>,
+        /// Who made the packet.
+        #[arg(long)]
+        reviewer: Option<String>,
+        /// Days the packet is kept (sets `retain_until`).
+        #[arg(long, default_value_t = 365, value_parser = clap::value_parser!(u32).range(1..=36_500))]
+        retain_days: u32,
+        /// File holding the deployment key for keyed contact hashes (or REDFLAG_ENTITY_KEY).
+        #[arg(long, value_name = "FILE")]
+        entity_key_file: Option<PathBuf>,
+        /// Write to this file instead of stdout.
+        #[arg(long, short = 'o')]
+        out: Option<PathBuf>,
     },
 }
 
@@ -353,6 +438,63 @@ fn parse_section(s: &str) -> Result<String, String> {
     ))
 }
 
+fn evidence_cmd(e: EvidenceCommand) -> Result<ExitCode, Fatal> {
+    match e {
+        EvidenceCommand::Keygen { out } => evidence::keygen(&out),
+        EvidenceCommand::Verify {
+            packets,
+            public_keys,
+            json,
+        } => evidence::verify(&packets, &public_keys, json),
+        EvidenceCommand::Open {
+            packet,
+            key,
+            public_keys,
+            out,
+            body,
+            legal_hold,
+        } => evidence::open(
+            &packet,
+            &key,
+            &public_keys,
+            out.as_deref(),
+            body.as_deref(),
+            legal_hold,
+        ),
+        EvidenceCommand::Seal {
+            packs,
+            submission,
+            recipient,
+            key,
+            url,
+            reviewer,
+            retain_days,
+            entity_key_file,
+            out,
+        } => {
+            let entity_key = EntityArgs {
+                entities: true,
+                raw_values: false,
+                entity_key_file,
+            }
+            .key()?;
+            let engine = packs::build_engine_with(&packs, entity_key)?;
+            evidence::seal(
+                &engine,
+                &evidence::SealArgs {
+                    submission: &submission,
+                    recipient: &recipient,
+                    key: &key,
+                    url,
+                    reviewer,
+                    retain_days,
+                    out: out.as_deref(),
+                },
+            )
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -372,6 +514,7 @@ fn main() -> ExitCode {
         Command::Pack { format, out, pack } => convert::convert(format, out, &pack),
         Command::Image { out, packs_json } => image::image(&out, packs_json.as_deref()),
         Command::Keygen { out } => signing::keygen(&out),
+        Command::Evidence(e) => evidence_cmd(e),
         Command::Sign {
             pack,
             key,
