@@ -363,6 +363,7 @@ pub(crate) fn seal(engine: &redflag::Engine, a: &SealArgs<'_>) -> Result<ExitCod
         "hits": verdict.hits.iter().map(|h| json!({"rule": h.rule, "field": h.field, "start": h.start, "end": h.end})).collect::<Vec<_>>(),
         "fields": fields.iter().map(|(n, t)| json!({"name": n, "hmac_sha256": hmac_hex(&salt, t.as_bytes())})).collect::<Vec<_>>(),
         "contacts": verdict.entities.iter().filter_map(|e| e.hash.as_ref().map(|h| format!("{}:{h}", e.kind.as_str()))).collect::<Vec<_>>(),
+        "listing": null,
         "reviewer": a.reviewer,
         "content_sha256": sha256_hex(plaintext.as_bytes()),
         "sealed": {
@@ -461,6 +462,7 @@ const MEMBERS: &[&str] = &[
     "retain_until",
     "reference",
     "url",
+    "listing",
     "verdict",
     "score",
     "packs",
@@ -515,6 +517,7 @@ pub(crate) fn check(bytes: &[u8], trusted: &[VerifyingKey]) -> Result<Checked, S
         return Err("`reference` is empty".into());
     }
     opt_string(m, "url")?;
+    opt_string(m, "listing")?;
     opt_string(m, "reviewer")?;
     match string(m, "", "verdict")? {
         "allow" | "warn" | "review" | "block" | "error" => {}
