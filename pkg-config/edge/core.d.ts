@@ -80,6 +80,22 @@ export interface EdgeConfig {
   appealUrl: string | null;
   /** BLOCKS_URL. */
   blocksUrl: string | null;
+  /** Sealed evidence (EVIDENCE_*); null without EVIDENCE_URL. */
+  evidence: EvidenceConfig | null;
+}
+
+/** Sealed evidence settings (EVIDENCE_*, docs/evidence.md). */
+export interface EvidenceConfig {
+  /** EVIDENCE_URL: where signed, sealed packets are POSTed. */
+  url: string;
+  /** EVIDENCE_PUBLIC_KEY: the legal team's X25519 public key (32 bytes). */
+  recipient: Uint8Array;
+  /** EVIDENCE_SIGNING_KEY: the ed25519 seed that signs packets (32 bytes). */
+  seed: Uint8Array;
+  /** EVIDENCE_ON: the tiers that are preserved ("block", and optionally "review"). */
+  on: ("block" | "review")[];
+  /** EVIDENCE_RETAIN_DAYS (default 365). */
+  retainDays: number;
 }
 
 /** The report route's settings (REPORT_*). */

@@ -31,6 +31,7 @@
 import { signToken, sha256Hex } from "./token.js";
 import { escapeHtml } from "../shared/escape-html.js";
 import { createReportHandler } from "./report.js";
+import { FORMAT as EVIDENCE_FORMAT, ed25519Signer, key32, makePacket } from "../shared/evidence.js";
 
 const MUTATING = ["POST", "PUT", "PATCH"];
 
@@ -149,8 +150,38 @@ export function configFromEnv(env = {}) {
   c.report = reportConfig(env);
   c.appealUrl = appealUrl(env);
   c.blocksUrl = env.BLOCKS_URL ? recordUrl(env, "BLOCKS_URL") : null;
+  c.evidence = evidenceConfig(env);
   return c;
 }
+
+/**
+ * Sealed evidence (docs/evidence.md): with EVIDENCE_URL, each block (and,
+ * with EVIDENCE_ON=block,review, each review) is sent there as a signed
+ * packet whose submission is sealed to EVIDENCE_PUBLIC_KEY (the legal
+ * team's X25519 key); EVIDENCE_SIGNING_KEY (ed25519, a secret) signs it;
+ * EVIDENCE_RETAIN_DAYS (default 365) sets its `retain_until`. Null when
+ * EVIDENCE_URL is not set.
+ */
+function evidenceConfig(env) {
+  const set = (k) => env[k] !== undefined && env[k] !== "";
+  if (!set("EVIDENCE_URL")) {
+    for (const k of ["EVIDENCE_PUBLIC_KEY", "EVIDENCE_SIGNING_KEY", "EVIDENCE_ON", "EVIDENCE_RETAIN_DAYS"]) {
+      if (set(k)) throw new ConfigError(k, "needs EVIDENCE_URL (where sealed evidence is sent)");
+    }
+    return null;
+  }
+  const url = recordUrl(env, "EVIDENCE_URL");
+  const recipient = key32(String(env.EVIDENCE_PUBLIC_KEY ?? ""));
+  if (!recipient) throw new ConfigError("EVIDENCE_PUBLIC_KEY", "must be the legal team's X25519 public key, 32 bytes in base64 (from `redflag evidence keygen`)");
+  const seed = key32(String(env.EVIDENCE_SIGNING_KEY ?? ""));
+  if (!seed) throw new ConfigError("EVIDENCE_SIGNING_KEY", "must be an ed25519 secret key, 32 bytes in base64 (from `redflag keygen`), set as a secret");
+  const on = String(env.EVIDENCE_ON ?? "block").split(",").map((t) => t.trim().toLowerCase()).filter(Boolean);
+  if (!on.includes("block") || !on.every((t) => t === "block" || t === "review")) throw new ConfigError("EVIDENCE_ON", "must be block or block,review");
+  return { url, recipient, seed, on: [...new Set(on)], retainDays: integer(env, "EVIDENCE_RETAIN_DAYS", 365, 1, 3650) };
+}
+
+/** Entity kinds whose values identify someone: sealed in evidence, never anywhere else. */
+const CONTACT_KINDS = ["phone", "email", "url", "handle"];
 
 /** Default report route (report.js); REPORT_ROUTE changes it. */
 export const REPORT_ROUTE = "/__redflag/report";
@@ -763,6 +794,49 @@ export function createHandler({ config, getEngine, fetchOrigin = (r) => fetch(r)
     }
   }
 
+  let signer = null;
+  /**
+   * Seals the submission and sends the signed packet to EVIDENCE_URL. Runs
+   * after the answer (waitUntil); never throws. Failures are counted
+   * (errors["evidence-delivery"]) and logged with the reference only.
+   */
+  async function sendEvidence(o) {
+    const ev = config.evidence;
+    try {
+      signer ??= ed25519Signer(ev.seed).catch((e) => {
+        signer = null;
+        throw e;
+      });
+      const { text } = await makePacket({
+        source: "edge",
+        clock: "edge",
+        time: new Date(o.time),
+        retainDays: ev.retainDays,
+        reference: o.reference,
+        url: o.url,
+        listing: null,
+        verdict: o.verdict,
+        fields: o.fields,
+        contacts: o.contacts,
+        rawContacts: o.rawContacts,
+        reviewer: null,
+        section: o.section,
+        body: o.bytes,
+        contentType: o.contentType,
+        recipientPublic: ev.recipient,
+        signer: await signer,
+      });
+      const headers = { "Content-Type": "application/json; charset=utf-8", "X-Redflag-Reference": o.reference, "X-Redflag-Evidence": EVIDENCE_FORMAT };
+      const res = await fetchOrigin(new Request(ev.url, { method: "POST", headers, body: text, redirect: "manual" }));
+      await res.body?.cancel();
+      if (!res.ok) throw new Error(`the evidence endpoint answered ${res.status}`);
+      log({ type: "redflag.evidence-sent", reference: o.reference, verdict: o.verdict.verdict, bytes: text.length });
+    } catch (e) {
+      counters.errors["evidence-delivery"] = (counters.errors["evidence-delivery"] ?? 0) + 1;
+      log({ type: "redflag.evidence-error", reference: o.reference, message: String(e?.message ?? e) });
+    }
+  }
+
   async function onFailure(request, url, path, failure, body, bodyBytes, ctx) {
     const reference = crypto.randomUUID();
     count("error", null, failure.kind, null, ctx);
@@ -817,13 +891,23 @@ export function createHandler({ config, getEngine, fetchOrigin = (r) => fetch(r)
     }
     if (read.stream) extracted.notes.add("truncated");
     let verdict;
+    let screenedSub;
     const contacts = new Set();
+    // Raw contact values, read only for sealed evidence: they go nowhere else.
+    const rawContacts = new Map();
+    const screenOptions = config.evidence ? { entities: true, rawValues: true } : entities ? { entities: true } : undefined;
     try {
       const engine = getEngine();
       for (const sub of submissions(extracted, config, engine.limits())) {
-        const v = engine.screen(sub, entities ? { entities: true } : undefined);
-        for (const e of v.entities ?? []) if (e.hash && contacts.size < config.maxContacts) contacts.add(`${e.kind}:${e.hash}`);
-        if (!verdict || RANK[v.verdict] > RANK[verdict.verdict] || (RANK[v.verdict] === RANK[verdict.verdict] && v.score > verdict.score)) verdict = v;
+        const v = engine.screen(sub, screenOptions);
+        for (const e of v.entities ?? []) {
+          if (e.hash && contacts.size < config.maxContacts) contacts.add(`${e.kind}:${e.hash}`);
+          if (config.evidence && CONTACT_KINDS.includes(e.kind) && e.value && rawContacts.size < 256) rawContacts.set(`${e.kind}:${e.value}`, { kind: e.kind, value: e.value, hash: e.hash ?? null });
+        }
+        if (!verdict || RANK[v.verdict] > RANK[verdict.verdict] || (RANK[v.verdict] === RANK[verdict.verdict] && v.score > verdict.score)) {
+          verdict = v;
+          screenedSub = sub;
+        }
       }
     } catch (e) {
       const f = new Failure("engine-error", String(e?.message ?? e), 503);
@@ -836,12 +920,29 @@ export function createHandler({ config, getEngine, fetchOrigin = (r) => fetch(r)
     const rules = verdict.rules.map((r) => r.id);
     const packs = verdict.packs.map((p) => `${p.id}@${p.version}`);
     count(tier, verdict, null, notes, ctx);
+    const evidence = (time) =>
+      config.evidence?.on.includes(tier)
+        ? sendEvidence({
+            reference,
+            time,
+            url: request.url,
+            verdict: { verdict: tier, score: verdict.score, packs: verdict.packs, hits: verdict.hits },
+            fields: Object.entries(screenedSub).filter(([k]) => k !== "section"),
+            section: screenedSub.section ?? null,
+            contacts: [...contacts],
+            rawContacts: [...rawContacts.values()],
+            bytes,
+            contentType: request.headers.get("content-type"),
+          })
+        : null;
     if (tier === "block") {
       // The rest of a body past the limit is read and dropped (bounded), so the client gets the 422 rather than a reset connection.
       if (read.stream) await drain(read.stream, DRAIN_BYTES, config.maxReadMs);
       const time = new Date().toISOString();
       log({ type: "redflag.blocked", reference, time, score: verdict.score, rules, packs, notes });
       if (config.blocksUrl) ctx?.waitUntil?.(blockRecord({ reference, time, score: verdict.score, rules, packs, notes, contacts: [...contacts], bytes }));
+      const sealed = evidence(time);
+      if (sealed) ctx?.waitUntil?.(sealed);
       const messages = verdict.poster_messages.length ? verdict.poster_messages : ["This submission breaks the site's rules."];
       const headers = { "Cache-Control": "no-store", "X-Redflag-Reference": reference };
       const appeal = config.appealUrl ? appealLink(config.appealUrl, reference) : null;
@@ -863,6 +964,10 @@ export function createHandler({ config, getEngine, fetchOrigin = (r) => fetch(r)
     if (hitFields.length) extra["X-Redflag-Fields"] = hitFields.slice(0, 64).join(",");
     if (read.stream) extra["X-Redflag-Screened-Bytes"] = String(bytes.byteLength);
     if (contacts.size) extra["X-Redflag-Contacts"] = [...contacts].join(",");
+    if (tier === "review") {
+      const sealed = evidence(new Date().toISOString());
+      if (sealed) ctx?.waitUntil?.(sealed);
+    }
     const payload = { v: tier, s: verdict.score, r: rules, p: packs };
     if (notes.length) payload.w = notes;
     if (contacts.size) payload.c = [...contacts];

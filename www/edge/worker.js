@@ -17,6 +17,11 @@
 // deployment: MIN_PACK_VERSIONS (JSON {"id": "version"}) and the versions
 // this isolate has accepted; nothing in KV can lower it.
 //
+// Evidence: with EVIDENCE_URL, EVIDENCE_PUBLIC_KEY (the legal team's X25519
+// key) and EVIDENCE_SIGNING_KEY (ed25519, a secret), each block (EVIDENCE_ON
+// block,review: each review too) is sent, after the answer, as a signed
+// packet whose submission is sealed to that key (core.js, docs/evidence.md).
+//
 // Counters: with a Durable Object namespace bound as COUNTERS (class
 // RedflagCounters, exported here) every submission's tier, categories and
 // notes are added to one object, so the counts survive isolates and sum
