@@ -6,6 +6,7 @@
 import init, { Engine, validatePacks, verifySignedPack } from "./vendor/redflag.js";
 import { loadEngine } from "./vendor/load-engine.js";
 import { sha256Hex } from "./vendor/sha256.js";
+import { ed25519Signer, key32, keyId, makePacket, newEd25519Seed, toBase64 } from "./vendor/evidence.js";
 import { defaultProfiles, profileMatches } from "./profiles.js";
 
 const redflag = { Engine, validatePacks, verifySignedPack };
@@ -94,25 +95,67 @@ export function canonicalJson(v) {
   return JSON.stringify(v);
 }
 
-async function evidence({ url, section, fields, note, listingId }) {
-  const v = engine.screen({ section, ...fields }, { entities: true, rawValues: true });
-  const captured = {};
-  for (const [name, text] of Object.entries(fields)) captured[name] = { text, sha256: await sha256Hex(text) };
-  const packet = {
-    format: "redflag-evidence/1",
-    url,
-    listing_id: listingId || null,
-    captured_at: new Date().toISOString(),
-    section: section ?? null,
-    fields: captured,
-    packs: v.packs,
-    verdict: { tier: v.verdict, score: v.score, thresholds: v.thresholds, evasion: v.evasion, rules: v.rules, hits: v.hits },
-    entities: v.entities ?? [],
-    reviewer_note: note ?? "",
-    tool: { name: "redflag reviewer", version: chrome.runtime.getManifest().version },
+// Evidence packets (`redflag-evidence/2`, docs/evidence.md), the same
+// format as the edge worker's: signed with this extension's own ed25519
+// key (made here on first use, kept in chrome.storage.local, its public key
+// shown on the options page for the legal team to trust), the ad sealed to
+// the legal team's X25519 key pasted on the options page. Without that key
+// nothing is exported: a packet holding the ad in the clear would put the
+// poster's contacts on the reviewer's disk, and one holding hashes only
+// could never be opened for a referral.
+
+/** This extension's signing key: made and stored on first use, or replaced with `fresh`. */
+async function signingKey(fresh = false) {
+  let { evidenceSeed } = await chrome.storage.local.get("evidenceSeed");
+  if (fresh || !key32(evidenceSeed ?? "")) {
+    evidenceSeed = toBase64(await newEd25519Seed());
+    await chrome.storage.local.set({ evidenceSeed });
+  }
+  return ed25519Signer(key32(evidenceSeed));
+}
+
+/** What the options page shows about evidence: the signer's public key and id, the recipient's id, the reviewer id. */
+async function evidenceSettings(fresh = false) {
+  const signer = await signingKey(fresh);
+  const { evidenceRecipient = "", reviewerId = "", evidenceRetainDays = 365 } = await chrome.storage.local.get(["evidenceRecipient", "reviewerId", "evidenceRetainDays"]);
+  const recipient = key32(evidenceRecipient);
+  return {
+    signerPublicKey: toBase64(signer.publicKey),
+    signerKeyId: signer.keyId,
+    recipient: recipient ? evidenceRecipient : null,
+    recipientKeyId: recipient ? await keyId(recipient) : null,
+    reviewerId,
+    retainDays: evidenceRetainDays,
   };
-  packet.packet_sha256 = await sha256Hex(canonicalJson(packet));
-  return packet;
+}
+
+const CONTACT_KINDS = ["phone", "email", "url", "handle"];
+
+/** A signed packet of one ad, its text sealed: { text, packet }, or { refused } when no recipient key is set. */
+async function evidence({ url, section, fields, note, listingId }) {
+  const { evidenceRecipient = "", reviewerId = "", evidenceRetainDays = 365 } = await chrome.storage.local.get(["evidenceRecipient", "reviewerId", "evidenceRetainDays"]);
+  const recipient = key32(evidenceRecipient);
+  if (!recipient) return { refused: "Not exported: set the legal team's public key in the extension's options first (evidence is only saved sealed to it)." };
+  const v = engine.screen({ section, ...fields }, { entities: true, rawValues: true });
+  const { packet, text } = await makePacket({
+    source: "extension",
+    clock: "reviewer",
+    time: new Date(),
+    retainDays: evidenceRetainDays,
+    reference: crypto.randomUUID(),
+    url,
+    listing: listingId || null,
+    verdict: v,
+    fields: Object.entries(fields),
+    contacts: (v.entities ?? []).filter((e) => e.hash).map((e) => `${e.kind}:${e.hash}`),
+    rawContacts: (v.entities ?? []).filter((e) => CONTACT_KINDS.includes(e.kind) && e.value).map((e) => ({ kind: e.kind, value: e.value })),
+    reviewer: reviewerId || null,
+    note: note || null,
+    section: section ?? null,
+    recipientPublic: recipient,
+    signer: await signingKey(),
+  });
+  return { text, time: packet.time, reference: packet.reference, signer: packet.signer.key_id };
 }
 
 // Reviewer decisions: one `chrome.storage.local` item per ad,
@@ -191,6 +234,22 @@ const handlers = {
   },
   async evidence(msg) {
     return evidence(msg);
+  },
+  async evidenceSettings() {
+    return evidenceSettings();
+  },
+  /** Saves the legal team's public key, the reviewer id and the retention (validated). */
+  async setEvidenceSettings(msg) {
+    const recipient = String(msg.recipient ?? "").trim();
+    if (recipient && !key32(recipient)) return { ok: false, error: "The legal team's key must be an X25519 public key: 32 bytes in base64 (44 characters, from `redflag evidence keygen`)." };
+    const days = Number(msg.retainDays ?? 365);
+    if (!Number.isInteger(days) || days < 1 || days > 3650) return { ok: false, error: "Retention must be a whole number of days from 1 to 3650." };
+    await chrome.storage.local.set({ evidenceRecipient: recipient, reviewerId: String(msg.reviewerId ?? "").trim().slice(0, 200), evidenceRetainDays: days });
+    return { ok: true, settings: await evidenceSettings() };
+  },
+  /** Replaces the signing key (a lost or leaked one): packets signed before keep the old key's id. */
+  async newSigningKey() {
+    return evidenceSettings(true);
   },
   async setPack(msg) {
     // With trusted keys configured, only signed packs that verify (not

@@ -562,8 +562,10 @@
       note.addEventListener("input", () => {
         ad.note = note.value;
       });
-      const btn = button("redflag-export", "Export evidence (JSON)", "", () => exportEvidence(ad, note.value));
-      box.append(decisionControls(ad), note, btn);
+      const exported = el("span", "redflag-export-status", "");
+      exported.setAttribute("role", "status");
+      const btn = button("redflag-export", "Export evidence (JSON)", "", () => exportEvidence(ad, note.value, exported));
+      box.append(decisionControls(ad), note, btn, exported);
       p.append(box);
     }
     refreshDecisionCount();
@@ -762,10 +764,26 @@
       .replace(/[._-]+$/, "");
   }
 
-  async function exportEvidence(ad, note) {
-    const packet = await send({ type: "evidence", url: location.href, section: ad.section, fields: ad.texts, note, listingId: ad.listingId ?? null });
+  /**
+   * Saves a sealed, signed evidence packet (docs/evidence.md) byte for byte
+   * as the service worker made it (any change breaks its signature), or
+   * says why not (no legal team key set: nothing is saved).
+   */
+  async function exportEvidence(ad, note, status) {
+    let r;
+    try {
+      r = await send({ type: "evidence", url: location.href, section: ad.section, fields: ad.texts, note, listingId: ad.listingId ?? null });
+    } catch (e) {
+      status.textContent = `Not exported: ${e.message}`;
+      return;
+    }
+    if (r.refused) {
+      status.textContent = r.refused;
+      return;
+    }
     const id = fileSafe(ad.listingId);
-    download(new Blob([JSON.stringify(packet, null, 2)], { type: "application/json" }), `redflag-evidence-${id ? `${id}-` : ""}${packet.captured_at.replace(/[:.]/g, "-")}.json`);
+    download(new Blob([r.text], { type: "application/json" }), `redflag-evidence-${id ? `${id}-` : ""}${r.time.replace(/[:.]/g, "-")}.json`);
+    status.textContent = `Exported, sealed and signed (key ${r.signer}).`;
   }
 
   /**

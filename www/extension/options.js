@@ -129,6 +129,33 @@ $("save-keys").addEventListener("click", async () => {
   $("keys-status").textContent = keys.length ? "Saved: only signed packs will load." : "Saved: no signature required.";
 });
 
+function showEvidence(e) {
+  $("evidence-recipient").value = e.recipient ?? "";
+  $("reviewer-id").value = e.reviewerId ?? "";
+  $("evidence-retain").value = String(e.retainDays ?? 365);
+  $("evidence-signer").textContent = e.signerPublicKey;
+  $("evidence-signer-id").textContent = e.signerKeyId;
+  if (!e.recipient) $("evidence-status").textContent = "No legal team key set: evidence cannot be exported.";
+}
+
+$("save-evidence").addEventListener("click", async () => {
+  const r = await chrome.runtime.sendMessage({ type: "setEvidenceSettings", recipient: $("evidence-recipient").value, reviewerId: $("reviewer-id").value, retainDays: Number($("evidence-retain").value) });
+  if (!r.ok || !r.result.ok) {
+    $("evidence-status").textContent = `Not saved: ${r.ok ? r.result.error : r.error}`;
+    return;
+  }
+  showEvidence(r.result.settings);
+  $("evidence-status").textContent = r.result.settings.recipient ? `Saved: evidence is sealed to key ${r.result.settings.recipientKeyId}.` : "Saved. No legal team key set: evidence cannot be exported.";
+});
+
+$("new-signing-key").addEventListener("click", async () => {
+  const r = await chrome.runtime.sendMessage({ type: "newSigningKey" });
+  showEvidence(r.result);
+  $("evidence-status").textContent = `New signing key ${r.result.signerKeyId}: give its public key to the legal team.`;
+});
+
+showEvidence((await chrome.runtime.sendMessage({ type: "evidenceSettings" })).result);
+
 const { profiles, publicKeys = [] } = await chrome.storage.local.get(["profiles", "publicKeys"]);
 $("public-keys").value = publicKeys.join("\n");
 $("profiles").value = JSON.stringify(profiles ?? defaultProfiles, null, 2);

@@ -5,13 +5,14 @@
 // without a prompt) is in helpers/extension.mjs.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { artifacts, watch } from "./helpers/browser.mjs";
 import { importPackage } from "./helpers/package.mjs";
 import { fixtures, startExtension } from "./helpers/extension.mjs";
 import { keypair, signPack, sitePack } from "./helpers/sign.mjs";
+import { redflag } from "./helpers/cli.mjs";
 
 const queueHtml = readFileSync(join(fixtures, "queue.html"), "utf8");
 let ext, base, ctx, sw, extId, rf, extDir, addConsole, open;
@@ -166,35 +167,86 @@ test("highlights wrap exactly the matched text, across inline elements, with emo
   await page.close();
 });
 
-test("the evidence packet's hashes verify", async () => {
+test("evidence: refused without the legal team's key; then a sealed packet signed by the extension that `redflag evidence verify` accepts, a tampered copy refused, `open` gives back the ad", async () => {
   const { page, problems } = await open("/queue.html");
   await page.click(".redflag-fab");
-  await page.waitForSelector('.redflag-panel .redflag-ad textarea');
-  await page.fill(".redflag-panel .redflag-ad:nth-of-type(2) textarea", "Escalated to child-safety team.");
+  await page.waitForSelector(".redflag-panel .redflag-ad textarea");
+  // No recipient key yet: nothing is saved, and the panel says why.
+  let downloads = 0;
+  page.on("download", () => downloads++);
+  await page.click(".redflag-panel .redflag-ad:nth-of-type(2) .redflag-export");
+  await page.waitForFunction(() => document.querySelector(".redflag-panel .redflag-ad:nth-of-type(2) .redflag-export-status")?.textContent);
+  assert.match(await page.textContent(".redflag-panel .redflag-ad:nth-of-type(2) .redflag-export-status"), /legal team's public key/);
+  assert.equal(downloads, 0);
+
+  // The legal team's key pair (the real CLI); the admin pastes the public key on the options page.
+  const dir = mkdtempSync(join(tmpdir(), "redflag-ext-evidence-"));
+  assert.equal(redflag(["evidence", "keygen", "--out", join(dir, "legal")]).status, 0);
+  const legalPub = readFileSync(join(dir, "legal/evidence-recipient.pub"), "utf8").trim();
+  const options = await ctx.newPage();
+  await options.goto(`chrome-extension://${extId}/options.html`);
+  await options.waitForSelector("html[data-ready=true]");
+  assert.match(await options.textContent("#evidence-status"), /No legal team key/);
+  await options.fill("#evidence-recipient", "bm90IGEga2V5");
+  await options.click("#save-evidence");
+  await options.waitForFunction(() => /Not saved/.test(document.querySelector("#evidence-status").textContent));
+  await options.fill("#evidence-recipient", legalPub);
+  await options.fill("#reviewer-id", "reviewer-17");
+  await options.click("#save-evidence");
+  await options.waitForFunction(() => /Saved: evidence is sealed to key/.test(document.querySelector("#evidence-status").textContent));
+  const signerPub = (await options.textContent("#evidence-signer")).trim();
+  assert.match(signerPub, /^[A-Za-z0-9+/]{43}=$/);
+  await options.close();
+
+  await page.fill(".redflag-panel .redflag-ad:nth-of-type(2) textarea", "Escalated to child-safety team; called 2O2-555-O147.");
   // More ads load and the panel is redrawn: the note is still there.
   await page.click("#more");
   await page.waitForFunction(() => document.querySelectorAll(".redflag-panel .redflag-ad").length === 4);
-  assert.equal(await page.inputValue(".redflag-panel .redflag-ad:nth-of-type(2) textarea"), "Escalated to child-safety team.");
+  assert.equal(await page.inputValue(".redflag-panel .redflag-ad:nth-of-type(2) textarea"), "Escalated to child-safety team; called 2O2-555-O147.");
   const [download] = await Promise.all([page.waitForEvent("download"), page.click(".redflag-panel .redflag-ad:nth-of-type(2) .redflag-export")]);
-  const packet = JSON.parse(readFileSync(await download.path(), "utf8"));
-  const sha = (s) => createHash("sha256").update(s).digest("hex");
-  assert.equal(packet.format, "redflag-evidence/1");
+  const file = await download.path();
+  const text = readFileSync(file, "utf8");
+  const packet = JSON.parse(text);
+  assert.equal(packet.format, "redflag-evidence/2");
+  assert.equal(packet.source, "extension");
+  assert.equal(packet.clock, "reviewer");
+  assert.equal(packet.reviewer, "reviewer-17");
   assert.equal(packet.url, `${base}/queue.html`);
-  assert.ok(!Number.isNaN(Date.parse(packet.captured_at)) && packet.captured_at.endsWith("Z"), "UTC timestamp");
-  assert.equal(packet.reviewer_note, "Escalated to child-safety team.");
-  assert.equal(packet.verdict.tier, "block");
+  assert.equal(packet.verdict, "block");
   assert.ok(packet.packs.some((p) => p.id === "core"));
-  for (const [name, f] of Object.entries(packet.fields)) assert.equal(f.sha256, sha(f.text), name);
-  assert.equal(packet.fields.title.text, "New in town");
-  const canonical = (v) =>
-    Array.isArray(v)
-      ? `[${v.map(canonical).join(",")}]`
-      : v && typeof v === "object"
-        ? `{${Object.keys(v).sort().filter((k) => v[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`).join(",")}}`
-        : JSON.stringify(v);
-  const { packet_sha256, ...rest } = packet;
-  assert.equal(packet_sha256, sha(canonical(rest)), "the packet hash verifies");
-  assert.ok(packet.entities.some((e) => e.kind === "phone" && e.value === "+12025550147"));
+  assert.ok(packet.hits.some((h) => h.rule === "core.adult.stated-minor-age"));
+  assert.ok(Math.abs(Date.parse(packet.time) - Date.now()) < 120_000 && packet.time.endsWith("Z"), "UTC time, the reviewer's clock");
+  // Raw contacts, the ad's words and the note only inside `sealed`.
+  for (const raw of ["2O2-555-O147", "+12025550147", "2025550147", "Sweet new girl", "child-safety"]) assert.ok(!text.includes(raw), `${raw} outside sealed`);
+
+  const v = redflag(["evidence", "verify", "--json", "--public-key", signerPub, file]);
+  assert.equal(v.status, 0, v.stdout + v.stderr);
+  assert.equal(JSON.parse(v.stdout).trusted, true);
+  const bytes = readFileSync(file);
+  for (const at of [10, bytes.indexOf("reviewer-17"), bytes.indexOf('"ciphertext":"') + 20, bytes.length - 30]) {
+    const t = Buffer.from(bytes);
+    t[at] ^= 0x02;
+    const tf = join(dir, `tampered-${at}.json`);
+    writeFileSync(tf, t);
+    const r = redflag(["evidence", "verify", "--public-key", signerPub, tf]);
+    assert.equal(r.status, 1, `a byte changed at ${at} is refused`);
+    assert.match(r.stdout, /refused: /);
+  }
+  const o = redflag(["evidence", "open", file, "--key", join(dir, "legal/evidence-recipient.key"), "--public-key", signerPub]);
+  assert.equal(o.status, 0, o.stderr);
+  const sub = JSON.parse(o.stdout);
+  const fields = Object.fromEntries(sub.fields.map((f) => [f.name, f.text]));
+  assert.equal(fields.title, "New in town");
+  assert.match(fields.body, /Sweet new girl, age: 16/);
+  assert.equal(sub.note, "Escalated to child-safety team; called 2O2-555-O147.");
+  assert.ok(sub.contacts.some((c) => c.kind === "phone" && c.value === "+12025550147"));
+  assert.equal(sub.url, `${base}/queue.html`);
+  // Exporting stores nothing of the ad: the extension's storage (but the
+  // reviewer's own decisions, which hold the ads they label) has no contact.
+  const stored = await sw.evaluate(() => chrome.storage.local.get(null));
+  const kept = Object.fromEntries(Object.entries(stored).filter(([k]) => !k.startsWith("decision:")));
+  assert.ok(kept.evidenceSeed && kept.evidenceRecipient === legalPub, "the settings are stored");
+  for (const raw of ["2O2-555-O147", "+12025550147", "child-safety"]) assert.ok(!JSON.stringify(kept).includes(raw), `${raw} in the extension's storage`);
   assert.deepEqual(problems, []);
   await page.close();
 });
@@ -484,6 +536,9 @@ test("the panel lists rule titles and explanations, and never lies over the ads"
 });
 
 test("evidence files are named after the listing, from the ad or the page URL", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "redflag-ext-names-"));
+  assert.equal(redflag(["evidence", "keygen", "--out", dir]).status, 0);
+  await sw.evaluate((k) => chrome.storage.local.set({ evidenceRecipient: k }), readFileSync(join(dir, "evidence-recipient.pub"), "utf8").trim());
   const { page, problems } = await open("/queue-console.html?listing=L-77");
   await page.click(".redflag-fab");
   await page.waitForSelector(".redflag-panel .redflag-ad textarea");
@@ -491,15 +546,15 @@ test("evidence files are named after the listing, from the ad or the page URL", 
     const [download] = await Promise.all([page.waitForEvent("download"), page.click(`.redflag-panel .redflag-ad:nth-of-type(${n}) .redflag-export`)]);
     return { name: download.suggestedFilename(), packet: JSON.parse(readFileSync(await download.path(), "utf8")) };
   };
-  const stamp = "\\d{4}-\\d\\d-\\d\\dT\\d\\d-\\d\\d-\\d\\d-\\d{3}Z";
+  const stamp = "\\d{4}-\\d\\d-\\d\\dT\\d\\d-\\d\\d-\\d\\dZ";
   // From the ad element's data-listing-id, made safe for file systems.
   const first = await exportAd(1);
-  assert.equal(first.packet.listing_id, "Q-2026/07:118 ü");
+  assert.equal(first.packet.listing, "Q-2026/07:118 ü");
   assert.match(first.name, new RegExp(`^redflag-evidence-Q-2026_07_118_u-${stamp}\\.json$`));
-  assert.equal(first.name.slice("redflag-evidence-Q-2026_07_118_u-".length, -".json".length), first.packet.captured_at.replace(/[:.]/g, "-"));
+  assert.equal(first.name.slice("redflag-evidence-Q-2026_07_118_u-".length, -".json".length), first.packet.time.replace(/[:.]/g, "-"));
   // An ad with no id of its own takes the page's ?listing=.
   const third = await exportAd(3);
-  assert.equal(third.packet.listing_id, "L-77");
+  assert.equal(third.packet.listing, "L-77");
   assert.match(third.name, new RegExp(`^redflag-evidence-L-77-${stamp}\\.json$`));
   assert.deepEqual(problems, []);
   await page.close();

@@ -404,3 +404,45 @@ test("the playground shows the schema's problems beside the engine's, in Chromiu
     await demo.close();
   }
 });
+
+// The evidence packet's schema (docs/evidence.schema.json, docs/evidence.md):
+// packets made by the edge's and the extension's writer (www/shared/evidence.js)
+// and by `redflag evidence seal` match it; a raw contact value in the
+// clear part, a missing member or an unknown one do not.
+test("evidence packets from JavaScript and from the CLI match docs/evidence.schema.json; a raw contact outside `sealed` does not", async () => {
+  const { makePacket, ed25519Signer, newEd25519Seed, key32 } = await import("../shared/evidence.js");
+  const { redflag } = await import("./helpers/cli.mjs");
+  const { mkdtempSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const evidenceSchema = JSON.parse(readFileSync(join(root, "docs/evidence.schema.json"), "utf8"));
+  const check = new Ajv2020({ allErrors: true, allowUnionTypes: true, strict: true }).compile(evidenceSchema);
+  const dir = mkdtempSync(join(tmpdir(), "redflag-evidence-schema-"));
+  assert.equal(redflag(["evidence", "keygen", "--out", join(dir, "legal")]).status, 0);
+  assert.equal(redflag(["keygen", "-o", join(dir, "sign.key")]).status, 0);
+  const recipientPub = readFileSync(join(dir, "legal/evidence-recipient.pub"), "utf8").trim();
+  const { packet } = await makePacket({
+    source: "edge",
+    clock: "edge",
+    time: new Date(),
+    retainDays: 365,
+    reference: "3f0c6a52-7a44-4c1e-9d8e-1c1f3b0d2a11",
+    url: "https://site.example/ads?x=1",
+    verdict: { verdict: "block", score: 12, packs: [{ id: "core", version: "0.2.2" }], hits: [{ rule: "core.adult.stated-minor-age", field: "body", start: 16, end: 23 }] },
+    fields: [["body", "Sweet new girl, age: 16. Call 202-555-0147"]],
+    contacts: [`phone:${"0".repeat(64)}`],
+    rawContacts: [{ kind: "phone", value: "+12025550147" }],
+    recipientPublic: key32(recipientPub),
+    signer: await ed25519Signer(await newEd25519Seed()),
+  });
+  writeFileSync(join(dir, "ad.json"), JSON.stringify({ section: "jobs", body: "We keep your passport. Call 202-555-0147" }));
+  const sealed = redflag(["evidence", "seal", join(dir, "ad.json"), "--recipient", recipientPub, "--key", join(dir, "sign.key")]);
+  assert.equal(sealed.status, 0, sealed.stderr);
+  for (const p of [packet, JSON.parse(sealed.stdout)]) assert.ok(check(p), `${p.source}: ${JSON.stringify(check.errors)}`);
+  const bad = [
+    { ...packet, contacts: ["phone:+12025550147"] },
+    { ...packet, phone: "+12025550147" },
+    Object.fromEntries(Object.entries(packet).filter(([k]) => k !== "signature")),
+    { ...packet, sealed: { ...packet.sealed, suite: "none" } },
+  ];
+  for (const p of bad) assert.ok(!check(p), JSON.stringify(p).slice(0, 80));
+});
