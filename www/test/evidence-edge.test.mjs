@@ -131,6 +131,9 @@ test("a block sends a sealed, signed packet to EVIDENCE_URL; the CLI verifies it
   const o = redflag(["evidence", "open", file, "--key", keys.recipientKey, "--public-key", keys.signerPub, "--body", bodyFile]);
   assert.equal(o.status, 0, o.stderr);
   assert.equal(readFileSync(bodyFile, "utf8"), body, "the exact request body");
+  // The body's SHA-256 is the one in the block record (BLOCKS_URL), which a referral can cite.
+  const block = await eventually(async () => (await origin.log()).find((r) => r.path === "/moderation/blocks" && r.json?.reference === answer.reference));
+  assert.equal(block.json.bodySha256, createHash("sha256").update(readFileSync(bodyFile)).digest("hex"));
   const sub = JSON.parse(o.stdout);
   assert.equal(sub.reference, answer.reference);
   assert.equal(sub.section, "adult");
