@@ -133,3 +133,38 @@ test("a changed byte anywhere in a JavaScript-made packet is refused by the CLI"
   assert.equal(v.status, 1);
   assert.match(v.stdout, /not one of the --public-key keys/);
 });
+
+test("past its retention a packet still verifies (and says so), but opens only under --legal-hold", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "redflag-evidence-retention-"));
+  const legal = join(dir, "legal");
+  assert.equal(redflag(["evidence", "keygen", "--out", legal]).status, 0);
+  const signer = await ed25519Signer(await newEd25519Seed());
+  const { text } = await makePacket({
+    source: "edge",
+    clock: "edge",
+    time: new Date("2024-01-02T03:04:05.678Z"),
+    retainDays: 30,
+    reference: "old-1",
+    url: "https://site.example/ads",
+    verdict: { verdict: "block", score: 10, packs: [], hits: [] },
+    fields: [["body", `Call ${PHONE}`]],
+    recipientPublic: key32(readFileSync(join(legal, "evidence-recipient.pub"), "utf8")),
+    signer,
+  });
+  assert.match(text, /"retain_until":"2024-02-01T03:04:05Z"/);
+  assert.match(text, /"time":"2024-01-02T03:04:05Z"/);
+  const file = join(dir, "old.json");
+  writeFileSync(file, text);
+  const v = redflag(["evidence", "verify", "--json", file]);
+  assert.equal(v.status, 0, v.stdout);
+  assert.equal(JSON.parse(v.stdout).retention_ended, true);
+  assert.equal(JSON.parse(v.stdout).trusted, null, "no --public-key: the signer was not checked");
+  const key = join(legal, "evidence-recipient.key");
+  const refused = redflag(["evidence", "open", file, "--key", key]);
+  assert.equal(refused.status, 1);
+  assert.match(refused.stderr, /retention period ended 2024-02-01T03:04:05Z/);
+  assert.equal(refused.stdout, "");
+  const held = redflag(["evidence", "open", file, "--key", key, "--legal-hold"]);
+  assert.equal(held.status, 0, held.stderr);
+  assert.equal(JSON.parse(held.stdout).fields[0].text, `Call ${PHONE}`);
+});
