@@ -5,7 +5,7 @@
 // opens, JS signs → Rust verifies, any changed byte → refused.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { canonicalJson, ed25519Signer, hpkeSeal, key32, makePacket, newEd25519Seed } from "../shared/evidence.js";
@@ -132,6 +132,7 @@ test("a changed byte anywhere in a JavaScript-made packet is refused by the CLI"
   const v = redflag(["evidence", "verify", "--public-key", Buffer.from(other.publicKey).toString("base64"), f.file]);
   assert.equal(v.status, 1);
   assert.match(v.stdout, /not one of the --public-key keys/);
+  rmSync(f.dir, { recursive: true, force: true });
 });
 
 test("past its retention a packet still verifies (and says so), but opens only under --legal-hold", async () => {
