@@ -254,8 +254,7 @@ enum Command {
         #[arg(long = "packs-json", value_name = "FILE")]
         packs_json: Option<PathBuf>,
     },
-    /// Sealed, signed evidence packets (docs/evidence.md): make the legal team's
-    /// key pair, verify packets, open them with the private key.
+    /// Sealed, signed evidence packets: keys, verify, open, seal (docs/evidence.md).
     #[command(subcommand)]
     Evidence(EvidenceCommand),
     /// Convert an authored pack to the JSON that browsers and workers load.
@@ -273,18 +272,21 @@ enum Command {
 
 #[derive(Subcommand)]
 enum EvidenceCommand {
-    /// Generate the legal team's X25519 key pair (HPKE recipient): DIR/evidence-recipient.key
-    /// (private; keep it offline) and DIR/evidence-recipient.pub (public, also printed).
-    /// Signing keys for the edge and the CLI come from `redflag keygen`.
+    /// Generate the legal team's X25519 key pair (the key packets are sealed to).
+    ///
+    /// Writes DIR/evidence-recipient.key (private; keep it offline) and
+    /// DIR/evidence-recipient.pub (public, also printed). Signing keys for the edge and the
+    /// CLI come from `redflag keygen`.
     Keygen {
         /// Directory to write the key pair to (created; files are never overwritten).
         #[arg(long, short = 'o')]
         out: PathBuf,
     },
-    /// Check packets without opening them: canonical form, every member, the ed25519
-    /// signature, and (with --public-key) that the signer is trusted. Exit 0 when every
-    /// packet is valid, 1 when one is refused (the reason names what failed), 2 on a
-    /// usage error.
+    /// Check packets without opening them: structure, signature, signer.
+    ///
+    /// Checks the canonical form, every member, the ed25519 signature, and (with
+    /// --public-key) that the signer is trusted. Exit 0 when every packet is valid, 1 when
+    /// one is refused (the reason names what failed), 2 on a usage error.
     Verify {
         /// Packet files (`-` is stdin).
         #[arg(required = true)]
@@ -298,9 +300,12 @@ enum EvidenceCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Verify a packet, decrypt its sealed submission with the legal team's private key,
-    /// check the content hash and every field hash against the decrypted text, and print
-    /// the submission (JSON, raw contact values included: personal data).
+    /// Verify and decrypt a packet with the legal team's private key; print the submission.
+    ///
+    /// After the checks of `verify`, decrypts the sealed submission, checks the content hash
+    /// and every field hash against the decrypted text, and prints the submission (JSON, raw
+    /// contact values included: personal data). Exit 0 when opened, 1 when refused, 2 on a
+    /// usage error.
     Open {
         /// The packet file (`-` is stdin).
         packet: PathBuf,
@@ -320,8 +325,10 @@ enum EvidenceCommand {
         #[arg(long)]
         legal_hold: bool,
     },
-    /// Screen one submission (a JSON object of fields; `-` is stdin) and write a sealed,
-    /// signed packet of it, as the edge worker and the extension do.
+    /// Screen one submission and write a sealed, signed packet of it.
+    ///
+    /// The submission is a JSON object of fields (`-` is stdin); the packet is what the edge
+    /// worker and the extension write.
     Seal {
         #[command(flatten)]
         packs: PackArgs,
