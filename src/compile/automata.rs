@@ -227,7 +227,11 @@ pub(super) fn joined(
     if variants.is_empty() {
         return None;
     }
-    Matcher::new(&variants).ok().map(|matcher| Joined {
+    // The crate's compact NFA, not a dense table: these variants are
+    // searched only around the few places where the normaliser joined a
+    // spaced-out word, and a dense table over every language's multi-word
+    // terms took 60 MB, which a wasm instance never gives back.
+    Matcher::nfa(&variants).ok().map(|matcher| Joined {
         matcher,
         pattern,
         gaps,

@@ -256,12 +256,17 @@ impl Engine {
             // Words spaced out letter by letter lose the gaps between
             // them: the multi-word terms without their spaces, where the
             // normaliser joined letters at every missing space.
-            self.c.for_each_joined(t.as_bytes(), run, |p, gaps, s, e| {
-                if gaps.iter().all(|&g| norm.joined_at(s + g as usize)) {
-                    let (before, after) = bounds(s, e);
-                    found.push(p, s, e, before, after);
-                }
-            });
+            // Only around the joins: a match must cover one.
+            for (lo, hi) in windows(t.as_bytes(), norm.joined_points(), reach) {
+                self.c
+                    .for_each_joined(&t.as_bytes()[lo..hi], run, |p, gaps, s, e| {
+                        let (s, e) = (s + lo, e + lo);
+                        if gaps.iter().all(|&g| norm.joined_at(s + g as usize)) {
+                            let (before, after) = bounds(s, e);
+                            found.push(p, s, e, before, after);
+                        }
+                    });
+            }
         }
     }
 

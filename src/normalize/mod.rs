@@ -361,6 +361,16 @@ impl Normalized {
         self.joined
     }
 
+    /// The byte offsets where a spaced-out word was joined, ascending, as
+    /// empty ranges `(at, at)` (see [`joined_at`](Self::joined_at)).
+    pub(crate) fn joined_points(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        self.map
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| b.pre & F_SPACING != 0)
+            .map(|(i, _)| (i, i))
+    }
+
     /// The steps that changed the text in a byte range of the matching form,
     /// including characters removed inside it.
     pub fn steps(&self, range: Range<usize>) -> Steps {
