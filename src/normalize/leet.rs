@@ -53,19 +53,38 @@ pub(super) fn leet_letter(c: char) -> Option<char> {
 /// would be a number or a unit.
 pub(crate) const LEET_THROUGHOUT: u32 = 2;
 
+/// ... provided that at least one word in `LEET_SHARE` (of two letters or
+/// more) shows it: a short ad with two such words is written in leetspeak,
+/// a page of honest text quoting two product codes is not. Without the
+/// share, every long field met two such tokens somewhere and was read a
+/// second time whole, so the cost per byte (and the memory, which a wasm
+/// instance never returns) grew with the field's length.
+pub(crate) const LEET_SHARE: u32 = 50;
+
+/// Whether a text with `leet` tokens showing leetspeak among `words`
+/// tokens of two letters or more is written in leetspeak throughout.
+#[inline]
+pub(crate) fn throughout(leet: u32, words: u32) -> bool {
+    leet >= LEET_THROUGHOUT && leet.saturating_mul(LEET_SHARE) >= words
+}
+
 #[inline]
 fn in_token(c: char) -> bool {
     is_word(c) || leet_letter(c).is_some()
 }
 
-/// The tokens of pass 1's output that show leetspeak. The streaming
-/// normaliser counts the same in its single walk.
+/// The tokens of pass 1's output that show leetspeak, and those of two
+/// letters or more. The streaming normaliser counts the same in its single
+/// walk.
 #[cfg(any(test, fuzzing))]
-pub(super) fn leet_tokens(units: &[Unit]) -> u32 {
-    units
-        .split(|u| !in_token(u.ch))
-        .filter(|tok| shows_leet(tok))
-        .count() as u32
+pub(super) fn leet_tokens(units: &[Unit]) -> (u32, u32) {
+    let mut leet = 0;
+    let mut words = 0;
+    for tok in units.split(|u| !in_token(u.ch)) {
+        leet += u32::from(shows_leet(tok));
+        words += u32::from(tok.iter().filter(|u| is_letter(u.ch)).count() >= 2);
+    }
+    (leet, words)
 }
 
 /// Whether a token has two letters or more and, between two of its

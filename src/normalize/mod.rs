@@ -66,7 +66,6 @@ use std::ops::Range;
 
 use serde::ser::{Serialize, SerializeSeq, Serializer};
 
-pub(crate) use leet::LEET_THROUGHOUT;
 pub(crate) use table::{F_COMPAT, F_CONFUSABLE, F_DIACRITIC, F_EMOJI, F_INVISIBLE};
 
 const F_LEET: u16 = 32;
@@ -239,7 +238,8 @@ pub fn normalize(text: &str) -> Normalized {
 pub fn normalize_reference(text: &str) -> Normalized {
     let mut units = Vec::with_capacity(text.len() + 8);
     chars::map_chars(text, true, &mut units);
-    let throughout = leet::leet_tokens(&units) >= LEET_THROUGHOUT;
+    let (leet_tokens, words) = leet::leet_tokens(&units);
+    let throughout = leet::throughout(leet_tokens, words);
     let units = spaced::join_spaced_letters(units);
     let mut units = units;
     leet::leet(&mut units, throughout);

@@ -276,6 +276,8 @@ struct Segment {
     leet_inside: bool,
     /// Tokens of the whole text so far that show leetspeak.
     leet_tokens: u32,
+    /// Tokens of two letters or more.
+    words: u32,
     buf: [u8; MAX_WORD],
     buf_len: usize,
 }
@@ -334,7 +336,7 @@ pub(super) fn normalize(text: &str) -> Normalized {
     seg.end_token();
     seg.interesting |= seg.word == 1 && seg.singles >= 1;
     close(text, &mut sink, &mut seg, &mut scratch, text.len());
-    if seg.leet_tokens >= super::LEET_THROUGHOUT {
+    if super::leet::throughout(seg.leet_tokens, seg.words) {
         // Written in leetspeak throughout (rare in honest text): every
         // pass again over the whole text, edges of words included.
         seg.start = 0;
@@ -363,6 +365,7 @@ impl Segment {
             leet_state: 0,
             leet_inside: false,
             leet_tokens: 0,
+            words: 0,
             buf: [0; MAX_WORD],
             buf_len: 0,
         }
@@ -433,6 +436,7 @@ impl Segment {
         let mut cut = false;
         if self.run > 0 {
             self.leet_tokens += u32::from(self.leet_inside && self.run_letters >= 2);
+            self.words += u32::from(self.run_letters >= 2);
             if !self.run_plain {
                 // Letters with digits or symbols: leetspeak, or digits
                 // inside a word; or one letter leading digits ("f33").
