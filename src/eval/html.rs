@@ -6,6 +6,15 @@ use std::fmt::Write;
 
 use super::{Case, EvalReport, HitRate};
 
+/// The style sheet of the HTML reports (`redflag eval`, and `redflag report`
+/// in the CLI), inline in each page so it needs nothing fetched.
+pub const REPORT_CSS: &str = "body{font:14px/1.45 system-ui,sans-serif;margin:1.5rem auto;max-width:70rem;color:#1d1d1f;padding:0 1rem}table{border-collapse:collapse;margin:.5rem 0 1.5rem;width:100%}td,th{border-bottom:1px solid #e4e4e4;padding:.25rem .5rem;text-align:left;vertical-align:top}.num{text-align:right;white-space:nowrap}.muted{color:#666}.charts{display:grid;grid-template-columns:1fr 1fr;gap:1rem}.chart{width:100%;height:auto;border:1px solid #eee}h1{margin-bottom:.2rem}";
+
+/// Escapes text for HTML content and double-quoted attributes.
+pub fn escape_html(s: &str) -> String {
+    esc(s)
+}
+
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -197,9 +206,10 @@ pub fn html_report(r: &EvalReport, title: &str) -> String {
     let _ = write!(
         s,
         r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{t}</title>
-<style>body{{font:14px/1.45 system-ui,sans-serif;margin:1.5rem auto;max-width:70rem;color:#1d1d1f;padding:0 1rem}}table{{border-collapse:collapse;margin:.5rem 0 1.5rem;width:100%}}td,th{{border-bottom:1px solid #e4e4e4;padding:.25rem .5rem;text-align:left;vertical-align:top}}.num{{text-align:right;white-space:nowrap}}.muted{{color:#666}}.charts{{display:grid;grid-template-columns:1fr 1fr;gap:1rem}}.chart{{width:100%;height:auto;border:1px solid #eee}}h1{{margin-bottom:.2rem}}</style></head><body>
+<style>{css}</style></head><body>
 <h1>{t}</h1><p class=muted>{n} submissions: {f} flagged, {c} clean · packs {p}{e}</p>"#,
         t = esc(title),
+        css = REPORT_CSS,
         n = r.total,
         f = r.flagged,
         c = r.clean,

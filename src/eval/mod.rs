@@ -22,7 +22,7 @@ use crate::submission::Submission;
 use crate::verdict::{Tier, Verdict};
 
 pub use calibrate::{calibrate, CalibrateOptions, Calibration, PooledMetrics, ScoreChange};
-pub use html::html_report;
+pub use html::{escape_html, html_report, REPORT_CSS};
 
 /// A record's `id`, kept as JSON text so that reports echo it as written
 /// (`1e2` stays `1e2`; an integer past 2^64 keeps its digits).
