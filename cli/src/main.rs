@@ -31,6 +31,7 @@ mod lint;
 mod output;
 mod pack_test;
 mod packs;
+mod report;
 mod scan;
 mod signing;
 
@@ -257,6 +258,52 @@ enum Command {
     /// Sealed, signed evidence packets: keys, verify, open, seal (docs/evidence.md).
     #[command(subcommand)]
     Evidence(EvidenceCommand),
+    /// A transparency report: submissions screened per tier and category, automated
+    /// and human decisions, appeals and their outcomes; counts only, no personal data.
+    #[command(long_about = "A transparency report from the edge worker's counters, the \
+        reviewers' decision exports and the site's appeal records: submissions screened, per \
+        tier and per category, automated actions against human decisions (with the share of \
+        automated flags reviewers dismissed, a false-positive estimate), appeals and their \
+        outcomes. The output holds counts only: no ad text, contact, URL, listing, reference \
+        or reviewer from the inputs (docs/moderation-loop.md, \"Transparency report\").\n\n\
+        Exit codes: 0 written; 2 usage error or an input that cannot be read (the error names \
+        the file and line).",
+        after_help = "Example:\n  redflag report --counters counters.json \\\n    \
+        --decisions redflag-decisions-*.jsonl --appeals appeals.jsonl \\\n    \
+        --period-start 2026-07-01 --period-end 2026-12-31 --min-cell 10 \\\n    \
+        --format html --out transparency-2026-h2.html")]
+    Report {
+        /// The edge's counters: the JSON of GET /__redflag/counters, or the worker's log
+        /// (JSON Lines; the `redflag.counters` lines are read). `-` is stdin.
+        #[arg(long, value_name = "FILE")]
+        counters: PathBuf,
+        /// Reviewer decisions exported by the extension (redflag-decisions-*.jsonl).
+        /// Repeatable; a decision repeated in several exports counts once.
+        #[arg(long, value_name = "FILE")]
+        decisions: Vec<PathBuf>,
+        /// Appeal records (JSON Lines: reference, received, decided, outcome, category).
+        /// Repeatable; a later line for a reference replaces an earlier one.
+        #[arg(long, value_name = "FILE")]
+        appeals: Vec<PathBuf>,
+        /// First day (or UTC time) of the period; decisions and appeals before it are left out.
+        #[arg(long, value_name = "DATE")]
+        period_start: Option<String>,
+        /// Last day (inclusive; or a UTC time, exclusive) of the period.
+        #[arg(long, value_name = "DATE")]
+        period_end: Option<String>,
+        /// Withhold counts from 1 to N-1 (shown as "< N", null in JSON). Default: none withheld.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(2..=1000))]
+        min_cell: Option<u64>,
+        /// Title of the report.
+        #[arg(long, default_value = "redflag transparency report")]
+        title: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = TransparencyFormat::Json)]
+        format: TransparencyFormat,
+        /// Write to this file instead of stdout.
+        #[arg(long, short = 'o')]
+        out: Option<PathBuf>,
+    },
     /// Convert an authored pack to the JSON that browsers and workers load.
     Pack {
         /// Output format.
@@ -380,6 +427,14 @@ enum ReportFormat {
     /// JSON for tooling.
     Json,
     /// A self-contained HTML page with plots.
+    Html,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TransparencyFormat {
+    /// The figures as JSON (`redflag-transparency/1`).
+    Json,
+    /// A self-contained HTML page with bar charts and their tables.
     Html,
 }
 
@@ -518,6 +573,30 @@ fn main() -> ExitCode {
             section,
             file,
         } => explain::explain(&packs, section, file),
+        Command::Report {
+            counters,
+            decisions,
+            appeals,
+            period_start,
+            period_end,
+            min_cell,
+            title,
+            format,
+            out,
+        } => report::report(&report::Args {
+            counters: &counters,
+            decisions: &decisions,
+            appeals: &appeals,
+            period_start: period_start.as_deref(),
+            period_end: period_end.as_deref(),
+            title: &title,
+            format: match format {
+                TransparencyFormat::Json => report::Output::Json,
+                TransparencyFormat::Html => report::Output::Html,
+            },
+            out: out.as_deref(),
+            min_cell,
+        }),
         Command::Pack { format, out, pack } => convert::convert(format, out, &pack),
         Command::Image { out, packs_json } => image::image(&out, packs_json.as_deref()),
         Command::Keygen { out } => signing::keygen(&out),
