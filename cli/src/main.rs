@@ -260,7 +260,8 @@ enum Command {
     Evidence(EvidenceCommand),
     /// A transparency report: submissions screened per tier and category, automated
     /// and human decisions, appeals and their outcomes; counts only, no personal data.
-    #[command(long_about = "A transparency report from the edge worker's counters, the \
+    #[command(
+        long_about = "A transparency report from the edge worker's counters, the \
         reviewers' decision exports and the site's appeal records: submissions screened, per \
         tier and per category, automated actions against human decisions (with the share of \
         automated flags reviewers dismissed, a false-positive estimate), appeals and their \
@@ -271,7 +272,8 @@ enum Command {
         after_help = "Example:\n  redflag report --counters counters.json \\\n    \
         --decisions redflag-decisions-*.jsonl --appeals appeals.jsonl \\\n    \
         --period-start 2026-07-01 --period-end 2026-12-31 --min-cell 10 \\\n    \
-        --format html --out transparency-2026-h2.html")]
+        --format html --out transparency-2026-h2.html"
+    )]
     Report {
         /// The edge's counters: the JSON of GET /__redflag/counters, or the worker's log
         /// (JSON Lines; the `redflag.counters` lines are read). `-` is stdin.

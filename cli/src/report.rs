@@ -87,12 +87,7 @@ fn objects(text: &str, file: &str) -> Result<Vec<(usize, Map<String, Value>)>, F
         }
         match serde_json::from_str::<Value>(line) {
             Ok(Value::Object(o)) => out.push((i + 1, o)),
-            Ok(_) => {
-                return Err(Fatal(format!(
-                    "{file}:{}: not a JSON object",
-                    i + 1
-                )))
-            }
+            Ok(_) => return Err(Fatal(format!("{file}:{}: not a JSON object", i + 1))),
             Err(e) => return Err(Fatal(format!("{file}:{}: not JSON ({e})", i + 1))),
         }
     }
@@ -145,7 +140,11 @@ fn count(v: &Value, at: &str, what: &str) -> Result<u64, Fatal> {
 }
 
 /// Counts by name (`categories`, `errors`, `notes`).
-fn named_counts(o: &Map<String, Value>, key: &str, at: &str) -> Result<BTreeMap<String, u64>, Fatal> {
+fn named_counts(
+    o: &Map<String, Value>,
+    key: &str,
+    at: &str,
+) -> Result<BTreeMap<String, u64>, Fatal> {
     let mut out = BTreeMap::new();
     match o.get(key) {
         None | Some(Value::Null) => {}
@@ -181,10 +180,11 @@ struct Counters {
 
 impl Counters {
     fn parse(o: &Map<String, Value>, at: &str) -> Result<Counters, Fatal> {
-        let since = o
-            .get("since")
-            .and_then(Value::as_str)
-            .ok_or_else(|| Fatal(format!("{at}: no `since` (the counters' start, a UTC time)")))?;
+        let since = o.get("since").and_then(Value::as_str).ok_or_else(|| {
+            Fatal(format!(
+                "{at}: no `since` (the counters' start, a UTC time)"
+            ))
+        })?;
         let since_ms = utc_ms(since)
             .ok_or_else(|| Fatal(format!("{at}: since: {since:?} is not a UTC time")))?;
         let submissions = count(
@@ -342,20 +342,28 @@ fn decision(o: &Map<String, Value>, at: &str) -> Result<Decision, Fatal> {
             review.get("decision").map_or("missing".into(), short)
         ))
     })?;
-    let when = review.get("decided_at").and_then(Value::as_str).unwrap_or("");
-    let at_ms = utc_ms(when)
-        .ok_or_else(|| Fatal(format!("{at}: review.decided_at is not a UTC time")))?;
+    let when = review
+        .get("decided_at")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let at_ms =
+        utc_ms(when).ok_or_else(|| Fatal(format!("{at}: review.decided_at is not a UTC time")))?;
     let tier = match review.get("verdict").and_then(|v| v.get("tier")) {
         None | Some(Value::Null) => None,
-        Some(t) => Some(
-            TIERS[..4]
-                .iter()
-                .position(|x| t == x)
-                .ok_or_else(|| Fatal(format!("{at}: review.verdict.tier {} is not a tier", short(t))))?,
-        ),
+        Some(t) => Some(TIERS[..4].iter().position(|x| t == x).ok_or_else(|| {
+            Fatal(format!(
+                "{at}: review.verdict.tier {} is not a tier",
+                short(t)
+            ))
+        })?),
     };
     let mut packs = Vec::new();
-    for p in review.get("packs").and_then(Value::as_array).into_iter().flatten() {
+    for p in review
+        .get("packs")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         if let (Some(id), Some(v)) = (
             p.get("id").and_then(Value::as_str),
             p.get("version").and_then(Value::as_str),
@@ -413,7 +421,10 @@ fn appeal(o: &Map<String, Value>, at: &str) -> Result<(String, Appeal), Fatal> {
             Some(Value::String(s)) => utc_ms(s)
                 .map(Some)
                 .ok_or_else(|| Fatal(format!("{at}: {key} is not a UTC time"))),
-            Some(v) => Err(Fatal(format!("{at}: {key} is {}, not a UTC time", short(v)))),
+            Some(v) => Err(Fatal(format!(
+                "{at}: {key} is {}, not a UTC time",
+                short(v)
+            ))),
         }
     };
     let received = time("received")?
@@ -497,7 +508,11 @@ fn period_bound(s: &str, flag: &str, end: bool) -> Result<i64, Fatal> {
         ))
     })?;
     // A date as the end means the whole of that day.
-    Ok(if end && s.len() == 10 { ms + 86_400_000 } else { ms })
+    Ok(if end && s.len() == 10 {
+        ms + 86_400_000
+    } else {
+        ms
+    })
 }
 
 pub(crate) fn report(a: &Args<'_>) -> Result<ExitCode, Fatal> {
@@ -641,7 +656,9 @@ pub(crate) fn report(a: &Args<'_>) -> Result<ExitCode, Fatal> {
     let mut hours: Vec<i64> = Vec::new();
     for ap in &appeals {
         outcomes[ap.outcome] += 1;
-        by_cat.entry(ap.category.as_deref().unwrap_or("")).or_default()[ap.outcome] += 1;
+        by_cat
+            .entry(ap.category.as_deref().unwrap_or(""))
+            .or_default()[ap.outcome] += 1;
         if let Some(d) = ap.decided {
             hours.push(d - ap.received);
         }
@@ -777,7 +794,9 @@ fn s<'a>(v: &'a Value, key: &str) -> &'a str {
 }
 
 fn rows<'a>(v: &'a Value, key: &str) -> &'a [Value] {
-    v.get(key).and_then(Value::as_array).map_or(&[], Vec::as_slice)
+    v.get(key)
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice)
 }
 
 /// A horizontal bar chart, one bar per row; withheld counts get no bar.
@@ -900,7 +919,10 @@ fn html(r: &Value) -> String {
         }
         o.push_str("</tbody></table>");
     }
-    for (key, head, col) in [("errors", "Engine errors", "kind"), ("notes", "Notes", "note")] {
+    for (key, head, col) in [
+        ("errors", "Engine errors", "kind"),
+        ("notes", "Notes", "note"),
+    ] {
         if rows(sc, key).is_empty() {
             continue;
         }
