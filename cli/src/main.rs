@@ -279,6 +279,10 @@ enum Command {
         /// (JSON Lines; the `redflag.counters` lines are read). `-` is stdin.
         #[arg(long, value_name = "FILE")]
         counters: PathBuf,
+        /// The same counters read at the start of the period (the endpoint's JSON): its
+        /// counts are subtracted, so the screening figures are the period's alone.
+        #[arg(long, value_name = "FILE")]
+        counters_before: Option<PathBuf>,
         /// Reviewer decisions exported by the extension (redflag-decisions-*.jsonl).
         /// Repeatable; a decision repeated in several exports counts once.
         #[arg(long, value_name = "FILE")]
@@ -577,6 +581,7 @@ fn main() -> ExitCode {
         } => explain::explain(&packs, section, file),
         Command::Report {
             counters,
+            counters_before,
             decisions,
             appeals,
             period_start,
@@ -587,6 +592,7 @@ fn main() -> ExitCode {
             out,
         } => report::report(&report::Args {
             counters: &counters,
+            counters_before: counters_before.as_deref(),
             decisions: &decisions,
             appeals: &appeals,
             period_start: period_start.as_deref(),

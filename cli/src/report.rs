@@ -35,6 +35,7 @@ pub(crate) enum Output {
 
 pub(crate) struct Args<'a> {
     pub(crate) counters: &'a Path,
+    pub(crate) counters_before: Option<&'a Path>,
     pub(crate) decisions: &'a [PathBuf],
     pub(crate) appeals: &'a [PathBuf],
     pub(crate) period_start: Option<&'a str>,
@@ -247,6 +248,47 @@ impl Counters {
             }
         }
     }
+}
+
+/// The counts of `now` less those of `before`, an earlier reading of the
+/// same counters (the same `since`): what was counted between the two.
+fn subtract(now: &Counters, before: &Counters, file: &str) -> Result<Counters, Fatal> {
+    if now.since != before.since {
+        return Err(Fatal(format!(
+            "{file}: counts since {}, the counters since {}: not an earlier reading of the same \
+             counters (were they reset, or is one of them a log of several isolates?)",
+            before.since, now.since
+        )));
+    }
+    let less = |a: u64, b: u64, what: &str| {
+        a.checked_sub(b).ok_or_else(|| {
+            Fatal(format!(
+                "{file}: {what} is {b}, more than the {a} of the later reading: not an earlier \
+                 reading of the same counters"
+            ))
+        })
+    };
+    let mut out = now.clone();
+    out.submissions = less(now.submissions, before.submissions, "submissions")?;
+    for (i, t) in TIERS.iter().enumerate() {
+        out.tiers[i] = less(now.tiers[i], before.tiers[i], &format!("tiers.{t}"))?;
+    }
+    for (mine, theirs, key) in [
+        (&mut out.categories, &before.categories, "categories"),
+        (&mut out.errors, &before.errors, "errors"),
+        (&mut out.notes, &before.notes, "notes"),
+    ] {
+        for (k, &b) in theirs {
+            let a = mine.get(k).copied().unwrap_or(0);
+            let n = less(a, b, &format!("{key}.{k}"))?;
+            if n == 0 {
+                mine.remove(k);
+            } else {
+                mine.insert(k.clone(), n);
+            }
+        }
+    }
+    Ok(out)
 }
 
 struct CountersRead {
@@ -542,12 +584,21 @@ pub(crate) fn report(a: &Args<'_>) -> Result<ExitCode, Fatal> {
     }
     let in_period = |t: i64| start.is_none_or(|s| t >= s) && end.is_none_or(|e| t < e);
 
-    let counters = read_counters(a.counters)?;
-    if let Some(s) = start {
+    let mut counters = read_counters(a.counters)?;
+    let baseline = match a.counters_before {
+        Some(p) => {
+            let before = read_counters(p)?;
+            counters.counters = subtract(&counters.counters, &before.counters, &name(p))?;
+            Some(before.counters.submissions)
+        }
+        None => None,
+    };
+    if let (Some(s), None) = (start, baseline) {
         if counters.counters.since_ms < s {
             eprintln!(
                 "redflag: note: the counters count from {}, before --period-start; their figures \
-                 cover that longer time (reset the counters at the start of each period)",
+                 cover that longer time (give the reading at the period's start with \
+                 --counters-before)",
                 counters.counters.since
             );
         }
@@ -715,6 +766,7 @@ pub(crate) fn report(a: &Args<'_>) -> Result<ExitCode, Fatal> {
         "min_cell": a.min_cell,
         "screening": {
             "counters_since": c.since,
+            "baseline_subtracted": baseline.is_some(),
             "source": counters.source,
             "isolates": counters.isolates,
             "snapshots": counters.snapshots,
@@ -867,9 +919,13 @@ fn html(r: &Value) -> String {
         o,
         r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{t}</title>
 <style>{REPORT_CSS}</style></head><body>
-<h1>{t}</h1><p class=muted>Period: {period} · screening counted since {since} · {subs} submissions screened{suppressed}</p>"#,
+<h1>{t}</h1><p class=muted>Period: {period} · {since} · {subs} submissions screened{suppressed}</p>"#,
         t = esc(title),
-        since = esc(s(sc, "counters_since")),
+        since = if sc["baseline_subtracted"] == true {
+            "screening: the counters' increase over the period".to_string()
+        } else {
+            format!("screening counted since {}", esc(s(sc, "counters_since")))
+        },
         subs = cell(&sc["submissions"], min),
         suppressed = if min > 0 {
             format!(" · counts from 1 to {} are withheld (&lt; {min})", min - 1)

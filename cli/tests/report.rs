@@ -860,3 +860,79 @@ fn the_html_page_has_charts_tables_and_nothing_external() {
     );
     assert!(ok(&title).contains("<h1>Q4 &lt;2026&gt; &amp; co</h1>"));
 }
+
+#[test]
+fn counters_before_gives_the_periods_own_figures() {
+    let d = dir("before");
+    let now = counters();
+    let mut before = counters();
+    let earlier = |n: &Value| json!(n.as_u64().unwrap() / 3);
+    for t in TIERS {
+        before["tiers"][t] = earlier(&now["tiers"][t]);
+    }
+    let total: u64 = TIERS
+        .iter()
+        .map(|t| before["tiers"][t].as_u64().unwrap())
+        .sum();
+    before["submissions"] = json!(total);
+    before["categories"] = json!({"recruitment-fee": 20, "youth": 7});
+    before["errors"] = json!({"engine": 1});
+    before["notes"] = json!({});
+    let c = write(&d, "now.json", &now.to_string());
+    let b = write(&d, "before.json", &before.to_string());
+    let r: Value = serde_json::from_str(&ok(&run(
+        &[
+            "report",
+            "--counters",
+            &c,
+            "--counters-before",
+            &b,
+            "--period-start",
+            "2026-12-02",
+        ],
+        "",
+    )))
+    .unwrap();
+    let sc = &r["screening"];
+    assert_eq!(sc["baseline_subtracted"], true);
+    assert_eq!(
+        sc["submissions"],
+        now["submissions"].as_u64().unwrap() - total
+    );
+    for (row, t) in sc["tiers"].as_array().unwrap().iter().zip(TIERS) {
+        assert_eq!(
+            row["count"],
+            now["tiers"][t].as_u64().unwrap() - before["tiers"][t].as_u64().unwrap(),
+            "{t}"
+        );
+    }
+    let cat = |name: &str| {
+        sc["categories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["category"] == name)
+            .map(|x| x["count"].clone())
+    };
+    assert_eq!(cat("recruitment-fee"), Some(json!(61 - 20)));
+    assert_eq!(
+        cat("youth"),
+        None,
+        "a category with nothing new is left out"
+    );
+    assert_eq!(cat("deception"), Some(json!(61)));
+
+    // A later reading as the earlier one, or a reset in between, is refused.
+    let out = run(&["report", "--counters", &b, "--counters-before", &c], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("more than the"), "{}", stderr(&out));
+    before["since"] = json!("2026-12-02T00:00:00.000Z");
+    let b = write(&d, "reset.json", &before.to_string());
+    let out = run(&["report", "--counters", &c, "--counters-before", &b], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("not an earlier reading"),
+        "{}",
+        stderr(&out)
+    );
+}
