@@ -99,14 +99,15 @@ fn objects(text: &str, file: &str) -> Result<Vec<Numbered>, Fatal> {
 }
 
 /// A name from the packs or the worker (category, error kind, note):
-/// lower-case words joined by `-`, `_` or `.`, starting with a letter, at
-/// most 64 characters. A phone number, an e-mail address or a sentence is
+/// ASCII letters and digits joined by `-`, `_` or `.`, starting with a
+/// letter, at most 64 characters (the built-in packs' are lower-case words:
+/// `recruitment-fee`). A phone number, an e-mail address or a sentence is
 /// not one.
 fn name_ok(s: &str) -> bool {
     s.len() <= 64
-        && s.starts_with(|c: char| c.is_ascii_lowercase())
+        && s.starts_with(|c: char| c.is_ascii_alphabetic())
         && s.bytes()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || b"-_.".contains(&c))
+            .all(|c| c.is_ascii_alphanumeric() || b"-_.".contains(&c))
 }
 
 /// A pack id, version or tool name as it may appear in a report.
@@ -156,8 +157,8 @@ fn named_counts(
             for (k, v) in m {
                 if !name_ok(k) {
                     return Err(Fatal(format!(
-                        "{at}: {key}: {} is not a category, error or note name (lower-case words \
-                         joined by - _ or .)",
+                        "{at}: {key}: {} is not a category, error or note name (letters and \
+                         digits joined by - _ or ., starting with a letter)",
                         serde_json::to_string(&k.chars().take(40).collect::<String>())
                             .unwrap_or_default()
                     )));
