@@ -1012,8 +1012,8 @@ fn html(r: &Value) -> String {
          <tr><td>human: confirmed</td><td class=num>{}</td></tr>\
          <tr><td>human: dismissed as a false positive</td><td class=num>{}</td></tr>\
          <tr><td>human: escalated</td><td class=num>{}</td></tr></tbody></table>\
-         <p>Of {} automated flags (warn, review or block) a reviewer decided on, {} were dismissed: \
-         a false-positive estimate of <strong>{}</strong>. Reviewers confirmed or escalated {} ads the packs had allowed.</p>",
+         <p>Reviewers decided on {} ads the packs had flagged (warn, review or block) and dismissed {} of them: \
+         a false-positive estimate of <strong>{}</strong>. Ads the packs had allowed that reviewers confirmed or escalated: {}.</p>",
         cell(&au["block"], min),
         cell(&au["review"], min),
         cell(&au["warn"], min),

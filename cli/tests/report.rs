@@ -936,3 +936,26 @@ fn counters_before_gives_the_periods_own_figures() {
         stderr(&out)
     );
 }
+
+#[test]
+fn help_shows_the_options_and_an_example() {
+    let out = run(&["report", "--help"], "");
+    let help = ok(&out);
+    for s in [
+        "--counters",
+        "--counters-before",
+        "--decisions",
+        "--appeals",
+        "--period-start",
+        "--period-end",
+        "--min-cell",
+        "--format",
+        "Example:",
+        "Exit codes",
+    ] {
+        assert!(help.contains(s), "{s}: {help}");
+    }
+    assert!(ok(&run(&["--help"], "")).contains("report"));
+    // No --counters: a usage error.
+    assert_eq!(run(&["report"], "").status.code(), Some(2));
+}
