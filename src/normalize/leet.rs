@@ -117,16 +117,20 @@ fn shows_leet(tok: &[Unit]) -> bool {
 /// Pass 3: leetspeak inside words that contain letters; with
 /// `throughout`, the text is known to be written in leetspeak.
 pub(super) fn leet(units: &mut [Unit], throughout: bool) {
+    // Leetspeak is written in scripts with spaces between words: in a run
+    // of Han, kana or Thai, a digit is a digit ("招17岁女孩" holds an age,
+    // not the letters "it"), so those letters end a token here.
+    let in_leet_token = |c: char| in_token(c) && !crate::normalize::table::is_unspaced(c);
     let n = units.len();
     let mut i = 0;
     while i < n {
-        if !in_token(units[i].ch) {
+        if !in_leet_token(units[i].ch) {
             i += 1;
             continue;
         }
         let start = i;
         let mut plain = true;
-        while i < n && in_token(units[i].ch) {
+        while i < n && in_leet_token(units[i].ch) {
             plain &= is_letter(units[i].ch);
             i += 1;
         }

@@ -85,6 +85,17 @@ fn leetspeak_only_inside_words_with_letters() {
 }
 
 #[test]
+fn digits_among_han_or_thai_letters_are_digits() {
+    // Leetspeak is written in scripts with spaces: an age inside a run of
+    // Chinese or Thai stays a number, while Latin leetspeak beside them is
+    // still read.
+    assert_eq!(n("招17岁女孩做KTV公主"), "招17岁女孩做ktv公主");
+    assert!(n("รับน้อง16ปี").contains("16"), "{}", n("รับน้อง16ปี"));
+    assert_eq!(n("p4ssp0rt 招聘"), "pasport 招聘");
+    assert_eq!(n("招聘p4ssp0rt"), n("招聘passport"));
+}
+
+#[test]
 fn leetspeak_in_cyrillic_words_reads_as_the_cyrillic_letters() {
     // Each spelling reads as the plain word, whichever letters it swaps.
     for (plain, leet) in [
