@@ -344,8 +344,40 @@ const WORDS: [&[&str]; 15] = [
     ],
     // Ukrainian, in Latin letters
     &[
-        "dlya", "ne", "vid", "tse", "vy", "abo", "yak", "shcho", "tilky", "roboty", "robotu",
-        "zarplata", "zhytlo", "divchata", "divchat", "pasport", "kordonom",
+        "dlya",
+        "ne",
+        "vid",
+        "tse",
+        "vy",
+        "abo",
+        "yak",
+        "shcho",
+        "tilky",
+        "roboty",
+        "robotu",
+        "zarplata",
+        "zhytlo",
+        "divchata",
+        "divchat",
+        "pasport",
+        "kordonom",
+        "koly",
+        "khto",
+        "yakshcho",
+        "bude",
+        "mozhna",
+        "tezh",
+        "shukayemo",
+        "shukaiemo",
+        "potribni",
+        "potribno",
+        "zarobitok",
+        "zarobitky",
+        "pratsia",
+        "pratsiuvaty",
+        "pratsyuvaty",
+        "zhinky",
+        "hroshi",
     ],
     // Chinese in pinyin, as recruiters write it to slip past filters
     // ("bao chi zhu", "gao xin zhao pin"): only spellings Vietnamese
@@ -355,6 +387,21 @@ const WORDS: [&[&str]; 15] = [
     &[
         "zhao",
         "zhaopin",
+        "xuesheng",
+        "xue",
+        "sheng",
+        "shangmen",
+        "fuwu",
+        "jiage",
+        "sixia",
+        "liao",
+        "xia",
+        "meimei",
+        "xiaomei",
+        "nvhai",
+        "anmo",
+        "baoye",
+        "yuepao",
         "zhu",
         "zheng",
         "zhong",
@@ -579,15 +626,50 @@ pub(crate) fn detect<'a>(fields: impl IntoIterator<Item = (&'a str, &'a str)> + 
     // Function words are read in the matching form, where letters of
     // other scripts may have folded into Latin look-alikes (Arabic alef
     // reads "l"): only a text with a fair share of Latin letters has them.
-    let latin = reads_latin(fields, script_letters.iter().sum());
+    let latin = reads_latin(fields.clone(), script_letters.iter().sum());
     if !latin {
         counts = [0; LANGS.len()];
     }
     let (run, read) = by_function_words(&counts, latin);
+    // Letters only one of these languages writes ("ł", "ș", "ư"): two of
+    // them are that language whatever its function words say, so a short
+    // Polish or Romanian ad is not read as English or Portuguese alone.
+    let by_letters = if latin { marked_letters(fields) } else { 0 };
     Detected {
-        run: run | by_script,
-        read: read | by_script,
+        run: run | by_script | by_letters,
+        read: read | by_script | by_letters,
     }
+}
+
+/// The languages with at least two letters of their own in the fields as
+/// written: Polish (ą ę ł ń ś ź ż), Romanian (ă ș ț, with the cedilla
+/// forms) and Vietnamese (đ ơ ư and the letters of Latin Extended
+/// Additional).
+fn marked_letters<'a>(fields: impl IntoIterator<Item = (&'a str, &'a str)>) -> Mask {
+    let mut n = [0u32; 3];
+    for (original, _) in fields {
+        if original.is_ascii() {
+            continue;
+        }
+        for c in original.chars() {
+            let k = match c {
+                'ą' | 'ę' | 'ł' | 'ń' | 'ś' | 'ź' | 'ż' | 'Ą' | 'Ę' | 'Ł' | 'Ń' | 'Ś' | 'Ź'
+                | 'Ż' => 0,
+                'ă' | 'ș' | 'ş' | 'ț' | 'ţ' | 'Ă' | 'Ș' | 'Ş' | 'Ț' | 'Ţ' => 1,
+                'đ' | 'ơ' | 'ư' | 'Đ' | 'Ơ' | 'Ư' | '\u{1EA0}'..='\u{1EF9}' => 2,
+                _ => continue,
+            };
+            n[k] += 1;
+        }
+    }
+    // Polish, Romanian, Vietnamese (see `LANGS`).
+    let mut mask: Mask = 0;
+    for (k, bit) in [5, 4, 8].into_iter().enumerate() {
+        if n[k] >= 2 {
+            mask |= 1 << bit;
+        }
+    }
+    mask
 }
 
 /// One walk over the matching forms of the fields: the letters of each
@@ -831,6 +913,35 @@ mod tests {
             assert!(runs(text).iter().any(|l| l == lang));
             assert!(runs(text).len() < 8, "{text}: {:?}", runs(text));
         }
+    }
+
+    #[test]
+    fn letters_of_their_own_tell_polish_romanian_and_vietnamese() {
+        for (text, lang) in [
+            ("Pensja idzie na konto firmy, a Ty dostajesz resztę.", "pl"),
+            (
+                "Camerista hotel in Germania, 2000 euro, afli când ajungi acolo, cazare și masă.",
+                "ro",
+            ),
+            ("Job in Japan, lương tháng 30 triệu, bao ăn ở.", "vi"),
+        ] {
+            assert!(
+                runs(text).contains(&lang.to_string()),
+                "{text}: {:?}",
+                runs(text)
+            );
+        }
+        // One such letter (a place name) is not enough.
+        let en = "We are hiring drivers in Łowicz and the surrounding area, full time, with a bonus every month.";
+        assert!(!runs(en).contains(&"pl".to_string()), "{:?}", runs(en));
+    }
+
+    #[test]
+    fn ukrainian_and_pinyin_in_latin_letters() {
+        let uk = "Shukayemo pratsivnykiv na zbyr yahid, koly pryidete, khto khoche zarobitok.";
+        assert!(runs(uk).contains(&"uk".to_string()), "{:?}", runs(uk));
+        let zh = "xuesheng mei, shangmen fuwu, jiage sixia liao";
+        assert!(runs(zh).contains(&"zh".to_string()), "{:?}", runs(zh));
     }
 
     #[test]
