@@ -10,7 +10,9 @@ Measured with the release CLI on
     holdout4.jsonl were never read by anyone tuning the packs; rules/eval/langs
     holds 11 source-country languages, whose odd lines were read (as rule ids,
     and for ar, hi, uk, pl, vi and th as text) and whose even lines' text was
-    never read: only the rule ids, groups and scores of their misses).
+    never read: only the rule ids, groups and scores of their misses);
+    rules/eval/langs3, by a third author, likewise: odd lines read, even
+    lines unread (totals only).
 The floors sit just under the figures reached (rules/README.md#evaluation).
 """
 import glob, json, os, subprocess, sys
@@ -89,9 +91,9 @@ def lines_of(path, parity):
         o.writelines([l for l in f if l.strip()][parity::2])
     return out
 
-def lines_of_each(paths, parity):
+def lines_of_each(paths, parity, name="langs"):
     """The even or odd lines of each file of a set, as one file."""
-    out = os.path.join(ROOT, "target", f"langs.{parity}.jsonl")
+    out = os.path.join(ROOT, "target", f"{name}.{parity}.jsonl")
     os.makedirs(os.path.dirname(out), exist_ok=True)
     with open(out, "w", encoding="utf-8") as o:
         for path in paths:
@@ -102,15 +104,18 @@ def lines_of_each(paths, parity):
 EVAL = os.path.join(ROOT, "rules", "eval")
 LANGS = sorted(glob.glob(os.path.join(EVAL, "langs", "*.jsonl")))
 LANGS2 = sorted(glob.glob(os.path.join(EVAL, "langs2", "*.jsonl")))
+LANGS3 = sorted(glob.glob(os.path.join(EVAL, "langs3", "*.jsonl")))
 for name, paths, rmin, fpmax, blocked_max in [
     ("holdout4 even lines (unread)", [lines_of(os.path.join(EVAL, "holdout4.jsonl"), 0)], 0.52, 0.20, 1),
-    ("holdout4 odd lines", [lines_of(os.path.join(EVAL, "holdout4.jsonl"), 1)], 0.80, 0.03, 0),
+    ("holdout4 odd lines", [lines_of(os.path.join(EVAL, "holdout4.jsonl"), 1)], 0.83, 0.03, 0),
     ("holdout3 (read as counts only)", [os.path.join(EVAL, "holdout3.jsonl")], 0.64, 0.08, 1),
     ("holdout2 (unread)", [os.path.join(EVAL, "holdout2.jsonl")], 0.65, 0.05, 0),
     ("holdout (read)", [os.path.join(EVAL, "holdout.jsonl")], 0.75, 0.02, 0),
-    ("langs even lines (text unread)", [lines_of_each(LANGS, 0)], 0.78, 0.05, 2),
+    ("langs even lines (text unread)", [lines_of_each(LANGS, 0)], 0.80, 0.05, 2),
     ("langs odd lines (read)", [lines_of_each(LANGS, 1)], 0.95, 0.02, 0),
-    ("langs2 (read: the development set of 2026-12-03)", LANGS2, 0.90, 0.02, 0),
+    ("langs2 (read: the development set of 2026-12-03)", LANGS2, 0.97, 0.02, 0),
+    ("langs3 even lines (text unread)", [lines_of_each(LANGS3, 0, "langs3")], 0.70, 0.07, 1),
+    ("langs3 odd lines (read)", [lines_of_each(LANGS3, 1, "langs3")], 0.95, 0.02, 0),
 ]:
     r, fp, blocked, n, m = labelled(paths)
     print(f"rules/eval {name}: {n} flagged, {m} honest")
