@@ -6,7 +6,7 @@
 import init, { Engine, validatePacks, verifySignedPack } from "./vendor/redflag.js";
 import { loadEngine } from "./vendor/load-engine.js";
 import { sha256Hex } from "./vendor/sha256.js";
-import { ed25519Signer, key32, keyId, makePacket, newEd25519Seed, toBase64 } from "./vendor/evidence.js";
+import { canonicalJson, ed25519Signer, key32, keyId, makePacket, newEd25519Seed, toBase64 } from "./vendor/evidence.js";
 import { defaultProfiles, profileMatches } from "./profiles.js";
 
 const redflag = { Engine, validatePacks, verifySignedPack };
@@ -81,19 +81,6 @@ chrome.permissions.onRemoved.addListener(resync);
 chrome.storage.onChanged.addListener((changes, area) => {
   if (area === "local" && changes.consoles) resync();
 });
-
-/** JSON with sorted keys, so a packet hashes the same wherever it is checked. */
-export function canonicalJson(v) {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
-  if (v && typeof v === "object") {
-    return `{${Object.keys(v)
-      .sort()
-      .filter((k) => v[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson(v[k])}`)
-      .join(",")}}`;
-  }
-  return JSON.stringify(v);
-}
 
 // Evidence packets (`redflag-evidence/2`, docs/evidence.md), the same
 // format as the edge worker's: signed with this extension's own ed25519
