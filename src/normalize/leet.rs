@@ -53,8 +53,9 @@ pub(super) fn leet_letter(c: char) -> Option<char> {
 /// would be a number or a unit.
 pub(crate) const LEET_THROUGHOUT: u32 = 2;
 
-/// ... provided that at least one word in `LEET_SHARE` (of two letters or
-/// more) shows it: a short ad with two such words is written in leetspeak,
+/// At least one word in this many (of two letters or more) must also show
+/// leetspeak for the text to read as written in it throughout: a short ad
+/// with two such words is written in leetspeak,
 /// a page of honest text quoting two product codes is not. Without the
 /// share, every long field met two such tokens somewhere and was read a
 /// second time whole, so the cost per byte (and the memory, which a wasm
