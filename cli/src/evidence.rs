@@ -213,7 +213,9 @@ fn key32(arg: &str, what: &str) -> Result<[u8; 32], Fatal> {
         .map_err(|_| Fatal(format!("{what}: a key is 32 bytes (base64, 44 characters)")))
 }
 
-fn create_secret_file(path: &Path, text: &str) -> Result<(), Fatal> {
+/// Writes a private key file: never over an existing file, readable by its
+/// owner only (mode 0600 on Unix).
+pub(crate) fn create_secret_file(path: &Path, text: &str) -> Result<(), Fatal> {
     let mut opts = fs::OpenOptions::new();
     opts.write(true).create_new(true);
     #[cfg(unix)]

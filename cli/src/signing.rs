@@ -2,7 +2,6 @@
 //! signed packs checked against `--public-key`.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -53,18 +52,10 @@ pub(crate) fn load_signed_packs(paths: &[PathBuf], keys: &[String]) -> Result<Ve
 pub(crate) fn keygen(out: &Path) -> Result<ExitCode, Fatal> {
     use rand_core::OsRng;
     let key = ed25519_dalek::SigningKey::generate(&mut OsRng);
-    let mut opts = fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let mut f = opts
-        .open(out)
-        .map_err(|e| Fatal(format!("{}: {e}", out.display())))?;
-    f.write_all(format!("{}\n", redflag::signing::secret_key_text(&key)).as_bytes())
-        .map_err(|e| Fatal(format!("{}: {e}", out.display())))?;
+    crate::evidence::create_secret_file(
+        out,
+        &format!("{}\n", redflag::signing::secret_key_text(&key)),
+    )?;
     println!("{}", redflag::signing::public_key_of(&key));
     Ok(ExitCode::SUCCESS)
 }
