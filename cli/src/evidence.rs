@@ -149,15 +149,17 @@ pub(crate) fn key_id(public: &[u8]) -> String {
     sha256_hex(public)[..16].to_string()
 }
 
-fn signed_message(unsigned_canonical: &str) -> Vec<u8> {
-    let mut m = Vec::with_capacity(FORMAT.len() + 1 + unsigned_canonical.len());
-    m.extend_from_slice(FORMAT.as_bytes());
+/// What is signed: the format (the signature's domain), a NUL byte and the
+/// canonical JSON of the document without `signature`.
+fn signed_message(format: &str, unsigned_canonical: &str) -> Vec<u8> {
+    let mut m = Vec::with_capacity(format.len() + 1 + unsigned_canonical.len());
+    m.extend_from_slice(format.as_bytes());
     m.push(0);
     m.extend_from_slice(unsigned_canonical.as_bytes());
     m
 }
 
-fn now_unix() -> u64 {
+pub(crate) fn now_unix() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
@@ -186,7 +188,7 @@ pub(crate) fn utc_text(secs: u64) -> String {
 }
 
 /// Reads a file, or stdin for `-`.
-fn read_input(path: &Path) -> Result<Vec<u8>, String> {
+pub(crate) fn read_input(path: &Path) -> Result<Vec<u8>, String> {
     if path.as_os_str() == "-" {
         let mut b = Vec::new();
         io::stdin()
@@ -198,7 +200,7 @@ fn read_input(path: &Path) -> Result<Vec<u8>, String> {
 }
 
 /// A 32-byte key in base64, given inline or as a file holding it.
-fn key32(arg: &str, what: &str) -> Result<[u8; 32], Fatal> {
+pub(crate) fn key32(arg: &str, what: &str) -> Result<[u8; 32], Fatal> {
     let p = Path::new(arg);
     let text = if p.exists() {
         fs::read_to_string(p).map_err(|e| Fatal(format!("{arg}: {e}")))?
@@ -234,12 +236,28 @@ pub(crate) fn create_secret_file(path: &Path, text: &str) -> Result<(), Fatal> {
 
 /// `redflag evidence keygen --out DIR`: the legal team's X25519 key pair.
 pub(crate) fn keygen(dir: &Path) -> Result<ExitCode, Fatal> {
+    recipient_keygen(
+        dir,
+        "evidence-recipient",
+        "the legal team's only; keep it offline",
+        "give it to the edge as EVIDENCE_PUBLIC_KEY and to reviewers' extensions",
+    )
+}
+
+/// An X25519 key pair that documents are sealed to: DIR/STEM.key (private,
+/// mode 0600) and DIR/STEM.pub (public, also printed); never overwritten.
+pub(crate) fn recipient_keygen(
+    dir: &Path,
+    stem: &str,
+    secret_note: &str,
+    public_note: &str,
+) -> Result<ExitCode, Fatal> {
     use rand_core::OsRng;
     fs::create_dir_all(dir).map_err(|e| Fatal(format!("{}: {e}", dir.display())))?;
     let (sk, pk) = Kem::gen_keypair(&mut OsRng);
     let public = B64.encode(pk.to_bytes());
-    let secret_path = dir.join("evidence-recipient.key");
-    let public_path = dir.join("evidence-recipient.pub");
+    let secret_path = dir.join(format!("{stem}.key"));
+    let public_path = dir.join(format!("{stem}.pub"));
     if public_path.exists() {
         return Err(Fatal(format!(
             "{}: exists; a key pair is never overwritten",
@@ -251,7 +269,7 @@ pub(crate) fn keygen(dir: &Path) -> Result<ExitCode, Fatal> {
         .map_err(|e| Fatal(format!("{}: {e}", public_path.display())))?;
     println!("{public}");
     eprintln!(
-        "redflag: private key in {} (the legal team's only; keep it offline), public key in {} (key id {}: give it to the edge as EVIDENCE_PUBLIC_KEY and to reviewers' extensions)",
+        "redflag: private key in {} ({secret_note}), public key in {} (key id {}: {public_note})",
         secret_path.display(),
         public_path.display(),
         key_id(&pk.to_bytes())
@@ -301,12 +319,7 @@ pub(crate) fn seal(engine: &redflag::Engine, a: &SealArgs<'_>) -> Result<ExitCod
         .screen_with_options(&sub, &opts)
         .map_err(|e| Fatal(format!("{name}: {e}")))?;
     let recipient = key32(a.recipient, "--recipient")?;
-    let pk_r = <Kem as hpke::Kem>::PublicKey::from_bytes(&recipient)
-        .map_err(|e| Fatal(format!("--recipient: not an X25519 public key ({e:?})")))?;
-    let secret_text =
-        fs::read_to_string(a.key).map_err(|e| Fatal(format!("{}: {e}", a.key.display())))?;
-    let signer = redflag::signing::parse_secret_key(&secret_text)
-        .map_err(|e| Fatal(format!("{}: {e}", a.key.display())))?;
+    let signer = signing_key(a.key)?;
 
     let mut salt = [0u8; 32];
     OsRng.fill_bytes(&mut salt);
@@ -340,19 +353,8 @@ pub(crate) fn seal(engine: &redflag::Engine, a: &SealArgs<'_>) -> Result<ExitCod
         "content_type": "application/json",
     });
     let plaintext = canonical(&submission).ok_or_else(|| Fatal("unrepresentable number".into()))?;
-    let (enc, ct) = hpke::single_shot_seal::<AesGcm128, HkdfSha256, Kem, _>(
-        &OpModeS::Base,
-        &pk_r,
-        FORMAT.as_bytes(),
-        plaintext.as_bytes(),
-        reference.as_bytes(),
-        &mut OsRng,
-    )
-    .map_err(|e| Fatal(format!("sealing failed: {e:?}")))?;
     let now = now_unix();
-    let public = signer.verifying_key().to_bytes();
-    let mut packet = json!({
-        "format": FORMAT,
+    let packet = json!({
         "source": "cli",
         "clock": "cli",
         "time": utc_text(now),
@@ -367,22 +369,72 @@ pub(crate) fn seal(engine: &redflag::Engine, a: &SealArgs<'_>) -> Result<ExitCod
         "contacts": verdict.entities.iter().filter_map(|e| e.hash.as_ref().map(|h| format!("{}:{h}", e.kind.as_str()))).collect::<Vec<_>>(),
         "listing": null,
         "reviewer": a.reviewer,
-        "content_sha256": sha256_hex(plaintext.as_bytes()),
-        "sealed": {
-            "suite": SUITE,
-            "recipient": key_id(&recipient),
-            "enc": B64.encode(enc.to_bytes()),
-            "ciphertext": B64.encode(&ct),
-        },
-        "signer": {"public_key": B64.encode(public), "key_id": key_id(&public)},
     });
-    let unsigned =
-        canonical(&packet).ok_or_else(|| Fatal("the verdict holds a number JSON cannot".into()))?;
-    let sig = signer.sign(&signed_message(&unsigned));
-    packet["signature"] = Value::String(B64.encode(sig.to_bytes()));
-    let text = canonical(&packet).expect("checked above") + "\n";
+    let Value::Object(packet) = packet else {
+        return Err(Fatal("a packet is an object".into()));
+    };
+    let text = seal_and_sign(FORMAT, packet, plaintext.as_bytes(), &recipient, &signer)?;
     write_output(a.out, &text)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// An ed25519 signing key from a file of `redflag keygen`.
+pub(crate) fn signing_key(path: &Path) -> Result<ed25519_dalek::SigningKey, Fatal> {
+    let text = fs::read_to_string(path).map_err(|e| Fatal(format!("{}: {e}", path.display())))?;
+    redflag::signing::parse_secret_key(&text).map_err(|e| Fatal(format!("{}: {e}", path.display())))
+}
+
+/// A sealed, signed document of `format` (what www/shared/evidence.js's
+/// `sealAndSign` writes): the clear members of `doc` (which must hold a
+/// `reference`), then `format`, `content_sha256`, `sealed` (`plaintext`
+/// sealed with HPKE to `recipient`, info the format, aad the reference),
+/// `signer` and `signature`. Returns the canonical JSON and a line break.
+pub(crate) fn seal_and_sign(
+    format: &str,
+    mut doc: Map<String, Value>,
+    plaintext: &[u8],
+    recipient: &[u8; 32],
+    signer: &ed25519_dalek::SigningKey,
+) -> Result<String, Fatal> {
+    use rand_core::OsRng;
+    let pk_r = <Kem as hpke::Kem>::PublicKey::from_bytes(recipient)
+        .map_err(|e| Fatal(format!("--recipient: not an X25519 public key ({e:?})")))?;
+    let reference = doc
+        .get("reference")
+        .and_then(Value::as_str)
+        .ok_or_else(|| Fatal("a sealed document needs a reference".into()))?
+        .to_string();
+    let (enc, ct) = hpke::single_shot_seal::<AesGcm128, HkdfSha256, Kem, _>(
+        &OpModeS::Base,
+        &pk_r,
+        format.as_bytes(),
+        plaintext,
+        reference.as_bytes(),
+        &mut OsRng,
+    )
+    .map_err(|e| Fatal(format!("sealing failed: {e:?}")))?;
+    let public = signer.verifying_key().to_bytes();
+    doc.insert("format".into(), json!(format));
+    doc.insert("content_sha256".into(), json!(sha256_hex(plaintext)));
+    doc.insert(
+        "sealed".into(),
+        json!({
+            "suite": SUITE,
+            "recipient": key_id(recipient),
+            "enc": B64.encode(enc.to_bytes()),
+            "ciphertext": B64.encode(&ct),
+        }),
+    );
+    doc.insert(
+        "signer".into(),
+        json!({"public_key": B64.encode(public), "key_id": key_id(&public)}),
+    );
+    let mut doc = Value::Object(doc);
+    let unsigned =
+        canonical(&doc).ok_or_else(|| Fatal("the document holds a number JSON cannot".into()))?;
+    let sig = signer.sign(&signed_message(format, &unsigned));
+    doc["signature"] = Value::String(B64.encode(sig.to_bytes()));
+    Ok(canonical(&doc).ok_or_else(|| Fatal("not canonical".into()))? + "\n")
 }
 
 // ------------------------------------------------------------------- verify
@@ -394,33 +446,52 @@ pub(crate) struct Checked {
     pub trusted: Option<bool>,
 }
 
-fn field<'a>(m: &'a Map<String, Value>, path: &str, name: &str) -> Result<&'a Value, String> {
+pub(crate) fn field<'a>(
+    m: &'a Map<String, Value>,
+    path: &str,
+    name: &str,
+) -> Result<&'a Value, String> {
     m.get(name)
         .ok_or_else(|| format!("`{path}{name}` is missing"))
 }
 
-fn string<'a>(m: &'a Map<String, Value>, path: &str, name: &str) -> Result<&'a str, String> {
+pub(crate) fn string<'a>(
+    m: &'a Map<String, Value>,
+    path: &str,
+    name: &str,
+) -> Result<&'a str, String> {
     field(m, path, name)?
         .as_str()
         .ok_or_else(|| format!("`{path}{name}` must be a string"))
 }
 
-fn opt_string(m: &Map<String, Value>, name: &str) -> Result<(), String> {
+pub(crate) fn opt_string(m: &Map<String, Value>, name: &str) -> Result<(), String> {
     match field(m, "", name)? {
         Value::Null | Value::String(_) => Ok(()),
         _ => Err(format!("`{name}` must be a string or null")),
     }
 }
 
-fn object<'a>(m: &'a Map<String, Value>, name: &str) -> Result<&'a Map<String, Value>, String> {
+pub(crate) fn object<'a>(
+    m: &'a Map<String, Value>,
+    name: &str,
+) -> Result<&'a Map<String, Value>, String> {
     field(m, "", name)?
         .as_object()
         .ok_or_else(|| format!("`{name}` must be an object"))
 }
 
-fn only_keys(m: &Map<String, Value>, path: &str, keys: &[&str]) -> Result<(), String> {
+/// Every one of `keys` is in `m`, and nothing else (`format` names the document in the error).
+pub(crate) fn only_keys(
+    m: &Map<String, Value>,
+    path: &str,
+    keys: &[&str],
+    format: &str,
+) -> Result<(), String> {
     if let Some(k) = m.keys().find(|k| !keys.contains(&k.as_str())) {
-        return Err(format!("`{path}{k}` is not a member of a {FORMAT} packet"));
+        return Err(format!(
+            "`{path}{k}` is not a member of a {format} document"
+        ));
     }
     for k in keys {
         field(m, path, k)?;
@@ -428,7 +499,7 @@ fn only_keys(m: &Map<String, Value>, path: &str, keys: &[&str]) -> Result<(), St
     Ok(())
 }
 
-fn b64_exact(s: &str, what: &str, len: Option<usize>) -> Result<Vec<u8>, String> {
+pub(crate) fn b64_exact(s: &str, what: &str, len: Option<usize>) -> Result<Vec<u8>, String> {
     let b = B64
         .decode(s)
         .map_err(|e| format!("`{what}` is not base64 ({e})"))?;
@@ -443,7 +514,7 @@ fn b64_exact(s: &str, what: &str, len: Option<usize>) -> Result<Vec<u8>, String>
     Ok(b)
 }
 
-fn utc(s: &str, what: &str) -> Result<u64, String> {
+pub(crate) fn utc(s: &str, what: &str) -> Result<u64, String> {
     if s.len() != 20 {
         return Err(format!(
             "`{what}` must be a UTC time like 2027-06-01T00:00:00Z"
@@ -452,7 +523,7 @@ fn utc(s: &str, what: &str) -> Result<u64, String> {
     redflag::signing::parse_utc(s).map_err(|e| format!("`{what}`: {e}"))
 }
 
-fn is_hex(s: &str, n: usize) -> bool {
+pub(crate) fn is_hex(s: &str, n: usize) -> bool {
     s.len() == n && s.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'))
 }
 
@@ -481,25 +552,8 @@ const MEMBERS: &[&str] = &[
 /// Checks a packet's bytes: canonical form, every member, the signature,
 /// and the signer against the trusted keys (if any are given).
 pub(crate) fn check(bytes: &[u8], trusted: &[VerifyingKey]) -> Result<Checked, String> {
-    let text = std::str::from_utf8(bytes).map_err(|e| format!("not a packet: not UTF-8 ({e})"))?;
-    let v: Value =
-        serde_json::from_str(text).map_err(|e| format!("not a packet: not valid JSON ({e})"))?;
-    let Value::Object(m) = &v else {
-        return Err("not a packet: not a JSON object".into());
-    };
-    match m.get("format").and_then(Value::as_str) {
-        Some(FORMAT) => {}
-        Some(f) => return Err(format!("`format` is {f:?}, this redflag reads {FORMAT:?}")),
-        None => return Err(format!("not a packet: `format` must be {FORMAT:?}")),
-    }
-    only_keys(m, "", MEMBERS)?;
-    let canon = canonical(&v).ok_or("a number has no single JSON form: not canonical")?;
-    let body = text.strip_suffix('\n').unwrap_or(text);
-    if body != canon {
-        return Err(
-            "the packet's bytes are not its canonical form (changed after signing, or re-formatted): a packet is kept byte for byte as it was signed".into(),
-        );
-    }
+    let m = &parse_canonical(bytes, FORMAT, "packet")?;
+    only_keys(m, "", MEMBERS, FORMAT)?;
     // Members, each with its reason.
     match string(m, "", "source")? {
         "edge" | "extension" | "cli" => {}
@@ -538,7 +592,7 @@ pub(crate) fn check(bytes: &[u8], trusted: &[VerifyingKey]) -> Result<Checked, S
             .as_object()
             .ok_or(format!("`packs[{i}]` must be an object"))?;
         let path = format!("packs[{i}].");
-        only_keys(p, &path, &["id", "version"])?;
+        only_keys(p, &path, &["id", "version"], FORMAT)?;
         string(p, &path, "id")?;
         string(p, &path, "version")?;
     }
@@ -547,7 +601,7 @@ pub(crate) fn check(bytes: &[u8], trusted: &[VerifyingKey]) -> Result<Checked, S
             .as_object()
             .ok_or(format!("`hits[{i}]` must be an object"))?;
         let path = format!("hits[{i}].");
-        only_keys(h, &path, &["rule", "field", "start", "end"])?;
+        only_keys(h, &path, &["rule", "field", "start", "end"], FORMAT)?;
         string(h, &path, "rule")?;
         string(h, &path, "field")?;
         let s = h["start"]
@@ -565,7 +619,7 @@ pub(crate) fn check(bytes: &[u8], trusted: &[VerifyingKey]) -> Result<Checked, S
             .as_object()
             .ok_or(format!("`fields[{i}]` must be an object"))?;
         let path = format!("fields[{i}].");
-        only_keys(f, &path, &["name", "hmac_sha256"])?;
+        only_keys(f, &path, &["name", "hmac_sha256"], FORMAT)?;
         string(f, &path, "name")?;
         if !is_hex(string(f, &path, "hmac_sha256")?, 64) {
             return Err(format!(
@@ -586,6 +640,52 @@ pub(crate) fn check(bytes: &[u8], trusted: &[VerifyingKey]) -> Result<Checked, S
             ));
         }
     }
+    let (signer, trusted) = check_sealed_signed(m, FORMAT, trusted)?;
+    Ok(Checked {
+        packet: m.clone(),
+        signer,
+        trusted,
+    })
+}
+
+/// A sealed document's bytes as its members: UTF-8, a JSON object whose
+/// `format` is `format`, and exactly its canonical JSON and a line break
+/// (`what` names it in errors: "packet", "decisions file").
+pub(crate) fn parse_canonical(
+    bytes: &[u8],
+    format: &str,
+    what: &str,
+) -> Result<Map<String, Value>, String> {
+    let text = std::str::from_utf8(bytes).map_err(|e| format!("not a {what}: not UTF-8 ({e})"))?;
+    let v: Value =
+        serde_json::from_str(text).map_err(|e| format!("not a {what}: not valid JSON ({e})"))?;
+    let Value::Object(m) = &v else {
+        return Err(format!("not a {what}: not a JSON object"));
+    };
+    match m.get("format").and_then(Value::as_str) {
+        Some(f) if f == format => {}
+        Some(f) => return Err(format!("`format` is {f:?}, this redflag reads {format:?}")),
+        None => return Err(format!("not a {what}: `format` must be {format:?}")),
+    }
+    let canon = canonical(&v).ok_or("a number has no single JSON form: not canonical")?;
+    let body = text.strip_suffix('\n').unwrap_or(text);
+    if body != canon {
+        return Err(format!(
+            "the {what}'s bytes are not its canonical form (changed after signing, or re-formatted): a {what} is kept byte for byte as it was signed"
+        ));
+    }
+    Ok(m.clone())
+}
+
+/// Checks the members every sealed document of `format` shares
+/// (`content_sha256`, `sealed`, `signer`, `signature`), the ed25519
+/// signature, and the signer against `trusted` if any are given. Returns
+/// the signer's key id, and Some(true) when it was checked against them.
+pub(crate) fn check_sealed_signed(
+    m: &Map<String, Value>,
+    format: &str,
+    trusted: &[VerifyingKey],
+) -> Result<(String, Option<bool>), String> {
     if !is_hex(string(m, "", "content_sha256")?, 64) {
         return Err("`content_sha256` must be 64 lowercase hex digits".into());
     }
@@ -594,6 +694,7 @@ pub(crate) fn check(bytes: &[u8], trusted: &[VerifyingKey]) -> Result<Checked, S
         sealed,
         "sealed.",
         &["suite", "recipient", "enc", "ciphertext"],
+        format,
     )?;
     if string(sealed, "sealed.", "suite")? != SUITE {
         return Err(format!("`sealed.suite` must be {SUITE:?}"));
@@ -611,7 +712,7 @@ pub(crate) fn check(bytes: &[u8], trusted: &[VerifyingKey]) -> Result<Checked, S
         return Err("`sealed.ciphertext` is shorter than its tag".into());
     }
     let signer = object(m, "signer")?;
-    only_keys(signer, "signer.", &["public_key", "key_id"])?;
+    only_keys(signer, "signer.", &["public_key", "key_id"], format)?;
     let pk_text = string(signer, "signer.", "public_key")?;
     let pk_bytes = b64_exact(pk_text, "signer.public_key", Some(32))?;
     let pk = redflag::signing::parse_public_key(pk_text)
@@ -624,8 +725,8 @@ pub(crate) fn check(bytes: &[u8], trusted: &[VerifyingKey]) -> Result<Checked, S
     let mut unsigned = m.clone();
     unsigned.remove("signature");
     let unsigned = canonical(&Value::Object(unsigned)).ok_or("not canonical")?;
-    pk.verify_strict(&signed_message(&unsigned), &sig).map_err(|_| {
-        "`signature` does not verify: the packet was changed after it was signed, or signed by another key".to_string()
+    pk.verify_strict(&signed_message(format, &unsigned), &sig).map_err(|_| {
+        "`signature` does not verify: the file was changed after it was signed, or signed by another key".to_string()
     })?;
     let trusted = if trusted.is_empty() {
         None
@@ -637,14 +738,11 @@ pub(crate) fn check(bytes: &[u8], trusted: &[VerifyingKey]) -> Result<Checked, S
             key_id(&pk_bytes)
         ));
     };
-    Ok(Checked {
-        packet: m.clone(),
-        signer: key_id(&pk_bytes),
-        trusted,
-    })
+    Ok((key_id(&pk_bytes), trusted))
 }
 
-fn trusted_keys(keys: &[String]) -> Result<Vec<VerifyingKey>, Fatal> {
+/// Trusted signers' public keys, each base64 or a file holding it.
+pub(crate) fn trusted_keys(keys: &[String]) -> Result<Vec<VerifyingKey>, Fatal> {
     keys.iter()
         .map(|k| {
             let p = Path::new(k);
@@ -728,10 +826,14 @@ pub(crate) fn verify(
 
 // --------------------------------------------------------------------- open
 
-/// Decrypts a checked packet and checks the content hash and each field's
-/// keyed hash against the decrypted submission. Returns its bytes.
-pub(crate) fn open_checked(c: &Checked, secret: &[u8; 32]) -> Result<Vec<u8>, String> {
-    let m = &c.packet;
+/// Decrypts the `sealed` member of a checked document of `format` with the
+/// recipient's X25519 private key (HPKE, info the format, aad `reference`)
+/// and checks the plaintext against `content_sha256`. In memory only.
+pub(crate) fn open_sealed(
+    m: &Map<String, Value>,
+    format: &str,
+    secret: &[u8; 32],
+) -> Result<Vec<u8>, String> {
     let sealed = m["sealed"]
         .as_object()
         .ok_or("`sealed` must be an object")?;
@@ -741,7 +843,7 @@ pub(crate) fn open_checked(c: &Checked, secret: &[u8; 32]) -> Result<Vec<u8>, St
     let theirs = sealed["recipient"].as_str().unwrap_or_default();
     if mine != theirs {
         return Err(format!(
-            "the packet is sealed to key {theirs}, not to this private key ({mine})"
+            "the file is sealed to key {theirs}, not to this private key ({mine})"
         ));
     }
     let enc_bytes = B64
@@ -757,7 +859,7 @@ pub(crate) fn open_checked(c: &Checked, secret: &[u8; 32]) -> Result<Vec<u8>, St
         &OpModeR::Base,
         &sk,
         &enc,
-        FORMAT.as_bytes(),
+        format.as_bytes(),
         &ct,
         reference.as_bytes(),
     )
@@ -766,8 +868,17 @@ pub(crate) fn open_checked(c: &Checked, secret: &[u8; 32]) -> Result<Vec<u8>, St
             .to_string()
     })?;
     if sha256_hex(&pt) != m["content_sha256"].as_str().unwrap_or_default() {
-        return Err("the decrypted submission does not match `content_sha256`".into());
+        return Err("the decrypted content does not match `content_sha256`".into());
     }
+    Ok(pt)
+}
+
+/// Decrypts a checked packet and checks the content hash and each field's
+/// keyed hash against the decrypted submission. Returns its bytes.
+pub(crate) fn open_checked(c: &Checked, secret: &[u8; 32]) -> Result<Vec<u8>, String> {
+    let m = &c.packet;
+    let pt = open_sealed(m, FORMAT, secret)?;
+    let reference = m["reference"].as_str().unwrap_or_default();
     let sub: Value = serde_json::from_slice(&pt)
         .map_err(|e| format!("the decrypted submission is not JSON ({e})"))?;
     let s = sub

@@ -218,33 +218,54 @@ export async function makePacket(o) {
     content_type: o.contentType ?? null,
   };
   const plaintext = enc.encode(canonicalJson(submission));
-  const sealed = await hpkeSeal(o.recipientPublic, enc.encode(FORMAT), enc.encode(o.reference), plaintext);
   const saltKey = await subtle().importKey("raw", salt, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
   const hex = (b) => [...new Uint8Array(b)].map((x) => x.toString(16).padStart(2, "0")).join("");
   const fieldHashes = [];
   for (const f of fields) fieldHashes.push({ name: f.name, hmac_sha256: hex(await subtle().sign("HMAC", saltKey, enc.encode(f.text))) });
   const v = o.verdict;
+  return sealAndSign(
+    FORMAT,
+    {
+      source: o.source,
+      clock: o.clock,
+      time: utcSeconds(o.time),
+      retain_until: utcSeconds(new Date(o.time.getTime() + o.retainDays * 86_400_000)),
+      reference: o.reference,
+      url: bareUrl(o.url),
+      listing: o.listing ?? null,
+      verdict: v.verdict,
+      score: v.score,
+      packs: v.packs.map((p) => ({ id: p.id, version: p.version })),
+      hits: v.hits.map((h) => ({ rule: h.rule, field: String(h.field), start: h.start, end: h.end })),
+      fields: fieldHashes,
+      contacts: [...(o.contacts ?? [])],
+      reviewer: o.reviewer ?? null,
+    },
+    plaintext,
+    o.recipientPublic,
+    o.signer,
+  );
+}
+
+/**
+ * A sealed, signed document of `format` (`redflag-evidence/2` packets,
+ * `redflag-decisions/1` decision exports): the clear members of `doc`, then
+ * `format`, `content_sha256` (of `plaintext`), `sealed` (`plaintext` sealed
+ * with HPKE to `recipientPublic`, info = the format, aad = `doc.reference`),
+ * `signer`, and `signature` (ed25519 over the format, a NUL byte and the
+ * canonical JSON of the rest). Returns { packet, text }: text (canonical
+ * JSON and a line break) is what is stored, byte for byte.
+ */
+export async function sealAndSign(format, doc, plaintext, recipientPublic, signer) {
+  const sealed = await hpkeSeal(recipientPublic, enc.encode(format), enc.encode(doc.reference), plaintext);
   const packet = {
-    format: FORMAT,
-    source: o.source,
-    clock: o.clock,
-    time: utcSeconds(o.time),
-    retain_until: utcSeconds(new Date(o.time.getTime() + o.retainDays * 86_400_000)),
-    reference: o.reference,
-    url: bareUrl(o.url),
-    listing: o.listing ?? null,
-    verdict: v.verdict,
-    score: v.score,
-    packs: v.packs.map((p) => ({ id: p.id, version: p.version })),
-    hits: v.hits.map((h) => ({ rule: h.rule, field: String(h.field), start: h.start, end: h.end })),
-    fields: fieldHashes,
-    contacts: [...(o.contacts ?? [])],
-    reviewer: o.reviewer ?? null,
+    format,
+    ...doc,
     content_sha256: await sha256Hex(plaintext),
-    sealed: { suite: SUITE, recipient: await keyId(o.recipientPublic), enc: toBase64(sealed.enc), ciphertext: toBase64(sealed.ciphertext) },
-    signer: { public_key: toBase64(o.signer.publicKey), key_id: o.signer.keyId },
+    sealed: { suite: SUITE, recipient: await keyId(recipientPublic), enc: toBase64(sealed.enc), ciphertext: toBase64(sealed.ciphertext) },
+    signer: { public_key: toBase64(signer.publicKey), key_id: signer.keyId },
   };
-  const message = concat(enc.encode(FORMAT), Uint8Array.of(0), enc.encode(canonicalJson(packet)));
-  packet.signature = toBase64(await subtle().sign({ name: "Ed25519" }, o.signer.key, message));
+  const message = concat(enc.encode(format), Uint8Array.of(0), enc.encode(canonicalJson(packet)));
+  packet.signature = toBase64(await subtle().sign({ name: "Ed25519" }, signer.key, message));
   return { packet, text: `${canonicalJson(packet)}\n` };
 }
