@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use redflag::eval;
 
+use crate::decisions;
 use crate::labels::read_labels;
 use crate::output::{write_output, Fatal};
 use crate::packs::build_engine;
@@ -17,9 +18,10 @@ pub(crate) fn eval(
     format: ReportFormat,
     out: Option<PathBuf>,
     title: &str,
+    keys: &decisions::Keys<'_>,
 ) -> Result<ExitCode, Fatal> {
     let engine = build_engine(packs)?;
-    let (items, bad) = read_labels(labels, default)?;
+    let (items, bad) = read_labels(labels, default, keys)?;
     if items.is_empty() {
         // Nothing to measure: a table of zeros would read as a result.
         eprintln!("redflag: no labelled ad was read; nothing to measure");

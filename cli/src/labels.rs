@@ -9,20 +9,24 @@ use redflag::eval::{Label, Labelled, RecordId};
 use redflag::lines::{Line, LineReader};
 use redflag::Limits;
 
+use crate::decisions;
 use crate::input::{max_line_bytes, open_input, raw_id, unreadable};
 use crate::output::Fatal;
 use crate::LabelArg;
 
-/// Reads labelled JSON Lines. Bad records are reported on stderr by line
-/// and skipped; the second value says whether there were any.
+/// Reads labelled JSON Lines, each file in the clear or a sealed decisions
+/// file (`redflag-decisions/1`, opened in memory with `keys`). Bad records
+/// are reported on stderr by line and skipped; the second value says
+/// whether there were any.
 pub(crate) fn read_labels(
     paths: &[PathBuf],
     default: Option<LabelArg>,
+    keys: &decisions::Keys<'_>,
 ) -> Result<(Vec<Labelled>, bool), Fatal> {
     let mut items = Vec::new();
     let mut bad = false;
     for path in paths {
-        bad |= read_label_file(path, default, &mut items)?;
+        bad |= read_label_file(path, default, keys, &mut items)?;
     }
     Ok((items, bad))
 }
@@ -30,9 +34,11 @@ pub(crate) fn read_labels(
 fn read_label_file(
     path: &Path,
     default: Option<LabelArg>,
+    keys: &decisions::Keys<'_>,
     items: &mut Vec<Labelled>,
 ) -> Result<bool, Fatal> {
     let (input, _) = open_input(Some(path))?;
+    let input = decisions::reader(input, &path.display().to_string(), keys)?;
     let max_line = max_line_bytes(&Limits::default());
     let mut reader = LineReader::new(BufReader::new(input), max_line);
     let mut bad = false;

@@ -21,6 +21,7 @@ use crate::output::Fatal;
 
 mod calibrate;
 mod convert;
+mod decisions;
 mod eval;
 mod evidence;
 mod explain;
@@ -109,6 +110,30 @@ impl EntityArgs {
     }
 }
 
+/// How sealed decision exports (`redflag-decisions/1`) are opened.
+#[derive(clap::Args, Clone, Default)]
+struct DecisionKeyArgs {
+    /// The trust-and-safety team's X25519 private key (the file from `redflag decisions
+    /// keygen`, or base64), to read sealed decision exports (redflag-decisions/1): verified,
+    /// then decrypted in memory only. REDFLAG_DECISIONS_KEY_FILE names the file if not given.
+    #[arg(long = "key", value_name = "KEY")]
+    key: Option<String>,
+    /// A trusted signer of sealed decision exports: a reviewer extension's base64 ed25519
+    /// public key (options page), or a file holding it. Repeatable; without it the signature
+    /// is checked against the key the file names, and stderr says the signer was not checked.
+    #[arg(long = "signer", value_name = "KEY")]
+    signers: Vec<String>,
+}
+
+impl DecisionKeyArgs {
+    fn keys(&self) -> decisions::Keys<'_> {
+        decisions::Keys {
+            key: self.key.as_deref(),
+            signers: &self.signers,
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Screen JSON Lines ads from FILE or stdin; one JSON verdict per line on stdout.
@@ -156,10 +181,13 @@ enum Command {
     Eval {
         #[command(flatten)]
         packs: PackArgs,
-        /// Labelled submissions (JSON Lines; `-` is stdin). Repeatable: e.g. a
-        /// labelled set plus a benign corpus read with --default-label clean.
+        /// Labelled submissions (JSON Lines, or a sealed decisions export with --key; `-` is
+        /// stdin). Repeatable: e.g. a labelled set plus a benign corpus read with
+        /// --default-label clean.
         #[arg(long, required = true)]
         labels: Vec<PathBuf>,
+        #[command(flatten)]
+        decision_keys: DecisionKeyArgs,
         /// Label for records without one (e.g. `clean` for a benign corpus).
         #[arg(long, value_enum)]
         default_label: Option<LabelArg>,
@@ -177,9 +205,12 @@ enum Command {
     /// (logistic regression pulled towards the current scores, thresholds from
     /// false-positive targets, stratified cross-validation); write the new pack version.
     Calibrate {
-        /// Labelled submissions (JSON Lines). Repeatable.
+        /// Labelled submissions (JSON Lines, or a sealed decisions export with --key).
+        /// Repeatable.
         #[arg(long, required = true)]
         labels: Vec<PathBuf>,
+        #[command(flatten)]
+        decision_keys: DecisionKeyArgs,
         /// The pack to calibrate (TOML or JSON).
         #[arg(long)]
         pack: PathBuf,
@@ -258,6 +289,10 @@ enum Command {
     /// Sealed, signed evidence packets: keys, verify, open, seal (docs/evidence.md).
     #[command(subcommand)]
     Evidence(EvidenceCommand),
+    /// Sealed reviewer decision exports (redflag-decisions/1): keys, verify, open, seal
+    /// (docs/integrators.md, "Reviewer decisions").
+    #[command(subcommand)]
+    Decisions(DecisionsCommand),
     /// A transparency report: submissions screened per tier and category, automated
     /// and human decisions, appeals and their outcomes; counts only, no personal data.
     #[command(
@@ -283,10 +318,13 @@ enum Command {
         /// counts are subtracted, so the screening figures are the period's alone.
         #[arg(long, value_name = "FILE")]
         counters_before: Option<PathBuf>,
-        /// Reviewer decisions exported by the extension (redflag-decisions-*.jsonl).
-        /// Repeatable; a decision repeated in several exports counts once.
+        /// Reviewer decisions exported by the extension (redflag-decisions-*.json, sealed:
+        /// give --key; or labelled JSON Lines). Repeatable; a decision repeated in several
+        /// exports counts once.
         #[arg(long, value_name = "FILE")]
         decisions: Vec<PathBuf>,
+        #[command(flatten)]
+        decision_keys: DecisionKeyArgs,
         /// Appeal records (JSON Lines: reference, received, decided, outcome, category).
         /// Repeatable; a later line for a reference replaces an earlier one.
         #[arg(long, value_name = "FILE")]
@@ -405,6 +443,60 @@ enum EvidenceCommand {
         /// File holding the deployment key for keyed contact hashes (or REDFLAG_ENTITY_KEY).
         #[arg(long, value_name = "FILE")]
         entity_key_file: Option<PathBuf>,
+        /// Write to this file instead of stdout.
+        #[arg(long, short = 'o')]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum DecisionsCommand {
+    /// Generate the trust-and-safety team's X25519 key pair (the key decision exports are
+    /// sealed to).
+    ///
+    /// Writes DIR/decisions-recipient.key (private) and DIR/decisions-recipient.pub (public,
+    /// also printed: paste it on each reviewer's options page).
+    Keygen {
+        /// Directory to write the key pair to (created; files are never overwritten).
+        #[arg(long, short = 'o')]
+        out: PathBuf,
+    },
+    /// Check sealed decision exports without opening them: structure, signature, signer.
+    /// Exit 0 when every file is valid, 1 when one is refused, 2 on a usage error.
+    Verify {
+        /// Sealed decision files (`-` is stdin).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// A trusted signer's base64 ed25519 public key (or a file holding it). Repeatable.
+        #[arg(long = "signer", value_name = "KEY")]
+        signers: Vec<String>,
+    },
+    /// Verify and decrypt a sealed decision export and write its labelled JSON Lines in the
+    /// clear (personal data: `eval`, `calibrate` and `report` read the sealed file with --key
+    /// and need no clear copy). Exit 0 when opened, 1 when refused, 2 on a usage error.
+    Open {
+        /// The sealed decisions file (`-` is stdin).
+        file: PathBuf,
+        #[command(flatten)]
+        decision_keys: DecisionKeyArgs,
+        /// Write the JSON Lines to this file instead of stdout.
+        #[arg(long, short = 'o')]
+        out: Option<PathBuf>,
+    },
+    /// Seal labelled JSON Lines (a clear export of an older extension, or a pipeline's own
+    /// labels) to the trust-and-safety team's key and sign them, as the extension does.
+    Seal {
+        /// The labelled JSON Lines (`-` is stdin).
+        labels: PathBuf,
+        /// The trust-and-safety team's X25519 public key (base64, or the .pub file).
+        #[arg(long)]
+        recipient: String,
+        /// The ed25519 signing key file (from `redflag keygen`).
+        #[arg(long)]
+        key: PathBuf,
+        /// Who sealed them (goes into the file in the clear).
+        #[arg(long)]
+        reviewer: Option<String>,
         /// Write to this file instead of stdout.
         #[arg(long, short = 'o')]
         out: Option<PathBuf>,
@@ -563,6 +655,31 @@ fn evidence_cmd(e: EvidenceCommand) -> Result<ExitCode, Fatal> {
     }
 }
 
+fn decisions_cmd(d: DecisionsCommand) -> Result<ExitCode, Fatal> {
+    match d {
+        DecisionsCommand::Keygen { out } => decisions::keygen(&out),
+        DecisionsCommand::Verify { files, signers } => decisions::verify(&files, &signers),
+        DecisionsCommand::Open {
+            file,
+            decision_keys,
+            out,
+        } => decisions::open(&file, &decision_keys.keys(), out.as_deref()),
+        DecisionsCommand::Seal {
+            labels,
+            recipient,
+            key,
+            reviewer,
+            out,
+        } => decisions::seal(&decisions::SealArgs {
+            labels: &labels,
+            recipient: &recipient,
+            key: &key,
+            reviewer,
+            out: out.as_deref(),
+        }),
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -583,6 +700,7 @@ fn main() -> ExitCode {
             counters,
             counters_before,
             decisions,
+            decision_keys,
             appeals,
             period_start,
             period_end,
@@ -604,11 +722,13 @@ fn main() -> ExitCode {
             },
             out: out.as_deref(),
             min_cell,
+            keys: decision_keys.keys(),
         }),
         Command::Pack { format, out, pack } => convert::convert(format, out, &pack),
         Command::Image { out, packs_json } => image::image(&out, packs_json.as_deref()),
         Command::Keygen { out } => signing::keygen(&out),
         Command::Evidence(e) => evidence_cmd(e),
+        Command::Decisions(d) => decisions_cmd(d),
         Command::Sign {
             pack,
             key,
@@ -623,13 +743,23 @@ fn main() -> ExitCode {
         Command::Eval {
             packs,
             labels,
+            decision_keys,
             default_label,
             format,
             out,
             title,
-        } => eval::eval(&packs, &labels, default_label, format, out, &title),
+        } => eval::eval(
+            &packs,
+            &labels,
+            default_label,
+            format,
+            out,
+            &title,
+            &decision_keys.keys(),
+        ),
         Command::Calibrate {
             labels,
+            decision_keys,
             pack,
             out,
             no_default_packs,
@@ -653,6 +783,7 @@ fn main() -> ExitCode {
                 ..CalibrateOptions::default()
             },
             report,
+            &decision_keys.keys(),
         ),
     };
     match result {

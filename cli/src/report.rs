@@ -19,6 +19,7 @@ use serde_json::{json, Map, Value};
 
 use redflag::eval::{escape_html as esc, REPORT_CSS};
 
+use crate::decisions;
 use crate::output::{write_output, Fatal};
 
 pub(crate) const FORMAT: &str = "redflag-transparency/1";
@@ -44,12 +45,15 @@ pub(crate) struct Args<'a> {
     pub(crate) format: Output,
     pub(crate) out: Option<&'a Path>,
     pub(crate) min_cell: Option<u64>,
+    /// Opens sealed decision exports (`redflag-decisions/1`).
+    pub(crate) keys: decisions::Keys<'a>,
 }
 
 // ---------------------------------------------------------------- inputs
 
-/// Reads a file, or stdin for `-`.
-fn read_text(path: &Path) -> Result<String, Fatal> {
+/// Reads a file, or stdin for `-`; a sealed decisions file is opened in
+/// memory with `keys` (given for the decisions only).
+fn read_text(path: &Path, keys: Option<&decisions::Keys<'_>>) -> Result<String, Fatal> {
     let bytes = if path.as_os_str() == "-" {
         let mut b = Vec::new();
         io::stdin()
@@ -58,6 +62,10 @@ fn read_text(path: &Path) -> Result<String, Fatal> {
         b
     } else {
         fs::read(path).map_err(|e| Fatal(format!("{}: {e}", path.display())))?
+    };
+    let bytes = match keys {
+        Some(k) if decisions::is_sealed(&bytes) => decisions::open_bytes(&bytes, &name(path), k)?,
+        _ => bytes,
     };
     String::from_utf8(bytes).map_err(|e| {
         Fatal(format!(
@@ -307,7 +315,7 @@ struct CountersRead {
 /// isolates' totals add up.
 fn read_counters(path: &Path) -> Result<CountersRead, Fatal> {
     let file = name(path);
-    let text = read_text(path)?;
+    let text = read_text(path, None)?;
     if let Ok(Value::Object(o)) = serde_json::from_str::<Value>(&text) {
         return match o.get("type") {
             None => Ok(CountersRead {
@@ -612,7 +620,7 @@ pub(crate) fn report(a: &Args<'_>) -> Result<ExitCode, Fatal> {
     let (mut decision_lines, mut repeated, mut outside) = (0u64, 0u64, 0u64);
     for path in a.decisions {
         let file = name(path);
-        for (line, o) in objects(&read_text(path)?, &file)? {
+        for (line, o) in objects(&read_text(path, Some(&a.keys))?, &file)? {
             let d = decision(&o, &format!("{file}:{line}"))?;
             decision_lines += 1;
             let key = o.get("id").map(|v| v.to_string());
@@ -643,7 +651,7 @@ pub(crate) fn report(a: &Args<'_>) -> Result<ExitCode, Fatal> {
     let (mut appeal_lines, mut appeals_outside) = (0u64, 0u64);
     for path in a.appeals {
         let file = name(path);
-        for (line, o) in objects(&read_text(path)?, &file)? {
+        for (line, o) in objects(&read_text(path, None)?, &file)? {
             let (r, ap) = appeal(&o, &format!("{file}:{line}"))?;
             appeal_lines += 1;
             match by_ref.get(&r) {
