@@ -83,14 +83,16 @@ impl Keys<'_> {
 }
 
 /// Whether the first bytes of an input are those of a sealed decisions
-/// file (canonical JSON: `format` comes within the first members, before
-/// any line break), rather than labelled JSON Lines.
+/// file rather than labelled JSON Lines: its first line names the format
+/// or holds a sealed part (in canonical JSON both come within the first few
+/// hundred bytes; in a labelled line such text could only be inside a
+/// string, where its quotes are escaped). Either is enough, so that a file
+/// with one byte changed is still taken for one, and refused, never read
+/// as labels.
 pub(crate) fn is_sealed(head: &[u8]) -> bool {
     let first = head.split(|b| *b == b'\n').next().unwrap_or_default();
-    first.starts_with(b"{\"")
-        && first
-            .windows(br#""format":"redflag-decisions/"#.len())
-            .any(|w| w == br#""format":"redflag-decisions/"#)
+    let has = |needle: &[u8]| first.windows(needle.len()).any(|w| w == needle);
+    has(br#""format":"redflag-decisions/"#) || has(br#""sealed":{"ciphertext":""#)
 }
 
 /// A checked decisions file: its members, its signer's key id, and whether
@@ -125,7 +127,7 @@ pub(crate) fn check(bytes: &[u8], trusted: &[VerifyingKey]) -> Result<Checked, S
     only_keys(tool, "tool.", &["name", "version"], FORMAT)?;
     string(tool, "tool.", "name")?;
     string(tool, "tool.", "version")?;
-    let (signer, trusted) = check_sealed_signed(&m, FORMAT, trusted)?;
+    let (signer, trusted) = check_sealed_signed(&m, FORMAT, trusted, "--signer")?;
     Ok(Checked {
         doc: m,
         signer,
@@ -334,7 +336,15 @@ mod tests {
             br#"{"id":"D-1","label":"flag","body":"x"}
 {"format":"redflag-decisions/1"}"#
         ));
-        assert!(!is_sealed(b"  {\"format\":\"redflag-decisions/1\"}"));
+        assert!(is_sealed(
+            b"z\"clock\":1,\"format\":\"redflag-decisions/1\"}"
+        ));
+        assert!(!is_sealed(
+            br#"{"id":"D-2","body":"\"format\":\"redflag-decisions/1\""}"#
+        ));
+        assert!(is_sealed(
+            br#"{"clock":"reviewer","format":"redflag-decisionr/1","sealed":{"ciphertext":"AAAA"#
+        ));
         assert!(!is_sealed(b""));
     }
 }

@@ -640,7 +640,7 @@ pub(crate) fn check(bytes: &[u8], trusted: &[VerifyingKey]) -> Result<Checked, S
             ));
         }
     }
-    let (signer, trusted) = check_sealed_signed(m, FORMAT, trusted)?;
+    let (signer, trusted) = check_sealed_signed(m, FORMAT, trusted, "--public-key")?;
     Ok(Checked {
         packet: m.clone(),
         signer,
@@ -679,12 +679,14 @@ pub(crate) fn parse_canonical(
 
 /// Checks the members every sealed document of `format` shares
 /// (`content_sha256`, `sealed`, `signer`, `signature`), the ed25519
-/// signature, and the signer against `trusted` if any are given. Returns
+/// signature, and the signer against `trusted` if any are given (`flag`
+/// names the option that gave them). Returns
 /// the signer's key id, and Some(true) when it was checked against them.
 pub(crate) fn check_sealed_signed(
     m: &Map<String, Value>,
     format: &str,
     trusted: &[VerifyingKey],
+    flag: &str,
 ) -> Result<(String, Option<bool>), String> {
     if !is_hex(string(m, "", "content_sha256")?, 64) {
         return Err("`content_sha256` must be 64 lowercase hex digits".into());
@@ -734,7 +736,7 @@ pub(crate) fn check_sealed_signed(
         Some(true)
     } else {
         return Err(format!(
-            "signed by key {} ({pk_text}), which is not one of the --public-key keys",
+            "signed by key {} ({pk_text}), which is not one of the {flag} keys",
             key_id(&pk_bytes)
         ));
     };

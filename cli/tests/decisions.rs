@@ -1,0 +1,430 @@
+//! Sealed reviewer decisions (`redflag-decisions/1`): labelled JSON Lines
+//! written here, sealed with `redflag decisions seal` (the construction the
+//! extension uses, www/test/extension-decisions.test.mjs checks that side),
+//! then read by `eval`, `calibrate` and `report` with the team's private
+//! key: the same figures as the clear lines, nothing in the clear on disk,
+//! and a wrong key, a missing key, an untrusted signer or any changed byte
+//! refused with the file named.
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::{json, Value};
+
+/// The ads' contacts and texts: none may be in a sealed file's bytes.
+const PHONE: &str = "2O2-555-O147";
+const EMAIL: &str = "anna.x@example.com";
+
+const PACK: &str = r#"schema = 1
+[pack]
+id = "site"
+version = "1.0.0"
+thresholds = { warn = 2, review = 4, block = 8 }
+[[rule]]
+id = "site.fee"
+title = "Fee"
+category = "fee"
+score = 1
+match = { any = ["deposit"] }
+[[rule]]
+id = "site.noise"
+title = "Noise"
+category = "noise"
+score = 3
+match = { any = ["urgent"] }
+"#;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_redflag"))
+}
+
+fn run(args: &[&str]) -> Output {
+    bin()
+        .args(args)
+        .env_remove("REDFLAG_DECISIONS_KEY_FILE")
+        .output()
+        .unwrap()
+}
+
+fn ok(out: &Output) -> String {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+struct Setup {
+    dir: PathBuf,
+    clear: String,
+    sealed: String,
+    team_key: String,
+    signer_pub: String,
+    pack: String,
+}
+
+impl Setup {
+    fn path(&self, name: &str) -> String {
+        self.dir.join(name).to_str().unwrap().to_string()
+    }
+}
+
+/// Twenty decisions as the extension writes them: confirmed deposit ads,
+/// dismissed "urgent" ones, with contacts in the text.
+fn labels() -> String {
+    let mut s = String::new();
+    for i in 0..20 {
+        let (decision, label, body) = if i % 2 == 0 {
+            (
+                "confirm",
+                "flag",
+                format!("Pay the deposit first. Call {PHONE} or {EMAIL}."),
+            )
+        } else {
+            ("dismiss", "clean", format!("Urgent hire, ad {i}."))
+        };
+        let line = json!({
+            "id": format!("D-{i}"), "label": label, "group": decision, "section": "jobs",
+            "title": format!("Ad {i}"), "body": body,
+            "review": {"decision": decision, "decided_at": format!("2026-12-03T14:{:02}:09.412Z", i),
+                "listing_id": format!("D-{i}"), "verdict": {"tier": "warn", "score": 3, "rules": ["site.noise"]},
+                "packs": [{"id": "site", "version": "1.0.0"}], "tool": {"name": "redflag reviewer", "version": "0.1.0"}}
+        });
+        s.push_str(&line.to_string());
+        s.push('\n');
+    }
+    s
+}
+
+fn setup(name: &str) -> Setup {
+    let dir = std::env::temp_dir().join(format!("redflag-decisions-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = |n: &str| dir.join(n).to_str().unwrap().to_string();
+    let signer_pub = ok(&run(&["keygen", "-o", &p("sign.key")]))
+        .trim()
+        .to_string();
+    let printed = ok(&run(&["decisions", "keygen", "--out", &p("team")]));
+    let team_pub = p("team/decisions-recipient.pub");
+    assert_eq!(
+        printed.trim(),
+        std::fs::read_to_string(&team_pub).unwrap().trim()
+    );
+    std::fs::write(p("labels.jsonl"), labels()).unwrap();
+    std::fs::write(p("site.toml"), PACK).unwrap();
+    ok(&run(&[
+        "decisions",
+        "seal",
+        &p("labels.jsonl"),
+        "--recipient",
+        &team_pub,
+        "--key",
+        &p("sign.key"),
+        "--reviewer",
+        "r-17",
+        "-o",
+        &p("sealed.json"),
+    ]));
+    Setup {
+        clear: p("labels.jsonl"),
+        sealed: p("sealed.json"),
+        team_key: p("team/decisions-recipient.key"),
+        pack: p("site.toml"),
+        signer_pub,
+        dir,
+    }
+}
+
+fn eval(s: &Setup, labels: &str, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "eval",
+        "--no-default-packs",
+        "--pack",
+        &s.pack,
+        "--format",
+        "json",
+        "--labels",
+        labels,
+    ];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
+#[test]
+fn a_sealed_file_holds_no_ad_text_and_says_what_it_is() {
+    let s = setup("clear");
+    let bytes = std::fs::read(&s.sealed).unwrap();
+    let text = String::from_utf8(bytes).unwrap();
+    for secret in [PHONE, EMAIL, "deposit", "Urgent hire", "D-1", "site.noise"] {
+        assert!(!text.contains(secret), "{secret} in the sealed file");
+    }
+    assert!(text.ends_with('\n') && text.lines().count() == 1);
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["format"], "redflag-decisions/1");
+    assert_eq!(v["count"], 20);
+    assert_eq!(v["reviewer"], "r-17");
+    assert_eq!(v["source"], "cli");
+    let out = run(&["decisions", "verify", &s.sealed, "--signer", &s.signer_pub]);
+    let said = ok(&out);
+    assert!(
+        said.contains("ok: 20 decisions") && said.contains("signed by trusted key"),
+        "{said}"
+    );
+}
+
+#[test]
+fn eval_and_calibrate_read_a_sealed_file_as_the_clear_lines() {
+    let s = setup("same");
+    let key = s.team_key.as_str();
+    let clear = ok(&eval(&s, &s.clear, &[]));
+    let out = eval(&s, &s.sealed, &["--key", key, "--signer", &s.signer_pub]);
+    assert_eq!(ok(&out), clear, "the same figures from the sealed file");
+    let err = stderr(&out);
+    assert!(
+        err.contains("20 sealed decisions opened in memory, signed by trusted key"),
+        "{err}"
+    );
+    // The key from the environment, and the signer not checked: said so.
+    let out = bin()
+        .args([
+            "eval",
+            "--no-default-packs",
+            "--pack",
+            &s.pack,
+            "--format",
+            "json",
+            "--labels",
+            &s.sealed,
+        ])
+        .env("REDFLAG_DECISIONS_KEY_FILE", key)
+        .output()
+        .unwrap();
+    assert_eq!(ok(&out), clear);
+    assert!(stderr(&out).contains("not checked against a trusted key: give --signer"));
+
+    // calibrate: the same pack and report from either file.
+    let cal = |labels: &str, name: &str, extra: &[&str]| {
+        let (out_pack, report) = (
+            s.path(&format!("{name}.json")),
+            s.path(&format!("{name}-report.json")),
+        );
+        let mut args = vec![
+            "calibrate",
+            "--no-default-packs",
+            "--pack",
+            &s.pack,
+            "--labels",
+            labels,
+            "--out",
+            &out_pack,
+            "--report",
+            &report,
+        ];
+        args.extend_from_slice(extra);
+        let out = run(&args);
+        let table = ok(&out);
+        (
+            std::fs::read_to_string(&out_pack).unwrap(),
+            std::fs::read_to_string(&report).unwrap(),
+            table,
+        )
+    };
+    let a = cal(&s.clear, "from-clear", &[]);
+    let b = cal(&s.sealed, "from-sealed", &["--key", key]);
+    assert_eq!(a.0, b.0, "the same calibrated pack");
+    assert_eq!(a.1, b.1, "the same calibration report");
+    assert!(a.2.contains("site 1.0.0 → 1.0.1"), "{}", a.2);
+
+    // Nothing in the clear was written beside the sealed file.
+    for entry in std::fs::read_dir(&s.dir).unwrap() {
+        let p = entry.unwrap().path();
+        if p.is_file() && p != Path::new(&s.clear) {
+            let bytes = std::fs::read(&p).unwrap();
+            let text = String::from_utf8_lossy(&bytes);
+            assert!(
+                !text.contains(PHONE) && !text.contains(EMAIL),
+                "{}",
+                p.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn report_reads_a_sealed_file_as_the_clear_lines() {
+    let s = setup("report");
+    let counters = s.path("counters.json");
+    std::fs::write(
+        &counters,
+        json!({"since": "2026-12-01T00:00:00.000Z", "submissions": 100,
+            "tiers": {"allow": 80, "warn": 20, "review": 0, "block": 0, "error": 0},
+            "categories": {"fee": 20}, "errors": {}, "notes": {}})
+        .to_string(),
+    )
+    .unwrap();
+    let report = |decisions: &str, extra: &[&str]| {
+        let mut args = vec!["report", "--counters", &counters, "--decisions", decisions];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    let clear = ok(&report(&s.clear, &[]));
+    let sealed = ok(&report(&s.sealed, &["--key", &s.team_key]));
+    assert_eq!(sealed, clear);
+    let v: Value = serde_json::from_str(&sealed).unwrap();
+    assert_eq!(v["human"]["decisions"], 20);
+    assert_eq!(v["human"]["confirm"], 10);
+    // Without the key: refused, and it says what to give.
+    let out = report(&s.sealed, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(stderr(&out).contains("--key"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_missing_or_wrong_key_or_an_untrusted_signer_is_refused() {
+    let s = setup("keys");
+    // No key: it says which key and how to give it.
+    let out = eval(&s, &s.sealed, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = stderr(&out);
+    assert!(
+        err.contains("sealed decisions file")
+            && err.contains("--key")
+            && err.contains("REDFLAG_DECISIONS_KEY_FILE"),
+        "{err}"
+    );
+    // REDFLAG_DECISIONS_KEY_FILE naming no file.
+    let out = bin()
+        .args([
+            "eval",
+            "--no-default-packs",
+            "--pack",
+            &s.pack,
+            "--labels",
+            &s.sealed,
+        ])
+        .env("REDFLAG_DECISIONS_KEY_FILE", s.path("nowhere.key"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("no such file"), "{}", stderr(&out));
+    // Another team's key: which key the file needs.
+    ok(&run(&["decisions", "keygen", "--out", &s.path("other")]));
+    let other = s.path("other/decisions-recipient.key");
+    let out = eval(&s, &s.sealed, &["--key", &other]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(
+        stderr(&out).contains("refused: the file is sealed to key"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(&[
+        "calibrate",
+        "--no-default-packs",
+        "--pack",
+        &s.pack,
+        "--labels",
+        &s.sealed,
+        "--key",
+        &other,
+        "--out",
+        &s.path("never.json"),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!Path::new(&s.path("never.json")).exists());
+    // A signer that is not trusted.
+    let stranger = ok(&run(&["keygen", "-o", &s.path("stranger.key")]));
+    let out = eval(
+        &s,
+        &s.sealed,
+        &["--key", &s.team_key, "--signer", stranger.trim()],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("which is not one of the --signer keys"),
+        "{}",
+        stderr(&out)
+    );
+    // `decisions open`: exit 1 when refused, nothing written.
+    let out = run(&[
+        "decisions",
+        "open",
+        &s.sealed,
+        "--key",
+        &other,
+        "-o",
+        &s.path("o.jsonl"),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!Path::new(&s.path("o.jsonl")).exists());
+    // With the right key it writes the lines in the clear, and warns.
+    let out = run(&[
+        "decisions",
+        "open",
+        &s.sealed,
+        "--key",
+        &s.team_key,
+        "-o",
+        &s.path("o.jsonl"),
+    ]);
+    ok(&out);
+    assert!(stderr(&out).contains("warning"), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read_to_string(s.path("o.jsonl")).unwrap(),
+        std::fs::read_to_string(&s.clear).unwrap()
+    );
+}
+
+/// Each byte changed in turn is refused by `decisions verify`, with a
+/// reason; a sample of them by `eval`, which then writes nothing.
+#[test]
+fn any_changed_byte_is_refused() {
+    let s = setup("tamper");
+    let file = std::fs::read(&s.sealed).unwrap();
+    let mut files = Vec::new();
+    for i in 0..file.len() {
+        let mut t = file.clone();
+        t[i] ^= 1;
+        let p = s.path(&format!("t{i}.json"));
+        std::fs::write(&p, &t).unwrap();
+        files.push(p);
+    }
+    let short = s.path("short.json");
+    std::fs::write(&short, &file[..file.len() - 2]).unwrap();
+    files.push(short);
+    for chunk in files.chunks(400) {
+        let out = bin()
+            .args(["decisions", "verify", "--signer", &s.signer_pub])
+            .args(chunk)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let said = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(said.lines().count(), chunk.len());
+        for l in said.lines() {
+            assert!(l.contains(": refused: "), "{l}");
+        }
+    }
+    // eval refuses the changed files it is given (the first member, the
+    // middle of the ciphertext, the signature), with exit 2 and no figures.
+    for i in [2, file.len() / 2, file.len() - 10] {
+        let out = eval(&s, &files[i], &["--key", &s.team_key]);
+        assert_eq!(out.status.code(), Some(2), "byte {i}");
+        assert!(out.stdout.is_empty());
+        assert!(
+            stderr(&out).contains("refused"),
+            "byte {i}: {}",
+            stderr(&out)
+        );
+    }
+    ok(&eval(&s, &s.sealed, &["--key", &s.team_key]));
+}
