@@ -6,7 +6,7 @@
 import init, { Engine, validatePacks, verifySignedPack } from "./vendor/redflag.js";
 import { loadEngine } from "./vendor/load-engine.js";
 import { sha256Hex } from "./vendor/sha256.js";
-import { canonicalJson, ed25519Signer, key32, keyId, makePacket, newEd25519Seed, toBase64 } from "./vendor/evidence.js";
+import { canonicalJson, ed25519Signer, key32, keyId, makePacket, newEd25519Seed, sealAndSign, toBase64, utcSeconds } from "./vendor/evidence.js";
 import { defaultProfiles, profileMatches } from "./profiles.js";
 
 const redflag = { Engine, validatePacks, verifySignedPack };
@@ -183,12 +183,79 @@ export function decisionLine(r) {
   return JSON.stringify(line);
 }
 
+// Retention: stored decisions hold ads' texts as posted, contacts included
+// (personal data), so each is deleted `decisionRetainDays` days (default 90,
+// options page) after it was made: when the service worker starts, twice a
+// day (an alarm), and before any decision is counted or exported.
+export const DECISION_RETAIN_DAYS = 90;
+const RETENTION_ALARM = "decision-retention";
+
+/** Every stored decision within its retention, oldest first; the older ones are deleted. */
 async function storedDecisions() {
   const all = await chrome.storage.local.get(null);
-  return Object.entries(all)
-    .filter(([k]) => k.startsWith(DECISION_PREFIX))
-    .map(([, v]) => v)
-    .sort((a, b) => a.decided_at.localeCompare(b.decided_at) || a.key.localeCompare(b.key));
+  const days = all.decisionRetainDays ?? DECISION_RETAIN_DAYS;
+  const oldest = new Date(Date.now() - days * 86_400_000).toISOString();
+  const kept = [];
+  const expired = [];
+  for (const [k, v] of Object.entries(all)) {
+    if (!k.startsWith(DECISION_PREFIX)) continue;
+    // An item without a readable time cannot be shown to be recent: it goes too.
+    if (typeof v?.decided_at === "string" && v.decided_at >= oldest) kept.push(v);
+    else expired.push(k);
+  }
+  if (expired.length) await chrome.storage.local.remove(expired);
+  return kept.sort((a, b) => a.decided_at.localeCompare(b.decided_at) || a.key.localeCompare(b.key));
+}
+
+ready.then(storedDecisions, () => {});
+chrome.alarms.get(RETENTION_ALARM).then((a) => a || chrome.alarms.create(RETENTION_ALARM, { periodInMinutes: 12 * 60 }));
+chrome.alarms.onAlarm.addListener((a) => {
+  if (a.name === RETENTION_ALARM) storedDecisions();
+});
+
+// Decision exports (`redflag-decisions/1`, docs/integrators.md): the labelled
+// JSON Lines, sealed to the trust-and-safety team's X25519 key (options page;
+// it may differ from the legal team's) with the evidence packets' HPKE, and
+// signed with this extension's evidence key. `redflag eval`, `calibrate` and
+// `report` open it in memory with the team's private key. Without the key
+// nothing is exported: the decisions hold the ads as posted, contacts
+// included, and a clear file would sit in Downloads and its backups.
+export const DECISIONS_FORMAT = "redflag-decisions/1";
+
+/** What the options page shows about decisions: the team's key and its id, the retention. */
+async function decisionSettings() {
+  const { decisionsRecipient = "", decisionRetainDays = DECISION_RETAIN_DAYS } = await chrome.storage.local.get(["decisionsRecipient", "decisionRetainDays"]);
+  const recipient = key32(decisionsRecipient);
+  return { recipient: recipient ? decisionsRecipient : null, recipientKeyId: recipient ? await keyId(recipient) : null, retainDays: decisionRetainDays };
+}
+
+/** Every stored decision as a sealed, signed `redflag-decisions/1` file, or { refused } without the team's key. */
+async function exportDecisions() {
+  const { decisionsRecipient = "", reviewerId = "" } = await chrome.storage.local.get(["decisionsRecipient", "reviewerId"]);
+  const recipient = key32(decisionsRecipient);
+  if (!recipient) {
+    return { refused: "Not exported: set the trust-and-safety team's public key under “Reviewer decisions” in the extension's options first (decisions hold the ads as posted, so they are only saved sealed to that key)." };
+  }
+  const records = await storedDecisions();
+  if (!records.length) return { count: 0 };
+  const now = new Date();
+  const jsonl = records.map((r) => `${decisionLine(r)}\n`).join("");
+  const { packet, text } = await sealAndSign(
+    DECISIONS_FORMAT,
+    {
+      source: "extension",
+      clock: "reviewer",
+      time: utcSeconds(now),
+      reference: crypto.randomUUID(),
+      reviewer: reviewerId || null,
+      count: records.length,
+      tool: { name: "redflag reviewer", version: chrome.runtime.getManifest().version },
+    },
+    new TextEncoder().encode(jsonl),
+    recipient,
+    await signingKey(),
+  );
+  return { count: records.length, exported_at: now.toISOString(), text, signer: packet.signer.key_id, recipient: packet.sealed.recipient };
 }
 
 async function profiles() {
@@ -313,10 +380,22 @@ const handlers = {
     }
     return counts;
   },
-  /** Every stored decision as labelled JSON Lines, oldest first. */
+  /** Every stored decision, oldest first, as labelled JSON Lines sealed and signed (`redflag-decisions/1`). */
   async exportDecisions() {
-    const records = await storedDecisions();
-    return { count: records.length, exported_at: new Date().toISOString(), jsonl: records.map((r) => `${decisionLine(r)}\n`).join("") };
+    return exportDecisions();
+  },
+  async decisionSettings() {
+    return decisionSettings();
+  },
+  /** Saves the trust-and-safety team's public key and the decisions' retention (validated); applies the retention at once. */
+  async setDecisionSettings(msg) {
+    const recipient = String(msg.recipient ?? "").trim();
+    if (recipient && !key32(recipient)) return { ok: false, error: "The trust-and-safety team's key must be an X25519 public key: 32 bytes in base64 (44 characters, from `redflag decisions keygen`)." };
+    const days = Number(msg.retainDays ?? DECISION_RETAIN_DAYS);
+    if (!Number.isInteger(days) || days < 1 || days > 3650) return { ok: false, error: "Decisions must be kept a whole number of days from 1 to 3650." };
+    await chrome.storage.local.set({ decisionsRecipient: recipient, decisionRetainDays: days });
+    await storedDecisions();
+    return { ok: true, settings: await decisionSettings() };
   },
   async clearDecisions() {
     const keys = (await storedDecisions()).map((r) => DECISION_PREFIX + r.key);

@@ -5,9 +5,9 @@
 // phrases in their rule's own tier (across inline elements when a match spans
 // them), shows a hover card with the rules and the reviewer explanation,
 // keeps a docked panel with the rules, entities, evidence export and the
-// reviewer's decision per ad (exported as labelled JSON Lines for
-// `redflag eval` and `redflag calibrate`), and removes everything when
-// turned off.
+// reviewer's decision per ad (exported as labelled JSON Lines sealed to the
+// trust-and-safety team's key, for `redflag eval` and `redflag calibrate`),
+// and removes everything when turned off.
 (() => {
   if (window.__redflagReviewer) return;
   window.__redflagReviewer = true;
@@ -28,6 +28,7 @@
     fab: null,
     live: null,
     clearing: false,
+    decisionsStatus: "", // what became of the last decisions export
   };
   let seq = 0;
 
@@ -680,6 +681,9 @@
     box.setAttribute("role", "group");
     box.setAttribute("aria-label", "Reviewer decisions");
     box.append(el("div", "redflag-decision-count", "Decisions stored: …"));
+    const status = el("div", "redflag-decisions-status", state.decisionsStatus);
+    status.setAttribute("role", "status");
+    box.append(status);
     if (state.clearing) {
       const ask = el("div", "redflag-clear-ask");
       ask.append(
@@ -694,7 +698,7 @@
       box.append(ask);
     } else {
       box.append(
-        button("redflag-export-decisions", "Export decisions (JSONL)", "Download every decision as labelled JSON Lines for redflag eval and calibrate", exportDecisions),
+        button("redflag-export-decisions", "Export decisions (sealed)", "Download every decision as labelled data for redflag eval and calibrate, sealed to the trust-and-safety team's key", exportDecisions),
         button("redflag-clear-decisions", "Clear decisions…", "Delete every stored decision (asks first)", () => {
           state.clearing = true;
           renderPanel();
@@ -721,21 +725,38 @@
     for (const b of state.panel.querySelectorAll(".redflag-export-decisions, .redflag-clear-decisions")) b.disabled = c.total === 0;
   }
 
-  /** Downloads every stored decision as `redflag-decisions-<UTC time>.jsonl`. */
+  /** Says what became of an export, in the decisions bar (kept across re-renders) and aloud. */
+  function decisionsStatus(text) {
+    state.decisionsStatus = text;
+    const line = state.panel?.querySelector(".redflag-decisions-status");
+    if (line) line.textContent = text;
+    announce(text);
+  }
+
+  /**
+   * Downloads every stored decision as `redflag-decisions-<UTC time>.json`,
+   * sealed to the trust-and-safety team's key and signed, byte for byte as
+   * the service worker made it; or says what to set (no team key: nothing
+   * is saved).
+   */
   async function exportDecisions() {
     let out;
     try {
       out = await send({ type: "exportDecisions" });
     } catch (e) {
-      announce(`The decisions could not be exported: ${e.message}`);
+      decisionsStatus(`The decisions could not be exported: ${e.message}`);
+      return;
+    }
+    if (out.refused) {
+      decisionsStatus(out.refused);
       return;
     }
     if (!out.count) {
-      announce("No decisions to export.");
+      decisionsStatus("No decisions to export.");
       return;
     }
-    download(new Blob([out.jsonl], { type: "application/x-ndjson" }), `redflag-decisions-${out.exported_at.replace(/[:.]/g, "-")}.jsonl`);
-    announce(`${out.count} decision${out.count === 1 ? "" : "s"} exported as labelled JSON Lines.`);
+    download(new Blob([out.text], { type: "application/json" }), `redflag-decisions-${out.exported_at.replace(/[:.]/g, "-")}.json`);
+    decisionsStatus(`${out.count} decision${out.count === 1 ? "" : "s"} exported, sealed to the trust-and-safety team's key ${out.recipient} and signed (key ${out.signer}).`);
   }
 
   async function clearDecisions() {

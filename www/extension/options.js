@@ -154,7 +154,26 @@ $("new-signing-key").addEventListener("click", async () => {
   $("evidence-status").textContent = `New signing key ${r.result.signerKeyId}: give its public key to the legal team.`;
 });
 
+function showDecisions(d) {
+  $("decisions-recipient").value = d.recipient ?? "";
+  $("decisions-retain").value = String(d.retainDays);
+  if (!d.recipient) $("decisions-status").textContent = "No trust-and-safety team key set: decisions cannot be exported.";
+}
+
+$("save-decisions").addEventListener("click", async () => {
+  const r = await chrome.runtime.sendMessage({ type: "setDecisionSettings", recipient: $("decisions-recipient").value, retainDays: Number($("decisions-retain").value) });
+  if (!r.ok || !r.result.ok) {
+    $("decisions-status").textContent = `Not saved: ${r.ok ? r.result.error : r.error}`;
+    return;
+  }
+  const d = r.result.settings;
+  showDecisions(d);
+  const kept = `decisions are deleted after ${d.retainDays} day${d.retainDays === 1 ? "" : "s"}`;
+  $("decisions-status").textContent = d.recipient ? `Saved: decisions are sealed to key ${d.recipientKeyId}; ${kept}.` : `Saved. No trust-and-safety team key set: decisions cannot be exported; ${kept}.`;
+});
+
 showEvidence((await chrome.runtime.sendMessage({ type: "evidenceSettings" })).result);
+showDecisions((await chrome.runtime.sendMessage({ type: "decisionSettings" })).result);
 
 const { profiles, publicKeys = [] } = await chrome.storage.local.get(["profiles", "publicKeys"]);
 $("public-keys").value = publicKeys.join("\n");
