@@ -303,9 +303,11 @@ enum Command {
         outcomes. The output holds counts only: no ad text, contact, URL, listing, reference \
         or reviewer from the inputs (docs/moderation-loop.md, \"Transparency report\").\n\n\
         Exit codes: 0 written; 2 usage error or an input that cannot be read (the error names \
-        the file and line).",
+        the file and line; a sealed decisions file without its key, or refused, is such an \
+        input).",
         after_help = "Example:\n  redflag report --counters counters.json \\\n    \
-        --decisions redflag-decisions-*.jsonl --appeals appeals.jsonl \\\n    \
+        --decisions redflag-decisions-*.json --key team/decisions-recipient.key \\\n    \
+        --appeals appeals.jsonl \\\n    \
         --period-start 2026-07-01 --period-end 2026-12-31 --min-cell 10 \\\n    \
         --format html --out transparency-2026-h2.html"
     )]

@@ -385,8 +385,8 @@ struct Decision {
 fn decision(o: &Map<String, Value>, at: &str) -> Result<Decision, Fatal> {
     let review = o.get("review").and_then(Value::as_object).ok_or_else(|| {
         Fatal(format!(
-            "{at}: not a reviewer decision (no `review` object; the extension's \
-             redflag-decisions-*.jsonl has one on every line)"
+            "{at}: not a reviewer decision (no `review` object; every line of the \
+             extension's decision exports has one)"
         ))
     })?;
     let d = review.get("decision").and_then(Value::as_str).unwrap_or("");
