@@ -8,21 +8,17 @@ use std::process::ExitCode;
 use redflag::eval::{self, CalibrateOptions};
 use redflag::{Limits, Pack, Thresholds};
 
-use crate::decisions;
-use crate::labels::read_labels;
+use crate::labels::{read_labels, LabelFiles};
 use crate::output::{write_output, Fatal};
 use crate::packs::load_pack;
-use crate::LabelArg;
 
 pub(crate) fn calibrate_cmd(
-    labels: &[PathBuf],
+    labels: &LabelFiles<'_>,
     pack: &Path,
     out: &Path,
     no_default_packs: bool,
-    default: Option<LabelArg>,
     opts: CalibrateOptions,
     report: Option<PathBuf>,
-    keys: &decisions::Keys<'_>,
 ) -> Result<ExitCode, Fatal> {
     let target = load_pack(pack)?;
     let others: Vec<Pack> = if no_default_packs {
@@ -34,7 +30,7 @@ pub(crate) fn calibrate_cmd(
             .filter(|p| p.id() != target.id())
             .collect()
     };
-    let (items, bad) = read_labels(labels, default, keys)?;
+    let (items, bad) = read_labels(labels)?;
     let c = eval::calibrate(&others, &target, &items, &Limits::default(), &opts)
         .map_err(|e| Fatal(e.to_string()))?;
     let json = serde_json::to_string_pretty(&c.pack).map_err(|e| Fatal(e.to_string()))?;

@@ -5,23 +5,20 @@ use std::process::ExitCode;
 
 use redflag::eval;
 
-use crate::decisions;
-use crate::labels::read_labels;
+use crate::labels::{read_labels, LabelFiles};
 use crate::output::{write_output, Fatal};
 use crate::packs::build_engine;
-use crate::{LabelArg, PackArgs, ReportFormat};
+use crate::{PackArgs, ReportFormat};
 
 pub(crate) fn eval(
     packs: &PackArgs,
-    labels: &[PathBuf],
-    default: Option<LabelArg>,
+    labels: &LabelFiles<'_>,
     format: ReportFormat,
     out: Option<PathBuf>,
     title: &str,
-    keys: &decisions::Keys<'_>,
 ) -> Result<ExitCode, Fatal> {
     let engine = build_engine(packs)?;
-    let (items, bad) = read_labels(labels, default, keys)?;
+    let (items, bad) = read_labels(labels)?;
     if items.is_empty() {
         // Nothing to measure: a table of zeros would read as a result.
         eprintln!("redflag: no labelled ad was read; nothing to measure");

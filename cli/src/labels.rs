@@ -14,19 +14,24 @@ use crate::input::{max_line_bytes, open_input, raw_id, unreadable};
 use crate::output::Fatal;
 use crate::LabelArg;
 
+/// The labelled files of `eval` and `calibrate`.
+pub(crate) struct LabelFiles<'a> {
+    pub(crate) paths: &'a [PathBuf],
+    /// The label of records without one.
+    pub(crate) default: Option<LabelArg>,
+    /// What opens sealed decision files among them.
+    pub(crate) keys: decisions::Keys<'a>,
+}
+
 /// Reads labelled JSON Lines, each file in the clear or a sealed decisions
-/// file (`redflag-decisions/1`, opened in memory with `keys`). Bad records
+/// file (`redflag-decisions/1`, opened in memory with the keys). Bad records
 /// are reported on stderr by line and skipped; the second value says
 /// whether there were any.
-pub(crate) fn read_labels(
-    paths: &[PathBuf],
-    default: Option<LabelArg>,
-    keys: &decisions::Keys<'_>,
-) -> Result<(Vec<Labelled>, bool), Fatal> {
+pub(crate) fn read_labels(files: &LabelFiles<'_>) -> Result<(Vec<Labelled>, bool), Fatal> {
     let mut items = Vec::new();
     let mut bad = false;
-    for path in paths {
-        bad |= read_label_file(path, default, keys, &mut items)?;
+    for path in files.paths {
+        bad |= read_label_file(path, files.default, &files.keys, &mut items)?;
     }
     Ok((items, bad))
 }

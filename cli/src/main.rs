@@ -752,12 +752,14 @@ fn main() -> ExitCode {
             title,
         } => eval::eval(
             &packs,
-            &labels,
-            default_label,
+            &labels::LabelFiles {
+                paths: &labels,
+                default: default_label,
+                keys: decision_keys.keys(),
+            },
             format,
             out,
             &title,
-            &decision_keys.keys(),
         ),
         Command::Calibrate {
             labels,
@@ -772,11 +774,14 @@ fn main() -> ExitCode {
             folds,
             report,
         } => calibrate::calibrate_cmd(
-            &labels,
+            &labels::LabelFiles {
+                paths: &labels,
+                default: default_label,
+                keys: decision_keys.keys(),
+            },
             &pack,
             &out,
             no_default_packs,
-            default_label,
             CalibrateOptions {
                 max_fpr_warn,
                 max_fpr_review,
@@ -785,7 +790,6 @@ fn main() -> ExitCode {
                 ..CalibrateOptions::default()
             },
             report,
-            &decision_keys.keys(),
         ),
     };
     match result {
