@@ -16,6 +16,11 @@
 // canonical JSON; the packet is stored as that canonical JSON and a line
 // break, so any byte changed is refused.
 //
+// The reviewer extension's decision exports (`redflag-decisions/1`,
+// docs/integrators.md) are sealed and signed the same way, by the same
+// `sealAndSign`, with their own format as the signature's domain and the
+// HPKE info.
+//
 // The HPKE steps are written out here (Web Crypto has X25519, HMAC and
 // AES-GCM, not HPKE itself); www/test/evidence.test.mjs checks them
 // against RFC 9180's published test vector (A.1) and against the Rust
