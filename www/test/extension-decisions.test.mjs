@@ -3,13 +3,15 @@
 // a fixture queue of synthetic ads screened with the built-in packs and a
 // small site pack, and the real `redflag` CLI. A reviewer confirms,
 // dismisses and escalates ads with the buttons and the keys, exports the
-// decisions as labelled JSON Lines, `redflag eval` counts them, `redflag
-// calibrate` refits the site pack from them, and `eval` with the new pack
-// shows the change (and the extension loads it).
+// decisions (refused without the trust-and-safety team's key; then sealed
+// to it and signed, `redflag-decisions/1`), `redflag eval` counts them with
+// the team's private key, `redflag calibrate` refits the site pack from
+// them, and `eval` with the new pack shows the change (and the extension
+// loads it). Stored decisions past their retention are deleted.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { artifacts } from "./helpers/browser.mjs";
@@ -37,6 +39,26 @@ function redflag(...args) {
   const r = spawnSync(cli(), args, { encoding: "utf8" });
   if (r.error) throw r.error;
   return r;
+}
+
+/** Opens the options page, ready. */
+async function optionsPage() {
+  const options = await ext.ctx.newPage();
+  await options.goto(`chrome-extension://${ext.extId}/options.html`);
+  await options.waitForSelector("html[data-ready=true]");
+  return options;
+}
+
+/** Sets the decision settings on the options page; resolves to the status it shows. */
+async function setDecisionSettings({ recipient, retainDays }) {
+  const options = await optionsPage();
+  if (recipient !== undefined) await options.fill("#decisions-recipient", recipient);
+  if (retainDays !== undefined) await options.fill("#decisions-retain", String(retainDays));
+  await options.click("#save-decisions");
+  await options.waitForFunction(() => /^(Saved|Not saved)/.test(document.querySelector("#decisions-status").textContent));
+  const status = await options.textContent("#decisions-status");
+  await options.close();
+  return status;
 }
 
 /** Loads a pack into the extension as a reviewer does, on the options page. */
@@ -248,10 +270,39 @@ test("each screened ad gets decision buttons and keys; decisions are stored, cha
   assert.deepEqual(problems, []);
 });
 
-test("exported decisions go round the loop: eval counts them, calibrate refits the pack, eval with the new pack shows the change", async () => {
+test("without the trust-and-safety team's key, Export decisions says what to set and saves nothing", async () => {
+  const page = queue;
+  let downloads = 0;
+  page.on("download", () => downloads++);
+  const options = await optionsPage();
+  assert.match(await options.textContent("#decisions-status"), /No trust-and-safety team key set: decisions cannot be exported\./);
+  assert.equal(await options.inputValue("#decisions-retain"), "90", "kept 90 days unless set");
+  await options.close();
+  await page.click(".redflag-panel .redflag-export-decisions");
+  await page.waitForFunction(() => /^Not exported: set the trust-and-safety team's public key/.test(document.querySelector(".redflag-decisions-status")?.textContent ?? ""));
+  assert.match(await page.textContent(".redflag-panel .redflag-decisions-status"), /“Reviewer decisions” in the extension's options/);
+  assert.match(await page.textContent(".redflag-live"), /^Not exported: set the trust-and-safety team's public key/);
+  assert.equal(await page.getAttribute(".redflag-panel .redflag-decisions-status", "role"), "status");
+  await page.waitForTimeout(500);
+  assert.equal(downloads, 0, "no file");
+  // A key that is not one is refused on the options page.
+  assert.match(await setDecisionSettings({ recipient: "bm90IGEga2V5" }), /^Not saved: The trust-and-safety team's key must be an X25519 public key/);
+  assert.equal(await sw.evaluate(() => chrome.storage.local.get("decisionsRecipient").then((r) => r.decisionsRecipient ?? null)), null);
+});
+
+test("exported decisions are sealed and signed, and go round the loop: eval counts them with the team's key, calibrate refits the pack, eval with the new pack shows the change", async () => {
   const page = queue;
   const ads = await pageAds(page);
   const s = await stored();
+  // The trust-and-safety team's key pair (it may differ from the legal team's).
+  assert.equal(redflag("decisions", "keygen", "--out", join(work, "team")).status, 0);
+  const teamPub = readFileSync(join(work, "team/decisions-recipient.pub"), "utf8").trim();
+  const teamKey = join(work, "team/decisions-recipient.key");
+  const status = await setDecisionSettings({ recipient: teamPub });
+  assert.match(status, /^Saved: decisions are sealed to key [0-9a-f]{16}; decisions are deleted after 90 days\.$/);
+  const options = await optionsPage();
+  const signerPub = (await options.textContent("#evidence-signer")).trim();
+  await options.close();
   // The page's scripts watch for links added to it: the download's is not.
   await page.evaluate(() => {
     window.linksSeen = [];
@@ -259,11 +310,35 @@ test("exported decisions go round the loop: eval counts them, calibrate refits t
   });
   const [download] = await Promise.all([page.waitForEvent("download"), page.click(".redflag-panel .redflag-export-decisions")]);
   assert.deepEqual(await page.evaluate(() => window.linksSeen), []);
-  assert.match(download.suggestedFilename(), /^redflag-decisions-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d{3}Z\.jsonl$/);
+  assert.match(download.suggestedFilename(), /^redflag-decisions-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d{3}Z\.json$/);
   const file = join(work, download.suggestedFilename());
   await download.saveAs(file);
-  assert.match(await page.textContent(".redflag-live"), /^7 decisions exported as labelled JSON Lines\.$/);
-  const text = readFileSync(file, "utf8");
+  await page.waitForFunction(() => /^7 decisions exported, sealed to the trust-and-safety team's key [0-9a-f]{16} and signed \(key [0-9a-f]{16}\)\.$/.test(document.querySelector(".redflag-live").textContent));
+  assert.match(await page.textContent(".redflag-panel .redflag-decisions-status"), /^7 decisions exported, sealed/);
+
+  // Sealed: no ad text, no contact, no listing id in the file's bytes.
+  const bytes = readFileSync(file);
+  const sealedText = bytes.toString("utf8");
+  for (const secret of ["2O2-555-O147", "+12025550147", "Hotel cleaners", "registration fee", "D-101", ...ads.map((a) => a.title)]) {
+    assert.ok(!sealedText.includes(secret), `${secret} in the sealed export`);
+  }
+  const sealed = JSON.parse(sealedText);
+  assert.equal(sealed.format, "redflag-decisions/1");
+  assert.equal(sealed.source, "extension");
+  assert.equal(sealed.count, Object.keys(s).length);
+  assert.equal(sealed.sealed.suite, "DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-128-GCM");
+  assert.equal(sealed.signer.public_key, signerPub);
+  const verified = redflag("decisions", "verify", file, "--signer", signerPub);
+  assert.equal(verified.status, 0, verified.stdout + verified.stderr);
+  assert.match(verified.stdout, /ok: 7 decisions exported .* by extension, sealed to key [0-9a-f]{16}, signed by trusted key/);
+
+  // Opened in the clear only for the checks below (an analyst's
+  // `decisions open --out`); eval and calibrate read the sealed file.
+  const clearFile = join(work, "decisions-clear.jsonl");
+  const opened = redflag("decisions", "open", file, "--key", teamKey, "--signer", signerPub, "--out", clearFile);
+  assert.equal(opened.status, 0, opened.stderr);
+  assert.match(opened.stderr, /warning: .* in the clear: personal data/);
+  const text = readFileSync(clearFile, "utf8");
   assert.ok(text.endsWith("\n"));
   const lines = text.trimEnd().split("\n").map((l) => JSON.parse(l));
   assert.equal(lines.length, Object.keys(s).length);
@@ -283,10 +358,51 @@ test("exported decisions go round the loop: eval counts them, calibrate refits t
     assert.deepEqual(strings.sort(), ["body", "title"], l.id);
   }
   assert.ok(!text.includes("+12025550147") && text.includes("2O2-555-O147"), "the ad's text, and no contact value derived from it");
+  const key = ["--key", teamKey, "--signer", signerPub];
+
+  // The same figures from the sealed file as from the clear lines.
+  const evalJson = (labels, ...more) => redflag("eval", "--labels", labels, "--pack", sitePackFile, "--format", "json", ...more);
+  const fromClear = evalJson(clearFile);
+  const fromSealed = evalJson(file, ...key);
+  assert.equal(fromSealed.status, 0, fromSealed.stderr);
+  assert.equal(fromSealed.stdout, fromClear.stdout);
+  assert.match(fromSealed.stderr, /7 sealed decisions opened in memory, signed by trusted key/);
+  const calClear = redflag("calibrate", "--labels", clearFile, "--pack", sitePackFile, "--out", join(work, "cal-clear.json"));
+  const calSealed = redflag("calibrate", "--labels", file, ...key, "--pack", sitePackFile, "--out", join(work, "cal-sealed.json"));
+  assert.equal(calSealed.status, 0, calSealed.stderr);
+  assert.equal(calSealed.stdout.replace(/cal-sealed/g, "cal-clear"), calClear.stdout);
+  assert.equal(readFileSync(join(work, "cal-sealed.json"), "utf8"), readFileSync(join(work, "cal-clear.json"), "utf8"));
+  rmSync(clearFile);
+
+  // Refused: without the key, with another team's key, with a byte changed.
+  const noKey = evalJson(file);
+  assert.equal(noKey.status, 2);
+  assert.equal(noKey.stdout, "");
+  assert.match(noKey.stderr, /is a sealed decisions file \(redflag-decisions\/1\): give the trust-and-safety team's private key with --key FILE .* or REDFLAG_DECISIONS_KEY_FILE=FILE/);
+  assert.equal(redflag("decisions", "keygen", "--out", join(work, "other")).status, 0);
+  const wrong = evalJson(file, "--key", join(work, "other/decisions-recipient.key"));
+  assert.equal(wrong.status, 2);
+  assert.equal(wrong.stdout, "");
+  assert.match(wrong.stderr, /refused: the file is sealed to key [0-9a-f]{16}, not to this private key/);
+  const tampered = Buffer.from(bytes);
+  const at = sealedText.indexOf('"ciphertext":"') + 40;
+  tampered[at] = tampered[at] === 0x41 ? 0x42 : 0x41;
+  const tamperedFile = join(work, "tampered.json");
+  writeFileSync(tamperedFile, tampered);
+  const bad = redflag("calibrate", "--labels", tamperedFile, ...key, "--pack", sitePackFile, "--out", join(work, "never.json"));
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /tampered\.json: refused: `signature` does not verify/);
+  assert.ok(!existsSync(join(work, "never.json")));
+  rmSync(tamperedFile);
+  // No file holding the ads in the clear is left in the work directory.
+  for (const f of readdirSync(work, { recursive: true })) {
+    const p = join(work, f);
+    if (statSync(p).isFile()) assert.ok(!readFileSync(p, "utf8").includes("2O2-555-O147"), p);
+  }
   const count = (d) => lines.filter((l) => l.group === d).length;
 
   // eval reads the export as it is and counts the decisions.
-  const before = redflag("eval", "--labels", file, "--pack", sitePackFile, "--format", "json");
+  const before = redflag("eval", "--labels", file, ...key, "--pack", sitePackFile, "--format", "json");
   assert.equal(before.status, 0, before.stderr);
   const e1 = JSON.parse(before.stdout);
   assert.equal(e1.total, lines.length);
@@ -309,7 +425,7 @@ test("exported decisions go round the loop: eval counts them, calibrate refits t
   // calibrate refits the site pack's scores from the decisions.
   const out = join(work, "site-calibrated.json");
   const reportFile = join(work, "calibration.json");
-  const cal = redflag("calibrate", "--labels", file, "--pack", sitePackFile, "--out", out, "--report", reportFile);
+  const cal = redflag("calibrate", "--labels", file, ...key, "--pack", sitePackFile, "--out", out, "--report", reportFile);
   assert.equal(cal.status, 0, cal.stderr);
   const old = JSON.parse(readFileSync(sitePackFile, "utf8"));
   const fresh = JSON.parse(readFileSync(out, "utf8"));
@@ -328,7 +444,7 @@ test("exported decisions go round the loop: eval counts them, calibrate refits t
   assert.ok(report.changes.some((c) => c.clean > 0 && c.flagged === 0), "a site rule fired on dismissed ads alone");
 
   // eval with the calibrated pack: the dismissed ads score lower.
-  const afterRun = redflag("eval", "--labels", file, "--pack", out, "--format", "json");
+  const afterRun = redflag("eval", "--labels", file, ...key, "--pack", out, "--format", "json");
   assert.equal(afterRun.status, 0, afterRun.stderr);
   const e2 = JSON.parse(afterRun.stdout);
   assert.ok(e2.packs.includes(`site@${fresh.pack.version}`), JSON.stringify(e2.packs));
@@ -359,6 +475,42 @@ test("exported decisions go round the loop: eval counts them, calibrate refits t
     assert.deepEqual(await pressed(page, a.title), d ? [d] : [], a.title);
   }
   assert.deepEqual(problems, []);
+});
+
+test("stored decisions past their retention are deleted: after 90 days unless set, at once when the setting is shortened", async () => {
+  const day = 86_400_000;
+  const aged = (key, days) => ({
+    format: "redflag-decision/1",
+    key,
+    listing_id: key,
+    decision: "dismiss",
+    label: "clean",
+    decided_at: new Date(Date.now() - days * day).toISOString(),
+    section: "jobs",
+    fields: { title: `Old ad ${key}`, body: "Old text, call 2O2-555-O147" },
+    verdict: { tier: "allow", score: 0, rules: [] },
+    packs: [],
+    tool: { name: "redflag reviewer", version: "0.1.0" },
+  });
+  const recent = await stored();
+  await sw.evaluate((items) => chrome.storage.local.set(items), { "decision:OLD-91": aged("OLD-91", 91), "decision:OLD-60": aged("OLD-60", 60), "decision:OLD-20": aged("OLD-20", 20) });
+  // Counting (as the panel does) applies the retention: 90 days by default.
+  const options = await optionsPage();
+  const count = await options.evaluate(() => chrome.runtime.sendMessage({ type: "decisionCount" }));
+  await options.close();
+  assert.equal(count.result.total, Object.keys(recent).length + 2);
+  let keys = Object.keys(await stored());
+  assert.ok(!keys.includes("OLD-91") && keys.includes("OLD-60") && keys.includes("OLD-20"), keys.join(" "));
+  // A shorter retention deletes at once; the reviewer's recent decisions stay.
+  assert.match(await setDecisionSettings({ retainDays: 0 }), /^Not saved: Decisions must be kept a whole number of days from 1 to 3650\.$/);
+  assert.match(await setDecisionSettings({ retainDays: 30 }), /decisions are deleted after 30 days\.$/);
+  keys = Object.keys(await stored());
+  assert.deepEqual(keys.sort(), [...Object.keys(recent), "OLD-20"].sort());
+  // And twice a day without the console open: an alarm.
+  const alarm = await sw.evaluate(() => chrome.alarms.get("decision-retention"));
+  assert.equal(alarm?.periodInMinutes, 720);
+  await sw.evaluate(() => chrome.storage.local.remove("decision:OLD-20"));
+  assert.match(await setDecisionSettings({ retainDays: 90 }), /deleted after 90 days\.$/);
 });
 
 test("Clear decisions asks first, then deletes every stored decision", async () => {
