@@ -446,3 +446,51 @@ test("evidence packets from JavaScript and from the CLI match docs/evidence.sche
   ];
   for (const p of bad) assert.ok(!check(p), JSON.stringify(p).slice(0, 80));
 });
+
+// The sealed decisions' schema (docs/decisions.schema.json, docs/integrators.md
+// "Reviewer decisions"): a file made with the extension's writer
+// (`sealAndSign` of www/shared/evidence.js, as background.js calls it) and
+// one made by `redflag decisions seal` match it; the JavaScript one opens
+// in `redflag eval --key` with the figures of the clear lines; a clear ad
+// text beside `sealed`, a missing member or an unknown one do not match.
+test("sealed decisions from JavaScript and from the CLI match docs/decisions.schema.json, and eval reads the JavaScript one", async () => {
+  const { sealAndSign, ed25519Signer, newEd25519Seed, key32, toBase64, utcSeconds } = await import("../shared/evidence.js");
+  const { redflag } = await import("./helpers/cli.mjs");
+  const { mkdtempSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const decisionsSchema = JSON.parse(readFileSync(join(root, "docs/decisions.schema.json"), "utf8"));
+  const check = new Ajv2020({ allErrors: true, allowUnionTypes: true, strict: true }).compile(decisionsSchema);
+  const dir = mkdtempSync(join(tmpdir(), "redflag-decisions-schema-"));
+  assert.equal(redflag(["decisions", "keygen", "--out", join(dir, "team")]).status, 0);
+  assert.equal(redflag(["keygen", "-o", join(dir, "sign.key")]).status, 0);
+  const teamPub = readFileSync(join(dir, "team/decisions-recipient.pub"), "utf8").trim();
+  const line = (id, decision, body) =>
+    JSON.stringify({ id, label: decision === "dismiss" ? "clean" : "flag", group: decision, section: "jobs", title: `Ad ${id}`, body, review: { decision, decided_at: "2026-12-03T14:57:09.412Z", listing_id: id, verdict: { tier: "block", score: 17, rules: [] }, packs: [{ id: "core", version: "0.2.4" }], tool: { name: "redflag reviewer", version: "0.1.0" } } });
+  const jsonl = `${line("D-1", "confirm", "Pay the registration fee of 300 USD before departure. We keep your passport. Call 2O2-555-O147.")}\n${line("D-2", "dismiss", "Warehouse roles in Leeds, paid weekly.")}\n`;
+  writeFileSync(join(dir, "labels.jsonl"), jsonl);
+  const signer = await ed25519Signer(await newEd25519Seed());
+  const { packet, text } = await sealAndSign(
+    "redflag-decisions/1",
+    { source: "extension", clock: "reviewer", time: utcSeconds(new Date()), reference: crypto.randomUUID(), reviewer: null, count: 2, tool: { name: "redflag reviewer", version: "0.1.0" } },
+    new TextEncoder().encode(jsonl),
+    key32(teamPub),
+    signer,
+  );
+  assert.ok(!text.includes("2O2-555-O147") && !text.includes("passport"));
+  writeFileSync(join(dir, "sealed.json"), text);
+  const fromCli = redflag(["decisions", "seal", join(dir, "labels.jsonl"), "--recipient", teamPub, "--key", join(dir, "sign.key")]);
+  assert.equal(fromCli.status, 0, fromCli.stderr);
+  for (const p of [packet, JSON.parse(fromCli.stdout)]) assert.ok(check(p), `${p.source}: ${JSON.stringify(check.errors)}`);
+  const evalOf = (file, ...more) => redflag(["eval", "--labels", file, "--format", "json", ...more]);
+  const sealed = evalOf(join(dir, "sealed.json"), "--key", join(dir, "team/decisions-recipient.key"), "--signer", toBase64(signer.publicKey));
+  assert.equal(sealed.status, 0, sealed.stderr);
+  assert.equal(sealed.stdout, evalOf(join(dir, "labels.jsonl")).stdout);
+  const bad = [
+    { ...packet, body: "We keep your passport. Call 2O2-555-O147" },
+    Object.fromEntries(Object.entries(packet).filter(([k]) => k !== "signature")),
+    { ...packet, count: -1 },
+    { ...packet, sealed: { ...packet.sealed, suite: "none" } },
+  ];
+  for (const p of bad) assert.ok(!check(p), JSON.stringify(p).slice(0, 80));
+  rmSync(dir, { recursive: true, force: true });
+});
