@@ -15,7 +15,7 @@
 //! memory, and nothing of it is written. `redflag decisions open --out`
 //! writes the JSON Lines for an analyst who needs them in the clear.
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -26,7 +26,7 @@ use crate::evidence::{
     self, check_sealed_signed, field, key32, now_unix, only_keys, opt_string, parse_canonical,
     read_input, string, trusted_keys, utc, utc_text,
 };
-use crate::output::{write_output, Fatal};
+use crate::output::{handle_write, write_output, Fatal};
 
 /// The format of a sealed decisions file, the signature's domain and the HPKE `info`.
 pub(crate) const FORMAT: &str = "redflag-decisions/1";
@@ -163,19 +163,27 @@ fn signer_note(c: &Checked) -> String {
 }
 
 /// Verifies and decrypts a sealed decisions file read as `bytes`; says on
-/// stderr whose key signed it. A refusal is a Fatal naming the file.
-pub(crate) fn open_bytes(bytes: &[u8], name: &str, keys: &Keys<'_>) -> Result<Vec<u8>, Fatal> {
+/// stderr whose key signed it. The outer error is a usage error (no key, a
+/// bad key or signer), the inner one why the file was refused.
+fn try_open(bytes: &[u8], name: &str, keys: &Keys<'_>) -> Result<Result<Vec<u8>, String>, Fatal> {
     let trusted = trusted_keys(keys.signers)?;
     let secret = keys.secret(name)?;
-    let refused = |e: String| Fatal(format!("{name}: refused: {e}"));
-    let c = check(bytes, &trusted).map_err(refused)?;
-    let pt = open_checked(&c, &secret).map_err(refused)?;
-    eprintln!(
-        "redflag: {name}: {} sealed decisions opened in memory, {}",
-        c.doc["count"],
-        signer_note(&c)
-    );
-    Ok(pt)
+    let opened = check(bytes, &trusted).and_then(|c| {
+        let pt = open_checked(&c, &secret)?;
+        eprintln!(
+            "redflag: {name}: {} sealed decisions opened in memory, {}",
+            c.doc["count"],
+            signer_note(&c)
+        );
+        Ok(pt)
+    });
+    Ok(opened.map_err(|e| format!("{name}: refused: {e}")))
+}
+
+/// Verifies and decrypts a sealed decisions file read as `bytes`; a
+/// refusal is a Fatal naming the file.
+pub(crate) fn open_bytes(bytes: &[u8], name: &str, keys: &Keys<'_>) -> Result<Vec<u8>, Fatal> {
+    try_open(bytes, name, keys)?.map_err(Fatal)
 }
 
 /// Reads an input that may be a sealed decisions file: its first bytes
@@ -217,11 +225,16 @@ pub(crate) fn keygen(dir: &Path) -> Result<ExitCode, Fatal> {
 /// `redflag decisions verify FILE...`: exit 0 when every file is valid, 1 when one is not.
 pub(crate) fn verify(files: &[std::path::PathBuf], signers: &[String]) -> Result<ExitCode, Fatal> {
     let trusted = trusted_keys(signers)?;
+    if files.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
+        return Err(Fatal("stdin (`-`) can be given once".into()));
+    }
     let mut ok = true;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
     for f in files {
         let name = f.display().to_string();
-        match read_input(f).and_then(|b| check(&b, &trusted)) {
-            Ok(c) => println!(
+        let line = match read_input(f).and_then(|b| check(&b, &trusted)) {
+            Ok(c) => format!(
                 "{name}: ok: {} decisions exported {} by {}, sealed to key {}, {}",
                 c.doc["count"],
                 c.doc["time"].as_str().unwrap_or_default(),
@@ -231,9 +244,10 @@ pub(crate) fn verify(files: &[std::path::PathBuf], signers: &[String]) -> Result
             ),
             Err(e) => {
                 ok = false;
-                println!("{name}: refused: {e}");
+                format!("{name}: refused: {e}")
             }
-        }
+        };
+        handle_write(writeln!(out, "{line}"))?;
     }
     Ok(if ok {
         ExitCode::SUCCESS
@@ -247,13 +261,12 @@ pub(crate) fn verify(files: &[std::path::PathBuf], signers: &[String]) -> Result
 pub(crate) fn open(file: &Path, keys: &Keys<'_>, out: Option<&Path>) -> Result<ExitCode, Fatal> {
     let name = file.display().to_string();
     let bytes = read_input(file).map_err(Fatal)?;
-    let pt = match open_bytes(&bytes, &name, keys) {
+    let pt = match try_open(&bytes, &name, keys)? {
         Ok(pt) => pt,
-        Err(Fatal(m)) if m.starts_with(&format!("{name}: refused: ")) => {
+        Err(m) => {
             eprintln!("redflag: {m}");
             return Ok(ExitCode::from(1));
         }
-        Err(e) => return Err(e),
     };
     let text = String::from_utf8(pt).map_err(|e| Fatal(e.to_string()))?;
     write_output(out, &text)?;
