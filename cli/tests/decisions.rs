@@ -16,24 +16,10 @@ use serde_json::{json, Value};
 const PHONE: &str = "2O2-555-O147";
 const EMAIL: &str = "anna.x@example.com";
 
-const PACK: &str = r#"schema = 1
-[pack]
-id = "site"
-version = "1.0.0"
-thresholds = { warn = 2, review = 4, block = 8 }
-[[rule]]
-id = "site.fee"
-title = "Fee"
-category = "fee"
-score = 1
-match = { any = ["deposit"] }
-[[rule]]
-id = "site.noise"
-title = "Noise"
-category = "noise"
-score = 3
-match = { any = ["urgent"] }
-"#;
+/// The site pack of the extension's decisions test: three job rules.
+fn site_pack() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../www/test/fixtures/decisions-site-pack.json")
+}
 
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_redflag"))
@@ -47,14 +33,17 @@ fn run(args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// A run that was refused: its exit code, nothing on stdout, and why on stderr.
+fn refused(out: &Output, code: i32, says: &str) {
+    assert_eq!(out.status.code(), Some(code), "{}", stderr(out));
+    assert!(out.stdout.is_empty());
+    assert!(stderr(out).contains(says), "{}", stderr(out));
+}
+
+/// Stdout of a run that must succeed.
 fn ok(out: &Output) -> String {
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout.clone()).unwrap()
+    assert!(out.status.success(), "{:?}: {}", out.status, stderr(out));
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 fn stderr(out: &Output) -> String {
@@ -76,8 +65,9 @@ impl Setup {
     }
 }
 
-/// Twenty decisions as the extension writes them: confirmed deposit ads,
-/// dismissed "urgent" ones, with contacts in the text.
+/// Twenty decisions as the extension writes them, contacts in the text:
+/// confirmed ads that pay cash daily with housing and no papers, dismissed
+/// ones that only pay cash daily.
 fn labels() -> String {
     let mut s = String::new();
     for i in 0..20 {
@@ -85,16 +75,20 @@ fn labels() -> String {
             (
                 "confirm",
                 "flag",
-                format!("Pay the deposit first. Call {PHONE} or {EMAIL}."),
+                format!("Paid cash daily, accommodation provided, no papers needed. Call {PHONE} or {EMAIL}."),
             )
         } else {
-            ("dismiss", "clean", format!("Urgent hire, ad {i}."))
+            (
+                "dismiss",
+                "clean",
+                format!("Kitchen porter {i}, paid cash daily."),
+            )
         };
         let line = json!({
             "id": format!("D-{i}"), "label": label, "group": decision, "section": "jobs",
             "title": format!("Ad {i}"), "body": body,
             "review": {"decision": decision, "decided_at": format!("2026-12-03T14:{:02}:09.412Z", i),
-                "listing_id": format!("D-{i}"), "verdict": {"tier": "warn", "score": 3, "rules": ["site.noise"]},
+                "listing_id": format!("D-{i}"), "verdict": {"tier": "warn", "score": 3, "rules": ["site.jobs.cash-daily"]},
                 "packs": [{"id": "site", "version": "1.0.0"}], "tool": {"name": "redflag reviewer", "version": "0.1.0"}}
         });
         s.push_str(&line.to_string());
@@ -118,7 +112,6 @@ fn setup(name: &str) -> Setup {
         std::fs::read_to_string(&team_pub).unwrap().trim()
     );
     std::fs::write(p("labels.jsonl"), labels()).unwrap();
-    std::fs::write(p("site.toml"), PACK).unwrap();
     ok(&run(&[
         "decisions",
         "seal",
@@ -136,25 +129,39 @@ fn setup(name: &str) -> Setup {
         clear: p("labels.jsonl"),
         sealed: p("sealed.json"),
         team_key: p("team/decisions-recipient.key"),
-        pack: p("site.toml"),
+        pack: site_pack().to_str().unwrap().to_string(),
         signer_pub,
         dir,
     }
 }
 
+/// `redflag decisions open` of the sealed file with `key`, to `out`.
+fn decisions_open(s: &Setup, key: &str, out: &str) -> Output {
+    run(&["decisions", "open", &s.sealed, "--key", key, "-o", out])
+}
+
 fn eval(s: &Setup, labels: &str, extra: &[&str]) -> Output {
-    let mut args = vec![
+    eval_with_key_file(s, labels, extra, None)
+}
+
+/// `eval` on the site pack alone, with REDFLAG_DECISIONS_KEY_FILE set to `key_file` if given.
+fn eval_with_key_file(s: &Setup, labels: &str, extra: &[&str], key_file: Option<&str>) -> Output {
+    let mut cmd = bin();
+    cmd.args([
         "eval",
         "--no-default-packs",
         "--pack",
         &s.pack,
         "--format",
         "json",
-        "--labels",
-        labels,
-    ];
-    args.extend_from_slice(extra);
-    run(&args)
+    ])
+    .args(["--labels", labels])
+    .args(extra)
+    .env_remove("REDFLAG_DECISIONS_KEY_FILE");
+    if let Some(k) = key_file {
+        cmd.env("REDFLAG_DECISIONS_KEY_FILE", k);
+    }
+    cmd.output().unwrap()
 }
 
 #[test]
@@ -162,7 +169,14 @@ fn a_sealed_file_holds_no_ad_text_and_says_what_it_is() {
     let s = setup("clear");
     let bytes = std::fs::read(&s.sealed).unwrap();
     let text = String::from_utf8(bytes).unwrap();
-    for secret in [PHONE, EMAIL, "deposit", "Urgent hire", "D-1", "site.noise"] {
+    for secret in [
+        PHONE,
+        EMAIL,
+        "paid cash daily",
+        "Kitchen porter",
+        "D-1",
+        "site.jobs.cash-daily",
+    ] {
         assert!(!text.contains(secret), "{secret} in the sealed file");
     }
     assert!(text.ends_with('\n') && text.lines().count() == 1);
@@ -192,20 +206,7 @@ fn eval_and_calibrate_read_a_sealed_file_as_the_clear_lines() {
         "{err}"
     );
     // The key from the environment, and the signer not checked: said so.
-    let out = bin()
-        .args([
-            "eval",
-            "--no-default-packs",
-            "--pack",
-            &s.pack,
-            "--format",
-            "json",
-            "--labels",
-            &s.sealed,
-        ])
-        .env("REDFLAG_DECISIONS_KEY_FILE", key)
-        .output()
-        .unwrap();
+    let out = eval_with_key_file(&s, &s.sealed, &[], Some(key));
     assert_eq!(ok(&out), clear);
     assert!(stderr(&out).contains("not checked against a trusted key: give --signer"));
 
@@ -302,31 +303,14 @@ fn a_missing_or_wrong_key_or_an_untrusted_signer_is_refused() {
         "{err}"
     );
     // REDFLAG_DECISIONS_KEY_FILE naming no file.
-    let out = bin()
-        .args([
-            "eval",
-            "--no-default-packs",
-            "--pack",
-            &s.pack,
-            "--labels",
-            &s.sealed,
-        ])
-        .env("REDFLAG_DECISIONS_KEY_FILE", s.path("nowhere.key"))
-        .output()
-        .unwrap();
+    let out = eval_with_key_file(&s, &s.sealed, &[], Some(&s.path("nowhere.key")));
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("no such file"), "{}", stderr(&out));
     // Another team's key: which key the file needs.
     ok(&run(&["decisions", "keygen", "--out", &s.path("other")]));
     let other = s.path("other/decisions-recipient.key");
     let out = eval(&s, &s.sealed, &["--key", &other]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(out.stdout.is_empty());
-    assert!(
-        stderr(&out).contains("refused: the file is sealed to key"),
-        "{}",
-        stderr(&out)
-    );
+    refused(&out, 2, "refused: the file is sealed to key");
     let out = run(&[
         "calibrate",
         "--no-default-packs",
@@ -348,34 +332,13 @@ fn a_missing_or_wrong_key_or_an_untrusted_signer_is_refused() {
         &s.sealed,
         &["--key", &s.team_key, "--signer", stranger.trim()],
     );
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("which is not one of the --signer keys"),
-        "{}",
-        stderr(&out)
-    );
+    refused(&out, 2, "which is not one of the --signer keys");
     // `decisions open`: exit 1 when refused, nothing written.
-    let out = run(&[
-        "decisions",
-        "open",
-        &s.sealed,
-        "--key",
-        &other,
-        "-o",
-        &s.path("o.jsonl"),
-    ]);
+    let out = decisions_open(&s, &other, &s.path("o.jsonl"));
     assert_eq!(out.status.code(), Some(1));
     assert!(!Path::new(&s.path("o.jsonl")).exists());
     // With the right key it writes the lines in the clear, and warns.
-    let out = run(&[
-        "decisions",
-        "open",
-        &s.sealed,
-        "--key",
-        &s.team_key,
-        "-o",
-        &s.path("o.jsonl"),
-    ]);
+    let out = decisions_open(&s, &s.team_key, &s.path("o.jsonl"));
     ok(&out);
     assert!(stderr(&out).contains("warning"), "{}", stderr(&out));
     assert_eq!(

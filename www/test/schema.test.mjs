@@ -405,21 +405,30 @@ test("the playground shows the schema's problems beside the engine's, in Chromiu
   }
 });
 
+/**
+ * For the sealed formats' schemas: the schema's checker, a scratch
+ * directory, a recipient key pair made by `redflag <kind> keygen` in
+ * DIR/recipient (its public key returned) and a signing key in DIR/sign.key.
+ */
+async function sealedFormat(schemaFile, kind) {
+  const { redflag } = await import("./helpers/cli.mjs");
+  const { mkdtempSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const check = new Ajv2020({ allErrors: true, allowUnionTypes: true, strict: true }).compile(JSON.parse(readFileSync(join(root, "docs", schemaFile), "utf8")));
+  const dir = mkdtempSync(join(tmpdir(), `redflag-${kind}-schema-`));
+  assert.equal(redflag([kind, "keygen", "--out", join(dir, "recipient")]).status, 0);
+  assert.equal(redflag(["keygen", "-o", join(dir, "sign.key")]).status, 0);
+  const recipientPub = readFileSync(join(dir, `recipient/${kind}-recipient.pub`), "utf8").trim();
+  return { redflag, check, dir, recipientPub };
+}
+
 // The evidence packet's schema (docs/evidence.schema.json, docs/evidence.md):
 // packets made by the edge's and the extension's writer (www/shared/evidence.js)
 // and by `redflag evidence seal` match it; a raw contact value in the
 // clear part, a missing member or an unknown one do not.
 test("evidence packets from JavaScript and from the CLI match docs/evidence.schema.json; a raw contact outside `sealed` does not", async () => {
   const { makePacket, ed25519Signer, newEd25519Seed, key32 } = await import("../shared/evidence.js");
-  const { redflag } = await import("./helpers/cli.mjs");
-  const { mkdtempSync } = await import("node:fs");
-  const { tmpdir } = await import("node:os");
-  const evidenceSchema = JSON.parse(readFileSync(join(root, "docs/evidence.schema.json"), "utf8"));
-  const check = new Ajv2020({ allErrors: true, allowUnionTypes: true, strict: true }).compile(evidenceSchema);
-  const dir = mkdtempSync(join(tmpdir(), "redflag-evidence-schema-"));
-  assert.equal(redflag(["evidence", "keygen", "--out", join(dir, "legal")]).status, 0);
-  assert.equal(redflag(["keygen", "-o", join(dir, "sign.key")]).status, 0);
-  const recipientPub = readFileSync(join(dir, "legal/evidence-recipient.pub"), "utf8").trim();
+  const { redflag, check, dir, recipientPub } = await sealedFormat("evidence.schema.json", "evidence");
   const { packet } = await makePacket({
     source: "edge",
     clock: "edge",
@@ -455,15 +464,7 @@ test("evidence packets from JavaScript and from the CLI match docs/evidence.sche
 // text beside `sealed`, a missing member or an unknown one do not match.
 test("sealed decisions from JavaScript and from the CLI match docs/decisions.schema.json, and eval reads the JavaScript one", async () => {
   const { sealAndSign, ed25519Signer, newEd25519Seed, key32, toBase64, utcSeconds } = await import("../shared/evidence.js");
-  const { redflag } = await import("./helpers/cli.mjs");
-  const { mkdtempSync } = await import("node:fs");
-  const { tmpdir } = await import("node:os");
-  const decisionsSchema = JSON.parse(readFileSync(join(root, "docs/decisions.schema.json"), "utf8"));
-  const check = new Ajv2020({ allErrors: true, allowUnionTypes: true, strict: true }).compile(decisionsSchema);
-  const dir = mkdtempSync(join(tmpdir(), "redflag-decisions-schema-"));
-  assert.equal(redflag(["decisions", "keygen", "--out", join(dir, "team")]).status, 0);
-  assert.equal(redflag(["keygen", "-o", join(dir, "sign.key")]).status, 0);
-  const teamPub = readFileSync(join(dir, "team/decisions-recipient.pub"), "utf8").trim();
+  const { redflag, check, dir, recipientPub: teamPub } = await sealedFormat("decisions.schema.json", "decisions");
   const line = (id, decision, body) =>
     JSON.stringify({ id, label: decision === "dismiss" ? "clean" : "flag", group: decision, section: "jobs", title: `Ad ${id}`, body, review: { decision, decided_at: "2026-12-03T14:57:09.412Z", listing_id: id, verdict: { tier: "block", score: 17, rules: [] }, packs: [{ id: "core", version: "0.2.4" }], tool: { name: "redflag reviewer", version: "0.1.0" } } });
   const jsonl = `${line("D-1", "confirm", "Pay the registration fee of 300 USD before departure. We keep your passport. Call 2O2-555-O147.")}\n${line("D-2", "dismiss", "Warehouse roles in Leeds, paid weekly.")}\n`;
@@ -482,7 +483,7 @@ test("sealed decisions from JavaScript and from the CLI match docs/decisions.sch
   assert.equal(fromCli.status, 0, fromCli.stderr);
   for (const p of [packet, JSON.parse(fromCli.stdout)]) assert.ok(check(p), `${p.source}: ${JSON.stringify(check.errors)}`);
   const evalOf = (file, ...more) => redflag(["eval", "--labels", file, "--format", "json", ...more]);
-  const sealed = evalOf(join(dir, "sealed.json"), "--key", join(dir, "team/decisions-recipient.key"), "--signer", toBase64(signer.publicKey));
+  const sealed = evalOf(join(dir, "sealed.json"), "--key", join(dir, "recipient/decisions-recipient.key"), "--signer", toBase64(signer.publicKey));
   assert.equal(sealed.status, 0, sealed.stderr);
   assert.equal(sealed.stdout, evalOf(join(dir, "labels.jsonl")).stdout);
   const bad = [
