@@ -286,6 +286,9 @@ fn fold(c: char) -> Option<(String, u32)> {
         return Some((l.to_string(), F_DIACRITIC));
     }
     if is_combining_mark(c) {
+        if is_vowel_sign(c) {
+            return None;
+        }
         return Some((String::new(), F_DIACRITIC));
     }
     if let Some(l) = enclosed_letter(c) {
@@ -303,7 +306,7 @@ fn fold(c: char) -> Option<(String, u32)> {
     }
     let mut out = String::new();
     for x in nfkd.chars() {
-        if is_combining_mark(x) {
+        if is_combining_mark(x) && !is_vowel_sign(x) {
             flags |= F_DIACRITIC;
             continue;
         }
@@ -474,4 +477,18 @@ fn class_table(src: &mut String) {
     array(src, "ALPHA_BMP", "u64", &hex);
     let hex: Vec<String> = alnum.iter().map(|x| format!("{x:#x}")).collect();
     array(src, "ALNUM_BMP", "u64", &hex);
+}
+
+/// A Thai or Devanagari vowel sign: a combining mark that is a letter of the
+/// word, not an accent on one. Stripping it merged different words once
+/// matched (Thai หักคืน "deduct back" with หกคน "six people", ให้กู้ "lend"
+/// with ให้กับ "to"; Hindi दलाल "pimp" with दिल्ली "Delhi", लड़की "girl" with
+/// लड़के "boys"), so these stay in the matching form. Thai tone marks and
+/// the Devanagari nasal marks, virama and nukta, whose spelling varies from
+/// writer to writer and which are not letters (`is_alphabetic`), are still
+/// folded away.
+fn is_vowel_sign(c: char) -> bool {
+    let thai_vowel = matches!(c as u32, 0x0E31 | 0x0E34..=0x0E3A);
+    let devanagari_vowel = matches!(c as u32, 0x093A | 0x093B | 0x093E..=0x094C | 0x094E | 0x094F | 0x0955..=0x0957 | 0x0962 | 0x0963);
+    (thai_vowel || devanagari_vowel) && c.is_alphabetic()
 }
