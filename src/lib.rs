@@ -72,6 +72,8 @@ pub mod eval;
 mod extract;
 mod fmtnum;
 mod image;
+#[cfg(feature = "images")]
+pub mod images;
 mod lang;
 mod limits;
 pub mod lines;
