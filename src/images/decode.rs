@@ -85,7 +85,24 @@ pub fn hash_image(bytes: &[u8], limits: &ImageLimits) -> Result<ImageHash, Image
         _ => return Err(ImageError::UnsupportedFormat),
     };
     let reader = || ImageReader::with_format(Cursor::new(bytes), format);
-    let (width, height) = reader().into_dimensions().map_err(malformed)?;
+    // The header alone, without the decoders' memory limit: some (png)
+    // would refuse a huge picture here already, with a vaguer message than
+    // the limits below give.
+    let mut header = reader();
+    header.no_limits();
+    let (width, height) = match header.into_dimensions() {
+        Ok(dims) => dims,
+        // On 32-bit targets (wasm32) the png crate refuses a header whose
+        // picture could not be addressed at all; its dimensions are in
+        // the first chunk (IHDR) at a fixed place, for the limits below.
+        Err(image::ImageError::Limits(_)) if format == ImageFormat::Png && bytes.len() >= 24 => {
+            let be = |at: usize| {
+                u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
+            };
+            (be(16), be(20))
+        }
+        Err(e) => return Err(malformed(e)),
+    };
     check_min_side(width, height)?;
     let too_large = |limit| ImageError::TooLarge {
         width,
@@ -117,7 +134,10 @@ pub fn hash_image(bytes: &[u8], limits: &ImageLimits) -> Result<ImageHash, Image
     // decoders' own working buffers.
     decoder_limits.max_alloc = Some(pixels * 8 + (16 << 20));
     reader.limits(decoder_limits);
-    let decoded = reader.decode().map_err(malformed)?;
+    let decoded = reader.decode().map_err(|e| match e {
+        image::ImageError::Limits(_) => too_large("decoder memory"),
+        e => malformed(e),
+    })?;
     if (decoded.width(), decoded.height()) != (width, height) {
         return Err(ImageError::Malformed(format!(
             "the header says {width}×{height}, the pixels are {}×{}",

@@ -319,7 +319,9 @@ pub enum ImageError {
         width: u32,
         /// Height in pixels, from the header.
         height: u32,
-        /// The limit exceeded: `max_width`, `max_height` or `max_pixels`.
+        /// The limit exceeded: `max_width`, `max_height`, `max_pixels`, or
+        /// `decoder memory` when a decoder needs more working memory than
+        /// the pixels allow for.
         limit: &'static str,
     },
     /// The file is truncated or corrupt: the decoder's message.
