@@ -26,6 +26,7 @@ mod eval;
 mod evidence;
 mod explain;
 mod image;
+mod image_hash;
 mod input;
 mod labels;
 mod lint;
@@ -285,6 +286,45 @@ enum Command {
         /// Also write the built-in packs as a JSON array here.
         #[arg(long = "packs-json", value_name = "FILE")]
         packs_json: Option<PathBuf>,
+    },
+    /// PDQ perceptual hashes of JPEG, PNG and WebP files, one JSON line per file;
+    /// with --match, the entries of a hash list each image matches.
+    #[command(
+        name = "image-hash",
+        long_about = "PDQ perceptual hashes (Meta's 256-bit hash, with its quality 0-100) of \
+        JPEG, PNG and WebP files, recognised by their first bytes: one JSON line per file, in \
+        order, {file, pdq, quality, width, height}, or {file, error, message} for a file that \
+        cannot be read or hashed (too large, truncated, not an image). With --match, each line \
+        also has `matches`: the list's entries within --threshold bits, nearest first, as \
+        {pdq, label, distance, transform} (docs/images.md).\n\n\
+        Hash list format: one hash a line (64 hex digits), optionally followed by a comma, \
+        tab or spaces and a label; blank lines and lines starting with # are skipped.\n\n\
+        Exit codes: 0 every file hashed; 1 a file could not be read or hashed; 2 usage error \
+        or a hash list that cannot be read (the error names the line)."
+    )]
+    ImageHash {
+        /// Image files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Match each image against this hash list.
+        #[arg(long = "match", value_name = "LIST")]
+        list: Option<PathBuf>,
+        /// Largest Hamming distance (bits of 256) taken as a match; PDQ's guidance is 31.
+        #[arg(long, default_value_t = redflag::images::DEFAULT_THRESHOLD,
+              value_parser = clap::value_parser!(u32).range(0..=256), requires = "list")]
+        threshold: u32,
+        /// Also match the images turned and mirrored (the 8 dihedral variants).
+        #[arg(long, requires = "list")]
+        dihedral: bool,
+        /// Largest file, in bytes.
+        #[arg(long, default_value_t = redflag::images::ImageLimits::default().max_bytes)]
+        max_bytes: usize,
+        /// Largest picture, in pixels (width × height), read from the file's header.
+        #[arg(long, default_value_t = redflag::images::ImageLimits::default().max_pixels)]
+        max_pixels: u64,
+        /// Largest width or height, in pixels.
+        #[arg(long, default_value_t = redflag::images::ImageLimits::default().max_width)]
+        max_side: u32,
     },
     /// Sealed, signed evidence packets: keys, verify, open, seal (docs/evidence.md).
     #[command(subcommand)]
@@ -729,6 +769,26 @@ fn main() -> ExitCode {
         Command::Pack { format, out, pack } => convert::convert(format, out, &pack),
         Command::Image { out, packs_json } => image::image(&out, packs_json.as_deref()),
         Command::Keygen { out } => signing::keygen(&out),
+        Command::ImageHash {
+            files,
+            list,
+            threshold,
+            dihedral,
+            max_bytes,
+            max_pixels,
+            max_side,
+        } => image_hash::image_hash(&image_hash::Args {
+            files: &files,
+            list: list.as_deref(),
+            threshold,
+            dihedral,
+            limits: redflag::images::ImageLimits {
+                max_bytes,
+                max_width: max_side,
+                max_height: max_side,
+                max_pixels,
+            },
+        }),
         Command::Evidence(e) => evidence_cmd(e),
         Command::Decisions(d) => decisions_cmd(d),
         Command::Sign {
