@@ -59,18 +59,24 @@ impl Default for ImageLimits {
 ///
 /// ```
 /// use redflag::images::{hash_image, ImageError, ImageLimits};
-/// // A PNG header announcing 100,000 × 100,000 pixels, and nothing else.
-/// let mut bomb = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
-/// bomb.extend(100_000u32.to_be_bytes());
-/// bomb.extend(100_000u32.to_be_bytes());
-/// bomb.extend([8, 2, 0, 0, 0]);
-/// bomb.extend(crc32(&bomb[12..]).to_be_bytes());
+/// // A PNG announcing 100,000 × 100,000 pixels, in 62 bytes.
+/// let mut ihdr = 100_000u32.to_be_bytes().to_vec();
+/// ihdr.extend(100_000u32.to_be_bytes());
+/// ihdr.extend([8, 2, 0, 0, 0]);
+/// let mut bomb = b"\x89PNG\r\n\x1a\n".to_vec();
+/// bomb.extend(chunk(b"IHDR", &ihdr));
+/// bomb.extend(chunk(b"IDAT", &[0x78, 0x9c, 0x63, 0, 0]));
+/// bomb.extend(chunk(b"IEND", &[]));
 /// let err = hash_image(&bomb, &ImageLimits::default()).unwrap_err();
 /// assert!(matches!(err, ImageError::TooLarge { width: 100_000, limit: "max_width", .. }));
-/// # fn crc32(data: &[u8]) -> u32 {
+/// # fn chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
+/// #     let mut out = (data.len() as u32).to_be_bytes().to_vec();
+/// #     out.extend(kind);
+/// #     out.extend(data);
 /// #     let mut c = !0u32;
-/// #     for &b in data { c ^= u32::from(b); for _ in 0..8 { c = (c >> 1) ^ (0xEDB8_8320 & (c & 1).wrapping_neg()); } }
-/// #     !c
+/// #     for &b in &out[4..] { c ^= u32::from(b); for _ in 0..8 { c = (c >> 1) ^ (0xEDB8_8320 & (c & 1).wrapping_neg()); } }
+/// #     out.extend((!c).to_be_bytes());
+/// #     out
 /// # }
 /// ```
 pub fn hash_image(bytes: &[u8], limits: &ImageLimits) -> Result<ImageHash, ImageError> {
