@@ -77,6 +77,7 @@ pub mod images;
 mod lang;
 mod limits;
 pub mod lines;
+pub mod link;
 mod matcher;
 mod normalize;
 mod pack;

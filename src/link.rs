@@ -1,0 +1,584 @@
+//! Per-ad signatures for linking ads to each other.
+//!
+//! One ad rarely proves anything; a network of ads does: the same template
+//! posted under many names and cities, the same phone number written five
+//! ways. A [`Signature`] is what an ad contributes to finding those links,
+//! without its text:
+//!
+//! - a **MinHash** of the ad's shingles: [`SHINGLE_TOKENS`] consecutive
+//!   tokens of the engine's *matching form* ([`crate::normalize`]: look-alike
+//!   letters, spacing, leetspeak, number words and repeated letters undone),
+//!   so a copy disguised with Cyrillic letters or `p a s s p o r t` has the
+//!   same shingles as the plain one. Contacts are replaced by their kind
+//!   (`<phone>`, `<email>`, …) before shingling, so copies that differ only
+//!   in their phone number are the same template. Two signatures agree in
+//!   each of their [`MINHASH_LEN`] values with a probability equal to the
+//!   Jaccard similarity of the two shingle sets.
+//! - the **keyed contact hashes** of its phones, e-mails, URLs and handles:
+//!   the same HMAC-SHA-256 of the canonical value as [`crate::Entity::hash`]
+//!   (so `2O2-555-O147`, `two oh two five five five…` and `２０２.５５５.０１４７`
+//!   hash alike), only with a deployment key, never the raw value.
+//!
+//! Everything is deterministic: the same text and key give the same
+//! signature on every platform, natively and in WebAssembly. The hash
+//! functions are fixed (FNV-1a for tokens, a 64-bit mixer for shingles,
+//! multiply-shift hashing with fixed seeds for the MinHash); a change to any
+//! of them, to the tokens or to the normaliser changes signatures, and
+//! [`SIGNATURE_VERSION`] says which scheme a signature follows.
+//!
+//! ```
+//! use redflag::link::{signature, SignatureOptions};
+//! use redflag::Submission;
+//!
+//! let opts = SignatureOptions { key: Some(b"a deployment key, 16+ bytes".to_vec()) };
+//! let a = Submission::new().field("body",
+//!     "Hostess work abroad, passport kept by the agency, call Anna 202-555-0147");
+//! let b = Submission::new().field("body",
+//!     "H0stess w o r k abroad, pаssport kept by the agency, call Maria two oh two five five five oh one four seven");
+//! let (sa, sb) = (signature(&a, &opts), signature(&b, &opts));
+//! assert!(sa.similarity(&sb) > 0.5);          // one template, disguised
+//! assert_eq!(sa.contacts, sb.contacts);       // one phone, written in words
+//! assert_eq!(sa.contacts[0].hash.len(), 64);  // keyed hash, never the number
+//! ```
+
+use std::collections::HashSet;
+
+use crate::extract::{extract_entities, EntityKind, EntityOptions};
+use crate::normalize::normalize;
+use crate::submission::Submission;
+
+/// The version of the signature scheme (tokens, shingles, hash functions).
+/// Signatures of different versions must not be compared.
+pub const SIGNATURE_VERSION: u32 = 1;
+
+/// Values in a MinHash signature. The standard error of the similarity
+/// estimate is about `sqrt(s(1-s)/128)`, 0.044 at a similarity of 0.5.
+pub const MINHASH_LEN: usize = 128;
+
+/// Tokens per shingle. Each word that differs between two copies (a name, a
+/// city, a price) changes at most this many shingles.
+pub const SHINGLE_TOKENS: usize = 3;
+
+/// Most tokens read from one ad (about 40 KB of prose); the rest of a
+/// longer ad is not part of its signature.
+pub const MAX_TOKENS: usize = 8192;
+
+/// What a signature needs besides the ad.
+///
+/// ```
+/// let opts = redflag::link::SignatureOptions::default();
+/// assert!(opts.key.is_none()); // no key: no contact hashes
+/// ```
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct SignatureOptions {
+    /// The deployment key for the contact hashes (as
+    /// [`EntityOptions::key`]). Without a key the signature has no contacts.
+    pub key: Option<Vec<u8>>,
+}
+
+impl std::fmt::Debug for SignatureOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignatureOptions")
+            .field("key", &self.key.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+/// A keyed hash of one contact of an ad.
+///
+/// ```
+/// use redflag::link::{signature, SignatureOptions};
+/// let opts = SignatureOptions { key: Some(b"0123456789abcdef".to_vec()) };
+/// let s = signature(&redflag::Submission::new().field("body", "mail anna@example.com"), &opts);
+/// assert_eq!(s.contacts[0].kind, redflag::EntityKind::Email);
+/// assert!(!s.contacts[0].hash.contains("anna"));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ContactHash {
+    /// Phone, e-mail, URL or handle.
+    pub kind: EntityKind,
+    /// Hex HMAC-SHA-256 of `kind:canonical value`, as [`crate::Entity::hash`].
+    pub hash: String,
+}
+
+/// The signature of one ad: a MinHash of its shingles and the keyed
+/// hashes of its contacts. About 0.5 KB plus 70 bytes per contact.
+///
+/// ```
+/// use redflag::link::{signature, SignatureOptions, MINHASH_LEN};
+/// let s = signature(&redflag::Submission::new().field("body", "Room to let near the station"),
+///                   &SignatureOptions::default());
+/// assert_eq!(s.minhash.len(), MINHASH_LEN);
+/// assert!(s.shingles > 0 && s.contacts.is_empty());
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Signature {
+    /// [`MINHASH_LEN`] values: for each of the fixed hash functions, the
+    /// smallest hash of the ad's shingles (`u32::MAX` for an ad without
+    /// words).
+    pub minhash: Vec<u32>,
+    /// How many distinct shingles the ad has (0: nothing to compare).
+    pub shingles: usize,
+    /// The keyed hashes of the ad's contacts, sorted, without repeats.
+    pub contacts: Vec<ContactHash>,
+}
+
+impl Signature {
+    /// The estimated Jaccard similarity of the two ads' shingle sets: the
+    /// share of MinHash values they agree on (0 when either has no words).
+    ///
+    /// ```
+    /// use redflag::link::{signature, SignatureOptions};
+    /// use redflag::Submission;
+    /// let o = SignatureOptions::default();
+    /// let a = signature(&Submission::new().field("body", "Cleaner wanted for a small hotel in the old town"), &o);
+    /// let b = signature(&Submission::new().field("body", "Selling a used laptop, good battery, charger included"), &o);
+    /// assert_eq!(a.similarity(&a), 1.0);
+    /// assert!(a.similarity(&b) < 0.2);
+    /// ```
+    pub fn similarity(&self, other: &Signature) -> f64 {
+        if self.shingles == 0 || other.shingles == 0 || self.minhash.len() != other.minhash.len() {
+            return 0.0;
+        }
+        let same = self
+            .minhash
+            .iter()
+            .zip(&other.minhash)
+            .filter(|(a, b)| a == b)
+            .count();
+        same as f64 / self.minhash.len().max(1) as f64
+    }
+
+    /// The LSH band keys of the signature: [`MINHASH_LEN`]` / rows` keys
+    /// (rounded down),
+    /// each a hash of `rows` consecutive MinHash values and the band's
+    /// number. Two ads are candidates when they share a key; see
+    /// [`lsh_rows`] for choosing `rows`. Empty for an ad without words or
+    /// `rows == 0`.
+    ///
+    /// ```
+    /// use redflag::link::{signature, SignatureOptions};
+    /// let s = signature(&redflag::Submission::new().field("body", "Nanny wanted, three days a week"),
+    ///                   &SignatureOptions::default());
+    /// assert_eq!(s.band_keys(4).len(), 32);
+    /// ```
+    pub fn band_keys(&self, rows: usize) -> Vec<u64> {
+        if self.shingles == 0 || rows == 0 {
+            return Vec::new();
+        }
+        self.minhash
+            .chunks_exact(rows)
+            .enumerate()
+            .map(|(band, vals)| {
+                let mut h = mix64(band as u64 ^ 0x5bd1_e995);
+                for v in vals {
+                    h = mix64(h ^ u64::from(*v));
+                }
+                h
+            })
+            .collect()
+    }
+}
+
+/// The rows per LSH band for a similarity threshold: the most rows (fewest
+/// chance candidates) for which two ads exactly at the threshold still
+/// share at least one of the `MINHASH_LEN / rows` bands with probability
+/// 0.85 or more (`1 - (1 - t^rows)^bands`); ads above the threshold are
+/// candidates more often still, and a cluster needs only one path of
+/// candidate pairs between its ads, not every pair. A candidate pair is then checked on its shingles
+/// ([`jaccard`]), so chance candidates cost time, never precision.
+///
+/// ```
+/// use redflag::link::lsh_rows;
+/// assert_eq!(lsh_rows(0.5), 4);   // 32 bands of 4: P(candidate | s = 0.5) = 0.87..
+/// assert!(lsh_rows(0.9) > lsh_rows(0.5));
+/// ```
+pub fn lsh_rows(threshold: f64) -> usize {
+    let t = if threshold.is_finite() {
+        threshold.clamp(0.01, 1.0)
+    } else {
+        0.5
+    };
+    let mut best = 1;
+    for rows in 1..=MINHASH_LEN {
+        let bands = (MINHASH_LEN / rows) as i32;
+        let p = 1.0 - (1.0 - t.powi(rows as i32)).powi(bands);
+        if p >= 0.85 {
+            best = rows;
+        }
+    }
+    best
+}
+
+/// The tokens of an ad as [`signature`] reads them: each field's matching
+/// form ([`crate::normalize`]) split into words (runs of letters and
+/// digits; in scripts written without spaces, such as Thai and Chinese,
+/// each letter is a token), fields in order, at most [`MAX_TOKENS`].
+/// Every contact found ([`crate::extract_entities`]) is one token naming its
+/// kind (`<phone>`, `<email>`, `<url>`, `<handle>`), so no contact value is
+/// ever among the tokens.
+///
+/// ```
+/// use redflag::link::tokens;
+/// let ad = redflag::Submission::new().field("body", "Cleaner w4nted, call 202-555-0147 or 2O2 555 O148");
+/// assert_eq!(tokens(&ad), ["cleaner", "wanted", "cal", "<phone>", "or", "<phone>"]);
+/// ```
+pub fn tokens(sub: &Submission) -> Vec<String> {
+    let entities = extract_entities(sub, &EntityOptions::default());
+    let mut out = Vec::new();
+    for (name, text) in sub.fields() {
+        let contacts: Vec<(usize, usize, EntityKind)> = entities
+            .iter()
+            .filter(|e| e.field == name && e.kind.is_contact())
+            .map(|e| (e.byte_start, e.byte_end, e.kind))
+            .collect();
+        let n = normalize(text);
+        let norm = n.as_str();
+        let mut last_contact: Option<usize> = None;
+        let mut push = |s: usize, e: usize, out: &mut Vec<String>| {
+            let src = n.source_range(s..e);
+            let hit = contacts
+                .iter()
+                .position(|&(cs, ce, _)| src.start < ce && cs < src.end);
+            match hit {
+                Some(i) if last_contact == Some(i) => {}
+                Some(i) => {
+                    out.push(format!("<{}>", contacts[i].2.as_str()));
+                    last_contact = Some(i);
+                }
+                None => {
+                    out.push(norm[s..e].to_string());
+                    last_contact = None;
+                }
+            }
+        };
+        let mut start: Option<usize> = None;
+        for (i, c) in norm.char_indices() {
+            if out.len() >= MAX_TOKENS {
+                return out;
+            }
+            if c.is_alphanumeric() && !unspaced(c) {
+                start.get_or_insert(i);
+                continue;
+            }
+            if let Some(s) = start.take() {
+                push(s, i, &mut out);
+            }
+            if c.is_alphanumeric() {
+                push(i, i + c.len_utf8(), &mut out);
+            }
+        }
+        if let Some(s) = start {
+            push(s, norm.len(), &mut out);
+        }
+        out.truncate(MAX_TOKENS);
+    }
+    out
+}
+
+/// Scripts written without spaces between words: one token per letter.
+fn unspaced(c: char) -> bool {
+    matches!(c as u32,
+        0x0E00..=0x0EFF     // Thai, Lao
+        | 0x1000..=0x109F   // Myanmar
+        | 0x1780..=0x17FF   // Khmer
+        | 0x3040..=0x30FF   // Hiragana, Katakana
+        | 0x3400..=0x4DBF   // CJK extension A
+        | 0x4E00..=0x9FFF   // CJK
+        | 0xF900..=0xFAFF   // CJK compatibility
+        | 0x20000..=0x3FFFF // CJK extensions
+    )
+}
+
+/// The distinct shingles of a token list, as sorted 64-bit hashes: every
+/// run of [`SHINGLE_TOKENS`] consecutive tokens (one shingle of all tokens
+/// when there are fewer; none for no tokens).
+///
+/// ```
+/// use redflag::link::shingles;
+/// let t = |s: &str| s.split(' ').map(String::from).collect::<Vec<_>>();
+/// assert_eq!(shingles(&t("a b c d")).len(), 2);
+/// assert_eq!(shingles(&t("a b")).len(), 1);
+/// assert_eq!(shingles(&t("a b c a b c")).len(), 3); // "a b c", "b c a", "c a b"
+/// assert!(shingles(&[]).is_empty());
+/// ```
+pub fn shingles(tokens: &[String]) -> Vec<u64> {
+    if tokens.is_empty() {
+        return Vec::new();
+    }
+    let hashes: Vec<u64> = tokens.iter().map(|t| fnv1a(t.as_bytes())).collect();
+    let k = SHINGLE_TOKENS.min(hashes.len());
+    let mut out: Vec<u64> = hashes
+        .windows(k)
+        .map(|w| w.iter().fold(0x9e37_79b9_7f4a_7c15, |h, t| mix64(h ^ t)))
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// The exact Jaccard similarity of two sorted sets without repeats (such
+/// as [`shingles`]): the size of their intersection over the size of their
+/// union; 0 when both are empty.
+///
+/// ```
+/// use redflag::link::jaccard;
+/// assert_eq!(jaccard(&[1, 2, 3], &[2, 3, 4]), 0.5);
+/// assert_eq!(jaccard::<u64>(&[], &[]), 0.0);
+/// ```
+pub fn jaccard<T: Ord>(a: &[T], b: &[T]) -> f64 {
+    let (mut i, mut j, mut both) = (0, 0, 0usize);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                both += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    let union = a.len() + b.len() - both;
+    if union == 0 {
+        0.0
+    } else {
+        both as f64 / union as f64
+    }
+}
+
+/// The MinHash of a set of shingle hashes: for each of [`MINHASH_LEN`]
+/// fixed hash functions, the smallest value over the set (`u32::MAX` for
+/// the empty set).
+///
+/// ```
+/// use redflag::link::{minhash, MINHASH_LEN};
+/// let m = minhash(&[1, 2, 3]);
+/// assert_eq!(m.len(), MINHASH_LEN);
+/// assert_eq!(m, minhash(&[3, 2, 1, 1]));     // a set: order and repeats do not matter
+/// assert!(minhash(&[]).iter().all(|v| *v == u32::MAX));
+/// ```
+pub fn minhash(shingles: &[u64]) -> Vec<u32> {
+    let seeds = seeds();
+    let mut out = vec![u32::MAX; MINHASH_LEN];
+    for &x in shingles {
+        // Multiply-shift hashing (Dietzfelbinger) of a well-mixed key: one
+        // multiply and add per function.
+        let x = mix64(x);
+        for (m, (a, b)) in out.iter_mut().zip(seeds.iter()) {
+            let h = (a.wrapping_mul(x).wrapping_add(*b) >> 32) as u32;
+            if h < *m {
+                *m = h;
+            }
+        }
+    }
+    out
+}
+
+/// The signature of an ad: the MinHash of its [`shingles`] of its
+/// [`tokens`], and its contacts' keyed hashes (with a key).
+///
+/// ```
+/// use redflag::link::{signature, SignatureOptions};
+/// use redflag::Submission;
+/// let o = SignatureOptions { key: Some(b"0123456789abcdef".to_vec()) };
+/// let a = signature(&Submission::new().field("body", "Text 202-555-0147 for the room"), &o);
+/// let b = signature(&Submission::new().field("body", "Car for sale, txt ２０２.５５５.０１４７"), &o);
+/// assert_eq!(a.contacts, b.contacts);
+/// assert!(a.similarity(&b) < 0.2);
+/// ```
+pub fn signature(sub: &Submission, opts: &SignatureOptions) -> Signature {
+    let sh = shingles(&tokens(sub));
+    Signature {
+        minhash: minhash(&sh),
+        shingles: sh.len(),
+        contacts: contact_hashes(sub, opts),
+    }
+}
+
+/// The keyed hashes of an ad's contacts, sorted, without repeats (empty
+/// without a key).
+///
+/// ```
+/// use redflag::link::{contact_hashes, SignatureOptions};
+/// let ad = redflag::Submission::new().field("body", "call 202-555-0147, again: (202) 555 0147");
+/// let o = SignatureOptions { key: Some(b"0123456789abcdef".to_vec()) };
+/// assert_eq!(contact_hashes(&ad, &o).len(), 1);
+/// assert!(contact_hashes(&ad, &SignatureOptions::default()).is_empty());
+/// ```
+pub fn contact_hashes(sub: &Submission, opts: &SignatureOptions) -> Vec<ContactHash> {
+    if opts.key.is_none() {
+        return Vec::new();
+    }
+    let eo = EntityOptions {
+        key: opts.key.clone(),
+        ..EntityOptions::default()
+    };
+    let mut seen = HashSet::new();
+    let mut out: Vec<ContactHash> = extract_entities(sub, &eo)
+        .into_iter()
+        .filter(|e| e.kind.is_contact())
+        .filter_map(|e| e.hash.map(|hash| ContactHash { kind: e.kind, hash }))
+        .filter(|c| seen.insert(c.clone()))
+        .collect();
+    out.sort();
+    out
+}
+
+/// FNV-1a, 64 bits.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// The SplitMix64 finaliser: a bijective 64-bit mixer.
+fn mix64(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// The MinHash functions' fixed parameters: odd multipliers and offsets
+/// from SplitMix64 seeded with 1.
+fn seeds() -> [(u64, u64); MINHASH_LEN] {
+    let mut state: u64 = 1;
+    let mut next = || {
+        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        mix64(state)
+    };
+    let mut out = [(0u64, 0u64); MINHASH_LEN];
+    for s in out.iter_mut() {
+        *s = (next() | 1, next());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ad(body: &str) -> Submission {
+        Submission::new().field("body", body)
+    }
+
+    fn key() -> SignatureOptions {
+        SignatureOptions {
+            key: Some(b"test key of sixteen bytes".to_vec()),
+        }
+    }
+
+    #[test]
+    fn minhash_estimates_jaccard() {
+        // Sets with a known Jaccard similarity: 300 shared of 500 in the
+        // union is 0.6; the estimate is within four standard errors.
+        let a: Vec<u64> = (0..400).collect();
+        let b: Vec<u64> = (100..500).collect();
+        assert_eq!(jaccard(&a, &b), 0.6);
+        let (ma, mb) = (minhash(&a), minhash(&b));
+        let same = ma.iter().zip(&mb).filter(|(x, y)| x == y).count() as f64;
+        let est = same / MINHASH_LEN as f64;
+        let se = (0.6f64 * 0.4 / MINHASH_LEN as f64).sqrt();
+        assert!((est - 0.6).abs() < 4.0 * se, "estimate {est}");
+    }
+
+    #[test]
+    fn minhash_values_are_fixed() {
+        // The scheme is part of SIGNATURE_VERSION: the same input gives
+        // the same values, and distinct functions give distinct values.
+        let m = minhash(&[42]);
+        assert_eq!(m, minhash(&[42]));
+        let distinct: HashSet<u32> = m.iter().copied().collect();
+        assert!(distinct.len() > MINHASH_LEN - 2);
+    }
+
+    #[test]
+    fn disguised_copies_have_the_same_tokens() {
+        let plain = tokens(&ad("Hostess job abroad, passport kept by agency"));
+        let disguised = tokens(&ad("H0stess j o b abrоad, pаsspоrt kеpt by\u{200B} agency"));
+        assert_eq!(plain, disguised);
+    }
+
+    #[test]
+    fn contacts_become_their_kind() {
+        let t = tokens(&ad(
+            "write anna99 (at) example (dot) com or call five five five oh one four seven",
+        ));
+        assert!(t.contains(&"<email>".to_string()), "{t:?}");
+        assert!(t.contains(&"<phone>".to_string()), "{t:?}");
+        assert!(!t.iter().any(|x| x.contains("anna") || x == "5"), "{t:?}");
+    }
+
+    #[test]
+    fn unspaced_scripts_are_read_letter_by_letter() {
+        let t = tokens(&ad("นวดด่วน ok"));
+        assert!(t.len() > 3, "{t:?}");
+    }
+
+    #[test]
+    fn lsh_rows_follow_the_threshold() {
+        let mut last = 0;
+        for t in [0.2, 0.4, 0.5, 0.7, 0.9] {
+            let r = lsh_rows(t);
+            assert!(r >= last && r >= 1);
+            let p = 1.0 - (1.0 - t.powi(r as i32)).powi((MINHASH_LEN / r) as i32);
+            assert!(p >= 0.85, "{t}: {p}");
+            last = r;
+        }
+        assert_eq!(lsh_rows(f64::NAN), lsh_rows(0.5));
+    }
+
+    #[test]
+    fn near_copies_share_a_band_and_others_do_not() {
+        let o = SignatureOptions::default();
+        let base = "Young girls wanted for hostess work in Dubai. Free flight and visa, \
+                    high salary 3000 USD a month, no experience needed. Passport given to \
+                    the agent on arrival. Contact Maria today";
+        let copy = base.replace("Maria", "Olga").replace("Dubai", "Doha");
+        let other = "Two bedroom flat to rent near the university, bills included, \
+                     available from March, no pets, viewing on weekends";
+        let (a, b, c) = (
+            signature(&ad(base), &o),
+            signature(&ad(&copy), &o),
+            signature(&ad(other), &o),
+        );
+        let rows = lsh_rows(0.5);
+        let shared = |x: &Signature, y: &Signature| {
+            x.band_keys(rows)
+                .iter()
+                .zip(y.band_keys(rows))
+                .any(|(p, q)| *p == q)
+        };
+        assert!(shared(&a, &b));
+        assert!(!shared(&a, &c));
+        let exact = jaccard(
+            &shingles(&tokens(&ad(base))),
+            &shingles(&tokens(&ad(&copy))),
+        );
+        assert!(exact > 0.6 && exact < 1.0, "{exact}");
+    }
+
+    #[test]
+    fn contacts_in_words_hash_like_digits() {
+        let a = signature(&ad("call 202-555-0147"), &key());
+        let b = signature(
+            &ad("call two oh two, five five five, oh one four seven"),
+            &key(),
+        );
+        let c = signature(&ad("call 202-555-0148"), &key());
+        assert_eq!(a.contacts.len(), 1);
+        assert_eq!(a.contacts, b.contacts);
+        assert_ne!(a.contacts, c.contacts);
+    }
+
+    #[test]
+    fn empty_ads_compare_as_nothing() {
+        let e = signature(&ad("  ...  "), &SignatureOptions::default());
+        assert_eq!(e.shingles, 0);
+        assert!(e.band_keys(4).is_empty());
+        assert_eq!(e.similarity(&e), 0.0);
+    }
+}
