@@ -2,7 +2,9 @@
 //! could not be read.
 
 use std::fs;
-use std::io::{self, Read};
+use std::io::{self, IsTerminal, Read};
+
+use indicatif::{ProgressBar, ProgressStyle};
 use std::path::Path;
 
 use serde_json::value::RawValue;
@@ -54,4 +56,25 @@ pub(crate) fn unreadable(line: &Line<'_>, max_line: usize) -> String {
 pub(crate) fn raw_id<'a>(value: &Value, text: &'a str) -> Option<&'a RawValue> {
     value.get("id")?;
     redflag::lines::raw_id(text)
+}
+
+/// A progress bar on stderr when it is a terminal: bytes of a file of
+/// known length, or a count of `what` (e.g. "ads screened") for stdin.
+pub(crate) fn progress_bar(len: Option<u64>, what: &str) -> Option<ProgressBar> {
+    if !io::stderr().is_terminal() {
+        return None;
+    }
+    // indicatif draws at most ~20 times a second.
+    Some(match len {
+        Some(n) => ProgressBar::new(n).with_style(
+            ProgressStyle::with_template(
+                "{spinner} {bytes}/{total_bytes} {wide_bar} {per_sec} eta {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ),
+        None => ProgressBar::new_spinner().with_style(
+            ProgressStyle::with_template(&format!("{{spinner}} {{pos}} {what} {{per_sec}}"))
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        ),
+    })
 }

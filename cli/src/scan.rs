@@ -1,10 +1,9 @@
 //! `redflag scan`: screen JSON Lines ads, one JSON verdict per line on stdout.
 
-use std::io::{self, BufReader, BufWriter, IsTerminal};
+use std::io::{self, BufReader, BufWriter};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
@@ -12,7 +11,7 @@ use serde_json::Value;
 use redflag::lines::{Line, LineReader};
 use redflag::{ScreenOptions, Submission, Verdict};
 
-use crate::input::{max_line_bytes, open_input, raw_id, unreadable};
+use crate::input::{max_line_bytes, open_input, progress_bar, raw_id, unreadable};
 use crate::output::{finish, write_json, Fatal};
 use crate::packs::build_engine_with;
 use crate::{EntityArgs, PackArgs};
@@ -46,24 +45,7 @@ pub(crate) fn scan(
         raw_values: entities.raw_values,
     };
     let (input, len) = open_input(file.as_deref())?;
-    let progress = if io::stderr().is_terminal() {
-        let bar = match len {
-            Some(n) => ProgressBar::new(n).with_style(
-                ProgressStyle::with_template(
-                    "{spinner} {bytes}/{total_bytes} {wide_bar} {per_sec} eta {eta}",
-                )
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-            ),
-            None => ProgressBar::new_spinner().with_style(
-                ProgressStyle::with_template("{spinner} {pos} ads screened {per_sec}")
-                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-            ),
-        };
-        // Only worth drawing for long batches; indicatif draws at most ~20 times a second.
-        Some(bar)
-    } else {
-        None
-    };
+    let progress = progress_bar(len, "ads screened");
     let max_line = max_line_bytes(engine.limits());
     let mut reader = LineReader::new(BufReader::new(input), max_line);
     let stdout = io::stdout();
