@@ -29,6 +29,7 @@ mod image;
 mod image_hash;
 mod input;
 mod labels;
+mod link;
 mod lint;
 mod output;
 mod pack_test;
@@ -89,25 +90,7 @@ struct EntityArgs {
 
 impl EntityArgs {
     fn key(&self) -> Result<Option<Vec<u8>>, Fatal> {
-        let key = match &self.entity_key_file {
-            Some(p) => Some(fs::read(p).map_err(|e| Fatal(format!("{}: {e}", p.display())))?),
-            None => std::env::var_os("REDFLAG_ENTITY_KEY")
-                .filter(|_| self.entities)
-                .map(|k| k.to_string_lossy().into_owned().into_bytes()),
-        };
-        // A key file usually ends with a line break; it is not part of the key.
-        let key = key.map(|mut k| {
-            while k.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
-                k.pop();
-            }
-            k
-        });
-        if key.as_ref().is_some_and(|k| k.len() < 16) {
-            return Err(Fatal(
-                "the entity key must be at least 16 bytes (use a random secret)".into(),
-            ));
-        }
-        Ok(key)
+        entity_key(self.entity_key_file.as_deref(), self.entities)
     }
 }
 
@@ -135,6 +118,31 @@ impl DecisionKeyArgs {
     }
 }
 
+/// The deployment key for keyed contact hashes: the file's bytes (without a
+/// final line break), else REDFLAG_ENTITY_KEY when `env` is set; at least
+/// 16 bytes.
+fn entity_key(file: Option<&std::path::Path>, env: bool) -> Result<Option<Vec<u8>>, Fatal> {
+    let key = match file {
+        Some(p) => Some(fs::read(p).map_err(|e| Fatal(format!("{}: {e}", p.display())))?),
+        None => std::env::var_os("REDFLAG_ENTITY_KEY")
+            .filter(|_| env)
+            .map(|k| k.to_string_lossy().into_owned().into_bytes()),
+    };
+    // A key file usually ends with a line break; it is not part of the key.
+    let key = key.map(|mut k| {
+        while k.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+            k.pop();
+        }
+        k
+    });
+    if key.as_ref().is_some_and(|k| k.len() < 16) {
+        return Err(Fatal(
+            "the entity key must be at least 16 bytes (use a random secret)".into(),
+        ));
+    }
+    Ok(key)
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Screen JSON Lines ads from FILE or stdin; one JSON verdict per line on stdout.
@@ -147,6 +155,67 @@ enum Command {
         section: Option<String>,
         #[command(flatten)]
         entities: EntityArgs,
+        /// Input file (default: stdin; `-` is stdin).
+        file: Option<PathBuf>,
+    },
+    /// Link ads that share a template or a contact: clusters as JSON Lines (or an HTML report).
+    #[command(
+        long_about = "Link ads that share a template or a contact (docs/linking.md).\n\n\
+        Reads ads as JSON Lines, the input of `redflag scan` (FILE or stdin). A line may carry \
+        its `verdict` (allow, warn, review, block, e.g. merged from `redflag scan`); the others \
+        are screened with the packs (or left without a verdict with --no-screen).\n\n\
+        Near-duplicate templates: shingles of three words of each ad's matching form (look-alike \
+        letters, spacing, leetspeak and number words undone; contacts replaced by their kind), \
+        MinHash and LSH banding, every candidate pair checked with the exact Jaccard similarity \
+        of its shingles against --threshold. Shared contacts: phones, e-mails, URLs and handles \
+        found through obfuscation (URLs only with --link-urls), compared by their keyed hashes (HMAC-SHA-256 with the key of \
+        --entity-key-file or REDFLAG_ENTITY_KEY, as `scan --entities`; without a key, a random \
+        key for this run only). Both kinds of link make one graph; each connected component of \
+        two ads or more is a cluster, written as one JSON line, the most serious first (by the \
+        most serious verdict among its ads, then by size). Ads in a cluster with an ad in review \
+        or blocked carry a `mark`. No contact value is ever written, only keyed hashes.\n\n\
+        Limits: --max-ads ads per run (2,000,000 by default; about 1 KB of memory each), lines of \
+        at most 4 x max_input_bytes (4 MiB), 512 shingles per ad for the exact check, template \
+        text from the first 50 ads of each template and their first 400 words. Stdin is spooled \
+        to a temporary file to be read twice.\n\n\
+        Exit codes: 0 success; 1 some lines could not be read (each reported on stderr with its \
+        line number; the others are linked); 2 usage errors, or more ads than --max-ads.",
+        after_help = "Examples:\n  redflag link ads.jsonl > clusters.jsonl\n  \
+        REDFLAG_ENTITY_KEY=$(cat key) redflag link --threshold 0.6 --format html -o clusters.html ads.jsonl"
+    )]
+    Link {
+        #[command(flatten)]
+        packs: PackArgs,
+        /// Section for lines that do not give one.
+        #[arg(long, short = 's', value_parser = parse_section)]
+        section: Option<String>,
+        /// Do not screen lines without a `verdict`; their verdict is unknown.
+        #[arg(long)]
+        no_screen: bool,
+        /// Lowest Jaccard similarity of two ads' shingles for one template (0 to 1).
+        #[arg(long, default_value_t = 0.5, value_parser = parse_threshold)]
+        threshold: f64,
+        /// File holding the deployment key for the contact hashes (HMAC-SHA-256). The
+        /// environment variable REDFLAG_ENTITY_KEY is used if not given; without either, a
+        /// random key for this run.
+        #[arg(long, value_name = "FILE")]
+        entity_key_file: Option<PathBuf>,
+        /// Also link ads that share a URL or domain (off by default: honest ads share
+        /// job boards, shops and social networks).
+        #[arg(long)]
+        link_urls: bool,
+        /// Most ads read; more is an error (exit 2).
+        #[arg(long, default_value_t = 2_000_000, value_parser = clap::value_parser!(u64).range(1..=50_000_000))]
+        max_ads: u64,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = LinkFormat::Json)]
+        format: LinkFormat,
+        /// Title of the HTML report.
+        #[arg(long, default_value = "redflag linked ads")]
+        title: String,
+        /// Write to this file instead of stdout.
+        #[arg(long, short = 'o')]
+        out: Option<PathBuf>,
         /// Input file (default: stdin; `-` is stdin).
         file: Option<PathBuf>,
     },
@@ -571,6 +640,21 @@ enum ReportFormat {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum LinkFormat {
+    /// One cluster per line (JSON Lines).
+    Json,
+    /// A self-contained HTML page: the most serious and the largest clusters.
+    Html,
+}
+
+fn parse_threshold(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(t) if t > 0.0 && t <= 1.0 => Ok(t),
+        _ => Err(format!("`{s}` is not a similarity above 0 and at most 1")),
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum TransparencyFormat {
     /// The figures as JSON (`redflag-transparency/1`).
     Json,
@@ -722,6 +806,50 @@ fn decisions_cmd(d: DecisionsCommand) -> Result<ExitCode, Fatal> {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
+fn link_cmd(
+    packs: &PackArgs,
+    section: Option<String>,
+    no_screen: bool,
+    threshold: f64,
+    key_file: Option<&std::path::Path>,
+    link_urls: bool,
+    max_ads: u64,
+    html: bool,
+    title: &str,
+    out: Option<&std::path::Path>,
+    file: Option<&std::path::Path>,
+) -> Result<ExitCode, Fatal> {
+    let key = match entity_key(key_file, true)? {
+        Some(k) => k,
+        None => {
+            // Hashes that link ads within this run's output and mean
+            // nothing outside it.
+            let mut k = vec![0u8; 32];
+            rand_core::RngCore::try_fill_bytes(&mut rand_core::OsRng, &mut k)
+                .map_err(|e| Fatal(format!("cannot draw a random key: {e}")))?;
+            k
+        }
+    };
+    let engine = if no_screen {
+        None
+    } else {
+        Some(packs::build_engine(packs)?)
+    };
+    link::link(link::Args {
+        engine,
+        section,
+        key,
+        threshold,
+        link_urls,
+        max_ads: usize::try_from(max_ads).unwrap_or(usize::MAX),
+        file,
+        html,
+        title,
+        out,
+    })
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -731,6 +859,31 @@ fn main() -> ExitCode {
             entities,
             file,
         } => scan::scan(&packs, section, &entities, file),
+        Command::Link {
+            packs,
+            section,
+            no_screen,
+            threshold,
+            entity_key_file,
+            link_urls,
+            max_ads,
+            format,
+            title,
+            out,
+            file,
+        } => link_cmd(
+            &packs,
+            section,
+            no_screen,
+            threshold,
+            entity_key_file.as_deref(),
+            link_urls,
+            max_ads,
+            matches!(format, LinkFormat::Html),
+            &title,
+            out.as_deref(),
+            file.as_deref(),
+        ),
         Command::Test { packs, json } => pack_test::test(&packs, json),
         Command::Lint { packs } => lint::lint(&packs),
         Command::Explain {
