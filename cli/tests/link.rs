@@ -1,0 +1,352 @@
+//! `redflag link` end to end: the real binary, synthetic ads (indicator
+//! phrases from published lists, fictional 555-01xx numbers).
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::{json, Value};
+
+const KEY: &str = "a test deployment key, not a secret";
+
+fn run(args: &[&str], stdin: &str, key: Option<&str>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_redflag"));
+    cmd.arg("link").args(args);
+    match key {
+        Some(k) => cmd.env("REDFLAG_ENTITY_KEY", k),
+        None => cmd.env_remove("REDFLAG_ENTITY_KEY"),
+    };
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn redflag");
+    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
+    child.wait_with_output().unwrap()
+}
+
+fn clusters(out: &Output) -> Vec<Value> {
+    String::from_utf8(out.stdout.clone())
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
+        .collect()
+}
+
+fn ids(cluster: &Value) -> Vec<Value> {
+    let mut v: Vec<Value> = cluster["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].clone())
+        .collect();
+    v.sort_by_key(|x| x.to_string());
+    v
+}
+
+fn jsonl(ads: &[Value]) -> String {
+    ads.iter().map(|a| a.to_string() + "\n").collect()
+}
+
+fn tmp(name: &str, content: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("redflag-link-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, content).unwrap();
+    p
+}
+
+/// One recruitment template, filled in: a name, a city, a salary, a phone.
+fn template(name: &str, city: &str, pay: u32, phone: &str) -> String {
+    format!(
+        "Young girls wanted for hostess work in {city}. Free flight and visa, high salary \
+         {pay} USD a month, no experience needed. Your passport is kept by the agent on \
+         arrival until the travel debt is paid. Ask for {name}, WhatsApp {phone}"
+    )
+}
+
+/// Honest ads that share nothing with each other.
+fn honest() -> Vec<Value> {
+    vec![
+        json!({"id": "h1", "section": "housing", "body": "Two bedroom flat near the park, bills included, available from March. No pets please."}),
+        json!({"id": "h2", "section": "for-sale", "body": "Used mountain bike, 21 gears, new tyres last spring, collection only."}),
+        json!({"id": "h3", "section": "jobs", "body": "Part-time barista for our cafe on Mill Street. Weekend shifts, training provided, paid holidays."}),
+        json!({"id": "h4", "section": "for-sale", "body": "Selling my old laptop, battery holds three hours, charger included."}),
+        json!({"id": "h5", "section": "jobs", "body": "Warehouse team lead, forklift licence preferred, day shifts, pension scheme and overtime pay."}),
+    ]
+}
+
+#[test]
+fn disguised_copies_of_a_template_are_one_cluster() {
+    let mut ads = honest();
+    ads.push(json!({"id": "t1", "section": "jobs", "body": template("Maria", "Dubai", 3000, "202-555-0101")}));
+    // Cyrillic look-alikes (а, о, е), leetspeak and spaced letters.
+    let disguised = template("Olga", "Doha", 2500, "303-555-0102")
+        .replace("passport", "pаssp0rt")
+        .replace("hostess", "h o s t e s s")
+        .replace("agent", "аgеnt");
+    ads.push(json!({"id": "t2", "section": "jobs", "body": disguised}));
+    ads.push(json!({"id": "t3", "section": "jobs", "body": template("Anna", "Riyadh", 4000, "404-555-0103")}));
+    let out = run(&[], &jsonl(&ads), Some(KEY));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let c = clusters(&out);
+    assert_eq!(c.len(), 1, "{c:?}");
+    assert_eq!(ids(&c[0]), [json!("t1"), json!("t2"), json!("t3")]);
+    assert_eq!(c[0]["size"], 3);
+    let t = &c[0]["templates"][0];
+    assert_eq!(t["size"], 3);
+    let text = t["text"].as_str().unwrap();
+    // The shared words, in matching form and in order; not the names.
+    assert!(text.contains("pasport is kept by the agent"), "{text}");
+    assert!(!text.contains("maria") && !text.contains("dubai"), "{text}");
+    let varies: Vec<&str> = t["varies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["token"].as_str().unwrap())
+        .collect();
+    for w in ["maria", "olga", "doha", "riyadh", "3000", "2500"] {
+        assert!(varies.contains(&w), "{w} not in {varies:?}");
+    }
+    // The three phones differ: no contact link.
+    assert_eq!(c[0]["contacts"], json!([]));
+}
+
+#[test]
+fn a_phone_in_digits_words_and_separators_links_different_ads() {
+    let ads = vec![
+        json!({"id": 1, "section": "housing", "body": "Room for rent in a quiet house, call 202-555-0147"}),
+        json!({"id": 2, "section": "for-sale", "body": "Selling a sofa, barely used. Text two oh two five five five oh one four seven"}),
+        json!({"id": 3, "section": "services", "body": "Garden work done cheaply every weekend (202) 555.0147"}),
+        json!({"id": 4, "section": "services", "body": "Piano lessons for children at home, 202 555 0199"}),
+    ];
+    let out = run(&[], &jsonl(&ads), Some(KEY));
+    assert!(out.status.success());
+    let c = clusters(&out);
+    assert_eq!(c.len(), 1, "{c:?}");
+    assert_eq!(ids(&c[0]), [json!(1), json!(2), json!(3)]);
+    assert_eq!(c[0]["templates"], json!([]));
+    let contacts = c[0]["contacts"].as_array().unwrap();
+    assert_eq!(contacts.len(), 1);
+    assert_eq!(contacts[0]["kind"], "phone");
+    assert_eq!(contacts[0]["ads"], 3);
+    assert_eq!(contacts[0]["hash"].as_str().unwrap().len(), 64);
+}
+
+#[test]
+fn honest_different_ads_do_not_link() {
+    let out = run(&[], &jsonl(&honest()), Some(KEY));
+    assert!(out.status.success());
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("5 ads, 0 clusters"));
+}
+
+#[test]
+fn no_raw_contact_is_written_in_any_format() {
+    let ads = vec![
+        json!({"id": 1, "body": "Massage at home, write sweetpea99 (at) example (dot) com or call 202-555-0147"}),
+        json!({"id": 2, "body": "Massage at home, write sweetpea99@example.com or call two oh two five five five oh one four seven"}),
+        json!({"id": 3, "body": "Massage at home, write sweetpea99 at example dot com, telegram @sweetpea99"}),
+    ];
+    for format in ["json", "html"] {
+        let out = run(&["--format", format], &jsonl(&ads), Some(KEY));
+        assert!(out.status.success());
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.contains("cluster"), "{text}");
+        for raw in [
+            "sweetpea",
+            "example",
+            "555-0147",
+            "5550147",
+            "555 0147",
+            "oh one four",
+        ] {
+            assert!(!text.contains(raw), "{format}: {raw} in {text}");
+        }
+    }
+}
+
+#[test]
+fn the_key_decides_the_hashes() {
+    let ads = vec![
+        json!({"id": 1, "body": "Room for rent, call 202-555-0147"}),
+        json!({"id": 2, "body": "Sofa for sale, text 2025550147"}),
+    ];
+    let hash = |key: Option<&str>| {
+        let out = run(&[], &jsonl(&ads), key);
+        assert!(out.status.success());
+        clusters(&out)[0]["contacts"][0]["hash"].clone()
+    };
+    assert_eq!(hash(Some(KEY)), hash(Some(KEY)));
+    assert_ne!(
+        hash(Some(KEY)),
+        hash(Some("another deployment key, also long"))
+    );
+    // Without a key: a random one per run, still linking within the run.
+    assert_ne!(hash(None), hash(None));
+    // The key file and the environment give the same hashes.
+    let file = tmp("key", &format!("{KEY}\n"));
+    let out = run(
+        &["--entity-key-file", file.to_str().unwrap()],
+        &jsonl(&ads),
+        None,
+    );
+    assert_eq!(clusters(&out)[0]["contacts"][0]["hash"], hash(Some(KEY)));
+    let short = tmp("short", "too short");
+    let out = run(
+        &["--entity-key-file", short.to_str().unwrap()],
+        &jsonl(&ads),
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn clusters_with_a_blocked_ad_come_first_and_mark_every_ad() {
+    let mut ads = Vec::new();
+    // Four copies of an honest template, never flagged.
+    for (i, city) in ["Leeds", "York", "Hull", "Bath"].iter().enumerate() {
+        ads.push(json!({"id": format!("shop{i}"), "verdict": "allow",
+            "body": format!("Refurbished laptops in {city}: tested, twelve month warranty, free delivery in town, visit our shop on the high street")}));
+    }
+    // Three copies of another, one of them blocked and one in review.
+    for (i, (name, v)) in [("Maria", "block"), ("Olga", "review"), ("Anna", "allow")]
+        .iter()
+        .enumerate()
+    {
+        ads.push(json!({"id": format!("t{i}"), "verdict": v,
+            "body": template(name, "Dubai", 3000, &format!("202-555-01{i}0"))}));
+    }
+    let out = run(&["--no-screen"], &jsonl(&ads), Some(KEY));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let c = clusters(&out);
+    assert_eq!(c.len(), 2);
+    assert_eq!(c[0]["cluster"], 1);
+    assert_eq!(c[0]["verdict"], "block");
+    assert_eq!(
+        c[0]["tiers"],
+        json!({"allow": 1, "warn": 0, "review": 1, "block": 1})
+    );
+    let anna = c[0]["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == "t2")
+        .unwrap();
+    let mark = anna["mark"].as_str().unwrap();
+    assert!(
+        mark.starts_with("same template as 2 other ads, 1 of them blocked, 1 in review"),
+        "{mark}"
+    );
+    // The larger honest cluster ranks second and marks no one.
+    assert_eq!(c[1]["verdict"], "allow");
+    assert_eq!(c[1]["size"], 4);
+    assert!(c[1]["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|m| m.get("mark").is_none()));
+}
+
+#[test]
+fn lines_without_a_verdict_are_screened_with_the_packs() {
+    let ads: Vec<Value> = ["Maria", "Olga"]
+        .iter()
+        .enumerate()
+        .map(|(i, n)| json!({"id": i, "section": "jobs", "body": template(n, "Dubai", 3000, "202-555-0110")}))
+        .collect();
+    let screened = run(&[], &jsonl(&ads), Some(KEY));
+    let c = clusters(&screened);
+    let v = c[0]["verdict"].as_str().unwrap();
+    assert!(v == "review" || v == "block", "{v}");
+    let unscreened = run(&["--no-screen"], &jsonl(&ads), Some(KEY));
+    assert_eq!(clusters(&unscreened)[0]["verdict"], Value::Null);
+}
+
+#[test]
+fn bad_lines_are_reported_with_their_line_numbers() {
+    let input = format!(
+        "{}\n{{not json\n\n{}\n{}\n[1, 2]\n{}\n",
+        json!({"id": 1, "body": "Room for rent, call 202-555-0147"}),
+        json!({"id": 2, "verdict": "maybe", "body": "x"}),
+        json!({"id": 3, "section": 7, "body": "bad section"}),
+        json!({"id": 4, "body": "Sofa for sale, text 2025550147"}),
+    );
+    let out = run(&[], &input, Some(KEY));
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr.clone()).unwrap();
+    for n in [2, 4, 5, 6] {
+        assert!(err.contains(&format!("line {n}:")), "line {n} in {err}");
+    }
+    assert!(
+        !err.contains("line 3:") && !err.contains("line 1:"),
+        "{err}"
+    );
+    // The good lines are linked all the same, with their line numbers.
+    let c = clusters(&out);
+    assert_eq!(c.len(), 1);
+    let lines: Vec<&Value> = c[0]["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| &m["line"])
+        .collect();
+    assert_eq!(lines, [&json!(1), &json!(7)]);
+}
+
+#[test]
+fn threshold_and_limits_are_flags() {
+    let ads: Vec<Value> = ["Maria", "Olga", "Anna"]
+        .iter()
+        .enumerate()
+        .map(|(i, n)| json!({"id": i, "body": template(n, "Dubai", 3000, &format!("202-555-01{i}5"))}))
+        .collect();
+    let loose = run(&["--no-screen"], &jsonl(&ads), Some(KEY));
+    assert_eq!(clusters(&loose).len(), 1);
+    // The copies differ in a name: not identical.
+    let strict = run(
+        &["--no-screen", "--threshold", "1"],
+        &jsonl(&ads),
+        Some(KEY),
+    );
+    assert!(strict.status.success());
+    assert!(clusters(&strict).is_empty());
+    let bad = run(&["--threshold", "1.5"], &jsonl(&ads), Some(KEY));
+    assert_eq!(bad.status.code(), Some(2));
+    let many = run(&["--no-screen", "--max-ads", "2"], &jsonl(&ads), Some(KEY));
+    assert_eq!(many.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&many.stderr).contains("line 3"));
+}
+
+#[test]
+fn a_file_and_stdin_give_the_same_clusters() {
+    let mut ads = honest();
+    for (i, n) in ["Maria", "Olga", "Anna"].iter().enumerate() {
+        ads.push(json!({"id": i, "body": template(n, "Dubai", 3000, "202-555-0120")}));
+    }
+    let input = jsonl(&ads);
+    let file = tmp("ads.jsonl", &input);
+    let from_file = run(&["--no-screen", file.to_str().unwrap()], "", Some(KEY));
+    let from_stdin = run(&["--no-screen"], &input, Some(KEY));
+    assert!(from_file.status.success() && from_stdin.status.success());
+    assert_eq!(from_file.stdout, from_stdin.stdout);
+    assert_eq!(clusters(&from_file).len(), 1);
+    let html = run(&["--no-screen", "--format", "html"], &input, Some(KEY));
+    let page = String::from_utf8(html.stdout).unwrap();
+    assert!(page.starts_with("<!doctype html>") && page.contains("Most serious clusters"));
+    assert!(page.contains("pasport is kept by the agent"), "{page}");
+}
