@@ -39,7 +39,7 @@ pub(crate) const TEMPLATE_TOKENS: usize = 400;
 /// the one before it and the first), not every pair.
 const FULL_BUCKET: usize = 64;
 /// Varying words listed per template.
-const VARIES: usize = 20;
+const VARIES: usize = 30;
 
 pub(crate) struct Args<'a> {
     pub engine: Option<Engine>,
@@ -239,7 +239,12 @@ impl Template {
         self.sampled += 1;
     }
 
+    /// The words some sampled ads have and others not. Words in at most
+    /// half of them come first (the names, cities and prices that fill a
+    /// slot, each in a few ads), then words most ads have (a sentence some
+    /// copies left out); each part by how many ads have the word.
     fn varies(&self) -> Vec<Varying> {
+        let half = self.sampled / 2;
         let mut v: Vec<Varying> = self
             .counts
             .iter()
@@ -249,7 +254,12 @@ impl Template {
                 ads: *c,
             })
             .collect();
-        v.sort_by(|a, b| b.ads.cmp(&a.ads).then_with(|| a.token.cmp(&b.token)));
+        v.sort_by(|a, b| {
+            (a.ads > half)
+                .cmp(&(b.ads > half))
+                .then(b.ads.cmp(&a.ads))
+                .then_with(|| a.token.cmp(&b.token))
+        });
         v.truncate(VARIES);
         v
     }
