@@ -351,9 +351,13 @@ pub(crate) fn link(args: Args<'_>) -> Result<ExitCode, Fatal> {
                     .map(|d| d.as_nanos())
                     .unwrap_or(0)
             ));
-            let f = fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
+            // The spool holds the ads' texts, contacts included: readable
+            // by this user only.
+            let mut opts = fs::OpenOptions::new();
+            opts.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+            let f = opts
                 .open(&path)
                 .map_err(|e| Fatal(format!("cannot spool stdin to {}: {e}", path.display())))?;
             Again::Spool(path, BufWriter::new(f))
