@@ -341,7 +341,11 @@ pub(crate) fn link(args: Args<'_>) -> Result<ExitCode, Fatal> {
             .unwrap_or(&redflag::Limits::default()),
     );
     let mut again = match args.file {
-        Some(p) if p != Path::new("-") => Again::File(p.to_path_buf()),
+        // A regular file is read again; stdin, a pipe or a process
+        // substitution (`<(zcat ads.gz)`) cannot be, and is spooled.
+        Some(p) if p != Path::new("-") && fs::metadata(p).is_ok_and(|m| m.is_file()) => {
+            Again::File(p.to_path_buf())
+        }
         _ => {
             let path = std::env::temp_dir().join(format!(
                 "redflag-link-{}-{}.jsonl",

@@ -344,6 +344,28 @@ fn a_file_and_stdin_give_the_same_clusters() {
     let from_stdin = run(&["--no-screen"], &input, Some(KEY));
     assert!(from_file.status.success() && from_stdin.status.success());
     assert_eq!(from_file.stdout, from_stdin.stdout);
+    // A named pipe is read once, like stdin, and spooled.
+    #[cfg(unix)]
+    {
+        let fifo = tmp("fifo-dir", "").with_file_name("ads.fifo");
+        let _ = std::fs::remove_file(&fifo);
+        let made = Command::new("mkfifo").arg(&fifo).status();
+        if made.is_ok_and(|s| s.success()) {
+            let writer = {
+                let fifo = fifo.clone();
+                let input = input.clone();
+                std::thread::spawn(move || std::fs::write(fifo, input))
+            };
+            let from_fifo = run(&["--no-screen", fifo.to_str().unwrap()], "", Some(KEY));
+            writer.join().unwrap().unwrap();
+            assert!(
+                from_fifo.status.success(),
+                "{}",
+                String::from_utf8_lossy(&from_fifo.stderr)
+            );
+            assert_eq!(from_fifo.stdout, from_file.stdout);
+        }
+    }
     assert_eq!(clusters(&from_file).len(), 1);
     let html = run(&["--no-screen", "--format", "html"], &input, Some(KEY));
     let page = String::from_utf8(html.stdout).unwrap();
