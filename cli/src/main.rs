@@ -176,7 +176,7 @@ enum Command {
         or blocked carry a `mark`. No contact value is ever written, only keyed hashes.\n\n\
         Limits: --max-ads ads per run (2,000,000 by default; about 1 KB of memory each), lines of \
         at most 4 x max_input_bytes (4 MiB), 512 shingles per ad for the exact check, template \
-        text from the first 50 ads of each template and their first 400 words. Stdin is spooled \
+        text from the first 50 ads of each template and their first 400 words. Stdin and pipes are spooled \
         to a temporary file to be read twice.\n\n\
         Exit codes: 0 success; 1 some lines could not be read (each reported on stderr with its \
         line number; the others are linked); 2 usage errors, or more ads than --max-ads.",
