@@ -257,7 +257,9 @@ pub fn tokens(sub: &Submission) -> Vec<String> {
             if out.len() >= MAX_TOKENS {
                 return out;
             }
-            if c.is_alphanumeric() && !unspaced(c) {
+            // Scripts written without spaces between words: one token per
+            // letter, by the normaliser's own list of them.
+            if c.is_alphanumeric() && !crate::normalize::table::is_unspaced(c) {
                 start.get_or_insert(i);
                 continue;
             }
@@ -274,20 +276,6 @@ pub fn tokens(sub: &Submission) -> Vec<String> {
         out.truncate(MAX_TOKENS);
     }
     out
-}
-
-/// Scripts written without spaces between words: one token per letter.
-fn unspaced(c: char) -> bool {
-    matches!(c as u32,
-        0x0E00..=0x0EFF     // Thai, Lao
-        | 0x1000..=0x109F   // Myanmar
-        | 0x1780..=0x17FF   // Khmer
-        | 0x3040..=0x30FF   // Hiragana, Katakana
-        | 0x3400..=0x4DBF   // CJK extension A
-        | 0x4E00..=0x9FFF   // CJK
-        | 0xF900..=0xFAFF   // CJK compatibility
-        | 0x20000..=0x3FFFF // CJK extensions
-    )
 }
 
 /// The distinct shingles of a token list, as sorted 64-bit hashes: every
