@@ -111,11 +111,11 @@ for name, paths, rmin, fpmax, blocked_max in [
     ("holdout3 (read as counts only)", [os.path.join(EVAL, "holdout3.jsonl")], 0.64, 0.08, 1),
     ("holdout2 (unread)", [os.path.join(EVAL, "holdout2.jsonl")], 0.65, 0.05, 0),
     ("holdout (read)", [os.path.join(EVAL, "holdout.jsonl")], 0.75, 0.02, 0),
-    ("langs even lines (text unread)", [lines_of_each(LANGS, 0)], 0.80, 0.05, 2),
-    ("langs odd lines (read)", [lines_of_each(LANGS, 1)], 0.95, 0.02, 0),
+    ("langs even lines (text unread)", [lines_of_each(LANGS, 0)], 0.81, 0.045, 2),
+    ("langs odd lines (read)", [lines_of_each(LANGS, 1)], 0.97, 0.02, 0),
     ("langs2 (read: the development set of 2026-12-03)", LANGS2, 0.97, 0.02, 0),
-    ("langs3 even lines (text unread)", [lines_of_each(LANGS3, 0, "langs3")], 0.70, 0.07, 1),
-    ("langs3 odd lines (read)", [lines_of_each(LANGS3, 1, "langs3")], 0.95, 0.02, 0),
+    ("langs3 even lines (text unread)", [lines_of_each(LANGS3, 0, "langs3")], 0.72, 0.07, 1),
+    ("langs3 odd lines (read)", [lines_of_each(LANGS3, 1, "langs3")], 0.97, 0.02, 0),
 ]:
     r, fp, blocked, n, m = labelled(paths)
     print(f"rules/eval {name}: {n} flagged, {m} honest")
