@@ -3,25 +3,17 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use image::codecs::jpeg::JpegEncoder;
 use image::{ImageFormat, RgbImage};
 use serde_json::Value;
 
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_redflag"))
-        .args(args)
-        .output()
-        .expect("run redflag")
-}
+mod common;
+use common::json_lines as lines;
 
-fn lines(out: &Output) -> Vec<Value> {
-    String::from_utf8(out.stdout.clone())
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
-        .collect()
+fn run(args: &[&str]) -> Output {
+    common::bin().args(args).output().expect("run redflag")
 }
 
 fn dir() -> PathBuf {

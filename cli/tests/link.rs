@@ -2,37 +2,24 @@
 //! phrases from published lists, fictional 555-01xx numbers).
 #![cfg(not(target_arch = "wasm32"))]
 
-use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use serde_json::{json, Value};
 
 const KEY: &str = "a test deployment key, not a secret";
 
+mod common;
+use common::json_lines as clusters;
+
 fn run(args: &[&str], stdin: &str, key: Option<&str>) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_redflag"));
+    let mut cmd = common::bin();
     cmd.arg("link").args(args);
     match key {
         Some(k) => cmd.env("REDFLAG_ENTITY_KEY", k),
         None => cmd.env_remove("REDFLAG_ENTITY_KEY"),
     };
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn redflag");
-    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
-    child.wait_with_output().unwrap()
-}
-
-fn clusters(out: &Output) -> Vec<Value> {
-    String::from_utf8(out.stdout.clone())
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
-        .collect()
+    common::run_cmd(cmd, stdin)
 }
 
 fn ids(cluster: &Value) -> Vec<Value> {
