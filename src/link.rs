@@ -19,6 +19,13 @@
 //!   (so `2O2-555-O147`, `two oh two five five five…` and `２０２.５５５.０１４７`
 //!   hash alike), only with a deployment key, never the raw value.
 //!
+//! Besides the MinHash, a signature keeps a sample of the shingles
+//! themselves ([`MAX_SAMPLE`] at most), for the exact check of a candidate
+//! pair ([`Signature::jaccard`]), and it has a compact binary form
+//! ([`Signature::to_bytes`]) for a column of a data frame. [`Linker`] turns
+//! the signatures of a batch of ads into clusters, as `redflag link` and
+//! the Python package do.
+//!
 //! Everything is deterministic: the same text and key give the same
 //! signature on every platform, natively and in WebAssembly. The hash
 //! functions are fixed (FNV-1a for tokens, a 64-bit mixer for shingles,
@@ -43,6 +50,12 @@
 
 use std::collections::HashSet;
 
+mod cluster;
+pub use cluster::{
+    ad_from_json, Cluster, LinkOptions, Linker, Links, Member, SharedContact, TemplateGroup,
+    TierCounts, Varying, MAX_LINKED_ADS, TEMPLATE_SAMPLE, TEMPLATE_TOKENS,
+};
+
 use crate::extract::{extract_entities, EntityKind, EntityOptions};
 use crate::normalize::normalize;
 use crate::submission::Submission;
@@ -58,6 +71,10 @@ pub const MINHASH_LEN: usize = 128;
 /// Tokens per shingle. Each word that differs between two copies (a name, a
 /// city, a price) changes at most this many shingles.
 pub const SHINGLE_TOKENS: usize = 3;
+
+/// Shingles kept per ad for the exact check ([`Signature::sample`]): the
+/// smallest ones when an ad has more (about 500 words of prose).
+pub const MAX_SAMPLE: usize = 512;
 
 /// Most tokens read from one ad (about 40 KB of prose); the rest of a
 /// longer ad is not part of its signature.
@@ -101,8 +118,11 @@ pub struct ContactHash {
     pub hash: String,
 }
 
-/// The signature of one ad: a MinHash of its shingles and the keyed
-/// hashes of its contacts. About 0.5 KB plus 70 bytes per contact.
+/// The signature of one ad: a MinHash of its shingles, a sample of the
+/// shingles themselves for the exact check, and the keyed hashes of its
+/// contacts. About 0.5 KB, plus 4 bytes per distinct shingle (at most
+/// [`MAX_SAMPLE`]: 2 KB) and 70 bytes per contact; [`Signature::to_bytes`]
+/// writes it in a compact form.
 ///
 /// ```
 /// use redflag::link::{signature, SignatureOptions, MINHASH_LEN};
@@ -119,6 +139,11 @@ pub struct Signature {
     pub minhash: Vec<u32>,
     /// How many distinct shingles the ad has (0: nothing to compare).
     pub shingles: usize,
+    /// The shingles for the exact check ([`Signature::jaccard`]): the
+    /// upper 32 bits of each shingle hash, sorted, without repeats, at
+    /// most the [`MAX_SAMPLE`] smallest (a bottom-k sample: exact for ads
+    /// of up to about 500 words).
+    pub sample: Vec<u32>,
     /// The keyed hashes of the ad's contacts, sorted, without repeats.
     pub contacts: Vec<ContactHash>,
 }
@@ -147,6 +172,139 @@ impl Signature {
             .filter(|(a, b)| a == b)
             .count();
         same as f64 / self.minhash.len().max(1) as f64
+    }
+
+    /// The exact Jaccard similarity of the two ads' shingle samples
+    /// ([`Signature::sample`]): what `redflag link` compares with its
+    /// threshold (0 when either has no words).
+    ///
+    /// ```
+    /// use redflag::link::{signature, SignatureOptions};
+    /// use redflag::Submission;
+    /// let o = SignatureOptions::default();
+    /// let s = |t: &str| signature(&Submission::new().field("body", t), &o);
+    /// let a = s("Cleaner wanted for a small hotel in the old town, call Maria");
+    /// let b = s("Cleaner wanted for a small hotel in the old town, call Olga");
+    /// // The last word differs: so does the last shingle of each, and the
+    /// // two share 9 of their 11 distinct shingles.
+    /// assert_eq!(a.jaccard(&b), 9.0 / 11.0);
+    /// assert_eq!(a.jaccard(&a), 1.0);
+    /// ```
+    pub fn jaccard(&self, other: &Signature) -> f64 {
+        jaccard(&self.sample, &other.sample)
+    }
+
+    /// The signature in a compact binary form, for a column of a data
+    /// frame or a key-value store: [`SIGNATURE_VERSION`] first, then the
+    /// shingle count, the MinHash, the sample and the contacts (little
+    /// endian; about 520 bytes, plus 4 a shingle of the sample and 67 a
+    /// contact). [`Signature::from_bytes`] reads it back.
+    ///
+    /// ```
+    /// use redflag::link::{signature, Signature, SignatureOptions, SIGNATURE_VERSION};
+    /// let o = SignatureOptions { key: Some(b"0123456789abcdef".to_vec()) };
+    /// let s = signature(&redflag::Submission::new().field("body", "Room to let, call 202-555-0147"), &o);
+    /// let bytes = s.to_bytes();
+    /// assert_eq!(bytes[1], SIGNATURE_VERSION as u8);
+    /// assert_eq!(Signature::from_bytes(&bytes).unwrap(), s);
+    /// assert!(Signature::from_bytes(&bytes[..20]).is_err());
+    /// ```
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(
+            8 + 4 * self.minhash.len() + 4 * self.sample.len() + 67 * self.contacts.len(),
+        );
+        out.push(SIGNATURE_MAGIC);
+        out.push(SIGNATURE_VERSION as u8);
+        out.extend_from_slice(&(self.shingles.min(u32::MAX as usize) as u32).to_le_bytes());
+        out.extend_from_slice(&(self.minhash.len().min(u16::MAX as usize) as u16).to_le_bytes());
+        for v in self.minhash.iter().take(u16::MAX as usize) {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        out.extend_from_slice(&(self.sample.len().min(u16::MAX as usize) as u16).to_le_bytes());
+        for v in self.sample.iter().take(u16::MAX as usize) {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        let contacts: Vec<&ContactHash> = self
+            .contacts
+            .iter()
+            .filter(|c| c.hash.len() <= u8::MAX as usize)
+            .take(u16::MAX as usize)
+            .collect();
+        out.extend_from_slice(&(contacts.len() as u16).to_le_bytes());
+        for c in contacts {
+            out.push(kind_code(c.kind));
+            out.push(c.hash.len() as u8);
+            out.extend_from_slice(c.hash.as_bytes());
+        }
+        out
+    }
+
+    /// Reads a signature written by [`Signature::to_bytes`]. Bytes that
+    /// are not one, or one of another [`SIGNATURE_VERSION`], are an error
+    /// that says so.
+    ///
+    /// ```
+    /// use redflag::link::Signature;
+    /// let e = Signature::from_bytes(b"hello").unwrap_err();
+    /// assert!(e.to_string().contains("not a redflag signature"));
+    /// ```
+    pub fn from_bytes(bytes: &[u8]) -> Result<Signature, SignatureError> {
+        let bad = |what: &str| SignatureError(format!("not a redflag signature: {what}"));
+        let mut r = bytes;
+        let mut take = |n: usize| -> Result<&[u8], SignatureError> {
+            if r.len() < n {
+                return Err(bad("too short"));
+            }
+            let (a, b) = r.split_at(n);
+            r = b;
+            Ok(a)
+        };
+        let head = take(2)?;
+        if head[0] != SIGNATURE_MAGIC {
+            return Err(bad("wrong first byte"));
+        }
+        if u32::from(head[1]) != SIGNATURE_VERSION {
+            return Err(SignatureError(format!(
+                "signature version {}, this redflag reads version {SIGNATURE_VERSION}: \
+                 sign every ad with one redflag version",
+                head[1]
+            )));
+        }
+        let u16_at = |b: &[u8]| u16::from_le_bytes([b[0], b[1]]) as usize;
+        let u32s = |b: &[u8]| -> Vec<u32> {
+            b.chunks_exact(4)
+                .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect()
+        };
+        let t = take(4)?;
+        let shingles = u32::from_le_bytes([t[0], t[1], t[2], t[3]]) as usize;
+        let n = u16_at(take(2)?);
+        let minhash = u32s(take(4 * n)?);
+        let n = u16_at(take(2)?);
+        let sample = u32s(take(4 * n)?);
+        if sample.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(bad("its shingle sample is not sorted"));
+        }
+        let n = u16_at(take(2)?);
+        let mut contacts = Vec::with_capacity(n);
+        for _ in 0..n {
+            let h = take(2)?;
+            let kind = kind_of(h[0]).ok_or_else(|| bad("unknown contact kind"))?;
+            let len = h[1] as usize;
+            let hash = std::str::from_utf8(take(len)?)
+                .map_err(|_| bad("a contact hash is not text"))?
+                .to_string();
+            contacts.push(ContactHash { kind, hash });
+        }
+        if !r.is_empty() {
+            return Err(bad("bytes after the end"));
+        }
+        Ok(Signature {
+            minhash,
+            shingles,
+            sample,
+            contacts,
+        })
     }
 
     /// The LSH band keys of the signature: [`MINHASH_LEN`]` / rows` keys
@@ -179,6 +337,42 @@ impl Signature {
             .collect()
     }
 }
+
+/// The first byte of [`Signature::to_bytes`].
+const SIGNATURE_MAGIC: u8 = b'r';
+
+fn kind_code(k: EntityKind) -> u8 {
+    match k {
+        EntityKind::Phone => 1,
+        EntityKind::Email => 2,
+        EntityKind::Url => 3,
+        EntityKind::Handle => 4,
+        EntityKind::Messaging => 5,
+        EntityKind::Price => 6,
+        EntityKind::Age => 7,
+    }
+}
+
+fn kind_of(code: u8) -> Option<EntityKind> {
+    EntityKind::ALL.into_iter().find(|k| kind_code(*k) == code)
+}
+
+/// Bytes that [`Signature::from_bytes`] cannot read, and why.
+///
+/// ```
+/// let e = redflag::link::Signature::from_bytes(&[]).unwrap_err();
+/// assert_eq!(e.to_string(), "not a redflag signature: too short");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignatureError(String);
+
+impl std::fmt::Display for SignatureError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for SignatureError {}
 
 /// The rows per LSH band for a similarity threshold: the most rows (fewest
 /// chance candidates) for which two ads exactly at the threshold still
@@ -380,8 +574,28 @@ pub fn signature(sub: &Submission, opts: &SignatureOptions) -> Signature {
     Signature {
         minhash: minhash(&sh),
         shingles: sh.len(),
+        sample: sample(&sh),
         contacts: contact_hashes(sub, opts),
     }
+}
+
+/// The sample of a set of shingle hashes that [`Signature::jaccard`]
+/// compares: the upper 32 bits of each, sorted, without repeats, the
+/// [`MAX_SAMPLE`] smallest.
+///
+/// ```
+/// use redflag::link::{sample, MAX_SAMPLE};
+/// let s = sample(&[7 << 32, 3 << 32, (3 << 32) + 1]);
+/// assert_eq!(s, [3, 7]);
+/// let many: Vec<u64> = (0..2000u64).map(|i| i << 32).collect();
+/// assert_eq!(sample(&many).len(), MAX_SAMPLE);
+/// ```
+pub fn sample(shingles: &[u64]) -> Vec<u32> {
+    let mut small: Vec<u32> = shingles.iter().map(|h| (h >> 32) as u32).collect();
+    small.sort_unstable();
+    small.dedup();
+    small.truncate(MAX_SAMPLE);
+    small
 }
 
 /// The keyed hashes of an ad's contacts, sorted, without repeats (empty
@@ -560,6 +774,48 @@ mod tests {
         assert_eq!(a.contacts.len(), 1);
         assert_eq!(a.contacts, b.contacts);
         assert_ne!(a.contacts, c.contacts);
+    }
+
+    #[test]
+    fn signatures_survive_their_bytes() {
+        let long = "word ".repeat(3000) + &(0..2000).map(|i| format!("w{i} ")).collect::<String>();
+        for body in [
+            "",
+            "Room to let, call 202-555-0147 or mail anna@example.com, see example.org",
+            long.as_str(),
+        ] {
+            let s = signature(&ad(body), &key());
+            let b = s.to_bytes();
+            assert_eq!(Signature::from_bytes(&b).unwrap(), s, "{body:.40}");
+            // Every cut is refused, and so is a byte more.
+            for cut in [0, 1, 2, 6, b.len() / 2, b.len() - 1] {
+                assert!(Signature::from_bytes(&b[..cut]).is_err(), "{cut}");
+            }
+            let mut more = b.clone();
+            more.push(0);
+            assert!(Signature::from_bytes(&more).is_err());
+        }
+        let s = signature(&ad(&long), &key());
+        assert_eq!(s.sample.len(), MAX_SAMPLE);
+        let mut other = s.to_bytes();
+        other[1] = 9;
+        let e = Signature::from_bytes(&other).unwrap_err().to_string();
+        assert!(e.contains("signature version 9"), "{e}");
+    }
+
+    #[test]
+    fn the_exact_check_reads_the_sample() {
+        let base = "Young girls wanted for hostess work in Dubai. Free flight and visa, \
+                    high salary 3000 USD a month, no experience needed. Passport given to \
+                    the agent on arrival. Contact Maria today";
+        let copy = base.replace("Maria", "Olga");
+        let (a, b) = (signature(&ad(base), &key()), signature(&ad(&copy), &key()));
+        let exact = jaccard(
+            &shingles(&tokens(&ad(base))),
+            &shingles(&tokens(&ad(&copy))),
+        );
+        assert_eq!(a.jaccard(&b), exact);
+        assert_eq!(a.sample, sample(&shingles(&tokens(&ad(base)))));
     }
 
     #[test]

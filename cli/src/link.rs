@@ -1,15 +1,13 @@
 //! `redflag link`: clusters of ads that share a template or a contact
 //! (docs/linking.md).
 //!
-//! Pass one reads the ads once and keeps, per ad, only what linking needs:
-//! its line, id and tier, its LSH band keys and its shingle hashes (at
-//! most `MAX_SHINGLES`); contacts are joined as they are read, by their
-//! keyed hashes. Candidate pairs (a shared band) are checked with the exact
-//! Jaccard similarity of their shingles. Pass two reads the input again
-//! (stdin is spooled to a temporary file in pass one) for the template text
-//! of each template group, from at most `TEMPLATE_SAMPLE` of its ads.
+//! The linking is the library's (`redflag::link::Linker`); this module
+//! reads the input and writes the clusters. Pass one reads the ads once:
+//! each ad's signature goes to the linker, which keeps its tier, band keys
+//! and shingle sample, and the CLI keeps its line and id. Pass two reads
+//! the input again (stdin is spooled to a temporary file in pass one) for
+//! the words of the ads the linker samples for the template texts.
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::fs;
 use std::io::{self, BufReader, BufWriter, Read, Write};
@@ -22,24 +20,13 @@ use serde_json::Value;
 
 use redflag::eval::{escape_html as esc, REPORT_CSS};
 use redflag::lines::{Line, LineReader};
-use redflag::link::{self, ContactHash, SignatureOptions};
-use redflag::{Engine, EntityKind, Submission, Tier};
+use redflag::link::{
+    self, Cluster, LinkOptions, Linker, SharedContact, SignatureOptions, TemplateGroup, TierCounts,
+};
+use redflag::{Engine, Submission, Tier};
 
 use crate::input::{max_line_bytes, open_input, progress_bar, raw_id, unreadable};
 use crate::output::{finish, write_json, write_output, Fatal};
-
-/// Shingle hashes kept per ad for the exact check (the smallest ones when
-/// an ad has more: about 500 words of prose).
-pub(crate) const MAX_SHINGLES: usize = 512;
-/// Ads of a template group read for its template text.
-pub(crate) const TEMPLATE_SAMPLE: usize = 50;
-/// Tokens of each sampled ad compared for the template text.
-pub(crate) const TEMPLATE_TOKENS: usize = 400;
-/// Buckets with more ads than this are checked as a chain (each ad against
-/// the one before it and the first), not every pair.
-const FULL_BUCKET: usize = 64;
-/// Varying words listed per template.
-const VARIES: usize = 30;
 
 pub(crate) struct Args<'a> {
     pub engine: Option<Engine>,
@@ -54,55 +41,11 @@ pub(crate) struct Args<'a> {
     pub out: Option<&'a Path>,
 }
 
-/// What pass one keeps of an ad.
+/// What the CLI keeps of an ad besides what the linker keeps: its input
+/// line and its `id` as written.
 struct Ad {
     line: u32,
     id: Option<Box<str>>,
-    tier: Option<Tier>,
-    shingles: Box<[u32]>,
-}
-
-/// Union-find with path halving and union by size.
-struct Sets {
-    parent: Vec<u32>,
-    size: Vec<u32>,
-}
-
-impl Sets {
-    fn new() -> Sets {
-        Sets {
-            parent: Vec::new(),
-            size: Vec::new(),
-        }
-    }
-    fn push(&mut self) {
-        self.parent.push(self.parent.len() as u32);
-        self.size.push(1);
-    }
-    fn find(&mut self, mut x: u32) -> u32 {
-        while self.parent[x as usize] != x {
-            let p = self.parent[self.parent[x as usize] as usize];
-            self.parent[x as usize] = p;
-            x = p;
-        }
-        x
-    }
-    fn union(&mut self, a: u32, b: u32) -> bool {
-        let (mut a, mut b) = (self.find(a), self.find(b));
-        if a == b {
-            return false;
-        }
-        if self.size[a as usize] < self.size[b as usize] {
-            std::mem::swap(&mut a, &mut b);
-        }
-        self.parent[b as usize] = a;
-        self.size[a as usize] += self.size[b as usize];
-        true
-    }
-    fn size_of(&mut self, x: u32) -> u32 {
-        let r = self.find(x);
-        self.size[r as usize]
-    }
 }
 
 /// Where the input is read from a second time.
@@ -120,54 +63,6 @@ impl Drop for Spool {
     }
 }
 
-#[derive(Default, Clone, Copy, Serialize)]
-struct Tiers {
-    allow: u32,
-    warn: u32,
-    review: u32,
-    block: u32,
-    #[serde(skip_serializing_if = "is_zero")]
-    unknown: u32,
-}
-
-fn is_zero(n: &u32) -> bool {
-    *n == 0
-}
-
-impl Tiers {
-    fn add(&mut self, t: Option<Tier>) {
-        match t {
-            Some(Tier::Allow) => self.allow += 1,
-            Some(Tier::Warn) => self.warn += 1,
-            Some(Tier::Review) => self.review += 1,
-            Some(Tier::Block) => self.block += 1,
-            None => self.unknown += 1,
-        }
-    }
-    fn serious(&self) -> bool {
-        self.review + self.block > 0
-    }
-    /// "3 of them blocked, 1 in review", of the ads counted.
-    fn phrase(&self, them: &str) -> String {
-        match (self.block, self.review) {
-            (0, 0) => format!("none of {them} in review or blocked"),
-            (b, 0) => format!("{b} of {them} blocked"),
-            (0, r) => format!("{r} of {them} in review"),
-            (b, r) => format!("{b} of {them} blocked, {r} in review"),
-        }
-    }
-    fn without(mut self, t: Option<Tier>) -> Tiers {
-        match t {
-            Some(Tier::Allow) => self.allow -= 1,
-            Some(Tier::Warn) => self.warn -= 1,
-            Some(Tier::Review) => self.review -= 1,
-            Some(Tier::Block) => self.block -= 1,
-            None => self.unknown -= 1,
-        }
-        self
-    }
-}
-
 #[derive(Serialize)]
 struct Member<'a> {
     line: u32,
@@ -177,121 +72,47 @@ struct Member<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     template: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    mark: Option<String>,
+    mark: Option<&'a str>,
 }
 
-#[derive(Serialize, Clone)]
-struct Varying {
-    token: String,
-    ads: u32,
-}
-
-#[derive(Serialize)]
-struct TemplateOut {
-    template: usize,
-    size: u32,
-    text: String,
-    sampled: u32,
-    varies: Vec<Varying>,
-}
-
-#[derive(Serialize)]
-struct ContactOut<'a> {
-    kind: &'static str,
-    hash: &'a str,
-    ads: u32,
-}
-
+/// A cluster as written: the library's, with each member's line and id.
 #[derive(Serialize)]
 struct ClusterOut<'a> {
     cluster: usize,
     size: usize,
     verdict: Option<Tier>,
-    tiers: Tiers,
-    templates: Vec<TemplateOut>,
-    contacts: Vec<ContactOut<'a>>,
+    tiers: &'a TierCounts,
+    templates: &'a [TemplateGroup],
+    contacts: &'a [SharedContact],
     members: Vec<Member<'a>>,
 }
 
-/// The template text of a group, built from its sampled ads.
-#[derive(Default)]
-struct Template {
-    size: u32,
-    tokens: Vec<String>,
-    sampled: u32,
-    counts: HashMap<String, u32>,
-}
-
-impl Template {
-    fn add(&mut self, mut tokens: Vec<String>) {
-        tokens.truncate(TEMPLATE_TOKENS);
-        let mut distinct: Vec<&String> = tokens.iter().collect();
-        distinct.sort_unstable();
-        distinct.dedup();
-        for t in distinct {
-            *self.counts.entry(t.clone()).or_insert(0) += 1;
-        }
-        self.tokens = if self.sampled == 0 {
-            tokens
-        } else {
-            lcs(&self.tokens, &tokens)
-        };
-        self.sampled += 1;
-    }
-
-    /// The words some sampled ads have and others not. Words in at most
-    /// half of them come first (the names, cities and prices that fill a
-    /// slot, each in a few ads), then words most ads have (a sentence some
-    /// copies left out); each part by how many ads have the word.
-    fn varies(&self) -> Vec<Varying> {
-        let half = self.sampled / 2;
-        let mut v: Vec<Varying> = self
-            .counts
+fn cluster_out<'a>(c: &'a Cluster, ads: &'a [Ad]) -> ClusterOut<'a> {
+    ClusterOut {
+        cluster: c.cluster,
+        size: c.size,
+        verdict: c.verdict,
+        tiers: &c.tiers,
+        templates: &c.templates,
+        contacts: &c.contacts,
+        members: c
+            .members
             .iter()
-            .filter(|(t, c)| **c < self.sampled && !t.starts_with('<'))
-            .map(|(t, c)| Varying {
-                token: t.clone(),
-                ads: *c,
+            .map(|m| {
+                let ad = &ads[m.ad];
+                Member {
+                    line: ad.line,
+                    id: ad
+                        .id
+                        .as_deref()
+                        .and_then(|s| serde_json::from_str::<&RawValue>(s).ok()),
+                    verdict: m.verdict,
+                    template: m.template,
+                    mark: m.mark.as_deref(),
+                }
             })
-            .collect();
-        v.sort_by(|a, b| {
-            (a.ads > half)
-                .cmp(&(b.ads > half))
-                .then(b.ads.cmp(&a.ads))
-                .then_with(|| a.token.cmp(&b.token))
-        });
-        v.truncate(VARIES);
-        v
+            .collect(),
     }
-}
-
-/// The longest common subsequence of two token lists.
-fn lcs(a: &[String], b: &[String]) -> Vec<String> {
-    let (n, m) = (a.len(), b.len());
-    let w = m + 1;
-    let mut t = vec![0u16; (n + 1) * w];
-    for i in (0..n).rev() {
-        for j in (0..m).rev() {
-            t[i * w + j] = if a[i] == b[j] {
-                t[(i + 1) * w + j + 1] + 1
-            } else {
-                t[(i + 1) * w + j].max(t[i * w + j + 1])
-            };
-        }
-    }
-    let (mut i, mut j, mut out) = (0, 0, Vec::new());
-    while i < n && j < m {
-        if a[i] == b[j] {
-            out.push(a[i].clone());
-            i += 1;
-            j += 1;
-        } else if t[(i + 1) * w + j] >= t[i * w + j + 1] {
-            i += 1;
-        } else {
-            j += 1;
-        }
-    }
-    out
 }
 
 fn line_error(n: usize, msg: &str) {
@@ -304,20 +125,7 @@ fn parse_ad(
     section: &Option<String>,
 ) -> Result<(Value, Submission, Option<Tier>), String> {
     let mut value: Value = serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
-    let mut tier = None;
-    if let Value::Object(map) = &mut value {
-        match map.get("verdict") {
-            None | Some(Value::Null) => {}
-            Some(Value::String(s)) => {
-                tier = Some(s.parse::<Tier>().map_err(|_| {
-                    format!("`verdict` must be allow, warn, review or block, got {s:?}")
-                })?);
-                map.remove("verdict");
-            }
-            Some(_) => return Err("`verdict` must be a string (allow, warn, review, block)".into()),
-        }
-    }
-    let mut sub = Submission::from_json(&value).map_err(|e| e.to_string())?;
+    let (mut sub, tier) = link::ad_from_json(&mut value).map_err(|e| e.to_string())?;
     if sub.get_section().is_none() {
         if let Some(s) = section {
             sub = sub.section(s.clone());
@@ -328,8 +136,6 @@ fn parse_ad(
 
 pub(crate) fn link(args: Args<'_>) -> Result<ExitCode, Fatal> {
     let threshold = args.threshold;
-    let rows = link::lsh_rows(threshold);
-    let bands = link::MINHASH_LEN / rows;
     let sig_opts = SignatureOptions {
         key: Some(args.key.clone()),
     };
@@ -374,10 +180,11 @@ pub(crate) fn link(args: Args<'_>) -> Result<ExitCode, Fatal> {
     let progress = progress_bar(len, "ads read");
     let mut reader = LineReader::new(BufReader::new(input), max_line);
     let mut ads: Vec<Ad> = Vec::new();
-    let mut band_keys: Vec<Vec<(u32, u32)>> = vec![Vec::new(); bands];
-    let mut contacts: HashMap<ContactHash, (u32, u32)> = HashMap::new();
-    let mut all = Sets::new();
-    let mut by_contact = Sets::new();
+    let mut linker = Linker::new(&LinkOptions {
+        threshold,
+        link_urls: args.link_urls,
+        max_ads: args.max_ads,
+    });
     let mut failed = false;
     loop {
         if let (Some(p), Some(_)) = (&progress, len) {
@@ -443,40 +250,12 @@ pub(crate) fn link(args: Args<'_>) -> Result<ExitCode, Fatal> {
                 args.max_ads
             )));
         }
-        let idx = ads.len() as u32;
-        let sh = link::shingles(&link::tokens(&sub));
-        let mh = link::minhash(&sh);
-        let sig = link::Signature {
-            minhash: mh,
-            shingles: sh.len(),
-            contacts: link::contact_hashes(&sub, &sig_opts),
-        };
-        for (b, k) in sig.band_keys(rows).into_iter().enumerate() {
-            band_keys[b].push(((k >> 32) as u32 ^ k as u32, idx));
-        }
-        let mut small: Vec<u32> = sh.iter().map(|h| (h >> 32) as u32).collect();
-        small.sort_unstable();
-        small.dedup();
-        small.truncate(MAX_SHINGLES);
-        all.push();
-        by_contact.push();
-        for c in sig.contacts {
-            if c.kind == EntityKind::Url && !args.link_urls {
-                continue;
-            }
-            let e = contacts.entry(c).or_insert((idx, 0));
-            e.1 += 1;
-            let first = e.0;
-            all.union(first, idx);
-            by_contact.union(first, idx);
-        }
+        let sig = link::signature(&sub, &sig_opts);
+        linker
+            .add(sig, tier)
+            .map_err(|e| Fatal(format!("line {n}: {e}")))?;
         let id = raw_id(&value, text).map(|r| r.get().into());
-        ads.push(Ad {
-            line: n as u32,
-            id,
-            tier,
-            shingles: small.into_boxed_slice(),
-        });
+        ads.push(Ad { line: n as u32, id });
     }
     if let Again::Spool(_, w) = &mut again {
         w.flush()
@@ -486,77 +265,12 @@ pub(crate) fn link(args: Args<'_>) -> Result<ExitCode, Fatal> {
         p.finish_and_clear();
     }
 
-    // Candidate pairs from the bands, checked on their shingles.
-    let mut by_template = Sets::new();
-    for _ in 0..ads.len() {
-        by_template.push();
-    }
-    let check = |a: u32, b: u32, t: &mut Sets, all: &mut Sets| {
-        if t.find(a) == t.find(b) {
-            return;
-        }
-        let j = link::jaccard(&ads[a as usize].shingles, &ads[b as usize].shingles);
-        if j >= threshold {
-            t.union(a, b);
-            all.union(a, b);
-        }
-    };
-    for mut band in band_keys {
-        band.sort_unstable();
-        let mut i = 0;
-        while i < band.len() {
-            let mut e = i + 1;
-            while e < band.len() && band[e].0 == band[i].0 {
-                e += 1;
-            }
-            let bucket = &band[i..e];
-            if bucket.len() <= FULL_BUCKET {
-                for x in 0..bucket.len() {
-                    for y in x + 1..bucket.len() {
-                        check(bucket[x].1, bucket[y].1, &mut by_template, &mut all);
-                    }
-                }
-            } else {
-                for x in 1..bucket.len() {
-                    check(bucket[0].1, bucket[x].1, &mut by_template, &mut all);
-                    check(bucket[x - 1].1, bucket[x].1, &mut by_template, &mut all);
-                }
-            }
-            i = e;
-        }
-    }
-
-    // Template texts: pass two over the input, for the ads of groups of two or more.
+    // Candidate pairs checked, then the template texts: pass two over
+    // the input, for the sampled ads of groups of two or more.
     let n_ads = ads.len();
-    let mut group_of: Vec<u32> = vec![u32::MAX; n_ads];
-    let mut groups: HashMap<u32, usize> = HashMap::new();
-    let mut templates: Vec<Template> = Vec::new();
-    let mut sampled: Vec<bool> = vec![false; n_ads];
-    for i in 0..n_ads as u32 {
-        let size = by_template.size_of(i);
-        if size < 2 {
-            continue;
-        }
-        let r = by_template.find(i);
-        let g = *groups.entry(r).or_insert_with(|| {
-            templates.push(Template {
-                size,
-                ..Template::default()
-            });
-            templates.len() - 1
-        });
-        group_of[i as usize] = g as u32;
-        // The first TEMPLATE_SAMPLE ads of each group are read again.
-        let t = &mut templates[g];
-        if (t.sampled as usize) < TEMPLATE_SAMPLE {
-            t.sampled += 1;
-            sampled[i as usize] = true;
-        }
-    }
-    for t in &mut templates {
-        t.sampled = 0;
-    }
-    if !templates.is_empty() {
+    let mut links = linker.finish();
+    let sampled = links.sampled();
+    if !sampled.is_empty() {
         let path = match &again {
             Again::File(p) => p.clone(),
             Again::Spool(p, _) => p.clone(),
@@ -567,58 +281,11 @@ pub(crate) fn link(args: Args<'_>) -> Result<ExitCode, Fatal> {
             max_line,
             &ads,
             &sampled,
-            &group_of,
-            &mut templates,
+            &mut links,
             &args.section,
         )?;
     }
-
-    // Clusters: the components of the combined graph with two ads or more.
-    let mut comp: Vec<(u32, u32)> = Vec::new();
-    for i in 0..n_ads as u32 {
-        if all.size_of(i) >= 2 {
-            comp.push((all.find(i), i));
-        }
-    }
-    comp.sort_unstable();
-    let mut shared: HashMap<u32, Vec<(&ContactHash, u32)>> = HashMap::new();
-    for (c, (first, count)) in &contacts {
-        if *count >= 2 {
-            shared
-                .entry(all.find(*first))
-                .or_default()
-                .push((c, *count));
-        }
-    }
-    let mut clusters: Vec<ClusterOut<'_>> = Vec::new();
-    let mut i = 0;
-    while i < comp.len() {
-        let root = comp[i].0;
-        let mut e = i;
-        while e < comp.len() && comp[e].0 == root {
-            e += 1;
-        }
-        let members: Vec<u32> = comp[i..e].iter().map(|x| x.1).collect();
-        clusters.push(cluster(
-            &members,
-            &ads,
-            &group_of,
-            &templates,
-            &mut by_template,
-            &mut by_contact,
-            shared.remove(&root).unwrap_or_default(),
-        ));
-        i = e;
-    }
-    clusters.sort_by(|a, b| {
-        b.verdict
-            .cmp(&a.verdict)
-            .then(b.size.cmp(&a.size))
-            .then(a.members[0].line.cmp(&b.members[0].line))
-    });
-    for (k, c) in clusters.iter_mut().enumerate() {
-        c.cluster = k + 1;
-    }
+    let clusters = links.clusters();
     let in_clusters: usize = clusters.iter().map(|c| c.size).sum();
     let serious = clusters.iter().filter(|c| c.tiers.serious()).count();
     eprintln!(
@@ -634,7 +301,7 @@ pub(crate) fn link(args: Args<'_>) -> Result<ExitCode, Fatal> {
                 let f = fs::File::create(p).map_err(|e| Fatal(format!("{}: {e}", p.display())))?;
                 let mut w = BufWriter::new(f);
                 for c in &clusters {
-                    serde_json::to_writer(&mut w, c)
+                    serde_json::to_writer(&mut w, &cluster_out(c, &ads))
                         .map_err(io::Error::from)
                         .and_then(|_| w.write_all(b"\n"))
                         .map_err(|e| Fatal(format!("{}: {e}", p.display())))?;
@@ -646,7 +313,7 @@ pub(crate) fn link(args: Args<'_>) -> Result<ExitCode, Fatal> {
                 let stdout = io::stdout();
                 let mut w = BufWriter::new(stdout.lock());
                 for c in &clusters {
-                    write_json(&mut w, c)?;
+                    write_json(&mut w, &cluster_out(c, &ads))?;
                 }
                 finish(&mut w)?;
             }
@@ -659,166 +326,42 @@ pub(crate) fn link(args: Args<'_>) -> Result<ExitCode, Fatal> {
     })
 }
 
+/// Reads the sampled ads (numbers, ascending) again and gives their
+/// tokens to the links.
 fn read_templates(
     input: impl Read,
     max_line: usize,
     ads: &[Ad],
-    sampled: &[bool],
-    group_of: &[u32],
-    templates: &mut [Template],
+    sampled: &[usize],
+    links: &mut link::Links,
     section: &Option<String>,
 ) -> Result<(), Fatal> {
     let mut reader = LineReader::new(BufReader::new(input), max_line);
-    let mut next = 0usize;
-    while next < ads.len() && !sampled[next] {
-        next += 1;
-    }
-    while next < ads.len() {
+    let mut next = sampled.iter().copied().peekable();
+    while let Some(&ad) = next.peek() {
         let (n, line) = match reader.next_line() {
             Ok(Some(l)) => l,
             // The input changed between the passes: the rest has no text.
             Ok(None) => break,
             Err(e) => return Err(Fatal(format!("cannot read the input again: {e}"))),
         };
-        if n as u32 != ads[next].line {
+        if n as u32 != ads[ad].line {
             continue;
         }
         if let Line::Text(t) = line {
             if let Ok((_, sub, _)) = parse_ad(t.trim(), section) {
-                templates[group_of[next] as usize].add(link::tokens(&sub));
+                links.add_tokens(ad, link::tokens(&sub));
             }
         }
-        next += 1;
-        while next < ads.len() && !sampled[next] {
-            next += 1;
-        }
+        next.next();
     }
     Ok(())
 }
 
-fn cluster<'a>(
-    members: &[u32],
-    ads: &'a [Ad],
-    group_of: &[u32],
-    templates: &[Template],
-    by_template: &mut Sets,
-    by_contact: &mut Sets,
-    mut contacts: Vec<(&'a ContactHash, u32)>,
-) -> ClusterOut<'a> {
-    let mut tiers = Tiers::default();
-    // Tiers per template group and per contact component in the cluster.
-    let mut t_tiers: HashMap<u32, Tiers> = HashMap::new();
-    let mut c_tiers: HashMap<u32, Tiers> = HashMap::new();
-    let mut local: Vec<u32> = Vec::new();
-    for &m in members {
-        let t = ads[m as usize].tier;
-        tiers.add(t);
-        t_tiers.entry(by_template.find(m)).or_default().add(t);
-        c_tiers.entry(by_contact.find(m)).or_default().add(t);
-        let g = group_of[m as usize];
-        if g != u32::MAX && !local.contains(&g) {
-            local.push(g);
-        }
-    }
-    let verdict = if tiers.unknown as usize == members.len() {
-        None
-    } else {
-        [Tier::Block, Tier::Review, Tier::Warn, Tier::Allow]
-            .into_iter()
-            .find(|t| match t {
-                Tier::Block => tiers.block > 0,
-                Tier::Review => tiers.review > 0,
-                Tier::Warn => tiers.warn > 0,
-                Tier::Allow => tiers.allow > 0,
-            })
-    };
-    let serious = tiers.serious();
-    let out_members = members
-        .iter()
-        .map(|&m| {
-            let ad = &ads[m as usize];
-            let g = group_of[m as usize];
-            let mark = serious.then(|| {
-                let mut parts = Vec::new();
-                let ts = by_template.size_of(m);
-                if ts >= 2 {
-                    let others = t_tiers[&by_template.find(m)].without(ad.tier);
-                    parts.push(format!(
-                        "same template as {} other ad{}, {}",
-                        ts - 1,
-                        if ts == 2 { "" } else { "s" },
-                        others.phrase("them")
-                    ));
-                }
-                let cs = by_contact.size_of(m);
-                if cs >= 2 {
-                    let others = c_tiers[&by_contact.find(m)].without(ad.tier);
-                    parts.push(format!(
-                        "same contact as {} other ad{}, {}",
-                        cs - 1,
-                        if cs == 2 { "" } else { "s" },
-                        others.phrase("them")
-                    ));
-                }
-                let others = tiers.without(ad.tier);
-                parts.push(format!(
-                    "in a cluster of {} ads, {}",
-                    members.len(),
-                    others.phrase("the others")
-                ));
-                parts.join("; ")
-            });
-            Member {
-                line: ad.line,
-                id: ad
-                    .id
-                    .as_deref()
-                    .and_then(|s| serde_json::from_str::<&RawValue>(s).ok()),
-                verdict: ad.tier,
-                template: (g != u32::MAX)
-                    .then(|| local.iter().position(|x| *x == g))
-                    .flatten(),
-                mark,
-            }
-        })
-        .collect();
-    let templates_out = local
-        .iter()
-        .enumerate()
-        .map(|(k, g)| {
-            let t = &templates[*g as usize];
-            TemplateOut {
-                template: k,
-                size: t.size,
-                text: t.tokens.join(" "),
-                sampled: t.sampled,
-                varies: t.varies(),
-            }
-        })
-        .collect();
-    contacts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
-    ClusterOut {
-        cluster: 0,
-        size: members.len(),
-        verdict,
-        tiers,
-        templates: templates_out,
-        contacts: contacts
-            .into_iter()
-            .map(|(c, n)| ContactOut {
-                kind: c.kind.as_str(),
-                hash: &c.hash,
-                ads: n,
-            })
-            .collect(),
-        members: out_members,
-    }
-}
-
-fn html_report(clusters: &[ClusterOut<'_>], n_ads: usize, threshold: f64, title: &str) -> String {
+fn html_report(clusters: &[Cluster], n_ads: usize, threshold: f64, title: &str) -> String {
     let mut s = String::new();
     let in_clusters: usize = clusters.iter().map(|c| c.size).sum();
-    let serious: Vec<&ClusterOut<'_>> = clusters.iter().filter(|c| c.tiers.serious()).collect();
+    let serious: Vec<&Cluster> = clusters.iter().filter(|c| c.tiers.serious()).collect();
     let marked: usize = serious.iter().map(|c| c.size).sum();
     let _ = write!(
         s,
@@ -836,7 +379,7 @@ fn html_report(clusters: &[ClusterOut<'_>], n_ads: usize, threshold: f64, title:
     );
     s.push_str("<h2>Most serious clusters</h2>");
     table(&mut s, clusters.iter().take(30));
-    let mut largest: Vec<&ClusterOut<'_>> = clusters.iter().collect();
+    let mut largest: Vec<&Cluster> = clusters.iter().collect();
     largest.sort_by(|a, b| b.size.cmp(&a.size).then(a.cluster.cmp(&b.cluster)));
     s.push_str("<h2>Largest clusters</h2>");
     table(&mut s, largest.into_iter().take(15));
@@ -844,7 +387,7 @@ fn html_report(clusters: &[ClusterOut<'_>], n_ads: usize, threshold: f64, title:
     s
 }
 
-fn table<'a, 'b: 'a>(s: &mut String, rows: impl Iterator<Item = &'a ClusterOut<'b>>) {
+fn table<'a>(s: &mut String, rows: impl Iterator<Item = &'a Cluster>) {
     s.push_str(
         "<table><tr><th>#</th><th class=\"num\">ads</th><th>most serious</th>\
          <th>block / review / warn / allow</th><th>template (words every ad shares)</th>\
