@@ -167,3 +167,16 @@ def test_members_that_are_not_text_are_ignored(engine):
     v = engine.screen(ad)
     assert v["verdict"] == "allow" and v["id"] == {"nested": [1, 2]}
     assert json.dumps(v)  # plain JSON types only
+
+
+def test_a_shared_engine_is_built_once_per_process(tmp_path):
+    a = redflag.shared_engine()
+    assert a is redflag.shared_engine()
+    assert a.packs == redflag.Engine().packs
+    path = tmp_path / "site.json"
+    path.write_text('{"schema": 1, "pack": {"id": "site", "version": "1.0.0"}, "rule": [{"id": "site.a", '
+                    '"title": "A", "category": "c", "score": 1, "match": {"any": ["fee"]}}]}', encoding="utf-8")
+    b = redflag.shared_engine([path])
+    assert b is redflag.shared_engine([str(path)]) and b is not a
+    assert b.packs == [{"id": "site", "version": "1.0.0"}]
+    assert redflag.shared_engine([path], default_packs=True).packs[-1]["id"] == "site"
