@@ -56,7 +56,7 @@ pub use cluster::{
     TierCounts, Varying, MAX_LINKED_ADS, TEMPLATE_SAMPLE, TEMPLATE_TOKENS,
 };
 
-use crate::extract::{extract_entities, EntityKind, EntityOptions};
+use crate::extract::{extract_entities, Entity, EntityKind, EntityOptions};
 use crate::normalize::normalize;
 use crate::submission::Submission;
 
@@ -418,7 +418,11 @@ pub fn lsh_rows(threshold: f64) -> usize {
 /// assert_eq!(tokens(&ad), ["cleaner", "wanted", "cal", "<phone>", "or", "<phone>"]);
 /// ```
 pub fn tokens(sub: &Submission) -> Vec<String> {
-    let entities = extract_entities(sub, &EntityOptions::default());
+    tokens_with(sub, &extract_entities(sub, &EntityOptions::default()))
+}
+
+/// [`tokens`] with the ad's entities already extracted.
+fn tokens_with(sub: &Submission, entities: &[Entity]) -> Vec<String> {
     let mut out = Vec::new();
     for (name, text) in sub.fields() {
         let contacts: Vec<(usize, usize, EntityKind)> = entities
@@ -570,12 +574,26 @@ pub fn minhash(shingles: &[u64]) -> Vec<u32> {
 /// assert!(a.similarity(&b) < 0.2);
 /// ```
 pub fn signature(sub: &Submission, opts: &SignatureOptions) -> Signature {
-    let sh = shingles(&tokens(sub));
+    // One extraction serves the tokens and the contact hashes (with a key,
+    // the entities carry their hashes; nothing else differs).
+    let entities = extract_entities(sub, &entity_options(opts));
+    let sh = shingles(&tokens_with(sub, &entities));
     Signature {
         minhash: minhash(&sh),
         shingles: sh.len(),
         sample: sample(&sh),
-        contacts: contact_hashes(sub, opts),
+        contacts: if opts.key.is_some() {
+            contacts_of(entities)
+        } else {
+            Vec::new()
+        },
+    }
+}
+
+fn entity_options(opts: &SignatureOptions) -> EntityOptions {
+    EntityOptions {
+        key: opts.key.clone(),
+        ..EntityOptions::default()
     }
 }
 
@@ -612,12 +630,13 @@ pub fn contact_hashes(sub: &Submission, opts: &SignatureOptions) -> Vec<ContactH
     if opts.key.is_none() {
         return Vec::new();
     }
-    let eo = EntityOptions {
-        key: opts.key.clone(),
-        ..EntityOptions::default()
-    };
+    contacts_of(extract_entities(sub, &entity_options(opts)))
+}
+
+/// The distinct contact hashes of entities extracted with a key, sorted.
+fn contacts_of(entities: Vec<Entity>) -> Vec<ContactHash> {
     let mut seen = HashSet::new();
-    let mut out: Vec<ContactHash> = extract_entities(sub, &eo)
+    let mut out: Vec<ContactHash> = entities
         .into_iter()
         .filter(|e| e.kind.is_contact())
         .filter_map(|e| e.hash.map(|hash| ContactHash { kind: e.kind, hash }))
