@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Screen, sign and link ads with PySpark and the redflag package.
 
-    python python/examples/spark_link.py --corpora ../shared/corpora            # local mode
-    spark-submit --py-files redflag-*.whl python/examples/spark_link.py ...      # see docs/python.md
+    python python/examples/spark_link.py --corpora ../shared/corpora --compare   # local mode
+    spark-submit --archives env.tar.gz#env python/examples/spark_link.py ...   # a cluster: docs/python.md
 
 What it does, the way a platform's batch job would:
 
