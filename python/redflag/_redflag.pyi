@@ -2,7 +2,26 @@
 re-exports every name (redflag/__init__.py)."""
 
 import os
-from typing import Any, Dict, Iterable, List, Literal, Optional, Tuple, TypedDict, Union
+from typing import Any, Dict, Iterable, List, Literal, Optional, Tuple, TypedDict, Union, final
+
+__all__ = [
+    "MINHASH_LEN",
+    "SIGNATURE_VERSION",
+    "Engine",
+    "LimitError",
+    "PackError",
+    "RedflagError",
+    "SubmissionError",
+    "__version__",
+    "band_keys",
+    "jaccard",
+    "link",
+    "lsh_rows",
+    "signature",
+    "signature_info",
+    "signatures",
+    "similarity",
+]
 
 __version__: str
 SIGNATURE_VERSION: int
@@ -129,16 +148,17 @@ class SubmissionError(RedflagError):
     """An ad could not be read: not a dict, a ``section`` that is not a
     string, a ``verdict`` that is not a tier."""
 
+@final
 class Engine:
     """A compiled rule engine. Thread-safe; build it once and reuse it."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         *,
         entity_key: Optional[Key] = None,
         thresholds: Optional[Thresholds] = None,
         limits: Optional[Dict[str, int]] = None,
-    ) -> None:
+    ) -> "Engine":
         """The built-in packs. ``entity_key`` hashes contacts in
         ``screen(..., entities=True)``; ``thresholds`` overrides the packs'
         (warn, review, block); ``limits`` overrides limits by name."""

@@ -571,7 +571,10 @@ impl Engine {
                     }
                     (Ok(_), Some(Err(e))) => py_err(py, e, Some(&format!("ad {done}"))),
                     (Err(e), _) => e,
-                    (Ok(_), None) => unreachable_none(),
+                    // Every ad read is screened: cannot happen.
+                    (Ok(_), None) => {
+                        RedflagError::new_err("internal error: an ad was not screened")
+                    }
                 };
                 if !keep_errors {
                     return Err(failure);
@@ -634,10 +637,6 @@ impl Engine {
             packs.join(", ")
         )
     }
-}
-
-fn unreachable_none() -> PyErr {
-    RedflagError::new_err("internal error: an ad read without a result")
 }
 
 /// A verdict as a dict: the ad's `id` first, as `redflag scan` writes it.
