@@ -337,11 +337,19 @@ fn read_limits(l: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Limits>> {
 
 /// The OSError of a file that cannot be read, with its path.
 fn os_err(path: &Path, e: std::io::Error) -> PyErr {
-    let msg = format!("{}: {e}", path.display());
     match e.raw_os_error() {
-        // OSError(errno, …) is raised as its subclass (FileNotFoundError, …).
-        Some(errno) => PyOSError::new_err((errno, msg, path.display().to_string())),
-        None => PyOSError::new_err(msg),
+        // OSError(errno, strerror, filename) is raised as its subclass
+        // (FileNotFoundError, …) and reads as Python's own: "[Errno 2] No
+        // such file or directory: 'site.toml'".
+        Some(errno) => {
+            let text = e.to_string();
+            let strerror = text
+                .strip_suffix(&format!(" (os error {errno})"))
+                .unwrap_or(&text)
+                .to_string();
+            PyOSError::new_err((errno, strerror, path.display().to_string()))
+        }
+        None => PyOSError::new_err(format!("{}: {e}", path.display())),
     }
 }
 
