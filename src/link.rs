@@ -41,8 +41,6 @@
 //! assert_eq!(sa.contacts[0].hash.len(), 64);  // keyed hash, never the number
 //! ```
 
-use std::collections::HashSet;
-
 use crate::extract::{extract_entities, EntityKind, EntityOptions};
 use crate::normalize::normalize;
 use crate::submission::Submission;
@@ -402,14 +400,17 @@ pub fn contact_hashes(sub: &Submission, opts: &SignatureOptions) -> Vec<ContactH
         key: opts.key.clone(),
         ..EntityOptions::default()
     };
-    let mut seen = HashSet::new();
-    let mut out: Vec<ContactHash> = extract_entities(sub, &eo)
-        .into_iter()
-        .filter(|e| e.kind.is_contact())
-        .filter_map(|e| e.hash.map(|hash| ContactHash { kind: e.kind, hash }))
-        .filter(|c| seen.insert(c.clone()))
-        .collect();
-    out.sort();
+    // Kept sorted as found (an ad has a handful of contacts): no sort
+    // implementation of its own in the .wasm.
+    let mut out: Vec<ContactHash> = Vec::new();
+    for e in extract_entities(sub, &eo) {
+        if let (true, Some(hash)) = (e.kind.is_contact(), e.hash) {
+            let c = ContactHash { kind: e.kind, hash };
+            if let Err(at) = out.binary_search(&c) {
+                out.insert(at, c);
+            }
+        }
+    }
     out
 }
 
@@ -479,7 +480,7 @@ mod tests {
         // the same values, and distinct functions give distinct values.
         let m = minhash(&[42]);
         assert_eq!(m, minhash(&[42]));
-        let distinct: HashSet<u32> = m.iter().copied().collect();
+        let distinct: std::collections::HashSet<u32> = m.iter().copied().collect();
         assert!(distinct.len() > MINHASH_LEN - 2);
     }
 
