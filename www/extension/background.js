@@ -8,6 +8,7 @@ import { loadEngine } from "./vendor/load-engine.js";
 import { sha256Hex } from "./vendor/sha256.js";
 import { canonicalJson, ed25519Signer, key32, keyId, makePacket, newEd25519Seed, sealAndSign, toBase64, utcSeconds } from "./vendor/evidence.js";
 import { defaultProfiles, profileMatches } from "./profiles.js";
+import { linkHandlers, startLinking } from "./link-worker.js";
 
 const redflag = { Engine, validatePacks, verifySignedPack };
 
@@ -35,6 +36,8 @@ const ready = boot();
 // (a user gesture); the content script is registered here for the consoles
 // whose origin is granted, and for nothing else.
 const SCRIPT_ID = "redflag-consoles";
+// link.js first: content.js uses what it defines (linking ads, link-worker.js).
+const CONTENT_SCRIPTS = ["link.js", "content.js"];
 
 /** The content-script match pattern of a console URL (`https://mod.example/queue` → `https://mod.example/queue*`). */
 export function consolePatterns(consoleUrl) {
@@ -59,13 +62,13 @@ async function syncConsoles() {
   const registered = await chrome.scripting.getRegisteredContentScripts({ ids: [SCRIPT_ID] });
   if (registered.length) await chrome.scripting.unregisterContentScripts({ ids: [SCRIPT_ID] });
   if (!matches.length) return [];
-  await chrome.scripting.registerContentScripts([{ id: SCRIPT_ID, matches, js: ["content.js"], css: ["content.css"], runAt: "document_idle" }]);
+  await chrome.scripting.registerContentScripts([{ id: SCRIPT_ID, matches, js: CONTENT_SCRIPTS, css: ["content.css"], runAt: "document_idle" }]);
   // Tabs already open on a console are screened without a reload (the
   // content script runs once per page).
   for (const tab of await chrome.tabs.query({ url: matches })) {
     try {
       await chrome.scripting.insertCSS({ target: { tabId: tab.id }, files: ["content.css"] });
-      await chrome.scripting.executeScript({ target: { tabId: tab.id }, files: ["content.js"] });
+      await chrome.scripting.executeScript({ target: { tabId: tab.id }, files: CONTENT_SCRIPTS });
     } catch {
       // A tab that navigated away meanwhile.
     }
@@ -418,6 +421,10 @@ const handlers = {
     return out;
   },
 };
+
+// Linking ads (templates and shared contacts): link-worker.js.
+Object.assign(handlers, linkHandlers);
+startLinking(ready);
 
 chrome.runtime.onMessage.addListener((msg, sender, reply) => {
   const h = handlers[msg?.type];
