@@ -440,7 +440,11 @@
     if (gen !== linking.generation || !state.on) return;
     let files = { file: null, clusters: {}, ads: [] };
     try {
-      files = await send({ type: "linkClusters", ads: ads.map((a) => ({ listingId: a.listingId ?? "", contacts: linking.keyed ? a.linkSig.contacts : [] })) });
+      // An ad without an id of its own takes the page URL's: that names
+      // the ad only on a page of one ad (a listing page), never each ad
+      // of a queue, which would all match that one listing's cluster.
+      const clusterId = (a) => a.ownId || (ads.length === 1 ? a.listingId : "") || "";
+      files = await send({ type: "linkClusters", ads: ads.map((a) => ({ listingId: clusterId(a), contacts: linking.keyed ? a.linkSig.contacts : [] })) });
     } catch (e) {
       console.warn("redflag: the cluster file could not be read:", e.message);
     }
