@@ -94,14 +94,16 @@ impl EntityArgs {
     }
 }
 
-/// How sealed decision exports (`redflag-decisions/1`) are opened.
+/// How sealed decision exports (`redflag-decisions/2`, and /1) are opened.
 #[derive(clap::Args, Clone, Default)]
 struct DecisionKeyArgs {
     /// The trust-and-safety team's X25519 private key (the file from `redflag decisions
-    /// keygen`, or base64), to read sealed decision exports (redflag-decisions/1): verified,
-    /// then decrypted in memory only. REDFLAG_DECISIONS_KEY_FILE names the file if not given.
+    /// keygen`, or base64), to read sealed decision exports: verified, then decrypted in
+    /// memory only. Repeatable: after the team's key was changed, an export holds decisions
+    /// sealed to the earlier key too (those sealed to a key not given are left out, and
+    /// counted on stderr). REDFLAG_DECISIONS_KEY_FILE names the file if none is given.
     #[arg(long = "key", value_name = "KEY")]
-    key: Option<String>,
+    keys: Vec<String>,
     /// A trusted signer of sealed decision exports: a reviewer extension's base64 ed25519
     /// public key (options page), or a file holding it. Repeatable; without it the signature
     /// is checked against the key the file names, and stderr says the signer was not checked.
@@ -112,7 +114,7 @@ struct DecisionKeyArgs {
 impl DecisionKeyArgs {
     fn keys(&self) -> decisions::Keys<'_> {
         decisions::Keys {
-            key: self.key.as_deref(),
+            keys: &self.keys,
             signers: &self.signers,
         }
     }
@@ -398,7 +400,7 @@ enum Command {
     /// Sealed, signed evidence packets: keys, verify, open, seal (docs/evidence.md).
     #[command(subcommand)]
     Evidence(EvidenceCommand),
-    /// Sealed reviewer decision exports (redflag-decisions/1): keys, verify, open, seal
+    /// Sealed reviewer decision exports (redflag-decisions/2, and /1): keys, verify, open, seal
     /// (docs/integrators.md, "Reviewer decisions").
     #[command(subcommand)]
     Decisions(DecisionsCommand),
@@ -584,7 +586,8 @@ enum DecisionsCommand {
     },
     /// Verify and decrypt a sealed decision export and write its labelled JSON Lines in the
     /// clear (personal data: `eval`, `calibrate` and `report` read the sealed file with --key
-    /// and need no clear copy). Exit 0 when opened, 1 when refused, 2 on a usage error.
+    /// and need no clear copy). Decisions sealed to a key not given are left out and counted
+    /// on stderr. Exit 0 when opened, 1 when refused, 2 on a usage error.
     Open {
         /// The sealed decisions file (`-` is stdin).
         file: PathBuf,
@@ -595,7 +598,8 @@ enum DecisionsCommand {
         out: Option<PathBuf>,
     },
     /// Seal labelled JSON Lines (a clear export of an older extension, or a pipeline's own
-    /// labels) to the trust-and-safety team's key and sign them, as the extension does.
+    /// labels) to the trust-and-safety team's key and sign them, as the extension does: each
+    /// non-empty line sealed on its own, in order, in one redflag-decisions/2 file.
     Seal {
         /// The labelled JSON Lines (`-` is stdin).
         labels: PathBuf,
