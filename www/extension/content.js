@@ -5,8 +5,9 @@
 // phrases in their rule's own tier (across inline elements when a match spans
 // them), shows a hover card with the rules and the reviewer explanation,
 // keeps a docked panel with the rules, entities, evidence export and the
-// reviewer's decision per ad (exported as labelled JSON Lines sealed to the
-// trust-and-safety team's key, for `redflag eval` and `redflag calibrate`),
+// reviewer's decision per ad (labelled data for `redflag eval` and
+// `redflag calibrate`, sealed to the trust-and-safety team's key when it is
+// made: the service worker stores no ad text in the clear),
 // and removes everything when turned off.
 (() => {
   if (window.__redflagReviewer) return;
@@ -16,7 +17,7 @@
   const state = {
     on: false,
     profiles: [],
-    ads: new Map(), // element → { key, section, fields: {name: element}, verdict, decisionKey, decision }
+    ads: new Map(), // element → { key, section, fields: {name: element}, verdict, decisionKey, decisionItem, decision }
     marks: [],
     cursor: -1,
     observer: null,
@@ -169,7 +170,7 @@
       const key = `ad${++seq}`;
       const texts = {};
       for (const [name, el] of Object.entries(f.fields)) texts[name] = fieldText(el);
-      state.ads.set(f.el, { key, section: f.section, fields: f.fields, texts, listingId: f.listingId, ownId: f.ownId, verdict: null, decisionKey: null, decision: null });
+      state.ads.set(f.el, { key, section: f.section, fields: f.fields, texts, listingId: f.listingId, ownId: f.ownId, verdict: null, decisionKey: null, decisionItem: null, decision: null });
       return { key, section: f.section, fields: texts };
     });
     let results;
@@ -199,7 +200,7 @@
 
   const adByKey = (key) => [...state.ads.values()].find((a) => a.key === key);
 
-  /** Finds each screened ad's decision key and its stored decision. */
+  /** Finds each screened ad's decision key, its storage item and its stored decision (no text: the decision and its time). */
   async function loadDecisions(keys) {
     const ads = keys.map(adByKey).filter((a) => a?.verdict);
     if (!ads.length) return;
@@ -212,6 +213,7 @@
     }
     for (const [i, ad] of ads.entries()) {
       ad.decisionKey = found[i].key;
+      ad.decisionItem = found[i].item;
       ad.decision = found[i].decision;
     }
   }
@@ -848,8 +850,10 @@
   // Reviewer decisions. Each maps to the label `redflag eval` and
   // `redflag calibrate` read: a confirmed or escalated ad is labelled "flag"
   // (escalation means a specialist must look: the packs should send such an
-  // ad to review), a dismissed one "clean". The service worker stores them
-  // and writes the labelled JSON Lines.
+  // ad to review), a dismissed one "clean". The service worker seals each
+  // labelled line to the trust-and-safety team's key and stores only that;
+  // without the key it stores the decision and its time alone, which the
+  // panel shows but no export carries.
   const DECISIONS = {
     confirm: { key: "c", text: "Confirm", done: "Confirmed", label: "flag", help: "Confirm: the indicators are real (labelled flag)" },
     dismiss: { key: "d", text: "Dismiss", done: "Dismissed", label: "clean", help: "Dismiss as a false positive: an honest ad (labelled clean)" },
@@ -869,7 +873,8 @@
     const d = ad.decision;
     if (!d) return "No decision yet";
     const when = d.decided_at.replace("T", " ").slice(0, 16);
-    return `${DECISIONS[d.decision].done} (exported as ${DECISIONS[d.decision].label}) · ${when} UTC`;
+    const how = d.sealed ? `exported as ${DECISIONS[d.decision].label}` : "not exportable: no team key was set";
+    return `${DECISIONS[d.decision].done} (${how}) · ${when} UTC`;
   }
 
   /** The three decision buttons of an ad, pressed as stored. */
@@ -944,7 +949,9 @@
       return;
     }
     showDecision(ad);
-    announce(next ? `${DECISIONS[next].done}: ${adName(ad)}, exported as ${DECISIONS[next].label}.` : `Decision cleared on ${adName(ad)}.`);
+    if (!next) announce(`Decision cleared on ${adName(ad)}.`);
+    else if (ad.decision?.sealed) announce(`${DECISIONS[next].done}: ${adName(ad)}, exported as ${DECISIONS[next].label}.`);
+    else announce(`${DECISIONS[next].done}: ${adName(ad)}. Not exportable: no trust-and-safety team key is set, so the ad's text was not kept.`);
     refreshDecisionCount();
   }
 
@@ -953,7 +960,7 @@
     const box = el("div", "redflag-decisions");
     box.setAttribute("role", "group");
     box.setAttribute("aria-label", "Reviewer decisions");
-    box.append(el("div", "redflag-decision-count", "Decisions stored: …"));
+    box.append(el("div", "redflag-decision-count", "Decisions stored: …"), el("div", "redflag-decision-note"));
     const status = el("div", "redflag-decisions-status", state.decisionsStatus);
     status.setAttribute("role", "status");
     box.append(status);
@@ -995,7 +1002,19 @@
     if (!line) return;
     line.textContent = `Decisions stored: ${c.total} (${c.confirm} confirmed, ${c.dismiss} dismissed, ${c.escalate} escalated)`;
     line.dataset.total = String(c.total);
+    const note = state.panel?.querySelector(".redflag-decision-note");
+    if (note) note.textContent = decisionNote(c);
     for (const b of state.panel.querySelectorAll(".redflag-export-decisions, .redflag-clear-decisions")) b.disabled = c.total === 0;
+  }
+
+  /** What the panel says about stored decisions that an export leaves out or that another key opens ("" if none). */
+  function decisionNote(c) {
+    const parts = [];
+    if (!c.recipientKeyId) parts.push("No trust-and-safety team key is set: decisions are kept for this panel only, without the ads' text, and cannot be exported. Set the key in the extension's options to keep decisions as labelled data.");
+    else if (c.unsealed) parts.push(`${c.unsealed} decision${c.unsealed === 1 ? " was" : "s were"} made before the team's key was set: kept without the ad's text, not exportable.`);
+    const other = Object.entries(c.otherKeys ?? {});
+    if (other.length) parts.push(`${other.map(([k, n]) => `${n} sealed to an earlier team key ${k}`).join(", ")}: exported as they are; only that key opens them.`);
+    return parts.join(" ");
   }
 
   /** Says what became of an export, in the decisions bar (kept across re-renders) and aloud. */
@@ -1029,7 +1048,12 @@
       return;
     }
     download(new Blob([out.text], { type: "application/json" }), `redflag-decisions-${out.exported_at.replace(/[:.]/g, "-")}.json`);
-    decisionsStatus(`${out.count} decision${out.count === 1 ? "" : "s"} exported, sealed to the trust-and-safety team's key ${out.recipient} and signed (key ${out.signer}).`);
+    const other = Object.entries(out.otherKeys ?? {});
+    const earlier = other.reduce((a, [, n]) => a + n, 0);
+    let said = `${out.count} decision${out.count === 1 ? "" : "s"} exported, sealed to the trust-and-safety team's key ${out.recipient} and signed (key ${out.signer}).`;
+    if (earlier) said = `${out.count} decision${out.count === 1 ? "" : "s"} exported and signed (key ${out.signer}): ${out.count - earlier} sealed to the trust-and-safety team's key ${out.recipient}, ${other.map(([k, n]) => `${n} to an earlier key ${k}`).join(", ")}.`;
+    if (out.unsealed) said += ` ${out.unsealed} made without the team's key ${out.unsealed === 1 ? "was" : "were"} left out (no text kept).`;
+    decisionsStatus(said);
   }
 
   async function clearDecisions() {
@@ -1183,9 +1207,11 @@
     if (area !== "local") return;
     // A decision made or cleared in another tab (or by the clear control).
     const decided = Object.keys(changes).filter((k) => k.startsWith("decision:"));
+    // A new team key changes what the panel says about stored decisions.
+    if (changes.decisionsRecipient && !decided.length && state.on) refreshDecisionCount();
     if (decided.length && state.on) {
       for (const ad of state.ads.values()) {
-        const c = ad.decisionKey && changes[`decision:${ad.decisionKey}`];
+        const c = ad.decisionItem && changes[ad.decisionItem];
         if (!c) continue;
         ad.decision = c.newValue ?? null;
         showDecision(ad);
