@@ -70,10 +70,13 @@ const MEMBERS_2: &[&str] = &["records"];
 
 /// What opens sealed decisions files: the team's private keys (`--key`,
 /// repeatable, or the file named by REDFLAG_DECISIONS_KEY_FILE) and the
-/// trusted signers (`--signer`).
+/// trusted signers (`--signer`); `whole` when every decision must open
+/// (`report`, whose counts are published), rather than those the keys open
+/// with a warning (`eval`, `calibrate`, `decisions open`).
 pub(crate) struct Keys<'a> {
     pub(crate) keys: &'a [String],
     pub(crate) signers: &'a [String],
+    pub(crate) whole: bool,
 }
 
 /// A private key and its public key's id.
@@ -354,6 +357,19 @@ fn try_open(bytes: &[u8], name: &str, keys: &Keys<'_>) -> Result<Result<Vec<u8>,
     let opened = check(bytes, &trusted).and_then(|c| {
         let o = open_checked(&c, &secrets)?;
         let total = c.doc["count"].as_u64().unwrap_or_default();
+        if !o.left_out.is_empty() && keys.whole {
+            let n: u64 = o.left_out.values().sum();
+            let by = o
+                .left_out
+                .iter()
+                .map(|(k, n)| format!("{n} to key {k}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            return Err(format!(
+                "{n} of {total} decisions are sealed to a key not given ({by}), and a report counts \
+                 every decision: give that key's private key too (--key is repeatable)"
+            ));
+        }
         let of = if o.opened == total {
             String::new()
         } else {

@@ -116,6 +116,7 @@ impl DecisionKeyArgs {
         decisions::Keys {
             keys: &self.keys,
             signers: &self.signers,
+            whole: false,
         }
     }
 }
@@ -921,7 +922,11 @@ fn main() -> ExitCode {
             },
             out: out.as_deref(),
             min_cell,
-            keys: decision_keys.keys(),
+            // Published counts: every decision must open.
+            keys: decisions::Keys {
+                whole: true,
+                ..decision_keys.keys()
+            },
         }),
         Command::Pack { format, out, pack } => convert::convert(format, out, &pack),
         Command::Image { out, packs_json } => image::image(&out, packs_json.as_deref()),

@@ -356,6 +356,29 @@ fn decisions_sealed_to_an_earlier_key_are_counted_by_key_and_read_with_it() {
         std::fs::read(&opened).unwrap(),
         std::fs::read(&s.clear).unwrap()
     );
+    // `report` publishes counts: every decision must open, or it is refused.
+    let counters = s.path("counters.json");
+    std::fs::write(
+        &counters,
+        json!({"since": "2026-12-01T00:00:00.000Z", "submissions": 100,
+            "tiers": {"allow": 80, "warn": 20, "review": 0, "block": 0, "error": 0},
+            "categories": {"fee": 20}, "errors": {}, "notes": {}})
+        .to_string(),
+    )
+    .unwrap();
+    let report = |decisions: &str, keys: &[&str]| {
+        let mut args = vec!["report", "--counters", &counters, "--decisions", decisions];
+        for k in keys {
+            args.extend_from_slice(&["--key", k]);
+        }
+        run(&args)
+    };
+    let out = report(&mixed, &[&new_key]);
+    refused(&out, 2, &format!("refused: 12 of 20 decisions are sealed to a key not given (12 to key {old_id}), and a report counts every decision"));
+    assert_eq!(
+        ok(&report(&mixed, &[&s.team_key, &new_key])),
+        ok(&report(&s.clear, &[]))
+    );
     // A third team's key opens none of them: refused, naming the keys needed.
     ok(&run(&["decisions", "keygen", "--out", &s.path("third")]));
     let out = eval(
