@@ -400,6 +400,29 @@ export function validatePacks(packs: PackInput | readonly PackInput[]): PackErro
  */
 export function verifySignedPack(signed: string, options: TrustOptions): Pack;
 
+/** A verified hash-list pack (docs/images.md), as `verifySignedHashList` returns it. */
+export interface VerifiedHashList {
+  id: string;
+  version: string;
+  /** What a match does. */
+  policy: "block" | "review";
+  /** Why the list exists, for reviewers. */
+  reason: string;
+  /** The list's own match threshold in bits, or null (the deployment's, by default 31). */
+  threshold: number | null;
+  /** Number of hashes. */
+  size: number;
+  /** The list's JSON exactly as signed, for the image module's `HashList.fromPack`. */
+  text: string;
+}
+
+/**
+ * Verifies a signed hash-list pack (JSON text) with the same keys, expiry
+ * and downgrade protection as `verifySignedPack`. Throws saying why it was
+ * refused, or why the list cannot be read.
+ */
+export function verifySignedHashList(signed: string, options: TrustOptions): VerifiedHashList;
+
 /** Extracts contact details, prices and ages without an engine. */
 export function extractEntities(
   submission: Submission,

@@ -7,6 +7,7 @@ const glue = require("./redflag.cjs");
 exports.Engine = glue.Engine;
 exports.validatePacks = glue.validatePacks;
 exports.verifySignedPack = glue.verifySignedPack;
+exports.verifySignedHashList = glue.verifySignedHashList;
 exports.extractEntities = glue.extractEntities;
 exports.signature = glue.signature;
 exports.similarity = glue.similarity;

@@ -13,6 +13,7 @@ load.initSync({ module: readFileSync(join(__dirname, "redflag_bg.wasm")) });
 exports.Engine = glue.Engine;
 exports.validatePacks = glue.validatePacks;
 exports.verifySignedPack = glue.verifySignedPack;
+exports.verifySignedHashList = glue.verifySignedHashList;
 exports.extractEntities = glue.extractEntities;
 exports.signature = glue.signature;
 exports.similarity = glue.similarity;

@@ -450,6 +450,35 @@ pub fn verify_signed_pack(text: &str, options: JsValue) -> Result<JsValue, JsErr
     js_sys::JSON::parse(&pack).map_err(|_| JsError::new("the signed pack is not valid JSON"))
 }
 
+/// Verifies a signed hash-list pack (JSON text; `docs/images.md`) against
+/// trusted public keys, with the same code, keys, expiry and downgrade
+/// protection as [`verify_signed_pack`]:
+/// `verifySignedHashList(text, { publicKeys, lastVersions?, now? })`.
+/// Returns `{ id, version, policy, reason, threshold, size, text }` (`text`:
+/// the list's JSON exactly as signed, for the image module's
+/// `HashList.fromPack`; `threshold`: null when the list sets none), or
+/// throws saying why it was refused. No image decoder is involved: the text
+/// engine verifies lists at start-up, the image module is loaded only when
+/// an image arrives.
+#[wasm_bindgen(js_name = verifySignedHashList)]
+pub fn verify_signed_hash_list(text: &str, options: JsValue) -> Result<JsValue, JsError> {
+    let o = Options::read(options, "options", &["publicKeys", "lastVersions", "now"])?;
+    let keys = o.strings("publicKeys")?.unwrap_or_default();
+    let p = policy(&keys, &o.string_map("lastVersions")?, o.number("now")?)?;
+    let list = redflag::images::verify_signed_hash_list(text, &p).map_err(err)?;
+    let inner = redflag::signing::signed_pack_text(text)
+        .ok_or_else(|| JsError::new("malformed signed pack"))?;
+    to_js(&serde_json::json!({
+        "id": list.id,
+        "version": list.version,
+        "policy": list.policy.as_str(),
+        "reason": list.reason,
+        "threshold": list.threshold,
+        "size": list.list.len(),
+        "text": inner,
+    }))
+}
+
 /// Extracts contact details, prices and ages from a submission without an
 /// engine: `extractEntities(submission, { rawValues?, entityKey? })`.
 #[wasm_bindgen(js_name = extractEntities)]
