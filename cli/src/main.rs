@@ -25,6 +25,7 @@ mod decisions;
 mod eval;
 mod evidence;
 mod explain;
+mod hashlist;
 mod image;
 mod image_hash;
 mod input;
@@ -320,7 +321,8 @@ enum Command {
         #[arg(long, short = 'o')]
         out: PathBuf,
     },
-    /// Sign a pack (TOML or JSON) for distribution to browsers, workers and extensions.
+    /// Sign a pack (TOML or JSON), or a hash-list pack (JSON, from `redflag hashlist
+    /// build`), for distribution to browsers, workers and extensions.
     Sign {
         /// The pack.
         pack: PathBuf,
@@ -335,8 +337,8 @@ enum Command {
         #[arg(long, short = 'o')]
         out: Option<PathBuf>,
     },
-    /// Verify a signed pack: exit 0 if it is signed by a trusted key, not expired and
-    /// not older than --min-version; 1 with the reason otherwise.
+    /// Verify a signed pack or hash-list pack: exit 0 if it is signed by a trusted key, not
+    /// expired and not older than --min-version; 1 with the reason otherwise.
     Verify {
         /// The signed pack.
         signed: PathBuf,
@@ -398,6 +400,10 @@ enum Command {
         #[arg(long, default_value_t = redflag::images::ImageLimits::default().max_width)]
         max_side: u32,
     },
+    /// Hash-list packs for the edge worker: build one from images and hash lists, then
+    /// sign it with `redflag sign` (docs/images.md).
+    #[command(subcommand)]
+    Hashlist(HashlistCommand),
     /// Sealed, signed evidence packets: keys, verify, open, seal (docs/evidence.md).
     #[command(subcommand)]
     Evidence(EvidenceCommand),
@@ -472,6 +478,51 @@ enum Command {
         out: Option<PathBuf>,
         /// The pack (TOML or JSON).
         pack: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum HashlistCommand {
+    /// Build a hash-list pack (JSON) from image files (hashed, labelled with their file
+    /// names) and text hash lists (`--from`); sign it with `redflag sign`.
+    #[command(
+        after_help = "Example:\n  redflag hashlist build --id known-pictures --version 1.0.0 \\\n    \
+        --policy block --reason \"Pictures from confirmed exploitation ads (case 12)\" \\\n    \
+        --from case12.txt photos/*.jpg -o known.json\n  \
+        redflag sign known.json --key site.key --expires 2027-06-01 -o known.signed.json"
+    )]
+    Build {
+        /// The list's id (letters, digits, `.`, `_`, `-`): downgrade protection keys on it.
+        #[arg(long)]
+        id: String,
+        /// A semantic version (1.0.0); raise it with every change.
+        #[arg(long)]
+        version: String,
+        /// What a match does at the edge.
+        #[arg(long, value_parser = ["block", "review"])]
+        policy: String,
+        /// Why the list exists, for reviewers (one line; never shown to posters).
+        #[arg(long)]
+        reason: String,
+        /// The list's match threshold in bits (0 to 63); without it the deployment's
+        /// (default 31).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(0..=63))]
+        threshold: Option<u32>,
+        /// Leave out pictures whose PDQ quality is under this (mostly flat pictures match
+        /// unrelated flat uploads; PDQ's guidance is 50).
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u8).range(0..=100))]
+        min_quality: u8,
+        /// A text hash list to include (one hash a line, optionally a label). Repeatable.
+        #[arg(long = "from", value_name = "LIST")]
+        lists: Vec<PathBuf>,
+        /// Image files to hash into the list.
+        images: Vec<PathBuf>,
+        /// Largest picture, in pixels (width × height), read from the file's header.
+        #[arg(long, default_value_t = redflag::images::ImageLimits::default().max_pixels)]
+        max_pixels: u64,
+        /// Write to this file instead of stdout.
+        #[arg(long, short = 'o')]
+        out: Option<PathBuf>,
     },
 }
 
@@ -950,6 +1001,32 @@ fn main() -> ExitCode {
                 max_height: max_side,
                 max_pixels,
             },
+        }),
+        Command::Hashlist(HashlistCommand::Build {
+            id,
+            version,
+            policy,
+            reason,
+            threshold,
+            min_quality,
+            lists,
+            images,
+            max_pixels,
+            out,
+        }) => hashlist::build(&hashlist::BuildArgs {
+            id: &id,
+            version: &version,
+            policy: &policy,
+            reason: &reason,
+            threshold,
+            min_quality,
+            lists: &lists,
+            images: &images,
+            limits: redflag::images::ImageLimits {
+                max_pixels,
+                ..redflag::images::ImageLimits::default()
+            },
+            out: out.as_deref(),
         }),
         Command::Evidence(e) => evidence_cmd(e),
         Command::Decisions(d) => decisions_cmd(d),
