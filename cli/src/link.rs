@@ -1,5 +1,5 @@
-//! `redflag link`: clusters of ads that share a template or a contact
-//! (docs/linking.md).
+//! `redflag link`: clusters of ads that share a template, a contact or a
+//! picture (docs/linking.md).
 //!
 //! Pass one reads the ads once and keeps, per ad, only what linking needs:
 //! its line, id and tier, its LSH band keys and its shingle hashes (at
@@ -8,7 +8,10 @@
 //! Jaccard similarity of their shingles. Pass two reads the input again
 //! (stdin is spooled to a temporary file in pass one) for the template text
 //! of each template group, from at most `TEMPLATE_SAMPLE` of its ads.
+//! Pictures (PDQ hashes given with the ads) are filed in a multi-index
+//! (`redflag::link::ImageIndex`) as they are read and paired after pass one.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::fs;
@@ -21,8 +24,9 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 
 use redflag::eval::{escape_html as esc, REPORT_CSS};
+use redflag::images::PdqHash;
 use redflag::lines::{Line, LineReader};
-use redflag::link::{self, ContactHash, SignatureOptions};
+use redflag::link::{self, ContactHash, ImageIndex, SignatureOptions};
 use redflag::{Engine, EntityKind, Submission, Tier};
 
 use crate::input::{max_line_bytes, open_input, progress_bar, raw_id, unreadable};
@@ -41,8 +45,19 @@ const FULL_BUCKET: usize = 64;
 /// Varying words listed per template.
 const VARIES: usize = 30;
 
+/// How pictures link ads.
+pub(crate) struct ImageOptions {
+    /// Largest Hamming distance between two PDQ hashes of one picture.
+    pub threshold: u32,
+    /// Hashes under this PDQ quality (mostly flat pictures) link nothing.
+    pub min_quality: u8,
+    /// A picture shared by more ads than this is common and links nothing.
+    pub common: usize,
+}
+
 pub(crate) struct Args<'a> {
     pub engine: Option<Engine>,
+    pub images: ImageOptions,
     pub section: Option<String>,
     pub key: Vec<u8>,
     pub threshold: f64,
@@ -203,13 +218,22 @@ struct ContactOut<'a> {
 }
 
 #[derive(Serialize)]
+struct ImageOut {
+    pdq: String,
+    ads: u32,
+}
+
+#[derive(Serialize)]
 struct ClusterOut<'a> {
     cluster: usize,
     size: usize,
     verdict: Option<Tier>,
     tiers: Tiers,
+    /// Which kinds of link joined the cluster's ads: `template`, `contact`, `image`.
+    links: Vec<&'static str>,
     templates: Vec<TemplateOut>,
     contacts: Vec<ContactOut<'a>>,
+    images: Vec<ImageOut>,
     members: Vec<Member<'a>>,
 }
 
@@ -298,14 +322,85 @@ fn line_error(n: usize, msg: &str) {
     eprintln!("redflag link: line {n}: {msg}");
 }
 
-/// Reads one line's ad: the submission and the tier it carries.
-fn parse_ad(
-    text: &str,
-    section: &Option<String>,
-) -> Result<(Value, Submission, Option<Tier>), String> {
+/// A picture's hash and quality (when given), and whether to skip it.
+type Picture = (PdqHash, Option<u8>);
+
+/// The `images` of an ad: an array of PDQ hashes as 64 hex digits, or
+/// `"<hex>:<quality>"` (the edge token's `i`), or objects with `pdq` and
+/// optionally `quality` (`redflag image-hash` lines, the edge's
+/// X-Redflag-Images records); objects without `pdq` (pictures that were not
+/// hashed) are skipped.
+fn parse_images(v: &Value) -> Result<Vec<Picture>, String> {
+    let bad = |i: usize, m: &str| format!("`images[{i}]`: {m}");
+    let Value::Array(items) = v else {
+        return Err(
+            "`images` must be an array of PDQ hashes (64 hex digits) or {\"pdq\", \"quality\"}"
+                .into(),
+        );
+    };
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let (hex, quality) = match item {
+            Value::String(s) => match s.split_once(':') {
+                Some((h, q)) => (
+                    h,
+                    Some(
+                        q.parse::<u8>()
+                            .ok()
+                            .filter(|q| *q <= 100)
+                            .ok_or_else(|| bad(i, "the quality after `:` must be 0 to 100"))?,
+                    ),
+                ),
+                None => (s.as_str(), None),
+            },
+            Value::Object(o) => {
+                let Some(p) = o.get("pdq") else { continue };
+                let Some(h) = p.as_str() else {
+                    return Err(bad(i, "`pdq` must be 64 hex digits"));
+                };
+                let q = match o.get("quality") {
+                    None | Some(Value::Null) => None,
+                    Some(q) => Some(
+                        q.as_u64()
+                            .filter(|q| *q <= 100)
+                            .ok_or_else(|| bad(i, "`quality` must be 0 to 100"))?
+                            as u8,
+                    ),
+                };
+                (h, q)
+            }
+            _ => {
+                return Err(bad(
+                    i,
+                    "must be a hash (64 hex digits) or an object with `pdq`",
+                ))
+            }
+        };
+        let hash: PdqHash = hex.parse().map_err(|e| bad(i, &format!("{e}")))?;
+        out.push((hash, quality));
+    }
+    Ok(out)
+}
+
+/// One line's ad as linking reads it.
+struct Parsed {
+    value: Value,
+    sub: Submission,
+    tier: Option<Tier>,
+    images: Vec<Picture>,
+}
+
+/// Reads one line's ad: the submission, the tier it carries and its pictures' hashes.
+fn parse_ad(text: &str, section: &Option<String>) -> Result<Parsed, String> {
     let mut value: Value = serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
     let mut tier = None;
+    let mut images = Vec::new();
     if let Value::Object(map) = &mut value {
+        if let Some(v) = map.remove("images") {
+            if !v.is_null() {
+                images = parse_images(&v)?;
+            }
+        }
         match map.get("verdict") {
             None | Some(Value::Null) => {}
             Some(Value::String(s)) => {
@@ -323,7 +418,12 @@ fn parse_ad(
             sub = sub.section(s.clone());
         }
     }
-    Ok((value, sub, tier))
+    Ok(Parsed {
+        value,
+        sub,
+        tier,
+        images,
+    })
 }
 
 pub(crate) fn link(args: Args<'_>) -> Result<ExitCode, Fatal> {
@@ -378,6 +478,9 @@ pub(crate) fn link(args: Args<'_>) -> Result<ExitCode, Fatal> {
     let mut contacts: HashMap<ContactHash, (u32, u32)> = HashMap::new();
     let mut all = Sets::new();
     let mut by_contact = Sets::new();
+    let mut pictures = ImageIndex::new(args.images.threshold, args.images.common);
+    let mut picture_ad: Vec<u32> = Vec::new();
+    let mut low_quality = 0usize;
     let mut failed = false;
     loop {
         if let (Some(p), Some(_)) = (&progress, len) {
@@ -417,7 +520,12 @@ pub(crate) fn link(args: Args<'_>) -> Result<ExitCode, Fatal> {
         if text.is_empty() {
             continue;
         }
-        let (value, sub, given) = match parse_ad(text, &args.section) {
+        let Parsed {
+            value,
+            sub,
+            tier: given,
+            images,
+        } = match parse_ad(text, &args.section) {
             Ok(x) => x,
             Err(e) => {
                 failed = true;
@@ -469,6 +577,14 @@ pub(crate) fn link(args: Args<'_>) -> Result<ExitCode, Fatal> {
             let first = e.0;
             all.union(first, idx);
             by_contact.union(first, idx);
+        }
+        for (hash, quality) in images {
+            if quality.is_some_and(|q| q < args.images.min_quality) {
+                low_quality += 1;
+                continue;
+            }
+            pictures.push(hash);
+            picture_ad.push(idx);
         }
         let id = raw_id(&value, text).map(|r| r.get().into());
         ads.push(Ad {
@@ -525,6 +641,32 @@ pub(crate) fn link(args: Args<'_>) -> Result<ExitCode, Fatal> {
             i = e;
         }
     }
+
+    // Pictures: near-duplicate hashes from the multi-index, joined as a
+    // contact is (the same picture in two ads links them).
+    let mut by_image = Sets::new();
+    for _ in 0..ads.len() {
+        by_image.push();
+    }
+    let picture_sets = RefCell::new(Sets::new());
+    for _ in 0..pictures.len() {
+        picture_sets.borrow_mut().push();
+    }
+    let image_stats = pictures.near_pairs(
+        |i, j| {
+            let mut p = picture_sets.borrow_mut();
+            p.find(i) == p.find(j)
+        },
+        |i, j, _| {
+            picture_sets.borrow_mut().union(i, j);
+            let (a, b) = (picture_ad[i as usize], picture_ad[j as usize]);
+            if a != b {
+                by_image.union(a, b);
+                all.union(a, b);
+            }
+        },
+    );
+    let mut picture_sets = picture_sets.into_inner();
 
     // Template texts: pass two over the input, for the ads of groups of two or more.
     let n_ads = ads.len();
@@ -590,6 +732,31 @@ pub(crate) fn link(args: Args<'_>) -> Result<ExitCode, Fatal> {
                 .push((c, *count));
         }
     }
+    // Pictures shared by two ads or more: one hash per group (the first
+    // read) and how many ads have it, by cluster.
+    let mut groups_of_pictures: HashMap<u32, (u32, Vec<u32>)> = HashMap::new();
+    for p in 0..pictures.len() as u32 {
+        let g = groups_of_pictures
+            .entry(picture_sets.find(p))
+            .or_insert((p, Vec::new()));
+        g.1.push(picture_ad[p as usize]);
+    }
+    let mut shared_images: HashMap<u32, Vec<ImageOut>> = HashMap::new();
+    let mut by_first: Vec<(u32, Vec<u32>)> = groups_of_pictures.into_values().collect();
+    by_first.sort_unstable_by_key(|g| g.0);
+    for (first, mut owners) in by_first {
+        owners.sort_unstable();
+        owners.dedup();
+        if owners.len() >= 2 {
+            shared_images
+                .entry(all.find(owners[0]))
+                .or_default()
+                .push(ImageOut {
+                    pdq: pictures.hash(first).to_string(),
+                    ads: owners.len() as u32,
+                });
+        }
+    }
     let mut clusters: Vec<ClusterOut<'_>> = Vec::new();
     let mut i = 0;
     while i < comp.len() {
@@ -604,9 +771,9 @@ pub(crate) fn link(args: Args<'_>) -> Result<ExitCode, Fatal> {
             &ads,
             &group_of,
             &templates,
-            &mut by_template,
-            &mut by_contact,
+            [&mut by_template, &mut by_contact, &mut by_image],
             shared.remove(&root).unwrap_or_default(),
+            shared_images.remove(&root).unwrap_or_default(),
         ));
         i = e;
     }
@@ -625,6 +792,15 @@ pub(crate) fn link(args: Args<'_>) -> Result<ExitCode, Fatal> {
         "redflag link: {n_ads} ads, {} clusters of {in_clusters} ads, {serious} with an ad in review or blocked",
         clusters.len()
     );
+    if pictures.len() + low_quality > 0 {
+        eprintln!(
+            "redflag link: {} pictures linked by hash, {low_quality} left out for a quality under {}, {} common (shared by more than {} others) linked to nothing",
+            pictures.len() - image_stats.common,
+            args.images.min_quality,
+            image_stats.common,
+            args.images.common
+        );
+    }
     if args.html {
         let html = html_report(&clusters, n_ads, threshold, args.title);
         write_output(args.out, &html)?;
@@ -684,8 +860,8 @@ fn read_templates(
             continue;
         }
         if let Line::Text(t) = line {
-            if let Ok((_, sub, _)) = parse_ad(t.trim(), section) {
-                templates[group_of[next] as usize].add(link::tokens(&sub));
+            if let Ok(p) = parse_ad(t.trim(), section) {
+                templates[group_of[next] as usize].add(link::tokens(&p.sub));
             }
         }
         next += 1;
@@ -701,20 +877,22 @@ fn cluster<'a>(
     ads: &'a [Ad],
     group_of: &[u32],
     templates: &[Template],
-    by_template: &mut Sets,
-    by_contact: &mut Sets,
+    [by_template, by_contact, by_image]: [&mut Sets; 3],
     mut contacts: Vec<(&'a ContactHash, u32)>,
+    images: Vec<ImageOut>,
 ) -> ClusterOut<'a> {
     let mut tiers = Tiers::default();
-    // Tiers per template group and per contact component in the cluster.
+    // Tiers per template group, per contact and per picture component in the cluster.
     let mut t_tiers: HashMap<u32, Tiers> = HashMap::new();
     let mut c_tiers: HashMap<u32, Tiers> = HashMap::new();
+    let mut i_tiers: HashMap<u32, Tiers> = HashMap::new();
     let mut local: Vec<u32> = Vec::new();
     for &m in members {
         let t = ads[m as usize].tier;
         tiers.add(t);
         t_tiers.entry(by_template.find(m)).or_default().add(t);
         c_tiers.entry(by_contact.find(m)).or_default().add(t);
+        i_tiers.entry(by_image.find(m)).or_default().add(t);
         let g = group_of[m as usize];
         if g != u32::MAX && !local.contains(&g) {
             local.push(g);
@@ -760,6 +938,16 @@ fn cluster<'a>(
                         others.phrase("them")
                     ));
                 }
+                let is = by_image.size_of(m);
+                if is >= 2 {
+                    let others = i_tiers[&by_image.find(m)].without(ad.tier);
+                    parts.push(format!(
+                        "same picture as {} other ad{}, {}",
+                        is - 1,
+                        if is == 2 { "" } else { "s" },
+                        others.phrase("them")
+                    ));
+                }
                 let others = tiers.without(ad.tier);
                 parts.push(format!(
                     "in a cluster of {} ads, {}",
@@ -797,11 +985,24 @@ fn cluster<'a>(
         })
         .collect();
     contacts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+    let mut images = images;
+    images.sort_by(|a, b| b.ads.cmp(&a.ads).then_with(|| a.pdq.cmp(&b.pdq)));
+    let templates_out: Vec<TemplateOut> = templates_out;
+    let links = [
+        ("template", !templates_out.is_empty()),
+        ("contact", !contacts.is_empty()),
+        ("image", !images.is_empty()),
+    ]
+    .into_iter()
+    .filter_map(|(k, on)| on.then_some(k))
+    .collect();
     ClusterOut {
         cluster: 0,
         size: members.len(),
         verdict,
         tiers,
+        links,
+        images,
         templates: templates_out,
         contacts: contacts
             .into_iter()
@@ -824,8 +1025,8 @@ fn html_report(clusters: &[ClusterOut<'_>], n_ads: usize, threshold: f64, title:
         s,
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t}</title>\
          <style>{REPORT_CSS}</style></head><body><h1>{t}</h1>\
-         <p class=\"muted\">Ads that share a template (Jaccard similarity of their shingles ≥ {threshold}) \
-         or a contact (by keyed hash; no contact appears here), as clusters. Generated by redflag link.</p>\
+         <p class=\"muted\">Ads that share a template (Jaccard similarity of their shingles ≥ {threshold}), \
+         a contact (by keyed hash; no contact appears here) or a picture (by PDQ hash), as clusters. Generated by redflag link.</p>\
          <table><tr><th>ads read</th><th>clusters</th><th>ads in clusters</th>\
          <th>clusters with an ad in review or blocked</th><th>ads marked</th></tr>\
          <tr><td class=\"num\">{n_ads}</td><td class=\"num\">{}</td><td class=\"num\">{in_clusters}</td>\
@@ -848,7 +1049,7 @@ fn table<'a, 'b: 'a>(s: &mut String, rows: impl Iterator<Item = &'a ClusterOut<'
     s.push_str(
         "<table><tr><th>#</th><th class=\"num\">ads</th><th>most serious</th>\
          <th>block / review / warn / allow</th><th>template (words every ad shares)</th>\
-         <th>what varies</th><th class=\"num\">shared contacts</th></tr>",
+         <th>what varies</th><th class=\"num\">shared contacts</th><th class=\"num\">shared pictures</th></tr>",
     );
     let mut any = false;
     for c in rows {
@@ -875,14 +1076,20 @@ fn table<'a, 'b: 'a>(s: &mut String, rows: impl Iterator<Item = &'a ClusterOut<'
                 )
             }
             None => (
-                "<span class=\"muted\">linked by contacts only</span>".into(),
+                format!(
+                    "<span class=\"muted\">linked by {} only</span>",
+                    c.links
+                        .join(" and ")
+                        .replace("contact", "contacts")
+                        .replace("image", "pictures")
+                ),
                 String::new(),
             ),
         };
         let _ = write!(
             s,
             "<tr><td>{}</td><td class=\"num\">{}</td><td>{}</td><td>{} / {} / {} / {}</td>\
-             <td>{text}</td><td>{varies}</td><td class=\"num\">{}</td></tr>",
+             <td>{text}</td><td>{varies}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
             c.cluster,
             c.size,
             c.verdict.map_or("unknown", |t| t.as_str()),
@@ -890,11 +1097,12 @@ fn table<'a, 'b: 'a>(s: &mut String, rows: impl Iterator<Item = &'a ClusterOut<'
             c.tiers.review,
             c.tiers.warn,
             c.tiers.allow,
-            c.contacts.len()
+            c.contacts.len(),
+            c.images.len()
         );
     }
     if !any {
-        s.push_str("<tr><td colspan=\"7\" class=\"muted\">no cluster</td></tr>");
+        s.push_str("<tr><td colspan=\"8\" class=\"muted\">no cluster</td></tr>");
     }
     s.push_str("</table>");
 }

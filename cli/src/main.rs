@@ -162,9 +162,10 @@ enum Command {
         /// Input file (default: stdin; `-` is stdin).
         file: Option<PathBuf>,
     },
-    /// Link ads that share a template or a contact: clusters as JSON Lines (or an HTML report).
+    /// Link ads that share a template, a contact or a picture: clusters as JSON Lines (or an
+    /// HTML report).
     #[command(
-        long_about = "Link ads that share a template or a contact (docs/linking.md).\n\n\
+        long_about = "Link ads that share a template, a contact or a picture (docs/linking.md).\n\n\
         Reads ads as JSON Lines, the input of `redflag scan` (FILE or stdin). A line may carry \
         its `verdict` (allow, warn, review, block, e.g. merged from `redflag scan`); the others \
         are screened with the packs (or left without a verdict with --no-screen).\n\n\
@@ -174,10 +175,16 @@ enum Command {
         of its shingles against --threshold. Shared contacts: phones, e-mails, URLs and handles \
         found through obfuscation (URLs only with --link-urls), compared by their keyed hashes (HMAC-SHA-256 with the key of \
         --entity-key-file or REDFLAG_ENTITY_KEY, as `scan --entities`; without a key, a random \
-        key for this run only). Both kinds of link make one graph; each connected component of \
+        key for this run only). Shared pictures: the PDQ hashes an ad carries in `images` (an \
+        array of 64-hex-digit hashes, `hash:quality`, or {pdq, quality} objects as `redflag \
+        image-hash` and the edge worker write them), at most --image-threshold bits apart, found \
+        with a multi-index (16 chunks of 16 bits), never by comparing every pair; hashes of \
+        quality under --image-min-quality and pictures shared by more than --image-common ads \
+        link nothing. Every kind of link makes one graph; each connected component of \
         two ads or more is a cluster, written as one JSON line, the most serious first (by the \
         most serious verdict among its ads, then by size). Ads in a cluster with an ad in review \
-        or blocked carry a `mark`. No contact value is ever written, only keyed hashes.\n\n\
+        or blocked carry a `mark`, and each cluster says which `links` joined it (template, \
+        contact, image). No contact value is ever written, only keyed hashes.\n\n\
         Limits: --max-ads ads per run (2,000,000 by default; about 1 KB of memory each), lines of \
         at most 4 x max_input_bytes (4 MiB), 512 shingles per ad for the exact check, template \
         text from the first 50 ads of each template and their first 400 words. Stdin and pipes are spooled \
@@ -208,6 +215,19 @@ enum Command {
         /// job boards, shops and social networks).
         #[arg(long)]
         link_urls: bool,
+        /// Largest Hamming distance (bits) between the PDQ hashes of one picture in two
+        /// ads (their `images`); PDQ's guidance is 31.
+        #[arg(long, default_value_t = redflag::images::DEFAULT_THRESHOLD,
+              value_parser = clap::value_parser!(u32).range(0..=i64::from(redflag::link::MAX_IMAGE_THRESHOLD)))]
+        image_threshold: u32,
+        /// Pictures whose given PDQ quality is under this link nothing (mostly flat
+        /// pictures: blanks, solid colours).
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u8).range(0..=100))]
+        image_min_quality: u8,
+        /// A picture shared by more ads than this (a placeholder, a stock photo) is
+        /// common and links nothing.
+        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(2..=10_000_000))]
+        image_common: u64,
         /// Most ads read; more is an error (exit 2).
         #[arg(long, default_value_t = 2_000_000, value_parser = clap::value_parser!(u64).range(1..=50_000_000))]
         max_ads: u64,
@@ -870,6 +890,7 @@ fn link_cmd(
     threshold: f64,
     key_file: Option<&std::path::Path>,
     link_urls: bool,
+    images: link::ImageOptions,
     max_ads: u64,
     html: bool,
     title: &str,
@@ -894,6 +915,7 @@ fn link_cmd(
     };
     link::link(link::Args {
         engine,
+        images,
         section,
         key,
         threshold,
@@ -922,6 +944,9 @@ fn main() -> ExitCode {
             threshold,
             entity_key_file,
             link_urls,
+            image_threshold,
+            image_min_quality,
+            image_common,
             max_ads,
             format,
             title,
@@ -934,6 +959,11 @@ fn main() -> ExitCode {
             threshold,
             entity_key_file.as_deref(),
             link_urls,
+            link::ImageOptions {
+                threshold: image_threshold,
+                min_quality: image_min_quality,
+                common: usize::try_from(image_common).unwrap_or(usize::MAX),
+            },
             max_ads,
             matches!(format, LinkFormat::Html),
             &title,
