@@ -459,7 +459,7 @@ pub const MAX_IMAGE_THRESHOLD: u32 = 47;
 /// index.push(PdqHash::from_bytes(near));
 /// index.push(far);
 /// let mut pairs = Vec::new();
-/// let stats = index.near_pairs(|_, _| false, |i, j, d| pairs.push((i, j, d)));
+/// let stats = index.near_pairs(|i, j, d| pairs.push((i, j, d)));
 /// assert_eq!(pairs, [(1, 0, 24)]);
 /// assert_eq!(stats.common, 0);
 /// ```
@@ -520,27 +520,47 @@ impl ImageIndex {
         self.hashes.is_empty()
     }
 
-    fn key(h: &[u8; 32], c: usize) -> usize {
-        (c << 16) | (usize::from(h[2 * c]) << 8) | usize::from(h[2 * c + 1])
+    /// Chunk `c` of a hash: bits `16c` to `16c + 15` in hex order.
+    fn chunk(h: &[u8; 32], c: usize) -> u16 {
+        (u16::from(h[2 * c]) << 8) | u16::from(h[2 * c + 1])
     }
 
-    /// Calls `found(i, j, distance)` for pairs of hashes at most the
-    /// threshold apart, `i > j`, each pair at most once; `skip(i, j)`,
-    /// asked first, can spare the 256-bit comparison (two pictures already
-    /// known to be linked). Pairs whose only close chunk is in a crowded
-    /// bucket are not found, and common pictures are linked to nothing.
-    pub fn near_pairs(
-        &self,
-        mut skip: impl FnMut(u32, u32) -> bool,
-        mut found: impl FnMut(u32, u32, u32),
-    ) -> ImageIndexStats {
-        let n = self.hashes.len();
+    fn key(h: &[u8; 32], c: usize) -> usize {
+        (c << 16) | usize::from(Self::chunk(h, c))
+    }
+
+    /// Calls `found(i, j, distance)` for every pair of hashes at most the
+    /// threshold apart, `i > j`, each pair once, in order of `i`. Pairs
+    /// whose only close chunk is in a crowded bucket are not found, and
+    /// common pictures are paired with nothing.
+    pub fn near_pairs(&self, mut found: impl FnMut(u32, u32, u32)) -> ImageIndexStats {
         let mut stats = ImageIndexStats::default();
-        // Buckets as one sorted array (counting sort): for each key, the
-        // hashes filed under it, in the order added.
         let buckets = IMAGE_CHUNKS << 16;
-        let mut start = vec![0u32; buckets + 1];
+        // Crowded buckets, from every hash (a bit each: the set stays in cache).
+        let mut count = vec![0u32; buckets];
         for h in &self.hashes {
+            for c in 0..IMAGE_CHUNKS {
+                count[Self::key(h, c)] += 1;
+            }
+        }
+        let mut crowded = vec![0u64; buckets / 64];
+        for (k, &c) in count.iter().enumerate() {
+            if c as usize > self.common {
+                crowded[k / 64] |= 1 << (k % 64);
+            }
+        }
+        let is_crowded = |k: usize| crowded[k / 64] & (1 << (k % 64)) != 0;
+        let common: Vec<bool> = self
+            .hashes
+            .iter()
+            .map(|h| (0..IMAGE_CHUNKS).all(|c| is_crowded(Self::key(h, c))))
+            .collect();
+        stats.common = common.iter().filter(|c| **c).count();
+        // Buckets as one sorted array (counting sort) of the hashes that
+        // are not common (they are never candidates), in the order added,
+        // each with its hash beside it (no lookup elsewhere per candidate).
+        let mut start = vec![0u32; buckets + 1];
+        for (h, _) in self.hashes.iter().zip(&common).filter(|(_, c)| !**c) {
             for c in 0..IMAGE_CHUNKS {
                 start[Self::key(h, c) + 1] += 1;
             }
@@ -549,36 +569,30 @@ impl ImageIndex {
             start[k + 1] += start[k];
         }
         let mut fill = start.clone();
-        let mut entries = vec![0u32; n * IMAGE_CHUNKS];
+        let mut entries = vec![0u32; start[buckets] as usize];
         for (i, h) in self.hashes.iter().enumerate() {
+            if common[i] {
+                continue;
+            }
             for c in 0..IMAGE_CHUNKS {
                 let k = Self::key(h, c);
                 entries[fill[k] as usize] = i as u32;
                 fill[k] += 1;
             }
         }
-        let size = |k: usize| (start[k + 1] - start[k]) as usize;
-        let common: Vec<bool> = self
-            .hashes
-            .iter()
-            .map(|h| (0..IMAGE_CHUNKS).all(|c| size(Self::key(h, c)) > self.common))
-            .collect();
-        stats.common = common.iter().filter(|c| **c).count();
+        drop(fill);
         let radius = self.threshold / IMAGE_CHUNKS as u32;
         let mut probes: Vec<u16> = Vec::new();
-        // seen[j] == i + 1: hash j was already a candidate of hash i.
-        let mut seen: Vec<u32> = vec![0; n];
         for (i, h) in self.hashes.iter().enumerate() {
             if common[i] {
                 continue;
             }
             for c in 0..IMAGE_CHUNKS {
-                let v = (u16::from(h[2 * c]) << 8) | u16::from(h[2 * c + 1]);
                 probes.clear();
-                neighbours(v, radius, &mut probes);
+                neighbours(Self::chunk(h, c), radius, &mut probes);
                 for &p in &probes {
                     let k = (c << 16) | usize::from(p);
-                    if size(k) > self.common {
+                    if is_crowded(k) {
                         continue;
                     }
                     for &j in &entries[start[k] as usize..start[k + 1] as usize] {
@@ -586,17 +600,17 @@ impl ImageIndex {
                         if j as usize >= i {
                             break;
                         }
-                        if common[j as usize] || seen[j as usize] == i as u32 + 1 {
-                            continue;
-                        }
-                        seen[j as usize] = i as u32 + 1;
-                        if skip(i as u32, j) {
-                            continue;
-                        }
+                        let other = &self.hashes[j as usize];
                         stats.compared += 1;
-                        let d = PdqHash::from_bytes(*h)
-                            .distance(&PdqHash::from_bytes(self.hashes[j as usize]));
-                        if d <= self.threshold {
+                        let d = bits_apart(h, other);
+                        // Reported at the first chunk where the lookup
+                        // finds the pair, so each pair once.
+                        if d <= self.threshold
+                            && !(0..c).any(|e| {
+                                (Self::chunk(h, e) ^ Self::chunk(other, e)).count_ones() <= radius
+                                    && !is_crowded(Self::key(other, e))
+                            })
+                        {
                             found(i as u32, j, d);
                         }
                     }
@@ -605,6 +619,20 @@ impl ImageIndex {
         }
         stats
     }
+}
+
+/// The Hamming distance of two 256-bit hashes.
+fn bits_apart(a: &[u8; 32], b: &[u8; 32]) -> u32 {
+    a.chunks_exact(8)
+        .zip(b.chunks_exact(8))
+        .map(|(x, y)| {
+            let mut w = [0u8; 8];
+            for (o, (p, q)) in w.iter_mut().zip(x.iter().zip(y)) {
+                *o = p ^ q;
+            }
+            u64::from_le_bytes(w).count_ones()
+        })
+        .sum()
 }
 
 /// Every 16-bit value within `radius` bits of `v` (itself first).
@@ -802,7 +830,7 @@ mod tests {
                 index.push(PdqHash::from_bytes(*h));
             }
             let mut got = Vec::new();
-            index.near_pairs(|_, _| false, |i, j, d| got.push((i, j, d)));
+            index.near_pairs(|i, j, d| got.push((i, j, d)));
             got.sort_unstable();
             let mut want = Vec::new();
             for i in 0..hashes.len() {
@@ -833,10 +861,11 @@ mod tests {
         index.push(PdqHash::from_bytes([0x0f; 32]));
         index.push(PdqHash::from_bytes([0x0f; 32]));
         let mut pairs = Vec::new();
-        let stats = index.near_pairs(|_, _| false, |i, j, _| pairs.push((i, j)));
+        let stats = index.near_pairs(|i, j, _| pairs.push((i, j)));
         assert_eq!(pairs, [(501, 500)]);
         assert_eq!(stats.common, 500);
-        assert_eq!(stats.compared, 1);
+        // The two copies meet once in each of their 16 chunks, the common ones never.
+        assert_eq!(stats.compared, 16);
     }
 
     #[test]

@@ -11,7 +11,6 @@
 //! Pictures (PDQ hashes given with the ads) are filed in a multi-index
 //! (`redflag::link::ImageIndex`) as they are read and paired after pass one.
 
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::fs;
@@ -648,25 +647,18 @@ pub(crate) fn link(args: Args<'_>) -> Result<ExitCode, Fatal> {
     for _ in 0..ads.len() {
         by_image.push();
     }
-    let picture_sets = RefCell::new(Sets::new());
+    let mut picture_sets = Sets::new();
     for _ in 0..pictures.len() {
-        picture_sets.borrow_mut().push();
+        picture_sets.push();
     }
-    let image_stats = pictures.near_pairs(
-        |i, j| {
-            let mut p = picture_sets.borrow_mut();
-            p.find(i) == p.find(j)
-        },
-        |i, j, _| {
-            picture_sets.borrow_mut().union(i, j);
-            let (a, b) = (picture_ad[i as usize], picture_ad[j as usize]);
-            if a != b {
-                by_image.union(a, b);
-                all.union(a, b);
-            }
-        },
-    );
-    let mut picture_sets = picture_sets.into_inner();
+    let image_stats = pictures.near_pairs(|i, j, _| {
+        picture_sets.union(i, j);
+        let (a, b) = (picture_ad[i as usize], picture_ad[j as usize]);
+        if a != b {
+            by_image.union(a, b);
+            all.union(a, b);
+        }
+    });
 
     // Template texts: pass two over the input, for the ads of groups of two or more.
     let n_ads = ads.len();
