@@ -412,8 +412,8 @@ export interface VerifiedHashList {
   threshold: number | null;
   /** Number of hashes. */
   size: number;
-  /** The list's JSON exactly as signed, for the image module's `HashList.fromPack`. */
-  text: string;
+  /** The hashes in the hash-list text format (`hash<TAB>label` a line), for the image module's `new HashList(list)`. */
+  list: string;
 }
 
 /**

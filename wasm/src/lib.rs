@@ -454,10 +454,10 @@ pub fn verify_signed_pack(text: &str, options: JsValue) -> Result<JsValue, JsErr
 /// trusted public keys, with the same code, keys, expiry and downgrade
 /// protection as [`verify_signed_pack`]:
 /// `verifySignedHashList(text, { publicKeys, lastVersions?, now? })`.
-/// Returns `{ id, version, policy, reason, threshold, size, text }` (`text`:
-/// the list's JSON exactly as signed, for the image module's
-/// `HashList.fromPack`; `threshold`: null when the list sets none), or
-/// throws saying why it was refused. No image decoder is involved: the text
+/// Returns `{ id, version, policy, reason, threshold, size, list }`
+/// (`list`: the hashes in the hash-list text format, one `hash<TAB>label`
+/// a line, for the image module's `new HashList(list)`; `threshold`: null
+/// when the list sets none), or throws saying why it was refused. No image decoder is involved: the text
 /// engine verifies lists at start-up, the image module is loaded only when
 /// an image arrives.
 #[wasm_bindgen(js_name = verifySignedHashList)]
@@ -466,8 +466,11 @@ pub fn verify_signed_hash_list(text: &str, options: JsValue) -> Result<JsValue, 
     let keys = o.strings("publicKeys")?.unwrap_or_default();
     let p = policy(&keys, &o.string_map("lastVersions")?, o.number("now")?)?;
     let list = redflag::images::verify_signed_hash_list(text, &p).map_err(err)?;
-    let inner = redflag::signing::signed_pack_text(text)
-        .ok_or_else(|| JsError::new("malformed signed pack"))?;
+    let mut lines = String::new();
+    for (hash, label) in list.list.entries() {
+        // Labels are one line (checked when the list was read).
+        lines.push_str(&format!("{hash}\t{label}\n"));
+    }
     to_js(&serde_json::json!({
         "id": list.id,
         "version": list.version,
@@ -475,7 +478,7 @@ pub fn verify_signed_hash_list(text: &str, options: JsValue) -> Result<JsValue, 
         "reason": list.reason,
         "threshold": list.threshold,
         "size": list.list.len(),
-        "text": inner,
+        "list": lines,
     }))
 }
 

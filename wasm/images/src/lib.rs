@@ -121,17 +121,6 @@ impl HashList {
         images::HashList::parse(text).map(HashList).map_err(thrown)
     }
 
-    /// The list of a hash-list pack's JSON (the `text` that the text
-    /// module's `verifySignedHashList` returns once it has verified the
-    /// signature; nothing is verified here). Throws `hash_list: …` when the
-    /// JSON is not a hash-list pack.
-    #[wasm_bindgen(js_name = fromPack)]
-    pub fn from_pack(text: &str) -> Result<HashList, JsError> {
-        images::HashListPack::from_json(text)
-            .map(|p| HashList(p.list))
-            .map_err(|e| JsError::new(&format!("hash_list: {e}")))
-    }
-
     /// Number of entries.
     #[wasm_bindgen(getter)]
     pub fn length(&self) -> u32 {
