@@ -530,7 +530,7 @@ impl ImageIndex {
     }
 
     /// Calls `found(i, j, distance)` for every pair of hashes at most the
-    /// threshold apart, `i > j`, each pair once, in order of `i`. Pairs
+    /// threshold apart, `i > j`, each pair once (in no set order). Pairs
     /// whose only close chunk is in a crowded bucket are not found, and
     /// common pictures are paired with nothing.
     pub fn near_pairs(&self, mut found: impl FnMut(u32, u32, u32)) -> ImageIndexStats {
@@ -556,62 +556,57 @@ impl ImageIndex {
             .map(|h| (0..IMAGE_CHUNKS).all(|c| is_crowded(Self::key(h, c))))
             .collect();
         stats.common = common.iter().filter(|c| **c).count();
-        // Buckets as one sorted array (counting sort) of the hashes that
-        // are not common (they are never candidates), in the order added,
-        // each with its hash beside it (no lookup elsewhere per candidate).
-        let mut start = vec![0u32; buckets + 1];
-        for (h, _) in self.hashes.iter().zip(&common).filter(|(_, c)| !**c) {
-            for c in 0..IMAGE_CHUNKS {
-                start[Self::key(h, c) + 1] += 1;
-            }
-        }
-        for k in 0..buckets {
-            start[k + 1] += start[k];
-        }
-        let mut fill = start.clone();
-        let mut entries = vec![0u32; start[buckets] as usize];
-        for (i, h) in self.hashes.iter().enumerate() {
-            if common[i] {
-                continue;
-            }
-            for c in 0..IMAGE_CHUNKS {
-                let k = Self::key(h, c);
-                entries[fill[k] as usize] = i as u32;
-                fill[k] += 1;
-            }
-        }
-        drop(fill);
         let radius = self.threshold / IMAGE_CHUNKS as u32;
+        // One chunk at a time: the hashes that are not common (never
+        // candidates), sorted by the chunk's value (counting sort), each
+        // with its number; a bucket is a run of that array, and hashes are
+        // visited in the same order, so most lookups land near the last
+        // one and every candidate's hash is read where it lies.
+        let live: Vec<u32> = (0..self.hashes.len() as u32)
+            .filter(|&i| !common[i as usize])
+            .collect();
+        let mut start = vec![0u32; (1 << 16) + 1];
+        let mut rows: Vec<([u8; 32], u32)> = vec![([0; 32], 0); live.len()];
         let mut probes: Vec<u16> = Vec::new();
-        for (i, h) in self.hashes.iter().enumerate() {
-            if common[i] {
-                continue;
+        for c in 0..IMAGE_CHUNKS {
+            start.fill(0);
+            for &i in &live {
+                start[usize::from(Self::chunk(&self.hashes[i as usize], c)) + 1] += 1;
             }
-            for c in 0..IMAGE_CHUNKS {
+            for v in 0..1 << 16 {
+                start[v + 1] += start[v];
+            }
+            let mut fill = start.clone();
+            for &i in &live {
+                let h = &self.hashes[i as usize];
+                let v = usize::from(Self::chunk(h, c));
+                rows[fill[v] as usize] = (*h, i);
+                fill[v] += 1;
+            }
+            for &(h, i) in &rows {
                 probes.clear();
-                neighbours(Self::chunk(h, c), radius, &mut probes);
+                neighbours(Self::chunk(&h, c), radius, &mut probes);
                 for &p in &probes {
-                    let k = (c << 16) | usize::from(p);
-                    if is_crowded(k) {
+                    if is_crowded((c << 16) | usize::from(p)) {
                         continue;
                     }
-                    for &j in &entries[start[k] as usize..start[k + 1] as usize] {
-                        // Entries are in the order added: only earlier hashes.
-                        if j as usize >= i {
+                    let p = usize::from(p);
+                    for (other, j) in &rows[start[p] as usize..start[p + 1] as usize] {
+                        // A bucket holds hashes in the order added: only earlier ones.
+                        if *j >= i {
                             break;
                         }
-                        let other = &self.hashes[j as usize];
                         stats.compared += 1;
-                        let d = bits_apart(h, other);
+                        let d = bits_apart(&h, other);
                         // Reported at the first chunk where the lookup
                         // finds the pair, so each pair once.
                         if d <= self.threshold
                             && !(0..c).any(|e| {
-                                (Self::chunk(h, e) ^ Self::chunk(other, e)).count_ones() <= radius
+                                (Self::chunk(&h, e) ^ Self::chunk(other, e)).count_ones() <= radius
                                     && !is_crowded(Self::key(other, e))
                             })
                         {
-                            found(i as u32, j, d);
+                            found(i, *j, d);
                         }
                     }
                 }
