@@ -52,7 +52,7 @@ const origin = await startOrigin({ VERDICT_SECRET: SECRET });
 const rows = [];
 try {
   for (let k = 0; k < workers; k++) {
-    const w = await startWorker({ ORIGIN: origin.url, VERDICT_SECRET: SECRET, PACK_PUBLIC_KEYS: publicKey, HASH_LISTS: list, MAX_BODY_BYTES: String(4 << 20) });
+    const w = await startWorker({ ORIGIN: origin.url, VERDICT_SECRET: SECRET, PACK_PUBLIC_KEYS: publicKey, HASH_LISTS: list, MAX_BODY_BYTES: String(4 << 20) }, { images: true });
     try {
       for (let i = 0; i < 10; i++) await time(w.url, multipart(notPicture));
       const cold = await time(w.url, multipart(picture));

@@ -24,7 +24,8 @@
 // PACK_PUBLIC_KEYS, expiry, MIN_PACK_VERSIONS and accepted versions; one
 // namespace of ids). They need PACK_PUBLIC_KEYS: an unsigned list is never
 // taken. Pictures in submissions are hashed by the image module
-// (image-module.js), imported on the first request that carries one.
+// (image-module.js), imported on the first request that carries one; that
+// needs the entry worker-images.js, which adds the module to the bundle.
 //
 // Evidence: with EVIDENCE_URL, EVIDENCE_PUBLIC_KEY (the legal team's X25519
 // key) and EVIDENCE_SIGNING_KEY (ed25519, a secret), each block (EVIDENCE_ON
@@ -41,6 +42,18 @@ import { envelopes, loadEngine } from "../shared/load-engine.js";
 import { ConfigError, DRAIN_BYTES, configFromEnv, createHandler, drain } from "./core.js";
 
 let ready = null;
+// The image module's loader, set by worker-images.js (the entry that
+// bundles the module); null in a text-only worker.
+let imageLoader = null;
+
+/**
+ * Gives the worker the image module's loader: called by worker-images.js,
+ * the entry for deployments with hash lists, so that this entry's bundle
+ * (text only) never refers to the image module.
+ */
+export function useImageModule(load) {
+  imageLoader = load;
+}
 
 const emptyCounters = () => ({ since: new Date().toISOString(), submissions: 0, tiers: { allow: 0, warn: 0, review: 0, block: 0, error: 0 }, categories: {}, errors: {}, notes: {} });
 
@@ -103,6 +116,7 @@ function settings(env) {
   s.refreshMs = Number(refresh) * 1000;
   if (env.DEFAULT_PACKS !== undefined && !["true", "false"].includes(String(env.DEFAULT_PACKS))) throw new ConfigError("DEFAULT_PACKS", "must be true or false");
   s.defaultPacks = String(env.DEFAULT_PACKS ?? "true") === "true";
+  if (s.config.images && !imageLoader) throw new ConfigError("IMAGES", 'image screening needs the image module: deploy worker-images.js (main = "worker-images.js" in wrangler.toml), which bundles it');
   if ((env.HASH_LISTS || env.HASH_LISTS_KV) && !s.publicKeys) throw new ConfigError(env.HASH_LISTS ? "HASH_LISTS" : "HASH_LISTS_KV", "needs PACK_PUBLIC_KEYS: hash lists are taken only signed");
   for (const k of ["HASH_LISTS_KEY"]) if (env[k] && !env.HASH_LISTS_KV) throw new ConfigError(k, "needs HASH_LISTS_KV");
   // The engine is built now, and screens a small ad, so that bad limits or
@@ -154,7 +168,7 @@ async function start(env) {
     counters = () => stub().read();
   }
   // The image module is imported on the first picture only (image-screen.js).
-  const images = s.config.images ? { load: () => import("./image-module.js"), lists: () => state.lists } : null;
+  const images = s.config.images ? { load: imageLoader, lists: () => state.lists } : null;
   const handle = createHandler({ config: s.config, getEngine: () => state.engine, log, record, counters, entities: Boolean(s.options.entityKey), images });
   return (request, ctx) => {
     if (s.refreshMs && !state.loading && Date.now() - state.loadedAt >= s.refreshMs) {

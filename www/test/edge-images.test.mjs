@@ -45,8 +45,8 @@ function hashList({ id, version, policy, reason, pictures, privateKey, expires =
   return { text, signed: signPack(text, expires, privateKey) };
 }
 
-async function start(bindings, opts) {
-  const w = await startWorker({ ORIGIN: origin.url, VERDICT_SECRET: SECRET, ...bindings }, opts);
+async function start(bindings, opts = {}) {
+  const w = await startWorker({ ORIGIN: origin.url, VERDICT_SECRET: SECRET, ...bindings }, { images: true, ...opts });
   workers.push(w);
   return w;
 }
@@ -272,12 +272,18 @@ test("hash lists are refused at start like packs: unsigned, tampered, expired, u
     assert.ok(line && refusal.test(line), `${name}: ${w.output.join("\n")}`);
     assert.ok(!w.output.some((l) => l.includes('"redflag.hashlists-loaded"')), name);
   }
-  // Without keys, a list is a configuration error naming the setting.
-  const w = await start({ HASH_LISTS: blockList.signed });
-  const r = await post(w, photo(listed, "p.png", "image/png"));
-  assert.equal(r.res.status, 500);
-  assert.match(r.text, /configuration error: HASH_LISTS: needs PACK_PUBLIC_KEYS/);
-  assert.equal((await received(r.id)).length, 0);
+  // Without keys, a list is a configuration error naming the setting; so is
+  // a list given to the text-only entry (worker.js), which has no image module.
+  for (const [bindings, opts, error] of [
+    [{ HASH_LISTS: blockList.signed }, {}, /configuration error: HASH_LISTS: needs PACK_PUBLIC_KEYS/],
+    [{ HASH_LISTS: blockList.signed, PACK_PUBLIC_KEYS: keys.publicKey }, { images: false }, /configuration error: IMAGES: image screening needs the image module: deploy worker-images.js/],
+  ]) {
+    const w = await start(bindings, opts);
+    const r = await post(w, photo(listed, "p.png", "image/png"));
+    assert.equal(r.res.status, 500);
+    assert.match(r.text, error);
+    assert.equal((await received(r.id)).length, 0);
+  }
 });
 
 test("hash lists in KV: a newer list is taken, a replayed older one refused and the last good kept", async () => {

@@ -33,7 +33,7 @@ export function workerDir() {
   const dir = consumer();
   const edge = join(dir, "edge");
   mkdirSync(edge, { recursive: true });
-  for (const f of ["core.js", "token.js", "worker.js", "report.js", "image-screen.js"]) copyFileSync(join(root, "www/edge", f), join(edge, f));
+  for (const f of ["core.js", "token.js", "worker.js", "worker-images.js", "report.js", "image-screen.js"]) copyFileSync(join(root, "www/edge", f), join(edge, f));
   // The image module (pkg/images/, from .ci/build-images), beside the worker
   // as a bundler would place it, and the file that instantiates it.
   const images = join(dir, "images");
@@ -55,15 +55,16 @@ export function workerDir() {
  * Starts the worker in workerd on 127.0.0.1. Resolves to
  * { url, mf, output: string[] (workerd stdout lines), stop() }.
  * `counters`: bind the counters Durable Object as COUNTERS; `persist`: the
- * directory its storage lives in (survives stop()).
+ * directory its storage lives in (survives stop()); `images`: run the entry
+ * with the image module (worker-images.js) rather than worker.js.
  */
-export async function startWorker(bindings, { kv = {}, counters = false, persist = undefined } = {}) {
+export async function startWorker(bindings, { kv = {}, counters = false, persist = undefined, images = false } = {}) {
   const { Miniflare } = await import(join(root, "www/node_modules/miniflare/dist/src/index.js"));
   const dir = workerDir();
   const output = [];
   const mf = new Miniflare({
     modules: true,
-    scriptPath: join(dir, "edge/worker.js"),
+    scriptPath: join(dir, images ? "edge/worker-images.js" : "edge/worker.js"),
     modulesRoot: dir,
     modulesRules: [
       { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
