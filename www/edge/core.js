@@ -985,8 +985,7 @@ export function createHandler({ config, getEngine, fetchOrigin = (r) => fetch(r)
       const sealed = evidence(time);
       if (sealed) ctx?.waitUntil?.(sealed);
       // A picture on a list gets a general message: never which list, entry or hash.
-      const textBlocks = verdict.verdict === "block";
-      const messages = [...(textBlocks || verdict.poster_messages.length ? verdict.poster_messages : []), ...(blockedImages?.length ? [IMAGE_MESSAGE] : [])];
+      const messages = [...verdict.poster_messages, ...(blockedImages?.length ? [IMAGE_MESSAGE] : [])];
       if (!messages.length) messages.push("This submission breaks the site's rules.");
       const headers = { "Cache-Control": "no-store", "X-Redflag-Reference": reference };
       const appeal = config.appealUrl ? appealLink(config.appealUrl, reference) : null;

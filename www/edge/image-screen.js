@@ -268,7 +268,18 @@ export function createImageScreener({ config, load, lists, log }) {
   };
 }
 
-/** The records as a header value: JSON with every non-ASCII character escaped. */
+/** Longest X-Redflag-Images value: origins commonly refuse header sections past 8–16 KB. */
+export const MAX_HEADER = 8192;
+
+/**
+ * The records as a header value: JSON with every non-ASCII character
+ * escaped. Past MAX_HEADER bytes, the matches' `reason` and `label` are left
+ * out (the list's id and version name them; the block record and the log
+ * keep them).
+ */
 export function imagesHeader(results) {
-  return JSON.stringify(results.map(({ message, ...r }) => r)).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  const ascii = (v) => JSON.stringify(v).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  const full = ascii(results.map(({ message, ...r }) => r));
+  if (full.length <= MAX_HEADER) return full;
+  return ascii(results.map(({ message, ...r }) => (r.matches ? { ...r, matches: r.matches.map(({ reason, label, ...m }) => m) } : r)));
 }
