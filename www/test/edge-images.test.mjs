@@ -61,7 +61,7 @@ before(async () => {
   reviewList = hashList({ id: "watch-pictures", version: "1.0.0", policy: "review", reason: "Pictures seen in ads under investigation (case 31)", pictures: [["watched.png", reviewed]], privateKey: keys.privateKey });
   const lists = JSON.stringify([JSON.parse(blockList.signed), JSON.parse(reviewList.signed)]);
   const common = { PACK_PUBLIC_KEYS: keys.publicKey, HASH_LISTS: lists };
-  blocking = await start({ ...common, IMAGE_MAX_PIXELS: "1000000", IMAGE_MAX_PARTS: "3" });
+  blocking = await start({ ...common, IMAGE_MAX_PIXELS: "1000000", IMAGE_MAX_PARTS: "3", BLOCKS_URL: `${origin.url}/moderation/blocks` });
   reviewing = await start({ ...common, IMAGE_UNSCREENED: "pass" });
   lazy = await start(common);
 });
@@ -139,6 +139,14 @@ test("a listed picture is blocked, and so is its resized, re-encoded copy, in ev
     assert.equal(m.label, "listed.png");
     assert.ok(m.distance <= 31);
     assert.ok(b.notes.includes("image-match"));
+  }
+  // The site's block record (BLOCKS_URL) carries the same, never the picture.
+  await eventually(async () => (await origin.log()).filter((r) => r.path === "/moderation/blocks").length >= 6);
+  const records = (await origin.log()).filter((r) => r.path === "/moderation/blocks").map((r) => r.json);
+  assert.equal(records.length, 6);
+  for (const rec of records) {
+    assert.equal(rec.images.find((i) => i.matches).matches[0].reason, "Pictures from ads confirmed as exploitation (case 12)");
+    assert.ok(JSON.stringify(rec).length < 2000, "hashes and matches only");
   }
 });
 
