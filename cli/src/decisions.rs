@@ -358,13 +358,7 @@ fn try_open(bytes: &[u8], name: &str, keys: &Keys<'_>) -> Result<Result<Vec<u8>,
         let o = open_checked(&c, &secrets)?;
         let total = c.doc["count"].as_u64().unwrap_or_default();
         if !o.left_out.is_empty() && keys.whole {
-            let n: u64 = o.left_out.values().sum();
-            let by = o
-                .left_out
-                .iter()
-                .map(|(k, n)| format!("{n} to key {k}"))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let (n, by) = left_out_summary(&o.left_out);
             return Err(format!(
                 "{n} of {total} decisions are sealed to a key not given ({by}), and a report counts \
                  every decision: give that key's private key too (--key is repeatable)"
@@ -381,13 +375,7 @@ fn try_open(bytes: &[u8], name: &str, keys: &Keys<'_>) -> Result<Result<Vec<u8>,
             signer_note(&c)
         );
         if !o.left_out.is_empty() {
-            let n: u64 = o.left_out.values().sum();
-            let by = o
-                .left_out
-                .iter()
-                .map(|(k, n)| format!("{n} to key {k}"))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let (n, by) = left_out_summary(&o.left_out);
             eprintln!(
                 "redflag: {name}: warning: {n} of {total} decisions left out, sealed to a key not given ({by}): \
                  the extension seals each decision to the team's key set when it is made, so these were made \
@@ -397,6 +385,16 @@ fn try_open(bytes: &[u8], name: &str, keys: &Keys<'_>) -> Result<Result<Vec<u8>,
         Ok(o.lines)
     });
     Ok(opened.map_err(|e| format!("{name}: refused: {e}")))
+}
+
+/// How many decisions were left out, and by key ("2 to key K1, 1 to key K2").
+fn left_out_summary(left_out: &BTreeMap<String, u64>) -> (u64, String) {
+    let by = left_out
+        .iter()
+        .map(|(k, n)| format!("{n} to key {k}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    (left_out.values().sum(), by)
 }
 
 /// Verifies and decrypts a sealed decisions file read as `bytes`; a
