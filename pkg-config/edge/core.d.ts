@@ -1,7 +1,7 @@
 // `redflag/edge`: the edge worker's request handler, runtime-neutral
 // (standard Request/Response, fetch and Web Crypto). Wire it to a runtime as
 // the example worker (www/edge/worker.js in the repository) does.
-import type { Engine, Section } from "redflag";
+import type { Engine, Section, VerifiedHashList } from "redflag";
 
 /** A route to screen: an exact path (also with a trailing slash), or a prefix ending in `*`. */
 export interface RouteSetting {
@@ -121,16 +121,7 @@ export interface ImageConfig {
 }
 
 /** A verified hash list, as the text module's `verifySignedHashList` returns it. */
-export interface EdgeHashList {
-  id: string;
-  version: string;
-  policy: "block" | "review";
-  reason: string;
-  threshold: number | null;
-  size: number;
-  /** The hashes in the hash-list text format, for the image module's `new HashList(list)`. */
-  list: string;
-}
+export type EdgeHashList = VerifiedHashList;
 
 /** Sealed evidence settings (EVIDENCE_*, docs/evidence.md). */
 export interface EvidenceConfig {

@@ -12,6 +12,8 @@ import { artifacts, watch } from "./helpers/browser.mjs";
 import { importPackage } from "./helpers/package.mjs";
 import { fixtures, startExtension } from "./helpers/extension.mjs";
 import { redflag } from "./helpers/cli.mjs";
+// The benchmark corpus's deterministic generator (mulberry32).
+import { rng as random } from "../../benches/corpus.mjs";
 
 // link.js is a classic script (content scripts cannot be modules): it sets globalThis.redflagLink.
 await import("../extension/link.js");
@@ -21,18 +23,6 @@ const ENTITY_KEY = "synthetic test key, 32 bytes long";
 let ext, rf, work;
 
 // ----- The 500-ad console: 100 templates, 5 copies each, interleaved -----
-
-/** A deterministic pseudo-random generator (mulberry32). */
-function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Made-up words (two or three syllables), so no two templates share a phrase. */
 function words(rand, n) {
