@@ -400,11 +400,82 @@ export function validatePacks(packs: PackInput | readonly PackInput[]): PackErro
  */
 export function verifySignedPack(signed: string, options: TrustOptions): Pack;
 
+/** A verified hash-list pack (docs/images.md), as `verifySignedHashList` returns it. */
+export interface VerifiedHashList {
+  id: string;
+  version: string;
+  /** What a match does. */
+  policy: "block" | "review";
+  /** Why the list exists, for reviewers. */
+  reason: string;
+  /** The list's own match threshold in bits, or null (the deployment's, by default 31). */
+  threshold: number | null;
+  /** Number of hashes. */
+  size: number;
+  /** The hashes in the hash-list text format (`hash<TAB>label` a line), for the image module's `new HashList(list)`. */
+  list: string;
+}
+
+/**
+ * Verifies a signed hash-list pack (JSON text) with the same keys, expiry
+ * and downgrade protection as `verifySignedPack`. Throws saying why it was
+ * refused, or why the list cannot be read.
+ */
+export function verifySignedHashList(signed: string, options: TrustOptions): VerifiedHashList;
+
 /** Extracts contact details, prices and ages without an engine. */
 export function extractEntities(
   submission: Submission,
   options?: { rawValues?: boolean; entityKey?: string } | null,
 ): Entity[];
+
+/** A contact's keyed hash in a {@link Signature}. */
+export interface ContactHash {
+  /** `phone`, `email`, `url`, `handle` or `messaging`. */
+  kind: EntityKind;
+  /** Hex HMAC-SHA-256 of the canonical value with the `entityKey`, as {@link Entity.hash}. */
+  hash: string;
+}
+
+/**
+ * What one ad contributes to linking ads to each other, without its text
+ * (`redflag link`, docs/linking.md): a MinHash of its shingles in the
+ * matching form (disguised copies of a template match), the keyed hashes
+ * of its contacts, and its LSH band keys.
+ */
+export interface Signature {
+  /** The signature scheme; compare only signatures of one version. */
+  version: number;
+  /** 128 MinHash values. */
+  minhash: number[];
+  /** Distinct shingles in the ad (0: nothing to compare). */
+  shingles: number;
+  /** Keyed contact hashes, sorted, without repeats; empty without `entityKey`. */
+  contacts: ContactHash[];
+  /** MinHash values per LSH band, chosen for the `threshold`. */
+  rows: number;
+  /** The band keys (16 hex digits each): ads sharing one are candidates; confirm with {@link similarity}. */
+  bands: string[];
+}
+
+/**
+ * The signature of one ad, for an origin to index:
+ * `signature(ad, { entityKey, threshold: 0.5 })`. `entityKey` (16 bytes
+ * or more, the deployment's secret) adds keyed contact hashes; `threshold`
+ * (0 to 1, default 0.5) chooses the band rows.
+ *
+ * @example
+ * const a = signature({ body: "Hostess work abroad, passport kept by the agency" });
+ * const b = signature({ body: "H0stess work abroad, pаssport kept by the agency" });
+ * similarity(a, b); // 1: one template, disguised
+ */
+export function signature(
+  submission: Submission,
+  options?: { entityKey?: string; threshold?: number } | null,
+): Signature;
+
+/** The estimated Jaccard similarity (0 to 1) of two ads from their signatures. Throws for another version. */
+export function similarity(a: Pick<Signature, "version" | "minhash" | "shingles">, b: Pick<Signature, "version" | "minhash" | "shingles">): number;
 
 /** The matching form of a text, as rules see it. */
 export function normalize(text: string): string;

@@ -60,6 +60,9 @@ pub enum Error {
     /// A signed pack was refused: unsigned, tampered, signed by an unknown
     /// key, expired, or older than the last one accepted.
     Signature(String),
+    /// A hash-list pack (the signed form of a list of PDQ hashes,
+    /// `redflag::images::HashListPack`) that cannot be read.
+    HashList(String),
 }
 
 impl Error {
@@ -104,6 +107,7 @@ impl fmt::Display for Error {
             }
             Error::Submission(m) => write!(f, "invalid submission: {m}"),
             Error::Signature(m) => write!(f, "signed pack refused: {m}"),
+            Error::HashList(m) => write!(f, "invalid hash list: {m}"),
         }
     }
 }

@@ -72,7 +72,6 @@ pub mod eval;
 mod extract;
 mod fmtnum;
 mod image;
-#[cfg(feature = "images")]
 pub mod images;
 mod lang;
 mod limits;

@@ -48,15 +48,15 @@
 //! assert_eq!(sa.contacts[0].hash.len(), 64);  // keyed hash, never the number
 //! ```
 
-use std::collections::HashSet;
-
 mod cluster;
 pub use cluster::{
-    ad_from_json, Cluster, LinkOptions, Linker, Links, Member, SharedContact, TemplateGroup,
-    TierCounts, Varying, MAX_LINKED_ADS, TEMPLATE_SAMPLE, TEMPLATE_TOKENS,
+    ad_from_json, Cluster, LinkAd, LinkOptions, Linker, Links, Member, Picture, PictureCounts,
+    SharedContact, SharedPicture, TemplateGroup, TierCounts, Varying, MAX_LINKED_ADS,
+    TEMPLATE_SAMPLE, TEMPLATE_TOKENS,
 };
 
 use crate::extract::{extract_entities, Entity, EntityKind, EntityOptions};
+use crate::images::PdqHash;
 use crate::normalize::normalize;
 use crate::submission::Submission;
 
@@ -635,15 +635,248 @@ pub fn contact_hashes(sub: &Submission, opts: &SignatureOptions) -> Vec<ContactH
 
 /// The distinct contact hashes of entities extracted with a key, sorted.
 fn contacts_of(entities: Vec<Entity>) -> Vec<ContactHash> {
-    let mut seen = HashSet::new();
-    let mut out: Vec<ContactHash> = entities
-        .into_iter()
-        .filter(|e| e.kind.is_contact())
-        .filter_map(|e| e.hash.map(|hash| ContactHash { kind: e.kind, hash }))
-        .filter(|c| seen.insert(c.clone()))
-        .collect();
-    out.sort();
+    // Kept sorted as found (an ad has a handful of contacts): no sort
+    // implementation of its own in the .wasm.
+    let mut out: Vec<ContactHash> = Vec::new();
+    for e in entities {
+        if let (true, Some(hash)) = (e.kind.is_contact(), e.hash) {
+            let c = ContactHash { kind: e.kind, hash };
+            if let Err(at) = out.binary_search(&c) {
+                out.insert(at, c);
+            }
+        }
+    }
     out
+}
+
+/// Chunks of a PDQ hash in the [`ImageIndex`]: 16 of 16 bits.
+const IMAGE_CHUNKS: usize = 16;
+
+/// The largest threshold an [`ImageIndex`] takes: 47 bits. Two hashes at
+/// most `t` bits apart differ in at most `t / 16` bits of one of the 16
+/// chunks (the pigeonhole principle), and the index looks up every chunk
+/// value within that many bits: 17 lookups a chunk up to 31 bits, 137 up
+/// to 47.
+///
+/// ```
+/// assert_eq!(redflag::link::MAX_IMAGE_THRESHOLD, 47);
+/// ```
+pub const MAX_IMAGE_THRESHOLD: u32 = 47;
+
+/// Near-duplicate pictures among many PDQ hashes, without comparing every
+/// pair: multi-index hashing. Each hash is cut into 16 chunks of 16 bits and
+/// filed under each chunk's value; two hashes at most `threshold` bits apart
+/// (≤ 31 by default, PDQ's guidance) agree on some chunk up to
+/// `threshold / 16` bits (pigeonhole), so looking up each chunk's value and
+/// its neighbours within that many bits finds every such pair (no miss),
+/// and each candidate is then checked on its full 256 bits.
+///
+/// A picture posted very often (a site's placeholder, a stock photo, a
+/// logo) would make its buckets huge and every pair of its copies a
+/// comparison. A bucket holding more than `common` hashes is *crowded* and
+/// is not looked up; a hash whose own 16 buckets are all crowded is a
+/// *common* picture and is linked to nothing ([`ImageIndex::near_pairs`]
+/// counts them). Random hashes fill a bucket with `n / 65536` of `n`
+/// hashes, so crowding comes from real near-duplicates, not from size,
+/// up to tens of millions of hashes.
+///
+/// ```
+/// use redflag::images::PdqHash;
+/// use redflag::link::ImageIndex;
+///
+/// let a = PdqHash::from_bytes([0x5a; 32]);
+/// let mut near = [0x5a; 32];
+/// for b in near.iter_mut().take(3) { *b ^= 0xff; }      // 24 bits off
+/// let far = PdqHash::from_bytes([0xa5; 32]);
+/// let mut index = ImageIndex::new(31, 1000);
+/// index.push(a);
+/// index.push(PdqHash::from_bytes(near));
+/// index.push(far);
+/// let mut pairs = Vec::new();
+/// let stats = index.near_pairs(|i, j, d| pairs.push((i, j, d)));
+/// assert_eq!(pairs, [(1, 0, 24)]);
+/// assert_eq!(stats.common, 0);
+/// ```
+#[derive(Clone, Debug)]
+pub struct ImageIndex {
+    hashes: Vec<[u8; 32]>,
+    threshold: u32,
+    common: usize,
+}
+
+/// What [`ImageIndex::near_pairs`] did besides reporting pairs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ImageIndexStats {
+    /// Hashes linked to nothing because each of their buckets is crowded
+    /// (a picture shared by more than `common` others).
+    pub common: usize,
+    /// Full 256-bit comparisons made.
+    pub compared: u64,
+}
+
+impl ImageIndex {
+    /// An empty index that pairs hashes at most `threshold` bits apart
+    /// (capped at [`MAX_IMAGE_THRESHOLD`]), with buckets of more than
+    /// `common` hashes taken as crowded (at least 2).
+    pub fn new(threshold: u32, common: usize) -> ImageIndex {
+        ImageIndex {
+            hashes: Vec::new(),
+            threshold: threshold.min(MAX_IMAGE_THRESHOLD),
+            common: common.max(2),
+        }
+    }
+
+    /// Adds a hash; returns its number (0, 1, 2, … in the order added).
+    pub fn push(&mut self, hash: PdqHash) -> u32 {
+        self.hashes.push(*hash.as_bytes());
+        (self.hashes.len() - 1) as u32
+    }
+
+    /// The hash numbered `i` (as [`ImageIndex::push`] returned it).
+    ///
+    /// ```
+    /// use redflag::images::PdqHash;
+    /// let mut index = redflag::link::ImageIndex::new(31, 1000);
+    /// let i = index.push(PdqHash::from_bytes([9; 32]));
+    /// assert_eq!(index.hash(i), PdqHash::from_bytes([9; 32]));
+    /// ```
+    pub fn hash(&self, i: u32) -> PdqHash {
+        PdqHash::from_bytes(self.hashes[i as usize])
+    }
+
+    /// Number of hashes.
+    pub fn len(&self) -> usize {
+        self.hashes.len()
+    }
+
+    /// Whether the index has no hash.
+    pub fn is_empty(&self) -> bool {
+        self.hashes.is_empty()
+    }
+
+    /// Chunk `c` of a hash: bits `16c` to `16c + 15` in hex order.
+    fn chunk(h: &[u8; 32], c: usize) -> u16 {
+        (u16::from(h[2 * c]) << 8) | u16::from(h[2 * c + 1])
+    }
+
+    fn key(h: &[u8; 32], c: usize) -> usize {
+        (c << 16) | usize::from(Self::chunk(h, c))
+    }
+
+    /// Calls `found(i, j, distance)` for every pair of hashes at most the
+    /// threshold apart, `i > j`, each pair once (in no set order). Pairs
+    /// whose only close chunk is in a crowded bucket are not found, and
+    /// common pictures are paired with nothing.
+    pub fn near_pairs(&self, mut found: impl FnMut(u32, u32, u32)) -> ImageIndexStats {
+        let mut stats = ImageIndexStats::default();
+        let buckets = IMAGE_CHUNKS << 16;
+        // Crowded buckets, from every hash (a bit each: the set stays in cache).
+        let mut count = vec![0u32; buckets];
+        for h in &self.hashes {
+            for c in 0..IMAGE_CHUNKS {
+                count[Self::key(h, c)] += 1;
+            }
+        }
+        let mut crowded = vec![0u64; buckets / 64];
+        for (k, &c) in count.iter().enumerate() {
+            if c as usize > self.common {
+                crowded[k / 64] |= 1 << (k % 64);
+            }
+        }
+        let is_crowded = |k: usize| crowded[k / 64] & (1 << (k % 64)) != 0;
+        let common: Vec<bool> = self
+            .hashes
+            .iter()
+            .map(|h| (0..IMAGE_CHUNKS).all(|c| is_crowded(Self::key(h, c))))
+            .collect();
+        stats.common = common.iter().filter(|c| **c).count();
+        let radius = self.threshold / IMAGE_CHUNKS as u32;
+        // One chunk at a time: the hashes that are not common (never
+        // candidates), sorted by the chunk's value (counting sort), each
+        // with its number; a bucket is a run of that array, and hashes are
+        // visited in the same order, so most lookups land near the last
+        // one and every candidate's hash is read where it lies.
+        let live: Vec<u32> = (0..self.hashes.len() as u32)
+            .filter(|&i| !common[i as usize])
+            .collect();
+        let mut start = vec![0u32; (1 << 16) + 1];
+        let mut rows: Vec<([u8; 32], u32)> = vec![([0; 32], 0); live.len()];
+        let mut probes: Vec<u16> = Vec::new();
+        for c in 0..IMAGE_CHUNKS {
+            start.fill(0);
+            for &i in &live {
+                start[usize::from(Self::chunk(&self.hashes[i as usize], c)) + 1] += 1;
+            }
+            for v in 0..1 << 16 {
+                start[v + 1] += start[v];
+            }
+            let mut fill = start.clone();
+            for &i in &live {
+                let h = &self.hashes[i as usize];
+                let v = usize::from(Self::chunk(h, c));
+                rows[fill[v] as usize] = (*h, i);
+                fill[v] += 1;
+            }
+            for &(h, i) in &rows {
+                probes.clear();
+                neighbours(Self::chunk(&h, c), radius, &mut probes);
+                for &p in &probes {
+                    if is_crowded((c << 16) | usize::from(p)) {
+                        continue;
+                    }
+                    let p = usize::from(p);
+                    for (other, j) in &rows[start[p] as usize..start[p + 1] as usize] {
+                        // A bucket holds hashes in the order added: only earlier ones.
+                        if *j >= i {
+                            break;
+                        }
+                        stats.compared += 1;
+                        let d = bits_apart(&h, other);
+                        // Reported at the first chunk where the lookup
+                        // finds the pair, so each pair once.
+                        if d <= self.threshold
+                            && !(0..c).any(|e| {
+                                (Self::chunk(&h, e) ^ Self::chunk(other, e)).count_ones() <= radius
+                                    && !is_crowded(Self::key(other, e))
+                            })
+                        {
+                            found(i, *j, d);
+                        }
+                    }
+                }
+            }
+        }
+        stats
+    }
+}
+
+/// The Hamming distance of two 256-bit hashes.
+fn bits_apart(a: &[u8; 32], b: &[u8; 32]) -> u32 {
+    a.chunks_exact(8)
+        .zip(b.chunks_exact(8))
+        .map(|(x, y)| {
+            let mut w = [0u8; 8];
+            for (o, (p, q)) in w.iter_mut().zip(x.iter().zip(y)) {
+                *o = p ^ q;
+            }
+            u64::from_le_bytes(w).count_ones()
+        })
+        .sum()
+}
+
+/// Every 16-bit value within `radius` bits of `v` (itself first).
+fn neighbours(v: u16, radius: u32, out: &mut Vec<u16>) {
+    out.push(v);
+    if radius >= 1 {
+        for a in 0..16 {
+            out.push(v ^ (1 << a));
+            if radius >= 2 {
+                for b in a + 1..16 {
+                    out.push(v ^ (1 << a) ^ (1 << b));
+                }
+            }
+        }
+    }
 }
 
 /// FNV-1a, 64 bits.
@@ -712,7 +945,7 @@ mod tests {
         // the same values, and distinct functions give distinct values.
         let m = minhash(&[42]);
         assert_eq!(m, minhash(&[42]));
-        let distinct: HashSet<u32> = m.iter().copied().collect();
+        let distinct: std::collections::HashSet<u32> = m.iter().copied().collect();
         assert!(distinct.len() > MINHASH_LEN - 2);
     }
 
@@ -793,6 +1026,75 @@ mod tests {
         assert_eq!(a.contacts.len(), 1);
         assert_eq!(a.contacts, b.contacts);
         assert_ne!(a.contacts, c.contacts);
+    }
+
+    /// Random hashes with planted near copies: the index finds exactly the
+    /// pairs a comparison of every pair finds, at every threshold it takes.
+    #[test]
+    fn image_index_finds_every_near_pair_an_all_pairs_scan_finds() {
+        let mut state = 7u64;
+        let mut next = || {
+            state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            mix64(state)
+        };
+        let mut hashes: Vec<[u8; 32]> = Vec::new();
+        for _ in 0..300 {
+            let mut h = [0u8; 32];
+            for c in h.chunks_mut(8) {
+                c.copy_from_slice(&next().to_le_bytes());
+            }
+            hashes.push(h);
+            // A copy with 0 to 50 bits flipped.
+            let mut copy = h;
+            let flips = next() % 51;
+            for _ in 0..flips {
+                let bit = (next() % 256) as usize;
+                copy[bit / 8] ^= 1 << (bit % 8);
+            }
+            hashes.push(copy);
+        }
+        for threshold in [0, 10, 31, 40, 47] {
+            let mut index = ImageIndex::new(threshold, 1000);
+            for h in &hashes {
+                index.push(PdqHash::from_bytes(*h));
+            }
+            let mut got = Vec::new();
+            index.near_pairs(|i, j, d| got.push((i, j, d)));
+            got.sort_unstable();
+            let mut want = Vec::new();
+            for i in 0..hashes.len() {
+                for j in 0..i {
+                    let d =
+                        PdqHash::from_bytes(hashes[i]).distance(&PdqHash::from_bytes(hashes[j]));
+                    if d <= threshold {
+                        want.push((i as u32, j as u32, d));
+                    }
+                }
+            }
+            assert_eq!(got, want, "threshold {threshold}");
+            assert!(
+                want.len() > 50 || threshold < 31,
+                "{threshold}: {}",
+                want.len()
+            );
+        }
+    }
+
+    #[test]
+    fn a_common_picture_links_nothing_and_costs_no_all_pairs_scan() {
+        let mut index = ImageIndex::new(31, 50);
+        for _ in 0..500 {
+            index.push(PdqHash::from_bytes([0x33; 32]));
+        }
+        // Two copies of another picture still pair.
+        index.push(PdqHash::from_bytes([0x0f; 32]));
+        index.push(PdqHash::from_bytes([0x0f; 32]));
+        let mut pairs = Vec::new();
+        let stats = index.near_pairs(|i, j, _| pairs.push((i, j)));
+        assert_eq!(pairs, [(501, 500)]);
+        assert_eq!(stats.common, 500);
+        // The two copies meet once in each of their 16 chunks, the common ones never.
+        assert_eq!(stats.compared, 16);
     }
 
     #[test]

@@ -124,12 +124,23 @@ pub fn sign_pack(pack_json: &str, expires: &str, secret: &SigningKey) -> Result<
     let pack = Pack::from_json(pack_json)?;
     parse_version(&pack.pack.version)
         .map_err(|e| Error::Signature(format!("pack `{}`: {e}", pack.id())))?;
+    sign_envelope(pack_json, expires, secret)
+}
+
+/// Wraps signed content (a rule pack's or a hash list's JSON text, already
+/// checked by its caller) in an envelope: the one signature scheme of
+/// every signed pack, whatever it carries.
+pub(crate) fn sign_envelope(
+    content: &str,
+    expires: &str,
+    secret: &SigningKey,
+) -> Result<String, Error> {
     parse_utc(expires)?;
-    let sig = secret.sign(&message(expires, pack_json));
+    let sig = secret.sign(&message(expires, content));
     let env = Envelope {
         redflag_signed_pack: 1,
         expires: expires.to_string(),
-        pack: pack_json.to_string(),
+        pack: content.to_string(),
         signature: B64.encode(sig.to_bytes()),
     };
     serde_json::to_string_pretty(&env).map_err(|e| Error::Signature(e.to_string()))
@@ -179,6 +190,24 @@ impl TrustPolicy {
 /// expired envelope, or a pack version older than the policy's last
 /// accepted version of that pack.
 pub fn verify_signed_pack(text: &str, policy: &TrustPolicy) -> Result<Pack, Error> {
+    verify_envelope(text, policy, |content| {
+        let pack = Pack::from_json(content)?;
+        let (id, version) = (pack.id().to_string(), pack.pack.version.clone());
+        Ok((pack, id, version))
+    })
+}
+
+/// Verifies an envelope (signature, expiry) and then its content: `read`
+/// parses the verified text into the content, its id and its version, and
+/// the version is checked against the policy's last accepted version of
+/// that id (no downgrade). The one verification of every signed pack,
+/// whatever it carries (rule packs here, hash lists in
+/// [`crate::images::verify_signed_hash_list`]).
+pub(crate) fn verify_envelope<T>(
+    text: &str,
+    policy: &TrustPolicy,
+    read: impl FnOnce(&str) -> Result<(T, String, String), Error>,
+) -> Result<T, Error> {
     let env = envelope(text)?;
     if env.redflag_signed_pack != 1 {
         return Err(Error::Signature(format!(
@@ -211,23 +240,20 @@ pub fn verify_signed_pack(text: &str, policy: &TrustPolicy) -> Result<Pack, Erro
             env.expires
         )));
     }
-    let pack = Pack::from_json(&env.pack)?;
-    if let Some(last) = policy.last_versions.get(pack.id()) {
-        if compare_versions(&pack.pack.version, last).map_err(|e| {
+    let (content, id, version) = read(&env.pack)?;
+    if let Some(last) = policy.last_versions.get(&id) {
+        if compare_versions(&version, last).map_err(|e| {
             Error::Signature(format!(
-                "pack `{}` cannot be checked for a downgrade: {e}",
-                pack.id()
+                "pack `{id}` cannot be checked for a downgrade: {e}"
             ))
         })? == std::cmp::Ordering::Less
         {
             return Err(Error::Signature(format!(
-                "downgrade refused: pack `{}` version {} is older than the version already accepted ({last})",
-                pack.id(),
-                pack.pack.version
+                "downgrade refused: pack `{id}` version {version} is older than the version already accepted ({last})"
             )));
         }
     }
-    Ok(pack)
+    Ok(content)
 }
 
 /// Reads the envelope: exactly the four fields, of the right types.

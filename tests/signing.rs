@@ -224,3 +224,125 @@ fn weak_public_keys_are_refused_so_a_forged_identity_signature_cannot_pass() {
     let good = public_key_of(&parse_secret_key(SECRET).unwrap());
     assert!(TrustPolicy::new(&[good, weak.clone()], NOW).is_err());
 }
+
+// ------------------------------------------------------------ hash lists
+
+use redflag::images::{sign_hash_list, verify_signed_hash_list, HashListPack};
+
+fn hash_list(version: &str, policy: &str) -> String {
+    format!(
+        r#"{{"redflag_hash_list": 1, "id": "known-pictures", "version": "{version}",
+  "policy": "{policy}", "reason": "Pictures from ads confirmed as exploitation (case 12)",
+  "hashes": [{{"pdq": "{}", "label": "case-12 photo 1", "quality": 100}},
+             {{"pdq": "{}"}}]}}"#,
+        "f0".repeat(32),
+        "0f".repeat(32)
+    )
+}
+
+fn signed_list(text: &str, expires: &str) -> String {
+    sign_hash_list(text, expires, &parse_secret_key(SECRET).unwrap()).unwrap()
+}
+
+fn list_refused(text: &str, policy: &TrustPolicy, needle: &str) {
+    match verify_signed_hash_list(text, policy) {
+        Err(e) => assert!(e.to_string().contains(needle), "{e}"),
+        Ok(_) => panic!("expected a refusal containing {needle:?}"),
+    }
+}
+
+#[test]
+fn hash_lists_are_signed_and_verified_like_packs() {
+    let s = signed_list(&hash_list("1.2.0", "block"), "2027-01-01T00:00:00Z");
+    let l = verify_signed_hash_list(&s, &policy()).unwrap();
+    assert_eq!(
+        (l.id.as_str(), l.version.as_str()),
+        ("known-pictures", "1.2.0")
+    );
+    assert_eq!(l.policy, redflag::Tier::Block);
+    assert_eq!(l.list.len(), 2);
+    // The same envelope as a rule pack: the pack helpers read it.
+    assert!(redflag::signing::is_signed_pack(&s));
+    // Unsigned, tampered, untrusted, expired and downgraded: refused with
+    // the rule packs' own messages.
+    list_refused(&hash_list("1.2.0", "block"), &policy(), "not signed");
+    let v: serde_json::Value = serde_json::from_str(&s).unwrap();
+    let mut t = v.clone();
+    t["pack"] = v["pack"]
+        .as_str()
+        .unwrap()
+        .replace("\"block\"", "\"review\"")
+        .into();
+    list_refused(&t.to_string(), &policy(), "does not match");
+    let other = TrustPolicy::new(&[public_key_of(&parse_secret_key(OTHER).unwrap())], NOW).unwrap();
+    list_refused(&s, &other, "does not match");
+    let old = signed_list(&hash_list("1.2.0", "block"), "2026-01-01T00:00:00Z");
+    list_refused(&old, &policy(), "expired");
+    list_refused(
+        &s,
+        &policy().last_version("known-pictures", "1.3.0"),
+        "downgrade refused",
+    );
+    assert!(verify_signed_hash_list(&s, &policy().last_version("known-pictures", "1.2.0")).is_ok());
+}
+
+#[test]
+fn a_signed_rule_pack_is_not_a_hash_list_and_a_hash_list_is_not_a_rule_pack() {
+    let pack = signed(PACK, "2027-01-01T00:00:00Z");
+    list_refused(&pack, &policy(), "missing `redflag_hash_list`");
+    let list = signed_list(&hash_list("1.0.0", "review"), "2027-01-01T00:00:00Z");
+    match verify_signed_pack(&list, &policy()) {
+        Err(Error::Pack(p)) => assert!(p[0].message.contains("unknown key"), "{p:?}"),
+        other => panic!("a hash list was read as a rule pack: {other:?}"),
+    }
+}
+
+#[test]
+fn hash_lists_that_cannot_be_read_are_errors_naming_the_problem() {
+    let base = hash_list("1.0.0", "block");
+    let cases = [
+        (
+            base.replace("\"block\"", "\"allow\""),
+            "`policy` must be `block` or `review`",
+        ),
+        (base.replace("1.0.0", "1.0"), "not a semantic version"),
+        (base.replace("known-pictures", "known pictures"), "`id`"),
+        (
+            base.replace(&"0f".repeat(32), &"0g".repeat(32)),
+            "hashes[1]: invalid PDQ hash",
+        ),
+        (base.replace("(case 12)", "\\n(case 12)"), "one line"),
+        (
+            base.replace("\"quality\": 100", "\"quality\": 101"),
+            "hashes[0]: `quality`",
+        ),
+        (
+            base.replace("\"policy\"", "\"threshold\": 64, \"policy\""),
+            "`threshold` must be",
+        ),
+        (
+            base.replace("\"policy\"", "\"colour\": 1, \"policy\""),
+            "unknown key `colour`",
+        ),
+        (
+            base.replace("Pictures from ads confirmed as exploitation (case 12)", " "),
+            "`reason`",
+        ),
+    ];
+    for (text, needle) in cases {
+        let e = HashListPack::from_json(&text).unwrap_err().to_string();
+        assert!(e.contains(needle), "{needle}: {e}");
+        // Nothing unreadable is signed either.
+        assert!(sign_hash_list(
+            &text,
+            "2027-01-01T00:00:00Z",
+            &parse_secret_key(SECRET).unwrap()
+        )
+        .is_err());
+    }
+    let with_threshold = base.replace("\"policy\"", "\"threshold\": 20, \"policy\"");
+    assert_eq!(
+        HashListPack::from_json(&with_threshold).unwrap().threshold,
+        Some(20)
+    );
+}

@@ -384,6 +384,58 @@ pub(crate) fn signing_key(path: &Path) -> Result<ed25519_dalek::SigningKey, Fata
     redflag::signing::parse_secret_key(&text).map_err(|e| Fatal(format!("{}: {e}", path.display())))
 }
 
+/// `plaintext` sealed with HPKE to `recipient` (info and aad given): the
+/// `sealed` member of a document (what www/shared/evidence.js's `sealTo`
+/// writes), `{suite, recipient, enc, ciphertext}`.
+pub(crate) fn seal_to(
+    recipient: &[u8; 32],
+    info: &str,
+    aad: &[u8],
+    plaintext: &[u8],
+) -> Result<Value, Fatal> {
+    use rand_core::OsRng;
+    let pk_r = <Kem as hpke::Kem>::PublicKey::from_bytes(recipient)
+        .map_err(|e| Fatal(format!("--recipient: not an X25519 public key ({e:?})")))?;
+    let (enc, ct) = hpke::single_shot_seal::<AesGcm128, HkdfSha256, Kem, _>(
+        &OpModeS::Base,
+        &pk_r,
+        info.as_bytes(),
+        plaintext,
+        aad,
+        &mut OsRng,
+    )
+    .map_err(|e| Fatal(format!("sealing failed: {e:?}")))?;
+    Ok(json!({
+        "suite": SUITE,
+        "recipient": key_id(recipient),
+        "enc": B64.encode(enc.to_bytes()),
+        "ciphertext": B64.encode(&ct),
+    }))
+}
+
+/// A signed document of `format` (what www/shared/evidence.js's
+/// `signDocument` writes): `format`, the members of `doc`, `signer` and
+/// `signature` (ed25519 over the format, a NUL byte and the canonical JSON
+/// of the rest). Returns the canonical JSON and a line break.
+pub(crate) fn sign_document(
+    format: &str,
+    mut doc: Map<String, Value>,
+    signer: &ed25519_dalek::SigningKey,
+) -> Result<String, Fatal> {
+    let public = signer.verifying_key().to_bytes();
+    doc.insert("format".into(), json!(format));
+    doc.insert(
+        "signer".into(),
+        json!({"public_key": B64.encode(public), "key_id": key_id(&public)}),
+    );
+    let mut doc = Value::Object(doc);
+    let unsigned =
+        canonical(&doc).ok_or_else(|| Fatal("the document holds a number JSON cannot".into()))?;
+    let sig = signer.sign(&signed_message(format, &unsigned));
+    doc["signature"] = Value::String(B64.encode(sig.to_bytes()));
+    Ok(canonical(&doc).ok_or_else(|| Fatal("not canonical".into()))? + "\n")
+}
+
 /// A sealed, signed document of `format` (what www/shared/evidence.js's
 /// `sealAndSign` writes): the clear members of `doc` (which must hold a
 /// `reference`), then `format`, `content_sha256`, `sealed` (`plaintext`
@@ -396,45 +448,15 @@ pub(crate) fn seal_and_sign(
     recipient: &[u8; 32],
     signer: &ed25519_dalek::SigningKey,
 ) -> Result<String, Fatal> {
-    use rand_core::OsRng;
-    let pk_r = <Kem as hpke::Kem>::PublicKey::from_bytes(recipient)
-        .map_err(|e| Fatal(format!("--recipient: not an X25519 public key ({e:?})")))?;
     let reference = doc
         .get("reference")
         .and_then(Value::as_str)
         .ok_or_else(|| Fatal("a sealed document needs a reference".into()))?
         .to_string();
-    let (enc, ct) = hpke::single_shot_seal::<AesGcm128, HkdfSha256, Kem, _>(
-        &OpModeS::Base,
-        &pk_r,
-        format.as_bytes(),
-        plaintext,
-        reference.as_bytes(),
-        &mut OsRng,
-    )
-    .map_err(|e| Fatal(format!("sealing failed: {e:?}")))?;
-    let public = signer.verifying_key().to_bytes();
-    doc.insert("format".into(), json!(format));
+    let sealed = seal_to(recipient, format, reference.as_bytes(), plaintext)?;
     doc.insert("content_sha256".into(), json!(sha256_hex(plaintext)));
-    doc.insert(
-        "sealed".into(),
-        json!({
-            "suite": SUITE,
-            "recipient": key_id(recipient),
-            "enc": B64.encode(enc.to_bytes()),
-            "ciphertext": B64.encode(&ct),
-        }),
-    );
-    doc.insert(
-        "signer".into(),
-        json!({"public_key": B64.encode(public), "key_id": key_id(&public)}),
-    );
-    let mut doc = Value::Object(doc);
-    let unsigned =
-        canonical(&doc).ok_or_else(|| Fatal("the document holds a number JSON cannot".into()))?;
-    let sig = signer.sign(&signed_message(format, &unsigned));
-    doc["signature"] = Value::String(B64.encode(sig.to_bytes()));
-    Ok(canonical(&doc).ok_or_else(|| Fatal("not canonical".into()))? + "\n")
+    doc.insert("sealed".into(), sealed);
+    sign_document(format, doc, signer)
 }
 
 // ------------------------------------------------------------------- verify
@@ -552,7 +574,7 @@ const MEMBERS: &[&str] = &[
 /// Checks a packet's bytes: canonical form, every member, the signature,
 /// and the signer against the trusted keys (if any are given).
 pub(crate) fn check(bytes: &[u8], trusted: &[VerifyingKey]) -> Result<Checked, String> {
-    let m = &parse_canonical(bytes, FORMAT, "packet")?;
+    let m = &parse_canonical(bytes, &[FORMAT], "packet")?;
     only_keys(m, "", MEMBERS, FORMAT)?;
     // Members, each with its reason.
     match string(m, "", "source")? {
@@ -649,11 +671,11 @@ pub(crate) fn check(bytes: &[u8], trusted: &[VerifyingKey]) -> Result<Checked, S
 }
 
 /// A sealed document's bytes as its members: UTF-8, a JSON object whose
-/// `format` is `format`, and exactly its canonical JSON and a line break
-/// (`what` names it in errors: "packet", "decisions file").
+/// `format` is one of `formats`, and exactly its canonical JSON and a line
+/// break (`what` names it in errors: "packet", "decisions file").
 pub(crate) fn parse_canonical(
     bytes: &[u8],
-    format: &str,
+    formats: &[&str],
     what: &str,
 ) -> Result<Map<String, Value>, String> {
     let text = std::str::from_utf8(bytes).map_err(|e| format!("not a {what}: not UTF-8 ({e})"))?;
@@ -662,10 +684,15 @@ pub(crate) fn parse_canonical(
     let Value::Object(m) = &v else {
         return Err(format!("not a {what}: not a JSON object"));
     };
+    let known = formats
+        .iter()
+        .map(|f| format!("{f:?}"))
+        .collect::<Vec<_>>()
+        .join(" or ");
     match m.get("format").and_then(Value::as_str) {
-        Some(f) if f == format => {}
-        Some(f) => return Err(format!("`format` is {f:?}, this redflag reads {format:?}")),
-        None => return Err(format!("not a {what}: `format` must be {format:?}")),
+        Some(f) if formats.contains(&f) => {}
+        Some(f) => return Err(format!("`format` is {f:?}, this redflag reads {known}")),
+        None => return Err(format!("not a {what}: `format` must be {known}")),
     }
     let canon = canonical(&v).ok_or("a number has no single JSON form: not canonical")?;
     let body = text.strip_suffix('\n').unwrap_or(text);
@@ -691,28 +718,53 @@ pub(crate) fn check_sealed_signed(
     if !is_hex(string(m, "", "content_sha256")?, 64) {
         return Err("`content_sha256` must be 64 lowercase hex digits".into());
     }
-    let sealed = object(m, "sealed")?;
+    check_sealed(object(m, "sealed")?, "sealed", format)?;
+    check_signed(m, format, trusted, flag)
+}
+
+/// Checks a `sealed` member (found at `path`, e.g. `sealed` or
+/// `records[3]`): exactly `suite` (the one suite), `recipient` (a key id),
+/// `enc` (32 bytes) and `ciphertext` (at least its tag), in canonical base64.
+pub(crate) fn check_sealed(
+    sealed: &Map<String, Value>,
+    path: &str,
+    format: &str,
+) -> Result<(), String> {
+    let p = format!("{path}.");
     only_keys(
         sealed,
-        "sealed.",
+        &p,
         &["suite", "recipient", "enc", "ciphertext"],
         format,
     )?;
-    if string(sealed, "sealed.", "suite")? != SUITE {
-        return Err(format!("`sealed.suite` must be {SUITE:?}"));
+    if string(sealed, &p, "suite")? != SUITE {
+        return Err(format!("`{p}suite` must be {SUITE:?}"));
     }
-    if !is_hex(string(sealed, "sealed.", "recipient")?, 16) {
-        return Err("`sealed.recipient` must be a key id (16 hex digits)".into());
+    if !is_hex(string(sealed, &p, "recipient")?, 16) {
+        return Err(format!("`{p}recipient` must be a key id (16 hex digits)"));
     }
-    b64_exact(string(sealed, "sealed.", "enc")?, "sealed.enc", Some(32))?;
+    b64_exact(string(sealed, &p, "enc")?, &format!("{p}enc"), Some(32))?;
     let ct = b64_exact(
-        string(sealed, "sealed.", "ciphertext")?,
-        "sealed.ciphertext",
+        string(sealed, &p, "ciphertext")?,
+        &format!("{p}ciphertext"),
         None,
     )?;
     if ct.len() < 16 {
-        return Err("`sealed.ciphertext` is shorter than its tag".into());
+        return Err(format!("`{p}ciphertext` is shorter than its tag"));
     }
+    Ok(())
+}
+
+/// Checks `signer` and `signature` of a signed document of `format`: the
+/// ed25519 signature over the format, a NUL byte and the canonical JSON of
+/// the rest, and the signer against `trusted` if any are given. Returns the
+/// signer's key id, and Some(true) when it was checked against them.
+pub(crate) fn check_signed(
+    m: &Map<String, Value>,
+    format: &str,
+    trusted: &[VerifyingKey],
+    flag: &str,
+) -> Result<(String, Option<bool>), String> {
     let signer = object(m, "signer")?;
     only_keys(signer, "signer.", &["public_key", "key_id"], format)?;
     let pk_text = string(signer, "signer.", "public_key")?;
@@ -839,33 +891,15 @@ pub(crate) fn open_sealed(
     let sealed = m["sealed"]
         .as_object()
         .ok_or("`sealed` must be an object")?;
-    let sk = <Kem as hpke::Kem>::PrivateKey::from_bytes(secret)
-        .map_err(|e| format!("--key: not an X25519 private key ({e:?})"))?;
-    let mine = key_id(&Kem::sk_to_pk(&sk).to_bytes());
+    let mine = public_key_id(secret)?;
     let theirs = sealed["recipient"].as_str().unwrap_or_default();
     if mine != theirs {
         return Err(format!(
             "the file is sealed to key {theirs}, not to this private key ({mine})"
         ));
     }
-    let enc_bytes = B64
-        .decode(sealed["enc"].as_str().unwrap_or_default())
-        .map_err(|e| format!("`sealed.enc`: {e}"))?;
-    let enc = <Kem as hpke::Kem>::EncappedKey::from_bytes(&enc_bytes)
-        .map_err(|e| format!("`sealed.enc`: {e:?}"))?;
-    let ct = B64
-        .decode(sealed["ciphertext"].as_str().unwrap_or_default())
-        .map_err(|e| format!("`sealed.ciphertext`: {e}"))?;
     let reference = m["reference"].as_str().unwrap_or_default();
-    let pt = hpke::single_shot_open::<AesGcm128, HkdfSha256, Kem>(
-        &OpModeR::Base,
-        &sk,
-        &enc,
-        format.as_bytes(),
-        &ct,
-        reference.as_bytes(),
-    )
-    .map_err(|_| {
+    let pt = open_hpke(sealed, format, reference.as_bytes(), secret).map_err(|_| {
         "`sealed` does not decrypt with this key (the ciphertext or its reference was changed)"
             .to_string()
     })?;
@@ -873,6 +907,44 @@ pub(crate) fn open_sealed(
         return Err("the decrypted content does not match `content_sha256`".into());
     }
     Ok(pt)
+}
+
+/// The key id of the public key of an X25519 private key.
+pub(crate) fn public_key_id(secret: &[u8; 32]) -> Result<String, String> {
+    let sk = <Kem as hpke::Kem>::PrivateKey::from_bytes(secret)
+        .map_err(|e| format!("--key: not an X25519 private key ({e:?})"))?;
+    Ok(key_id(&Kem::sk_to_pk(&sk).to_bytes()))
+}
+
+/// Decrypts a checked `sealed` member (`{suite, recipient, enc,
+/// ciphertext}`) with HPKE base mode, `info` and `aad` given, whatever key
+/// it names: the caller matches `recipient` to the key first. Err says why
+/// it does not open (the key, or a changed ciphertext).
+pub(crate) fn open_hpke(
+    sealed: &Map<String, Value>,
+    info: &str,
+    aad: &[u8],
+    secret: &[u8; 32],
+) -> Result<Vec<u8>, String> {
+    let sk = <Kem as hpke::Kem>::PrivateKey::from_bytes(secret)
+        .map_err(|e| format!("--key: not an X25519 private key ({e:?})"))?;
+    let enc_bytes = B64
+        .decode(sealed["enc"].as_str().unwrap_or_default())
+        .map_err(|e| format!("`enc`: {e}"))?;
+    let enc = <Kem as hpke::Kem>::EncappedKey::from_bytes(&enc_bytes)
+        .map_err(|e| format!("`enc`: {e:?}"))?;
+    let ct = B64
+        .decode(sealed["ciphertext"].as_str().unwrap_or_default())
+        .map_err(|e| format!("`ciphertext`: {e}"))?;
+    hpke::single_shot_open::<AesGcm128, HkdfSha256, Kem>(
+        &OpModeR::Base,
+        &sk,
+        &enc,
+        info.as_bytes(),
+        &ct,
+        aad,
+    )
+    .map_err(|_| "does not decrypt with this key".to_string())
 }
 
 /// Decrypts a checked packet and checks the content hash and each field's

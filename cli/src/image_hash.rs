@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use serde_json::{json, Value};
 
-use redflag::images::{hash_image, HashList, ImageLimits};
+use redflag::images::{hash_image, HashList, HashListPack, ImageLimits};
 
 use crate::output::{finish, write_json, Fatal};
 
@@ -27,7 +27,15 @@ pub(crate) fn image_hash(a: &Args<'_>) -> Result<ExitCode, Fatal> {
     let list = match a.list {
         Some(p) => {
             let text = fs::read_to_string(p).map_err(|e| Fatal(format!("{}: {e}", p.display())))?;
-            Some(HashList::parse(&text).map_err(|e| Fatal(format!("{}: {e}", p.display())))?)
+            // A hash-list pack's JSON (`redflag hashlist build`) reads too.
+            let list = if text.trim_start().starts_with('{') {
+                HashListPack::from_json(&text)
+                    .map(|p| p.list)
+                    .map_err(|e| e.to_string())
+            } else {
+                HashList::parse(&text).map_err(|e| e.to_string())
+            };
+            Some(list.map_err(|e| Fatal(format!("{}: {e}", p.display())))?)
         }
         None => None,
     };

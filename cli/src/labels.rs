@@ -24,7 +24,7 @@ pub(crate) struct LabelFiles<'a> {
 }
 
 /// Reads labelled JSON Lines, each file in the clear or a sealed decisions
-/// file (`redflag-decisions/1`, opened in memory with the keys). Bad records
+/// file (`redflag-decisions/2` or `/1`, opened in memory with the keys). Bad records
 /// are reported on stderr by line and skipped; the second value says
 /// whether there were any.
 pub(crate) fn read_labels(files: &LabelFiles<'_>) -> Result<(Vec<Labelled>, bool), Fatal> {

@@ -1,10 +1,11 @@
-//! `redflag link`: clusters of ads that share a template or a contact
-//! (docs/linking.md).
+//! `redflag link`: clusters of ads that share a template, a contact or a
+//! picture (docs/linking.md).
 //!
 //! The linking is the library's (`redflag::link::Linker`); this module
 //! reads the input and writes the clusters. Pass one reads the ads once:
 //! each ad's signature goes to the linker, which keeps its tier, band keys
-//! and shingle sample, and the CLI keeps its line and id. Pass two reads
+//! and shingle sample (and files its pictures' PDQ hashes in a
+//! multi-index), and the CLI keeps its line and id. Pass two reads
 //! the input again (stdin is spooled to a temporary file in pass one) for
 //! the words of the ads the linker samples for the template texts.
 
@@ -21,15 +22,27 @@ use serde_json::Value;
 use redflag::eval::{escape_html as esc, REPORT_CSS};
 use redflag::lines::{Line, LineReader};
 use redflag::link::{
-    self, Cluster, LinkOptions, Linker, SharedContact, SignatureOptions, TemplateGroup, TierCounts,
+    self, Cluster, LinkAd, LinkOptions, Linker, SharedContact, SharedPicture, SignatureOptions,
+    TemplateGroup, TierCounts,
 };
-use redflag::{Engine, Submission, Tier};
+use redflag::{Engine, Tier};
 
 use crate::input::{max_line_bytes, open_input, progress_bar, raw_id, unreadable};
 use crate::output::{finish, write_json, write_output, Fatal};
 
+/// How pictures link ads.
+pub(crate) struct ImageOptions {
+    /// Largest Hamming distance between two PDQ hashes of one picture.
+    pub threshold: u32,
+    /// Hashes under this PDQ quality (mostly flat pictures) link nothing.
+    pub min_quality: u8,
+    /// A picture shared by more ads than this is common and links nothing.
+    pub common: usize,
+}
+
 pub(crate) struct Args<'a> {
     pub engine: Option<Engine>,
+    pub images: ImageOptions,
     pub section: Option<String>,
     pub key: Vec<u8>,
     pub threshold: f64,
@@ -82,8 +95,11 @@ struct ClusterOut<'a> {
     size: usize,
     verdict: Option<Tier>,
     tiers: &'a TierCounts,
+    /// Which kinds of link joined the cluster's ads: `template`, `contact`, `image`.
+    links: &'a [&'static str],
     templates: &'a [TemplateGroup],
     contacts: &'a [SharedContact],
+    images: &'a [SharedPicture],
     members: Vec<Member<'a>>,
 }
 
@@ -93,8 +109,10 @@ fn cluster_out<'a>(c: &'a Cluster, ads: &'a [Ad]) -> ClusterOut<'a> {
         size: c.size,
         verdict: c.verdict,
         tiers: &c.tiers,
+        links: &c.links,
         templates: &c.templates,
         contacts: &c.contacts,
+        images: &c.images,
         members: c
             .members
             .iter()
@@ -119,19 +137,17 @@ fn line_error(n: usize, msg: &str) {
     eprintln!("redflag link: line {n}: {msg}");
 }
 
-/// Reads one line's ad: the submission and the tier it carries.
-fn parse_ad(
-    text: &str,
-    section: &Option<String>,
-) -> Result<(Value, Submission, Option<Tier>), String> {
+/// Reads one line's ad: the submission, the tier it carries and its
+/// pictures' hashes.
+fn parse_ad(text: &str, section: &Option<String>) -> Result<(Value, LinkAd), String> {
     let mut value: Value = serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
-    let (mut sub, tier) = link::ad_from_json(&mut value).map_err(|e| e.to_string())?;
-    if sub.get_section().is_none() {
+    let mut ad = link::ad_from_json(&mut value).map_err(|e| e.to_string())?;
+    if ad.submission.get_section().is_none() {
         if let Some(s) = section {
-            sub = sub.section(s.clone());
+            ad.submission = ad.submission.section(s.clone());
         }
     }
-    Ok((value, sub, tier))
+    Ok((value, ad))
 }
 
 pub(crate) fn link(args: Args<'_>) -> Result<ExitCode, Fatal> {
@@ -184,6 +200,9 @@ pub(crate) fn link(args: Args<'_>) -> Result<ExitCode, Fatal> {
         threshold,
         link_urls: args.link_urls,
         max_ads: args.max_ads,
+        image_threshold: args.images.threshold,
+        image_min_quality: args.images.min_quality,
+        image_common: args.images.common,
     });
     let mut failed = false;
     loop {
@@ -224,7 +243,7 @@ pub(crate) fn link(args: Args<'_>) -> Result<ExitCode, Fatal> {
         if text.is_empty() {
             continue;
         }
-        let (value, sub, given) = match parse_ad(text, &args.section) {
+        let (value, ad) = match parse_ad(text, &args.section) {
             Ok(x) => x,
             Err(e) => {
                 failed = true;
@@ -232,9 +251,9 @@ pub(crate) fn link(args: Args<'_>) -> Result<ExitCode, Fatal> {
                 continue;
             }
         };
-        let tier = match (given, &args.engine) {
+        let tier = match (ad.verdict, &args.engine) {
             (Some(t), _) => Some(t),
-            (None, Some(engine)) => match engine.screen(&sub) {
+            (None, Some(engine)) => match engine.screen(&ad.submission) {
                 Ok(v) => Some(v.verdict),
                 Err(e) => {
                     failed = true;
@@ -250,9 +269,9 @@ pub(crate) fn link(args: Args<'_>) -> Result<ExitCode, Fatal> {
                 args.max_ads
             )));
         }
-        let sig = link::signature(&sub, &sig_opts);
+        let sig = link::signature(&ad.submission, &sig_opts);
         linker
-            .add(sig, tier)
+            .add_with_pictures(sig, tier, &ad.pictures)
             .map_err(|e| Fatal(format!("line {n}: {e}")))?;
         let id = raw_id(&value, text).map(|r| r.get().into());
         ads.push(Ad { line: n as u32, id });
@@ -269,6 +288,7 @@ pub(crate) fn link(args: Args<'_>) -> Result<ExitCode, Fatal> {
     // the input, for the sampled ads of groups of two or more.
     let n_ads = ads.len();
     let mut links = linker.finish();
+    let pictures = links.picture_counts();
     let sampled = links.sampled();
     if !sampled.is_empty() {
         let path = match &again {
@@ -292,6 +312,16 @@ pub(crate) fn link(args: Args<'_>) -> Result<ExitCode, Fatal> {
         "redflag link: {n_ads} ads, {} clusters of {in_clusters} ads, {serious} with an ad in review or blocked",
         clusters.len()
     );
+    if pictures.linked + pictures.common + pictures.low_quality > 0 {
+        eprintln!(
+            "redflag link: {} pictures linked by hash, {} left out for a quality under {}, {} common (shared by more than {} others) linked to nothing",
+            pictures.linked,
+            pictures.low_quality,
+            args.images.min_quality,
+            pictures.common,
+            args.images.common
+        );
+    }
     if args.html {
         let html = html_report(&clusters, n_ads, threshold, args.title);
         write_output(args.out, &html)?;
@@ -349,8 +379,8 @@ fn read_templates(
             continue;
         }
         if let Line::Text(t) = line {
-            if let Ok((_, sub, _)) = parse_ad(t.trim(), section) {
-                links.add_tokens(ad, link::tokens(&sub));
+            if let Ok((_, parsed)) = parse_ad(t.trim(), section) {
+                links.add_tokens(ad, link::tokens(&parsed.submission));
             }
         }
         next.next();
@@ -367,8 +397,8 @@ fn html_report(clusters: &[Cluster], n_ads: usize, threshold: f64, title: &str) 
         s,
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t}</title>\
          <style>{REPORT_CSS}</style></head><body><h1>{t}</h1>\
-         <p class=\"muted\">Ads that share a template (Jaccard similarity of their shingles ≥ {threshold}) \
-         or a contact (by keyed hash; no contact appears here), as clusters. Generated by redflag link.</p>\
+         <p class=\"muted\">Ads that share a template (Jaccard similarity of their shingles ≥ {threshold}), \
+         a contact (by keyed hash; no contact appears here) or a picture (by PDQ hash), as clusters. Generated by redflag link.</p>\
          <table><tr><th>ads read</th><th>clusters</th><th>ads in clusters</th>\
          <th>clusters with an ad in review or blocked</th><th>ads marked</th></tr>\
          <tr><td class=\"num\">{n_ads}</td><td class=\"num\">{}</td><td class=\"num\">{in_clusters}</td>\
@@ -391,7 +421,7 @@ fn table<'a>(s: &mut String, rows: impl Iterator<Item = &'a Cluster>) {
     s.push_str(
         "<table><tr><th>#</th><th class=\"num\">ads</th><th>most serious</th>\
          <th>block / review / warn / allow</th><th>template (words every ad shares)</th>\
-         <th>what varies</th><th class=\"num\">shared contacts</th></tr>",
+         <th>what varies</th><th class=\"num\">shared contacts</th><th class=\"num\">shared pictures</th></tr>",
     );
     let mut any = false;
     for c in rows {
@@ -418,14 +448,20 @@ fn table<'a>(s: &mut String, rows: impl Iterator<Item = &'a Cluster>) {
                 )
             }
             None => (
-                "<span class=\"muted\">linked by contacts only</span>".into(),
+                format!(
+                    "<span class=\"muted\">linked by {} only</span>",
+                    c.links
+                        .join(" and ")
+                        .replace("contact", "contacts")
+                        .replace("image", "pictures")
+                ),
                 String::new(),
             ),
         };
         let _ = write!(
             s,
             "<tr><td>{}</td><td class=\"num\">{}</td><td>{}</td><td>{} / {} / {} / {}</td>\
-             <td>{text}</td><td>{varies}</td><td class=\"num\">{}</td></tr>",
+             <td>{text}</td><td>{varies}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
             c.cluster,
             c.size,
             c.verdict.map_or("unknown", |t| t.as_str()),
@@ -433,11 +469,12 @@ fn table<'a>(s: &mut String, rows: impl Iterator<Item = &'a Cluster>) {
             c.tiers.review,
             c.tiers.warn,
             c.tiers.allow,
-            c.contacts.len()
+            c.contacts.len(),
+            c.images.len()
         );
     }
     if !any {
-        s.push_str("<tr><td colspan=\"7\" class=\"muted\">no cluster</td></tr>");
+        s.push_str("<tr><td colspan=\"8\" class=\"muted\">no cluster</td></tr>");
     }
     s.push_str("</table>");
 }

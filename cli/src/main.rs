@@ -25,6 +25,7 @@ mod decisions;
 mod eval;
 mod evidence;
 mod explain;
+mod hashlist;
 mod image;
 mod image_hash;
 mod input;
@@ -94,14 +95,16 @@ impl EntityArgs {
     }
 }
 
-/// How sealed decision exports (`redflag-decisions/1`) are opened.
+/// How sealed decision exports (`redflag-decisions/2`, and /1) are opened.
 #[derive(clap::Args, Clone, Default)]
 struct DecisionKeyArgs {
     /// The trust-and-safety team's X25519 private key (the file from `redflag decisions
-    /// keygen`, or base64), to read sealed decision exports (redflag-decisions/1): verified,
-    /// then decrypted in memory only. REDFLAG_DECISIONS_KEY_FILE names the file if not given.
+    /// keygen`, or base64), to read sealed decision exports: verified, then decrypted in
+    /// memory only. Repeatable: after the team's key was changed, an export holds decisions
+    /// sealed to the earlier key too (those sealed to a key not given are left out, and
+    /// counted on stderr). REDFLAG_DECISIONS_KEY_FILE names the file if none is given.
     #[arg(long = "key", value_name = "KEY")]
-    key: Option<String>,
+    keys: Vec<String>,
     /// A trusted signer of sealed decision exports: a reviewer extension's base64 ed25519
     /// public key (options page), or a file holding it. Repeatable; without it the signature
     /// is checked against the key the file names, and stderr says the signer was not checked.
@@ -112,8 +115,9 @@ struct DecisionKeyArgs {
 impl DecisionKeyArgs {
     fn keys(&self) -> decisions::Keys<'_> {
         decisions::Keys {
-            key: self.key.as_deref(),
+            keys: &self.keys,
             signers: &self.signers,
+            whole: false,
         }
     }
 }
@@ -158,9 +162,10 @@ enum Command {
         /// Input file (default: stdin; `-` is stdin).
         file: Option<PathBuf>,
     },
-    /// Link ads that share a template or a contact: clusters as JSON Lines (or an HTML report).
+    /// Link ads that share a template, a contact or a picture: clusters as JSON Lines (or an
+    /// HTML report).
     #[command(
-        long_about = "Link ads that share a template or a contact (docs/linking.md).\n\n\
+        long_about = "Link ads that share a template, a contact or a picture (docs/linking.md).\n\n\
         Reads ads as JSON Lines, the input of `redflag scan` (FILE or stdin). A line may carry \
         its `verdict` (allow, warn, review, block, e.g. merged from `redflag scan`); the others \
         are screened with the packs (or left without a verdict with --no-screen).\n\n\
@@ -170,10 +175,16 @@ enum Command {
         of its shingles against --threshold. Shared contacts: phones, e-mails, URLs and handles \
         found through obfuscation (URLs only with --link-urls), compared by their keyed hashes (HMAC-SHA-256 with the key of \
         --entity-key-file or REDFLAG_ENTITY_KEY, as `scan --entities`; without a key, a random \
-        key for this run only). Both kinds of link make one graph; each connected component of \
+        key for this run only). Shared pictures: the PDQ hashes an ad carries in `images` (an \
+        array of 64-hex-digit hashes, `hash:quality`, or {pdq, quality} objects as `redflag \
+        image-hash` and the edge worker write them), at most --image-threshold bits apart, found \
+        with a multi-index (16 chunks of 16 bits), never by comparing every pair; hashes of \
+        quality under --image-min-quality and pictures shared by more than --image-common ads \
+        link nothing. Every kind of link makes one graph; each connected component of \
         two ads or more is a cluster, written as one JSON line, the most serious first (by the \
         most serious verdict among its ads, then by size). Ads in a cluster with an ad in review \
-        or blocked carry a `mark`. No contact value is ever written, only keyed hashes.\n\n\
+        or blocked carry a `mark`, and each cluster says which `links` joined it (template, \
+        contact, image). No contact value is ever written, only keyed hashes.\n\n\
         Limits: --max-ads ads per run (2,000,000 by default; about 1 KB of memory each), lines of \
         at most 4 x max_input_bytes (4 MiB), 512 shingles per ad for the exact check, template \
         text from the first 50 ads of each template and their first 400 words. Stdin and pipes are spooled \
@@ -204,6 +215,19 @@ enum Command {
         /// job boards, shops and social networks).
         #[arg(long)]
         link_urls: bool,
+        /// Largest Hamming distance (bits) between the PDQ hashes of one picture in two
+        /// ads (their `images`); PDQ's guidance is 31.
+        #[arg(long, default_value_t = redflag::images::DEFAULT_THRESHOLD,
+              value_parser = clap::value_parser!(u32).range(0..=i64::from(redflag::link::MAX_IMAGE_THRESHOLD)))]
+        image_threshold: u32,
+        /// Pictures whose given PDQ quality is under this link nothing (mostly flat
+        /// pictures: blanks, solid colours).
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u8).range(0..=100))]
+        image_min_quality: u8,
+        /// A picture shared by more ads than this (a placeholder, a stock photo) is
+        /// common and links nothing.
+        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(2..=10_000_000))]
+        image_common: u64,
         /// Most ads read; more is an error (exit 2).
         #[arg(long, default_value_t = 2_000_000, value_parser = clap::value_parser!(u64).range(1..=50_000_000))]
         max_ads: u64,
@@ -317,7 +341,8 @@ enum Command {
         #[arg(long, short = 'o')]
         out: PathBuf,
     },
-    /// Sign a pack (TOML or JSON) for distribution to browsers, workers and extensions.
+    /// Sign a pack (TOML or JSON), or a hash-list pack (JSON, from `redflag hashlist
+    /// build`), for distribution to browsers, workers and extensions.
     Sign {
         /// The pack.
         pack: PathBuf,
@@ -332,8 +357,8 @@ enum Command {
         #[arg(long, short = 'o')]
         out: Option<PathBuf>,
     },
-    /// Verify a signed pack: exit 0 if it is signed by a trusted key, not expired and
-    /// not older than --min-version; 1 with the reason otherwise.
+    /// Verify a signed pack or hash-list pack: exit 0 if it is signed by a trusted key, not
+    /// expired and not older than --min-version; 1 with the reason otherwise.
     Verify {
         /// The signed pack.
         signed: PathBuf,
@@ -395,10 +420,14 @@ enum Command {
         #[arg(long, default_value_t = redflag::images::ImageLimits::default().max_width)]
         max_side: u32,
     },
+    /// Hash-list packs for the edge worker: build one from images and hash lists, then
+    /// sign it with `redflag sign` (docs/images.md).
+    #[command(subcommand)]
+    Hashlist(HashlistCommand),
     /// Sealed, signed evidence packets: keys, verify, open, seal (docs/evidence.md).
     #[command(subcommand)]
     Evidence(EvidenceCommand),
-    /// Sealed reviewer decision exports (redflag-decisions/1): keys, verify, open, seal
+    /// Sealed reviewer decision exports (redflag-decisions/2, and /1): keys, verify, open, seal
     /// (docs/integrators.md, "Reviewer decisions").
     #[command(subcommand)]
     Decisions(DecisionsCommand),
@@ -469,6 +498,51 @@ enum Command {
         out: Option<PathBuf>,
         /// The pack (TOML or JSON).
         pack: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum HashlistCommand {
+    /// Build a hash-list pack (JSON) from image files (hashed, labelled with their file
+    /// names) and text hash lists (`--from`); sign it with `redflag sign`.
+    #[command(
+        after_help = "Example:\n  redflag hashlist build --id known-pictures --version 1.0.0 \\\n    \
+        --policy block --reason \"Pictures from confirmed exploitation ads (case 12)\" \\\n    \
+        --from case12.txt photos/*.jpg -o known.json\n  \
+        redflag sign known.json --key site.key --expires 2027-06-01 -o known.signed.json"
+    )]
+    Build {
+        /// The list's id (letters, digits, `.`, `_`, `-`): downgrade protection keys on it.
+        #[arg(long)]
+        id: String,
+        /// A semantic version (1.0.0); raise it with every change.
+        #[arg(long)]
+        version: String,
+        /// What a match does at the edge.
+        #[arg(long, value_parser = ["block", "review"])]
+        policy: String,
+        /// Why the list exists, for reviewers (one line; never shown to posters).
+        #[arg(long)]
+        reason: String,
+        /// The list's match threshold in bits (0 to 63); without it the deployment's
+        /// (default 31).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(0..=63))]
+        threshold: Option<u32>,
+        /// Leave out pictures whose PDQ quality is under this (mostly flat pictures match
+        /// unrelated flat uploads; PDQ's guidance is 50).
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u8).range(0..=100))]
+        min_quality: u8,
+        /// A text hash list to include (one hash a line, optionally a label). Repeatable.
+        #[arg(long = "from", value_name = "LIST")]
+        lists: Vec<PathBuf>,
+        /// Image files to hash into the list.
+        images: Vec<PathBuf>,
+        /// Largest picture, in pixels (width × height), read from the file's header.
+        #[arg(long, default_value_t = redflag::images::ImageLimits::default().max_pixels)]
+        max_pixels: u64,
+        /// Write to this file instead of stdout.
+        #[arg(long, short = 'o')]
+        out: Option<PathBuf>,
     },
 }
 
@@ -584,7 +658,8 @@ enum DecisionsCommand {
     },
     /// Verify and decrypt a sealed decision export and write its labelled JSON Lines in the
     /// clear (personal data: `eval`, `calibrate` and `report` read the sealed file with --key
-    /// and need no clear copy). Exit 0 when opened, 1 when refused, 2 on a usage error.
+    /// and need no clear copy). Decisions sealed to a key not given are left out and counted
+    /// on stderr. Exit 0 when opened, 1 when refused, 2 on a usage error.
     Open {
         /// The sealed decisions file (`-` is stdin).
         file: PathBuf,
@@ -595,7 +670,8 @@ enum DecisionsCommand {
         out: Option<PathBuf>,
     },
     /// Seal labelled JSON Lines (a clear export of an older extension, or a pipeline's own
-    /// labels) to the trust-and-safety team's key and sign them, as the extension does.
+    /// labels) to the trust-and-safety team's key and sign them, as the extension does: each
+    /// non-empty line sealed on its own, in order, in one redflag-decisions/2 file.
     Seal {
         /// The labelled JSON Lines (`-` is stdin).
         labels: PathBuf,
@@ -814,6 +890,7 @@ fn link_cmd(
     threshold: f64,
     key_file: Option<&std::path::Path>,
     link_urls: bool,
+    images: link::ImageOptions,
     max_ads: u64,
     html: bool,
     title: &str,
@@ -838,6 +915,7 @@ fn link_cmd(
     };
     link::link(link::Args {
         engine,
+        images,
         section,
         key,
         threshold,
@@ -866,6 +944,9 @@ fn main() -> ExitCode {
             threshold,
             entity_key_file,
             link_urls,
+            image_threshold,
+            image_min_quality,
+            image_common,
             max_ads,
             format,
             title,
@@ -878,6 +959,11 @@ fn main() -> ExitCode {
             threshold,
             entity_key_file.as_deref(),
             link_urls,
+            link::ImageOptions {
+                threshold: image_threshold,
+                min_quality: image_min_quality,
+                common: usize::try_from(image_common).unwrap_or(usize::MAX),
+            },
             max_ads,
             matches!(format, LinkFormat::Html),
             &title,
@@ -917,7 +1003,11 @@ fn main() -> ExitCode {
             },
             out: out.as_deref(),
             min_cell,
-            keys: decision_keys.keys(),
+            // Published counts: every decision must open.
+            keys: decisions::Keys {
+                whole: true,
+                ..decision_keys.keys()
+            },
         }),
         Command::Pack { format, out, pack } => convert::convert(format, out, &pack),
         Command::Image { out, packs_json } => image::image(&out, packs_json.as_deref()),
@@ -941,6 +1031,32 @@ fn main() -> ExitCode {
                 max_height: max_side,
                 max_pixels,
             },
+        }),
+        Command::Hashlist(HashlistCommand::Build {
+            id,
+            version,
+            policy,
+            reason,
+            threshold,
+            min_quality,
+            lists,
+            images,
+            max_pixels,
+            out,
+        }) => hashlist::build(&hashlist::BuildArgs {
+            id: &id,
+            version: &version,
+            policy: &policy,
+            reason: &reason,
+            threshold,
+            min_quality,
+            lists: &lists,
+            images: &images,
+            limits: redflag::images::ImageLimits {
+                max_pixels,
+                ..redflag::images::ImageLimits::default()
+            },
+            out: out.as_deref(),
         }),
         Command::Evidence(e) => evidence_cmd(e),
         Command::Decisions(d) => decisions_cmd(d),

@@ -45,7 +45,7 @@ pub(crate) struct Args<'a> {
     pub(crate) format: Output,
     pub(crate) out: Option<&'a Path>,
     pub(crate) min_cell: Option<u64>,
-    /// Opens sealed decision exports (`redflag-decisions/1`).
+    /// Opens sealed decision exports (`redflag-decisions/2` and `/1`).
     pub(crate) keys: decisions::Keys<'a>,
 }
 

@@ -23,6 +23,13 @@ fn public_key_arg(k: &str) -> Result<String, Fatal> {
     Ok(k.trim().to_string())
 }
 
+/// Whether a text is a hash-list pack's JSON (not a rule pack).
+fn is_hash_list(text: &str) -> bool {
+    serde_json::from_str::<Value>(text)
+        .ok()
+        .is_some_and(|v| v.get("redflag_hash_list").is_some())
+}
+
 fn now_unix() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -66,8 +73,15 @@ pub(crate) fn sign(
     expires: &str,
     out: Option<&Path>,
 ) -> Result<ExitCode, Fatal> {
-    let p = load_pack(pack)?;
-    let json = serde_json::to_string_pretty(&p).map_err(|e| Fatal(e.to_string()))?;
+    // A hash-list pack (JSON with `redflag_hash_list`) is signed as it is
+    // written; a rule pack (TOML or JSON) as the pack it parses to.
+    let list_text = fs::read_to_string(pack).ok().filter(|t| is_hash_list(t));
+    let json = match &list_text {
+        Some(t) => t.clone(),
+        None => {
+            serde_json::to_string_pretty(&load_pack(pack)?).map_err(|e| Fatal(e.to_string()))?
+        }
+    };
     let secret_text =
         fs::read_to_string(key).map_err(|e| Fatal(format!("{}: {e}", key.display())))?;
     let secret =
@@ -84,8 +98,12 @@ pub(crate) fn sign(
             "--expires: {expires} is not in the future; the signed pack would be refused as expired"
         )));
     }
-    let signed = redflag::signing::sign_pack(&json, &expires, &secret)
-        .map_err(|e| Fatal(format!("{}: {e}", pack.display())))?;
+    let signed = if list_text.is_some() {
+        redflag::images::sign_hash_list(&json, &expires, &secret)
+    } else {
+        redflag::signing::sign_pack(&json, &expires, &secret)
+    }
+    .map_err(|e| Fatal(format!("{}: {e}", pack.display())))?;
     write_output(out, &(signed + "\n"))?;
     Ok(ExitCode::SUCCESS)
 }
@@ -98,23 +116,46 @@ pub(crate) fn verify(
     let text =
         fs::read_to_string(signed).map_err(|e| Fatal(format!("{}: {e}", signed.display())))?;
     let mut policy = trust(keys)?;
+    let inner = serde_json::from_str::<Value>(&text)
+        .ok()
+        .and_then(|e| e.get("pack").and_then(Value::as_str).map(str::to_string))
+        .unwrap_or_default();
+    let list = is_hash_list(&inner);
     if let Some(v) = min_version {
         // Checked here so that a mistyped minimum is a usage error, not a
         // refusal of the pack.
         redflag::signing::check_version(v).map_err(|e| Fatal(format!("--min-version: {e}")))?;
         // The id is known only after parsing: apply the minimum to any id.
-        if let Ok(p) = redflag::Pack::from_json(
-            &serde_json::from_str::<Value>(&text)
+        let id = if list {
+            redflag::images::HashListPack::from_json(&inner)
                 .ok()
-                .and_then(|e| e.get("pack").and_then(Value::as_str).map(str::to_string))
-                .unwrap_or_default(),
-        ) {
-            policy = policy.last_version(p.id(), v);
+                .map(|l| l.id)
+        } else {
+            redflag::Pack::from_json(&inner)
+                .ok()
+                .map(|p| p.id().to_string())
+        };
+        if let Some(id) = id {
+            policy = policy.last_version(&id, v);
         }
     }
-    match redflag::signing::verify_signed_pack(&text, &policy) {
-        Ok(p) => {
-            println!("ok: {} {} signed by a trusted key", p.id(), p.pack.version);
+    let verified = if list {
+        redflag::images::verify_signed_hash_list(&text, &policy).map(|l| {
+            format!(
+                "hash list {} {} ({} hashes, policy {})",
+                l.id,
+                l.version,
+                l.list.len(),
+                l.policy.as_str()
+            )
+        })
+    } else {
+        redflag::signing::verify_signed_pack(&text, &policy)
+            .map(|p| format!("{} {}", p.id(), p.pack.version))
+    };
+    match verified {
+        Ok(what) => {
+            println!("ok: {what} signed by a trusted key");
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {

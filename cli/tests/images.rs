@@ -161,3 +161,127 @@ fn bad_lists_and_usage_are_exit_2() {
     );
     assert_eq!(run(&["image-hash"]).status.code(), Some(2));
 }
+
+#[test]
+fn hashlist_build_sign_and_verify_a_hash_list_pack() {
+    let d = dir().join("hashlist");
+    std::fs::create_dir_all(&d).unwrap();
+    let listed = write(&picture(4), "hashlist-listed.png", false);
+    let flat = dir().join("hashlist-flat.png");
+    RgbImage::from_pixel(64, 64, image::Rgb([120, 120, 120]))
+        .save_with_format(&flat, ImageFormat::Png)
+        .unwrap();
+    let text = d.join("case.txt");
+    std::fs::write(&text, format!("{} case 9 photo\n", "3c".repeat(32))).unwrap();
+    let pack = d.join("known.json");
+    let out = run(&[
+        "hashlist",
+        "build",
+        "--id",
+        "known-pictures",
+        "--version",
+        "1.2.0",
+        "--policy",
+        "block",
+        "--reason",
+        "Pictures from confirmed exploitation ads (case 9)",
+        "--from",
+        text.to_str().unwrap(),
+        &listed,
+        flat.to_str().unwrap(),
+        "-o",
+        pack.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The flat picture is left out, and said so.
+    assert!(String::from_utf8_lossy(&out.stderr).contains("hashlist-flat.png: left out, quality"));
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(&pack).unwrap()).unwrap();
+    assert_eq!(doc["policy"], "block");
+    let hashes = doc["hashes"].as_array().unwrap();
+    assert_eq!(hashes.len(), 2);
+    assert_eq!(hashes[0]["label"], "case 9 photo");
+    assert_eq!(hashes[1]["label"], "hashlist-listed.png");
+    let pdq = lines(&run(&["image-hash", &listed]))[0]["pdq"].clone();
+    assert_eq!(hashes[1]["pdq"], pdq);
+    // The unsigned pack is a list `image-hash --match` reads.
+    let m = run(&["image-hash", "--match", pack.to_str().unwrap(), &listed]);
+    assert_eq!(lines(&m)[0]["matches"][0]["label"], "hashlist-listed.png");
+
+    // Signed with the rule packs' keys and command, verified like a pack.
+    let key = d.join("site.key");
+    let _ = std::fs::remove_file(&key);
+    let public = run(&["keygen", "-o", key.to_str().unwrap()]);
+    let public = String::from_utf8(public.stdout).unwrap().trim().to_string();
+    let signed = d.join("known.signed.json");
+    let s = run(&[
+        "sign",
+        pack.to_str().unwrap(),
+        "--key",
+        key.to_str().unwrap(),
+        "--expires",
+        "2099-01-01",
+        "-o",
+        signed.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        s.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&s.stderr)
+    );
+    let envelope: Value = serde_json::from_str(&std::fs::read_to_string(&signed).unwrap()).unwrap();
+    // Signed exactly as written.
+    assert_eq!(envelope["pack"], std::fs::read_to_string(&pack).unwrap());
+    let v = run(&["verify", signed.to_str().unwrap(), "--public-key", &public]);
+    assert_eq!(v.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&v.stdout)
+        .contains("hash list known-pictures 1.2.0 (2 hashes, policy block)"));
+    let old = run(&[
+        "verify",
+        signed.to_str().unwrap(),
+        "--public-key",
+        &public,
+        "--min-version",
+        "2.0.0",
+    ]);
+    assert_eq!(old.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&old.stdout).contains("downgrade refused"));
+
+    // A bad policy or an unreadable picture is a usage error, nothing written.
+    let bad = run(&[
+        "hashlist",
+        "build",
+        "--id",
+        "x",
+        "--version",
+        "1.0.0",
+        "--policy",
+        "allow",
+        "--reason",
+        "r",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    let cut = d.join("cut.png");
+    let full = std::fs::read(&listed).unwrap();
+    std::fs::write(&cut, &full[..full.len() / 2]).unwrap();
+    let bad = run(&[
+        "hashlist",
+        "build",
+        "--id",
+        "x",
+        "--version",
+        "1.0.0",
+        "--policy",
+        "review",
+        "--reason",
+        "r",
+        cut.to_str().unwrap(),
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("malformed"));
+}

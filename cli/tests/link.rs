@@ -359,3 +359,185 @@ fn a_file_and_stdin_give_the_same_clusters() {
     assert!(page.starts_with("<!doctype html>") && page.contains("Most serious clusters"));
     assert!(page.contains("pasport is kept by the agent"), "{page}");
 }
+
+// ---------------------------------------------------------------- pictures
+
+/// A made-up PDQ hash (64 hex digits) from a seed.
+fn pdq(seed: u64) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    for b in out.iter_mut() {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        *b = (x >> 24) as u8;
+    }
+    out
+}
+
+/// The hash with `bits` distinct bits flipped, spread over the 256.
+fn flip(mut h: [u8; 32], bits: usize) -> [u8; 32] {
+    for i in 0..bits {
+        let bit = (i * 37) % 256;
+        h[bit / 8] ^= 1 << (bit % 8);
+    }
+    h
+}
+
+fn hex(h: [u8; 32]) -> String {
+    h.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn distance(a: [u8; 32], b: [u8; 32]) -> u32 {
+    a.iter().zip(b).map(|(x, y)| (x ^ y).count_ones()).sum()
+}
+
+#[test]
+fn the_same_picture_links_ads_as_a_contact_does() {
+    let photo = pdq(1);
+    let resized = flip(photo, 12); // a near copy: 12 bits off
+    assert_eq!(distance(photo, resized), 12);
+    let mut ads = honest();
+    // The hash as the CLI's `image-hash` line, as the edge token's `hash:quality`, as a bare hash.
+    ads[0]["images"] =
+        json!([{"file": "a.jpg", "pdq": hex(photo), "quality": 90, "width": 640, "height": 480}]);
+    ads[1]["images"] = json!([format!("{}:88", hex(resized))]);
+    ads[3]["images"] = json!([hex(pdq(2))]);
+    // The edge's X-Redflag-Images records: a picture it could not hash has no pdq and is skipped.
+    ads[4]["images"] = json!([{"part": "photo", "format": "gif", "unscreened": "unsupported_format"}, {"part": "p2", "pdq": hex(photo), "quality": 70}]);
+    ads.push(json!({"id": "b1", "section": "adult", "verdict": "block", "body": "Something else entirely, another text.", "images": [hex(flip(photo, 20))]}));
+    let out = run(&[], &jsonl(&ads), Some(KEY));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let c = clusters(&out);
+    assert_eq!(c.len(), 1, "{c:?}");
+    assert_eq!(
+        ids(&c[0]),
+        vec![json!("b1"), json!("h1"), json!("h2"), json!("h5")]
+    );
+    assert_eq!(c[0]["links"], json!(["image"]));
+    assert_eq!(c[0]["images"], json!([{"pdq": hex(photo), "ads": 4}]));
+    assert_eq!(c[0]["verdict"], "block");
+    let h2 = c[0]["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == "h2")
+        .unwrap();
+    assert!(
+        h2["mark"]
+            .as_str()
+            .unwrap()
+            .starts_with("same picture as 3 other ads, 1 of them blocked"),
+        "{h2}"
+    );
+    // The HTML report counts the shared picture.
+    let html = run(&["--format", "html"], &jsonl(&ads), Some(KEY));
+    let page = String::from_utf8_lossy(&html.stdout);
+    assert!(
+        page.contains("shared pictures") && page.contains("linked by pictures only"),
+        "{page}"
+    );
+}
+
+#[test]
+fn pictures_link_within_the_threshold_only() {
+    let a = pdq(3);
+    let b = flip(a, 40);
+    assert_eq!(distance(a, b), 40);
+    let mut ads = honest();
+    ads[0]["images"] = json!([hex(a)]);
+    ads[1]["images"] = json!([hex(b)]);
+    assert!(clusters(&run(&[], &jsonl(&ads), Some(KEY))).is_empty());
+    let near = run(&["--image-threshold", "40"], &jsonl(&ads), Some(KEY));
+    assert_eq!(clusters(&near).len(), 1);
+    assert_eq!(
+        run(&["--image-threshold", "48"], &jsonl(&ads), Some(KEY))
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn flat_and_common_pictures_link_nothing() {
+    // A flat picture (quality under 50) in two ads: left out.
+    let mut ads = honest();
+    ads[0]["images"] = json!([{"pdq": hex(pdq(4)), "quality": 10}]);
+    ads[1]["images"] = json!([{"pdq": hex(pdq(4)), "quality": 12}]);
+    let out = run(&[], &jsonl(&ads), Some(KEY));
+    assert!(clusters(&out).is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("2 left out for a quality under 50"));
+    assert_eq!(
+        clusters(&run(&["--image-min-quality", "0"], &jsonl(&ads), Some(KEY))).len(),
+        1
+    );
+
+    // One picture in every ad, more than --image-common: a placeholder, linked to nothing;
+    // another picture shared by two of them still links those two.
+    let mut ads = honest();
+    for (k, ad) in ads.iter_mut().enumerate() {
+        ad["images"] = json!([hex(pdq(5)), hex(pdq(100 + k as u64))]);
+    }
+    ads[2]["images"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!(hex(pdq(6))));
+    ads[3]["images"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!(hex(flip(pdq(6), 3))));
+    let out = run(&["--image-common", "3"], &jsonl(&ads), Some(KEY));
+    let c = clusters(&out);
+    assert_eq!(c.len(), 1, "{c:?}");
+    assert_eq!(ids(&c[0]), vec![json!("h3"), json!("h4")]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("5 common"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Without the cap, the placeholder links every ad.
+    assert_eq!(clusters(&run(&[], &jsonl(&ads), Some(KEY)))[0]["size"], 5);
+}
+
+#[test]
+fn a_cluster_says_which_links_joined_it() {
+    let mut ads = honest();
+    ads.push(json!({"id": "t1", "section": "jobs", "body": template("Maria", "Dubai", 3000, "202-555-0101")}));
+    ads.push(json!({"id": "t2", "section": "jobs", "body": template("Olga", "Doha", 2500, "303-555-0102")}));
+    // h1 shares t2's picture; h2 shares t1's phone.
+    ads[0]["images"] = json!([hex(pdq(7))]);
+    ads[6]["images"] = json!([hex(pdq(7))]);
+    ads[1]["body"] = json!("Used mountain bike, 21 gears, new tyres. Call 202-555-0101.");
+    let c = clusters(&run(&[], &jsonl(&ads), Some(KEY)));
+    assert_eq!(c.len(), 1, "{c:?}");
+    assert_eq!(c[0]["links"], json!(["template", "contact", "image"]));
+    assert_eq!(c[0]["size"], 4);
+}
+
+#[test]
+fn bad_images_are_line_errors() {
+    let mut ads = honest();
+    ads[0]["images"] = json!("not an array");
+    ads[1]["images"] = json!(["abc"]);
+    ads[2]["images"] = json!([format!("{}:101", hex(pdq(1)))]);
+    let out = run(&[], &jsonl(&ads), Some(KEY));
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("line 1: invalid submission: `images` must be an array"),
+        "{err}"
+    );
+    assert!(
+        err.contains("line 2: invalid submission: `images[0]`: invalid PDQ hash"),
+        "{err}"
+    );
+    assert!(
+        err.contains("line 3: invalid submission: `images[0]`: the quality"),
+        "{err}"
+    );
+}

@@ -1,7 +1,7 @@
 // `redflag/edge`: the edge worker's request handler, runtime-neutral
 // (standard Request/Response, fetch and Web Crypto). Wire it to a runtime as
 // the example worker (www/edge/worker.js in the repository) does.
-import type { Engine, Section } from "redflag";
+import type { Engine, Section, VerifiedHashList } from "redflag";
 
 /** A route to screen: an exact path (also with a trailing slash), or a prefix ending in `*`. */
 export interface RouteSetting {
@@ -51,6 +51,26 @@ export interface EdgeEnv {
   APPEAL_URL?: string;
   /** Where a record of each block (no text) is POSTed. */
   BLOCKS_URL?: string;
+  /** Image screening, "on" or "off" (default: on with hash lists). docs/images.md. */
+  IMAGES?: string;
+  /** Largest picture hashed, in bytes (default 8 MiB). */
+  IMAGE_MAX_BYTES?: string | number;
+  /** Largest picture hashed, in pixels (default 8388608). */
+  IMAGE_MAX_PIXELS?: string | number;
+  /** Bytes of pictures hashed per request (default 16 MiB). */
+  IMAGE_MAX_REQUEST_BYTES?: string | number;
+  /** Pixels hashed per request (default 33554432). */
+  IMAGE_MAX_REQUEST_PIXELS?: string | number;
+  /** Pictures hashed per request (default 8, at most 32). */
+  IMAGE_MAX_PARTS?: string | number;
+  /** Match threshold in bits for every list (default: each list's own, else 31). */
+  IMAGE_THRESHOLD?: string | number;
+  /** Lowest PDQ quality matched (default 50). */
+  IMAGE_MIN_QUALITY?: string | number;
+  /** What a picture that could not be hashed does: "review" (default) or "pass". */
+  IMAGE_UNSCREENED?: string;
+  /** Also match turned and mirrored copies: "true" (default) or "false". */
+  IMAGE_DIHEDRAL?: string;
   [binding: string]: unknown;
 }
 
@@ -82,7 +102,26 @@ export interface EdgeConfig {
   blocksUrl: string | null;
   /** Sealed evidence (EVIDENCE_*); null without EVIDENCE_URL. */
   evidence: EvidenceConfig | null;
+  /** Image screening (IMAGE_*); null when off. */
+  images: ImageConfig | null;
 }
+
+/** Image screening settings (IMAGE_*, docs/images.md). */
+export interface ImageConfig {
+  maxBytes: number;
+  maxPixels: number;
+  maxRequestBytes: number;
+  maxRequestPixels: number;
+  maxParts: number;
+  /** null: each list's own threshold, else 31. */
+  threshold: number | null;
+  minQuality: number;
+  unscreened: "review" | "pass";
+  dihedral: boolean;
+}
+
+/** A verified hash list, as the text module's `verifySignedHashList` returns it. */
+export type EdgeHashList = VerifiedHashList;
 
 /** Sealed evidence settings (EVIDENCE_*, docs/evidence.md). */
 export interface EvidenceConfig {
@@ -147,6 +186,12 @@ export interface HandlerOptions {
   counters?: (() => Counters | Promise<Counters>) | null;
   /** Screen with entities and forward keyed contact hashes. */
   entities?: boolean;
+  /**
+   * Needed when `config.images` is set: `load` resolves to the image module
+   * (`{ hashImage, HashList }`, imported on the first picture), `lists`
+   * returns the verified hash lists in force.
+   */
+  images?: { load(): Promise<unknown>; lists?(): EdgeHashList[] } | null;
 }
 
 /** The request handler; `counters()` returns this handler's own counts. */

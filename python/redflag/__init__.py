@@ -1,5 +1,5 @@
 """Screen classified and job ads for human-trafficking indicators, and link
-ads that share a template or a contact.
+ads that share a template, a contact or a picture.
 
 The engine is the redflag Rust library (the one the ``redflag`` CLI and the
 npm package run), so verdicts, signatures and clusters are the ones those

@@ -96,6 +96,11 @@ class SharedContact(TypedDict):
     hash: str
     ads: int
 
+class SharedPicture(TypedDict):
+    pdq: str
+    """The PDQ hash of the picture's first copy, 64 hex digits."""
+    ads: int
+
 class Member(TypedDict, total=False):
     line: int
     """The record's position in the input, from 1."""
@@ -111,8 +116,10 @@ class Cluster(TypedDict):
     size: int
     verdict: Optional[Tier]
     tiers: Dict[str, int]
+    links: List[Literal["template", "contact", "image"]]
     templates: List[Template]
     contacts: List[SharedContact]
+    images: List[SharedPicture]
     members: List[Member]
 
 class ContactInfo(TypedDict):
@@ -258,10 +265,16 @@ def link(
     section: Optional[str] = None,
     max_ads: int = 2_000_000,
     threads: Optional[int] = None,
+    image_threshold: int = 31,
+    image_min_quality: int = 50,
+    image_common: int = 1000,
 ) -> List[Cluster]:
-    """Clusters of ads that share a template or a contact, the most serious
-    first, as ``redflag link`` writes them (each member's ``line`` is its
-    position in ``records``, from 1). A record may carry its ``verdict``;
-    the others are screened with ``engine`` (the built-in packs by default)
-    unless ``screen=False``. Without ``contact_key``, a random key for this
-    call. Raises ``SubmissionError`` or ``LimitError`` naming the record."""
+    """Clusters of ads that share a template, a contact or a picture, the
+    most serious first, as ``redflag link`` writes them (each member's
+    ``line`` is its position in ``records``, from 1). A record may carry its
+    ``verdict`` (the others are screened with ``engine``, the built-in packs
+    by default, unless ``screen=False``) and its pictures' PDQ hashes in
+    ``images``, in the forms ``redflag link`` reads (hex strings,
+    ``"<hex>:<quality>"``, ``{"pdq": ..., "quality": ...}``). Without
+    ``contact_key``, a random key for this call. Raises ``SubmissionError``
+    or ``LimitError`` naming the record."""

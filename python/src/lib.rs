@@ -24,7 +24,7 @@ use pyo3::types::{
 };
 use serde_json::{Map, Number, Value};
 
-use redflag::link::{self, LinkOptions, Linker, Signature, SignatureOptions};
+use redflag::link::{self, LinkOptions, Linker, Picture, Signature, SignatureOptions};
 use redflag::{Error, Limits, Pack, ScreenOptions, Submission, Thresholds, Tier};
 
 create_exception!(
@@ -791,10 +791,10 @@ struct Record<'py> {
     id: Option<Bound<'py, PyAny>>,
 }
 
-/// Links ads that share a template or a contact, as `redflag link` does,
-/// and returns its clusters, the most serious first.
+/// Links ads that share a template, a contact or a picture, as `redflag
+/// link` does, and returns its clusters, the most serious first.
 #[pyfunction(name = "link")]
-#[pyo3(signature = (records, *, threshold=0.5, contact_key=None, engine=None, screen=true, link_urls=false, section=None, max_ads=2_000_000, threads=None))]
+#[pyo3(signature = (records, *, threshold=0.5, contact_key=None, engine=None, screen=true, link_urls=false, section=None, max_ads=2_000_000, threads=None, image_threshold=31, image_min_quality=50, image_common=1000))]
 #[allow(clippy::too_many_arguments)]
 fn link_ads<'py>(
     py: Python<'py>,
@@ -807,8 +807,27 @@ fn link_ads<'py>(
     section: Option<&str>,
     max_ads: usize,
     threads: Option<usize>,
+    image_threshold: u32,
+    image_min_quality: u8,
+    image_common: usize,
 ) -> PyResult<Bound<'py, PyList>> {
     let threshold = check_threshold(threshold)?;
+    if image_threshold > link::MAX_IMAGE_THRESHOLD {
+        return Err(PyValueError::new_err(format!(
+            "image_threshold must be from 0 to {}, got {image_threshold}",
+            link::MAX_IMAGE_THRESHOLD
+        )));
+    }
+    if image_min_quality > 100 {
+        return Err(PyValueError::new_err(format!(
+            "image_min_quality must be from 0 to 100, got {image_min_quality}"
+        )));
+    }
+    if image_common < 2 {
+        return Err(PyValueError::new_err(format!(
+            "image_common must be 2 or more, got {image_common}"
+        )));
+    }
     if max_ads == 0 || max_ads > 50_000_000 {
         return Err(PyValueError::new_err(format!(
             "max_ads must be from 1 to 50,000,000, got {max_ads}"
@@ -840,32 +859,38 @@ fn link_ads<'py>(
         threshold,
         link_urls,
         max_ads,
+        image_threshold,
+        image_min_quality,
+        image_common,
     });
     let mut kept: Vec<Record<'py>> = Vec::new();
     let mut batch: Vec<(Submission, Option<Tier>)> = Vec::new();
-    let flush =
-        |batch: &mut Vec<(Submission, Option<Tier>)>, linker: &mut Linker| -> PyResult<()> {
-            let first = linker.len();
-            let done: Vec<Result<(Option<Tier>, Signature), Error>> = py.detach(|| {
-                par_map(batch, n, |(sub, given)| {
-                    let tier = match (given, engine) {
-                        (Some(t), _) => Some(*t),
-                        (None, Some(e)) => Some(e.screen(sub)?.verdict),
-                        (None, None) => None,
-                    };
-                    Ok((tier, link::signature(sub, &sig_opts)))
-                })
-            });
-            batch.clear();
-            for (i, r) in done.into_iter().enumerate() {
-                let what = format!("record {}", first + i + 1);
-                let (tier, sig) = r.map_err(|e| py_err(py, e, Some(&what)))?;
-                linker
-                    .add(sig, tier)
-                    .map_err(|e| py_err(py, e, Some(&what)))?;
-            }
-            Ok(())
-        };
+    let mut batch_pictures: Vec<Vec<Picture>> = Vec::new();
+    let flush = |batch: &mut Vec<(Submission, Option<Tier>)>,
+                 pictures: &mut Vec<Vec<Picture>>,
+                 linker: &mut Linker|
+     -> PyResult<()> {
+        let first = linker.len();
+        let done: Vec<Result<(Option<Tier>, Signature), Error>> = py.detach(|| {
+            par_map(batch, n, |(sub, given)| {
+                let tier = match (given, engine) {
+                    (Some(t), _) => Some(*t),
+                    (None, Some(e)) => Some(e.screen(sub)?.verdict),
+                    (None, None) => None,
+                };
+                Ok((tier, link::signature(sub, &sig_opts)))
+            })
+        });
+        batch.clear();
+        for (i, (r, p)) in done.into_iter().zip(pictures.drain(..)).enumerate() {
+            let what = format!("record {}", first + i + 1);
+            let (tier, sig) = r.map_err(|e| py_err(py, e, Some(&what)))?;
+            linker
+                .add_with_pictures(sig, tier, &p)
+                .map_err(|e| py_err(py, e, Some(&what)))?;
+        }
+        Ok(())
+    };
     for (i, rec) in records.try_iter()?.enumerate() {
         let rec = rec?;
         let what = format!("record {}", i + 1);
@@ -881,23 +906,23 @@ fn link_ads<'py>(
             ));
         }
         let mut value = ad_value(&rec).map_err(|e| prefix(py, e, &what))?;
-        let (mut sub, tier) =
-            link::ad_from_json(&mut value).map_err(|e| py_err(py, e, Some(&what)))?;
-        if sub.get_section().is_none() {
+        let mut ad = link::ad_from_json(&mut value).map_err(|e| py_err(py, e, Some(&what)))?;
+        if ad.submission.get_section().is_none() {
             if let Some(s) = section {
-                sub = sub.section(s);
+                ad.submission = ad.submission.section(s);
             }
         }
-        batch.push((sub, tier));
+        batch.push((ad.submission, ad.verdict));
+        batch_pictures.push(ad.pictures);
         kept.push(Record {
             id: ad_id(&rec)?,
             ad: rec,
         });
         if batch.len() >= BATCH {
-            flush(&mut batch, &mut linker)?;
+            flush(&mut batch, &mut batch_pictures, &mut linker)?;
         }
     }
-    flush(&mut batch, &mut linker)?;
+    flush(&mut batch, &mut batch_pictures, &mut linker)?;
 
     let mut links = py.detach(|| linker.finish());
     // The words of the sampled ads, for the template texts.
@@ -908,7 +933,7 @@ fn link_ads<'py>(
         subs.push(
             link::ad_from_json(&mut value)
                 .map_err(|e| py_err(py, e, None))?
-                .0,
+                .submission,
         );
     }
     let clusters = py.detach(|| {
@@ -926,8 +951,10 @@ fn link_ads<'py>(
         d.set_item("size", c.size)?;
         d.set_item("verdict", c.verdict.map(Tier::as_str))?;
         d.set_item("tiers", json_py(py, &c.tiers)?)?;
+        d.set_item("links", &c.links)?;
         d.set_item("templates", json_py(py, &c.templates)?)?;
         d.set_item("contacts", json_py(py, &c.contacts)?)?;
+        d.set_item("images", json_py(py, &c.images)?)?;
         let members = PyList::empty(py);
         for m in &c.members {
             let x = PyDict::new(py);

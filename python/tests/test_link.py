@@ -144,6 +144,12 @@ def test_link_errors_name_the_record():
         redflag.link([{"body": "a " * (600 * 1024)}])
     with pytest.raises(ValueError, match="threshold must be from 0 to 1"):
         redflag.link([], threshold=-0.1)
+    with pytest.raises(redflag.SubmissionError, match="^record 1: .*`images\\[0\\]`: invalid PDQ hash"):
+        redflag.link([{"body": "x", "images": ["abc"]}])
+    with pytest.raises(ValueError, match="image_threshold must be from 0 to 47"):
+        redflag.link([], image_threshold=48)
+    with pytest.raises(ValueError, match="image_common must be 2 or more"):
+        redflag.link([], image_common=1)
     with pytest.raises(ValueError, match="at least 16 bytes"):
         redflag.link([], contact_key="short")
     assert redflag.link([]) == []
@@ -172,16 +178,30 @@ def synthetic_batch(n_honest=300, seed=5):
         ads.insert(rnd.randrange(len(ads)), {"id": f"n:{k}", "body": f"{rnd.choice(words)} for sale, call {phone}"})
     ads.append({"id": "given", "body": "Bike for sale, call 404-555-0177", "verdict": "block"})
     ads.append({"id": "empty", "body": ""})
+    # Pictures: one photo in three honest ads (copies a few bits apart, in
+    # each form `images` takes), a flat picture under the quality floor in
+    # two others, and a random picture in every tenth ad.
+    photo = rnd.getrandbits(256)
+    for k, at in enumerate(rnd.sample(range(n_honest), 3)):
+        copy = f"{photo ^ (rnd.getrandbits(12) << (20 * k)):064x}"
+        ads[at]["images"] = [copy, f"{copy}:80", {"pdq": copy, "quality": 90}][k:k + 1]
+    for at in rnd.sample(range(n_honest), 2):
+        ads[at]["images"] = [{"pdq": "0" * 64, "quality": 5}]
+    for at in range(0, n_honest, 10):
+        ads[at].setdefault("images", []).append(f"{rnd.getrandbits(256):064x}")
     return ads
 
 
 def test_the_same_clusters_as_the_cli(tmp_path):
     ads = synthetic_batch()
     ours = redflag.link(ads, contact_key=KEY)
-    assert len(ours) >= 3
+    assert len(ours) >= 4
+    assert any(c["links"] == ["image"] and c["size"] == 3 for c in ours)
     assert ours == run_cli(["link"], ads, tmp_path)
     for args, kw in [(["--threshold", "0.8"], {"threshold": 0.8}), (["--no-screen"], {"screen": False}),
-                     (["--link-urls", "--section", "jobs"], {"link_urls": True, "section": "jobs"})]:
+                     (["--link-urls", "--section", "jobs"], {"link_urls": True, "section": "jobs"}),
+                     (["--image-threshold", "0", "--image-min-quality", "0"],
+                      {"image_threshold": 0, "image_min_quality": 0})]:
         assert redflag.link(ads, contact_key=KEY, threads=1, **kw) == run_cli(["link", *args], ads, tmp_path), args
 
 

@@ -83,6 +83,17 @@ impl HashList {
         self.entries.push((hash, label.to_owned()));
     }
 
+    /// The entries, in list order: each hash with its label.
+    ///
+    /// ```
+    /// let list = redflag::images::HashList::parse(&format!("{} a label\n", "0".repeat(64))).unwrap();
+    /// let (hash, label) = list.entries().next().unwrap();
+    /// assert_eq!((hash.to_string(), label), ("0".repeat(64), "a label"));
+    /// ```
+    pub fn entries(&self) -> impl Iterator<Item = (&PdqHash, &str)> + '_ {
+        self.entries.iter().map(|(h, l)| (h, l.as_str()))
+    }
+
     /// Number of entries.
     pub fn len(&self) -> usize {
         self.entries.len()

@@ -1,5 +1,9 @@
 //! Perceptual hashes of images (PDQ) and matching them against hash lists.
-//! Behind the `images` cargo feature.
+//! Reading image files ([`hash_image`], [`ImageLimits`]) is behind the
+//! `images` cargo feature, which brings the decoders; hashes, hash lists,
+//! signed hash-list packs ([`HashListPack`]) and hashing decoded pixels
+//! ([`ImageHash::from_rgb`]) are always here, so the text engine can verify
+//! a hash list without carrying a decoder.
 //!
 //! [PDQ](https://github.com/facebook/ThreatExchange/tree/main/pdq) is Meta's
 //! open perceptual hash: 256 bits that stay close (in Hamming distance) when
@@ -11,6 +15,7 @@
 //! that are checked from the file's header before any pixel is decoded.
 //!
 //! ```
+//! # #[cfg(feature = "images")] {
 //! use redflag::images::{hash_image, HashList, ImageLimits, DEFAULT_THRESHOLD};
 //!
 //! // A 64×48 PNG, made here; an upload's bytes in practice.
@@ -24,17 +29,22 @@
 //! let found = list.find(&hashed, DEFAULT_THRESHOLD, false);
 //! assert_eq!(found[0].distance, 0);
 //! assert_eq!(found[0].label, "gradient seen before");
+//! # }
 //! ```
 
+#[cfg(feature = "images")]
 mod decode;
 mod list;
+mod pack;
 mod pdq;
 
 use std::fmt;
 use std::str::FromStr;
 
+#[cfg(feature = "images")]
 pub use decode::{hash_image, ImageLimits};
 pub use list::{HashList, Match};
+pub use pack::{sign_hash_list, verify_signed_hash_list, HashListPack, MAX_THRESHOLD};
 
 /// The largest Hamming distance between two PDQ hashes still taken as the
 /// same picture by default: 31 of 256 bits, the threshold PDQ's authors
@@ -287,10 +297,12 @@ fn check_min_side(width: u32, height: u32) -> Result<(), ImageError> {
 /// failure is one of these, never a panic.
 ///
 /// ```
+/// # #[cfg(feature = "images")] {
 /// use redflag::images::{hash_image, ImageError, ImageLimits};
 /// let err = hash_image(b"GIF89a not a supported picture", &ImageLimits::default()).unwrap_err();
 /// assert!(matches!(err, ImageError::UnsupportedFormat));
 /// assert_eq!(err.to_string(), "not a JPEG, PNG or WebP image");
+/// # }
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ImageError {

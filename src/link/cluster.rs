@@ -1,11 +1,12 @@
-//! Clusters of ads that share a template or a contact: what `redflag link`
+//! Clusters of ads that share a template, a contact or a picture: what `redflag link`
 //! computes from the ads' [`Signature`]s, for any caller (the CLI, the
 //! Python package, a pipeline of its own).
 //!
 //! Three steps, so that no ad text is held: a [`Linker`] takes each ad's
 //! signature and verdict; [`Linker::finish`] checks the candidate pairs
 //! (a shared LSH band) with the exact Jaccard similarity and joins the
-//! template groups and shared contacts into one graph ([`Links`]); the
+//! template groups, shared contacts and shared pictures into one graph
+//! ([`Links`]); the
 //! caller then hands over the [`tokens`](super::tokens) of the few ads
 //! [`Links::sampled`] names (at most [`TEMPLATE_SAMPLE`] per template
 //! group), for the template texts, and [`Links::clusters`] gives the
@@ -16,9 +17,10 @@ use std::collections::HashMap;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{jaccard, lsh_rows, ContactHash, Signature, MINHASH_LEN};
+use super::{jaccard, lsh_rows, ContactHash, ImageIndex, Signature, MINHASH_LEN};
 use crate::error::Error;
 use crate::extract::EntityKind;
+use crate::images::PdqHash;
 use crate::submission::Submission;
 use crate::tier::Tier;
 
@@ -39,6 +41,7 @@ pub const MAX_LINKED_ADS: usize = u32::MAX as usize - 1;
 /// ```
 /// let o = redflag::link::LinkOptions::default();
 /// assert_eq!((o.threshold, o.link_urls, o.max_ads), (0.5, false, 2_000_000));
+/// assert_eq!((o.image_threshold, o.image_min_quality, o.image_common), (31, 50, 1000));
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct LinkOptions {
@@ -52,6 +55,17 @@ pub struct LinkOptions {
     /// `limit: "max_ads"`. Default 2,000,000 (about 1 KB of memory each),
     /// at most [`MAX_LINKED_ADS`].
     pub max_ads: usize,
+    /// The largest Hamming distance between the PDQ hashes of two ads'
+    /// pictures for one picture. Default 31 (PDQ's guidance), at most
+    /// [`MAX_IMAGE_THRESHOLD`](super::MAX_IMAGE_THRESHOLD) (47).
+    pub image_threshold: u32,
+    /// Pictures whose PDQ quality is given and under this (mostly flat
+    /// pictures, whose hashes are near every other flat picture's) link
+    /// nothing. Default 50 (PDQ's guidance).
+    pub image_min_quality: u8,
+    /// A picture shared by more ads than this is common (a placeholder, a
+    /// stock photo) and links nothing ([`ImageIndex`]). Default 1000.
+    pub image_common: usize,
 }
 
 impl Default for LinkOptions {
@@ -60,27 +74,137 @@ impl Default for LinkOptions {
             threshold: 0.5,
             link_urls: false,
             max_ads: 2_000_000,
+            image_threshold: crate::images::DEFAULT_THRESHOLD,
+            image_min_quality: 50,
+            image_common: 1000,
         }
     }
+}
+
+/// A picture of an ad, as linking reads it: its PDQ hash and, when known,
+/// its PDQ quality (0 to 100).
+///
+/// ```
+/// use redflag::link::Picture;
+/// let p: Picture = "f".repeat(64).parse::<redflag::images::PdqHash>().map(Picture::from).unwrap();
+/// assert_eq!(p.quality, None);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Picture {
+    /// Its hash.
+    pub hash: PdqHash,
+    /// Its quality, if given.
+    pub quality: Option<u8>,
+}
+
+impl From<PdqHash> for Picture {
+    fn from(hash: PdqHash) -> Picture {
+        Picture {
+            hash,
+            quality: None,
+        }
+    }
+}
+
+/// One ad of linking's input, as [`ad_from_json`] reads it.
+#[derive(Clone, Debug)]
+pub struct LinkAd {
+    /// Its text fields.
+    pub submission: Submission,
+    /// The verdict it carries, if any.
+    pub verdict: Option<Tier>,
+    /// Its pictures' hashes, if any.
+    pub pictures: Vec<Picture>,
+}
+
+/// The `images` of an ad: an array of PDQ hashes as 64 hex digits, or
+/// `"<hex>:<quality>"` (the edge token's `i`), or objects with `pdq` and
+/// optionally `quality` (`redflag image-hash` lines, the edge's
+/// X-Redflag-Images records); objects without `pdq` (pictures that were
+/// not hashed) are skipped.
+fn pictures_from_json(v: &Value) -> Result<Vec<Picture>, Error> {
+    let bad = |i: usize, m: &str| Error::Submission(format!("`images[{i}]`: {m}"));
+    let Value::Array(items) = v else {
+        return Err(Error::Submission(
+            "`images` must be an array of PDQ hashes (64 hex digits) or {\"pdq\", \"quality\"}"
+                .into(),
+        ));
+    };
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let (hex, quality) = match item {
+            Value::String(s) => match s.split_once(':') {
+                Some((h, q)) => (
+                    h,
+                    Some(
+                        q.parse::<u8>()
+                            .ok()
+                            .filter(|q| *q <= 100)
+                            .ok_or_else(|| bad(i, "the quality after `:` must be 0 to 100"))?,
+                    ),
+                ),
+                None => (s.as_str(), None),
+            },
+            Value::Object(o) => {
+                let Some(p) = o.get("pdq") else { continue };
+                let Some(h) = p.as_str() else {
+                    return Err(bad(i, "`pdq` must be 64 hex digits"));
+                };
+                let q = match o.get("quality") {
+                    None | Some(Value::Null) => None,
+                    Some(q) => Some(
+                        q.as_u64()
+                            .filter(|q| *q <= 100)
+                            .ok_or_else(|| bad(i, "`quality` must be 0 to 100"))?
+                            as u8,
+                    ),
+                };
+                (h, q)
+            }
+            _ => {
+                return Err(bad(
+                    i,
+                    "must be a hash (64 hex digits) or an object with `pdq`",
+                ))
+            }
+        };
+        let hash: PdqHash = hex.parse().map_err(|e| bad(i, &format!("{e}")))?;
+        out.push(Picture { hash, quality });
+    }
+    Ok(out)
 }
 
 /// Reads one ad of linking's input: a JSON object as
 /// [`Submission::from_json`] reads it, which may also carry the ad's
 /// `verdict` (`allow`, `warn`, `review`, `block`, or `null`), for instance
-/// from an earlier screening. The verdict is taken out of the object, so
-/// it is not read as a text field.
+/// from an earlier screening, and its pictures' PDQ hashes in `images`: an
+/// array of 64-hex-digit hashes, of `"<hash>:<quality>"` (the edge token's
+/// `i`), or of objects with `pdq` and optionally `quality` (`redflag
+/// image-hash` lines, the edge's `X-Redflag-Images` records; an object
+/// without `pdq`, a picture that was not hashed, is skipped). Both are
+/// taken out of the object, so they are not read as text fields.
 ///
 /// ```
 /// use redflag::{link::ad_from_json, Tier};
-/// let mut v = serde_json::json!({"id": 3, "body": "Room to let", "verdict": "warn"});
-/// let (ad, tier) = ad_from_json(&mut v).unwrap();
-/// assert_eq!((ad.fields().count(), tier), (1, Some(Tier::Warn)));
+/// let mut v = serde_json::json!({"id": 3, "body": "Room to let", "verdict": "warn",
+///     "images": [format!("{}:80", "0f".repeat(32)), {"error": "too large"}]});
+/// let ad = ad_from_json(&mut v).unwrap();
+/// assert_eq!((ad.submission.fields().count(), ad.verdict), (1, Some(Tier::Warn)));
+/// assert_eq!((ad.pictures.len(), ad.pictures[0].quality), (1, Some(80)));
 /// let mut bad = serde_json::json!({"body": "x", "verdict": "maybe"});
 /// assert!(ad_from_json(&mut bad).is_err());
+/// let mut bad = serde_json::json!({"body": "x", "images": ["not a hash"]});
+/// assert!(ad_from_json(&mut bad).unwrap_err().to_string().contains("images[0]"));
 /// ```
-pub fn ad_from_json(value: &mut Value) -> Result<(Submission, Option<Tier>), Error> {
+pub fn ad_from_json(value: &mut Value) -> Result<LinkAd, Error> {
     let mut tier = None;
+    let mut pictures = Vec::new();
     if let Value::Object(map) = value {
+        if let Some(v) = map.remove("images") {
+            if !v.is_null() {
+                pictures = pictures_from_json(&v)?;
+            }
+        }
         match map.get("verdict") {
             None => {}
             Some(Value::Null) => {
@@ -101,7 +225,11 @@ pub fn ad_from_json(value: &mut Value) -> Result<(Submission, Option<Tier>), Err
             }
         }
     }
-    Ok((Submission::from_json(value)?, tier))
+    Ok(LinkAd {
+        submission: Submission::from_json(value)?,
+        verdict: tier,
+        pictures,
+    })
 }
 
 /// Union-find with path halving and union by size.
@@ -156,7 +284,8 @@ struct Entry {
 /// Takes the ads one at a time and keeps what linking needs of each: its
 /// verdict, its band keys (8 bytes a band) and its shingle sample; shared
 /// contacts are joined as they come, and each distinct contact is kept
-/// once. Ads are numbered from 0 in the order they are added.
+/// once; pictures' hashes are filed in an [`ImageIndex`] and paired in
+/// [`Linker::finish`]. Ads are numbered from 0 in the order they are added.
 ///
 /// ```
 /// use redflag::link::{signature, LinkOptions, Linker, SignatureOptions};
@@ -197,6 +326,11 @@ pub struct Linker {
     contacts: HashMap<ContactHash, (u32, u32)>,
     all: Sets,
     by_contact: Sets,
+    pictures: ImageIndex,
+    /// The ad of each picture in `pictures`.
+    picture_ad: Vec<u32>,
+    image_min_quality: u8,
+    low_quality: usize,
 }
 
 impl Linker {
@@ -218,6 +352,10 @@ impl Linker {
             contacts: HashMap::new(),
             all: Sets::new(),
             by_contact: Sets::new(),
+            pictures: ImageIndex::new(opts.image_threshold, opts.image_common),
+            picture_ad: Vec::new(),
+            image_min_quality: opts.image_min_quality,
+            low_quality: 0,
         }
     }
 
@@ -235,6 +373,39 @@ impl Linker {
     /// made with) and its verdict, if it has one. Returns the ad's number.
     /// One ad more than [`LinkOptions::max_ads`] is [`Error::Limit`].
     pub fn add(&mut self, sig: Signature, tier: Option<Tier>) -> Result<usize, Error> {
+        self.add_with_pictures(sig, tier, &[])
+    }
+
+    /// Adds an ad with its pictures' hashes ([`ad_from_json`] reads them):
+    /// two ads whose pictures are at most [`LinkOptions::image_threshold`]
+    /// bits apart are linked, as a shared contact links them. A picture
+    /// whose quality is under [`LinkOptions::image_min_quality`] is left
+    /// out ([`PictureCounts::low_quality`]).
+    ///
+    /// ```
+    /// use redflag::images::PdqHash;
+    /// use redflag::link::{signature, LinkOptions, Linker, SignatureOptions};
+    /// use redflag::Submission;
+    ///
+    /// let sig = |t: &str| signature(&Submission::new().field("body", t), &SignatureOptions::default());
+    /// let photo = PdqHash::from_bytes([0x3c; 32]);
+    /// let mut resized = [0x3c; 32];
+    /// resized[0] ^= 0x0f;                                   // 4 bits off
+    /// let mut linker = Linker::new(&LinkOptions::default());
+    /// linker.add_with_pictures(sig("Room in a shared flat"), None, &[photo.into()]).unwrap();
+    /// linker.add_with_pictures(sig("Sofa, nearly new"), None, &[PdqHash::from_bytes(resized).into()]).unwrap();
+    /// linker.add(sig("Bike with a basket"), None).unwrap();
+    /// let clusters = linker.finish().clusters();
+    /// assert_eq!(clusters.len(), 1);
+    /// assert_eq!((clusters[0].size, clusters[0].links.as_slice()), (2, &["image"][..]));
+    /// assert_eq!(clusters[0].images[0].ads, 2);
+    /// ```
+    pub fn add_with_pictures(
+        &mut self,
+        sig: Signature,
+        tier: Option<Tier>,
+        pictures: &[Picture],
+    ) -> Result<usize, Error> {
         if self.ads.len() >= self.max_ads {
             return Err(Error::Limit {
                 limit: "max_ads",
@@ -258,6 +429,14 @@ impl Linker {
             self.all.union(first, idx);
             self.by_contact.union(first, idx);
         }
+        for p in pictures {
+            if p.quality.is_some_and(|q| q < self.image_min_quality) {
+                self.low_quality += 1;
+                continue;
+            }
+            self.pictures.push(p.hash);
+            self.picture_ad.push(idx);
+        }
         self.ads.push(Entry {
             tier,
             sample: sig.sample.into_boxed_slice(),
@@ -266,7 +445,8 @@ impl Linker {
     }
 
     /// Checks the candidate pairs (ads that share a band) with the exact
-    /// Jaccard similarity of their samples, and forms the template groups.
+    /// Jaccard similarity of their samples, forms the template groups, and
+    /// pairs the pictures.
     pub fn finish(self) -> Links {
         let Linker {
             threshold,
@@ -275,6 +455,9 @@ impl Linker {
             contacts,
             mut all,
             by_contact,
+            pictures,
+            picture_ad,
+            low_quality,
             ..
         } = self;
         let mut by_template = Sets::new();
@@ -316,6 +499,49 @@ impl Linker {
             }
         }
 
+        // Pictures: near-duplicate hashes from the multi-index, joined as a
+        // contact is (the same picture in two ads links them).
+        let mut by_image = Sets::new();
+        for _ in 0..ads.len() {
+            by_image.push();
+        }
+        let mut picture_sets = Sets::new();
+        for _ in 0..pictures.len() {
+            picture_sets.push();
+        }
+        let stats = pictures.near_pairs(|i, j, _| {
+            picture_sets.union(i, j);
+            let (a, b) = (picture_ad[i as usize], picture_ad[j as usize]);
+            if a != b {
+                by_image.union(a, b);
+                all.union(a, b);
+            }
+        });
+        // Pictures shared by two ads or more: one hash per group (the
+        // first added), its first ad and how many ads have it.
+        let mut owners_of: HashMap<u32, (u32, Vec<u32>)> = HashMap::new();
+        for p in 0..pictures.len() as u32 {
+            owners_of
+                .entry(picture_sets.find(p))
+                .or_insert((p, Vec::new()))
+                .1
+                .push(picture_ad[p as usize]);
+        }
+        let mut shared_pictures: Vec<(u32, PdqHash, u32)> = owners_of
+            .into_values()
+            .filter_map(|(first, mut owners)| {
+                owners.sort_unstable();
+                owners.dedup();
+                (owners.len() >= 2).then(|| (owners[0], pictures.hash(first), owners.len() as u32))
+            })
+            .collect();
+        shared_pictures.sort_unstable_by_key(|p| (p.0, *p.1.as_bytes()));
+        let picture_counts = PictureCounts {
+            linked: pictures.len() - stats.common,
+            low_quality,
+            common: stats.common,
+        };
+
         // Template groups of two ads or more, and the first
         // TEMPLATE_SAMPLE ads of each, whose words make its text.
         let n = ads.len();
@@ -349,12 +575,33 @@ impl Linker {
             all,
             by_template,
             by_contact,
+            by_image,
             contacts,
+            shared_pictures,
+            picture_counts,
             group_of,
             templates,
             sampled,
         }
     }
+}
+
+/// What became of the pictures given to a [`Linker`].
+///
+/// ```
+/// let c = redflag::link::PictureCounts::default();
+/// assert_eq!((c.linked, c.low_quality, c.common), (0, 0, 0));
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct PictureCounts {
+    /// Pictures compared with the others by hash.
+    pub linked: usize,
+    /// Pictures left out for a quality under
+    /// [`LinkOptions::image_min_quality`].
+    pub low_quality: usize,
+    /// Common pictures (shared by more than [`LinkOptions::image_common`]
+    /// ads), linked to nothing.
+    pub common: usize,
 }
 
 /// The linked ads, waiting for the words of their sampled ads
@@ -364,13 +611,23 @@ pub struct Links {
     all: Sets,
     by_template: Sets,
     by_contact: Sets,
+    by_image: Sets,
     contacts: HashMap<ContactHash, (u32, u32)>,
+    /// Each shared picture: its first ad, its hash, how many ads have it.
+    shared_pictures: Vec<(u32, PdqHash, u32)>,
+    picture_counts: PictureCounts,
     group_of: Vec<u32>,
     templates: Vec<Template>,
     sampled: Vec<bool>,
 }
 
 impl Links {
+    /// What became of the pictures: how many were compared, left out for
+    /// their quality, or common.
+    pub fn picture_counts(&self) -> PictureCounts {
+        self.picture_counts
+    }
+
     /// The ads whose words make the template texts (at most
     /// [`TEMPLATE_SAMPLE`] of each template group, the first ones added),
     /// in order. Give [`Links::add_tokens`] each one's tokens, in this
@@ -392,7 +649,7 @@ impl Links {
     }
 
     /// The clusters: each connected component of two ads or more of the
-    /// graph whose edges are shared templates and shared contacts, ranked
+    /// graph whose edges are shared templates, contacts and pictures, ranked
     /// by the most serious verdict among its ads, then by size (largest
     /// first), then by its first ad; `cluster` is the rank, from 1.
     pub fn clusters(mut self) -> Vec<Cluster> {
@@ -413,6 +670,16 @@ impl Links {
                     .push((c, count));
             }
         }
+        let mut pictures: HashMap<u32, Vec<SharedPicture>> = HashMap::new();
+        for (first, hash, ads) in std::mem::take(&mut self.shared_pictures) {
+            pictures
+                .entry(self.all.find(first))
+                .or_default()
+                .push(SharedPicture {
+                    pdq: hash.to_string(),
+                    ads,
+                });
+        }
         let mut clusters: Vec<Cluster> = Vec::new();
         let mut i = 0;
         while i < comp.len() {
@@ -423,7 +690,8 @@ impl Links {
             }
             let members: Vec<u32> = comp[i..e].iter().map(|x| x.1).collect();
             let contacts = shared.remove(&root).unwrap_or_default();
-            clusters.push(self.cluster(&members, contacts));
+            let images = pictures.remove(&root).unwrap_or_default();
+            clusters.push(self.cluster(&members, contacts, images));
             i = e;
         }
         clusters.sort_by(|a, b| {
@@ -438,17 +706,25 @@ impl Links {
         clusters
     }
 
-    fn cluster(&mut self, members: &[u32], mut contacts: Vec<(ContactHash, u32)>) -> Cluster {
+    fn cluster(
+        &mut self,
+        members: &[u32],
+        mut contacts: Vec<(ContactHash, u32)>,
+        mut images: Vec<SharedPicture>,
+    ) -> Cluster {
         let mut tiers = TierCounts::default();
-        // Tiers per template group and per contact component in the cluster.
+        // Tiers per template group, per contact and per picture component
+        // in the cluster.
         let mut t_tiers: HashMap<u32, TierCounts> = HashMap::new();
         let mut c_tiers: HashMap<u32, TierCounts> = HashMap::new();
+        let mut i_tiers: HashMap<u32, TierCounts> = HashMap::new();
         let mut local: Vec<u32> = Vec::new();
         for &m in members {
             let t = self.ads[m as usize].tier;
             tiers.add(t);
             t_tiers.entry(self.by_template.find(m)).or_default().add(t);
             c_tiers.entry(self.by_contact.find(m)).or_default().add(t);
+            i_tiers.entry(self.by_image.find(m)).or_default().add(t);
             let g = self.group_of[m as usize];
             if g != u32::MAX && !local.contains(&g) {
                 local.push(g);
@@ -483,6 +759,16 @@ impl Links {
                             others.phrase("them")
                         ));
                     }
+                    let is = self.by_image.size_of(m);
+                    if is >= 2 {
+                        let others = i_tiers[&self.by_image.find(m)].without(tier);
+                        parts.push(format!(
+                            "same picture as {} other ad{}, {}",
+                            is - 1,
+                            if is == 2 { "" } else { "s" },
+                            others.phrase("them")
+                        ));
+                    }
                     let others = tiers.without(tier);
                     parts.push(format!(
                         "in a cluster of {} ads, {}",
@@ -501,7 +787,7 @@ impl Links {
                 }
             })
             .collect();
-        let templates = local
+        let templates: Vec<TemplateGroup> = local
             .iter()
             .enumerate()
             .map(|(k, g)| {
@@ -516,11 +802,21 @@ impl Links {
             })
             .collect();
         contacts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        images.sort_by(|a, b| b.ads.cmp(&a.ads).then_with(|| a.pdq.cmp(&b.pdq)));
+        let links = [
+            ("template", !templates.is_empty()),
+            ("contact", !contacts.is_empty()),
+            ("image", !images.is_empty()),
+        ]
+        .into_iter()
+        .filter_map(|(k, on)| on.then_some(k))
+        .collect();
         Cluster {
             cluster: 0,
             size: members.len(),
             verdict,
             tiers,
+            links,
             templates,
             contacts: contacts
                 .into_iter()
@@ -530,12 +826,13 @@ impl Links {
                     ads: n,
                 })
                 .collect(),
+            images,
             members: out_members,
         }
     }
 }
 
-/// One cluster: ads linked by shared templates and contacts. Serialised,
+/// One cluster: ads linked by shared templates, contacts and pictures. Serialised,
 /// it is `redflag link`'s output line, except that each member names its
 /// ad by number (`ad`) where the CLI writes its `line` and `id`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -548,10 +845,15 @@ pub struct Cluster {
     pub verdict: Option<Tier>,
     /// How many of its ads are at each tier.
     pub tiers: TierCounts,
+    /// Which kinds of link joined its ads, of `template`, `contact` and
+    /// `image`.
+    pub links: Vec<&'static str>,
     /// Its template groups.
     pub templates: Vec<TemplateGroup>,
     /// The contacts two or more of its ads share, the most shared first.
     pub contacts: Vec<SharedContact>,
+    /// The pictures two or more of its ads share, the most shared first.
+    pub images: Vec<SharedPicture>,
     /// Its ads, in the order they were added.
     pub members: Vec<Member>,
 }
@@ -677,6 +979,16 @@ pub struct SharedContact {
     pub kind: EntityKind,
     /// Its keyed hash.
     pub hash: String,
+    /// How many ads have it.
+    pub ads: u32,
+}
+
+/// A picture shared by two or more ads of a cluster (near-duplicates count
+/// as one picture).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SharedPicture {
+    /// The PDQ hash of its first copy, as 64 hex digits.
+    pub pdq: String,
     /// How many ads have it.
     pub ads: u32,
 }
@@ -929,15 +1241,164 @@ mod tests {
     #[test]
     fn verdicts_in_the_input_are_read_and_checked() {
         let mut v = serde_json::json!({"body": "x", "verdict": null});
-        assert_eq!(ad_from_json(&mut v).unwrap().1, None);
+        assert_eq!(ad_from_json(&mut v).unwrap().verdict, None);
         let mut v = serde_json::json!({"body": "x", "verdict": 3});
         assert!(ad_from_json(&mut v)
             .unwrap_err()
             .to_string()
             .contains("`verdict` must be a string"));
         let mut v = serde_json::json!({"body": "x", "verdict": "block"});
-        let (ad, t) = ad_from_json(&mut v).unwrap();
-        assert_eq!(t, Some(Tier::Block));
-        assert_eq!(ad.fields().map(|f| f.0).collect::<Vec<_>>(), ["body"]);
+        let ad = ad_from_json(&mut v).unwrap();
+        assert_eq!(ad.verdict, Some(Tier::Block));
+        assert_eq!(
+            ad.submission.fields().map(|f| f.0).collect::<Vec<_>>(),
+            ["body"]
+        );
+    }
+
+    #[test]
+    fn pictures_in_the_input_are_read_in_every_form_and_checked() {
+        let h = "a5".repeat(32);
+        let mut v = serde_json::json!({"body": "x", "images": [
+            h.clone(), format!("{h}:70"), {"pdq": h, "quality": 90}, {"pdq": h}, {"error": "over 8 MiB"}
+        ]});
+        let ad = ad_from_json(&mut v).unwrap();
+        assert_eq!(
+            ad.pictures.iter().map(|p| p.quality).collect::<Vec<_>>(),
+            [None, Some(70), Some(90), None]
+        );
+        assert!(ad.pictures.iter().all(|p| p.hash.to_string() == h));
+        assert_eq!(ad.submission.fields().count(), 1);
+        for (images, says) in [
+            (serde_json::json!("ab"), "`images` must be an array"),
+            (serde_json::json!(["abc"]), "`images[0]`"),
+            (serde_json::json!([format!("{h}:101")]), "0 to 100"),
+            (
+                serde_json::json!([{"pdq": 7}]),
+                "`pdq` must be 64 hex digits",
+            ),
+            (
+                serde_json::json!([{"pdq": h, "quality": -1}]),
+                "`quality` must be 0 to 100",
+            ),
+            (serde_json::json!([h, 3]), "`images[1]`"),
+        ] {
+            let mut v = serde_json::json!({"body": "x", "images": images});
+            let e = ad_from_json(&mut v).unwrap_err().to_string();
+            assert!(e.contains(says), "{e}");
+        }
+    }
+
+    /// A hash with `bits` bits flipped from `base`, a byte at a time from
+    /// byte `from`, every third byte.
+    fn near(base: [u8; 32], bits: usize, from: usize) -> PdqHash {
+        let mut h = base;
+        for b in 0..bits {
+            h[(from + b / 8 * 3) % 32] ^= 1 << (b % 8);
+        }
+        PdqHash::from_bytes(h)
+    }
+
+    #[test]
+    fn shared_pictures_link_ads_mark_them_and_are_counted() {
+        let opts = LinkOptions {
+            image_common: 3,
+            ..LinkOptions::default()
+        };
+        let photo = [0x6c; 32];
+        let placeholder = [0x93; 32];
+        let flat = [0x00; 32];
+        let texts = [
+            "Room in a shared flat near the station",
+            "Sofa for sale, grey, nearly new",
+            "Driving lessons on weekends",
+            "Garden chairs, set of four",
+            "Piano lessons for beginners",
+            "Winter tyres, one season old",
+            "Bookshelf, solid oak",
+        ];
+        let pics: [Vec<Picture>; 7] = [
+            vec![
+                PdqHash::from_bytes(photo).into(),
+                PdqHash::from_bytes(placeholder).into(),
+            ],
+            // The same photo resized (20 bits off), and the placeholder.
+            vec![
+                near(photo, 20, 0).into(),
+                PdqHash::from_bytes(placeholder).into(),
+            ],
+            vec![PdqHash::from_bytes(placeholder).into()],
+            vec![PdqHash::from_bytes(placeholder).into()],
+            // Flat pictures, the same hash, under the quality floor.
+            vec![Picture {
+                hash: PdqHash::from_bytes(flat),
+                quality: Some(10),
+            }],
+            vec![Picture {
+                hash: PdqHash::from_bytes(flat),
+                quality: Some(10),
+            }],
+            // 40 bits off the photo (60 off its copy): another picture.
+            vec![near(photo, 40, 1).into()],
+        ];
+        let mut linker = Linker::new(&opts);
+        for (i, (t, p)) in texts.iter().zip(&pics).enumerate() {
+            let tier = Some(if i == 0 { Tier::Block } else { Tier::Allow });
+            let sig = signature(&Submission::new().field("body", *t), &key());
+            linker.add_with_pictures(sig, tier, p).unwrap();
+        }
+        let links = linker.finish();
+        assert_eq!(
+            links.picture_counts(),
+            PictureCounts {
+                linked: 3,
+                low_quality: 2,
+                common: 4
+            }
+        );
+        let clusters = links.clusters();
+        assert_eq!(clusters.len(), 1, "{clusters:?}");
+        let c = &clusters[0];
+        assert_eq!(ads_of(c), [0, 1]);
+        assert_eq!(c.links, ["image"]);
+        assert_eq!(c.images.len(), 1);
+        assert_eq!(
+            (c.images[0].pdq.as_str(), c.images[0].ads),
+            (&*"6c".repeat(32), 2)
+        );
+        assert!(c.contacts.is_empty() && c.templates.is_empty());
+        assert_eq!(
+            c.members[1].mark.as_deref(),
+            Some("same picture as 1 other ad, 1 of them blocked; in a cluster of 2 ads, 1 of the others blocked")
+        );
+    }
+
+    #[test]
+    fn a_picture_can_join_a_template_group_and_a_contact_into_one_cluster() {
+        let ads = [
+            template("Anna", "Lyon", 900, "202-555-0147"),
+            template("Olga", "Nice", 950, "202-555-0199"),
+            "Furniture moving, call 202 555 0199".to_string(),
+            "Garden work, weekends".to_string(),
+        ];
+        let photo = PdqHash::from_bytes([0x2e; 32]);
+        let mut linker = Linker::new(&LinkOptions::default());
+        for (i, t) in ads.iter().enumerate() {
+            let pics: Vec<Picture> = if i == 0 || i == 3 {
+                vec![photo.into()]
+            } else {
+                vec![]
+            };
+            let sig = signature(&Submission::new().field("body", t.as_str()), &key());
+            linker
+                .add_with_pictures(sig, Some(Tier::Allow), &pics)
+                .unwrap();
+        }
+        let clusters = linker.finish().clusters();
+        assert_eq!(clusters.len(), 1);
+        assert_eq!(ads_of(&clusters[0]), [0, 1, 2, 3]);
+        assert_eq!(clusters[0].links, ["template", "contact", "image"]);
+        // No ad in review or blocked: no marks.
+        assert!(clusters[0].members.iter().all(|m| m.mark.is_none()));
     }
 }

@@ -450,6 +450,38 @@ pub fn verify_signed_pack(text: &str, options: JsValue) -> Result<JsValue, JsErr
     js_sys::JSON::parse(&pack).map_err(|_| JsError::new("the signed pack is not valid JSON"))
 }
 
+/// Verifies a signed hash-list pack (JSON text; `docs/images.md`) against
+/// trusted public keys, with the same code, keys, expiry and downgrade
+/// protection as [`verify_signed_pack`]:
+/// `verifySignedHashList(text, { publicKeys, lastVersions?, now? })`.
+/// Returns `{ id, version, policy, reason, threshold, size, list }`
+/// (`list`: the hashes in the hash-list text format, one `hash<TAB>label`
+/// a line, for the image module's `new HashList(list)`; `threshold`: null
+/// when the list sets none), or throws saying why it was refused. No image decoder is involved: the text
+/// engine verifies lists at start-up, the image module is loaded only when
+/// an image arrives.
+#[wasm_bindgen(js_name = verifySignedHashList)]
+pub fn verify_signed_hash_list(text: &str, options: JsValue) -> Result<JsValue, JsError> {
+    let o = Options::read(options, "options", &["publicKeys", "lastVersions", "now"])?;
+    let keys = o.strings("publicKeys")?.unwrap_or_default();
+    let p = policy(&keys, &o.string_map("lastVersions")?, o.number("now")?)?;
+    let list = redflag::images::verify_signed_hash_list(text, &p).map_err(err)?;
+    let mut lines = String::new();
+    for (hash, label) in list.list.entries() {
+        // Labels are one line (checked when the list was read).
+        lines.push_str(&format!("{hash}\t{label}\n"));
+    }
+    to_js(&serde_json::json!({
+        "id": list.id,
+        "version": list.version,
+        "policy": list.policy.as_str(),
+        "reason": list.reason,
+        "threshold": list.threshold,
+        "size": list.list.len(),
+        "list": lines,
+    }))
+}
+
 /// Extracts contact details, prices and ages from a submission without an
 /// engine: `extractEntities(submission, { rawValues?, entityKey? })`.
 #[wasm_bindgen(js_name = extractEntities)]
@@ -475,6 +507,127 @@ pub fn extract_entities(submission: JsValue, options: JsValue) -> Result<JsValue
         },
     );
     to_js(&entities)
+}
+
+/// A signature as JavaScript sees it (see `signature`).
+#[derive(Serialize)]
+struct JsSignature {
+    version: u32,
+    minhash: Vec<u32>,
+    shingles: usize,
+    contacts: Vec<JsContact>,
+    rows: usize,
+    bands: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct JsContact {
+    kind: redflag::EntityKind,
+    hash: String,
+}
+
+/// The per-ad signature for linking ads to each other (`redflag::link`):
+/// `signature(submission, { entityKey?, threshold? })` returns
+/// `{ version, minhash, shingles, contacts, rows, bands }`: the MinHash of
+/// the ad's shingles (128 numbers), the keyed hashes of its contacts (only
+/// with `entityKey`; never the raw values) and its LSH band keys for the
+/// similarity `threshold` (default 0.5), as 16-digit hex strings an origin
+/// indexes: ads that share a band key are candidates, checked with
+/// `similarity`.
+#[wasm_bindgen]
+pub fn signature(submission: JsValue, options: JsValue) -> Result<JsValue, JsError> {
+    if !submission.is_object() {
+        return Err(JsError::new(
+            "invalid submission: expected an object like { section, title, body }",
+        ));
+    }
+    let o = Options::read(options, "options", &["entityKey", "threshold"])?;
+    let key = o.string("entityKey")?;
+    if let Some(k) = &key {
+        check_key(k)?;
+    }
+    let threshold = match o.number("threshold")? {
+        Some(t) if t.is_finite() && t > 0.0 && t <= 1.0 => t,
+        Some(_) => return Err(JsError::new("threshold must be a number in (0, 1]")),
+        None => 0.5,
+    };
+    let value = from_js(submission, "invalid submission")?;
+    let sub = Submission::from_json(&value).map_err(err)?;
+    let sig = redflag::link::signature(
+        &sub,
+        &redflag::link::SignatureOptions {
+            key: key.map(String::into_bytes),
+        },
+    );
+    let rows = redflag::link::lsh_rows(threshold);
+    let bands = sig
+        .band_keys(rows)
+        .into_iter()
+        .map(|k| format!("{k:016x}"))
+        .collect();
+    to_js(&JsSignature {
+        version: redflag::link::SIGNATURE_VERSION,
+        shingles: sig.shingles,
+        contacts: sig
+            .contacts
+            .into_iter()
+            .map(|c| JsContact {
+                kind: c.kind,
+                hash: c.hash,
+            })
+            .collect(),
+        minhash: sig.minhash,
+        rows,
+        bands,
+    })
+}
+
+/// The estimated similarity (Jaccard, 0 to 1) of two ads from their
+/// signatures: the share of MinHash values they agree on; 0 when either
+/// has no words. Throws for signatures of another version or shape.
+#[wasm_bindgen]
+pub fn similarity(a: JsValue, b: JsValue) -> Result<f64, JsError> {
+    // Read through the JSON value path the other entry points use: a typed
+    // serde deserializer here would add its own code to the .wasm.
+    let read = |v: JsValue, what: &str| -> Result<redflag::link::Signature, JsError> {
+        let v = from_js(v, what)?;
+        let bad = |m: &str| JsError::new(&format!("{what}: not a signature: {m}"));
+        let version = v
+            .get("version")
+            .and_then(Value::as_u64)
+            .ok_or_else(|| bad("no `version`"))?;
+        if version != u64::from(redflag::link::SIGNATURE_VERSION) {
+            return Err(JsError::new(&format!(
+                "{what}: signature version {version} (this engine makes version {}; compare only signatures of one version)",
+                redflag::link::SIGNATURE_VERSION
+            )));
+        }
+        let minhash = v
+            .get("minhash")
+            .and_then(Value::as_array)
+            .ok_or_else(|| bad("no `minhash` array"))?
+            .iter()
+            .map(|x| x.as_u64().and_then(|x| u32::try_from(x).ok()))
+            .collect::<Option<Vec<u32>>>()
+            .ok_or_else(|| bad("`minhash` holds a value that is not a 32-bit unsigned integer"))?;
+        if minhash.len() != redflag::link::MINHASH_LEN {
+            return Err(JsError::new(&format!(
+                "{what}: minhash has {} values, expected {}",
+                minhash.len(),
+                redflag::link::MINHASH_LEN
+            )));
+        }
+        let shingles = v
+            .get("shingles")
+            .and_then(Value::as_u64)
+            .ok_or_else(|| bad("no `shingles`"))?;
+        Ok(redflag::link::Signature {
+            minhash,
+            shingles: usize::try_from(shingles).unwrap_or(usize::MAX),
+            contacts: Vec::new(),
+        })
+    };
+    Ok(read(a, "first signature")?.similarity(&read(b, "second signature")?))
 }
 
 /// The matching form of a text (what rules are matched against).

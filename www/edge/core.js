@@ -32,6 +32,7 @@ import { signToken, sha256Hex } from "./token.js";
 import { escapeHtml } from "../shared/escape-html.js";
 import { createReportHandler } from "./report.js";
 import { FORMAT as EVIDENCE_FORMAT, ed25519Signer, key32, makePacket } from "../shared/evidence.js";
+import { createImageScreener, dataUrlImage, imageConfig, imagesHeader, sniff } from "./image-screen.js";
 
 const MUTATING = ["POST", "PUT", "PATCH"];
 
@@ -151,6 +152,7 @@ export function configFromEnv(env = {}) {
   c.appealUrl = appealUrl(env);
   c.blocksUrl = env.BLOCKS_URL ? recordUrl(env, "BLOCKS_URL") : null;
   c.evidence = evidenceConfig(env);
+  c.images = imageConfig(env, ConfigError);
   return c;
 }
 
@@ -532,7 +534,24 @@ async function extract(bytes, contentType, config) {
   const fields = [];
   const sections = [];
   const isSection = (name) => name === config.sectionField || name === `${config.sectionField}[]` || name.endsWith(`.${config.sectionField}`) || name.replace(/\[\d+\]$/, "") === config.sectionField || name.replace(/\[\d+\]$/, "").endsWith(`.${config.sectionField}`);
+  // Pictures (image-screen.js), when image screening is on: recognised by
+  // their first bytes; a field holding a data: URL of a picture is a
+  // picture, not text.
+  const images = [];
+  const takeImage = (part, data) => {
+    const format = config.images ? sniff(data) : null;
+    if (format) images.push({ part, format, bytes: data });
+    return Boolean(format);
+  };
   const add = (name, value) => {
+    if (config.images) {
+      const d = dataUrlImage(value, config.images.maxBytes);
+      const format = d && sniff(d.bytes ?? d.head);
+      if (format) {
+        images.push({ part: name, format, bytes: d.bytes ?? null, ...(d.tooLarge ? { tooLarge: d.tooLarge } : {}) });
+        return;
+      }
+    }
     if (isSection(name)) sections.push(value);
     else fields.push([name, value]);
   };
@@ -584,7 +603,7 @@ async function extract(bytes, contentType, config) {
         // A file: its name is screened; its content when it is text (declared, named or valid UTF-8 without NULs).
         if (v.name) fields.push([`${k}.filename`, v.name]);
         const data = new Uint8Array(await v.arrayBuffer());
-        if (!data.byteLength) continue;
+        if (!data.byteLength || takeImage(k, data)) continue;
         const declared = TEXTISH.test(v.type ?? "") || TEXT_NAME.test(v.name ?? "");
         let text = null;
         if (declared) {
@@ -599,12 +618,14 @@ async function extract(bytes, contentType, config) {
         if (text && text.trim()) fields.push([`${k}.file`, text]);
       }
     }
+  } else if (takeImage("(body)", bytes)) {
+    // The body is a picture (a PUT of a photo): hashed, not read as text.
   } else {
     // JSON, any text type, no type at all, or anything else: screened as text.
     const json = asText();
     if (!json && (type === "application/json" || type.endsWith("+json")) && bytes.byteLength) notes.add("malformed");
   }
-  return { fields, sections, notes };
+  return { fields, sections, notes, images };
 }
 
 /**
@@ -677,6 +698,8 @@ function submissions({ fields, sections, notes }, config, limits) {
 }
 
 const RANK = { allow: 0, warn: 1, review: 2, block: 3 };
+/** What a poster is told when a picture is on a block list: general, never which list or hash. */
+export const IMAGE_MESSAGE = "A picture in this submission cannot be posted on this site.";
 /** Notes that leave part of the body unread or unparsed: the verdict is then at least review. */
 const FLOOR = ["truncated", "undecodable", "malformed", "nul-bytes", "unknown-charset"];
 
@@ -719,8 +742,14 @@ function page(title, lines, reference, appeal = null) {
  *     submission (no personal data), e.g. to add to a Durable Object
  *   counters(): optional; the aggregated counters for the stats endpoint
  *   entities: screen with entities and forward keyed contact hashes
+ *   images: with image screening on (config.images), { load, lists }:
+ *     load() resolves to the image module ({ hashImage, HashList }), called
+ *     on the first request that carries a picture; lists() returns the
+ *     verified hash lists in force (image-screen.js)
  */
-export function createHandler({ config, getEngine, fetchOrigin = (r) => fetch(r), log = (o) => console.log(JSON.stringify(o)), record = null, counters: aggregated = null, entities = false }) {
+export function createHandler({ config, getEngine, fetchOrigin = (r) => fetch(r), log = (o) => console.log(JSON.stringify(o)), record = null, counters: aggregated = null, entities = false, images = null }) {
+  if (config.images && typeof images?.load !== "function") throw new TypeError("image screening is on (config.images): createHandler needs images.load, the image module's loader");
+  const screenImages = config.images ? createImageScreener({ config: config.images, load: images.load, lists: images.lists ?? (() => []), log }) : null;
   const counters = { since: new Date().toISOString(), submissions: 0, tiers: { allow: 0, warn: 0, review: 0, block: 0, error: 0 }, categories: {}, errors: {}, notes: {} };
   let sinceLog = 0;
   const report = config.report ? createReportHandler({ config, getEngine, entities, fetchOrigin, log, drain: (stream) => drain(stream, DRAIN_BYTES, config.maxReadMs) }) : null;
@@ -780,8 +809,9 @@ export function createHandler({ config, getEngine, fetchOrigin = (r) => fetch(r)
    * time, score, rule ids, packs, notes, keyed contact hashes and the body's
    * SHA-256, never the text. Runs after the 422 (waitUntil); failures are logged.
    */
-  async function blockRecord({ reference, time, score, rules, packs, notes, contacts, bytes }) {
+  async function blockRecord({ reference, time, score, rules, packs, notes, contacts, bytes, images }) {
     const record = { type: "redflag.block", version: 1, reference, time, verdict: "block", score, rules, packs, notes, contacts, bodySha256: await sha256Hex(bytes) };
+    if (images) record.images = images;
     const body = enc.encode(JSON.stringify(record));
     const headers = { "Content-Type": "application/json; charset=utf-8", "X-Redflag-Reference": reference };
     if (config.secret) headers["X-Redflag-Token"] = await signToken(config.secret, { v: "block", s: score, r: rules, p: packs, h: await sha256Hex(body), t: Math.floor(Date.parse(time) / 1000), ref: reference });
@@ -886,7 +916,7 @@ export function createHandler({ config, getEngine, fetchOrigin = (r) => fetch(r)
       extracted = await extract(bytes, request.headers.get("content-type"), config);
     } catch (e) {
       // extract() handles every client shape; reaching here is a fault of ours.
-      extracted = { fields: [["body", new TextDecoder().decode(bytes)]], sections: [], notes: new Set(["malformed"]) };
+      extracted = { fields: [["body", new TextDecoder().decode(bytes)]], sections: [], notes: new Set(["malformed"]), images: [] };
       log({ type: "redflag.extract-error", message: String(e?.message ?? e) });
     }
     if (read.stream) extracted.notes.add("truncated");
@@ -913,10 +943,20 @@ export function createHandler({ config, getEngine, fetchOrigin = (r) => fetch(r)
       const f = new Failure("engine-error", String(e?.message ?? e), 503);
       return onFailure(request, url, path, f, body, bytes, ctx);
     }
+    // Pictures, unless the text already blocks: hashed and matched against
+    // the hash lists; the stronger of the two verdicts wins.
+    let pictures = null;
+    if (screenImages && extracted.images.length && verdict.verdict !== "block") {
+      pictures = await screenImages(extracted.images);
+      if (pictures.matched) extracted.notes.add("image-match");
+      if (pictures.unscreened) extracted.notes.add("image-unscreened");
+    }
     const notes = [...extracted.notes].sort();
     const reference = crypto.randomUUID();
     let tier = verdict.verdict;
     if (RANK[tier] < RANK.review && notes.some((n) => FLOOR.includes(n))) tier = "review";
+    if (pictures && RANK[pictures.tier] > RANK[tier]) tier = pictures.tier;
+    const imageRecords = pictures?.results.map(({ message, ...r }) => r) ?? null;
     const rules = verdict.rules.map((r) => r.id);
     const packs = verdict.packs.map((p) => `${p.id}@${p.version}`);
     count(tier, verdict, null, notes, ctx);
@@ -939,11 +979,14 @@ export function createHandler({ config, getEngine, fetchOrigin = (r) => fetch(r)
       // The rest of a body past the limit is read and dropped (bounded), so the client gets the 422 rather than a reset connection.
       if (read.stream) await drain(read.stream, DRAIN_BYTES, config.maxReadMs);
       const time = new Date().toISOString();
-      log({ type: "redflag.blocked", reference, time, score: verdict.score, rules, packs, notes });
-      if (config.blocksUrl) ctx?.waitUntil?.(blockRecord({ reference, time, score: verdict.score, rules, packs, notes, contacts: [...contacts], bytes }));
+      const blockedImages = imageRecords?.filter((r) => r.matches);
+      log({ type: "redflag.blocked", reference, time, score: verdict.score, rules, packs, notes, ...(blockedImages?.length ? { images: blockedImages } : {}) });
+      if (config.blocksUrl) ctx?.waitUntil?.(blockRecord({ reference, time, score: verdict.score, rules, packs, notes, contacts: [...contacts], bytes, images: imageRecords }));
       const sealed = evidence(time);
       if (sealed) ctx?.waitUntil?.(sealed);
-      const messages = verdict.poster_messages.length ? verdict.poster_messages : ["This submission breaks the site's rules."];
+      // A picture on a list gets a general message: never which list, entry or hash.
+      const messages = [...verdict.poster_messages, ...(blockedImages?.length ? [IMAGE_MESSAGE] : [])];
+      if (!messages.length) messages.push("This submission breaks the site's rules.");
       const headers = { "Cache-Control": "no-store", "X-Redflag-Reference": reference };
       const appeal = config.appealUrl ? appealLink(config.appealUrl, reference) : null;
       const answer = { error: "blocked", messages, reference };
@@ -964,6 +1007,10 @@ export function createHandler({ config, getEngine, fetchOrigin = (r) => fetch(r)
     if (hitFields.length) extra["X-Redflag-Fields"] = hitFields.slice(0, 64).join(",");
     if (read.stream) extra["X-Redflag-Screened-Bytes"] = String(bytes.byteLength);
     if (contacts.size) extra["X-Redflag-Contacts"] = [...contacts].join(",");
+    if (imageRecords) {
+      extra["X-Redflag-Images"] = imagesHeader(imageRecords);
+      if (pictures.unscreened) extra["X-Redflag-Images-Unscreened"] = String(pictures.unscreened);
+    }
     if (tier === "review") {
       const sealed = evidence(new Date().toISOString());
       if (sealed) ctx?.waitUntil?.(sealed);
@@ -971,6 +1018,13 @@ export function createHandler({ config, getEngine, fetchOrigin = (r) => fetch(r)
     const payload = { v: tier, s: verdict.score, r: rules, p: packs };
     if (notes.length) payload.w = notes;
     if (contacts.size) payload.c = [...contacts];
+    if (imageRecords) {
+      // The pictures' hashes (never the pictures), matches and unscreened count, under the token's signature.
+      payload.i = imageRecords.filter((r) => r.pdq).map((r) => `${r.pdq}:${r.quality}`);
+      const m = imageRecords.flatMap((r) => (r.matches ?? []).map((x) => `${x.list}@${x.version}:${x.distance}`));
+      if (m.length) payload.m = m;
+      if (pictures.unscreened) payload.u = pictures.unscreened;
+    }
     const t = await token(payload, bytes, reference, read.stream ? bytes.byteLength : undefined);
     if (t) extra["X-Redflag-Token"] = t;
     return forward(request, url, path, body, extra);

@@ -7,6 +7,9 @@
 //               w?: notes ("truncated", "undecodable", "malformed",
 //                   "ambiguous-section", …),
 //               c?: keyed contact hashes ("phone:<hex>", with ENTITY_KEY),
+//               i?: the pictures' PDQ hashes ("<hex>:<quality>"), m?: hash
+//                   list matches ("<list>@<version>:<distance>"), u?: pictures
+//                   not hashed (with image screening, docs/images.md),
 //               n?: bytes screened, when the body was larger than the
 //                   limit: then h is the hash of those first n bytes and
 //                   v is at least "review" }

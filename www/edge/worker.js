@@ -17,6 +17,16 @@
 // deployment: MIN_PACK_VERSIONS (JSON {"id": "version"}) and the versions
 // this isolate has accepted; nothing in KV can lower it.
 //
+// Hash lists (docs/images.md, "Hash lists at the edge"): signed hash-list
+// packs from HASH_LISTS (one envelope or a JSON array of them) or from a KV
+// namespace bound as HASH_LISTS_KV (key HASH_LISTS_KEY, default
+// "hash-lists"), read and refreshed like packs, verified like packs (same
+// PACK_PUBLIC_KEYS, expiry, MIN_PACK_VERSIONS and accepted versions; one
+// namespace of ids). They need PACK_PUBLIC_KEYS: an unsigned list is never
+// taken. Pictures in submissions are hashed by the image module
+// (image-module.js), imported on the first request that carries one; that
+// needs the entry worker-images.js, which adds the module to the bundle.
+//
 // Evidence: with EVIDENCE_URL, EVIDENCE_PUBLIC_KEY (the legal team's X25519
 // key) and EVIDENCE_SIGNING_KEY (ed25519, a secret), each block (EVIDENCE_ON
 // block,review: each review too) is sent, after the answer, as a signed
@@ -27,11 +37,23 @@
 // notes are added to one object, so the counts survive isolates and sum
 // every isolate's work; GET /__redflag/counters (with STATS_TOKEN) reads it.
 import { DurableObject } from "cloudflare:workers";
-import { Engine, validatePacks, verifySignedPack } from "./engine.js";
-import { loadEngine } from "../shared/load-engine.js";
+import { Engine, validatePacks, verifySignedPack, verifySignedHashList } from "./engine.js";
+import { envelopes, loadEngine } from "../shared/load-engine.js";
 import { ConfigError, DRAIN_BYTES, configFromEnv, createHandler, drain } from "./core.js";
 
 let ready = null;
+// The image module's loader, set by worker-images.js (the entry that
+// bundles the module); null in a text-only worker.
+let imageLoader = null;
+
+/**
+ * Gives the worker the image module's loader: called by worker-images.js,
+ * the entry for deployments with hash lists, so that this entry's bundle
+ * (text only) never refers to the image module.
+ */
+export function useImageModule(load) {
+  imageLoader = load;
+}
 
 const emptyCounters = () => ({ since: new Date().toISOString(), submissions: 0, tiers: { allow: 0, warn: 0, review: 0, block: 0, error: 0 }, categories: {}, errors: {}, notes: {} });
 
@@ -94,6 +116,9 @@ function settings(env) {
   s.refreshMs = Number(refresh) * 1000;
   if (env.DEFAULT_PACKS !== undefined && !["true", "false"].includes(String(env.DEFAULT_PACKS))) throw new ConfigError("DEFAULT_PACKS", "must be true or false");
   s.defaultPacks = String(env.DEFAULT_PACKS ?? "true") === "true";
+  if (s.config.images && !imageLoader) throw new ConfigError("IMAGES", 'image screening needs the image module: deploy worker-images.js (main = "worker-images.js" in wrangler.toml), which bundles it');
+  if ((env.HASH_LISTS || env.HASH_LISTS_KV) && !s.publicKeys) throw new ConfigError(env.HASH_LISTS ? "HASH_LISTS" : "HASH_LISTS_KV", "needs PACK_PUBLIC_KEYS: hash lists are taken only signed");
+  for (const k of ["HASH_LISTS_KEY"]) if (env[k] && !env.HASH_LISTS_KV) throw new ConfigError(k, "needs HASH_LISTS_KV");
   // The engine is built now, and screens a small ad, so that bad limits or
   // keys are a start-up error naming the setting (limits such as
   // max_fields 0 build an engine that refuses every ad: under fail-open
@@ -131,8 +156,9 @@ async function start(env) {
       message: "not set: submissions are forwarded without X-Redflag-Token, so the origin cannot verify that the worker screened them. Set it (at least 16 random characters) with `wrangler secret put VERDICT_SECRET`, or in .dev.vars for `wrangler dev`.",
     });
   }
-  const state = { engine: s.engine, accepted: { ...s.minVersions }, lastText: null, loadedAt: 0, loading: null };
+  const state = { engine: s.engine, accepted: { ...s.minVersions }, lastText: null, loadedAt: 0, loading: null, lists: [], listsText: null };
   await loadPacks(env, s, state, log);
+  if (s.config.images) await loadHashLists(env, s, state, log);
 
   let record = null;
   let counters = null;
@@ -141,10 +167,12 @@ async function start(env) {
     record = (event) => stub().add(event);
     counters = () => stub().read();
   }
-  const handle = createHandler({ config: s.config, getEngine: () => state.engine, log, record, counters, entities: Boolean(s.options.entityKey) });
+  // The image module is imported on the first picture only (image-screen.js).
+  const images = s.config.images ? { load: imageLoader, lists: () => state.lists } : null;
+  const handle = createHandler({ config: s.config, getEngine: () => state.engine, log, record, counters, entities: Boolean(s.options.entityKey), images });
   return (request, ctx) => {
     if (s.refreshMs && !state.loading && Date.now() - state.loadedAt >= s.refreshMs) {
-      state.loading = loadPacks(env, s, state, log).finally(() => {
+      state.loading = Promise.all([loadPacks(env, s, state, log), s.config.images ? loadHashLists(env, s, state, log) : null]).finally(() => {
         state.loading = null;
       });
       ctx?.waitUntil?.(state.loading);
@@ -192,6 +220,48 @@ async function loadPacks(env, s, state, log) {
   // Downgrade protection: the versions this isolate accepted are the floor from now on.
   if (s.publicKeys) for (const p of r.packs) state.accepted[p.pack.id] = p.pack.version;
   log({ type: "redflag.packs-loaded", packs: state.engine.packs() });
+}
+
+/**
+ * Reads the signed hash lists and, if they changed and every one verifies,
+ * puts them in force. A missing, unreadable or refused list leaves the last
+ * good lists in place (none at start), as packs do.
+ */
+async function loadHashLists(env, s, state, log) {
+  let text = env.HASH_LISTS ?? null;
+  if (!text && env.HASH_LISTS_KV) {
+    try {
+      text = await env.HASH_LISTS_KV.get(env.HASH_LISTS_KEY ?? "hash-lists");
+    } catch (e) {
+      log({ type: "redflag.hashlists-error", source: "kv", message: String(e.message) });
+      return;
+    }
+  }
+  if (!text || text === state.listsText) return;
+  state.listsText = text;
+  const problems = [];
+  const verified = [];
+  for (const envelope of envelopes(text)) {
+    try {
+      verified.push(verifySignedHashList(envelope, { publicKeys: s.publicKeys, lastVersions: state.accepted }));
+    } catch (e) {
+      problems.push(String(e?.message ?? e));
+    }
+  }
+  const ids = verified.map((l) => l.id);
+  if (new Set(ids).size !== ids.length) problems.push(`a hash list id is given twice (${ids.join(", ")})`);
+  if (!verified.length && !problems.length) problems.push("no signed hash list given");
+  const summary = (lists) => lists.map((l) => ({ id: l.id, version: l.version, policy: l.policy, size: l.size }));
+  if (problems.length) {
+    // One refused list refuses all: a set is taken whole or not at all.
+    for (const message of problems) log({ type: "redflag.hashlists-refused", message });
+    log({ type: "redflag.hashlists-kept", lists: summary(state.lists) });
+    return;
+  }
+  state.lists = verified;
+  // Downgrade protection: the versions this isolate accepted are the floor from now on.
+  for (const l of verified) state.accepted[l.id] = l.version;
+  log({ type: "redflag.hashlists-loaded", lists: summary(verified) });
 }
 
 export default {

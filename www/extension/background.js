@@ -6,8 +6,10 @@
 import init, { Engine, validatePacks, verifySignedPack } from "./vendor/redflag.js";
 import { loadEngine } from "./vendor/load-engine.js";
 import { sha256Hex } from "./vendor/sha256.js";
-import { canonicalJson, ed25519Signer, key32, keyId, makePacket, newEd25519Seed, sealAndSign, toBase64, utcSeconds } from "./vendor/evidence.js";
+import { canonicalJson, ed25519Signer, hmacHex, key32, keyId, makePacket, newEd25519Seed, sealTo, signDocument, toBase64, utcSeconds } from "./vendor/evidence.js";
+import { DECISION_LABELS, decisionLine, storedForm } from "./decisions.js";
 import { defaultProfiles, profileMatches } from "./profiles.js";
+import { linkHandlers, startLinking } from "./link-worker.js";
 
 const redflag = { Engine, validatePacks, verifySignedPack };
 
@@ -35,6 +37,8 @@ const ready = boot();
 // (a user gesture); the content script is registered here for the consoles
 // whose origin is granted, and for nothing else.
 const SCRIPT_ID = "redflag-consoles";
+// link.js first: content.js uses what it defines (linking ads, link-worker.js).
+const CONTENT_SCRIPTS = ["link.js", "content.js"];
 
 /** The content-script match pattern of a console URL (`https://mod.example/queue` → `https://mod.example/queue*`). */
 export function consolePatterns(consoleUrl) {
@@ -59,13 +63,13 @@ async function syncConsoles() {
   const registered = await chrome.scripting.getRegisteredContentScripts({ ids: [SCRIPT_ID] });
   if (registered.length) await chrome.scripting.unregisterContentScripts({ ids: [SCRIPT_ID] });
   if (!matches.length) return [];
-  await chrome.scripting.registerContentScripts([{ id: SCRIPT_ID, matches, js: ["content.js"], css: ["content.css"], runAt: "document_idle" }]);
+  await chrome.scripting.registerContentScripts([{ id: SCRIPT_ID, matches, js: CONTENT_SCRIPTS, css: ["content.css"], runAt: "document_idle" }]);
   // Tabs already open on a console are screened without a reload (the
   // content script runs once per page).
   for (const tab of await chrome.tabs.query({ url: matches })) {
     try {
       await chrome.scripting.insertCSS({ target: { tabId: tab.id }, files: ["content.css"] });
-      await chrome.scripting.executeScript({ target: { tabId: tab.id }, files: ["content.js"] });
+      await chrome.scripting.executeScript({ target: { tabId: tab.id }, files: CONTENT_SCRIPTS });
     } catch {
       // A tab that navigated away meanwhile.
     }
@@ -145,52 +149,85 @@ async function evidence({ url, section, fields, note, listingId }) {
   return { text, time: packet.time, reference: packet.reference, signer: packet.signer.key_id };
 }
 
-// Reviewer decisions: one `chrome.storage.local` item per ad,
-// `decision:<key>`, so that two tabs deciding at once never overwrite each
-// other's items. The key is the listing id when the ad carries its own (the
+// Reviewer decisions (docs/integrators.md, "Reviewer decisions"). A
+// decision's labelled line (decisions.js: the ad's texts as posted,
+// contacts included, the label and what the reviewer saw) is sealed to the
+// trust-and-safety team's X25519 key the moment it is made, with the
+// evidence packets' HPKE (`sealTo`, info `redflag-decision/2`), and only
+// the sealed line is stored. The extension never holds the team's private
+// key, so it cannot read its own stored decisions back: that is intended.
+// In the clear each stored item holds what the panel and the retention
+// need: the decision, its UTC time and the id of the key it is sealed to.
+//
+// One `chrome.storage.local` item per ad, `decision:<item>`, so that two
+// tabs deciding at once never overwrite each other's items. The ad's key
+// (its line's `id`) is its own listing id when it carries one (the
 // profile's `listingId` element, or the ad's data-listing-id/-ad-id/-id or
 // `id`); otherwise the page's listing id (or "ad") and the first 16 hex
 // digits of the SHA-256 of the ad's section and fields, so that ads sharing
-// a page (and its URL's id) keep apart, and the same ad finds its decision
-// on the next visit.
+// a page keep apart. The item is not that key but the first 32 hex digits
+// of its HMAC-SHA-256 under a random key of this browser's
+// (`decisionIndexKey`), so that no listing id is stored in the clear and
+// the same ad still finds its decision on the next visit.
+//
+// Without the team's key a decision is stored for the panel alone (the
+// decision and its time, `sealed: null`, no text): it is not labelled data
+// and is never exported. Text is never stored in the clear as a fallback.
 const DECISION_PREFIX = "decision:";
+/** The stored item's format, and the HPKE info of its sealed line. */
+export const DECISION_RECORD = "redflag-decision/2";
 
-/** The label each decision exports as (what `redflag eval`/`calibrate` read). */
-export const DECISION_LABELS = { confirm: "flag", escalate: "flag", dismiss: "clean" };
-
-/** The storage key of an ad's decision (without the `decision:` prefix). */
+/** An ad's decision key: its labelled line's `id` (never stored in the clear). */
 export async function decisionKey({ ownId, listingId, section, fields }) {
   if (ownId) return ownId;
   const digest = await sha256Hex(canonicalJson({ section: section ?? null, fields }));
   return `${listingId || "ad"}~${digest.slice(0, 16)}`;
 }
 
-// Members of a labelled line that are not the ad's fields.
-const LINE_MEMBERS = new Set(["id", "label", "group", "section", "min_tier", "max_tier", "review"]);
+let indexKey = null;
 
-/**
- * One decision as a labelled JSON Lines record: the ad as `redflag eval`
- * reads it (`id`, `section`, its fields as strings), `label` from the
- * decision, `group` the decision itself (eval's per-group table then counts
- * each kind), and what the reviewer saw under `review`, an object, so that
- * nothing of it is screened as a field (every string member of a line is one).
- */
-export function decisionLine(r) {
-  const line = { id: r.key, label: DECISION_LABELS[r.decision], group: r.decision };
-  if (r.section != null) line.section = r.section;
-  for (const [name, text] of Object.entries(r.fields)) if (!LINE_MEMBERS.has(name)) line[name] = text;
-  line.review = { decision: r.decision, decided_at: r.decided_at, listing_id: r.listing_id, verdict: r.verdict, packs: r.packs, tool: r.tool };
-  return JSON.stringify(line);
+/** This browser's key for decision items: made and stored on first use (once, however many ask at once). */
+function decisionIndexKey() {
+  indexKey ??= (async () => {
+    const stored = key32((await chrome.storage.local.get("decisionIndexKey")).decisionIndexKey ?? "");
+    if (stored) return stored;
+    const fresh = crypto.getRandomValues(new Uint8Array(32));
+    await chrome.storage.local.set({ decisionIndexKey: toBase64(fresh) });
+    return fresh;
+  })().catch((e) => {
+    indexKey = null;
+    throw e;
+  });
+  return indexKey;
 }
 
-// Retention: stored decisions hold ads' texts as posted, contacts included
-// (personal data), so each is deleted `decisionRetainDays` days (default 90,
-// options page) after it was made: when the service worker starts, twice a
-// day (an alarm), and before any decision is counted or exported.
+/** The item name of a decision key: `decision:` and 32 hex digits of its keyed hash. */
+async function decisionItem(key) {
+  return DECISION_PREFIX + (await hmacHex(await decisionIndexKey(), key)).slice(0, 32);
+}
+
+/**
+ * What is stored of a decision: the format, the decision, its time, and
+ * the labelled line sealed to `recipient` (32 raw bytes), or `sealed: null`
+ * without a key (then nothing of the ad is kept).
+ */
+async function decisionItemValue(r, recipient) {
+  return {
+    format: DECISION_RECORD,
+    decision: r.decision,
+    decided_at: r.decided_at,
+    sealed: recipient ? await sealTo(recipient, DECISION_RECORD, "", new TextEncoder().encode(decisionLine(r))) : null,
+  };
+}
+
+// Retention: each stored decision is deleted `decisionRetainDays` days
+// (default 90, options page) after it was made: when the service worker
+// starts, twice a day (an alarm), and before any decision is counted or
+// exported. Sealed lines are personal data too, to whoever holds the key.
 export const DECISION_RETAIN_DAYS = 90;
 const RETENTION_ALARM = "decision-retention";
 
-/** Every stored decision within its retention, oldest first; the older ones are deleted. */
+/** Every stored decision within its retention, oldest first, each with its `item`; the older ones are deleted. */
 async function storedDecisions() {
   const all = await chrome.storage.local.get(null);
   const days = all.decisionRetainDays ?? DECISION_RETAIN_DAYS;
@@ -200,27 +237,69 @@ async function storedDecisions() {
   for (const [k, v] of Object.entries(all)) {
     if (!k.startsWith(DECISION_PREFIX)) continue;
     // An item without a readable time cannot be shown to be recent: it goes too.
-    if (typeof v?.decided_at === "string" && v.decided_at >= oldest) kept.push(v);
+    if (typeof v?.decided_at === "string" && v.decided_at >= oldest) kept.push({ ...v, item: k });
     else expired.push(k);
   }
   if (expired.length) await chrome.storage.local.remove(expired);
-  return kept.sort((a, b) => a.decided_at.localeCompare(b.decided_at) || a.key.localeCompare(b.key));
+  return kept.sort((a, b) => (a.decided_at < b.decided_at ? -1 : a.decided_at > b.decided_at ? 1 : a.item < b.item ? -1 : 1));
 }
 
-ready.then(storedDecisions, () => {});
+/**
+ * Decisions stored by earlier builds (`redflag-decision/1` items,
+ * `decision:<key>`) hold the ad's section and texts in the clear. At start,
+ * each within its retention is sealed to the team's key if one is set, or
+ * else kept as the decision and its time alone (its text dropped), under
+ * its new item; the old item is deleted either way. A newer decision on the
+ * same ad wins. Returns how many were sealed and how many lost their text.
+ */
+async function migrateClearDecisions() {
+  const all = await chrome.storage.local.get(null);
+  const old = Object.entries(all).filter(([k, v]) => k.startsWith(DECISION_PREFIX) && v?.format !== DECISION_RECORD);
+  if (!old.length) return { sealed: 0, dropped: 0 };
+  const days = all.decisionRetainDays ?? DECISION_RETAIN_DAYS;
+  const oldest = new Date(Date.now() - days * 86_400_000).toISOString();
+  const recipient = key32(all.decisionsRecipient ?? "");
+  const items = {};
+  let sealed = 0;
+  let dropped = 0;
+  for (const [, r] of old) {
+    const readable =
+      typeof r?.key === "string" && Object.hasOwn(DECISION_LABELS, r.decision) && typeof r.decided_at === "string" && r.decided_at >= oldest && r.fields && typeof r.fields === "object";
+    if (!readable) continue; // past its retention, or not a decision: deleted below
+    const item = await decisionItem(r.key);
+    const newer = items[item] ?? all[item];
+    if (newer?.format === DECISION_RECORD && newer.decided_at >= r.decided_at) continue;
+    items[item] = await decisionItemValue(r, recipient);
+    if (recipient) sealed++;
+    else dropped++;
+  }
+  await chrome.storage.local.set(items);
+  await chrome.storage.local.remove(old.map(([k]) => k));
+  return { sealed, dropped };
+}
+
+// Every handler waits for this: clear decisions of an older version are
+// sealed (or stripped) and the retention applied before anything is read.
+const decisionsReady = migrateClearDecisions()
+  .then((m) => {
+    self.redflagMigrated = m;
+  })
+  .catch((e) => self.redflagErrors.push(`decisions not migrated: ${e?.message ?? e}`))
+  .then(storedDecisions)
+  .catch((e) => self.redflagErrors.push(`retention not applied: ${e?.message ?? e}`));
 chrome.alarms.get(RETENTION_ALARM).then((a) => a || chrome.alarms.create(RETENTION_ALARM, { periodInMinutes: 12 * 60 }));
 chrome.alarms.onAlarm.addListener((a) => {
-  if (a.name === RETENTION_ALARM) storedDecisions();
+  if (a.name === RETENTION_ALARM) decisionsReady.then(storedDecisions);
 });
 
-// Decision exports (`redflag-decisions/1`, docs/integrators.md): the labelled
-// JSON Lines, sealed to the trust-and-safety team's X25519 key (options page;
-// it may differ from the legal team's) with the evidence packets' HPKE, and
-// signed with this extension's evidence key. `redflag eval`, `calibrate` and
-// `report` open it in memory with the team's private key. Without the key
-// nothing is exported: the decisions hold the ads as posted, contacts
-// included, and a clear file would sit in Downloads and its backups.
-export const DECISIONS_FORMAT = "redflag-decisions/1";
+// Decision exports (`redflag-decisions/2`, docs/integrators.md): the stored
+// sealed lines, oldest first, bundled in one document signed with this
+// extension's evidence key. Nothing is sealed again (a line sealed to an
+// earlier team key stays sealed to it: the extension cannot open it), and
+// decisions made without a key are left out, having no text. `redflag
+// eval`, `calibrate` and `report` open it in memory with the team's private
+// key (or keys) and read the same labelled lines a clear export would hold.
+export const DECISIONS_FORMAT = "redflag-decisions/2";
 
 /** What the options page shows about decisions: the team's key and its id, the retention. */
 async function decisionSettings() {
@@ -229,18 +308,28 @@ async function decisionSettings() {
   return { recipient: recipient ? decisionsRecipient : null, recipientKeyId: recipient ? await keyId(recipient) : null, retainDays: decisionRetainDays };
 }
 
-/** Every stored decision as a sealed, signed `redflag-decisions/1` file, or { refused } without the team's key. */
+/** The sealed decisions as one signed `redflag-decisions/2` file, or { refused } without the team's key or sealed decisions. */
 async function exportDecisions() {
   const { decisionsRecipient = "", reviewerId = "" } = await chrome.storage.local.get(["decisionsRecipient", "reviewerId"]);
   const recipient = key32(decisionsRecipient);
-  if (!recipient) {
-    return { refused: "Not exported: set the trust-and-safety team's public key under “Reviewer decisions” in the extension's options first (decisions hold the ads as posted, so they are only saved sealed to that key)." };
-  }
   const records = await storedDecisions();
+  const sealed = records.filter((r) => r.sealed);
+  const unsealed = records.length - sealed.length;
+  if (!recipient) {
+    return {
+      refused:
+        "Not exported: set the trust-and-safety team's public key under “Reviewer decisions” in the extension's options first. Decisions made without it are kept for this panel only, without the ad's text, and are never exported.",
+    };
+  }
   if (!records.length) return { count: 0 };
+  if (!sealed.length) {
+    return {
+      refused: `Not exported: the ${records.length} stored decision${records.length === 1 ? " was" : "s were"} made before the trust-and-safety team's key was set, so no ad text was kept: only decisions made with the key set are exported.`,
+    };
+  }
   const now = new Date();
-  const jsonl = records.map((r) => `${decisionLine(r)}\n`).join("");
-  const { packet, text } = await sealAndSign(
+  const recipientId = await keyId(recipient);
+  const { packet, text } = await signDocument(
     DECISIONS_FORMAT,
     {
       source: "extension",
@@ -248,14 +337,15 @@ async function exportDecisions() {
       time: utcSeconds(now),
       reference: crypto.randomUUID(),
       reviewer: reviewerId || null,
-      count: records.length,
+      count: sealed.length,
       tool: { name: "redflag reviewer", version: chrome.runtime.getManifest().version },
+      records: sealed.map((r) => r.sealed),
     },
-    new TextEncoder().encode(jsonl),
-    recipient,
     await signingKey(),
   );
-  return { count: records.length, exported_at: now.toISOString(), text, signer: packet.signer.key_id, recipient: packet.sealed.recipient };
+  const otherKeys = {};
+  for (const r of sealed) if (r.sealed.recipient !== recipientId) otherKeys[r.sealed.recipient] = (otherKeys[r.sealed.recipient] ?? 0) + 1;
+  return { count: sealed.length, unsealed, otherKeys, exported_at: now.toISOString(), text, signer: packet.signer.key_id, recipient: recipientId };
 }
 
 async function profiles() {
@@ -333,20 +423,24 @@ const handlers = {
   async packs() {
     return packInfo;
   },
-  /** Each ad's decision key and its stored decision (or null). */
+  /** Each ad's decision key, its item and its stored decision (or null): no text is stored, none comes back. */
   async decisions(msg) {
     const keys = await Promise.all(msg.ads.map((ad) => decisionKey(ad)));
-    const stored = await chrome.storage.local.get(keys.map((k) => DECISION_PREFIX + k));
-    return keys.map((key) => ({ key, decision: stored[DECISION_PREFIX + key] ?? null }));
+    const items = await Promise.all(keys.map((k) => decisionItem(k)));
+    const stored = await chrome.storage.local.get(items);
+    return keys.map((key, i) => ({ key, item: items[i], decision: stored[items[i]] ?? null }));
   },
   /**
    * Stores (or, with `decision: null`, removes) a reviewer's decision on an
-   * ad: its section and field texts as screened, the verdict's tier, score
-   * and rules, the packs' versions, and the time in UTC. No entity values:
-   * the text holds what the ad holds, and nothing is added to it.
+   * ad. Its labelled line (the section and field texts as screened, the
+   * verdict's tier, score and rules, the packs' versions, the time in UTC;
+   * no entity values: the text holds what the ad holds, and nothing is
+   * added to it) is sealed to the team's key at once; only the sealed line,
+   * the decision and the time are stored. Without the key, the decision and
+   * the time alone.
    */
   async decide(msg) {
-    const item = DECISION_PREFIX + msg.key;
+    const item = await decisionItem(String(msg.key));
     if (msg.decision == null) {
       await chrome.storage.local.remove(item);
       return null;
@@ -355,32 +449,41 @@ const handlers = {
     const fields = {};
     for (const [name, text] of Object.entries(msg.fields ?? {})) if (typeof text === "string") fields[name] = text;
     const v = msg.verdict ?? {};
-    const record = {
-      format: "redflag-decision/1",
-      key: msg.key,
-      listing_id: msg.listingId || null,
-      decision: msg.decision,
-      label: DECISION_LABELS[msg.decision],
-      decided_at: new Date().toISOString(),
-      section: msg.section ?? null,
-      fields,
-      verdict: { tier: v.verdict ?? null, score: v.score ?? null, rules: (v.rules ?? []).map((r) => r.id) },
-      packs: (v.packs ?? packInfo).map((p) => ({ id: p.id, version: p.version })),
-      tool: { name: "redflag reviewer", version: chrome.runtime.getManifest().version },
-    };
-    await chrome.storage.local.set({ [item]: record });
-    return record;
+    const { decisionsRecipient = "" } = await chrome.storage.local.get("decisionsRecipient");
+    const value = await decisionItemValue(
+      storedForm({
+        key: String(msg.key),
+        listing_id: msg.listingId || null,
+        decision: msg.decision,
+        decided_at: new Date().toISOString(),
+        section: msg.section ?? null,
+        fields,
+        verdict: { tier: v.verdict ?? null, score: v.score ?? null, rules: (v.rules ?? []).map((r) => r.id) },
+        packs: (v.packs ?? packInfo).map((p) => ({ id: p.id, version: p.version })),
+        tool: { name: "redflag reviewer", version: chrome.runtime.getManifest().version },
+      }),
+      key32(decisionsRecipient),
+    );
+    await chrome.storage.local.set({ [item]: value });
+    return value;
   },
-  /** How many decisions are stored, by decision. */
+  /**
+   * How many decisions are stored, by decision; how many were made without
+   * the team's key (`unsealed`: not exportable), and how many are sealed to
+   * a key other than the one set now (`otherKeys`, by key id).
+   */
   async decisionCount() {
-    const counts = { total: 0, confirm: 0, dismiss: 0, escalate: 0 };
+    const { recipientKeyId } = await decisionSettings();
+    const counts = { total: 0, confirm: 0, dismiss: 0, escalate: 0, unsealed: 0, otherKeys: {}, recipientKeyId };
     for (const r of await storedDecisions()) {
       counts.total++;
-      counts[r.decision]++;
+      if (Object.hasOwn(DECISION_LABELS, r.decision)) counts[r.decision]++;
+      if (!r.sealed) counts.unsealed++;
+      else if (r.sealed.recipient !== recipientKeyId) counts.otherKeys[r.sealed.recipient] = (counts.otherKeys[r.sealed.recipient] ?? 0) + 1;
     }
     return counts;
   },
-  /** Every stored decision, oldest first, as labelled JSON Lines sealed and signed (`redflag-decisions/1`). */
+  /** Every sealed decision, oldest first, in one signed file (`redflag-decisions/2`). */
   async exportDecisions() {
     return exportDecisions();
   },
@@ -398,7 +501,7 @@ const handlers = {
     return { ok: true, settings: await decisionSettings() };
   },
   async clearDecisions() {
-    const keys = (await storedDecisions()).map((r) => DECISION_PREFIX + r.key);
+    const keys = (await storedDecisions()).map((r) => r.item);
     await chrome.storage.local.remove(keys);
     return { removed: keys.length };
   },
@@ -419,10 +522,14 @@ const handlers = {
   },
 };
 
+// Linking ads (templates and shared contacts): link-worker.js.
+Object.assign(handlers, linkHandlers);
+startLinking(ready);
+
 chrome.runtime.onMessage.addListener((msg, sender, reply) => {
   const h = handlers[msg?.type];
   if (!h) return false;
-  ready
+  Promise.all([ready, decisionsReady])
     .then(() => h(msg, sender))
     .then((result) => reply({ ok: true, result }), (e) => reply({ ok: false, error: String(e?.message ?? e) }));
   return true;

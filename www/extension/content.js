@@ -5,8 +5,9 @@
 // phrases in their rule's own tier (across inline elements when a match spans
 // them), shows a hover card with the rules and the reviewer explanation,
 // keeps a docked panel with the rules, entities, evidence export and the
-// reviewer's decision per ad (exported as labelled JSON Lines sealed to the
-// trust-and-safety team's key, for `redflag eval` and `redflag calibrate`),
+// reviewer's decision per ad (labelled data for `redflag eval` and
+// `redflag calibrate`, sealed to the trust-and-safety team's key when it is
+// made: the service worker stores no ad text in the clear),
 // and removes everything when turned off.
 (() => {
   if (window.__redflagReviewer) return;
@@ -16,7 +17,7 @@
   const state = {
     on: false,
     profiles: [],
-    ads: new Map(), // element → { key, section, fields: {name: element}, verdict, decisionKey, decision }
+    ads: new Map(), // element → { key, section, fields: {name: element}, verdict, decisionKey, decisionItem, decision }
     marks: [],
     cursor: -1,
     observer: null,
@@ -169,7 +170,7 @@
       const key = `ad${++seq}`;
       const texts = {};
       for (const [name, el] of Object.entries(f.fields)) texts[name] = fieldText(el);
-      state.ads.set(f.el, { key, section: f.section, fields: f.fields, texts, listingId: f.listingId, ownId: f.ownId, verdict: null, decisionKey: null, decision: null });
+      state.ads.set(f.el, { key, section: f.section, fields: f.fields, texts, listingId: f.listingId, ownId: f.ownId, verdict: null, decisionKey: null, decisionItem: null, decision: null });
       return { key, section: f.section, fields: texts };
     });
     let results;
@@ -194,11 +195,12 @@
     await send({ type: "badge", count: flaggedCount() }).catch(() => {});
     renderFab();
     if (state.panel) renderPanel();
+    scheduleLink();
   }
 
   const adByKey = (key) => [...state.ads.values()].find((a) => a.key === key);
 
-  /** Finds each screened ad's decision key and its stored decision. */
+  /** Finds each screened ad's decision key, its storage item and its stored decision (no text: the decision and its time). */
   async function loadDecisions(keys) {
     const ads = keys.map(adByKey).filter((a) => a?.verdict);
     if (!ads.length) return;
@@ -211,6 +213,7 @@
     }
     for (const [i, ad] of ads.entries()) {
       ad.decisionKey = found[i].key;
+      ad.decisionItem = found[i].item;
       ad.decision = found[i].decision;
     }
   }
@@ -353,6 +356,275 @@
     }
   }
 
+  // ----- Linked ads (docs/linking.md, "In the reviewer extension") -----
+  // Each screened ad's signature is made in the service worker (the .wasm),
+  // 20 ads a message; the ads of the page are grouped here (link.js) in
+  // slices of a few milliseconds, yielding to the page between two, so a
+  // queue of hundreds of ads stays responsive. Ads that share a template or
+  // a contact (by keyed hash: no contact value is kept or shown for
+  // linking) are listed in each ad's entry in the panel; a click outlines
+  // them on the page and scrolls to them in turn. The cluster file loaded
+  // on the options page (`redflag link` output) marks the ads it holds.
+  const RL = globalThis.redflagLink;
+  const LINK_CHUNK = 20;
+  const linking = { run: null, again: false, generation: 0, keyed: null, threshold: 0.5, file: null, linked: 0, progress: "", error: "", showing: null, elOf: new Map(), statusBox: null };
+  const KIND_WORDS = { phone: "a phone number", email: "an e-mail address", handle: "a messaging handle", url: "a web address", domain: "a web domain" };
+
+  // setTimeout, not a microtask: the page's own events run in between.
+  const yieldToPage = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+  /** Links the page's ads again once the current run ends (or now). */
+  function scheduleLink() {
+    if (!RL || !state.on) return;
+    if (linking.run) {
+      linking.again = true;
+      return;
+    }
+    const root = document.documentElement;
+    root.dataset.redflagLinking = "running";
+    linking.run = (async () => {
+      try {
+        do {
+          linking.again = false;
+          await linkPage();
+        } while (linking.again && state.on);
+        linking.error = "";
+      } catch (e) {
+        linking.error = `Linking failed: ${e.message}`;
+        console.warn("redflag:", linking.error);
+      } finally {
+        linking.run = null;
+        linking.progress = "";
+        if (state.on) {
+          root.dataset.redflagLinking = "done";
+          root.dataset.redflagLinked = String(linking.linked);
+          showLinks();
+        }
+      }
+    })();
+  }
+
+  /** Forgets every signature (the entity key or the threshold changed) and links again. */
+  function relinkAll() {
+    linking.generation++;
+    for (const ad of state.ads.values()) ad.linkSig = null;
+    linking.again = true;
+    scheduleLink();
+  }
+
+  function linkProgress(text) {
+    linking.progress = text;
+    fillLinkStatus();
+  }
+
+  async function linkPage() {
+    const gen = linking.generation;
+    const entries = [...state.ads].filter(([, a]) => a.verdict).slice(0, RL.LIMITS.pageAds);
+    const ads = entries.map(([, a]) => a);
+    linking.elOf = new Map(entries.map(([e, a]) => [a, e]));
+    const todo = ads.filter((a) => !a.linkSig);
+    for (let i = 0; i < todo.length; i += LINK_CHUNK) {
+      linkProgress(`Linking ads: signatures of ${i} of ${todo.length}…`);
+      const chunk = todo.slice(i, i + LINK_CHUNK);
+      const r = await send({ type: "linkSignatures", ads: chunk.map((a) => ({ section: a.section, fields: a.texts })) });
+      if (gen !== linking.generation || !state.on) return;
+      linking.keyed = r.keyed;
+      linking.threshold = r.threshold;
+      chunk.forEach((a, j) => {
+        a.linkSig = r.sigs[j]?.error ? { bands: [], contacts: [], minhash: [], shingles: 0 } : r.sigs[j];
+      });
+    }
+    linkProgress(`Linking ads: grouping ${ads.length}…`);
+    const grouped = await RL.group(
+      ads.map((a) => a.linkSig),
+      { threshold: linking.threshold, pause: yieldToPage },
+    );
+    if (gen !== linking.generation || !state.on) return;
+    let files = { file: null, clusters: {}, ads: [] };
+    try {
+      // An ad without an id of its own takes the page URL's: that names
+      // the ad only on a page of one ad (a listing page), never each ad
+      // of a queue, which would all match that one listing's cluster.
+      const clusterId = (a) => a.ownId || (ads.length === 1 ? a.listingId : "") || "";
+      files = await send({ type: "linkClusters", ads: ads.map((a) => ({ listingId: clusterId(a), contacts: linking.keyed ? a.linkSig.contacts : [] })) });
+    } catch (e) {
+      console.warn("redflag: the cluster file could not be read:", e.message);
+    }
+    if (gen !== linking.generation || !state.on) return;
+    linking.file = files.file;
+    // The page's ads in each cluster of the file.
+    const onPage = new Map();
+    ads.forEach((a, i) => {
+      for (const m of files.ads[i] ?? []) onPage.set(m.c, [...(onPage.get(m.c) ?? []), a]);
+    });
+    ads.forEach((a, i) => {
+      const l = RL.linksOf(i, grouped, a.linkSig);
+      const pick = (list) => list.map((j) => ads[j]);
+      a.links = {
+        template: pick(l.template),
+        contacts: l.contacts.map((c) => ({ kind: c.kind, ads: pick(c.ads) })),
+        cluster: pick(l.cluster),
+        files: (files.ads[i] ?? []).map((m) => ({ ...m, info: files.clusters[m.c], peers: onPage.get(m.c).filter((x) => x !== a) })),
+      };
+    });
+    linking.linked = ads.length;
+  }
+
+  const isFlagged = (a) => a.verdict && a.verdict.verdict !== "allow";
+  const otherAds = (n) => `${n} other ad${n === 1 ? "" : "s"}`;
+  const flaggedNote = (list) => {
+    const f = list.filter(isFlagged).length;
+    return f ? ` (${f} flagged)` : "";
+  };
+
+  /** An ad's name in announcements: its title (or body) start and listing id. */
+  function linkName(ad) {
+    const text = (ad.texts.title ?? ad.texts.body ?? "").trim().replace(/\s+/g, " ");
+    const short = text.length > 40 ? `${text.slice(0, 40)}…` : text;
+    return ad.listingId ? `“${short}” (#${ad.listingId})` : `“${short}”`;
+  }
+
+  /** The panel's line on linking: progress, the key in use, the cluster file. */
+  function linkStatusBox() {
+    const box = el("div", "redflag-link-status");
+    linking.statusBox = box;
+    fillLinkStatus();
+    return box;
+  }
+
+  function fillLinkStatus() {
+    const box = linking.statusBox;
+    if (!box) return;
+    const lines = [];
+    if (linking.progress) lines.push(linking.progress);
+    else if (linking.error) lines.push(linking.error);
+    else if (linking.keyed !== null) lines.push(`Linked ${linking.linked} ad${linking.linked === 1 ? "" : "s"} on this page (same template: similarity ${linking.threshold} or more).`);
+    if (linking.keyed === true) lines.push("Contacts are compared by keyed hash with the entity key of the options page: the hashes of redflag link and the edge worker with the same key.");
+    if (linking.keyed === false) lines.push("No entity key set: contacts link the ads of this page only (hashed with a random key for this browser session), not a cluster file's.");
+    const f = linking.file;
+    if (f) lines.push(`Cluster file ${f.name}: ${f.clusters} cluster${f.clusters === 1 ? "" : "s"} of ${f.ads} ads, loaded ${f.loaded_at.slice(0, 10)}, deleted after ${f.deleted_after.slice(0, 10)}.`);
+    else if (linking.keyed !== null) lines.push("No cluster file loaded (options page, “Linked ads”).");
+    box.replaceChildren(...lines.map((t) => el("div", "", t)));
+    if (linking.showing) box.append(button("redflag-link-clear", "Clear the outlines", "Remove the outlines of linked ads from the page", clearShown));
+  }
+
+  /** An ad's links in its panel entry; filled in when linking ends. */
+  function linkBox(ad) {
+    const box = el("div", "redflag-links");
+    box.setAttribute("role", "group");
+    box.setAttribute("aria-label", "Linked ads");
+    ad.linkBox = box;
+    fillLinkBox(ad);
+    return box;
+  }
+
+  function fillLinkBox(ad) {
+    const box = ad.linkBox;
+    if (!box) return;
+    box.replaceChildren();
+    const l = ad.links;
+    if (!l) return;
+    if (l.template.length) box.append(linkButton(ad, "template", `Same template as ${otherAds(l.template.length)} on this page${flaggedNote(l.template)}`, l.template));
+    for (const c of l.contacts) box.append(linkButton(ad, `contact-${c.kind}`, `Shares ${KIND_WORDS[c.kind] ?? c.kind} with ${otherAds(c.ads.length)} on this page${flaggedNote(c.ads)}`, c.ads));
+    const direct = new Set([...l.template, ...l.contacts.flatMap((c) => c.ads)]);
+    if (l.cluster.length > direct.size) box.append(linkButton(ad, "cluster", `Linked to ${otherAds(l.cluster.length)} on this page in all, through templates and contacts${flaggedNote(l.cluster)}`, l.cluster));
+    for (const m of l.files) box.append(fileCluster(ad, m));
+  }
+
+  /** A cluster of the loaded file that holds the ad: counts, the ads of this page in it, its template texts on demand. */
+  function fileCluster(ad, m) {
+    const f = m.info;
+    const wrap = el("div", "redflag-link-file");
+    wrap.dataset.cluster = String(f.cluster);
+    const how = m.by === "listing" ? "" : ` (shares ${KIND_WORDS[m.by] ?? m.by} with it)`;
+    const text = `In cluster #${f.cluster}${how}: ${f.size} ads, ${RL.tierWords(f.tiers)}`;
+    if (m.peers.length) wrap.append(linkButton(ad, `file-${f.cluster}`, `${text} · ${m.peers.length} of them on this page`, m.peers));
+    else wrap.append(el("div", "redflag-link-file-text", text));
+    if (f.templates.length) {
+      // The template texts are the ads' own words: put into the page only when asked for.
+      const more = button("redflag-link-more", "Show the template", "", () => {
+        const open = wrap.querySelector(".redflag-link-templates");
+        if (open) {
+          open.remove();
+          more.textContent = "Show the template";
+          more.setAttribute("aria-expanded", "false");
+          return;
+        }
+        const list = el("div", "redflag-link-templates");
+        const own = m.member?.template;
+        const order = f.templates.map((t, k) => [t, k]).sort(([, a], [, b]) => (b === own) - (a === own));
+        for (const [t, k] of order) {
+          const row = el("div", "redflag-link-template");
+          row.append(el("div", "redflag-link-template-head", `Template ${k + 1}${k === own ? " (this ad's)" : ""}${t.size ? `: ${t.size} ads` : ""}`), el("div", "redflag-link-template-text", t.text));
+          if (t.varies.length) row.append(el("div", "redflag-link-varies", `Varies: ${t.varies.map((v) => `${v.token} (${v.ads})`).join(", ")}`));
+          list.append(row);
+        }
+        wrap.append(list);
+        more.textContent = "Hide the template";
+        more.setAttribute("aria-expanded", "true");
+      });
+      more.setAttribute("aria-expanded", "false");
+      wrap.append(more);
+    }
+    return wrap;
+  }
+
+  function linkButton(ad, kind, text, targets) {
+    const b = button("redflag-link", text, "", () => showLinked(ad, kind, text, targets));
+    b.dataset.link = kind;
+    b.dataset.count = String(targets.length);
+    b.title = "Outline these ads on the page and scroll to them one by one";
+    b.setAttribute("aria-pressed", "false");
+    return b;
+  }
+
+  /** Outlines the linked ads (and, dashed, this one) and scrolls to the next of them at each click. */
+  function showLinked(ad, kind, text, targets) {
+    const again = linking.showing?.ad === ad && linking.showing.kind === kind;
+    const at = again ? (linking.showing.at + 1) % targets.length : 0;
+    clearShown();
+    const source = linking.elOf.get(ad);
+    source?.classList.add("redflag-link-source");
+    const els = targets.map((t) => linking.elOf.get(t)).filter((e) => e?.isConnected);
+    for (const e of els) e.classList.add("redflag-linked");
+    linking.showing = { ad, kind, at, els: source ? [source, ...els] : els };
+    for (const b of ad.linkBox?.querySelectorAll(`.redflag-link[data-link="${kind}"]`) ?? []) b.setAttribute("aria-pressed", "true");
+    const target = targets[at];
+    const e = linking.elOf.get(target);
+    if (e?.isConnected) {
+      e.scrollIntoView({ block: "center" });
+      e.classList.add("redflag-linked-current");
+    }
+    fillLinkStatus();
+    announce(`${text}: ad ${at + 1} of ${targets.length}, ${linkName(target)}.`);
+  }
+
+  function clearShown() {
+    const s = linking.showing;
+    if (!s) return;
+    for (const e of s.els) e.classList.remove("redflag-linked", "redflag-link-source", "redflag-linked-current");
+    for (const b of document.querySelectorAll('.redflag-panel .redflag-link[aria-pressed="true"]')) b.setAttribute("aria-pressed", "false");
+    linking.showing = null;
+    fillLinkStatus();
+  }
+
+  /** Fills every ad's links in the open panel, in place (focus stays). */
+  function showLinks() {
+    fillLinkStatus();
+    if (!state.panel) return;
+    for (const ad of state.ads.values()) if (ad.linkBox?.isConnected) fillLinkBox(ad);
+  }
+
+  function stopLinking() {
+    clearShown();
+    linking.generation++;
+    linking.again = false;
+    linking.elOf = new Map();
+    linking.statusBox = null;
+    delete document.documentElement.dataset.redflagLinking;
+    delete document.documentElement.dataset.redflagLinked;
+  }
+
   function el(tag, cls, text) {
     const e = document.createElement(tag);
     if (cls) e.className = cls;
@@ -436,6 +708,7 @@
   async function togglePanel() {
     if (state.opening) return;
     if (state.panel) {
+      clearShown();
       state.panel.remove();
       state.panel = null;
       dockPage();
@@ -524,6 +797,7 @@
     p.replaceChildren(bar);
     if (state.dock.collapsed) return;
     p.append(el("p", "redflag-help", "Keys: ] next hit · [ previous hit · on a hit or an ad below: c confirm · d dismiss · e escalate (again to clear) · Alt+Shift+R this panel"));
+    p.append(linkStatusBox());
     p.append(decisionsBar());
     p.append(legend());
     for (const ad of state.ads.values()) {
@@ -555,6 +829,7 @@
         for (const e of v.entities) ul.append(el("li", "", `${e.kind}: ${e.value ?? ""}${e.platform ? ` (${e.platform})` : ""}${e.obfuscated ? ` — ${e.written.join(", ")}` : ""}`));
         box.append(ul);
       }
+      box.append(linkBox(ad));
       const note = el("textarea", "redflag-note");
       note.placeholder = "Reviewer note for the evidence packet";
       note.setAttribute("aria-label", "Reviewer note");
@@ -575,8 +850,10 @@
   // Reviewer decisions. Each maps to the label `redflag eval` and
   // `redflag calibrate` read: a confirmed or escalated ad is labelled "flag"
   // (escalation means a specialist must look: the packs should send such an
-  // ad to review), a dismissed one "clean". The service worker stores them
-  // and writes the labelled JSON Lines.
+  // ad to review), a dismissed one "clean". The service worker seals each
+  // labelled line to the trust-and-safety team's key and stores only that;
+  // without the key it stores the decision and its time alone, which the
+  // panel shows but no export carries.
   const DECISIONS = {
     confirm: { key: "c", text: "Confirm", done: "Confirmed", label: "flag", help: "Confirm: the indicators are real (labelled flag)" },
     dismiss: { key: "d", text: "Dismiss", done: "Dismissed", label: "clean", help: "Dismiss as a false positive: an honest ad (labelled clean)" },
@@ -596,7 +873,8 @@
     const d = ad.decision;
     if (!d) return "No decision yet";
     const when = d.decided_at.replace("T", " ").slice(0, 16);
-    return `${DECISIONS[d.decision].done} (exported as ${DECISIONS[d.decision].label}) · ${when} UTC`;
+    const how = d.sealed ? `exported as ${DECISIONS[d.decision].label}` : "not exportable: no team key was set";
+    return `${DECISIONS[d.decision].done} (${how}) · ${when} UTC`;
   }
 
   /** The three decision buttons of an ad, pressed as stored. */
@@ -671,7 +949,9 @@
       return;
     }
     showDecision(ad);
-    announce(next ? `${DECISIONS[next].done}: ${adName(ad)}, exported as ${DECISIONS[next].label}.` : `Decision cleared on ${adName(ad)}.`);
+    if (!next) announce(`Decision cleared on ${adName(ad)}.`);
+    else if (ad.decision?.sealed) announce(`${DECISIONS[next].done}: ${adName(ad)}, exported as ${DECISIONS[next].label}.`);
+    else announce(`${DECISIONS[next].done}: ${adName(ad)}. Not exportable: no trust-and-safety team key is set, so the ad's text was not kept.`);
     refreshDecisionCount();
   }
 
@@ -680,7 +960,7 @@
     const box = el("div", "redflag-decisions");
     box.setAttribute("role", "group");
     box.setAttribute("aria-label", "Reviewer decisions");
-    box.append(el("div", "redflag-decision-count", "Decisions stored: …"));
+    box.append(el("div", "redflag-decision-count", "Decisions stored: …"), el("div", "redflag-decision-note"));
     const status = el("div", "redflag-decisions-status", state.decisionsStatus);
     status.setAttribute("role", "status");
     box.append(status);
@@ -722,7 +1002,19 @@
     if (!line) return;
     line.textContent = `Decisions stored: ${c.total} (${c.confirm} confirmed, ${c.dismiss} dismissed, ${c.escalate} escalated)`;
     line.dataset.total = String(c.total);
+    const note = state.panel?.querySelector(".redflag-decision-note");
+    if (note) note.textContent = decisionNote(c);
     for (const b of state.panel.querySelectorAll(".redflag-export-decisions, .redflag-clear-decisions")) b.disabled = c.total === 0;
+  }
+
+  /** What the panel says about stored decisions that an export leaves out or that another key opens ("" if none). */
+  function decisionNote(c) {
+    const parts = [];
+    if (!c.recipientKeyId) parts.push("No trust-and-safety team key is set: decisions are kept for this panel only, without the ads' text, and cannot be exported. Set the key in the extension's options to keep decisions as labelled data.");
+    else if (c.unsealed) parts.push(`${c.unsealed} decision${c.unsealed === 1 ? " was" : "s were"} made before the team's key was set: kept without the ad's text, not exportable.`);
+    const other = Object.entries(c.otherKeys ?? {});
+    if (other.length) parts.push(`${other.map(([k, n]) => `${n} sealed to an earlier team key ${k}`).join(", ")}: exported as they are; only that key opens them.`);
+    return parts.join(" ");
   }
 
   /** Says what became of an export, in the decisions bar (kept across re-renders) and aloud. */
@@ -756,7 +1048,12 @@
       return;
     }
     download(new Blob([out.text], { type: "application/json" }), `redflag-decisions-${out.exported_at.replace(/[:.]/g, "-")}.json`);
-    decisionsStatus(`${out.count} decision${out.count === 1 ? "" : "s"} exported, sealed to the trust-and-safety team's key ${out.recipient} and signed (key ${out.signer}).`);
+    const other = Object.entries(out.otherKeys ?? {});
+    const earlier = other.reduce((a, [, n]) => a + n, 0);
+    let said = `${out.count} decision${out.count === 1 ? "" : "s"} exported, sealed to the trust-and-safety team's key ${out.recipient} and signed (key ${out.signer}).`;
+    if (earlier) said = `${out.count} decision${out.count === 1 ? "" : "s"} exported and signed (key ${out.signer}): ${out.count - earlier} sealed to the trust-and-safety team's key ${out.recipient}, ${other.map(([k, n]) => `${n} to an earlier key ${k}`).join(", ")}.`;
+    if (out.unsealed) said += ` ${out.unsealed} made without the team's key ${out.unsealed === 1 ? "was" : "were"} left out (no text kept).`;
+    decisionsStatus(said);
   }
 
   async function clearDecisions() {
@@ -867,6 +1164,7 @@
 
   function teardown() {
     state.on = false;
+    stopLinking();
     pause();
     state.observer = null;
     clearTimeout(state.timer);
@@ -909,15 +1207,20 @@
     if (area !== "local") return;
     // A decision made or cleared in another tab (or by the clear control).
     const decided = Object.keys(changes).filter((k) => k.startsWith("decision:"));
+    // A new team key changes what the panel says about stored decisions.
+    if (changes.decisionsRecipient && !decided.length && state.on) refreshDecisionCount();
     if (decided.length && state.on) {
       for (const ad of state.ads.values()) {
-        const c = ad.decisionKey && changes[`decision:${ad.decisionKey}`];
+        const c = ad.decisionItem && changes[ad.decisionItem];
         if (!c) continue;
         ad.decision = c.newValue ?? null;
         showDecision(ad);
       }
       refreshDecisionCount();
     }
+    // Linking settings and the cluster file (options page).
+    if (state.on && (changes.entityKey || changes.linkThreshold)) relinkAll();
+    else if (state.on && changes.linkClusterFile) scheduleLink();
     if (changes.enabled) {
       if (changes.enabled.newValue === false) {
         teardown();

@@ -154,10 +154,12 @@ $("new-signing-key").addEventListener("click", async () => {
   $("evidence-status").textContent = `New signing key ${r.result.signerKeyId}: give its public key to the legal team.`;
 });
 
+const NO_TEAM_KEY = "No trust-and-safety team key set: decisions are kept for the panel only, without the ads' text, and cannot be exported. Set the key to keep decisions as labelled data.";
+
 function showDecisions(d) {
   $("decisions-recipient").value = d.recipient ?? "";
   $("decisions-retain").value = String(d.retainDays);
-  if (!d.recipient) $("decisions-status").textContent = "No trust-and-safety team key set: decisions cannot be exported.";
+  if (!d.recipient) $("decisions-status").textContent = NO_TEAM_KEY;
 }
 
 $("save-decisions").addEventListener("click", async () => {
@@ -169,7 +171,9 @@ $("save-decisions").addEventListener("click", async () => {
   const d = r.result.settings;
   showDecisions(d);
   const kept = `decisions are deleted after ${d.retainDays} day${d.retainDays === 1 ? "" : "s"}`;
-  $("decisions-status").textContent = d.recipient ? `Saved: decisions are sealed to key ${d.recipientKeyId}; ${kept}.` : `Saved. No trust-and-safety team key set: decisions cannot be exported; ${kept}.`;
+  $("decisions-status").textContent = d.recipient
+    ? `Saved: decisions made from now on are sealed to key ${d.recipientKeyId} (decisions already stored keep the key they were sealed to); ${kept}.`
+    : `Saved; ${kept}. ${NO_TEAM_KEY}`;
 });
 
 showEvidence((await chrome.runtime.sendMessage({ type: "evidenceSettings" })).result);

@@ -16,10 +16,11 @@
 // canonical JSON; the packet is stored as that canonical JSON and a line
 // break, so any byte changed is refused.
 //
-// The reviewer extension's decision exports (`redflag-decisions/1`,
-// docs/integrators.md) are sealed and signed the same way, by the same
-// `sealAndSign`, with their own format as the signature's domain and the
-// HPKE info.
+// The reviewer extension's decisions use the same pieces (docs/integrators.md,
+// "Reviewer decisions"): each decision is sealed on its own when it is made
+// (`sealTo`, info `redflag-decision/2`), and an export bundles the sealed
+// decisions in one document signed by `signDocument` (`redflag-decisions/2`).
+// `sealAndSign` is `sealTo` then `signDocument`.
 //
 // The HPKE steps are written out here (Web Crypto has X25519, HMAC and
 // AES-GCM, not HPKE itself); www/test/evidence.test.mjs checks them
@@ -253,6 +254,29 @@ export async function makePacket(o) {
 }
 
 /**
+ * `plaintext` sealed with HPKE to `recipientPublic`, `info` and `aad`
+ * given as strings: the `sealed` member of a document, { suite, recipient
+ * (the key's id), enc, ciphertext } (base64).
+ */
+export async function sealTo(recipientPublic, info, aad, plaintext) {
+  const sealed = await hpkeSeal(recipientPublic, enc.encode(info), enc.encode(aad), plaintext);
+  return { suite: SUITE, recipient: await keyId(recipientPublic), enc: toBase64(sealed.enc), ciphertext: toBase64(sealed.ciphertext) };
+}
+
+/**
+ * A signed document of `format`: `format`, the members of `doc`, `signer`,
+ * and `signature` (ed25519 over the format, a NUL byte and the canonical
+ * JSON of the rest). Returns { packet, text }: text (canonical JSON and a
+ * line break) is what is stored, byte for byte.
+ */
+export async function signDocument(format, doc, signer) {
+  const packet = { format, ...doc, signer: { public_key: toBase64(signer.publicKey), key_id: signer.keyId } };
+  const message = concat(enc.encode(format), Uint8Array.of(0), enc.encode(canonicalJson(packet)));
+  packet.signature = toBase64(await subtle().sign({ name: "Ed25519" }, signer.key, message));
+  return { packet, text: `${canonicalJson(packet)}\n` };
+}
+
+/**
  * A sealed, signed document of `format` (`redflag-evidence/2` packets,
  * `redflag-decisions/1` decision exports): the clear members of `doc`, then
  * `format`, `content_sha256` (of `plaintext`), `sealed` (`plaintext` sealed
@@ -262,15 +286,12 @@ export async function makePacket(o) {
  * JSON and a line break) is what is stored, byte for byte.
  */
 export async function sealAndSign(format, doc, plaintext, recipientPublic, signer) {
-  const sealed = await hpkeSeal(recipientPublic, enc.encode(format), enc.encode(doc.reference), plaintext);
-  const packet = {
-    format,
-    ...doc,
-    content_sha256: await sha256Hex(plaintext),
-    sealed: { suite: SUITE, recipient: await keyId(recipientPublic), enc: toBase64(sealed.enc), ciphertext: toBase64(sealed.ciphertext) },
-    signer: { public_key: toBase64(signer.publicKey), key_id: signer.keyId },
-  };
-  const message = concat(enc.encode(format), Uint8Array.of(0), enc.encode(canonicalJson(packet)));
-  packet.signature = toBase64(await subtle().sign({ name: "Ed25519" }, signer.key, message));
-  return { packet, text: `${canonicalJson(packet)}\n` };
+  const sealed = await sealTo(recipientPublic, format, doc.reference, plaintext);
+  return signDocument(format, { ...doc, content_sha256: await sha256Hex(plaintext), sealed }, signer);
+}
+
+/** Lowercase hex HMAC-SHA-256 of a string's UTF-8 bytes under a raw key. */
+export async function hmacHex(key, text) {
+  const k = await subtle().importKey("raw", key, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  return [...new Uint8Array(await subtle().sign("HMAC", k, enc.encode(text)))].map((b) => b.toString(16).padStart(2, "0")).join("");
 }

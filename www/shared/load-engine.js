@@ -45,8 +45,13 @@
  *   (the engine did not build with them).
  */
 
-/** The envelopes of signed packs: one text, a JSON array of them, or an array of texts/objects. */
-function envelopes(packs) {
+/**
+ * The envelopes of signed packs (rule packs or hash lists): one text, a
+ * JSON array of them, or an array of texts/objects; each as JSON text.
+ * @param {any} packs
+ * @returns {string[]}
+ */
+export function envelopes(packs) {
   const list = Array.isArray(packs) ? packs : [packs];
   return list.flatMap((p) => {
     if (typeof p !== "string") return [JSON.stringify(p)];

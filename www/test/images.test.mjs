@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { crc32, deflateSync } from "node:zlib";
+import { pngChunk } from "./helpers/pictures.mjs";
 import { root } from "./helpers/package.mjs";
 
 const dir = join(root, "pkg/images");
@@ -20,15 +21,6 @@ before(async () => {
   images = await import(pathToFileURL(join(dir, "redflag_images.js")).href);
   images.initSync({ module: readFileSync(wasm) });
 });
-
-function chunk(type, data) {
-  const out = Buffer.alloc(12 + data.length);
-  out.writeUInt32BE(data.length, 0);
-  out.write(type, 4, "latin1");
-  data.copy(out, 8);
-  out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
-  return out;
-}
 
 /** A PNG of `channels` (1 grey, 3 RGB) 8-bit samples, rows unfiltered. */
 function png(width, height, channels, samples) {
@@ -44,9 +36,9 @@ function png(width, height, channels, samples) {
   }
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk("IHDR", ihdr),
-    chunk("IDAT", deflateSync(raw)),
-    chunk("IEND", Buffer.alloc(0)),
+    pngChunk("IHDR", ihdr),
+    pngChunk("IDAT", deflateSync(raw)),
+    pngChunk("IEND", Buffer.alloc(0)),
   ]);
 }
 

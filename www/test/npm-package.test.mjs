@@ -207,6 +207,42 @@ test("entities: UTF-16 spans, keyed hashes stable across writing styles, raw val
   assert.throws(() => engine.screen(ads[0], { entitys: true }), /unknown field/);
 });
 
+test("signatures link disguised copies and contacts in words, and hold no contact", () => {
+  const key = "a-deployment-secret!";
+  const plain = { title: "Hostess work abroad", body: "Free flight and visa. Your passport is kept by the agency until the debt is paid. Call Anna 202-555-0147." };
+  const disguised = { title: "H0stess w o r k abroad", body: "Free flight and visa. Your pаssport is kept by the agency until the debt is paid. Call Maria two oh two five five five oh one four seven." };
+  const other = { title: "Road bike for sale", body: "Aluminium frame, new tyres, collection only from the station car park on weekends." };
+  const [a, b, c] = [plain, disguised, other].map((ad) => rf.signature(ad, { entityKey: key }));
+  assert.equal(a.version, b.version);
+  assert.equal(a.minhash.length, 128);
+  assert.ok(a.shingles > 10, `shingles ${a.shingles}`);
+  // One template (look-alike letter, spacing, leetspeak, another name):
+  // similar, and candidates through at least one shared band key.
+  assert.ok(rf.similarity(a, b) >= 0.5, `similarity ${rf.similarity(a, b)}`);
+  assert.ok(a.bands.some((k) => b.bands.includes(k)), "share a band");
+  assert.ok(rf.similarity(a, c) < 0.1, `unrelated ${rf.similarity(a, c)}`);
+  assert.equal(rf.similarity(a, a), 1);
+  // The phone, in digits and in words, is one keyed hash: the same as
+  // extractEntities gives, and never the number itself.
+  assert.deepEqual(a.contacts, b.contacts);
+  assert.deepEqual(a.contacts.map((x) => x.kind), ["phone"]);
+  assert.equal(a.contacts[0].hash, rf.extractEntities(plain, { entityKey: key })[0].hash);
+  // (Numbers and hex keys aside, where digits occur by chance.)
+  assert.doesNotMatch(JSON.stringify({ ...a, minhash: [], bands: [] }), /2025550147|555-0147|Anna|passport/);
+  assert.ok(a.bands.every((k) => /^[0-9a-f]{16}$/.test(k)));
+  assert.deepEqual(rf.signature(plain).contacts, [], "no key, no contact hashes");
+  // The threshold picks the band rows: stricter, fewer and longer bands.
+  const strict = rf.signature(plain, { threshold: 0.9 });
+  assert.ok(strict.rows > a.rows && strict.bands.length < a.bands.length);
+  assert.deepEqual(rf.signature({ body: "" }).bands, []);
+  assert.equal(rf.similarity(rf.signature({ body: "" }), a), 0);
+  assert.throws(() => rf.signature(plain, { threshold: 2 }), /threshold/);
+  assert.throws(() => rf.signature(plain, { entityKey: "short" }), /at least 16 bytes/);
+  assert.throws(() => rf.signature("text"), /invalid submission/);
+  assert.throws(() => rf.similarity({ ...a, version: a.version + 1 }, b), /version/);
+  assert.throws(() => rf.similarity({ ...a, minhash: a.minhash.slice(1) }, b), /127 values/);
+});
+
 test("signed packs: accepted when trusted, each refusal is a clear error", () => {
   const { publicKey, privateKey } = keypair();
   const other = keypair();
@@ -239,7 +275,7 @@ test("signed packs: accepted when trusted, each refusal is a clear error", () =>
 test("TypeScript declarations describe the real shapes", () => {
   const dir = consumer();
   const tsc = join(root, "www/node_modules/typescript/bin/tsc");
-  const good = `import { Engine, validatePacks, extractEntities, type Verdict, type Hit, type Pack, type PackError, type Entity, type EntityKind } from "redflag";
+  const good = `import { Engine, validatePacks, extractEntities, signature, similarity, type Verdict, type Hit, type Pack, type PackError, type Entity, type EntityKind, type Signature } from "redflag";
 const pack: Pack = { schema: 1, pack: { id: "p", version: "1" }, rule: [{ id: "r", title: "R", category: "c", match: { near: { a: ["x"], b: ["y"], within: 2 } } }] };
 const engine = new Engine([pack], { defaultPacks: true, limits: { max_input_bytes: 4096 } });
 const v: Verdict = engine.screen({ section: "jobs", title: "t", body: "b", id: 1 });
@@ -252,7 +288,10 @@ const withEntities = new Engine(undefined, { entityKey: "a-deployment-secret!" }
 const e: Entity | undefined = withEntities.entities?.[0];
 const kind: EntityKind | undefined = e?.kind;
 const hash: string | undefined = extractEntities({ body: "b" }, { entityKey: "a-deployment-secret!" })[0]?.hash;
-console.log(tier, n, path, v.rules[0]?.max_tier, v.hits.map((x) => x.steps.join()), kind, hash, e?.written.join());
+const sig: Signature = signature({ body: "b" }, { entityKey: "a-deployment-secret!", threshold: 0.6 });
+const sim: number = similarity(sig, sig);
+const band: string | undefined = sig.bands[0];
+console.log(tier, n, path, v.rules[0]?.max_tier, v.hits.map((x) => x.steps.join()), kind, hash, e?.written.join(), sim, band, sig.contacts[0]?.kind);
 `;
   writeFileSync(join(dir, "good.ts"), good);
   const opts = ["--noEmit", "--strict", "--module", "nodenext", "--moduleResolution", "nodenext", "--target", "es2022", "--lib", "es2022,dom", "--skipLibCheck", "false"];
@@ -265,6 +304,7 @@ console.log(tier, n, path, v.rules[0]?.max_tier, v.hits.map((x) => x.steps.join(
     `import { Engine } from "redflag"; new Engine({ schema: 1, pack: { id: "p" } });`,
     `import { Engine } from "redflag"; new Engine(undefined, { defaultPack: true });`,
     `import { validatePacks } from "redflag"; const x: number = validatePacks("{}")[0].path;`,
+    `import { signature } from "redflag"; const x: number = signature({ body: "x" }).bands[0];`,
   ];
   for (const [i, src] of wrongs.entries()) {
     writeFileSync(join(dir, `bad${i}.ts`), src);
@@ -387,7 +427,7 @@ function requireWorks(node) {
   assert.equal(out.version, rf.version());
   assert.equal(out.resolved, "node.cjs");
   assert.equal(out.sameEngine, true, "redflag/manual shares the CommonJS instance");
-  assert.deepEqual(out.keys, ["Engine", "extractEntities", "init", "initSync", "normalize", "ready", "validatePacks", "verifySignedPack", "version"]);
+  assert.deepEqual(out.keys, ["Engine", "extractEntities", "init", "initSync", "normalize", "ready", "signature", "similarity", "validatePacks", "verifySignedHashList", "verifySignedPack", "version"]);
   assert.equal(ready, "ready");
   // The CommonJS and ES entries export the same names.
   assert.deepEqual(Object.keys(rf).sort(), out.keys);

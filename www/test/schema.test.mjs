@@ -457,40 +457,59 @@ test("evidence packets from JavaScript and from the CLI match docs/evidence.sche
 });
 
 // The sealed decisions' schema (docs/decisions.schema.json, docs/integrators.md
-// "Reviewer decisions"): a file made with the extension's writer
-// (`sealAndSign` of www/shared/evidence.js, as background.js calls it) and
-// one made by `redflag decisions seal` match it; the JavaScript one opens
-// in `redflag eval --key` with the figures of the clear lines; a clear ad
-// text beside `sealed`, a missing member or an unknown one do not match.
-test("sealed decisions from JavaScript and from the CLI match docs/decisions.schema.json, and eval reads the JavaScript one", async () => {
-  const { sealAndSign, ed25519Signer, newEd25519Seed, key32, toBase64, utcSeconds } = await import("../shared/evidence.js");
+// "Reviewer decisions"): a `redflag-decisions/2` export made with the
+// extension's writer (each line sealed on its own with `sealTo`, the
+// sealed lines signed with `signDocument` of www/shared/evidence.js, as
+// background.js calls them), one made by `redflag decisions seal`, and a
+// `redflag-decisions/1` file of the earlier extension (`sealAndSign` of the
+// whole JSON Lines) match it; the JavaScript ones open in `redflag eval
+// --key` with the figures of the clear lines; a clear ad text beside the
+// sealed parts, a missing member or an unknown one do not match.
+test("sealed decisions (/2 from JavaScript and from the CLI, /1 from the earlier extension) match docs/decisions.schema.json, and eval reads the JavaScript ones", async () => {
+  const { sealAndSign, sealTo, signDocument, ed25519Signer, newEd25519Seed, key32, toBase64, utcSeconds } = await import("../shared/evidence.js");
   const { redflag, check, dir, recipientPub: teamPub } = await sealedFormat("decisions.schema.json", "decisions");
   const line = (id, decision, body) =>
-    JSON.stringify({ id, label: decision === "dismiss" ? "clean" : "flag", group: decision, section: "jobs", title: `Ad ${id}`, body, review: { decision, decided_at: "2026-12-03T14:57:09.412Z", listing_id: id, verdict: { tier: "block", score: 17, rules: [] }, packs: [{ id: "core", version: "0.2.4" }], tool: { name: "redflag reviewer", version: "0.1.0" } } });
-  const jsonl = `${line("D-1", "confirm", "Pay the registration fee of 300 USD before departure. We keep your passport. Call 2O2-555-O147.")}\n${line("D-2", "dismiss", "Warehouse roles in Leeds, paid weekly.")}\n`;
+    JSON.stringify({ id, label: decision === "dismiss" ? "clean" : "flag", group: decision, section: "jobs", body, title: `Ad ${id}`, review: { decision, decided_at: "2026-12-03T14:57:09.412Z", listing_id: id, verdict: { rules: [], score: 17, tier: "block" }, packs: [{ id: "core", version: "0.2.4" }], tool: { name: "redflag reviewer", version: "0.1.0" } } });
+  const lines = [line("D-1", "confirm", "Pay the registration fee of 300 USD before departure. We keep your passport. Call 2O2-555-O147."), line("D-2", "dismiss", "Warehouse roles in Leeds, paid weekly.")];
+  const jsonl = lines.map((l) => `${l}\n`).join("");
   writeFileSync(join(dir, "labels.jsonl"), jsonl);
   const signer = await ed25519Signer(await newEd25519Seed());
-  const { packet, text } = await sealAndSign(
-    "redflag-decisions/1",
-    { source: "extension", clock: "reviewer", time: utcSeconds(new Date()), reference: crypto.randomUUID(), reviewer: null, count: 2, tool: { name: "redflag reviewer", version: "0.1.0" } },
-    new TextEncoder().encode(jsonl),
-    key32(teamPub),
-    signer,
-  );
-  assert.ok(!text.includes("2O2-555-O147") && !text.includes("passport"));
-  writeFileSync(join(dir, "sealed.json"), text);
+  const doc = { source: "extension", clock: "reviewer", time: utcSeconds(new Date()), reviewer: null, tool: { name: "redflag reviewer", version: "0.1.0" } };
+  const records = [];
+  for (const l of lines) records.push(await sealTo(key32(teamPub), "redflag-decision/2", "", new TextEncoder().encode(l)));
+  const v2 = await signDocument("redflag-decisions/2", { ...doc, reference: crypto.randomUUID(), count: 2, records }, signer);
+  const v1 = await sealAndSign("redflag-decisions/1", { ...doc, reference: crypto.randomUUID(), count: 2 }, new TextEncoder().encode(jsonl), key32(teamPub), signer);
+  for (const { text } of [v1, v2]) assert.ok(!text.includes("2O2-555-O147") && !text.includes("passport") && !text.includes("D-1"));
+  writeFileSync(join(dir, "sealed-2.json"), v2.text);
+  writeFileSync(join(dir, "sealed-1.json"), v1.text);
   const fromCli = redflag(["decisions", "seal", join(dir, "labels.jsonl"), "--recipient", teamPub, "--key", join(dir, "sign.key")]);
   assert.equal(fromCli.status, 0, fromCli.stderr);
-  for (const p of [packet, JSON.parse(fromCli.stdout)]) assert.ok(check(p), `${p.source}: ${JSON.stringify(check.errors)}`);
+  const cliDoc = JSON.parse(fromCli.stdout);
+  assert.equal(cliDoc.format, "redflag-decisions/2");
+  for (const p of [v2.packet, cliDoc, v1.packet]) assert.ok(check(p), `${p.source} ${p.format}: ${JSON.stringify(check.errors)}`);
   const evalOf = (file, ...more) => redflag(["eval", "--labels", file, "--format", "json", ...more]);
-  const sealed = evalOf(join(dir, "sealed.json"), "--key", join(dir, "recipient/decisions-recipient.key"), "--signer", toBase64(signer.publicKey));
-  assert.equal(sealed.status, 0, sealed.stderr);
-  assert.equal(sealed.stdout, evalOf(join(dir, "labels.jsonl")).stdout);
+  const clear = evalOf(join(dir, "labels.jsonl")).stdout;
+  for (const f of ["sealed-2.json", "sealed-1.json"]) {
+    const sealed = evalOf(join(dir, f), "--key", join(dir, "recipient/decisions-recipient.key"), "--signer", toBase64(signer.publicKey));
+    assert.equal(sealed.status, 0, sealed.stderr);
+    assert.equal(sealed.stdout, clear, f);
+  }
+  const opened = redflag(["decisions", "open", join(dir, "sealed-2.json"), "--key", join(dir, "recipient/decisions-recipient.key")]);
+  assert.equal(opened.stdout, jsonl, "the lines sealed, byte for byte");
+  const without = (o, k) => Object.fromEntries(Object.entries(o).filter(([x]) => x !== k));
   const bad = [
-    { ...packet, body: "We keep your passport. Call 2O2-555-O147" },
-    Object.fromEntries(Object.entries(packet).filter(([k]) => k !== "signature")),
-    { ...packet, count: -1 },
-    { ...packet, sealed: { ...packet.sealed, suite: "none" } },
+    { ...v2.packet, body: "We keep your passport. Call 2O2-555-O147" },
+    without(v2.packet, "signature"),
+    without(v2.packet, "records"),
+    { ...v2.packet, count: -1 },
+    { ...v2.packet, records: [{ ...records[0], suite: "none" }] },
+    { ...v2.packet, records: [{ ...records[0], title: "Ad D-1" }] },
+    { ...v2.packet, records: ["{\"id\":\"D-1\"}"] },
+    { ...v2.packet, sealed: v1.packet.sealed },
+    { ...v1.packet, body: "We keep your passport. Call 2O2-555-O147" },
+    without(v1.packet, "content_sha256"),
+    { ...v1.packet, sealed: { ...v1.packet.sealed, suite: "none" } },
+    { ...v1.packet, records },
   ];
   for (const p of bad) assert.ok(!check(p), JSON.stringify(p).slice(0, 80));
   rmSync(dir, { recursive: true, force: true });

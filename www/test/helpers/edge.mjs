@@ -1,7 +1,7 @@
 // Starts the pieces of the edge tests: the origin process and the worker in
 // real workerd (through Miniflare), with the real packed npm package.
 import { spawn } from "node:child_process";
-import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { consumer, root } from "./package.mjs";
@@ -33,12 +33,21 @@ export function workerDir() {
   const dir = consumer();
   const edge = join(dir, "edge");
   mkdirSync(edge, { recursive: true });
-  for (const f of ["core.js", "token.js", "worker.js", "report.js"]) copyFileSync(join(root, "www/edge", f), join(edge, f));
+  for (const f of ["core.js", "token.js", "worker.js", "worker-images.js", "report.js", "image-screen.js"]) copyFileSync(join(root, "www/edge", f), join(edge, f));
+  // The image module (pkg/images/, from .ci/build-images), beside the worker
+  // as a bundler would place it, and the file that instantiates it.
+  const images = join(dir, "images");
+  mkdirSync(images, { recursive: true });
+  for (const f of ["redflag_images.js", "redflag_images_bg.wasm"]) {
+    if (!existsSync(join(root, "pkg/images", f))) throw new Error(`pkg/images/${f} is missing: run bash .ci/build-images`);
+    copyFileSync(join(root, "pkg/images", f), join(images, f));
+  }
+  writeFileSync(join(edge, "image-module.js"), readFileSync(join(root, "www/edge/image-module.js"), "utf8").replaceAll("../../pkg/images/", "../images/"));
   // What they import as ../shared/ (the pack loader, sha256Hex, escapeHtml).
   mkdirSync(join(dir, "shared"), { recursive: true });
   for (const f of readdirSync(join(root, "www/shared"))) copyFileSync(join(root, "www/shared", f), join(dir, "shared", f));
   // What a bundler does with `from "redflag"` under the workerd condition.
-  writeFileSync(join(edge, "engine.js"), 'export { Engine, validatePacks, verifySignedPack } from "../node_modules/redflag/workerd.js";\n');
+  writeFileSync(join(edge, "engine.js"), 'export { Engine, validatePacks, verifySignedPack, verifySignedHashList } from "../node_modules/redflag/workerd.js";\n');
   return dir;
 }
 
@@ -46,15 +55,16 @@ export function workerDir() {
  * Starts the worker in workerd on 127.0.0.1. Resolves to
  * { url, mf, output: string[] (workerd stdout lines), stop() }.
  * `counters`: bind the counters Durable Object as COUNTERS; `persist`: the
- * directory its storage lives in (survives stop()).
+ * directory its storage lives in (survives stop()); `images`: run the entry
+ * with the image module (worker-images.js) rather than worker.js.
  */
-export async function startWorker(bindings, { kv = {}, counters = false, persist = undefined } = {}) {
+export async function startWorker(bindings, { kv = {}, counters = false, persist = undefined, images = false } = {}) {
   const { Miniflare } = await import(join(root, "www/node_modules/miniflare/dist/src/index.js"));
   const dir = workerDir();
   const output = [];
   const mf = new Miniflare({
     modules: true,
-    scriptPath: join(dir, "edge/worker.js"),
+    scriptPath: join(dir, images ? "edge/worker-images.js" : "edge/worker.js"),
     modulesRoot: dir,
     modulesRules: [
       { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
