@@ -110,7 +110,7 @@ impl std::fmt::Debug for SignatureOptions {
 /// assert_eq!(s.contacts[0].kind, redflag::EntityKind::Email);
 /// assert!(!s.contacts[0].hash.contains("anna"));
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 pub struct ContactHash {
     /// Phone, e-mail, URL or handle.
     pub kind: EntityKind,

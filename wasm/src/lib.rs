@@ -236,6 +236,27 @@ fn policy(
 /// Minimum length of a deployment key, in bytes.
 const MIN_KEY: usize = 16;
 
+/// A submission from JavaScript: a plain object (`{ section, title, body,
+/// … }`), read as `Submission::from_json` reads it.
+fn submission_from_js(submission: &JsValue) -> Result<Submission, JsError> {
+    if !submission.is_object() {
+        return Err(JsError::new(
+            "invalid submission: expected an object like { section, title, body }",
+        ));
+    }
+    let value = from_js(submission.clone(), "invalid submission")?;
+    Submission::from_json(&value).map_err(err)
+}
+
+/// The `entityKey` option, checked (`check_key`), as bytes.
+fn entity_key(o: &Options) -> Result<Option<Vec<u8>>, JsError> {
+    let key = o.string("entityKey")?;
+    if let Some(k) = &key {
+        check_key(k)?;
+    }
+    Ok(key.map(String::into_bytes))
+}
+
 fn check_key(key: &str) -> Result<(), JsError> {
     if key.len() < MIN_KEY {
         return Err(JsError::new(&format!(
@@ -329,9 +350,8 @@ impl Engine {
         if let Some(t) = o.thresholds()? {
             builder = builder.thresholds(t);
         }
-        if let Some(k) = o.string("entityKey")? {
-            check_key(&k)?;
-            builder = builder.entity_key(k.into_bytes());
+        if let Some(k) = entity_key(&o)? {
+            builder = builder.entity_key(k);
         }
         builder.build().map_err(thrown).and_then(|inner| {
             let packs = frozen(to_js(inner.packs())?);
@@ -349,16 +369,10 @@ impl Engine {
     /// `rawValues` adds canonical contact values (reviewer tools only).
     pub fn screen(&self, submission: JsValue, options: JsValue) -> Result<JsValue, JsError> {
         let o = Options::read(options, "options", &["entities", "rawValues", "thresholds"])?;
-        if !submission.is_object() {
-            return Err(JsError::new(
-                "invalid submission: expected an object like { section, title, body }",
-            ));
-        }
+        let sub = submission_from_js(&submission)?;
         // The caller's `id`, whatever it is, goes back as it came.
         let id = js_sys::Reflect::get(&submission, &JsValue::from_str("id"))
             .map_err(|_| JsError::new("invalid submission: cannot read `id`"))?;
-        let value = from_js(submission, "invalid submission")?;
-        let sub = Submission::from_json(&value).map_err(err)?;
         let mut verdict = self
             .inner
             .screen_with_options(
@@ -486,23 +500,13 @@ pub fn verify_signed_hash_list(text: &str, options: JsValue) -> Result<JsValue, 
 /// engine: `extractEntities(submission, { rawValues?, entityKey? })`.
 #[wasm_bindgen(js_name = extractEntities)]
 pub fn extract_entities(submission: JsValue, options: JsValue) -> Result<JsValue, JsError> {
-    if !submission.is_object() {
-        return Err(JsError::new(
-            "invalid submission: expected an object like { section, title, body }",
-        ));
-    }
+    let sub = submission_from_js(&submission)?;
     let o = Options::read(options, "options", &["rawValues", "entityKey"])?;
-    let entity_key = o.string("entityKey")?;
-    if let Some(k) = &entity_key {
-        check_key(k)?;
-    }
-    let value = from_js(submission, "invalid submission")?;
-    let sub = Submission::from_json(&value).map_err(err)?;
     let entities = redflag::extract_entities(
         &sub,
         &redflag::EntityOptions {
             raw_values: o.boolean("rawValues")?.unwrap_or(false),
-            key: entity_key.map(String::into_bytes),
+            key: entity_key(&o)?,
             ..redflag::EntityOptions::default()
         },
     );
@@ -515,15 +519,9 @@ struct JsSignature {
     version: u32,
     minhash: Vec<u32>,
     shingles: usize,
-    contacts: Vec<JsContact>,
+    contacts: Vec<redflag::link::ContactHash>,
     rows: usize,
     bands: Vec<String>,
-}
-
-#[derive(Serialize)]
-struct JsContact {
-    kind: redflag::EntityKind,
-    hash: String,
 }
 
 /// The per-ad signature for linking ads to each other (`redflag::link`):
@@ -536,29 +534,15 @@ struct JsContact {
 /// `similarity`.
 #[wasm_bindgen]
 pub fn signature(submission: JsValue, options: JsValue) -> Result<JsValue, JsError> {
-    if !submission.is_object() {
-        return Err(JsError::new(
-            "invalid submission: expected an object like { section, title, body }",
-        ));
-    }
+    let sub = submission_from_js(&submission)?;
     let o = Options::read(options, "options", &["entityKey", "threshold"])?;
-    let key = o.string("entityKey")?;
-    if let Some(k) = &key {
-        check_key(k)?;
-    }
+    let key = entity_key(&o)?;
     let threshold = match o.number("threshold")? {
         Some(t) if t.is_finite() && t > 0.0 && t <= 1.0 => t,
         Some(_) => return Err(JsError::new("threshold must be a number in (0, 1]")),
         None => 0.5,
     };
-    let value = from_js(submission, "invalid submission")?;
-    let sub = Submission::from_json(&value).map_err(err)?;
-    let sig = redflag::link::signature(
-        &sub,
-        &redflag::link::SignatureOptions {
-            key: key.map(String::into_bytes),
-        },
-    );
+    let sig = redflag::link::signature(&sub, &redflag::link::SignatureOptions { key });
     let rows = redflag::link::lsh_rows(threshold);
     let bands = sig
         .band_keys(rows)
@@ -568,14 +552,7 @@ pub fn signature(submission: JsValue, options: JsValue) -> Result<JsValue, JsErr
     to_js(&JsSignature {
         version: redflag::link::SIGNATURE_VERSION,
         shingles: sig.shingles,
-        contacts: sig
-            .contacts
-            .into_iter()
-            .map(|c| JsContact {
-                kind: c.kind,
-                hash: c.hash,
-            })
-            .collect(),
+        contacts: sig.contacts,
         minhash: sig.minhash,
         rows,
         bands,
@@ -624,6 +601,8 @@ pub fn similarity(a: JsValue, b: JsValue) -> Result<f64, JsError> {
         Ok(redflag::link::Signature {
             minhash,
             shingles: usize::try_from(shingles).unwrap_or(usize::MAX),
+            // The estimate reads the MinHash only.
+            sample: Vec::new(),
             contacts: Vec::new(),
         })
     };
