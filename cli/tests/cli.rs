@@ -8,7 +8,7 @@ use std::process::{Output, Stdio};
 use serde_json::Value;
 
 mod common;
-use common::{bin, json_lines as lines};
+use common::{bin, json_lines as lines, succeeded};
 
 fn run(args: &[&str], stdin: &str) -> Output {
     let mut cmd = bin();
@@ -467,12 +467,7 @@ match = { any = ["urgent"] }
         ])
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     let r: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(r["flagged"], 10);
     assert_eq!(r["tiers"][0]["tier"], "warn");
@@ -771,12 +766,7 @@ fn eval_reports_echo_ids_byte_for_byte() {
         .arg(&labels)
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     let text = String::from_utf8(out.stdout).unwrap();
     let report: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(
@@ -888,12 +878,7 @@ fn eval_on_unlabelled_ads_says_once_how_to_label_them() {
         ],
         "",
     );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     assert!(String::from_utf8_lossy(&out.stdout).contains("12 submissions"));
 }
 

@@ -71,6 +71,20 @@ impl Setup {
     fn path(&self, name: &str) -> String {
         self.dir.join(name).to_str().unwrap().to_string()
     }
+
+    /// An edge counters file for `report`: 100 ads screened, 20 warned.
+    fn counters(&self) -> String {
+        let counters = self.path("counters.json");
+        std::fs::write(
+            &counters,
+            json!({"since": "2026-12-01T00:00:00.000Z", "submissions": 100,
+                "tiers": {"allow": 80, "warn": 20, "review": 0, "block": 0, "error": 0},
+                "categories": {"fee": 20}, "errors": {}, "notes": {}})
+            .to_string(),
+        )
+        .unwrap();
+        counters
+    }
 }
 
 /// `n` decisions as the extension writes them, contacts in the text:
@@ -357,15 +371,7 @@ fn decisions_sealed_to_an_earlier_key_are_counted_by_key_and_read_with_it() {
         std::fs::read(&s.clear).unwrap()
     );
     // `report` publishes counts: every decision must open, or it is refused.
-    let counters = s.path("counters.json");
-    std::fs::write(
-        &counters,
-        json!({"since": "2026-12-01T00:00:00.000Z", "submissions": 100,
-            "tiers": {"allow": 80, "warn": 20, "review": 0, "block": 0, "error": 0},
-            "categories": {"fee": 20}, "errors": {}, "notes": {}})
-        .to_string(),
-    )
-    .unwrap();
+    let counters = s.counters();
     let report = |decisions: &str, keys: &[&str]| {
         let mut args = vec!["report", "--counters", &counters, "--decisions", decisions];
         for k in keys {
@@ -514,15 +520,7 @@ fn eval_and_calibrate_read_a_sealed_file_as_the_clear_lines() {
 #[test]
 fn report_reads_a_sealed_file_as_the_clear_lines() {
     let s = setup("report");
-    let counters = s.path("counters.json");
-    std::fs::write(
-        &counters,
-        json!({"since": "2026-12-01T00:00:00.000Z", "submissions": 100,
-            "tiers": {"allow": 80, "warn": 20, "review": 0, "block": 0, "error": 0},
-            "categories": {"fee": 20}, "errors": {}, "notes": {}})
-        .to_string(),
-    )
-    .unwrap();
+    let counters = s.counters();
     let report = |decisions: &str, extra: &[&str]| {
         let mut args = vec!["report", "--counters", &counters, "--decisions", decisions];
         args.extend_from_slice(extra);

@@ -10,7 +10,7 @@ use image::{ImageFormat, RgbImage};
 use serde_json::Value;
 
 mod common;
-use common::json_lines as lines;
+use common::{json_lines as lines, succeeded};
 
 fn run(args: &[&str]) -> Output {
     common::bin().args(args).output().expect("run redflag")
@@ -192,12 +192,7 @@ fn hashlist_build_sign_and_verify_a_hash_list_pack() {
         "-o",
         pack.to_str().unwrap(),
     ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     // The flat picture is left out, and said so.
     assert!(String::from_utf8_lossy(&out.stderr).contains("hashlist-flat.png: left out, quality"));
     let doc: Value = serde_json::from_str(&std::fs::read_to_string(&pack).unwrap()).unwrap();
@@ -228,12 +223,7 @@ fn hashlist_build_sign_and_verify_a_hash_list_pack() {
         "-o",
         signed.to_str().unwrap(),
     ]);
-    assert_eq!(
-        s.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&s.stderr)
-    );
+    succeeded(&s);
     let envelope: Value = serde_json::from_str(&std::fs::read_to_string(&signed).unwrap()).unwrap();
     // Signed exactly as written.
     assert_eq!(envelope["pack"], std::fs::read_to_string(&pack).unwrap());

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 const KEY: &str = "a test deployment key, not a secret";
 
 mod common;
-use common::json_lines as clusters;
+use common::{json_lines as clusters, succeeded};
 
 fn run(args: &[&str], stdin: &str, key: Option<&str>) -> Output {
     let mut cmd = common::bin();
@@ -407,12 +407,7 @@ fn the_same_picture_links_ads_as_a_contact_does() {
     ads[4]["images"] = json!([{"part": "photo", "format": "gif", "unscreened": "unsupported_format"}, {"part": "p2", "pdq": hex(photo), "quality": 70}]);
     ads.push(json!({"id": "b1", "section": "adult", "verdict": "block", "body": "Something else entirely, another text.", "images": [hex(flip(photo, 20))]}));
     let out = run(&[], &jsonl(&ads), Some(KEY));
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     let c = clusters(&out);
     assert_eq!(c.len(), 1, "{c:?}");
     assert_eq!(
