@@ -126,14 +126,18 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Compiled, String> {
     c.thresholds = r.thresholds()?;
     c.pack_thresholds = r.thresholds()?;
     c.explainable = r.strs()?.into_iter().collect::<BTreeSet<_>>();
-    for _ in 0..r.len()? {
+    let n = r.len()?;
+    c.terms.reserve_exact(n);
+    for _ in 0..n {
         let k = r.u()?;
         c.terms.push(Term {
             left: k & 1 != 0,
             right: k & 2 != 0,
         });
     }
-    for _ in 0..r.len()? {
+    let n = r.len()?;
+    c.rules.reserve_exact(n);
+    for _ in 0..n {
         c.rules.push(r.rule()?);
     }
     for _ in 0..r.len()? {
@@ -540,20 +544,30 @@ impl R<'_> {
             _ => Some(self.s()?),
         })
     }
+    // The sequences below are read into vectors of their written length
+    // (`len` bounds it by the bytes left): collecting an iterator of
+    // results would grow each one step by step, and decoding the built-in
+    // packs is most of an engine's start-up.
     fn strs(&mut self) -> Result<Vec<String>, String> {
-        (0..self.len()?).map(|_| self.s()).collect()
+        let n = self.len()?;
+        let mut out = Vec::with_capacity(n);
+        for _ in 0..n {
+            out.push(self.s()?);
+        }
+        Ok(out)
     }
     fn u32s(&mut self) -> Result<Vec<u32>, String> {
+        let n = self.len()?;
+        let mut out = Vec::with_capacity(n);
         let mut prev = 0i64;
-        (0..self.len()?)
-            .map(|_| {
-                prev = prev
-                    .checked_add(self.i64()?)
-                    .filter(|x| (0..=i64::from(u32::MAX)).contains(x))
-                    .ok_or("pack image: id out of range")?;
-                Ok(prev as u32)
-            })
-            .collect()
+        for _ in 0..n {
+            prev = prev
+                .checked_add(self.i64()?)
+                .filter(|x| (0..=i64::from(u32::MAX)).contains(x))
+                .ok_or("pack image: id out of range")?;
+            out.push(prev as u32);
+        }
+        Ok(out)
     }
     fn thresholds(&mut self) -> Result<Thresholds, String> {
         Ok(Thresholds {
@@ -593,9 +607,10 @@ impl R<'_> {
     /// Per pattern, the term of each boundary flavour (`u32::MAX`: none),
     /// written as a mask and differences (see [`encode`]).
     fn pattern_flavours(&mut self) -> Result<Vec<[u32; 4]>, String> {
-        let mut out = Vec::new();
+        let n = self.len()?;
+        let mut out = Vec::with_capacity(n);
         let mut prev = 0i64;
-        for _ in 0..self.len()? {
+        for _ in 0..n {
             let mask = self.u()?;
             if mask > 0b1111 {
                 return Err("pack image: bad flavour mask".into());
@@ -712,7 +727,12 @@ impl R<'_> {
         })
     }
     fn conds(&mut self, depth: usize) -> Result<Vec<Cond>, String> {
-        (0..self.len()?).map(|_| self.cond(depth + 1)).collect()
+        let n = self.len()?;
+        let mut out = Vec::with_capacity(n);
+        for _ in 0..n {
+            out.push(self.cond(depth + 1)?);
+        }
+        Ok(out)
     }
 }
 
