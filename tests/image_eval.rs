@@ -65,10 +65,10 @@ fn mild_edits_stay_within_the_threshold() {
 
 #[test]
 fn a_five_percent_border_is_beyond_the_threshold() {
-    // The brief expected a thin border to keep a match; on these pictures
-    // it does not (PDQ hashes the whole frame, and the border moves every
-    // coefficient), which is what docs/images.md tells operators. This
-    // holds it: a change that made borders match would show up here.
+    // A thin border looks like a mild edit, but PDQ hashes the whole
+    // frame and the border moves every coefficient: on these pictures it
+    // never keeps a match, which is what docs/images.md tells operators. A
+    // change that made borders match would show up here.
     for (seed, img) in sources() {
         let original = hash(&pictures::png(&img)).hash;
         let d = hash(&Edit::Border(0.05).apply(&img))
