@@ -20,7 +20,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use crate::compile::{Compiled, Cond, EntityCond, Filter, Rule, Term};
+use crate::compile::{Compiled, Cond, EntityCond, Filter, Patterns, Rule, Term};
 use crate::extract::EntityKind;
 use crate::normalize::table::TABLE_ID;
 use crate::pack::{Status, Strength};
@@ -150,7 +150,7 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Compiled, String> {
         lists.insert(name, r.u32s()?);
     }
     c.lists = lists;
-    c.pattern_list = r.strs()?;
+    c.pattern_list = r.patterns()?;
     c.pattern_flavours = r.pattern_flavours()?;
     c.rule_index = c
         .rules
@@ -206,7 +206,7 @@ fn check(c: &Compiled) -> Result<(), String> {
             return bad("filter");
         }
     }
-    if c.pattern_list.iter().any(String::is_empty) {
+    if c.pattern_list.iter().any(str::is_empty) {
         return bad("pattern");
     }
     if !c.lists.values().all(|ids| terms_ok(ids)) {
@@ -272,10 +272,10 @@ impl W {
             }
         }
     }
-    fn strs<'a>(&mut self, v: impl ExactSizeIterator<Item = &'a String>) {
+    fn strs<'a, S: AsRef<str> + ?Sized + 'a>(&mut self, v: impl ExactSizeIterator<Item = &'a S>) {
         self.u(v.len() as u64);
         for s in v {
-            self.s(s);
+            self.s(s.as_ref());
         }
     }
     /// Ids, each as the difference from the one before (zigzag LEB128):
@@ -427,7 +427,7 @@ struct R<'a> {
 const MAX_DEPTH: usize = 256;
 
 #[cfg_attr(not(any(redflag_image, test)), allow(dead_code))]
-impl R<'_> {
+impl<'a> R<'a> {
     /// A reader past the image's header, which must name this format,
     /// this crate version and this Unicode table, and past its strings.
     fn open(bytes: &[u8]) -> Result<R<'_>, String> {
@@ -524,6 +524,10 @@ impl R<'_> {
         String::from_utf8(self.bytes()?).map_err(|_| "pack image: bad text".into())
     }
     fn s(&mut self) -> Result<String, String> {
+        self.s_ref().map(str::to_string)
+    }
+    /// A string, borrowed from the image's strings.
+    fn s_ref(&mut self) -> Result<&'a str, String> {
         let k = self.u()?;
         let len = usize::try_from(k >> 1).map_err(|_| "pack image: bad text")?;
         let at = if k & 1 == 0 {
@@ -535,8 +539,16 @@ impl R<'_> {
         };
         self.heap
             .get(at..at.saturating_add(len))
-            .map(str::to_string)
             .ok_or_else(|| "pack image: bad text".into())
+    }
+    /// The patterns, into one string (see [`Patterns`]).
+    fn patterns(&mut self) -> Result<Patterns, String> {
+        let n = self.len()?;
+        let mut out = Patterns::with_capacity(n, self.heap.len());
+        for _ in 0..n {
+            out.push(self.s_ref()?);
+        }
+        Ok(out)
     }
     fn opt_s(&mut self) -> Result<Option<String>, String> {
         Ok(match self.u()? {

@@ -6,7 +6,7 @@
 //! text.
 
 use super::conditions::all_terms;
-use super::{Compiled, Cond};
+use super::{Compiled, Cond, Patterns};
 use crate::matcher::Matcher;
 
 /// The multi-word patterns with their spaces removed.
@@ -33,7 +33,7 @@ pub(crate) struct Joined {
 /// as a few DFAs, one table lookup per byte each, rather than as one
 /// slower NFA); the other scripts' terms form one compact NFA.
 pub(super) fn subset_matchers(
-    patterns: &[String],
+    patterns: &Patterns,
     ids: &[u32],
     ascii: bool,
 ) -> Result<Vec<(Matcher, Vec<u32>)>, String> {
@@ -52,7 +52,7 @@ pub(super) fn subset_matchers(
         // Multi-byte scripts make a dense table wide (one column per byte
         // class): their terms use the compact NFA, tens of megabytes
         // smaller, searched only in text that holds such letters.
-        let subset: Vec<&str> = ids.iter().map(|&i| patterns[i as usize].as_str()).collect();
+        let subset: Vec<&str> = ids.iter().map(|&i| &patterns[i as usize]).collect();
         out.push((Matcher::nfa(&subset)?, ids));
     }
     Ok(out)
@@ -86,7 +86,7 @@ impl LanguageGroup {
     /// others, `None` if it has none. Building fails only past the
     /// automaton crate's own size limits, which the pack limits keep far
     /// away.
-    pub(super) fn matcher(&self, patterns: &[String], ascii: bool) -> Option<&(Matcher, Vec<u32>)> {
+    pub(super) fn matcher(&self, patterns: &Patterns, ascii: bool) -> Option<&(Matcher, Vec<u32>)> {
         let cell = if ascii { &self.ascii } else { &self.other };
         cell.get_or_init(|| {
             let ids: Vec<u32> = self
@@ -98,7 +98,7 @@ impl LanguageGroup {
             if ids.is_empty() {
                 return None;
             }
-            let sub: Vec<&str> = ids.iter().map(|&i| patterns[i as usize].as_str()).collect();
+            let sub: Vec<&str> = ids.iter().map(|&i| &patterns[i as usize]).collect();
             let m = if ascii {
                 crate::matcher::Dfa::new(&sub, LANGUAGE_DFA_MAX_BYTES)
                     .map(Matcher::Dfa)
@@ -168,11 +168,11 @@ pub(super) fn language_groups(c: &Compiled) -> (Vec<u32>, Vec<LanguageGroup>) {
 }
 
 pub(super) fn split_into_dfas(
-    patterns: &[String],
+    patterns: &Patterns,
     ids: Vec<u32>,
     out: &mut Vec<(Matcher, Vec<u32>)>,
 ) -> Result<(), String> {
-    let subset: Vec<&str> = ids.iter().map(|&i| patterns[i as usize].as_str()).collect();
+    let subset: Vec<&str> = ids.iter().map(|&i| &patterns[i as usize]).collect();
     if let Some(d) = crate::matcher::Dfa::new(&subset, crate::matcher::DFA_MAX_BYTES) {
         out.push((Matcher::Dfa(d), ids));
         return Ok(());
@@ -189,7 +189,7 @@ pub(super) fn split_into_dfas(
 
 /// The spaceless variants of the multi-word patterns among `ids`.
 pub(super) fn joined(
-    patterns: &[String],
+    patterns: &Patterns,
     pattern_terms: &[[u32; 4]],
     ids: &[u32],
 ) -> Option<Joined> {

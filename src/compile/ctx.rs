@@ -10,7 +10,7 @@ use crate::pack::{Pack, SCHEMA_VERSION, SECTIONS};
 use crate::tier::Thresholds;
 use crate::verdict::PackInfo;
 
-use super::{Compiled, Filter, Rule, Term};
+use super::{Compiled, Filter, Patterns, Rule, Term};
 
 /// Everything compiled so far and where problems are reported. Starts as
 /// the base (packs already compiled) and grows pack by pack; the passes in
@@ -30,7 +30,7 @@ pub(super) struct Ctx<'a> {
     pub(super) lists: HashMap<String, Vec<u32>>,
     /// Matching form → pattern id.
     pub(super) patterns: HashMap<String, u32>,
-    pub(super) pattern_list: Vec<String>,
+    pub(super) pattern_list: Patterns,
     /// Pattern id → term ids by boundary flavour (`u32::MAX`: none yet).
     pub(super) pattern_flavours: Vec<[u32; 4]>,
     pub(super) term_list: Vec<Term>,
@@ -81,7 +81,7 @@ impl<'a> Ctx<'a> {
                 pattern_list
                     .iter()
                     .enumerate()
-                    .map(|(i, p)| (p.clone(), i as u32))
+                    .map(|(i, p)| (p.to_string(), i as u32))
                     .collect()
             } else {
                 HashMap::new()

@@ -53,7 +53,7 @@ pub(crate) fn finish(mut c: Compiled) -> Result<Compiled, Vec<PackError>> {
     c.automaton = subset_matchers(&c.pattern_list, &base, true)
         .map_err(|e| fail(format!("cannot build the term automaton: {e}")))?;
     c.base_patterns = base;
-    c.max_pattern_len = c.pattern_list.iter().map(String::len).max().unwrap_or(0);
+    c.max_pattern_len = c.pattern_list.iter().map(str::len).max().unwrap_or(0);
     c.languages = languages;
     c.filter_entity_kinds = filter_entity_kinds(&c);
     Ok(c)

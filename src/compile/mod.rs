@@ -273,7 +273,58 @@ pub(crate) struct Compiled {
     /// in matching form, pattern id = index) and their terms by boundary
     /// flavour, and the packs' own thresholds.
     pub lists: HashMap<String, Vec<u32>>,
-    pub pattern_list: Vec<String>,
+    pub pattern_list: Patterns,
     pub pattern_flavours: Vec<[u32; 4]>,
     pub pack_thresholds: Thresholds,
+}
+
+/// The patterns' texts (terms in matching form; pattern id = index), end
+/// to end in one string: the built-in packs hold tens of thousands of short
+/// patterns, and one allocation each was a large part of decoding the pack
+/// image at start-up.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Patterns {
+    text: String,
+    /// Where each pattern ends in `text` (it starts where the one before
+    /// it ends).
+    ends: Vec<u32>,
+}
+
+impl Patterns {
+    /// Room for `n` patterns of `bytes` bytes in all.
+    pub(crate) fn with_capacity(n: usize, bytes: usize) -> Patterns {
+        Patterns {
+            text: String::with_capacity(bytes),
+            ends: Vec::with_capacity(n),
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Adds a pattern; returns its id.
+    pub(crate) fn push(&mut self, p: &str) -> u32 {
+        self.text.push_str(p);
+        // Pack limits keep the patterns' bytes far under 4 GiB.
+        self.ends.push(self.text.len() as u32);
+        (self.ends.len() - 1) as u32
+    }
+
+    pub(crate) fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        (0..self.len()).map(|i| &self[i])
+    }
+}
+
+impl std::ops::Index<usize> for Patterns {
+    type Output = str;
+
+    fn index(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.text[start..self.ends[i] as usize]
+    }
 }

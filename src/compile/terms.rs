@@ -146,9 +146,8 @@ impl Ctx<'_> {
         let pid = match self.patterns.get(form) {
             Some(&pid) => pid,
             None => {
-                let pid = self.pattern_list.len() as u32;
+                let pid = self.pattern_list.push(form);
                 self.patterns.insert(form.to_string(), pid);
-                self.pattern_list.push(form.to_string());
                 self.pattern_flavours.push([u32::MAX; 4]);
                 pid
             }
