@@ -143,8 +143,10 @@ fn dimensions(path: &Path, limits: &ImageLimits) -> Result<(u32, u32), String> {
             limits.max_bytes
         ));
     }
-    let reader = image::ImageReader::open(path)
-        .and_then(|r| r.with_guessed_format())
+    // The format from the first bytes, never the file's name (as image-hash).
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let reader = image::ImageReader::new(io::BufReader::new(file))
+        .with_guessed_format()
         .map_err(|e| e.to_string())?;
     if reader.format().is_none() {
         return Err("not a JPEG, PNG or WebP picture".into());
