@@ -154,6 +154,30 @@ test("the extension reads the text in an ad's picture offline, lists the hits in
   await page.close();
 });
 
+test("an ad's own button reads that ad's pictures alone", async () => {
+  const { page, problems } = await ext.open("/ocr-queue.html");
+  await page.click(".redflag-fab");
+  await page.waitForSelector(".redflag-panel .redflag-ocr-read");
+  const ads = await page.$$(".redflag-panel .redflag-ad");
+  const titles = await Promise.all(ads.map((a) => a.$eval(".redflag-ad-title", (t) => t.textContent)));
+  const first = ads[titles.findIndex((t) => t.includes("#P-1"))];
+  assert.match(await first.$eval(".redflag-ocr-read", (b) => b.textContent), /Read text in pictures \(1\)/);
+  await (await first.$(".redflag-ocr-read")).click();
+  await page.waitForSelector("html[data-redflag-ocr=done]", { timeout: 120_000 });
+  const read = await page.$$eval(".redflag-panel .redflag-ad", (boxes) => boxes.map((b) => [b.querySelector(".redflag-ad-title").textContent, b.querySelectorAll(".redflag-ocr-picture").length]));
+  assert.deepEqual(
+    read.map(([t, n]) => [t.includes("#P-1") ? "P-1" : "P-2", n]).sort(),
+    [
+      ["P-1", 1],
+      ["P-2", 0],
+    ],
+  );
+  assert.equal(await page.$$eval(".redflag-ocr-layer", (l) => l.length), 1, "boxes over the one picture read");
+  assert.ok(await page.$(".redflag-ocr-layer .redflag-ocr-box[data-kind=phone]"));
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test("the built extension carries tesseract.js, its core and the English data, and no remote address for them", async () => {
   const { readFileSync, statSync } = await import("node:fs");
   const dir = join(ext.extDir, "vendor/ocr");
