@@ -37,6 +37,7 @@ mod pack_test;
 mod packs;
 mod report;
 mod scan;
+mod scan_image;
 mod signing;
 
 #[derive(Parser)]
@@ -161,6 +162,60 @@ enum Command {
         entities: EntityArgs,
         /// Input file (default: stdin; `-` is stdin).
         file: Option<PathBuf>,
+    },
+    /// Read the text in pictures with Debian's tesseract and screen it: one JSON verdict per
+    /// picture, with the word boxes of every hit.
+    #[command(
+        name = "scan-image",
+        long_about = "Read the text in pictures (JPEG, PNG, WebP) with Debian's tesseract and screen it \
+        (docs/images.md, \"Text in pictures\").\n\n\
+        Each file's header is checked against --max-bytes, --max-pixels and --max-side first; then \
+        `tesseract FILE stdout -l LANG tsv` reads its words (one thread, killed after --timeout \
+        seconds). The words of a line are joined by a space and the lines by a newline, and that \
+        text is screened as one field, `picture`, with the packs `scan` uses.\n\n\
+        Output: one JSON line per file, the verdict as `scan` writes it (hits with UTF-16 and \
+        byte spans into `text`), plus `file`, `width`, `height`, `text` (what tesseract read), \
+        `hit_boxes` (for each hit, in the order of `hits`, the words under it: their text, \
+        `left`, `top`, `width` and `height` in the picture's pixels, tesseract's `conf` from 0 to \
+        100, and their span in `text`), `entity_boxes` (the same for `entities`, with \
+        --entities) and `ocr_ms`. A file that cannot be read is one line {file, error}.\n\n\
+        Needs the tesseract binary and its language data: apt-get install tesseract-ocr \
+        tesseract-ocr-eng (other languages: tesseract-ocr-LANG, then --lang LANG or eng+LANG). \
+        Pictures are read on this machine; nothing is sent anywhere.\n\n\
+        Exit codes: 0 every file read and screened; 1 a file could not be read; 2 usage or pack \
+        errors, or tesseract or its language data missing.",
+        after_help = "Examples:\n  redflag scan-image ad-photo.jpg\n  \
+        redflag scan-image --section jobs --entities --raw-values scans/*.png"
+    )]
+    ScanImage {
+        #[command(flatten)]
+        packs: PackArgs,
+        /// Section of the ads the pictures belong to.
+        #[arg(long, short = 's', value_parser = parse_section)]
+        section: Option<String>,
+        #[command(flatten)]
+        entities: EntityArgs,
+        /// Picture files (JPEG, PNG or WebP).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The tesseract program.
+        #[arg(long, default_value = "tesseract", value_name = "PATH")]
+        tesseract: PathBuf,
+        /// tesseract's language or languages (`eng`, `eng+spa`): its traineddata must be installed.
+        #[arg(long, default_value = "eng")]
+        lang: String,
+        /// Seconds tesseract may take on one picture.
+        #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        timeout: u64,
+        /// Largest file, in bytes.
+        #[arg(long, default_value_t = redflag::images::ImageLimits::default().max_bytes)]
+        max_bytes: usize,
+        /// Largest picture, in pixels (width × height), read from the file's header.
+        #[arg(long, default_value_t = redflag::images::ImageLimits::default().max_pixels)]
+        max_pixels: u64,
+        /// Largest width or height, in pixels.
+        #[arg(long, default_value_t = redflag::images::ImageLimits::default().max_width)]
+        max_side: u32,
     },
     /// Link ads that share a template, a contact or a picture: clusters as JSON Lines (or an
     /// HTML report).
@@ -937,6 +992,32 @@ fn main() -> ExitCode {
             entities,
             file,
         } => scan::scan(&packs, section, &entities, file),
+        Command::ScanImage {
+            packs,
+            section,
+            entities,
+            files,
+            tesseract,
+            lang,
+            timeout,
+            max_bytes,
+            max_pixels,
+            max_side,
+        } => scan_image::scan_image(&scan_image::Args {
+            packs: &packs,
+            section,
+            entities: &entities,
+            files: &files,
+            tesseract: &tesseract,
+            lang: &lang,
+            timeout: std::time::Duration::from_secs(timeout),
+            limits: redflag::images::ImageLimits {
+                max_bytes,
+                max_width: max_side,
+                max_height: max_side,
+                max_pixels,
+            },
+        }),
         Command::Link {
             packs,
             section,

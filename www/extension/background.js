@@ -37,8 +37,9 @@ const ready = boot();
 // (a user gesture); the content script is registered here for the consoles
 // whose origin is granted, and for nothing else.
 const SCRIPT_ID = "redflag-consoles";
-// link.js first: content.js uses what it defines (linking ads, link-worker.js).
-const CONTENT_SCRIPTS = ["link.js", "content.js"];
+// link.js and ocr.js first: content.js uses what they define (linking ads,
+// link-worker.js; text in pictures, offscreen.js).
+const CONTENT_SCRIPTS = ["link.js", "ocr.js", "content.js"];
 
 /** The content-script match pattern of a console URL (`https://mod.example/queue` → `https://mod.example/queue*`). */
 export function consolePatterns(consoleUrl) {
@@ -521,6 +522,62 @@ const handlers = {
     return out;
   },
 };
+
+// Text in pictures (docs/images.md, "Text in pictures"): tesseract.js runs
+// in an offscreen document (offscreen.js: a service worker cannot start the
+// Worker it needs), opened when a reviewer asks for a picture to be read and
+// closed after OCR_IDLE_MS without one. The text it reads is screened here,
+// with the ad's own text, as the field `picture`: the hits and entities of
+// that field are what the picture says.
+const OFFSCREEN = "offscreen.html";
+export const PICTURE_FIELD = "picture";
+const OCR_IDLE_MS = 120_000;
+let offscreenOpening = null;
+let ocrPending = 0;
+let ocrIdle = 0;
+
+async function ensureOffscreen() {
+  const open = await chrome.runtime.getContexts({ contextTypes: ["OFFSCREEN_DOCUMENT"], documentUrls: [chrome.runtime.getURL(OFFSCREEN)] });
+  if (open.length) return;
+  offscreenOpening ??= chrome.offscreen
+    .createDocument({ url: OFFSCREEN, reasons: ["WORKERS"], justification: "Reads the text in ad pictures (OCR) in a Worker, locally, when the reviewer asks." })
+    .finally(() => {
+      offscreenOpening = null;
+    });
+  await offscreenOpening;
+}
+
+function closeOffscreenWhenIdle() {
+  clearTimeout(ocrIdle);
+  ocrIdle = setTimeout(() => {
+    if (!ocrPending) chrome.offscreen.closeDocument().catch(() => {});
+  }, OCR_IDLE_MS);
+}
+
+Object.assign(handlers, {
+  /**
+   * Reads one picture ({dataUrl} from the content script, or {url} to fetch
+   * with the extension's host access) and screens its text with the ad's
+   * section and fields. { ocr: {text, words, width, height, ms}, verdict } or { error }.
+   */
+  async ocr(msg) {
+    ocrPending++;
+    clearTimeout(ocrIdle);
+    try {
+      await ensureOffscreen();
+      const r = await chrome.runtime.sendMessage({ target: "offscreen", type: "ocr-read", dataUrl: msg.dataUrl ?? null, url: msg.url ?? null });
+      if (!r?.ok) return { error: r?.error ?? "the OCR page did not answer" };
+      const ocr = r.result;
+      const fields = {};
+      for (const [name, text] of Object.entries(msg.fields ?? {})) if (typeof text === "string" && name !== PICTURE_FIELD) fields[name] = text;
+      const verdict = engine.screen({ section: msg.section, ...fields, [PICTURE_FIELD]: ocr.text }, { entities: true, rawValues: true });
+      return { ocr, verdict };
+    } finally {
+      ocrPending--;
+      closeOffscreenWhenIdle();
+    }
+  },
+});
 
 // Linking ads (templates and shared contacts): link-worker.js.
 Object.assign(handlers, linkHandlers);

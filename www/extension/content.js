@@ -7,7 +7,8 @@
 // keeps a docked panel with the rules, entities, evidence export and the
 // reviewer's decision per ad (labelled data for `redflag eval` and
 // `redflag calibrate`, sealed to the trust-and-safety team's key when it is
-// made: the service worker stores no ad text in the clear),
+// made: the service worker stores no ad text in the clear), reads the text
+// in the ads' pictures when the reviewer asks (ocr.js),
 // and removes everything when turned off.
 (() => {
   if (window.__redflagReviewer) return;
@@ -697,12 +698,14 @@
     root.classList.remove("redflag-docked-left", "redflag-docked-right");
     if (!state.panel) {
       root.style.removeProperty("--redflag-panel-space");
+      RO?.placeAll();
       return;
     }
     root.classList.add(`redflag-docked-${state.dock.side}`);
     root.style.setProperty("--redflag-panel-space", `${state.dock.collapsed ? PANEL_WIDTH.collapsed : PANEL_WIDTH.open}px`);
     state.panel.classList.toggle("redflag-left", state.dock.side === "left");
     state.panel.classList.toggle("redflag-collapsed", state.dock.collapsed);
+    RO?.placeAll();
   }
 
   async function togglePanel() {
@@ -798,6 +801,8 @@
     if (state.dock.collapsed) return;
     p.append(el("p", "redflag-help", "Keys: ] next hit · [ previous hit · on a hit or an ad below: c confirm · d dismiss · e escalate (again to clear) · Alt+Shift+R this panel"));
     p.append(linkStatusBox());
+    const pagePictures = pagePicturesButton();
+    if (pagePictures) p.append(pagePictures);
     p.append(decisionsBar());
     p.append(legend());
     for (const ad of state.ads.values()) {
@@ -829,6 +834,8 @@
         for (const e of v.entities) ul.append(el("li", "", `${e.kind}: ${e.value ?? ""}${e.platform ? ` (${e.platform})` : ""}${e.obfuscated ? ` — ${e.written.join(", ")}` : ""}`));
         box.append(ul);
       }
+      const pictures = ocrBox(ad);
+      if (pictures) box.append(pictures);
       box.append(linkBox(ad));
       const note = el("textarea", "redflag-note");
       note.placeholder = "Reviewer note for the evidence packet";
@@ -845,6 +852,64 @@
       p.append(box);
     }
     refreshDecisionCount();
+  }
+
+  // ----- Text in pictures (ocr.js; docs/images.md, "Text in pictures") -----
+  // Opt-in: nothing is read until the reviewer presses an ad's button or the
+  // page's. The ad's entry then lists what each picture says, marked "in
+  // picture", and boxes are drawn over the picture.
+  const RO = globalThis.redflagOcr;
+  const adElement = (ad) => [...state.ads].find(([, a]) => a === ad)?.[0];
+
+  /** The ad's "Text in pictures" part of the panel (kept on the ad, to be redrawn in place), or null without pictures. */
+  function ocrBox(ad) {
+    const adEl = RO && adElement(ad);
+    if (!adEl) return null;
+    ad.ocrBox = RO.section(ad, adEl, { el, button, run: () => readPictures(ad) });
+    return ad.ocrBox;
+  }
+
+  function refreshOcr(ad) {
+    if (!state.panel || !ad.ocrBox?.isConnected) return;
+    const old = ad.ocrBox;
+    const fresh = ocrBox(ad);
+    if (fresh) old.replaceWith(fresh);
+  }
+
+  /** Reads the pictures of one ad (the root's data-redflag-ocr says reading, then done). */
+  async function readPictures(ad) {
+    const adEl = adElement(ad);
+    if (!RO || !adEl) return;
+    const root = document.documentElement;
+    root.dataset.redflagOcr = "reading";
+    ad.ocrRun = RO.readAd(ad, adEl, send, () => {
+      if (state.on) refreshOcr(ad);
+    });
+    try {
+      await ad.ocrRun;
+    } finally {
+      ad.ocrRun = null;
+      if (state.on) {
+        const busy = [...state.ads.values()].some((a) => a.ocrRun);
+        root.dataset.redflagOcr = busy ? "reading" : "done";
+        const found = [...state.ads.values()].flatMap((a) => a.pictures ?? []).reduce((n, p) => n + (p.result?.findings.length ?? 0), 0);
+        if (!busy) announce(`Pictures read: ${found} finding${found === 1 ? "" : "s"} in pictures.`);
+      }
+    }
+  }
+
+  /** The panel's button that reads the pictures of every ad on the page (within the page's limit). */
+  function pagePicturesButton() {
+    if (!RO) return null;
+    const ads = [...state.ads].filter(([e, a]) => a.verdict && RO.pictures(e).length);
+    if (!ads.length) return null;
+    const n = ads.reduce((k, [e]) => k + Math.min(RO.pictures(e).length, RO.LIMITS.adImages), 0);
+    const b = button("redflag-ocr-page", `Read text in pictures on this page (${Math.min(n, RO.LIMITS.pageImages)})`, "Read the text in the pictures of every ad on this page (OCR, in this browser)", async () => {
+      b.disabled = true;
+      for (const [, a] of ads) await readPictures(a);
+      b.disabled = false;
+    });
+    return b;
   }
 
   // Reviewer decisions. Each maps to the label `redflag eval` and
@@ -1175,6 +1240,8 @@
       m.remove();
       parent.normalize();
     }
+    RO?.clear();
+    delete document.documentElement.dataset.redflagOcr;
     for (const u of document.querySelectorAll(`.${UI}`)) u.remove();
     state.ads.clear();
     state.marks = [];

@@ -25,9 +25,10 @@ export const fixtures = join(dirname(fileURLToPath(import.meta.url)), "../fixtur
  * Builds the unpacked extension, serves `routes` (URL path → [content type,
  * fixture file]) and anything `handle(path, res)` answers (it returns true),
  * and starts Chromium with the extension loaded.
- * @param {{ routes: Record<string, [string, string]>, headers?: Record<string, Record<string, string>>, handle?: (path: string, res: import("node:http").ServerResponse) => boolean }} options
+ * `args` are more Chromium flags (the OCR test blocks every host but this server's).
+ * @param {{ routes: Record<string, [string, string]>, headers?: Record<string, Record<string, string>>, handle?: (path: string, res: import("node:http").ServerResponse) => boolean, args?: string[] }} options
  */
-export async function startExtension({ routes, headers = {}, handle = () => false }) {
+export async function startExtension({ routes, headers = {}, handle = () => false, args = [] }) {
   const extDir = buildExtension(join(consumer(), "node_modules/redflag"), join(mkdtempSync(join(tmpdir(), "redflag-ext-")), "ext"));
   const server = createServer((req, res) => {
     const path = new URL(req.url, "http://x").pathname;
@@ -45,7 +46,7 @@ export async function startExtension({ routes, headers = {}, handle = () => fals
     executablePath,
     acceptDownloads: true,
     viewport: { width: 1300, height: 900 },
-    args: [...chromiumArgs, `--disable-extensions-except=${extDir}`, `--load-extension=${extDir}`],
+    args: [...chromiumArgs, ...args, `--disable-extensions-except=${extDir}`, `--load-extension=${extDir}`],
   });
   const sw = ctx.serviceWorkers()[0] ?? (await ctx.waitForEvent("serviceworker"));
   const extId = new URL(sw.url()).host;
