@@ -19,8 +19,13 @@ pub(super) fn number(t: &Text<'_>, i: usize) -> Option<(usize, f64)> {
     }
     let mut int: String = t.string(i, e);
     let mut frac = String::new();
+    // Indian grouping, lakhs and crores: "1,50,000", "12,00,00,000" (pairs
+    // of digits after the first group, then a last group of three).
+    if let Some(ie) = indian_groups(t, e, k, &mut int) {
+        e = ie;
+    }
     // Thousands groups "1,500" / "1.500" / "1 500" (groups of exactly 3).
-    if k <= 3 {
+    else if k <= 3 {
         loop {
             let sep = t.ch(e);
             if !matches!(sep, ',' | '.' | ' ' | '\'') {
@@ -48,6 +53,41 @@ pub(super) fn number(t: &Text<'_>, i: usize) -> Option<(usize, f64)> {
         format!("{int}.{frac}").parse().ok()?
     };
     Some((e, v))
+}
+
+/// After the first one or two digits of a number (ending at `e`, `k` of
+/// them), Indian grouping: one or more ",dd" pairs, then ",ddd". Appends
+/// the digits to `int` and returns the end; `None` (and `int` untouched)
+/// unless the whole pattern is there, so "1,50" stays a decimal and
+/// "1,500" a thousands group.
+fn indian_groups(t: &Text<'_>, e: usize, k: usize, int: &mut String) -> Option<usize> {
+    if k > 2 {
+        return None;
+    }
+    let run = |j: usize| {
+        let mut x = j;
+        while t.ch(x).is_ascii_digit() {
+            x += 1;
+        }
+        x - j
+    };
+    let mut j = e;
+    let mut pairs = 0;
+    while t.ch(j) == ',' && run(j + 1) == 2 {
+        j += 3;
+        pairs += 1;
+    }
+    if pairs == 0 || t.ch(j) != ',' || run(j + 1) != 3 {
+        return None;
+    }
+    let end = j + 4;
+    for x in e..end {
+        let c = t.ch(x);
+        if c.is_ascii_digit() {
+            int.push(c);
+        }
+    }
+    Some(end)
 }
 
 /// An amount as entity values write it: whole numbers without decimals,
@@ -236,10 +276,15 @@ pub(super) fn prices(t: &Text<'_>, taken: &mut Taken, out: &mut Vec<Cand>) {
             i = t.word_end(i);
             continue;
         }
-        let Some((ne, amount)) = number(t, i) else {
+        let Some((mut ne, mut amount)) = number(t, i) else {
             i += 1;
             continue;
         };
+        // "80k", "$1.5k": thousands, glued to the number.
+        if t.ch(ne) == 'k' && !t.is_word(ne + 1) {
+            amount *= 1000.0;
+            ne += 1;
+        }
         let (s, mut currency) = match currency_before(t, i) {
             Some((s, c)) => (s, Some(c)),
             None => (i, None),

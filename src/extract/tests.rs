@@ -370,6 +370,14 @@ fn prices_in_the_source_country_languages() {
         ("رسوم 3000 درهم", "3000 AED"),
         ("फीस 20000 रुपये", "20000 INR"),
         ("Fees Rs. 20,000", "20000 INR"),
+        ("Processing fee ₹1,50,000 only", "150000 INR"),
+        ("Visa charges Rs 12,50,000", "1250000 INR"),
+        ("agent fees 1.5 lakh rupees", "150000 INR"),
+        ("kharcha 2 lakh rupaye lagega", "200000 INR"),
+        ("package 1 crore rupees", "10000000 INR"),
+        ("पैकेज 1 करोड़", "10000000 INR"),
+        ("Fee $1.5k upfront", "1500 $"),
+        ("placement 80k pesos", "80000 pesos"),
     ];
     for (text, want) in cases {
         assert_eq!(values_of(text, EntityKind::Price), [*want], "{text}");
@@ -383,6 +391,7 @@ fn prices_in_the_source_country_languages() {
         "Departamento en el 6 piso",
         "Habilitation RP1/RP2 appréciée",
         "Знание PHP 5.5 и выше",
+        "Ran a 10k race, 2 lakh views",
     ] {
         assert!(
             values_of(text, EntityKind::Price).is_empty(),
