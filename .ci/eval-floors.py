@@ -12,7 +12,9 @@ Measured with the release CLI on
     and for ar, hi, uk, pl, vi and th as text) and whose even lines' text was
     never read: only the rule ids, groups and scores of their misses);
     rules/eval/langs3, by a third author, likewise: odd lines read, even
-    lines unread (totals only).
+    lines unread (totals only); rules/eval/langs4 (a fourth author,
+    disguised wording) and rules/eval/holdout5.jsonl (en, es, fr, pt) the
+    same way.
 The floors sit just under the figures reached (rules/README.md#evaluation).
 """
 import glob, json, os, subprocess, sys
@@ -105,6 +107,7 @@ EVAL = os.path.join(ROOT, "rules", "eval")
 LANGS = sorted(glob.glob(os.path.join(EVAL, "langs", "*.jsonl")))
 LANGS2 = sorted(glob.glob(os.path.join(EVAL, "langs2", "*.jsonl")))
 LANGS3 = sorted(glob.glob(os.path.join(EVAL, "langs3", "*.jsonl")))
+LANGS4 = sorted(glob.glob(os.path.join(EVAL, "langs4", "*.jsonl")))
 for name, paths, rmin, fpmax, blocked_max in [
     ("holdout4 even lines (unread)", [lines_of(os.path.join(EVAL, "holdout4.jsonl"), 0)], 0.52, 0.20, 1),
     ("holdout4 odd lines", [lines_of(os.path.join(EVAL, "holdout4.jsonl"), 1)], 0.83, 0.03, 0),
@@ -116,6 +119,10 @@ for name, paths, rmin, fpmax, blocked_max in [
     ("langs2 (read: the development set of 2026-12-03)", LANGS2, 0.97, 0.02, 0),
     ("langs3 even lines (text unread)", [lines_of_each(LANGS3, 0, "langs3")], 0.76, 0.07, 1),
     ("langs3 odd lines (read)", [lines_of_each(LANGS3, 1, "langs3")], 0.97, 0.02, 0),
+    ("langs4 even lines (text unread)", [lines_of_each(LANGS4, 0, "langs4")], LANGS4_EVEN_R, LANGS4_EVEN_FP, LANGS4_EVEN_B),
+    ("langs4 odd lines (read)", [lines_of_each(LANGS4, 1, "langs4")], LANGS4_ODD_R, LANGS4_ODD_FP, 0),
+    ("holdout5 even lines (unread)", [lines_of(os.path.join(EVAL, "holdout5.jsonl"), 0)], H5_EVEN_R, H5_EVEN_FP, H5_EVEN_B),
+    ("holdout5 odd lines (read)", [lines_of(os.path.join(EVAL, "holdout5.jsonl"), 1)], H5_ODD_R, H5_ODD_FP, 0),
 ]:
     r, fp, blocked, n, m = labelled(paths)
     print(f"rules/eval {name}: {n} flagged, {m} honest")
