@@ -66,7 +66,7 @@ if dev:
     r, fp, blocked, n, m = labelled(dev)
     print(f"shared/eval: {n} flagged, {m} honest")
     floor("recall at min_tier", r, ">=", 0.97)
-    floor("honest ads above max_tier", fp, "<=", 0.02)
+    floor("honest ads above max_tier", fp, "<=", 0.01)
     floor("honest ads blocked", blocked, "<=", 0)
     r2, _, _, _, _ = labelled(dev, drop_section=True)
     floor("recall at min_tier with no section", r2, ">=", 0.93)
@@ -109,20 +109,20 @@ LANGS2 = sorted(glob.glob(os.path.join(EVAL, "langs2", "*.jsonl")))
 LANGS3 = sorted(glob.glob(os.path.join(EVAL, "langs3", "*.jsonl")))
 LANGS4 = sorted(glob.glob(os.path.join(EVAL, "langs4", "*.jsonl")))
 for name, paths, rmin, fpmax, blocked_max in [
-    ("holdout4 even lines (unread)", [lines_of(os.path.join(EVAL, "holdout4.jsonl"), 0)], 0.52, 0.20, 1),
-    ("holdout4 odd lines", [lines_of(os.path.join(EVAL, "holdout4.jsonl"), 1)], 0.83, 0.03, 0),
-    ("holdout3 (read as counts only)", [os.path.join(EVAL, "holdout3.jsonl")], 0.64, 0.08, 1),
-    ("holdout2 (unread)", [os.path.join(EVAL, "holdout2.jsonl")], 0.65, 0.05, 0),
-    ("holdout (read)", [os.path.join(EVAL, "holdout.jsonl")], 0.75, 0.02, 0),
-    ("langs even lines (text unread)", [lines_of_each(LANGS, 0)], 0.81, 0.045, 2),
+    ("holdout4 even lines (unread)", [lines_of(os.path.join(EVAL, "holdout4.jsonl"), 0)], 0.58, 0.16, 1),
+    ("holdout4 odd lines", [lines_of(os.path.join(EVAL, "holdout4.jsonl"), 1)], 0.94, 0.03, 0),
+    ("holdout3 (read as counts only)", [os.path.join(EVAL, "holdout3.jsonl")], 0.67, 0.08, 0),
+    ("holdout2 (unread)", [os.path.join(EVAL, "holdout2.jsonl")], 0.68, 0.05, 0),
+    ("holdout (read)", [os.path.join(EVAL, "holdout.jsonl")], 0.87, 0.01, 0),
+    ("langs even lines (text unread)", [lines_of_each(LANGS, 0)], 0.83, 0.045, 2),
     ("langs odd lines (read)", [lines_of_each(LANGS, 1)], 0.97, 0.02, 0),
     ("langs2 (read: the development set of 2026-12-03)", LANGS2, 0.97, 0.02, 0),
-    ("langs3 even lines (text unread)", [lines_of_each(LANGS3, 0, "langs3")], 0.76, 0.07, 1),
+    ("langs3 even lines (text unread)", [lines_of_each(LANGS3, 0, "langs3")], 0.79, 0.07, 1),
     ("langs3 odd lines (read)", [lines_of_each(LANGS3, 1, "langs3")], 0.97, 0.02, 0),
-    ("langs4 even lines (text unread)", [lines_of_each(LANGS4, 0, "langs4")], LANGS4_EVEN_R, LANGS4_EVEN_FP, LANGS4_EVEN_B),
-    ("langs4 odd lines (read)", [lines_of_each(LANGS4, 1, "langs4")], LANGS4_ODD_R, LANGS4_ODD_FP, 0),
-    ("holdout5 even lines (unread)", [lines_of(os.path.join(EVAL, "holdout5.jsonl"), 0)], H5_EVEN_R, H5_EVEN_FP, H5_EVEN_B),
-    ("holdout5 odd lines (read)", [lines_of(os.path.join(EVAL, "holdout5.jsonl"), 1)], H5_ODD_R, H5_ODD_FP, 0),
+    ("langs4 even lines (text unread)", [lines_of_each(LANGS4, 0, "langs4")], 0.65, 0.08, 2),
+    ("langs4 odd lines (read)", [lines_of_each(LANGS4, 1, "langs4")], 0.98, 0.02, 0),
+    ("holdout5 even lines (unread)", [lines_of(os.path.join(EVAL, "holdout5.jsonl"), 0)], 0.72, 0.03, 0),
+    ("holdout5 odd lines (read)", [lines_of(os.path.join(EVAL, "holdout5.jsonl"), 1)], 0.95, 0.01, 0),
 ]:
     r, fp, blocked, n, m = labelled(paths)
     print(f"rules/eval {name}: {n} flagged, {m} honest")
