@@ -30,7 +30,12 @@ fn example_ads_get_the_expected_tiers() {
             // job-4: a fee with work on a tourist visa, a strong indicator
             // with another, is the forced-labour pattern.
             "job-2" | "job-4" => Tier::Block,
-            "adult-1" | "adult-3" => Tier::Review,
+            // adult-1: "we have" new girls every week, young and fresh with
+            // a cherry: someone else runs the person, with rotation and
+            // youth codes, the escort/brothel pattern (together.adult.pattern).
+            // adult-3: a "schoolgirl" sold as "sweet": a person sold as a
+            // child with a second youth code (together.adult.youth-coded).
+            "adult-1" | "adult-3" => Tier::Block,
             // job-5: a worker-paid fee with its amount, a concrete fee.
             "job-5" => Tier::Review,
             _ => Tier::Allow,
