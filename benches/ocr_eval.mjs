@@ -28,6 +28,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { rng } from "./corpus.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const { startExtension } = await import(join(root, "www/test/helpers/extension.mjs"));
@@ -57,17 +58,6 @@ const PHOTO_VARIANTS = [
 ];
 const PHOTOS = quick ? 1 : 4;
 
-/** A seeded generator (mulberry32). */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const pick = (r, xs) => xs[Math.floor(r() * xs.length)];
 
 /** The flyer's four lines for picture number `i`. */

@@ -148,6 +148,32 @@ fn entity_key(file: Option<&std::path::Path>, env: bool) -> Result<Option<Vec<u8
     Ok(key)
 }
 
+/// The limits on a picture file that `scan-image` and `image-hash` read.
+#[derive(clap::Args, Debug, Clone, Copy)]
+struct PictureLimits {
+    /// Largest file, in bytes.
+    #[arg(long, default_value_t = redflag::images::ImageLimits::default().max_bytes)]
+    max_bytes: usize,
+    /// Largest picture, in pixels (width × height), read from the file's header.
+    #[arg(long, default_value_t = redflag::images::ImageLimits::default().max_pixels)]
+    max_pixels: u64,
+    /// Largest width or height, in pixels.
+    #[arg(long, default_value_t = redflag::images::ImageLimits::default().max_width)]
+    max_side: u32,
+}
+
+impl PictureLimits {
+    /// As the library's limits: one bound for width and height.
+    fn limits(self) -> redflag::images::ImageLimits {
+        redflag::images::ImageLimits {
+            max_bytes: self.max_bytes,
+            max_width: self.max_side,
+            max_height: self.max_side,
+            max_pixels: self.max_pixels,
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Screen JSON Lines ads from FILE or stdin; one JSON verdict per line on stdout.
@@ -207,15 +233,8 @@ enum Command {
         /// Seconds tesseract may take on one picture.
         #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
         timeout: u64,
-        /// Largest file, in bytes.
-        #[arg(long, default_value_t = redflag::images::ImageLimits::default().max_bytes)]
-        max_bytes: usize,
-        /// Largest picture, in pixels (width × height), read from the file's header.
-        #[arg(long, default_value_t = redflag::images::ImageLimits::default().max_pixels)]
-        max_pixels: u64,
-        /// Largest width or height, in pixels.
-        #[arg(long, default_value_t = redflag::images::ImageLimits::default().max_width)]
-        max_side: u32,
+        #[command(flatten)]
+        limits: PictureLimits,
     },
     /// Link ads that share a template, a contact or a picture: clusters as JSON Lines (or an
     /// HTML report).
@@ -465,15 +484,8 @@ enum Command {
         /// Also match the images turned and mirrored (the 8 dihedral variants).
         #[arg(long, requires = "list")]
         dihedral: bool,
-        /// Largest file, in bytes.
-        #[arg(long, default_value_t = redflag::images::ImageLimits::default().max_bytes)]
-        max_bytes: usize,
-        /// Largest picture, in pixels (width × height), read from the file's header.
-        #[arg(long, default_value_t = redflag::images::ImageLimits::default().max_pixels)]
-        max_pixels: u64,
-        /// Largest width or height, in pixels.
-        #[arg(long, default_value_t = redflag::images::ImageLimits::default().max_width)]
-        max_side: u32,
+        #[command(flatten)]
+        limits: PictureLimits,
     },
     /// Hash-list packs for the edge worker: build one from images and hash lists, then
     /// sign it with `redflag sign` (docs/images.md).
@@ -1000,9 +1012,7 @@ fn main() -> ExitCode {
             tesseract,
             lang,
             timeout,
-            max_bytes,
-            max_pixels,
-            max_side,
+            limits,
         } => scan_image::scan_image(&scan_image::Args {
             packs: &packs,
             section,
@@ -1011,12 +1021,7 @@ fn main() -> ExitCode {
             tesseract: &tesseract,
             lang: &lang,
             timeout: std::time::Duration::from_secs(timeout),
-            limits: redflag::images::ImageLimits {
-                max_bytes,
-                max_width: max_side,
-                max_height: max_side,
-                max_pixels,
-            },
+            limits: limits.limits(),
         }),
         Command::Link {
             packs,
@@ -1098,20 +1103,13 @@ fn main() -> ExitCode {
             list,
             threshold,
             dihedral,
-            max_bytes,
-            max_pixels,
-            max_side,
+            limits,
         } => image_hash::image_hash(&image_hash::Args {
             files: &files,
             list: list.as_deref(),
             threshold,
             dihedral,
-            limits: redflag::images::ImageLimits {
-                max_bytes,
-                max_width: max_side,
-                max_height: max_side,
-                max_pixels,
-            },
+            limits: limits.limits(),
         }),
         Command::Hashlist(HashlistCommand::Build {
             id,
