@@ -148,6 +148,20 @@ fn entity_key(file: Option<&std::path::Path>, env: bool) -> Result<Option<Vec<u8
     Ok(key)
 }
 
+/// What `scan` and `scan-image` screen with: the packs, the section and the
+/// entity options.
+#[derive(clap::Args)]
+struct ScreenArgs {
+    #[command(flatten)]
+    packs: PackArgs,
+    /// Section of the ads, for input that does not give one (jobs, adult, personals,
+    /// services, housing, for-sale, community, or one of their aliases).
+    #[arg(long, short = 's', value_parser = parse_section)]
+    section: Option<String>,
+    #[command(flatten)]
+    entities: EntityArgs,
+}
+
 /// The limits on a picture file that `scan-image` and `image-hash` read.
 #[derive(clap::Args, Debug, Clone, Copy)]
 struct PictureLimits {
@@ -179,13 +193,7 @@ enum Command {
     /// Screen JSON Lines ads from FILE or stdin; one JSON verdict per line on stdout.
     Scan {
         #[command(flatten)]
-        packs: PackArgs,
-        /// Section for lines that do not give one (jobs, adult, personals, services,
-        /// housing, for-sale, community, or one of their aliases).
-        #[arg(long, short = 's', value_parser = parse_section)]
-        section: Option<String>,
-        #[command(flatten)]
-        entities: EntityArgs,
+        screen: ScreenArgs,
         /// Input file (default: stdin; `-` is stdin).
         file: Option<PathBuf>,
     },
@@ -215,12 +223,7 @@ enum Command {
     )]
     ScanImage {
         #[command(flatten)]
-        packs: PackArgs,
-        /// Section of the ads the pictures belong to.
-        #[arg(long, short = 's', value_parser = parse_section)]
-        section: Option<String>,
-        #[command(flatten)]
-        entities: EntityArgs,
+        screen: ScreenArgs,
         /// Picture files (JPEG, PNG or WebP).
         #[arg(required = true)]
         files: Vec<PathBuf>,
@@ -998,25 +1001,20 @@ fn link_cmd(
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Scan {
-            packs,
-            section,
-            entities,
-            file,
-        } => scan::scan(&packs, section, &entities, file),
+        Command::Scan { screen, file } => {
+            scan::scan(&screen.packs, screen.section, &screen.entities, file)
+        }
         Command::ScanImage {
-            packs,
-            section,
-            entities,
+            screen,
             files,
             tesseract,
             lang,
             timeout,
             limits,
         } => scan_image::scan_image(&scan_image::Args {
-            packs: &packs,
-            section,
-            entities: &entities,
+            packs: &screen.packs,
+            section: screen.section,
+            entities: &screen.entities,
             files: &files,
             tesseract: &tesseract,
             lang: &lang,
