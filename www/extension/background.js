@@ -560,12 +560,16 @@ Object.assign(handlers, {
    * with the extension's host access) and screens its text with the ad's
    * section and fields. { ocr: {text, words, width, height, ms}, verdict } or { error }.
    */
-  async ocr(msg) {
+  async ocr(msg, sender) {
     ocrPending++;
     clearTimeout(ocrIdle);
     try {
       await ensureOffscreen();
-      const r = await chrome.runtime.sendMessage({ target: "offscreen", type: "ocr-read", dataUrl: msg.dataUrl ?? null, url: msg.url ?? null });
+      // The origin of the page that asked, as Chromium says it (never what
+      // the message claims): only a picture of that origin is fetched with
+      // the reviewer's cookies.
+      const pageOrigin = sender?.origin ?? (sender?.url ? new URL(sender.url).origin : null);
+      const r = await chrome.runtime.sendMessage({ target: "offscreen", type: "ocr-read", dataUrl: msg.dataUrl ?? null, url: msg.url ?? null, pageOrigin });
       if (!r?.ok) return { error: r?.error ?? "the OCR page did not answer" };
       const ocr = r.result;
       const fields = {};

@@ -63,12 +63,16 @@
     }
     let blob;
     try {
-      const res = await fetch(src, { credentials: "include" });
+      // The page's own cookies go with a picture of the page's own origin
+      // only: an ad cannot make the panel show a picture that the
+      // reviewer's cookies open on another site.
+      const res = await fetch(src, { credentials: "same-origin" });
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       blob = await res.blob();
     } catch {
       // Another origin without CORS: the extension fetches it with the
-      // console's host access (it fails if the reviewer granted none there).
+      // console's host access (it fails if the reviewer granted none there),
+      // without cookies (offscreen.js).
       return { url: src };
     }
     if (blob.size > LIMITS.maxBytes) throw new Error(`the picture has ${blob.size} bytes, more than ${LIMITS.maxBytes}`);

@@ -45,14 +45,21 @@ function stopWorker() {
   w?.then((x) => x.terminate()).catch(() => {});
 }
 
-/** The picture's bytes: sent by the content script (a data: URL), or fetched here with the extension's host access. */
-async function pictureBlob({ dataUrl, url }) {
+/**
+ * The picture's bytes: sent by the content script (a data: URL), or fetched
+ * here with the extension's host access. Cookies go only to the origin of
+ * the moderation page that asked (`pageOrigin`): a picture an ad points at on
+ * another site is fetched without them, so an ad cannot have the panel read
+ * out what the reviewer's session opens elsewhere.
+ */
+async function pictureBlob({ dataUrl, url, pageOrigin }) {
   let res;
   if (dataUrl) res = await fetch(dataUrl);
   else {
     const u = new URL(url);
     if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error("not an http(s) picture");
-    res = await fetch(u.href, { credentials: "include" });
+    const credentials = pageOrigin && u.origin === pageOrigin ? "include" : "omit";
+    res = await fetch(u.href, { credentials });
     if (!res.ok) throw new Error(`the picture could not be fetched (HTTP ${res.status})`);
   }
   const length = Number(res.headers.get("content-length") ?? 0);

@@ -8,12 +8,22 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { createServer } from "node:http";
 import { artifacts } from "./helpers/browser.mjs";
 import { startExtension } from "./helpers/extension.mjs";
 
 let ext;
+let elsewhere;
 const pictures = {};
 const requests = [];
+// The cookies that came with the extension's own fetches (not the page's
+// <img> loads) of a picture: by path, on the console's origin and on another.
+const cookiesSeen = { own: [], other: [] };
+const SESSION = "session=reviewer-s3cret";
+
+function extensionFetch(req) {
+  return req.headers["sec-fetch-dest"] === "empty";
+}
 
 /** PNG bytes of a picture drawn on a canvas in a blank page of the browser. */
 async function drawPng(ctx, draw) {
@@ -34,8 +44,22 @@ before(async () => {
       "/ocr-queue.html": ["text/html", "extension-ocr.html"],
       "/queue.css": ["text/css", "queue.css"],
     },
-    handle(path, res) {
-      const png = pictures[path];
+    handle(path, res, req) {
+      if (path === "/ocr-cross.html") {
+        res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+        res.end(crossPage());
+        return true;
+      }
+      if (path === "/ocr/own-session.png") {
+        if (req && extensionFetch(req)) cookiesSeen.own.push(req.headers.cookie ?? "");
+        // A console that serves its pictures to a signed-in reviewer only.
+        if (!req?.headers.cookie?.includes(SESSION)) {
+          res.writeHead(403);
+          res.end();
+          return true;
+        }
+      }
+      const png = pictures[path === "/ocr/own-session.png" ? "/ocr/ad-text.png" : path];
       if (!png) return false;
       res.writeHead(200, { "content-type": "image/png", "content-length": png.length });
       res.end(png);
@@ -76,10 +100,24 @@ before(async () => {
     g.fillRect(0, 180, 400, 60);
   });
   await ext.addConsole(`${ext.base}/ocr`);
+  // Another origin (another port of the same host: the reviewer's cookie for
+  // 127.0.0.1 would go to it if the extension sent cookies there).
+  elsewhere = createServer((req, res) => {
+    if (extensionFetch(req)) cookiesSeen.other.push(req.headers.cookie ?? "");
+    res.writeHead(200, { "content-type": "image/png", "content-length": pictures["/ocr/ad-text.png"].length });
+    res.end(pictures["/ocr/ad-text.png"]);
+  });
+  await new Promise((ok) => elsewhere.listen(0, "127.0.0.1", ok));
 });
+
+function crossPage() {
+  const other = `http://127.0.0.1:${elsewhere.address().port}/ocr/elsewhere.png`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Console with a picture from elsewhere (fixture)</title><link rel="icon" href="data:,"><link rel="stylesheet" href="/queue.css"></head><body><h1>Console</h1><main id="queue"><div class="ad" data-section="jobs" data-listing-id="C-1"><h3 class="ad-title">Hotel staff</h3><p class="ad-body">Hotel work abroad. All the details are in the picture.</p><img class="ad-picture" src="/ocr/own-session.png" width="480" alt="ad picture"></div><div class="ad" data-section="jobs" data-listing-id="C-2"><h3 class="ad-title">Hotel staff too</h3><p class="ad-body">Same hotel, details in the picture.</p><img class="ad-picture" src="${other}" width="480" alt="ad picture"></div></main></body></html>`;
+}
 
 after(async () => {
   await ext?.close();
+  elsewhere?.close();
 });
 
 test("the extension reads the text in an ad's picture offline, lists the hits in the panel marked in picture, and boxes them on the picture", async () => {
@@ -175,6 +213,38 @@ test("an ad's own button reads that ad's pictures alone", async () => {
   assert.equal(await page.$$eval(".redflag-ocr-layer", (l) => l.length), 1, "boxes over the one picture read");
   assert.ok(await page.$(".redflag-ocr-layer .redflag-ocr-box[data-kind=phone]"));
   assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("the reviewer's cookies go with a picture of the console's own origin only, never to a picture an ad points at elsewhere", async () => {
+  await ext.ctx.addCookies([{ name: "session", value: "reviewer-s3cret", domain: "127.0.0.1", path: "/" }]);
+  const { page, problems } = await ext.open("/ocr-cross.html");
+  await page.click(".redflag-fab");
+  await page.waitForSelector(".redflag-panel .redflag-ocr-page");
+  await page.click(".redflag-panel .redflag-ocr-page");
+  await page.waitForSelector("html[data-redflag-ocr=done]", { timeout: 180_000 });
+  const pics = await page.$$eval(".redflag-panel .redflag-ad", (boxes) =>
+    boxes.map((b) => ({
+      id: b.querySelector(".redflag-ad-title").textContent.includes("#C-1") ? "own" : "other",
+      status: [...b.querySelectorAll(".redflag-ocr-picture")].map((p) => p.dataset.status),
+      phones: [...b.querySelectorAll(".redflag-ocr-hit[data-kind=phone]")].length,
+    })),
+  );
+  const own = pics.find((p) => p.id === "own");
+  const other = pics.find((p) => p.id === "other");
+  // The console's own picture needs the session: read, because the cookie went with it.
+  assert.deepEqual(own.status, ["done"], JSON.stringify(pics));
+  assert.ok(own.phones > 0, JSON.stringify(pics));
+  assert.ok(cookiesSeen.own.some((c) => c.includes(SESSION)), JSON.stringify(cookiesSeen));
+  // The other origin's picture was fetched by the extension (and read), without the cookie.
+  assert.ok(cookiesSeen.other.length > 0, "the extension fetched the picture from the other origin");
+  assert.deepEqual(cookiesSeen.other.filter((c) => c.includes(SESSION)), [], "no cookie sent to another origin");
+  assert.deepEqual(other.status, ["done"], JSON.stringify(pics));
+  assert.ok(other.phones > 0, JSON.stringify(pics));
+  // The content script's own try at the other origin fails CORS, as it must
+  // (the page's origin has no access there); the extension then fetches it.
+  assert.deepEqual(problems.filter((p) => !/CORS policy/.test(p)), []);
+  await ext.ctx.clearCookies();
   await page.close();
 });
 

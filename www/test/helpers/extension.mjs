@@ -26,13 +26,13 @@ export const fixtures = join(dirname(fileURLToPath(import.meta.url)), "../fixtur
  * fixture file]) and anything `handle(path, res)` answers (it returns true),
  * and starts Chromium with the extension loaded.
  * `args` are more Chromium flags (the OCR test blocks every host but this server's).
- * @param {{ routes: Record<string, [string, string]>, headers?: Record<string, Record<string, string>>, handle?: (path: string, res: import("node:http").ServerResponse) => boolean, args?: string[] }} options
+ * @param {{ routes: Record<string, [string, string]>, headers?: Record<string, Record<string, string>>, handle?: (path: string, res: import("node:http").ServerResponse, req: import("node:http").IncomingMessage) => boolean, args?: string[] }} options
  */
 export async function startExtension({ routes, headers = {}, handle = () => false, args = [] }) {
   const extDir = buildExtension(join(consumer(), "node_modules/redflag"), join(mkdtempSync(join(tmpdir(), "redflag-ext-")), "ext"));
   const server = createServer((req, res) => {
     const path = new URL(req.url, "http://x").pathname;
-    if (handle(path, res)) return;
+    if (handle(path, res, req)) return;
     if (!routes[path]) return res.writeHead(404).end();
     const [type, file] = routes[path];
     res.writeHead(200, { "content-type": `${type}; charset=utf-8`, ...headers[path] });
