@@ -26,7 +26,9 @@
 //! Units that are above all ordinary durations in their language (Thai
 //! "ปี", Tagalog "taon") count only after an age label. A range ("16-20
 //! лет", "18至25岁") gives its lower bound, as the English reader does.
-//! Chinese numerals before 岁 are read too ("十七岁").
+//! Chinese numerals before 岁 are read too ("十七岁"), and ages of 10 to
+//! 19 spelled as words in each language ("шестнадцать лет", "enam belas
+//! tahun", "mười sáu tuổi", "solah saal"), with the same checks.
 //!
 //! **Prices.** A number with a currency word or symbol of these languages
 //! ("5000 руб", "300 zł", "20 000 грн", "Rp 5 juta", "8000元", "3000
@@ -58,6 +60,9 @@ const AGE_UNITS: &[(&str, bool)] = &[
     ("роки", false),
     ("рочк*", false),
     ("річн*", false),
+    // Russian and Ukrainian in Latin letters (translit)
+    ("let", false),
+    ("rokiv", false),
     // Polish
     ("lat", false),
     ("lata", false),
@@ -95,6 +100,7 @@ const AGE_UNITS: &[(&str, bool)] = &[
     ("वर्ष", false),
     ("बरस", false),
     ("saal", false),
+    ("sal", false),
 ];
 
 /// Words before a number that say it is an age.
@@ -133,6 +139,19 @@ const AGE_LABELS: &[&str] = &[
 /// just before it in Han and Thai) that make it a requirement, a
 /// comparison, a duration or a count.
 const NOT_BEFORE: &[&str] = &[
+    // Romanian (for ages spelled as words: the reader in `age.rs` reads
+    // Romanian digits)
+    "peste",
+    "sub",
+    "minim",
+    "experiență*",
+    "vechime",
+    "acum",
+    "după",
+    "garanție",
+    "firma",
+    "lucrez",
+    "lucrăm",
     // Russian
     "от",
     "до",
@@ -346,6 +365,15 @@ const NOT_BEFORE: &[&str] = &[
 /// Words right after the unit that make the number a requirement, a
 /// duration or a past time.
 const NOT_AFTER: &[&str] = &[
+    // Romanian
+    "de experiență",
+    "experiență",
+    "în urmă",
+    "vechime",
+    "și peste",
+    "sau mai mult",
+    "de muncă",
+    "de garanție",
     // Russian
     "назад",
     "опыта",
@@ -576,6 +604,179 @@ const OTHERS: &[&str] = &[
     "कंपनी",
 ];
 
+/// Ages of 10 to 19 spelled as words, which recruiters write to get past
+/// filters that look for digits ("шестнадцать лет", "p'iatnadtsiaty
+/// rokiv", "enam belas tahun", "mười sáu tuổi", "อายุสิบหกปี", "solah saal",
+/// "ستة عشر سنة"). A `*` at the end matches the start of a word (the
+/// inflected forms: "шестнадцати", "szesnastu", "szesnastoletnia"). They
+/// are read exactly as digits are: a unit after or a label before is still
+/// needed, and the same words around still make the number a requirement,
+/// a duration or somebody else's age.
+const AGE_NUMBER_WORDS: &[(&str, u32)] = &[
+    // Russian (and in Latin letters)
+    ("десят*", 10),
+    ("одиннадцат*", 11),
+    ("двенадцат*", 12),
+    ("тринадцат*", 13),
+    ("четырнадцат*", 14),
+    ("пятнадцат*", 15),
+    ("шестнадцат*", 16),
+    ("семнадцат*", 17),
+    ("восемнадцат*", 18),
+    ("девятнадцат*", 19),
+    ("dvenadtsat*", 12),
+    ("trinadtsat*", 13),
+    ("chetyrnadtsat*", 14),
+    ("pyatnadtsat*", 15),
+    ("shestnadtsat*", 16),
+    ("semnadtsat*", 17),
+    ("vosemnadtsat*", 18),
+    ("devyatnadtsat*", 19),
+    // Ukrainian (and in Latin letters)
+    ("дванадцят*", 12),
+    ("тринадцят*", 13),
+    ("чотирнадцят*", 14),
+    ("п'ятнадцят*", 15),
+    ("п’ятнадцят*", 15),
+    ("пʼятнадцят*", 15),
+    ("пятнадцят*", 15),
+    ("шістнадцят*", 16),
+    ("сімнадцят*", 17),
+    ("вісімнадцят*", 18),
+    ("дев'ятнадцят*", 19),
+    ("дев’ятнадцят*", 19),
+    ("dvanadtsiat*", 12),
+    ("trynadtsiat*", 13),
+    ("chotyrnadtsiat*", 14),
+    ("p'iatnadtsiat*", 15),
+    ("piatnadtsiat*", 15),
+    ("shistnadtsiat*", 16),
+    ("simnadtsiat*", 17),
+    ("visimnadtsiat*", 18),
+    // Polish
+    ("dwana*", 12),
+    ("dwunast*", 12),
+    ("trzyna*", 13),
+    ("czterna*", 14),
+    ("piętna*", 15),
+    ("szesna*", 16),
+    ("siedemna*", 17),
+    ("osiemna*", 18),
+    ("dziewiętna*", 19),
+    // Romanian (and the spoken short forms)
+    ("doisprezece", 12),
+    ("douăsprezece", 12),
+    ("treisprezece", 13),
+    ("paisprezece", 14),
+    ("cincisprezece", 15),
+    ("șaisprezece", 16),
+    ("șaptesprezece", 17),
+    ("optsprezece", 18),
+    ("nouăsprezece", 19),
+    ("paișpe", 14),
+    ("cincișpe", 15),
+    ("șaișpe", 16),
+    ("șaptișpe", 17),
+    ("șapteșpe", 17),
+    ("optișpe", 18),
+    ("nouășpe", 19),
+    // Indonesian
+    ("dua belas", 12),
+    ("tiga belas", 13),
+    ("empat belas", 14),
+    ("lima belas", 15),
+    ("enam belas", 16),
+    ("tujuh belas", 17),
+    ("delapan belas", 18),
+    ("sembilan belas", 19),
+    // Tagalog (and the Spanish-derived numbers of Taglish)
+    ("labindalawa", 12),
+    ("labintatlo", 13),
+    ("labing-apat", 14),
+    ("labing apat", 14),
+    ("labingapat", 14),
+    ("labinlima", 15),
+    ("labing-anim", 16),
+    ("labing anim", 16),
+    ("labinganim", 16),
+    ("labimpito", 17),
+    ("labing-pito", 17),
+    ("labingpito", 17),
+    ("labingwalo", 18),
+    ("labing-walo", 18),
+    ("labinsiyam", 19),
+    ("labing-siyam", 19),
+    ("katorse", 14),
+    ("kinse", 15),
+    ("disisais", 16),
+    ("disisyete", 17),
+    ("disiotso", 18),
+    // Vietnamese (the text and the list both lose their diacritics)
+    ("mười hai", 12),
+    ("mười ba", 13),
+    ("mười bốn", 14),
+    ("mười lăm", 15),
+    ("mười sáu", 16),
+    ("mười bảy", 17),
+    ("mười tám", 18),
+    ("mười chín", 19),
+    // Thai
+    ("สิบสอง", 12),
+    ("สิบสาม", 13),
+    ("สิบสี่", 14),
+    ("สิบห้า", 15),
+    ("สิบหก", 16),
+    ("สิบเจ็ด", 17),
+    ("สิบแปด", 18),
+    ("สิบเก้า", 19),
+    // Hindi (and Hinglish)
+    ("बारह", 12),
+    ("तेरह", 13),
+    ("चौदह", 14),
+    ("पंद्रह", 15),
+    ("पन्द्रह", 15),
+    ("सोलह", 16),
+    ("सत्रह", 17),
+    ("अठारह", 18),
+    ("उन्नीस", 19),
+    ("barah", 12),
+    ("terah", 13),
+    ("chaudah", 14),
+    ("pandrah", 15),
+    ("solah", 16),
+    ("satrah", 17),
+    ("athara", 18),
+    ("atharah", 18),
+    ("unnis", 19),
+    // Arabic (standard and the spoken forms)
+    ("اثنا عشر", 12),
+    ("اثني عشر", 12),
+    ("اثنتا عشرة", 12),
+    ("ثلاثة عشر", 13),
+    ("ثلاث عشرة", 13),
+    ("أربعة عشر", 14),
+    ("أربع عشرة", 14),
+    ("اربعتاشر", 14),
+    ("خمسة عشر", 15),
+    ("خمس عشرة", 15),
+    ("خمستاشر", 15),
+    ("خمسطعش", 15),
+    ("ستة عشر", 16),
+    ("ست عشرة", 16),
+    ("ستاشر", 16),
+    ("سطعش", 16),
+    ("سبعة عشر", 17),
+    ("سبع عشرة", 17),
+    ("سبعتاشر", 17),
+    ("سبعطعش", 17),
+    ("ثمانية عشر", 18),
+    ("ثماني عشرة", 18),
+    ("تمنتاشر", 18),
+    ("تسعة عشر", 19),
+    ("تسع عشرة", 19),
+    ("تسعتاشر", 19),
+];
+
 /// Words between two numbers that make a range ("16 до 20 лет").
 const RANGE_WORDS: &[&str] = &[
     "до", "do", "đến", "tới", "hingga", "sampai", "至", "到", "إلى", "الى", "से", "hanggang",
@@ -774,6 +975,10 @@ struct Lexicon {
     not_after: Vec<Word>,
     others: Vec<Word>,
     range_words: Vec<Word>,
+    /// Units read only after an age spelled as a word.
+    spelled_units: Vec<Word>,
+    /// Ages spelled as words, by their first letter (longest first).
+    number_words: std::collections::HashMap<char, Vec<(Word, u32)>>,
     /// (word, canonical, needs an amount of at least [`MIN_AFTER_PREFIX`]).
     currencies: Vec<(Word, &'static str, bool)>,
     prefixes: Vec<(Word, &'static str)>,
@@ -803,8 +1008,21 @@ fn lexicon() -> &'static Lexicon {
             })
             .collect();
         multipliers.sort_by_key(|u| std::cmp::Reverse(u.0.chars.len()));
+        let mut number_words: std::collections::HashMap<char, Vec<(Word, u32)>> =
+            std::collections::HashMap::new();
+        for (w, v) in AGE_NUMBER_WORDS {
+            let w = Word::new(w);
+            if let Some(&c) = w.chars.first() {
+                number_words.entry(c).or_default().push((w, *v));
+            }
+        }
+        for list in number_words.values_mut() {
+            list.sort_by_key(|(w, _)| std::cmp::Reverse(w.chars.len()));
+        }
         Lexicon {
             units,
+            spelled_units: words(&["ani", "de ani"]),
+            number_words,
             labels: words(AGE_LABELS),
             not_before: words(NOT_BEFORE),
             not_after: words(NOT_AFTER),
@@ -930,15 +1148,61 @@ fn han_number(t: &Text<'_>, e: usize) -> Option<(usize, u32)> {
     Some((s, v))
 }
 
+/// An age spelled as a word at `i` (see [`AGE_NUMBER_WORDS`]): (end of
+/// the word, value). Only at a word's start, or anywhere in a run of a
+/// script written without spaces.
+fn word_number(t: &Text<'_>, lex: &Lexicon, i: usize) -> Option<(usize, u32)> {
+    let c = t.ch(i);
+    let b = t.before(i);
+    if is_alnum(b) && !is_unspaced(b) && !is_unspaced(c) {
+        return None;
+    }
+    let list = lex.number_words.get(&c)?;
+    let (w, v) = list.iter().find(|(w, _)| w.at(t, i).is_some())?;
+    let mut e = w.at(t, i)?;
+    if w.stem {
+        // The whole inflected word: "шестнадцати", "szesnastoletnia".
+        while e < t.len() && t.is_word(e) && !is_unspaced(t.ch(e)) {
+            e += 1;
+        }
+    }
+    Some((e, *v))
+}
+
+/// A number at `i`, in digits or spelled as an age word: (end, value).
+fn number_at(t: &Text<'_>, lex: &Lexicon, i: usize) -> Option<(usize, u32)> {
+    if t.ch(i).is_ascii_digit() {
+        small_number(t, i)
+    } else {
+        word_number(t, lex, i)
+    }
+}
+
 /// Ages in the source-country languages (see the module docs).
 pub(super) fn ages(t: &Text<'_>, taken: &mut Taken, out: &mut Vec<Cand>) {
     let lex = lexicon();
     let n = t.len();
     let mut i = 0;
     while i < n {
-        if !number_may_start(t, i) || taken.contains(i) {
+        if taken.contains(i) {
+            i += 1;
+            continue;
+        }
+        let number = if number_may_start(t, i) {
+            match small_number(t, i) {
+                Some(x) => x,
+                None => {
+                    while t.ch(i).is_ascii_digit() {
+                        i += 1;
+                    }
+                    continue;
+                }
+            }
+        } else if let Some(x) = word_number(t, lex, i) {
+            x
+        } else {
             // Chinese numerals before 岁.
-            if matches!(t.ch(i), '岁' | '歲') && !taken.contains(i) {
+            if matches!(t.ch(i), '岁' | '歲') {
                 if let Some((s, v)) = han_number(t, i) {
                     if s < i
                         && !before_has(t, s, &lex.others, 3, true)
@@ -951,27 +1215,22 @@ pub(super) fn ages(t: &Text<'_>, taken: &mut Taken, out: &mut Vec<Cand>) {
             }
             i += 1;
             continue;
-        }
-        let Some((ne, age)) = small_number(t, i) else {
-            while t.ch(i).is_ascii_digit() {
-                i += 1;
-            }
-            continue;
         };
-        // A range: "16-20 лет", "16 до 20 лет", "18至25岁".
+        let (ne, age) = number;
+        // A range: "16-20 лет", "16 до 20 лет", "18至25岁", "шестнадцать-семнадцать лет".
         let mut ue = ne;
         let mut j = t.skip_spaces(ne, 1);
         let range_sep = matches!(t.ch(j), '-' | '–' | '—' | '~' | '/')
-            && t.ch(t.skip_spaces(j + 1, 1)).is_ascii_digit();
+            && number_at(t, lex, t.skip_spaces(j + 1, 1)).is_some();
         if range_sep {
             j = t.skip_spaces(j + 1, 1);
         } else if let Some(re) = first_at(t, j, &lex.range_words) {
-            if t.ch(t.skip_spaces(re, 1)).is_ascii_digit() {
+            if number_at(t, lex, t.skip_spaces(re, 1)).is_some() {
                 j = t.skip_spaces(re, 1);
             }
         }
         if j != t.skip_spaces(ne, 1) || range_sep {
-            if let Some((me, m)) = small_number(t, j) {
+            if let Some((me, m)) = number_at(t, lex, j) {
                 if m > age {
                     ue = me;
                 }
@@ -982,7 +1241,14 @@ pub(super) fn ages(t: &Text<'_>, taken: &mut Taken, out: &mut Vec<Cand>) {
         let unit = lex
             .units
             .iter()
-            .find_map(|(w, needs_label)| w.at(t, u0).filter(|_| labelled || !needs_label));
+            .find_map(|(w, needs_label)| w.at(t, u0).filter(|_| labelled || !needs_label))
+            .or_else(|| {
+                // Romanian "ani" after a spelled number ("șaisprezece ani");
+                // after digits, `age.rs` reads it with its own checks.
+                (!t.ch(i).is_ascii_digit())
+                    .then(|| lex.spelled_units.iter().find_map(|w| w.at(t, u0)))
+                    .flatten()
+            });
         // A unit must follow, or a label precede.
         let end = match unit {
             Some(e) => e,
