@@ -977,8 +977,12 @@ struct Lexicon {
     range_words: Vec<Word>,
     /// Units read only after an age spelled as a word.
     spelled_units: Vec<Word>,
-    /// Ages spelled as words, by their first letter (longest first).
-    number_words: std::collections::HashMap<char, Vec<(Word, u32)>>,
+    /// Ages spelled as words, grouped by their first letter (sorted by it;
+    /// in a group, longest first).
+    number_words: Vec<(char, Vec<(Word, u32)>)>,
+    /// The ASCII first letters of `number_words`, one bit each: most
+    /// letters of a text are turned away by this test alone.
+    number_ascii: u128,
     /// (word, canonical, needs an amount of at least [`MIN_AFTER_PREFIX`]).
     currencies: Vec<(Word, &'static str, bool)>,
     prefixes: Vec<(Word, &'static str)>,
@@ -1008,21 +1012,28 @@ fn lexicon() -> &'static Lexicon {
             })
             .collect();
         multipliers.sort_by_key(|u| std::cmp::Reverse(u.0.chars.len()));
-        let mut number_words: std::collections::HashMap<char, Vec<(Word, u32)>> =
-            std::collections::HashMap::new();
+        let mut number_words: Vec<(char, Vec<(Word, u32)>)> = Vec::new();
         for (w, v) in AGE_NUMBER_WORDS {
             let w = Word::new(w);
-            if let Some(&c) = w.chars.first() {
-                number_words.entry(c).or_default().push((w, *v));
+            let Some(&c) = w.chars.first() else { continue };
+            match number_words.iter_mut().find(|(k, _)| *k == c) {
+                Some((_, list)) => list.push((w, *v)),
+                None => number_words.push((c, vec![(w, *v)])),
             }
         }
-        for list in number_words.values_mut() {
+        number_words.sort_by_key(|(c, _)| *c);
+        let mut number_ascii = 0u128;
+        for (c, list) in &mut number_words {
             list.sort_by_key(|(w, _)| std::cmp::Reverse(w.chars.len()));
+            if c.is_ascii() {
+                number_ascii |= 1 << (*c as u32);
+            }
         }
         Lexicon {
             units,
             spelled_units: words(&["ani", "de ani"]),
             number_words,
+            number_ascii,
             labels: words(AGE_LABELS),
             not_before: words(NOT_BEFORE),
             not_after: words(NOT_AFTER),
@@ -1153,11 +1164,23 @@ fn han_number(t: &Text<'_>, e: usize) -> Option<(usize, u32)> {
 /// script written without spaces.
 fn word_number(t: &Text<'_>, lex: &Lexicon, i: usize) -> Option<(usize, u32)> {
     let c = t.ch(i);
+    // The cheap test first: is `c` the first letter of any age word?
+    if c.is_ascii() {
+        if lex.number_ascii & (1 << (c as u32)) == 0 {
+            return None;
+        }
+    } else if c < '\u{0400}' {
+        return None;
+    }
     let b = t.before(i);
     if is_alnum(b) && !is_unspaced(b) && !is_unspaced(c) {
         return None;
     }
-    let list = lex.number_words.get(&c)?;
+    let k = lex
+        .number_words
+        .binary_search_by_key(&c, |(k, _)| *k)
+        .ok()?;
+    let list = &lex.number_words[k].1;
     let (w, v) = list.iter().find(|(w, _)| w.at(t, i).is_some())?;
     let mut e = w.at(t, i)?;
     if w.stem {
