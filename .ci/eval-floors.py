@@ -14,7 +14,9 @@ Measured with the release CLI on
     rules/eval/langs3, by a third author, likewise: odd lines read, even
     lines unread (totals only); rules/eval/langs4 (a fourth author,
     disguised wording) and rules/eval/holdout5.jsonl (en, es, fr, pt) the
-    same way.
+    same way; rules/eval/langs5 and langs7 (development sets of 2026-12-04,
+    read) and rules/eval/langs6 (550 ads by three more authors, never read:
+    totals and per-language counts only).
 The floors sit just under the figures reached (rules/README.md#evaluation).
 """
 import glob, json, os, subprocess, sys
@@ -108,6 +110,9 @@ LANGS = sorted(glob.glob(os.path.join(EVAL, "langs", "*.jsonl")))
 LANGS2 = sorted(glob.glob(os.path.join(EVAL, "langs2", "*.jsonl")))
 LANGS3 = sorted(glob.glob(os.path.join(EVAL, "langs3", "*.jsonl")))
 LANGS4 = sorted(glob.glob(os.path.join(EVAL, "langs4", "*.jsonl")))
+LANGS5 = sorted(glob.glob(os.path.join(EVAL, "langs5", "*.jsonl")))
+LANGS6 = sorted(glob.glob(os.path.join(EVAL, "langs6", "*.jsonl")))
+LANGS7 = sorted(glob.glob(os.path.join(EVAL, "langs7", "*.jsonl")))
 for name, paths, rmin, fpmax, blocked_max in [
     ("holdout4 even lines (unread)", [lines_of(os.path.join(EVAL, "holdout4.jsonl"), 0)], 0.58, 0.16, 1),
     ("holdout4 odd lines", [lines_of(os.path.join(EVAL, "holdout4.jsonl"), 1)], 0.94, 0.03, 0),
@@ -123,6 +128,9 @@ for name, paths, rmin, fpmax, blocked_max in [
     ("langs4 odd lines (read)", [lines_of_each(LANGS4, 1, "langs4")], 0.98, 0.02, 0),
     ("holdout5 even lines (unread)", [lines_of(os.path.join(EVAL, "holdout5.jsonl"), 0)], 0.72, 0.03, 0),
     ("holdout5 odd lines (read)", [lines_of(os.path.join(EVAL, "holdout5.jsonl"), 1)], 0.95, 0.01, 0),
+    ("langs5 (read: a development set of 2026-12-04)", LANGS5, R5, F5, B5),
+    ("langs6 (unread: 25 + 25 per language by three more authors)", LANGS6, R6, F6, B6),
+    ("langs7 (read: the second development set of 2026-12-04)", LANGS7, R7, F7, B7),
 ]:
     r, fp, blocked, n, m = labelled(paths)
     print(f"rules/eval {name}: {n} flagged, {m} honest")
