@@ -462,3 +462,30 @@ fn reading_entities_around_their_words_fires_what_reading_them_whole_fires() {
         differ.join("\n")
     );
 }
+
+/// In the community section the forced-labour and escort/brothel
+/// combinations do not block (together.filter.community-review): a
+/// survivor's story or a worker's question describes held papers and
+/// withheld pay far more often than an ad there offers them. The strong
+/// indicators still send the post to review, and the same words in a job
+/// ad still block.
+#[test]
+fn community_posts_with_strong_indicators_go_to_review_not_block() {
+    let e = Engine::new_default();
+    let body =
+        "They kept my passport the whole year and paid the wages only at the end of the contract; \
+                the recruitment fee came out of my salary.";
+    let tier = |section: &str| {
+        let v =
+            serde_json::json!({ "section": section, "title": "My year on the farm", "body": body });
+        e.screen(&Submission::from_json(&v).unwrap()).unwrap()
+    };
+    let jobs = tier("jobs");
+    assert_eq!(jobs.verdict, Tier::Block, "{:?}", fired(&jobs));
+    let community = tier("community");
+    assert_eq!(community.verdict, Tier::Review, "{:?}", fired(&community));
+    assert!(community
+        .filters
+        .iter()
+        .any(|f| f == "together.filter.community-review"));
+}
