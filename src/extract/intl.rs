@@ -980,9 +980,11 @@ struct Lexicon {
     /// Ages spelled as words, grouped by their first letter (sorted by it;
     /// in a group, longest first).
     number_words: Vec<(char, Vec<(Word, u32)>)>,
-    /// The ASCII first letters of `number_words`, one bit each: most
-    /// letters of a text are turned away by this test alone.
-    number_ascii: u128,
+    /// For each ASCII lowercase letter, the letters that follow it at the
+    /// start of some word of `number_words` (one bit per letter, bit 26
+    /// for anything else): nearly every word of prose is turned away by
+    /// its first two letters, without a search.
+    number_ascii: [u32; 26],
     /// (word, canonical, needs an amount of at least [`MIN_AFTER_PREFIX`]).
     currencies: Vec<(Word, &'static str, bool)>,
     prefixes: Vec<(Word, &'static str)>,
@@ -1022,11 +1024,14 @@ fn lexicon() -> &'static Lexicon {
             }
         }
         number_words.sort_by_key(|(c, _)| *c);
-        let mut number_ascii = 0u128;
+        let mut number_ascii = [0u32; 26];
         for (c, list) in &mut number_words {
             list.sort_by_key(|(w, _)| std::cmp::Reverse(w.chars.len()));
-            if c.is_ascii() {
-                number_ascii |= 1 << (*c as u32);
+            if c.is_ascii_lowercase() {
+                for (w, _) in list.iter() {
+                    let second = w.chars.get(1).copied().unwrap_or(' ');
+                    number_ascii[(*c as u8 - b'a') as usize] |= second_bit(second);
+                }
             }
         }
         Lexicon {
@@ -1162,11 +1167,14 @@ fn han_number(t: &Text<'_>, e: usize) -> Option<(usize, u32)> {
 /// An age spelled as a word at `i` (see [`AGE_NUMBER_WORDS`]): (end of
 /// the word, value). Only at a word's start, or anywhere in a run of a
 /// script written without spaces.
+#[inline]
 fn word_number(t: &Text<'_>, lex: &Lexicon, i: usize) -> Option<(usize, u32)> {
     let c = t.ch(i);
-    // The cheap test first: is `c` the first letter of any age word?
+    // The cheap tests first: do the first two letters start an age word?
     if c.is_ascii() {
-        if lex.number_ascii & (1 << (c as u32)) == 0 {
+        if !c.is_ascii_lowercase()
+            || lex.number_ascii[(c as u8 - b'a') as usize] & second_bit(t.ch(i + 1)) == 0
+        {
             return None;
         }
     } else if c < '\u{0400}' {
@@ -1190,6 +1198,15 @@ fn word_number(t: &Text<'_>, lex: &Lexicon, i: usize) -> Option<(usize, u32)> {
         }
     }
     Some((e, *v))
+}
+
+/// The bit of [`Lexicon::number_ascii`] for a word's second letter.
+fn second_bit(c: char) -> u32 {
+    if c.is_ascii_lowercase() {
+        1 << (c as u8 - b'a')
+    } else {
+        1 << 26
+    }
 }
 
 /// A number at `i`, in digits or spelled as an age word: (end, value).

@@ -328,6 +328,7 @@ fn ages_in_the_source_country_languages() {
         ("ladkiyan umar solah-satrah saal", "16"),
         ("لدينا بنات عمرها ستة عشر سنة", "16"),
         ("babae edad labing-anim", "16"),
+        ("ENAM BELAS TAHUN, cewek baru", "16"),
     ];
     for (text, want) in cases {
         assert_eq!(values_of(text, EntityKind::Age), [*want], "{text}");
