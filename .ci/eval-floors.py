@@ -114,23 +114,23 @@ LANGS5 = sorted(glob.glob(os.path.join(EVAL, "langs5", "*.jsonl")))
 LANGS6 = sorted(glob.glob(os.path.join(EVAL, "langs6", "*.jsonl")))
 LANGS7 = sorted(glob.glob(os.path.join(EVAL, "langs7", "*.jsonl")))
 for name, paths, rmin, fpmax, blocked_max in [
-    ("holdout4 even lines (unread)", [lines_of(os.path.join(EVAL, "holdout4.jsonl"), 0)], 0.58, 0.16, 1),
+    ("holdout4 even lines (unread)", [lines_of(os.path.join(EVAL, "holdout4.jsonl"), 0)], 0.58, 0.16, 0),
     ("holdout4 odd lines", [lines_of(os.path.join(EVAL, "holdout4.jsonl"), 1)], 0.94, 0.03, 0),
     ("holdout3 (read as counts only)", [os.path.join(EVAL, "holdout3.jsonl")], 0.67, 0.08, 0),
     ("holdout2 (unread)", [os.path.join(EVAL, "holdout2.jsonl")], 0.68, 0.05, 0),
     ("holdout (read)", [os.path.join(EVAL, "holdout.jsonl")], 0.87, 0.01, 0),
-    ("langs even lines (text unread)", [lines_of_each(LANGS, 0)], 0.83, 0.045, 2),
+    ("langs even lines (text unread)", [lines_of_each(LANGS, 0)], 0.85, 0.045, 1),
     ("langs odd lines (read)", [lines_of_each(LANGS, 1)], 0.97, 0.02, 0),
     ("langs2 (read: the development set of 2026-12-03)", LANGS2, 0.97, 0.02, 0),
-    ("langs3 even lines (text unread)", [lines_of_each(LANGS3, 0, "langs3")], 0.79, 0.07, 1),
+    ("langs3 even lines (text unread)", [lines_of_each(LANGS3, 0, "langs3")], 0.82, 0.07, 1),
     ("langs3 odd lines (read)", [lines_of_each(LANGS3, 1, "langs3")], 0.97, 0.02, 0),
-    ("langs4 even lines (text unread)", [lines_of_each(LANGS4, 0, "langs4")], 0.65, 0.08, 2),
+    ("langs4 even lines (text unread)", [lines_of_each(LANGS4, 0, "langs4")], 0.68, 0.08, 1),
     ("langs4 odd lines (read)", [lines_of_each(LANGS4, 1, "langs4")], 0.98, 0.02, 0),
     ("holdout5 even lines (unread)", [lines_of(os.path.join(EVAL, "holdout5.jsonl"), 0)], 0.72, 0.03, 0),
     ("holdout5 odd lines (read)", [lines_of(os.path.join(EVAL, "holdout5.jsonl"), 1)], 0.95, 0.01, 0),
-    ("langs5 (read: a development set of 2026-12-04)", LANGS5, R5, F5, B5),
-    ("langs6 (unread: 25 + 25 per language by three more authors)", LANGS6, R6, F6, B6),
-    ("langs7 (read: the second development set of 2026-12-04)", LANGS7, R7, F7, B7),
+    ("langs5 (read: a development set of 2026-12-04)", LANGS5, 0.98, 0.02, 0),
+    ("langs6 (unread: 25 + 25 per language by three more authors)", LANGS6, 0.70, 0.14, 7),
+    ("langs7 (read: the second development set of 2026-12-04)", LANGS7, 0.98, 0.02, 0),
 ]:
     r, fp, blocked, n, m = labelled(paths)
     print(f"rules/eval {name}: {n} flagged, {m} honest")
