@@ -27,33 +27,68 @@ pub(crate) struct Joined {
     pub gaps: Vec<Vec<u32>>,
 }
 
-/// Matchers over the patterns `ids` that are (`ascii`) or are not ASCII,
-/// each with its global pattern ids. The ASCII set is halved until each
-/// half fits the dense DFA (a pack set of tens of thousands of terms runs
-/// as a few DFAs, one table lookup per byte each, rather than as one
-/// slower NFA); the other scripts' terms form one compact NFA.
-pub(super) fn subset_matchers(
+/// Dense DFAs over the ASCII patterns among `ids`, each with its global
+/// pattern ids: the set is halved until each half fits the dense DFA (a
+/// pack set of tens of thousands of terms runs as a few DFAs, one table
+/// lookup per byte each, rather than as one slower NFA). The other
+/// scripts' terms are in [`script_matchers`]: multi-byte scripts make a
+/// dense table wide (one column per byte class), so they use the compact
+/// NFA, tens of megabytes smaller, searched only in text that holds such
+/// letters.
+pub(super) fn ascii_matchers(
     patterns: &Patterns,
     ids: &[u32],
-    ascii: bool,
 ) -> Result<Vec<(Matcher, Vec<u32>)>, String> {
     let ids: Vec<u32> = ids
         .iter()
         .copied()
-        .filter(|&i| patterns[i as usize].is_ascii() == ascii)
+        .filter(|&i| patterns[i as usize].is_ascii())
         .collect();
     let mut out = Vec::new();
-    if ids.is_empty() {
-        return Ok(out);
+    if !ids.is_empty() {
+        split_into_dfas(patterns, ids, crate::matcher::DFA_MAX_BYTES, &mut out)?;
     }
-    if ascii {
-        split_into_dfas(patterns, ids, &mut out)?;
-    } else {
-        // Multi-byte scripts make a dense table wide (one column per byte
-        // class): their terms use the compact NFA, tens of megabytes
-        // smaller, searched only in text that holds such letters.
+    Ok(out)
+}
+
+/// A matcher over patterns of one script, with their characters.
+pub(crate) type ScriptMatcher = (Matcher, Vec<u32>, CharPairs);
+
+/// Compact NFAs over the patterns `ids` that are not ASCII, one per
+/// script (of each pattern's first letter outside ASCII: accented Latin,
+/// Cyrillic, Arabic, Thai, Devanagari, Han and kana, the rest), each
+/// with its characters. Packs for every language hold terms in all of
+/// them; a French ad's accented words are searched with the accented
+/// Latin terms only, not with the Arabic, Thai and Chinese ones too.
+pub(super) fn script_matchers(
+    patterns: &Patterns,
+    ids: &[u32],
+) -> Result<Vec<ScriptMatcher>, String> {
+    let mut buckets: Vec<Vec<u32>> = vec![Vec::new(); 7];
+    for &i in ids {
+        let p: &str = &patterns[i as usize];
+        let Some(c) = p.chars().find(|c| !c.is_ascii()) else {
+            continue;
+        };
+        let b = match c as u32 {
+            0x0400..=0x052F => 1,
+            0x0600..=0x06FF | 0x0750..=0x077F | 0x08A0..=0x08FF | 0xFB50..=0xFEFF => 2,
+            0x0E00..=0x0E7F => 3,
+            0x0900..=0x097F => 4,
+            0x3040..=0x30FF | 0x3400..=0x9FFF | 0xF900..=0xFAFF | 0x20000.. => 5,
+            0x0080..=0x036F | 0x1E00..=0x1EFF => 0,
+            _ => 6,
+        };
+        buckets[b].push(i);
+    }
+    let mut out = Vec::new();
+    for ids in buckets.into_iter().filter(|b| !b.is_empty()) {
         let subset: Vec<&str> = ids.iter().map(|&i| &patterns[i as usize]).collect();
-        out.push((Matcher::nfa(&subset)?, ids));
+        let mut pairs = CharPairs::default();
+        for p in &subset {
+            pairs.add(p.as_bytes());
+        }
+        out.push((Matcher::nfa(&subset)?, ids, pairs));
     }
     Ok(out)
 }
@@ -71,44 +106,108 @@ const LANGUAGE_DFA_MAX_BYTES: usize = 4 << 20;
 pub(crate) struct LanguageGroup {
     /// Global pattern ids.
     pub ids: Vec<u32>,
-    /// The matcher over its ASCII patterns and the one over the others
-    /// (each with its local → global ids), each built on first use: text
-    /// in Latin letters never builds the other scripts' one.
-    pub ascii: std::sync::OnceLock<Option<(Matcher, Vec<u32>)>>,
+    /// The matchers over its ASCII patterns (dense DFAs of at most
+    /// [`LANGUAGE_DFA_MAX_BYTES`] each) and the one over the others (each
+    /// with its local → global ids), each built on first use: text in
+    /// Latin letters never builds the other scripts' one.
+    pub ascii: std::sync::OnceLock<Vec<(Matcher, Vec<u32>)>>,
     pub other: std::sync::OnceLock<Option<(Matcher, Vec<u32>)>>,
+    /// The first two bytes of every non-ASCII character in its patterns
+    /// (see [`CharPairs`]): text holding none of them cannot match any,
+    /// and the other scripts' matcher is not run on it.
+    pub other_pairs: std::sync::OnceLock<CharPairs>,
     /// The spaceless variants of its multi-word patterns, built on first
     /// use.
     pub joined: std::sync::OnceLock<Option<Joined>>,
 }
 
 impl LanguageGroup {
-    /// The matcher over the group's ASCII patterns (`ascii`) or the
-    /// others, `None` if it has none. Building fails only past the
+    /// The matchers over the group's ASCII patterns: dense DFAs, as many
+    /// as it takes for each to fit [`LANGUAGE_DFA_MAX_BYTES`] (two passes
+    /// of a table lookup per byte cost a fraction of one pass of the
+    /// compact NFA, which the Romanian, Polish and Tagalog terms needed
+    /// when they were one automaton). Building fails only past the
     /// automaton crate's own size limits, which the pack limits keep far
-    /// away.
-    pub(super) fn matcher(&self, patterns: &Patterns, ascii: bool) -> Option<&(Matcher, Vec<u32>)> {
-        let cell = if ascii { &self.ascii } else { &self.other };
-        cell.get_or_init(|| {
+    /// away; a group that cannot be built searches nothing.
+    pub(crate) fn ascii_matchers(&self, patterns: &Patterns) -> &[(Matcher, Vec<u32>)] {
+        self.ascii.get_or_init(|| {
             let ids: Vec<u32> = self
                 .ids
                 .iter()
                 .copied()
-                .filter(|&i| patterns[i as usize].is_ascii() == ascii)
+                .filter(|&i| patterns[i as usize].is_ascii())
                 .collect();
-            if ids.is_empty() {
-                return None;
+            let mut out = Vec::new();
+            if !ids.is_empty()
+                && split_into_dfas(patterns, ids, LANGUAGE_DFA_MAX_BYTES, &mut out).is_err()
+            {
+                out.clear();
             }
-            let sub: Vec<&str> = ids.iter().map(|&i| &patterns[i as usize]).collect();
-            let m = if ascii {
-                crate::matcher::Dfa::new(&sub, LANGUAGE_DFA_MAX_BYTES)
-                    .map(Matcher::Dfa)
-                    .or_else(|| Matcher::nfa(&sub).ok())
-            } else {
-                Matcher::nfa(&sub).ok()
-            };
-            m.map(|m| (m, ids))
+            out
         })
-        .as_ref()
+    }
+
+    /// The characters of the group's patterns that are not ASCII.
+    pub(crate) fn other_pairs(&self, patterns: &Patterns) -> &CharPairs {
+        self.other_pairs.get_or_init(|| {
+            let mut pairs = CharPairs::default();
+            for &i in &self.ids {
+                pairs.add(patterns[i as usize].as_bytes());
+            }
+            pairs
+        })
+    }
+
+    /// The matcher over the group's patterns that are not ASCII, `None`
+    /// if it has none. Building fails only past the automaton crate's own
+    /// size limits, which the pack limits keep far away.
+    pub(crate) fn other_matcher(&self, patterns: &Patterns) -> Option<&(Matcher, Vec<u32>)> {
+        self.other
+            .get_or_init(|| {
+                let ids: Vec<u32> = self
+                    .ids
+                    .iter()
+                    .copied()
+                    .filter(|&i| !patterns[i as usize].is_ascii())
+                    .collect();
+                if ids.is_empty() {
+                    return None;
+                }
+                let sub: Vec<&str> = ids.iter().map(|&i| &patterns[i as usize]).collect();
+                Matcher::nfa(&sub).ok().map(|m| (m, ids))
+            })
+            .as_ref()
+    }
+}
+
+/// A set of non-ASCII characters by their first two UTF-8 bytes (the
+/// lead byte and the first continuation byte, 64 × 64 bits): enough to
+/// tell scripts and most accented letters apart. A pattern can match
+/// only text that holds each of its characters, so a text sharing no pair
+/// with a set of patterns cannot match any of them (a French "é" and the
+/// Arabic, Thai or Cyrillic patterns of a language group).
+#[derive(Clone)]
+pub(crate) struct CharPairs([u64; 64]);
+
+impl Default for CharPairs {
+    fn default() -> CharPairs {
+        CharPairs([0; 64])
+    }
+}
+
+impl CharPairs {
+    /// Adds the characters of `bytes` (UTF-8).
+    pub(crate) fn add(&mut self, bytes: &[u8]) {
+        for w in bytes.windows(2) {
+            if w[0] >= 0xC0 && w[1] & 0xC0 == 0x80 {
+                self.0[(w[0] & 0x3F) as usize] |= 1 << (w[1] & 0x3F);
+            }
+        }
+    }
+
+    /// Whether the two sets share a character pair.
+    pub(crate) fn meets(&self, other: &CharPairs) -> bool {
+        self.0.iter().zip(&other.0).any(|(a, b)| a & b != 0)
     }
 }
 
@@ -167,13 +266,17 @@ pub(super) fn language_groups(c: &Compiled) -> (Vec<u32>, Vec<LanguageGroup>) {
     (base, groups)
 }
 
+/// Dense DFAs over the patterns `ids`, halving the set until each table
+/// fits `max_bytes`; a single pattern too large for one falls back to the
+/// compact NFA.
 pub(super) fn split_into_dfas(
     patterns: &Patterns,
     ids: Vec<u32>,
+    max_bytes: usize,
     out: &mut Vec<(Matcher, Vec<u32>)>,
 ) -> Result<(), String> {
     let subset: Vec<&str> = ids.iter().map(|&i| &patterns[i as usize]).collect();
-    if let Some(d) = crate::matcher::Dfa::new(&subset, crate::matcher::DFA_MAX_BYTES) {
+    if let Some(d) = crate::matcher::Dfa::new(&subset, max_bytes) {
         out.push((Matcher::Dfa(d), ids));
         return Ok(());
     }
@@ -183,8 +286,8 @@ pub(super) fn split_into_dfas(
     }
     let mut a = ids;
     let b = a.split_off(a.len() / 2);
-    split_into_dfas(patterns, a, out)?;
-    split_into_dfas(patterns, b, out)
+    split_into_dfas(patterns, a, max_bytes, out)?;
+    split_into_dfas(patterns, b, max_bytes, out)
 }
 
 /// The spaceless variants of the multi-word patterns among `ids`.
@@ -236,4 +339,89 @@ pub(super) fn joined(
         pattern,
         gaps,
     })
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+
+    fn patterns(list: &[&str]) -> Patterns {
+        let mut p = Patterns::with_capacity(list.len(), 0);
+        for s in list {
+            p.push(s);
+        }
+        p
+    }
+
+    fn all_matches(ms: &[(Matcher, Vec<u32>)], hay: &str) -> Vec<(u32, usize, usize)> {
+        let mut out = Vec::new();
+        for (m, ids) in ms {
+            m.for_each(hay.as_bytes(), |p, s, e| out.push((ids[p as usize], s, e)));
+        }
+        out.sort_unstable();
+        out
+    }
+
+    #[test]
+    fn halved_dfas_find_what_one_automaton_finds() {
+        let words: Vec<String> = (0..400).map(|i| format!("w{i}x{}", i * 7 % 13)).collect();
+        let list: Vec<&str> = words.iter().map(String::as_str).collect();
+        let p = patterns(&list);
+        let ids: Vec<u32> = (0..list.len() as u32).collect();
+        let mut one = Vec::new();
+        split_into_dfas(&p, ids.clone(), usize::MAX, &mut one).unwrap();
+        let mut many = Vec::new();
+        split_into_dfas(&p, ids, 64 << 10, &mut many).unwrap();
+        assert_eq!(one.len(), 1);
+        assert!(many.len() > 1, "a small cap splits the set");
+        let hay = "w12x6 and w399x11 then w7x10w8x4 w1000x1";
+        let found = all_matches(&many, hay);
+        assert_eq!(found, all_matches(&one, hay));
+        assert!(found.len() >= 4);
+    }
+
+    #[test]
+    fn char_pairs_tell_scripts_apart() {
+        let mut cyr = CharPairs::default();
+        cyr.add("паспорт".as_bytes());
+        let mut fr = CharPairs::default();
+        fr.add("payé en espèces".as_bytes());
+        let mut ru_text = CharPairs::default();
+        ru_text.add("Работа, жильё".as_bytes());
+        assert!(cyr.meets(&ru_text));
+        assert!(!fr.meets(&ru_text));
+        assert!(!cyr.meets(&CharPairs::default()));
+        // ASCII adds nothing.
+        let mut ascii = CharPairs::default();
+        ascii.add(b"passport");
+        assert!(!ascii.meets(&fr));
+    }
+
+    #[test]
+    fn script_matchers_split_by_script_and_keep_every_pattern() {
+        let p = patterns(&[
+            "паспорт",
+            "جواز",
+            "payé",
+            "护照",
+            "หนังสือเดินทาง",
+            "पासपोर्ट",
+            "ascii",
+        ]);
+        let ids: Vec<u32> = (0..p.len() as u32).collect();
+        let ms = script_matchers(&p, &ids).unwrap();
+        assert_eq!(ms.len(), 6, "one per script, ASCII left out");
+        let mut all: Vec<u32> = ms.iter().flat_map(|m| m.1.iter().copied()).collect();
+        all.sort_unstable();
+        assert_eq!(all, vec![0, 1, 2, 3, 4, 5]);
+        for (m, ids, pairs) in &ms {
+            let text = &p[ids[0] as usize];
+            let mut tp = CharPairs::default();
+            tp.add(text.as_bytes());
+            assert!(pairs.meets(&tp));
+            let mut n = 0;
+            m.for_each(text.as_bytes(), |_, _, _| n += 1);
+            assert_eq!(n, 1);
+        }
+    }
 }

@@ -3,7 +3,7 @@
 //! groups, evaluation order, the term → rule and pattern → term tables,
 //! the entity kinds filters need, and the automata.
 
-use super::automata::{language_groups, subset_matchers};
+use super::automata::{ascii_matchers, language_groups};
 use super::conditions::{entity_kinds, positive_terms, rule_refs};
 use super::{Compiled, Rule};
 use crate::error::PackError;
@@ -50,7 +50,7 @@ pub(crate) fn finish(mut c: Compiled) -> Result<Compiled, Vec<PackError>> {
     c.other_scripts = std::sync::OnceLock::new();
     c.filter_terms = std::sync::OnceLock::new();
     let (base, languages) = language_groups(&c);
-    c.automaton = subset_matchers(&c.pattern_list, &base, true)
+    c.automaton = ascii_matchers(&c.pattern_list, &base)
         .map_err(|e| fail(format!("cannot build the term automaton: {e}")))?;
     c.base_patterns = base;
     c.max_pattern_len = c.pattern_list.iter().map(str::len).max().unwrap_or(0);

@@ -2,7 +2,7 @@
 //! rules of a term, the occurrences of the patterns in a text (through the
 //! automata of `automata`), the filters a term can turn on.
 
-use super::automata::{joined, subset_matchers};
+use super::automata::{joined, script_matchers};
 use super::conditions::{can_fire_without_terms, positive_terms};
 use super::{Compiled, Joined};
 use crate::matcher::Matcher;
@@ -62,29 +62,35 @@ impl Compiled {
                 m.for_each(&hay[lo..hi], |p, s, e| f(ids[p as usize], s + lo, e + lo));
             }
         };
+        let mut text_pairs = super::automata::CharPairs::default();
         if !spots.is_empty() {
+            text_pairs.add(hay);
             // Built at most once. Building fails only past the automaton
             // crate's own size limits, which the pack limits (`max_terms`,
             // `max_term_bytes`) keep far away; the halving above makes
             // each part a small DFA.
             let other = self.other_scripts.get_or_init(|| {
-                subset_matchers(&self.pattern_list, &self.base_patterns, false).unwrap_or_default()
+                script_matchers(&self.pattern_list, &self.base_patterns).unwrap_or_default()
             });
-            for (m, ids) in other {
-                in_spots(m, ids, &mut f);
+            for (m, ids, pairs) in other {
+                if pairs.meets(&text_pairs) {
+                    in_spots(m, ids, &mut f);
+                }
             }
         }
         for (l, g) in self.languages.iter().enumerate() {
             if langs & (1 << l) == 0 || g.ids.is_empty() {
                 continue;
             }
-            if let Some((m, ids)) = g.matcher(&self.pattern_list, true) {
+            for (m, ids) in g.ascii_matchers(&self.pattern_list) {
                 m.for_each(hay, |p, s, e| f(ids[p as usize], s, e));
             }
-            if spots.is_empty() {
+            // Another script's patterns are searched only in text that
+            // holds one of their characters.
+            if spots.is_empty() || !g.other_pairs(&self.pattern_list).meets(&text_pairs) {
                 continue;
             }
-            if let Some((m, ids)) = g.matcher(&self.pattern_list, false) {
+            if let Some((m, ids)) = g.other_matcher(&self.pattern_list) {
                 in_spots(m, ids, &mut f);
             }
         }

@@ -235,7 +235,7 @@ pub(crate) struct Compiled {
     /// of packs for every language; each language's own are in
     /// [`Compiled::languages`]): built on first use, run only around the
     /// runs of non-ASCII bytes of the matching form.
-    pub other_scripts: std::sync::OnceLock<Vec<(Matcher, Vec<u32>)>>,
+    pub other_scripts: std::sync::OnceLock<Vec<automata::ScriptMatcher>>,
     /// For each filter with a condition, whether it can hold with none of
     /// its terms present, and term id → the filters that use it
     /// positively: a filter none of whose terms occur is off without
