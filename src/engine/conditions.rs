@@ -5,7 +5,7 @@ use crate::compile::{Cond, EntityCond, Rule};
 use crate::extract::{self, Techniques};
 
 use super::scan::{field_mask, EntityOcc, Occ, Scan, Span};
-use super::{Engine, Evidence};
+use super::{Engine, Evidence, Fired};
 
 impl Engine {
     /// The evaluation of one rule's condition over a scan.
@@ -13,7 +13,7 @@ impl Engine {
         &'s self,
         scan: &'s Scan<'s>,
         r: &Rule,
-        fired: &'s [Evidence],
+        fired: &'s Fired,
         counted: Option<&'s [bool]>,
     ) -> Eval<'s> {
         Eval {
@@ -125,7 +125,7 @@ pub(super) struct Eval<'a> {
     pub(super) mask: u64,
     /// (field, first word, last word) of exception matches, sorted.
     pub(super) exceptions: Vec<(u16, u32, u32)>,
-    pub(super) fired: &'a [Evidence],
+    pub(super) fired: &'a Fired,
     /// For `rules` counts: which rules may be counted (`None`: all).
     pub(super) counted: Option<&'a [bool]>,
     /// The engine's rules: a `rules` count counts an `indicator` once,
@@ -291,7 +291,7 @@ impl Eval<'_> {
                 Some(_) => None,
                 None => Some(Vec::new()),
             },
-            Cond::Rule(r) => self.fired.get(*r as usize).cloned().flatten(),
+            Cond::Rule(r) => self.fired.get(*r).cloned(),
             Cond::Entity(m) => self.entity(m),
             Cond::Rules(rs, min) => {
                 let mut out = Vec::new();
@@ -300,27 +300,30 @@ impl Eval<'_> {
                 // Ukrainian rule for one indicator, both fired by one
                 // sentence either language reads, are one piece of evidence.
                 let mut groups: Vec<u32> = Vec::new();
-                for &r in rs {
-                    if self
-                        .counted
-                        .is_some_and(|c| !c.get(r as usize).copied().unwrap_or(false))
+                // The rules that fired (a handful) looked up among those
+                // named (ascending, as `rule_globs` leaves them; often
+                // hundreds, one per language pack's rule for each
+                // indicator), in the same ascending order.
+                for (r, ev) in self.fired.iter() {
+                    if rs.binary_search(&r).is_err()
+                        || self
+                            .counted
+                            .is_some_and(|c| !c.get(r as usize).copied().unwrap_or(false))
                     {
                         continue;
                     }
-                    if let Some(Some(ev)) = self.fired.get(r as usize) {
-                        let g = self
-                            .rules
-                            .get(r as usize)
-                            .map_or(u32::MAX, |x| x.indicator_group);
-                        if g == u32::MAX || !groups.contains(&g) {
-                            count += 1;
-                            if g != u32::MAX {
-                                groups.push(g);
-                            }
+                    let g = self
+                        .rules
+                        .get(r as usize)
+                        .map_or(u32::MAX, |x| x.indicator_group);
+                    if g == u32::MAX || !groups.contains(&g) {
+                        count += 1;
+                        if g != u32::MAX {
+                            groups.push(g);
                         }
-                        for &s in ev {
-                            self.push(&mut out, s);
-                        }
+                    }
+                    for &s in ev {
+                        self.push(&mut out, s);
                     }
                 }
                 (count >= *min).then_some(out)

@@ -13,14 +13,14 @@ use crate::verdict::{Cleared, FiredRule, Hit, Place, Verdict};
 
 use super::scan::{in_other_script, source, Scan, Span};
 use super::score::Scored;
-use super::{Engine, Evidence};
+use super::{Engine, Fired};
 
 impl Engine {
     /// The verdict on what fired: scoring first, then the explanation.
     pub(super) fn verdict(
         &self,
         scan: &Scan<'_>,
-        fired: &[Evidence],
+        fired: &Fired,
         cands: &[u32],
         cleared: &[(usize, Span, Span)],
         section: Option<usize>,

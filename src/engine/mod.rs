@@ -403,6 +403,71 @@ const MAX_FIELDS: usize = 64;
 /// Evaluation of one rule: fired, and the spans that made it fire.
 pub(crate) type Evidence = Option<Vec<Span>>;
 
+/// The evidence of the rules that fired on one submission, by rule id.
+///
+/// Only the candidate rules (those whose terms occurred, a few dozen of
+/// the thousands the packs hold) have a slot, so a submission costs in
+/// proportion to what it may fire, not to the size of the rule set: with
+/// eleven language packs loaded, a table over every rule was set and
+/// dropped for every ad.
+#[derive(Default)]
+pub(crate) struct Fired {
+    /// The candidate rule ids, ascending.
+    ids: Vec<u32>,
+    /// Their evidence, in the same order.
+    slots: Vec<Evidence>,
+    /// The rules that fired, one bit each (`rules` counts look up every
+    /// rule they name, most of which did not fire).
+    bits: Vec<u64>,
+}
+
+impl Fired {
+    /// No rule fired, room for the rules `ids` (ascending) of `n` rules.
+    fn new(ids: &[u32], n: usize) -> Fired {
+        Fired {
+            ids: ids.to_vec(),
+            slots: vec![None; ids.len()],
+            bits: vec![0; n.div_ceil(64)],
+        }
+    }
+
+    /// The spans that made rule `r` fire, if it did.
+    #[inline]
+    pub(crate) fn get(&self, r: u32) -> Option<&Vec<Span>> {
+        let bit = self.bits.get(r as usize / 64)? & (1 << (r % 64));
+        if bit == 0 {
+            return None;
+        }
+        self.ids
+            .binary_search(&r)
+            .ok()
+            .and_then(|i| self.slots[i].as_ref())
+    }
+
+    /// The rules that fired, ascending, with their spans.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (u32, &Vec<Span>)> {
+        self.ids
+            .iter()
+            .zip(&self.slots)
+            .filter_map(|(&r, ev)| ev.as_ref().map(|ev| (r, ev)))
+    }
+
+    /// Records rule `r`'s evaluation; `r` must be one of the rules given
+    /// to [`Fired::new`] (no other can fire).
+    fn set(&mut self, r: u32, ev: Evidence) {
+        if let Ok(i) = self.ids.binary_search(&r) {
+            if let Some(w) = self.bits.get_mut(r as usize / 64) {
+                if ev.is_some() {
+                    *w |= 1 << (r % 64);
+                } else {
+                    *w &= !(1 << (r % 64));
+                }
+            }
+            self.slots[i] = ev;
+        }
+    }
+}
+
 /// Internal result with helper rules, for tests.
 pub(crate) struct Detailed {
     pub verdict: Verdict,
@@ -557,9 +622,9 @@ impl Engine {
         } else {
             self.active_filters(&scan, open)
         };
-        let mut fired: Vec<Evidence> = vec![None; self.c.rules.len()];
+        let mut fired = Fired::new(&cands, self.c.rules.len());
         for (ri, ev) in offer_evidence {
-            fired[ri] = ev;
+            fired.set(ri as u32, ev);
         }
         let cleared = self.run_rules(&scan, &mut cands, &mut fired, &suppressed, open, testing);
 
@@ -585,7 +650,14 @@ impl Engine {
         }
         Ok(Detailed {
             verdict,
-            fired: fired.iter().map(Option::is_some).collect(),
+            // Every rule's outcome, for pack tests only.
+            fired: if testing {
+                (0..self.c.rules.len() as u32)
+                    .map(|r| fired.get(r).is_some())
+                    .collect()
+            } else {
+                Vec::new()
+            },
         })
     }
 
@@ -673,6 +745,8 @@ impl Engine {
     ) -> (u8, Vec<(usize, Evidence)>) {
         let mut offers: u8 = 0;
         let mut evidence: Vec<(usize, Evidence)> = Vec::new();
+        // Offer rules refer to no other rule.
+        let none = Fired::default();
         for &ri in cands {
             let ri = ri as usize;
             let r = &self.c.rules[ri];
@@ -681,7 +755,7 @@ impl Engine {
             if r.offer == 0 || (r.disabled && !testing) || (offers & r.offer != 0 && !testing) {
                 continue;
             }
-            let mut ev = self.eval_rule(scan, r, &[], None);
+            let mut ev = self.eval_rule(scan, r, &none, None);
             // Outside tests only the kind matters, not every piece of its
             // evidence: the offer's other words spare reading entities.
             ev.decide = !testing;
@@ -720,11 +794,12 @@ impl Engine {
                 // theirs in the ad, they are off without evaluating.
                 Some(_) if !filter_may_hold[fi] => false,
                 Some(cond) => {
+                    let none = Fired::default();
                     let ev = Eval {
                         scan,
                         mask: field_mask(scan, &f.fields),
                         exceptions: Vec::new(),
-                        fired: &[],
+                        fired: &none,
                         counted: None,
                         rules: &self.c.rules,
                         cap: self.limits.max_hits_per_rule,
@@ -752,7 +827,7 @@ impl Engine {
         &self,
         scan: &'s Scan<'s>,
         cands: &mut [u32],
-        fired: &mut [Evidence],
+        fired: &mut Fired,
         suppressed: &[bool],
         open: u8,
         testing: bool,
@@ -775,7 +850,7 @@ impl Engine {
             if result.is_none() && !ev.exceptions.is_empty() && !testing {
                 cleared.extend(self.cleared(ev, r).into_iter().map(|(i, e)| (ri, i, e)));
             }
-            fired[ri] = result;
+            fired.set(ri as u32, result);
         }
         cleared
     }

@@ -59,7 +59,8 @@ pub(super) struct Scan<'a> {
     pub(super) fields: Vec<Field<'a>>,
     /// Sorted by (term, field, start).
     pub(super) occs: Vec<Occ>,
-    /// Bit `t` set when term `t` has an occurrence.
+    /// Bit `t` set when term `t` has an occurrence (a buffer reused by
+    /// the thread, see [`PRESENT`]).
     pub(super) present: Vec<u64>,
     /// The languages read in the text.
     pub(super) langs: crate::lang::Detected,
@@ -212,8 +213,16 @@ impl Engine {
         // A pattern of two languages' groups is found once by each.
         occs.dedup_by(|a, b| a.term == b.term && a.span == b.span);
         // The terms that occur, as a bit set: most terms of a large pack
-        // set never occur in an ad, and rules look each of theirs up.
-        let mut present = vec![0u64; self.c.terms.len().div_ceil(64)];
+        // set never occur in an ad, and rules look each of theirs up. The
+        // set has a bit per term of every pack (tens of kilobytes with
+        // the language packs): rather than zeroing one for every ad, the
+        // thread keeps one, and the scan clears the bits it set when it
+        // ends.
+        let mut present = PRESENT.with(Cell::take);
+        let words = self.c.terms.len().div_ceil(64);
+        if present.len() < words {
+            present.resize(words, 0);
+        }
         for o in &occs {
             if let Some(w) = present.get_mut(o.term as usize / 64) {
                 *w |= 1 << (o.term % 64);
@@ -542,19 +551,41 @@ pub(super) fn field_mask(scan: &Scan<'_>, fields: &[String]) -> u64 {
 
 impl Scan<'_> {
     /// Whether term `t` occurs.
-    pub(super) fn has(&self, t: u32) -> bool {
+    #[inline]
+    fn has(&self, t: u32) -> bool {
         self.present
             .get(t as usize / 64)
             .is_some_and(|w| w >> (t % 64) & 1 == 1)
     }
 
+    /// The occurrences of term `t`, by field and start.
     pub(super) fn term_occs(&self, t: u32) -> &[Occ] {
         if !self.has(t) {
             return &[];
         }
         let lo = self.occs.partition_point(|o| o.term < t);
-        let hi = self.occs.partition_point(|o| o.term <= t);
+        let hi = lo + self.occs[lo..].partition_point(|o| o.term <= t);
         &self.occs[lo..hi]
+    }
+}
+
+thread_local! {
+    /// The thread's term bit set, all zero between scans (see
+    /// [`Scan::present`]).
+    static PRESENT: Cell<Vec<u64>> = const { Cell::new(Vec::new()) };
+}
+
+impl Drop for Scan<'_> {
+    /// Clears the bits this scan set and hands the set back to the
+    /// thread.
+    fn drop(&mut self) {
+        let mut present = std::mem::take(&mut self.present);
+        for o in &self.occs {
+            if let Some(w) = present.get_mut(o.term as usize / 64) {
+                *w = 0;
+            }
+        }
+        PRESENT.with(|p| p.set(present));
     }
 }
 

@@ -8,7 +8,7 @@ use crate::pack::{Status, Strength};
 use crate::tier::{Thresholds, Tier};
 
 use super::scan::{source, Scan, Span};
-use super::{Engine, Evidence};
+use super::{Engine, Fired};
 
 /// The rules that fired, scored.
 pub(super) struct Scored {
@@ -28,7 +28,7 @@ impl Engine {
     pub(super) fn score(
         &self,
         scan: &Scan<'_>,
-        fired: &[Evidence],
+        fired: &Fired,
         cands: &[u32],
         thresholds: Thresholds,
     ) -> Scored {
@@ -45,7 +45,7 @@ impl Engine {
             cands
                 .iter()
                 .map(|&i| i as usize)
-                .filter_map(|i| fired[i].as_ref().map(|ev| (i, ev)))
+                .filter_map(|i| fired.get(i as u32).map(|ev| (i, ev)))
         };
         for (i, _) in fired_rules() {
             let r = &c.rules[i];

@@ -46,3 +46,49 @@ fn engine_is_send_sync() {
     fn assert<T: Send + Sync>() {}
     assert::<Engine>();
 }
+
+#[test]
+fn fired_answers_for_candidates_only_and_lists_in_rule_order() {
+    let mut f = Fired::new(&[3, 70, 200], 256);
+    f.set(
+        70,
+        Some(vec![Span {
+            field: 0,
+            start: 1,
+            end: 2,
+        }]),
+    );
+    f.set(3, Some(Vec::new()));
+    f.set(200, None);
+    // A rule that was not a candidate cannot be recorded, nor read.
+    f.set(5, Some(Vec::new()));
+    assert!(f.get(3).is_some());
+    assert_eq!(f.get(70).map(Vec::len), Some(1));
+    assert!(f.get(200).is_none());
+    assert!(f.get(5).is_none());
+    assert!(f.get(100_000).is_none());
+    assert_eq!(f.iter().map(|(r, _)| r).collect::<Vec<_>>(), vec![3, 70]);
+    // Evaluated again and no longer firing (pack tests re-run rules).
+    f.set(3, None);
+    assert!(f.get(3).is_none());
+    assert!(Fired::default().get(3).is_none());
+}
+
+#[test]
+fn term_bits_are_cleared_between_submissions() {
+    // The thread's term set is reused: a term found in one ad must not
+    // count as present in the next.
+    let e = Engine::new_default();
+    let strong = Submission::new().section("jobs").field(
+        "body",
+        "We keep your passport and you work off the debt for the flight.",
+    );
+    let plain = Submission::new()
+        .section("jobs")
+        .field("body", "Barista wanted, weekend shifts, apply in store.");
+    let first = e.screen(&plain).unwrap();
+    assert!(e.screen(&strong).unwrap().verdict > first.verdict);
+    let again = e.screen(&plain).unwrap();
+    assert_eq!(again.verdict, first.verdict);
+    assert_eq!(again.rules.len(), first.rules.len());
+}
