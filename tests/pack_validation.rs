@@ -792,3 +792,32 @@ fn non_finite_numbers_in_toml_packs_are_refused_where_they_are() {
         .unwrap_err();
     assert!(e.to_string().contains("rule[0].score"), "{e}");
 }
+
+#[test]
+fn exceptions_do_not_cancel_a_guard_that_speaks_against_the_rule() {
+    // "no drinking with guests" both guards the rule (`none`) and is one of
+    // its exceptions. The exception's window must not erase the guard's
+    // words, or the guard reads as absent and the rule fires on "hostess"
+    // further away.
+    let body =
+        "Hostess wanted for our restaurant in the city centre, evening shifts, friendly team, \
+                weekly pay, apply today. No drinking with guests.";
+    for (guard, fires) in [
+        ("{ none = [\"no drinking with guests\"] }", false),
+        ("{ not = { any = [\"no drinking with guests\"] } }", false),
+        ("{ none = [\"no smoking\"] }", true),
+    ] {
+        let p = Pack::from_toml(&format!(
+            "schema = 1\n[pack]\nid = \"g\"\nversion = \"1.0.0\"\n\
+             [[rule]]\nid = \"g.hostess\"\ntitle = \"Hostess\"\ncategory = \"c\"\nscore = 4\n\
+             match = {{ and = [{guard}, {{ any = [\"hostess\"] }}] }}\n\
+             exceptions = [\"no drinking\"]\n"
+        ))
+        .unwrap();
+        let e = Engine::builder().pack(p).build().unwrap();
+        let v = e
+            .screen(&Submission::new().section("jobs").field("body", body))
+            .unwrap();
+        assert_eq!(v.fired("g.hostess"), fires, "{guard}");
+    }
+}

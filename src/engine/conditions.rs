@@ -139,11 +139,34 @@ pub(super) struct Eval<'a> {
     pub(super) decide: bool,
 }
 
-impl Eval<'_> {
+impl<'a> Eval<'a> {
     pub(super) fn live<'b>(&'b self, t: u32) -> impl Iterator<Item = &'b Occ> + 'b {
         self.scan.term_occs(t).iter().filter(move |o| {
             o.span.field < 64 && self.mask & (1u64 << o.span.field) != 0 && !self.cancelled(o)
         })
+    }
+
+    /// The occurrences of term `t` in the rule's fields, exceptions or
+    /// not.
+    fn in_fields<'b>(&'b self, t: u32) -> impl Iterator<Item = &'b Occ> + 'b {
+        self.scan
+            .term_occs(t)
+            .iter()
+            .filter(move |o| o.span.field < 64 && self.mask & (1u64 << o.span.field) != 0)
+    }
+
+    /// This evaluation with no exceptions (for what a guard negates).
+    fn without_exceptions(&self) -> Eval<'a> {
+        Eval {
+            scan: self.scan,
+            mask: self.mask,
+            exceptions: Vec::new(),
+            fired: self.fired,
+            counted: self.counted,
+            rules: self.rules,
+            cap: self.cap,
+            decide: self.decide,
+        }
     }
 
     pub(super) fn cancelled(&self, o: &Occ) -> bool {
@@ -203,9 +226,14 @@ impl Eval<'_> {
                 }
                 Some(out)
             }
+            // A guard speaks against the rule as its exceptions do: an
+            // exception must not cancel the guard's own words, or a
+            // sentence holding both ("we don't sit or drink with guests,
+            // no consumption" with "no consumption" also an exception)
+            // reads as if the guard were absent and the rule fires.
             Cond::NoneOf(ts) => ts
                 .iter()
-                .all(|&t| self.live(t).next().is_none())
+                .all(|&t| self.in_fields(t).next().is_none())
                 .then(Vec::new),
             Cond::Near {
                 a,
@@ -287,7 +315,9 @@ impl Eval<'_> {
                 }
                 any.then_some(out)
             }
-            Cond::Not(c) => match self.cond(c) {
+            // The same for `not`: what it negates is read without the
+            // rule's exceptions.
+            Cond::Not(c) => match self.without_exceptions().cond(c) {
                 Some(_) => None,
                 None => Some(Vec::new()),
             },
