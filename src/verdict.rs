@@ -162,8 +162,8 @@ pub struct Verdict {
     /// names its languages runs only on text in one of them, or on text whose
     /// language cannot be told.
     pub languages: Vec<String>,
-    /// Packs in the engine.
-    pub packs: Vec<PackInfo>,
+    /// Packs in the engine (one list shared by the engine's verdicts).
+    pub packs: std::sync::Arc<[PackInfo]>,
     /// Deployment filters that were active and suppressed rules.
     pub filters: Vec<String>,
     /// Rules that fired, highest score first (helpers not included).

@@ -85,7 +85,7 @@ impl Engine {
             section: section.map(|b| SECTIONS[b].to_string()),
             offers: Vec::new(),
             languages: Vec::new(),
-            packs: self.c.packs.clone(),
+            packs: self.packs.clone(),
             filters: Vec::new(),
             rules,
             hits,

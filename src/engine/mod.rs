@@ -55,6 +55,10 @@ use scan::{field_mask, Scan};
 #[derive(Clone)]
 pub struct Engine {
     c: Compiled,
+    /// The packs' ids and versions, shared by every verdict (sixteen
+    /// pairs of strings copied per ad were a measurable part of the cost
+    /// of screening with the language packs).
+    packs: std::sync::Arc<[PackInfo]>,
     limits: Limits,
     /// Deployment key for keyed hashes of contact entities.
     key: Option<Vec<u8>>,
@@ -339,6 +343,7 @@ impl EngineBuilder {
         };
         match compiled {
             Ok(c) if errors.is_empty() => Ok(Engine {
+                packs: c.packs.as_slice().into(),
                 c,
                 limits: self.limits,
                 key: self.key,
@@ -497,6 +502,7 @@ impl Engine {
         let limits = Limits::default();
         let c = compile_on(None, &[Pack::empty("empty", "0")], &limits, None).unwrap_or_default();
         Engine {
+            packs: c.packs.as_slice().into(),
             c,
             limits,
             key: None,

@@ -385,7 +385,7 @@ impl Engine {
             )
             .map_err(err)?;
         // Converted once, at construction (see `Engine::packs`).
-        verdict.packs = Vec::new();
+        verdict.packs = Default::default();
         let out = to_js(&verdict)?;
         js_sys::Reflect::set(&out, &JsValue::from_str("packs"), &self.packs)
             .map_err(|_| JsError::new("cannot set `packs` on the verdict"))?;
