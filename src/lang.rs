@@ -332,6 +332,9 @@ const WORDS: [&[&str]; 15] = [
         "tai", "nay", "dang", "chung", "toi", "lam", "viec", "luong", "thang", "ngay", "tuyen",
         "nhieu", "rat", "hoac", "neu", "thi", "phai", "khi", "nhan", "lien", "zalo", "anh",
         "tieng", "bao", "hang",
+        // Chat spellings (Zalo, Facebook groups): short words with no
+        // diacritic and none of the above ("dc di ngay, ib mk nhe").
+        "dc", "mk", "mik", "bn", "ntn", "hok", "nhe", "nha", "roi", "minh", "chong",
     ],
     // Russian, in Latin letters
     &[
@@ -971,6 +974,8 @@ mod tests {
         for text in [
             "Xin chao, cong ty tuyen nhan vien, bao an o, luong cao, lien he zalo.",
             "Chi can dao tao 2 thang, ban se co viec lam on dinh tai Ha Noi.",
+            // Chat spellings only.
+            "ai muon di ngay ib mk nhe, dc ung truoc 5tr, bn tuoi cung dc",
         ] {
             assert!(
                 !runs(text).contains(&"zh".to_string()),
