@@ -65,10 +65,10 @@ impl Compiled {
         let mut text_pairs = super::automata::CharPairs::default();
         if !spots.is_empty() {
             text_pairs.add(hay);
-            // Built at most once. Building fails only past the automaton
-            // crate's own size limits, which the pack limits (`max_terms`,
-            // `max_term_bytes`) keep far away; the halving above makes
-            // each part a small DFA.
+            // Built at most once, one NFA per script, each searched only
+            // if the text holds one of its characters. Building fails only
+            // past the automaton crate's own size limits, which the pack
+            // limits (`max_terms`, `max_term_bytes`) keep far away.
             let other = self.other_scripts.get_or_init(|| {
                 script_matchers(&self.pattern_list, &self.base_patterns).unwrap_or_default()
             });
