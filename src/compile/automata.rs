@@ -106,11 +106,10 @@ const LANGUAGE_DFA_MAX_BYTES: usize = 4 << 20;
 pub(crate) struct LanguageGroup {
     /// Global pattern ids.
     pub ids: Vec<u32>,
-    /// The matchers over its ASCII patterns (dense DFAs of at most
-    /// [`LANGUAGE_DFA_MAX_BYTES`] each) and the one over the others (each
-    /// with its local → global ids), each built on first use: text in
-    /// Latin letters never builds the other scripts' one.
-    pub ascii: std::sync::OnceLock<Vec<(Matcher, Vec<u32>)>>,
+    /// The matcher over its ASCII patterns and the one over the others
+    /// (each with its local → global ids), each built on first use: text
+    /// in Latin letters never builds the other scripts' one.
+    pub ascii: std::sync::OnceLock<Option<(Matcher, Vec<u32>)>>,
     pub other: std::sync::OnceLock<Option<(Matcher, Vec<u32>)>>,
     /// The first two bytes of every non-ASCII character in its patterns
     /// (see [`CharPairs`]): text holding none of them cannot match any,
@@ -122,31 +121,38 @@ pub(crate) struct LanguageGroup {
 }
 
 impl LanguageGroup {
-    /// The matcher over the group's ASCII patterns: a dense DFA when its
+    /// The matcher over the group's ASCII patterns (`ascii`) or the
+    /// others, `None` if it has none. ASCII ones are a dense DFA when its
     /// table fits [`LANGUAGE_DFA_MAX_BYTES`], the compact NFA otherwise
-    /// (Romanian, Polish and Tagalog today). Halving those into several
-    /// DFAs was tried: 0.3 % fewer instructions over the corpora, but
-    /// 64 MiB more wasm memory once every language was built, which an
-    /// instance never gives back. Building fails only past the automaton
+    /// (Romanian, Polish and Tagalog today: halving those into several
+    /// DFAs saved 0.3 % of the instructions over the corpora but cost
+    /// 64 MiB of wasm memory once every language was built); the others
+    /// are the compact NFA. Building fails only past the automaton
     /// crate's own size limits, which the pack limits keep far away; a
     /// group that cannot be built searches nothing.
-    pub(crate) fn ascii_matchers(&self, patterns: &Patterns) -> &[(Matcher, Vec<u32>)] {
-        self.ascii.get_or_init(|| {
+    pub(crate) fn matcher(&self, patterns: &Patterns, ascii: bool) -> Option<&(Matcher, Vec<u32>)> {
+        let cell = if ascii { &self.ascii } else { &self.other };
+        cell.get_or_init(|| {
             let ids: Vec<u32> = self
                 .ids
                 .iter()
                 .copied()
-                .filter(|&i| patterns[i as usize].is_ascii())
+                .filter(|&i| patterns[i as usize].is_ascii() == ascii)
                 .collect();
             if ids.is_empty() {
-                return Vec::new();
+                return None;
             }
             let sub: Vec<&str> = ids.iter().map(|&i| &patterns[i as usize]).collect();
-            let m = crate::matcher::Dfa::new(&sub, LANGUAGE_DFA_MAX_BYTES)
-                .map(Matcher::Dfa)
-                .or_else(|| Matcher::nfa(&sub).ok());
-            m.map(|m| vec![(m, ids)]).unwrap_or_default()
+            let m = if ascii {
+                crate::matcher::Dfa::new(&sub, LANGUAGE_DFA_MAX_BYTES)
+                    .map(Matcher::Dfa)
+                    .or_else(|| Matcher::nfa(&sub).ok())
+            } else {
+                Matcher::nfa(&sub).ok()
+            };
+            m.map(|m| (m, ids))
         })
+        .as_ref()
     }
 
     /// The characters of the group's patterns that are not ASCII.
@@ -158,27 +164,6 @@ impl LanguageGroup {
             }
             pairs
         })
-    }
-
-    /// The matcher over the group's patterns that are not ASCII, `None`
-    /// if it has none. Building fails only past the automaton crate's own
-    /// size limits, which the pack limits keep far away.
-    pub(crate) fn other_matcher(&self, patterns: &Patterns) -> Option<&(Matcher, Vec<u32>)> {
-        self.other
-            .get_or_init(|| {
-                let ids: Vec<u32> = self
-                    .ids
-                    .iter()
-                    .copied()
-                    .filter(|&i| !patterns[i as usize].is_ascii())
-                    .collect();
-                if ids.is_empty() {
-                    return None;
-                }
-                let sub: Vec<&str> = ids.iter().map(|&i| &patterns[i as usize]).collect();
-                Matcher::nfa(&sub).ok().map(|m| (m, ids))
-            })
-            .as_ref()
     }
 }
 

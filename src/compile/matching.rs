@@ -64,7 +64,10 @@ impl Compiled {
         };
         let mut text_pairs = super::automata::CharPairs::default();
         if !spots.is_empty() {
-            text_pairs.add(hay);
+            // Every non-ASCII character lies in a spot.
+            for &(lo, hi) in &spots {
+                text_pairs.add(&hay[lo..hi]);
+            }
             // Built at most once, one NFA per script, each searched only
             // if the text holds one of its characters. Building fails only
             // past the automaton crate's own size limits, which the pack
@@ -82,7 +85,7 @@ impl Compiled {
             if langs & (1 << l) == 0 || g.ids.is_empty() {
                 continue;
             }
-            for (m, ids) in g.ascii_matchers(&self.pattern_list) {
+            if let Some((m, ids)) = g.matcher(&self.pattern_list, true) {
                 m.for_each(hay, |p, s, e| f(ids[p as usize], s, e));
             }
             // Another script's patterns are searched only in text that
@@ -90,7 +93,7 @@ impl Compiled {
             if spots.is_empty() || !g.other_pairs(&self.pattern_list).meets(&text_pairs) {
                 continue;
             }
-            if let Some((m, ids)) = g.other_matcher(&self.pattern_list) {
+            if let Some((m, ids)) = g.matcher(&self.pattern_list, false) {
                 in_spots(m, ids, &mut f);
             }
         }
