@@ -21,7 +21,10 @@
 //! runs on two of its words, or one in a text with few function words in
 //! all; and a text in Latin letters with fewer than three function words of
 //! any language (a terse listing, a title alone) runs every pack. A pack is
-//! not switched off by a guess.
+//! not switched off by a guess, but two words of another language in a
+//! text where the most frequent language has more than four times as many
+//! are read as abbreviations ("w/", "OT", "PO", "/mo" in English prose),
+//! not as that language.
 //!
 //! ```text
 //! "no cobramos ningún cargo a los candidatos"   → es
@@ -42,9 +45,12 @@ pub(crate) type Mask = u16;
 /// Every language.
 pub(crate) const ALL: Mask = (1 << LANGS.len()) - 1;
 
+/// Russian and Ukrainian: Cyrillic text runs both.
+pub(crate) const CYRILLIC: Mask = 1 << 9 | 1 << 10;
+
 /// The languages each script tells ([`script`]'s numbers): Russian and
 /// Ukrainian share Cyrillic, and both run; no pack is Greek.
-const SCRIPT_LANGS: [Mask; 6] = [1 << 9 | 1 << 10, 1 << 11, 1 << 12, 1 << 13, 1 << 14, 0];
+const SCRIPT_LANGS: [Mask; 6] = [CYRILLIC, 1 << 11, 1 << 12, 1 << 13, 1 << 14, 0];
 
 /// The script of a letter outside Latin: Cyrillic 0, Han and kana 1,
 /// Thai 2, Arabic 3, Devanagari 4, Greek 5.
@@ -547,7 +553,9 @@ const WORDS: [&[&str]; 15] = [
         "hai", "hain", "ka", "ki", "ke", "ko", "mein", "aur", "nahi", "nahin", "bhi", "yeh", "woh",
         "kya", "karna", "karo", "kaam", "naukri", "paisa", "paise", "apna", "apni", "apne", "hum",
         "aap", "tum", "liye", "saath", "wala", "wali", "wale", "milega", "milegi", "chahiye",
-        "bahut", "sirf", "abhi",
+        "bahut", "sirf", "abhi", "hoga", "hogi", "honge", "jayega", "jayegi", "jaayega", "kaun",
+        "karke", "karni", "karenge", "denge", "rahega", "rahegi", "wahan", "yahan", "mujhe",
+        "humein", "unka", "unki", "uska", "uski", "kab", "kitna", "kitne",
     ],
 ];
 
@@ -604,15 +612,32 @@ fn table() -> &'static Table {
             shift: 64 - Table::BITS,
         };
         let mask = t.slots.len() - 1;
-        for (l, words) in WORDS.iter().enumerate() {
-            for &w in *words {
-                let Some(k) = key(w.as_bytes()) else { continue };
-                let mut i = t.slot(k);
-                while t.slots[i].0 != 0 && t.slots[i].0 != k {
-                    i = (i + 1) & mask;
+        // Words are looked up as the text reads in the matching form, where
+        // doubled letters are single ("will" reads "wil", "kaam" "kam"):
+        // the words that form changes go in second, and only where no
+        // other language's word reads the same ("all" reads as Spanish
+        // "al", "elle" as Portuguese "ele": both are left to the word
+        // written that way).
+        for changed in [false, true] {
+            for (l, words) in WORDS.iter().enumerate() {
+                for &w in *words {
+                    let n = crate::normalize(w);
+                    if (n.as_str() != w) != changed {
+                        continue;
+                    }
+                    let Some(k) = key(n.as_str().as_bytes()) else {
+                        continue;
+                    };
+                    let mut i = t.slot(k);
+                    while t.slots[i].0 != 0 && t.slots[i].0 != k {
+                        i = (i + 1) & mask;
+                    }
+                    if changed && t.slots[i].0 == k && t.slots[i].1 & (1 << l) == 0 {
+                        continue;
+                    }
+                    t.slots[i].0 = k;
+                    t.slots[i].1 |= 1 << l;
                 }
-                t.slots[i].0 = k;
-                t.slots[i].1 |= 1 << l;
             }
         }
         t
@@ -765,6 +790,11 @@ fn reads_latin<'a>(fields: impl IntoIterator<Item = (&'a str, &'a str)>, other: 
     latin > 0 && latin >= other / 4
 }
 
+/// A language outside English, Spanish, French and Portuguese runs on two
+/// of its function words only when they are at least this fraction
+/// (1/`OTHER_SHARE`) of the most frequent language's count.
+const OTHER_SHARE: u32 = 4;
+
 /// The languages to run and to report, `(run, read)`, from the counts of
 /// their function words; `latin`: the text has Latin letters.
 fn by_function_words(counts: &[u32; LANGS.len()], latin: bool) -> (Mask, Mask) {
@@ -772,9 +802,10 @@ fn by_function_words(counts: &[u32; LANGS.len()], latin: bool) -> (Mask, Mask) {
     // these four, the ones with at least two function words and a quarter
     // of the most frequent one's count; all four when fewer than three are
     // found in a text with Latin letters. The other languages have words
-    // of their own: two of them are enough, and in a text with few
-    // function words in all, one; in a text with almost none, every pack
-    // runs.
+    // of their own: two of them are enough if they are a quarter of the
+    // most frequent language's (fewer are abbreviations: "w/", "OT",
+    // "PO" in English prose), and in a text with few function words in
+    // all, one; in a text with almost none, every pack runs.
     let old = &counts[..4];
     let total_old: u32 = old.iter().sum();
     let best_old = old.iter().copied().max().unwrap_or(0);
@@ -798,7 +829,7 @@ fn by_function_words(counts: &[u32; LANGS.len()], latin: bool) -> (Mask, Mask) {
         run |= 0b1111;
     }
     for (l, &n) in counts.iter().enumerate().skip(4) {
-        if n >= 2 || (n == 1 && total < 5) {
+        if (n >= 2 && n * OTHER_SHARE >= best) || (n == 1 && total < 5) {
             run |= 1 << l;
         }
         if n >= 2 && n * 4 >= best {
@@ -1042,14 +1073,43 @@ mod tests {
     }
 
     #[test]
+    fn abbreviations_in_english_prose_do_not_run_other_packs() {
+        // "w/" (Polish "w"), "OT" (Russian "от"), "PO" and "/mo" (Tagalog
+        // "po", "mo"): two of them in prose that is plainly English.
+        let r = runs(
+            "2 bed apartment w/ garage near the PO, $900/mo. OT is paid for the weekend \
+             shifts and we will show it to you after you send your details to the office.",
+        );
+        assert_eq!(r, ["en"]);
+        // Taglish keeps both.
+        let r =
+            runs("Hiring po kami ng waitress sa Dubai, libre ang ticket at ang visa, apply na po.");
+        assert!(r.contains(&"tl".to_string()), "{r:?}");
+        // A Romanian ad with an English title keeps Romanian.
+        let text =
+            "Job offer. Lucru in Germania pentru femei, cazare si masa asigurate, plata pe ora.";
+        assert!(runs(text).contains(&"ro".to_string()));
+    }
+
+    #[test]
     fn every_function_word_is_in_the_table() {
         let t = table();
         for (l, words) in WORDS.iter().enumerate() {
             for w in *words {
-                let k = key(w.as_bytes()).expect("function words are short");
-                assert!(t.get(k) & (1 << l) != 0, "{w} ({})", LANGS[l]);
+                let n = normalize(w);
+                let k = key(n.as_str().as_bytes()).expect("function words are short");
+                // A word the matching form changes is left out only where
+                // another language's word reads the same.
+                assert!(
+                    t.get(k) & (1 << l) != 0 || (n.as_str() != *w && t.get(k) != 0),
+                    "{w} ({})",
+                    LANGS[l]
+                );
             }
         }
+        // Doubled letters read single in the text: "kaam", "aap" count.
+        assert_eq!(t.get(key(b"kam").unwrap()), 1 << 14);
+        assert_eq!(t.get(key(b"wil").unwrap()), 1);
         for w in ["passport", "zzz", "a", "que", "0"] {
             assert_eq!(t.get(key(w.as_bytes()).unwrap()), 0, "{w}");
         }
