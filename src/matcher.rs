@@ -52,6 +52,37 @@ pub(crate) fn windows(
     out.into_iter()
 }
 
+/// The stretches of `text` where a pattern written in ASCII that holds an
+/// ASCII letter or digit can match: its maximal runs of ASCII bytes that
+/// hold one, joined when fewer than `gap` bytes apart (a search per word
+/// of an accented text would cost more than the bytes it skips), as
+/// (start, end) in order. A Russian ad's are the few Latin words and
+/// numbers it quotes; a French ad is one stretch.
+pub(crate) fn ascii_windows(text: &[u8], gap: usize) -> Vec<(usize, usize)> {
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    let mut i = 0;
+    while i < text.len() {
+        if !text[i].is_ascii() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut alnum = false;
+        while i < text.len() && text[i].is_ascii() {
+            alnum |= text[i].is_ascii_alphanumeric();
+            i += 1;
+        }
+        if !alnum {
+            continue;
+        }
+        match out.last_mut() {
+            Some(last) if start - last.1 < gap => last.1 = i,
+            _ => out.push((start, i)),
+        }
+    }
+    out
+}
+
 /// The runs of non-ASCII bytes in `text`, as (start, end), in order: a
 /// match of a pattern holding a non-ASCII byte overlaps one of them.
 pub(crate) fn non_ascii_runs(text: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
@@ -455,5 +486,37 @@ mod tests {
             let pats: Vec<Vec<u8>> = pats.into_iter().collect();
             prop_assert_eq!(with_dfa(&pats, &hay), with_crate(&pats, &hay));
         }
+
+        /// ASCII patterns with a letter or digit, searched only in
+        /// `ascii_windows`, find what a search of the whole text finds,
+        /// in text mixing ASCII with Cyrillic and accented letters.
+        #[test]
+        fn ascii_windows_lose_no_match(
+            pats in prop::collection::btree_set("[a-c1 ,]{0,3}[abc1][a-c1 ,]{0,3}", 1..30),
+            hay in "[a-c1 ,дж€é]{0,200}",
+            gap in 1usize..40,
+        ) {
+            let pats: Vec<String> = pats.into_iter().collect();
+            let d = Dfa::new(&pats, DFA_MAX_BYTES).expect("small");
+            let mut found = Vec::new();
+            for (lo, hi) in ascii_windows(hay.as_bytes(), gap) {
+                d.for_each(&hay.as_bytes()[lo..hi], |p, s, e| found.push((p, s + lo, e + lo)));
+            }
+            found.sort_unstable();
+            prop_assert_eq!(found, with_crate(&pats, hay.as_bytes()));
+        }
+    }
+
+    #[test]
+    fn ascii_windows_skip_other_scripts_and_join_close_stretches() {
+        let t = "Работа в Польше, Viber +48 555 0100, зарплата хорошая";
+        let w = ascii_windows(t.as_bytes(), 8);
+        let got: Vec<&str> = w.iter().map(|&(a, b)| &t[a..b]).collect();
+        assert_eq!(got, [", Viber +48 555 0100, "]);
+        // Accented words are one stretch.
+        let t = "praca w Niemczech, zakwaterowanie łatwe";
+        assert_eq!(ascii_windows(t.as_bytes(), 8), [(0, t.len())]);
+        // Nothing to search in a text without ASCII letters or digits.
+        assert!(ascii_windows("Работа — всё".as_bytes(), 8).is_empty());
     }
 }

@@ -54,8 +54,8 @@ pub(super) fn ascii_matchers(
 /// A matcher over patterns of one script, with their characters.
 pub(crate) type ScriptMatcher = (Matcher, Vec<u32>, CharPairs);
 
-/// Compact NFAs over the patterns `ids` that are not ASCII, one per
-/// script (of each pattern's first letter outside ASCII: accented Latin,
+/// Matchers over the patterns `ids` that are not ASCII (see
+/// [`other_script_matcher`]), one per script (of each pattern's first letter outside ASCII: accented Latin,
 /// Cyrillic, Arabic, Thai, Devanagari, Han and kana, the rest), each
 /// with its characters. Packs for every language hold terms in all of
 /// them; a French ad's accented words are searched with the accented
@@ -88,9 +88,25 @@ pub(super) fn script_matchers(
         for p in &subset {
             pairs.add(p.as_bytes());
         }
-        out.push((Matcher::nfa(&subset)?, ids, pairs));
+        out.push((other_script_matcher(&subset)?, ids, pairs));
     }
     Ok(out)
+}
+
+/// Largest dense table built for patterns of other scripts than ASCII: a
+/// multi-byte script makes a table wide (a column per byte class), so a
+/// pack's thousands of Cyrillic or Han terms use the compact NFA, but a
+/// few dozen (the shared packs' Cyrillic terms) fit in a small DFA, which
+/// searches several times faster.
+const SCRIPT_DFA_MAX_BYTES: usize = 1 << 20;
+
+/// The matcher over patterns with letters outside ASCII: a dense DFA if
+/// its table fits [`SCRIPT_DFA_MAX_BYTES`], the compact NFA otherwise.
+pub(super) fn other_script_matcher(patterns: &[&str]) -> Result<Matcher, String> {
+    match crate::matcher::Dfa::new(patterns, SCRIPT_DFA_MAX_BYTES) {
+        Some(d) => Ok(Matcher::Dfa(d)),
+        None => Matcher::nfa(patterns),
+    }
 }
 
 /// Largest dense table built for one language's terms: past it, that
@@ -127,7 +143,7 @@ impl LanguageGroup {
     /// (Romanian, Polish and Tagalog today: halving those into several
     /// DFAs saved 0.3 % of the instructions over the corpora but cost
     /// 64 MiB of wasm memory once every language was built); the others
-    /// are the compact NFA. Building fails only past the automaton
+    /// are [`other_script_matcher`]'s. Building fails only past the automaton
     /// crate's own size limits, which the pack limits keep far away; a
     /// group that cannot be built searches nothing.
     pub(crate) fn matcher(&self, patterns: &Patterns, ascii: bool) -> Option<&(Matcher, Vec<u32>)> {
@@ -148,7 +164,7 @@ impl LanguageGroup {
                     .map(Matcher::Dfa)
                     .or_else(|| Matcher::nfa(&sub).ok())
             } else {
-                Matcher::nfa(&sub).ok()
+                other_script_matcher(&sub).ok()
             };
             m.map(|m| (m, ids))
         })

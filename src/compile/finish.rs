@@ -48,12 +48,18 @@ pub(crate) fn finish(mut c: Compiled) -> Result<Compiled, Vec<PackError>> {
     // Standard semantics, every occurrence of every term; word boundaries
     // are checked afterwards.
     c.other_scripts = std::sync::OnceLock::new();
+    c.cyrillic = std::sync::OnceLock::new();
     c.filter_terms = std::sync::OnceLock::new();
     let (base, languages) = language_groups(&c);
     c.automaton = ascii_matchers(&c.pattern_list, &base)
         .map_err(|e| fail(format!("cannot build the term automaton: {e}")))?;
     c.base_patterns = base;
     c.max_pattern_len = c.pattern_list.iter().map(str::len).max().unwrap_or(0);
+    c.ascii_alnum = c
+        .pattern_list
+        .iter()
+        .filter(|p| p.is_ascii())
+        .all(|p| p.bytes().any(|b| b.is_ascii_alphanumeric()));
     c.languages = languages;
     c.filter_entity_kinds = filter_entity_kinds(&c);
     Ok(c)

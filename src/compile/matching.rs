@@ -7,6 +7,11 @@ use super::conditions::{can_fire_without_terms, positive_terms};
 use super::{Compiled, Joined};
 use crate::matcher::Matcher;
 
+/// Stretches of ASCII letters and digits fewer than this many bytes apart
+/// are searched as one (see [`crate::matcher::ascii_windows`]): the words
+/// of an accented Latin text are, a Cyrillic text's quoted numbers are not.
+const ASCII_GAP: usize = 32;
+
 impl Compiled {
     /// The terms that use pattern `p`, ascending.
     #[inline]
@@ -40,8 +45,25 @@ impl Compiled {
         langs: crate::lang::Mask,
         mut f: impl FnMut(u32, usize, usize),
     ) {
+        // The ASCII automata search a text in other letters only where it
+        // has ASCII letters or digits (a Russian ad's quoted Latin words
+        // and numbers), not across its Cyrillic words.
+        let ascii_spots = if hay.is_ascii() || !self.ascii_alnum {
+            None
+        } else {
+            Some(crate::matcher::ascii_windows(hay, ASCII_GAP))
+        };
+        let in_ascii =
+            |m: &Matcher, ids: &[u32], f: &mut dyn FnMut(u32, usize, usize)| match &ascii_spots {
+                None => m.for_each(hay, |p, s, e| f(ids[p as usize], s, e)),
+                Some(w) => {
+                    for &(lo, hi) in w {
+                        m.for_each(&hay[lo..hi], |p, s, e| f(ids[p as usize], s + lo, e + lo));
+                    }
+                }
+            };
         for (m, ids) in &self.automaton {
-            m.for_each(hay, |p, s, e| f(ids[p as usize], s, e));
+            in_ascii(m, ids, &mut f);
         }
         // The patterns holding other scripts' letters are searched only
         // where the text has some: around its runs of non-ASCII bytes (a
@@ -81,22 +103,70 @@ impl Compiled {
                 }
             }
         }
+        // Russian and Ukrainian run together on Cyrillic text: their
+        // Cyrillic patterns are searched in one pass.
+        let mut searched: crate::lang::Mask = 0;
+        let cyrillic = crate::lang::CYRILLIC;
+        if !spots.is_empty()
+            && langs & cyrillic == cyrillic
+            && self.languages.iter().enumerate().any(|(l, g)| {
+                cyrillic & (1 << l) != 0
+                    && !g.ids.is_empty()
+                    && g.other_pairs(&self.pattern_list).meets(&text_pairs)
+            })
+        {
+            let both = self.cyrillic.get_or_init(|| self.cyrillic_matcher());
+            if let Some((m, ids)) = both {
+                in_spots(m, ids, &mut f);
+            }
+            searched = cyrillic;
+        }
         for (l, g) in self.languages.iter().enumerate() {
             if langs & (1 << l) == 0 || g.ids.is_empty() {
                 continue;
             }
             if let Some((m, ids)) = g.matcher(&self.pattern_list, true) {
-                m.for_each(hay, |p, s, e| f(ids[p as usize], s, e));
+                in_ascii(m, ids, &mut f);
             }
             // Another script's patterns are searched only in text that
             // holds one of their characters.
-            if spots.is_empty() || !g.other_pairs(&self.pattern_list).meets(&text_pairs) {
+            if spots.is_empty()
+                || searched & (1 << l) != 0
+                || !g.other_pairs(&self.pattern_list).meets(&text_pairs)
+            {
                 continue;
             }
             if let Some((m, ids)) = g.matcher(&self.pattern_list, false) {
                 in_spots(m, ids, &mut f);
             }
         }
+    }
+
+    /// The matcher over the Russian and Ukrainian groups' patterns that
+    /// are not ASCII (see [`Compiled::cyrillic`]), `None` if they have
+    /// none or it cannot be built (then neither language's are searched,
+    /// as with a group's own matcher).
+    fn cyrillic_matcher(&self) -> Option<(Matcher, Vec<u32>)> {
+        let mut ids: Vec<u32> = self
+            .languages
+            .iter()
+            .enumerate()
+            .filter(|&(l, _)| crate::lang::CYRILLIC & (1 << l) != 0)
+            .flat_map(|(_, g)| g.ids.iter().copied())
+            .filter(|&i| !self.pattern_list[i as usize].is_ascii())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.is_empty() {
+            return None;
+        }
+        let sub: Vec<&str> = ids
+            .iter()
+            .map(|&i| &self.pattern_list[i as usize])
+            .collect();
+        super::automata::other_script_matcher(&sub)
+            .ok()
+            .map(|m| (m, ids))
     }
 
     /// See [`Compiled::filter_terms`].

@@ -228,6 +228,10 @@ pub(crate) struct Compiled {
     pub base_patterns: Vec<u32>,
     /// The longest pattern's length in bytes.
     pub max_pattern_len: usize,
+    /// Every pattern written in ASCII holds an ASCII letter or digit, so
+    /// the ASCII automata need search only a text's stretches that hold
+    /// one (see [`crate::matcher::ascii_windows`]).
+    pub ascii_alnum: bool,
     /// Each language's own patterns, by bit of `lang::LANGS`.
     pub languages: Vec<LanguageGroup>,
     /// The automaton over the patterns searched in every text that are
@@ -236,6 +240,10 @@ pub(crate) struct Compiled {
     /// [`Compiled::languages`]): built on first use, run only around the
     /// runs of non-ASCII bytes of the matching form.
     pub other_scripts: std::sync::OnceLock<Vec<automata::ScriptMatcher>>,
+    /// The Russian and Ukrainian groups' patterns that are not ASCII, in
+    /// one matcher: Cyrillic text runs both languages, and one search of
+    /// it costs half of two. Built on first use.
+    pub cyrillic: std::sync::OnceLock<Option<(Matcher, Vec<u32>)>>,
     /// For each filter with a condition, whether it can hold with none of
     /// its terms present, and term id → the filters that use it
     /// positively: a filter none of whose terms occur is off without
