@@ -821,3 +821,51 @@ fn exceptions_do_not_cancel_a_guard_that_speaks_against_the_rule() {
         assert_eq!(v.fired("g.hostess"), fires, "{guard}");
     }
 }
+
+#[test]
+fn rules_that_refer_to_rules_fire_whether_or_not_they_have_terms() {
+    // `both` needs `fee` and `passport`; `only` fires when `fee` did not;
+    // `two` counts them; `either` has a term of its own or `fee`. Candidate
+    // rules are chosen from the terms in the text and the rules those can
+    // fire: a rule that refers to rules must still be evaluated whenever
+    // it can hold.
+    let p = Pack::from_toml(
+        "schema = 1\n[pack]\nid = \"r\"\nversion = \"1.0.0\"\n\
+         [[rule]]\nid = \"r.fee\"\ntitle = \"Fee\"\ncategory = \"c\"\nscore = 1\n\
+         match = { any = [\"fee\"] }\n\
+         [[rule]]\nid = \"r.passport\"\ntitle = \"Passport\"\ncategory = \"c\"\nscore = 1\n\
+         match = { any = [\"passport\"] }\n\
+         [[rule]]\nid = \"r.both\"\ntitle = \"Both\"\ncategory = \"c\"\nscore = 1\n\
+         match = { and = [{ rule = \"r.fee\" }, { rule = \"r.passport\" }] }\n\
+         [[rule]]\nid = \"r.only\"\ntitle = \"No fee\"\ncategory = \"c\"\nscore = 1\n\
+         match = { not = { rule = \"r.fee\" } }\n\
+         [[rule]]\nid = \"r.two\"\ntitle = \"Two\"\ncategory = \"c\"\nscore = 1\n\
+         match = { rules = { of = [\"r.fee\", \"r.passport\"], min = 2 } }\n\
+         [[rule]]\nid = \"r.either\"\ntitle = \"Either\"\ncategory = \"c\"\nscore = 1\n\
+         match = { or = [{ rule = \"r.fee\" }, { any = [\"deposit\"] }] }\n",
+    )
+    .unwrap();
+    let e = Engine::builder().pack(p).build().unwrap();
+    let fired = |body: &str| {
+        let v = e
+            .screen(&Submission::new().section("jobs").field("body", body))
+            .unwrap();
+        ["r.both", "r.only", "r.two", "r.either"].map(|r| v.fired(r))
+    };
+    assert_eq!(
+        fired("Warehouse work, weekly pay."),
+        [false, true, false, false]
+    );
+    assert_eq!(
+        fired("A fee of 300 and the passport stays with us."),
+        [true, false, true, true]
+    );
+    assert_eq!(
+        fired("Pay a fee before you start."),
+        [false, false, false, true]
+    );
+    assert_eq!(
+        fired("Leave a deposit and your passport."),
+        [false, true, false, true]
+    );
+}

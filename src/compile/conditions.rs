@@ -244,6 +244,22 @@ pub(crate) fn positive_terms(c: &Cond, out: &mut Vec<u32>) {
     });
 }
 
+/// Whether a condition can hold with none of its terms in the text and
+/// none of the rules it refers to fired: [`can_fire_without_terms`] with
+/// `rule` false and `rules` true only for a minimum of none. Anything
+/// under `not` or `none` counts as able to hold.
+pub(super) fn can_fire_alone(c: &Cond) -> bool {
+    match c {
+        Cond::Any(_) | Cond::All(_) | Cond::Near { .. } | Cond::Rule(_) => false,
+        Cond::Rules(_, min) => *min == 0,
+        Cond::NoneOf(_) | Cond::Not(_) => true,
+        Cond::Entity(m) => m.near.is_empty(),
+        Cond::And(cs) => cs.iter().all(can_fire_alone),
+        Cond::Or(cs) => cs.iter().any(can_fire_alone),
+        Cond::AtLeast(n, cs) => cs.iter().filter(|c| can_fire_alone(c)).count() >= *n as usize,
+    }
+}
+
 /// Whether a condition can hold with none of its terms in the text (it
 /// has `none` or `not`, refers to rules, or is an entity with no `near`).
 /// A fold over the tree (`and` needs all, `or` one, `at_least` n), not a

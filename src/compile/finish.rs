@@ -4,7 +4,7 @@
 //! the entity kinds filters need, and the automata.
 
 use super::automata::{ascii_matchers, language_groups};
-use super::conditions::{entity_kinds, positive_terms, rule_refs};
+use super::conditions::{can_fire_alone, entity_kinds, positive_terms, rule_refs};
 use super::{Compiled, Rule};
 use crate::error::PackError;
 use crate::pack::{Status, SECTIONS};
@@ -30,9 +30,16 @@ pub(crate) fn finish(mut c: Compiled) -> Result<Compiled, Vec<PackError>> {
         c.order_pos[ri as usize] = pos as u32;
     }
     c.stable = c.rules.iter().map(|r| r.status == Status::Stable).collect();
+    // A rule that refers to rules can fire without terms of its own only
+    // when one of them fires: it is a candidate when they are (the
+    // combinations of `together` are not looked at in every ad).
     c.always_rules = (0..c.rules.len() as u32)
-        .filter(|&i| c.rules[i as usize].always)
+        .filter(|&i| {
+            let r = &c.rules[i as usize];
+            r.always && can_fire_alone(&r.cond)
+        })
         .collect();
+    (c.rule_dependants, c.rule_dependants_at) = rule_dependants(&c.rules);
     (c.term_rules, c.term_rules_at) = term_rules(&c.rules, c.terms.len());
     c.pattern_terms = c
         .pattern_flavours
@@ -87,6 +94,34 @@ fn rank_and_group(c: &mut Compiled) {
 
 /// Term → the rules that use it positively, as one list and where each
 /// term's part starts (see [`Compiled::rules_of`]): count, then place.
+/// Rule → the rules that refer to it and cannot fire alone (see
+/// [`Compiled::rule_dependants`]), as one list and its offsets.
+fn rule_dependants(rules: &[Rule]) -> (Vec<u32>, Vec<u32>) {
+    let n = rules.len();
+    let mut lists: Vec<Vec<u32>> = vec![Vec::new(); n];
+    let mut refs = Vec::new();
+    for (i, r) in rules.iter().enumerate() {
+        if !r.always || can_fire_alone(&r.cond) {
+            continue;
+        }
+        refs.clear();
+        rule_refs(&r.cond, &mut refs);
+        refs.sort_unstable();
+        refs.dedup();
+        for &x in refs.iter().filter(|&&x| (x as usize) < n) {
+            lists[x as usize].push(i as u32);
+        }
+    }
+    let mut at = Vec::with_capacity(n + 1);
+    at.push(0u32);
+    let mut list = Vec::new();
+    for l in lists {
+        list.extend_from_slice(&l);
+        at.push(list.len() as u32);
+    }
+    (list, at)
+}
+
 fn term_rules(rules: &[Rule], nt: usize) -> (Vec<u32>, Vec<u32>) {
     let mut at = vec![0u32; nt + 1];
     let mut pairs: Vec<(u32, u32)> = Vec::new();

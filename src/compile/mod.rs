@@ -262,8 +262,16 @@ pub(crate) struct Compiled {
     /// all terms, not one allocation each). See [`Compiled::rules_of`].
     pub term_rules: Vec<u32>,
     pub term_rules_at: Vec<u32>,
-    /// The rules that can fire with none of their terms in the text.
+    /// The rules that can fire with none of their terms in the text and
+    /// none of the rules they refer to fired.
     pub always_rules: Vec<u32>,
+    /// Rule → the rules that refer to it and cannot fire alone (neither
+    /// a term of theirs in the text nor a rule they refer to fired): a
+    /// rule that may fire makes them candidates too. The dependants of
+    /// rule `r` are `rule_dependants[rule_dependants_at[r]..][..]`, as
+    /// with `term_rules`.
+    pub rule_dependants: Vec<u32>,
+    pub rule_dependants_at: Vec<u32>,
     /// Rule index → its place in `order`.
     pub order_pos: Vec<u32>,
     /// Rule index → whether it is stable (only stable rules count towards

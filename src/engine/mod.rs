@@ -700,7 +700,7 @@ impl Engine {
         let langs = scan.langs.run;
         let mut seen = vec![0u64; c.rules.len().div_ceil(64)];
         let mut cands: Vec<u32> = Vec::new();
-        let mut add = |r: u32| {
+        let add = |r: u32, seen: &mut [u64], cands: &mut Vec<u32>| {
             let (w, b) = (r as usize / 64, 1u64 << (r % 64));
             if seen[w] & b == 0 {
                 seen[w] |= b;
@@ -711,16 +711,26 @@ impl Engine {
             }
         };
         for &r in &c.always_rules {
-            add(r);
+            add(r, &mut seen, &mut cands);
         }
         let mut last_term = u32::MAX;
         for o in &scan.occs {
             if o.term != last_term {
                 last_term = o.term;
                 for &r in c.rules_of(o.term) {
-                    add(r);
+                    add(r, &mut seen, &mut cands);
                 }
             }
+        }
+        // And the rules that refer to a candidate and cannot fire alone.
+        let mut i = 0;
+        while i < cands.len() {
+            let r = cands[i] as usize;
+            let (a, b) = (c.rule_dependants_at[r], c.rule_dependants_at[r + 1]);
+            for &d in &c.rule_dependants[a as usize..b as usize] {
+                add(d, &mut seen, &mut cands);
+            }
+            i += 1;
         }
         cands.sort_unstable();
         cands
