@@ -55,9 +55,9 @@ pub(super) fn ascii_matchers(
 pub(crate) type ScriptMatcher = (Matcher, Vec<u32>, CharPairs);
 
 /// Matchers over the patterns `ids` that are not ASCII (see
-/// [`other_script_matcher`]), one per script (of each pattern's first letter outside ASCII: accented Latin,
-/// Cyrillic, Arabic, Thai, Devanagari, Han and kana, the rest), each
-/// with its characters. Packs for every language hold terms in all of
+/// [`other_script_matcher`]), one per script (of each pattern's first
+/// letter outside ASCII: accented Latin, Cyrillic, Arabic, Thai,
+/// Devanagari, Han and kana, the rest), each with its characters. Packs for every language hold terms in all of
 /// them; a French ad's accented words are searched with the accented
 /// Latin terms only, not with the Arabic, Thai and Chinese ones too.
 pub(super) fn script_matchers(
@@ -143,9 +143,9 @@ impl LanguageGroup {
     /// (Romanian, Polish and Tagalog today: halving those into several
     /// DFAs saved 0.3 % of the instructions over the corpora but cost
     /// 64 MiB of wasm memory once every language was built); the others
-    /// are [`other_script_matcher`]'s. Building fails only past the automaton
-    /// crate's own size limits, which the pack limits keep far away; a
-    /// group that cannot be built searches nothing.
+    /// are [`other_script_matcher`]'s. Building fails only past the
+    /// automaton crate's own size limits, which the pack limits keep far
+    /// away; a group that cannot be built searches nothing.
     pub(crate) fn matcher(&self, patterns: &Patterns, ascii: bool) -> Option<&(Matcher, Vec<u32>)> {
         let cell = if ascii { &self.ascii } else { &self.other };
         cell.get_or_init(|| {

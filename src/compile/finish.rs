@@ -92,8 +92,6 @@ fn rank_and_group(c: &mut Compiled) {
     }
 }
 
-/// Term → the rules that use it positively, as one list and where each
-/// term's part starts (see [`Compiled::rules_of`]): count, then place.
 /// Rule → the rules that refer to it and cannot fire alone (see
 /// [`Compiled::rule_dependants`]), as one list and its offsets.
 fn rule_dependants(rules: &[Rule]) -> (Vec<u32>, Vec<u32>) {
@@ -122,6 +120,8 @@ fn rule_dependants(rules: &[Rule]) -> (Vec<u32>, Vec<u32>) {
     (list, at)
 }
 
+/// Term → the rules that use it positively, as one list and where each
+/// term's part starts (see [`Compiled::rules_of`]): count, then place.
 fn term_rules(rules: &[Rule], nt: usize) -> (Vec<u32>, Vec<u32>) {
     let mut at = vec![0u32; nt + 1];
     let mut pairs: Vec<(u32, u32)> = Vec::new();

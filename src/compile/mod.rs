@@ -268,8 +268,8 @@ pub(crate) struct Compiled {
     /// Rule → the rules that refer to it and cannot fire alone (neither
     /// a term of theirs in the text nor a rule they refer to fired): a
     /// rule that may fire makes them candidates too. The dependants of
-    /// rule `r` are `rule_dependants[rule_dependants_at[r]..][..]`, as
-    /// with `term_rules`.
+    /// rule `r` are `rule_dependants[rule_dependants_at[r]..
+    /// rule_dependants_at[r + 1]]`, one list as with `term_rules`.
     pub rule_dependants: Vec<u32>,
     pub rule_dependants_at: Vec<u32>,
     /// Rule index → its place in `order`.
