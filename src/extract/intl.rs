@@ -34,7 +34,8 @@
 //! ("5000 руб", "300 zł", "20 000 грн", "Rp 5 juta", "8000元", "3000
 //! درهم", "Rs. 20,000"), or with a multiplier that only money takes in its
 //! language ("10 triệu", "5 juta", "2万"); the multiplier scales the
-//! amount ("50 тыс. руб." is 50,000 RUB).
+//! amount ("50 тыс. руб." is 50,000 RUB). The euro written as one letter
+//! glued to a sum of 100 or more ("300e", "300е", "300є") is the euro.
 
 use std::sync::OnceLock;
 
@@ -1373,6 +1374,20 @@ pub(super) fn prices(t: &Text<'_>, taken: &mut Taken, out: &mut Vec<Cand>) {
                 money = true;
                 e = ce;
             }
+        }
+        // The euro as one letter glued to a sum ("300e", Cyrillic "300е",
+        // Ukrainian "300є"), as chat writes it; not with a space, where
+        // "e" is a word ("300 e 400"), and only from MIN_AFTER_PREFIX, so
+        // ordinals ("15e arrondissement") and hourly rates stay numbers.
+        if currency.is_none()
+            && e == ne
+            && value >= MIN_AFTER_PREFIX
+            && matches!(t.ch(ne), 'e' | 'E' | 'е' | 'Е' | 'є' | 'Є')
+            && !is_alnum(t.ch(ne + 1))
+        {
+            currency = Some("EUR");
+            money = true;
+            e = ne + 1;
         }
         if !money || taken.overlaps(s, e) {
             i = ne.max(i + 1);

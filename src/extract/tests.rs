@@ -400,6 +400,10 @@ fn prices_in_the_source_country_languages() {
         ("पैकेज 1 करोड़", "10000000 INR"),
         ("Fee $1.5k upfront", "1500 $"),
         ("placement 80k pesos", "80000 pesos"),
+        // The euro as one letter glued on, as chat writes it.
+        ("Taxa de inscriere 350e, platita inainte", "350 EUR"),
+        ("Оформлення документів 300є наперед", "300 EUR"),
+        ("Оформление визы 400е до выезда", "400 EUR"),
     ];
     for (text, want) in cases {
         assert_eq!(values_of(text, EntityKind::Price), [*want], "{text}");
@@ -414,6 +418,9 @@ fn prices_in_the_source_country_languages() {
         "Habilitation RP1/RP2 appréciée",
         "Знание PHP 5.5 и выше",
         "Ran a 10k race, 2 lakh views",
+        // "e" apart is a word ("and"), and small ordinals stay numbers.
+        "entre 300 e 400 pessoas",
+        "Appartement dans le 15e arrondissement",
     ] {
         assert!(
             values_of(text, EntityKind::Price).is_empty(),
