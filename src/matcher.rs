@@ -112,13 +112,18 @@ pub(crate) enum Matcher {
 impl Matcher {
     /// Builds a matcher for non-empty patterns (pattern id = index).
     pub(crate) fn new<P: AsRef<[u8]>>(patterns: &[P]) -> Result<Matcher, String> {
-        match Dfa::new(patterns, DFA_MAX_BYTES) {
+        Matcher::dense_up_to(patterns, DFA_MAX_BYTES)
+    }
+
+    /// The dense DFA if its table fits `max_bytes`, the compact NFA
+    /// otherwise.
+    pub(crate) fn dense_up_to<P: AsRef<[u8]>>(
+        patterns: &[P],
+        max_bytes: usize,
+    ) -> Result<Matcher, String> {
+        match Dfa::new(patterns, max_bytes) {
             Some(d) => Ok(Matcher::Dfa(d)),
-            None => contiguous::Builder::new()
-                .match_kind(MatchKind::Standard)
-                .build(patterns)
-                .map(Matcher::Nfa)
-                .map_err(|e| e.to_string()),
+            None => Matcher::nfa(patterns),
         }
     }
 

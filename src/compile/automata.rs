@@ -55,11 +55,12 @@ pub(super) fn ascii_matchers(
 pub(crate) type ScriptMatcher = (Matcher, Vec<u32>, CharPairs);
 
 /// Matchers over the patterns `ids` that are not ASCII (see
-/// [`other_script_matcher`]), one per script (of each pattern's first
-/// letter outside ASCII: accented Latin, Cyrillic, Arabic, Thai,
-/// Devanagari, Han and kana, the rest), each with its characters. Packs for every language hold terms in all of
-/// them; a French ad's accented words are searched with the accented
-/// Latin terms only, not with the Arabic, Thai and Chinese ones too.
+/// [`group_matcher`]), one per script (of each pattern's first letter
+/// outside ASCII: accented Latin, Cyrillic, Arabic, Thai, Devanagari, Han
+/// and kana, the rest), each with its characters. Packs for every
+/// language hold terms in all of them; a French ad's accented words are
+/// searched with the accented Latin terms only, not with the Arabic, Thai
+/// and Chinese ones too.
 pub(super) fn script_matchers(
     patterns: &Patterns,
     ids: &[u32],
@@ -88,7 +89,11 @@ pub(super) fn script_matchers(
         for p in &subset {
             pairs.add(p.as_bytes());
         }
-        out.push((other_script_matcher(&subset)?, ids, pairs));
+        out.push((
+            Matcher::dense_up_to(&subset, SCRIPT_DFA_MAX_BYTES)?,
+            ids,
+            pairs,
+        ));
     }
     Ok(out)
 }
@@ -100,13 +105,31 @@ pub(super) fn script_matchers(
 /// searches several times faster.
 const SCRIPT_DFA_MAX_BYTES: usize = 1 << 20;
 
-/// The matcher over patterns with letters outside ASCII: a dense DFA if
-/// its table fits [`SCRIPT_DFA_MAX_BYTES`], the compact NFA otherwise.
-pub(super) fn other_script_matcher(patterns: &[&str]) -> Result<Matcher, String> {
-    match crate::matcher::Dfa::new(patterns, SCRIPT_DFA_MAX_BYTES) {
-        Some(d) => Ok(Matcher::Dfa(d)),
-        None => Matcher::nfa(patterns),
+/// The matcher over the patterns `ids` that are ASCII (`ascii`) or not,
+/// with its local → global ids, `None` if there are none: a dense DFA if
+/// its table fits [`LANGUAGE_DFA_MAX_BYTES`] (ASCII) or
+/// [`SCRIPT_DFA_MAX_BYTES`] (other scripts), the compact NFA otherwise.
+/// Building fails only past the automaton crate's own size limits, which
+/// the pack limits keep far away; a set that cannot be built is `None`.
+pub(super) fn group_matcher(
+    patterns: &Patterns,
+    ids: impl IntoIterator<Item = u32>,
+    ascii: bool,
+) -> Option<(Matcher, Vec<u32>)> {
+    let ids: Vec<u32> = ids
+        .into_iter()
+        .filter(|&i| patterns[i as usize].is_ascii() == ascii)
+        .collect();
+    if ids.is_empty() {
+        return None;
     }
+    let sub: Vec<&str> = ids.iter().map(|&i| &patterns[i as usize]).collect();
+    let max = if ascii {
+        LANGUAGE_DFA_MAX_BYTES
+    } else {
+        SCRIPT_DFA_MAX_BYTES
+    };
+    Matcher::dense_up_to(&sub, max).ok().map(|m| (m, ids))
 }
 
 /// Largest dense table built for one language's terms: past it, that
@@ -143,32 +166,12 @@ impl LanguageGroup {
     /// (Romanian, Polish and Tagalog today: halving those into several
     /// DFAs saved 0.3 % of the instructions over the corpora but cost
     /// 64 MiB of wasm memory once every language was built); the others
-    /// are [`other_script_matcher`]'s. Building fails only past the
-    /// automaton crate's own size limits, which the pack limits keep far
-    /// away; a group that cannot be built searches nothing.
+    /// a DFA up to [`SCRIPT_DFA_MAX_BYTES`] (see [`group_matcher`]). A
+    /// group that cannot be built searches nothing.
     pub(crate) fn matcher(&self, patterns: &Patterns, ascii: bool) -> Option<&(Matcher, Vec<u32>)> {
         let cell = if ascii { &self.ascii } else { &self.other };
-        cell.get_or_init(|| {
-            let ids: Vec<u32> = self
-                .ids
-                .iter()
-                .copied()
-                .filter(|&i| patterns[i as usize].is_ascii() == ascii)
-                .collect();
-            if ids.is_empty() {
-                return None;
-            }
-            let sub: Vec<&str> = ids.iter().map(|&i| &patterns[i as usize]).collect();
-            let m = if ascii {
-                crate::matcher::Dfa::new(&sub, LANGUAGE_DFA_MAX_BYTES)
-                    .map(Matcher::Dfa)
-                    .or_else(|| Matcher::nfa(&sub).ok())
-            } else {
-                other_script_matcher(&sub).ok()
-            };
-            m.map(|m| (m, ids))
-        })
-        .as_ref()
+        cell.get_or_init(|| group_matcher(patterns, self.ids.iter().copied(), ascii))
+            .as_ref()
     }
 
     /// The characters of the group's patterns that are not ASCII.

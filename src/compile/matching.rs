@@ -153,20 +153,10 @@ impl Compiled {
             .enumerate()
             .filter(|&(l, _)| crate::lang::CYRILLIC & (1 << l) != 0)
             .flat_map(|(_, g)| g.ids.iter().copied())
-            .filter(|&i| !self.pattern_list[i as usize].is_ascii())
             .collect();
         ids.sort_unstable();
         ids.dedup();
-        if ids.is_empty() {
-            return None;
-        }
-        let sub: Vec<&str> = ids
-            .iter()
-            .map(|&i| &self.pattern_list[i as usize])
-            .collect();
-        super::automata::other_script_matcher(&sub)
-            .ok()
-            .map(|m| (m, ids))
+        super::automata::group_matcher(&self.pattern_list, ids, false)
     }
 
     /// See [`Compiled::filter_terms`].
