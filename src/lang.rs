@@ -678,11 +678,11 @@ pub(crate) fn detect<'a>(fields: impl IntoIterator<Item = (&'a str, &'a str)> + 
     if !latin {
         counts = [0; LANGS.len()];
     }
-    let (run, read) = by_function_words(&counts, latin);
     // Letters only one of these languages writes ("ł", "ș", "ư"): two of
     // them are that language whatever its function words say, so a short
     // Polish or Romanian ad is not read as English or Portuguese alone.
     let by_letters = if latin { marked_letters(fields) } else { 0 };
+    let (run, read) = by_function_words(&counts, latin, by_script | by_letters);
     Detected {
         run: run | by_script | by_letters,
         read: read | by_script | by_letters,
@@ -797,7 +797,7 @@ const OTHER_SHARE: u32 = 4;
 
 /// The languages to run and to report, `(run, read)`, from the counts of
 /// their function words; `latin`: the text has Latin letters.
-fn by_function_words(counts: &[u32; LANGS.len()], latin: bool) -> (Mask, Mask) {
+fn by_function_words(counts: &[u32; LANGS.len()], latin: bool, known: Mask) -> (Mask, Mask) {
     // English, Spanish, French and Portuguese share words and letters: of
     // these four, the ones with at least two function words and a quarter
     // of the most frequent one's count; all four when fewer than three are
@@ -839,8 +839,13 @@ fn by_function_words(counts: &[u32; LANGS.len()], latin: bool) -> (Mask, Mask) {
     // A terse text in Latin letters ("Paspor ditahan agen sampai kontrak
     // selesai", "School girl, 16 saal, hotel delivery") may be in any of
     // them, or in the Latin spellings of the others: every pack runs (the
-    // other scripts' automata still only on text in those scripts).
-    if total < 3 && latin {
+    // other scripts' automata still only on text in those scripts). Not
+    // when the script or the letters already say which language it is: a
+    // Chinese ad with "KTV" and a WeChat id, or a Vietnamese one with its
+    // own letters, runs its language's pack and the first four, not the
+    // Polish or Tagalog ones, whose Latin terms ("KTV", "18-25") would
+    // read it as their own.
+    if total < 3 && latin && known == 0 {
         run = ALL;
     }
     (run, read)
@@ -1040,6 +1045,28 @@ mod tests {
         .contains(&"zh".to_string()));
         let disguised = "Y\u{43e}ur p\u{430}ssp\u{43e}rt st\u{430}ys with the c\u{43e}mp\u{430}ny";
         assert_eq!(runs(disguised), ["en"]);
+    }
+
+    #[test]
+    fn a_script_or_letters_that_name_the_language_keep_other_latin_packs_off() {
+        // A terse Chinese ad with Latin letters in it ("KTV", an id): its
+        // own pack and the first four run, not every Latin-script pack.
+        let r = runs("KTV招聘女服务员18-25岁，包吃住，加微信 abc555");
+        assert!(r.contains(&"zh".to_string()), "{r:?}");
+        assert!(r.contains(&"en".to_string()), "{r:?}");
+        assert!(
+            !r.contains(&"vi".to_string()) && !r.contains(&"pl".to_string()),
+            "{r:?}"
+        );
+        // Vietnamese told by its letters, likewise.
+        let r = runs("Tuyển nữ phục vụ KTV, lương cao");
+        assert!(r.contains(&"vi".to_string()), "{r:?}");
+        assert!(
+            !r.contains(&"tl".to_string()) && !r.contains(&"pl".to_string()),
+            "{r:?}"
+        );
+        // Latin letters alone that name no language still run every pack.
+        assert_eq!(detected("KTV 18-25 abc555").run, ALL);
     }
 
     #[test]
