@@ -75,7 +75,7 @@ if dev:
     floor("honest ads above max_tier", fp, "<=", 0.01)
     floor("honest ads blocked", blocked, "<=", 0)
     r2, _, _, _, _ = labelled(dev, drop_section=True)
-    floor("recall at min_tier with no section", r2, ">=", 0.93)
+    floor("recall at min_tier with no section", r2, ">=", 0.95)
 else:
     print("shared/eval not found next to the repository: development-set floors skipped")
 
@@ -121,26 +121,26 @@ LANGS8 = sorted(glob.glob(os.path.join(EVAL, "langs8", "*.jsonl")))
 LANGS9 = sorted(glob.glob(os.path.join(EVAL, "langs9", "*.jsonl")))
 LANGS10 = sorted(glob.glob(os.path.join(EVAL, "langs10", "*.jsonl")))
 for name, paths, rmin, fpmax, blocked_max in [
-    ("holdout4 even lines (unread)", [lines_of(os.path.join(EVAL, "holdout4.jsonl"), 0)], 0.58, 0.16, 0),
+    ("holdout4 even lines (unread)", [lines_of(os.path.join(EVAL, "holdout4.jsonl"), 0)], 0.64, 0.16, 0),
     ("holdout4 odd lines", [lines_of(os.path.join(EVAL, "holdout4.jsonl"), 1)], 0.94, 0.03, 0),
-    ("holdout3 (read as counts only)", [os.path.join(EVAL, "holdout3.jsonl")], 0.67, 0.08, 0),
-    ("holdout2 (unread)", [os.path.join(EVAL, "holdout2.jsonl")], 0.68, 0.05, 0),
+    ("holdout3 (read as counts only)", [os.path.join(EVAL, "holdout3.jsonl")], 0.70, 0.08, 0),
+    ("holdout2 (unread)", [os.path.join(EVAL, "holdout2.jsonl")], 0.74, 0.05, 0),
     ("holdout (read)", [os.path.join(EVAL, "holdout.jsonl")], 0.87, 0.01, 0),
-    ("langs even lines (text unread)", [lines_of_each(LANGS, 0)], 0.87, 0.045, 1),
+    ("langs even lines (text unread)", [lines_of_each(LANGS, 0)], 0.89, 0.04, 1),
     ("langs odd lines (read)", [lines_of_each(LANGS, 1)], 0.97, 0.02, 0),
     ("langs2 (read: the development set of 2026-12-03)", LANGS2, 0.97, 0.02, 0),
-    ("langs3 even lines (text unread)", [lines_of_each(LANGS3, 0, "langs3")], 0.83, 0.07, 1),
+    ("langs3 even lines (text unread)", [lines_of_each(LANGS3, 0, "langs3")], 0.84, 0.06, 1),
     ("langs3 odd lines (read)", [lines_of_each(LANGS3, 1, "langs3")], 0.97, 0.02, 0),
-    ("langs4 even lines (text unread)", [lines_of_each(LANGS4, 0, "langs4")], 0.68, 0.08, 1),
+    ("langs4 even lines (text unread)", [lines_of_each(LANGS4, 0, "langs4")], 0.70, 0.07, 1),
     ("langs4 odd lines (read)", [lines_of_each(LANGS4, 1, "langs4")], 0.98, 0.02, 0),
-    ("holdout5 even lines (unread)", [lines_of(os.path.join(EVAL, "holdout5.jsonl"), 0)], 0.72, 0.03, 0),
+    ("holdout5 even lines (unread)", [lines_of(os.path.join(EVAL, "holdout5.jsonl"), 0)], 0.75, 0.03, 0),
     ("holdout5 odd lines (read)", [lines_of(os.path.join(EVAL, "holdout5.jsonl"), 1)], 0.95, 0.01, 0),
     ("langs5 (read: a development set of 2026-12-04)", LANGS5, 0.98, 0.02, 0),
     ("langs6 (read since the last round of 2026-12-04)", LANGS6, 0.98, 0.02, 0),
     ("langs7 (read: the second development set of 2026-12-04)", LANGS7, 0.98, 0.02, 0),
     ("langs8 (read: the evening development set of 2026-12-04)", LANGS8, 0.98, 0.02, 0),
-    ("langs9 (unread: 25 + 25 per language by four more authors)", LANGS9, 0.72, 0.175, 11),
-    ("langs10 (unread: 25 + 25 per language by four more authors)", LANGS10, 0.70, 0.19, 9),
+    ("langs9 (unread: 25 + 25 per language by four more authors)", LANGS9, 0.77, 0.14, 8),
+    ("langs10 (unread: 25 + 25 per language by four more authors)", LANGS10, 0.73, 0.18, 9),
 ]:
     r, fp, blocked, n, m = labelled(paths)
     print(f"rules/eval {name}: {n} flagged, {m} honest")
