@@ -16,6 +16,28 @@ fn default_engine_builds_and_every_inline_test_passes() {
 }
 
 #[test]
+fn the_first_four_languages_load_on_their_own() {
+    // A deployment may load only the English, Spanish, French and
+    // Portuguese packs (and the throughput of the others is measured
+    // against them): they refer to no rule of the source-country
+    // languages or of `together`, whose filters and combinations read
+    // them instead.
+    let first: Vec<_> = redflag::default_packs()
+        .unwrap()
+        .into_iter()
+        .filter(|p| ["core", "core-es", "core-fr", "core-pt"].contains(&p.id()))
+        .collect();
+    assert_eq!(first.len(), 4);
+    let mut b = Engine::builder();
+    for p in first {
+        b = b.pack(p);
+    }
+    let e = b.build().unwrap();
+    let report = e.run_tests();
+    assert!(report.ok(), "{:#?}", report.failures);
+}
+
+#[test]
 fn shipped_packs_lint_clean() {
     let packs = redflag::default_packs().unwrap();
     let lints = redflag::lint(&packs).unwrap();
