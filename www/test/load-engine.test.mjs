@@ -76,12 +76,15 @@ test("valid packs (object, JSON text, array) are compiled once, into one engine 
 test("a site pack is judged over the built-in packs: an override of a built-in rule loads", () => {
   const base = new redflag.Engine();
   const rule = base.screen(STATED_MINOR).rules[0];
-  const pack = { schema: 2, pack: { id: "site-overrides", version: "1.0.0" }, override: [{ rule: rule.id, score: 1 }] };
+  // A score above any built-in one: rules that share an indicator count
+  // once, through the highest-scoring of them, so a lowered score could
+  // hand the points to a sibling and show 0 here.
+  const pack = { schema: 2, pack: { id: "site-overrides", version: "1.0.0" }, override: [{ rule: rule.id, score: 20 }] };
   assert.notDeepEqual(redflag.validatePacks(pack), [], "validatePacks, reading the pack alone, does not know the rule");
   reset();
   const r = loadEngine(counted, JSON.stringify(pack));
   assert.deepEqual(r.problems, []);
-  assert.equal(r.engine.screen(STATED_MINOR).rules.find((x) => x.id === rule.id).score, 1, "the override applies");
+  assert.equal(r.engine.screen(STATED_MINOR).rules.find((x) => x.id === rule.id).score, 20, "the override applies");
   assert.equal(calls.validatePacks, 0);
 });
 
@@ -219,7 +222,7 @@ test("one sha256Hex (strings as UTF-8, bytes) and one escapeHtml, also as the pa
 /** A site pack that lowers the score of the built-in rule that fires on STATED_MINOR. */
 function overridePack() {
   const rule = new redflag.Engine().screen(STATED_MINOR).rules[0].id;
-  return { schema: 2, pack: { id: "site-overrides", version: "1.0.0" }, override: [{ rule, score: 1 }] };
+  return { schema: 2, pack: { id: "site-overrides", version: "1.0.0" }, override: [{ rule, score: 20 }] };
 }
 
 test("the edge worker (workerd) loads a site pack that overrides a built-in rule, and keeps the built-in packs for a broken one", async () => {
@@ -269,7 +272,7 @@ test("the playground (Chromium) accepts a site pack that overrides a built-in ru
     assert.equal(await page.$$eval("#pack-errors li", (l) => l.length), 0);
     await page.selectOption("#ad-section", "adult");
     await page.fill("#ad", STATED_MINOR.body);
-    await page.waitForFunction((id) => [...document.querySelectorAll("#scores tbody tr")].some((tr) => tr.children[1].textContent === id && tr.children[0].textContent === "1"), pack.override[0].rule, { timeout: 15000 });
+    await page.waitForFunction((id) => [...document.querySelectorAll("#scores tbody tr")].some((tr) => tr.children[1].textContent === id && tr.children[0].textContent === "20"), pack.override[0].rule, { timeout: 15000 });
     assert.deepEqual(problems, []);
   } finally {
     await browser.close();
