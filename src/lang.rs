@@ -805,7 +805,8 @@ fn by_function_words(counts: &[u32; LANGS.len()], latin: bool, known: Mask) -> (
     // of their own: two of them are enough if they are a quarter of the
     // most frequent language's (fewer are abbreviations: "w/", "OT",
     // "PO" in English prose), and in a text with few function words in
-    // all, one; in a text with almost none, every pack runs.
+    // all, one; in a text with almost none, every pack runs, unless its
+    // script or letters (`known`) already name the language.
     let old = &counts[..4];
     let total_old: u32 = old.iter().sum();
     let best_old = old.iter().copied().max().unwrap_or(0);
