@@ -27,7 +27,13 @@ import glob, json, os, subprocess, sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.join(os.path.dirname(ROOT), "shared")
-BIN = os.path.join(ROOT, "target", "release", "redflag")
+BIN = os.environ.get("REDFLAG_BIN") or os.path.join(ROOT, "target", "release", "redflag")
+# REDFLAG_PACKS=DIR measures the packs of DIR instead of the built-in ones (a
+# rule author's working copy, without a rebuild); REDFLAG_SKIP_JUDGES=1 leaves
+# out the sets kept as judges, so that whoever is changing the packs never
+# sees their figures.
+PACKS = os.environ.get("REDFLAG_PACKS")
+SKIP_JUDGES = os.environ.get("REDFLAG_SKIP_JUDGES") == "1"
 ORDER = {"allow": 0, "warn": 1, "review": 2, "block": 3}
 failures = []
 
@@ -39,7 +45,8 @@ def scan(ads, drop_section=False):
             sub.pop("section", None)
         sub["id"] = i
         lines.append(json.dumps(sub))
-    out = subprocess.run([BIN, "scan"], input="\n".join(lines), capture_output=True, text=True)
+    cmd = [BIN, "scan"] + (["--no-default-packs", "--pack", PACKS] if PACKS else [])
+    out = subprocess.run(cmd, input="\n".join(lines), capture_output=True, text=True)
     res = {}
     for line in out.stdout.splitlines():
         v = json.loads(line)
@@ -142,6 +149,9 @@ for name, paths, rmin, fpmax, blocked_max in [
     ("langs9 (unread: 25 + 25 per language by four more authors)", LANGS9, 0.77, 0.14, 8),
     ("langs10 (unread: 25 + 25 per language by four more authors)", LANGS10, 0.73, 0.18, 9),
 ]:
+    if SKIP_JUDGES and name.startswith("langs10"):
+        print(f"rules/eval {name}: skipped (REDFLAG_SKIP_JUDGES)")
+        continue
     r, fp, blocked, n, m = labelled(paths)
     print(f"rules/eval {name}: {n} flagged, {m} honest")
     floor(f"{name} recall", r, ">=", rmin)
