@@ -384,3 +384,105 @@ mod tests {
         assert_eq!(kinds, 0);
     }
 }
+
+/// At most this many term groups are kept per rule (the smallest): each
+/// costs a few lookups per candidate, and a handful already rules out
+/// nearly every rule that cannot fire.
+const MAX_NEED_GROUPS: usize = 4;
+
+/// Groups of terms a condition cannot hold without: for each group, at
+/// least one of its terms must occur in the text (in any field; the rule's
+/// own fields and exceptions are left to the evaluation). An empty list
+/// means no such group is known (the condition can hold with no term, or
+/// only through entities or other rules). The smallest groups come first,
+/// and terms are in the order written (a group is read with the scan's bit
+/// set, so it needs no sorting, which would cost every engine start).
+///
+/// `and` needs the groups of every part; `or` (and `at_least` with fewer
+/// unconstrained parts than it needs) needs one term of the union of one
+/// group from each constrained part, the smallest; `near` needs a term of
+/// each side; an entity with `near` needs one of those terms. Anything
+/// negated, `none`, `rule` and `rules` need nothing. Screening uses the
+/// groups to drop a rule from the candidates when one of its terms occurs
+/// but another part of its condition has nothing to match: a rule whose
+/// first condition is a job word ("work", "pay") is no longer evaluated in
+/// every job ad.
+pub(super) fn need_groups(c: &Cond) -> Vec<Vec<u32>> {
+    let mut groups = need(c);
+    groups.sort_by_key(|g| g.iter().map(|t| t.len()).sum::<usize>());
+    groups.dedup();
+    groups.truncate(MAX_NEED_GROUPS);
+    groups.into_iter().map(|g| g.concat()).collect()
+}
+
+/// A group: one of the terms of these lists must occur.
+type Group<'a> = Vec<&'a [u32]>;
+
+fn need(c: &Cond) -> Vec<Group<'_>> {
+    match c {
+        Cond::Any(ts) if !ts.is_empty() => vec![vec![ts]],
+        Cond::All(ts) => ts.chunks(1).map(|t| vec![t]).collect(),
+        Cond::Near { a, b, .. } if !a.is_empty() && !b.is_empty() => vec![vec![a], vec![b]],
+        Cond::Entity(m) if !m.near.is_empty() => vec![vec![&m.near]],
+        Cond::And(cs) => cs.iter().flat_map(need).collect(),
+        Cond::Or(cs) => union_of_one_each(cs, 1),
+        Cond::AtLeast(n, cs) if *n > 0 => union_of_one_each(cs, *n as usize),
+        _ => Vec::new(),
+    }
+}
+
+/// For `or` (n = 1) and `at_least n`: when fewer than n parts can hold
+/// with no term, one of the others must hold, so a term of the union of
+/// one group from each of them (the smallest group of each) must occur.
+fn union_of_one_each(cs: &[Cond], n: usize) -> Vec<Group<'_>> {
+    let mut union = Vec::new();
+    let mut free = 0;
+    for c in cs {
+        let smallest = need(c)
+            .into_iter()
+            .min_by_key(|g| g.iter().map(|t| t.len()).sum::<usize>());
+        match smallest {
+            Some(g) => union.extend(g),
+            None => free += 1,
+        }
+    }
+    if free >= n || union.is_empty() {
+        Vec::new()
+    } else {
+        vec![union]
+    }
+}
+
+#[cfg(test)]
+mod need_tests {
+    use super::*;
+
+    #[test]
+    fn needed_groups_follow_the_logic_of_the_condition() {
+        let any = |ts: &[u32]| Cond::Any(ts.to_vec());
+        // `and`: each part's group, the smallest first.
+        let g = need_groups(&Cond::And(vec![any(&[1, 2, 3]), any(&[4])]));
+        assert_eq!(g, vec![vec![4], vec![1, 2, 3]]);
+        // `or`: one group, the union of each branch's smallest.
+        let near = Cond::Near {
+            a: vec![5, 6],
+            b: vec![7],
+            within: 3,
+            ordered: false,
+        };
+        assert_eq!(
+            need_groups(&Cond::Or(vec![near, any(&[8])])),
+            vec![vec![7, 8]]
+        );
+        // A branch that needs no term frees the `or`; `at_least 2` of three
+        // with one free still needs one of the others.
+        let free = Cond::NoneOf(vec![9]);
+        assert!(need_groups(&Cond::Or(vec![any(&[1]), free.clone()])).is_empty());
+        let g = need_groups(&Cond::AtLeast(2, vec![any(&[1]), any(&[2]), free.clone()]));
+        assert_eq!(g, vec![vec![1, 2]]);
+        assert!(need_groups(&Cond::AtLeast(1, vec![any(&[1]), free])).is_empty());
+        // Negation, rules and entities without `near` need nothing.
+        assert!(need_groups(&Cond::Not(Box::new(any(&[1])))).is_empty());
+        assert!(need_groups(&Cond::Rule(0)).is_empty());
+    }
+}

@@ -4,7 +4,7 @@
 //! the entity kinds filters need, and the automata.
 
 use super::automata::{ascii_matchers, language_groups};
-use super::conditions::{can_fire_alone, entity_kinds, positive_terms, rule_refs};
+use super::conditions::{can_fire_alone, entity_kinds, need_groups, positive_terms, rule_refs};
 use super::{Compiled, Rule};
 use crate::error::PackError;
 use crate::pack::{Status, SECTIONS};
@@ -40,6 +40,7 @@ pub(crate) fn finish(mut c: Compiled) -> Result<Compiled, Vec<PackError>> {
         })
         .collect();
     (c.rule_dependants, c.rule_dependants_at) = rule_dependants(&c.rules);
+    (c.need, c.need_at) = needs(&c.rules);
     (c.term_rules, c.term_rules_at) = term_rules(&c.rules, c.terms.len());
     c.pattern_terms = c
         .pattern_flavours
@@ -90,6 +91,22 @@ fn rank_and_group(c: &mut Compiled) {
     for (r, g) in c.rules.iter_mut().zip(group_of) {
         r.indicator_group = g;
     }
+}
+
+/// Rule → the groups of terms it cannot fire without (see
+/// [`Compiled::need`]), as one list and its offsets.
+fn needs(rules: &[Rule]) -> (Vec<u32>, Vec<u32>) {
+    let mut at = Vec::with_capacity(rules.len() + 1);
+    let mut list = Vec::new();
+    at.push(0u32);
+    for r in rules {
+        for g in need_groups(&r.cond) {
+            list.push(g.len() as u32);
+            list.extend_from_slice(&g);
+        }
+        at.push(list.len() as u32);
+    }
+    (list, at)
 }
 
 /// Rule → the rules that refer to it and cannot fire alone (see

@@ -265,6 +265,13 @@ pub(crate) struct Compiled {
     /// The rules that can fire with none of their terms in the text and
     /// none of the rules they refer to fired.
     pub always_rules: Vec<u32>,
+    /// Rule → the groups of terms it cannot fire without, one of each
+    /// group at least (see `conditions::need_groups`): rule `r`'s groups
+    /// are `need[need_at[r]..need_at[r + 1]]`, each written as its length
+    /// then its term ids, ascending. A candidate rule with a group none of
+    /// whose terms occurred is dropped before anything else looks at it.
+    pub need: Vec<u32>,
+    pub need_at: Vec<u32>,
     /// Rule → the rules that refer to it and cannot fire alone (neither
     /// a term of theirs in the text nor a rule they refer to fired): a
     /// rule that may fire makes them candidates too. The dependants of

@@ -732,8 +732,29 @@ impl Engine {
             }
             i += 1;
         }
+        // A rule one of whose terms occurred may still miss every term of
+        // another part of its condition (a job word without any word for
+        // a child): it cannot fire, and nothing needs to look at it.
+        cands.retain(|&r| self.needs_met(r, scan));
         cands.sort_unstable();
         cands
+    }
+
+    /// Whether, for each group of terms rule `r` cannot fire without, one
+    /// of them occurred (see [`Compiled::need`]). The smallest group is
+    /// tried first, and a term is one bit of the scan's set.
+    fn needs_met(&self, r: u32, scan: &Scan<'_>) -> bool {
+        let c = &self.c;
+        let need = &c.need[c.need_at[r as usize] as usize..c.need_at[r as usize + 1] as usize];
+        let mut i = 0;
+        while i < need.len() {
+            let n = need[i] as usize;
+            if !need[i + 1..i + 1 + n].iter().any(|&t| scan.has(t)) {
+                return false;
+            }
+            i += 1 + n;
+        }
+        true
     }
 
     /// The entity kinds that the candidate rules open in the sections

@@ -552,7 +552,7 @@ pub(super) fn field_mask(scan: &Scan<'_>, fields: &[String]) -> u64 {
 impl Scan<'_> {
     /// Whether term `t` occurs.
     #[inline]
-    fn has(&self, t: u32) -> bool {
+    pub(super) fn has(&self, t: u32) -> bool {
         self.present
             .get(t as usize / 64)
             .is_some_and(|w| w >> (t % 64) & 1 == 1)

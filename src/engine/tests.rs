@@ -92,3 +92,70 @@ fn term_bits_are_cleared_between_submissions() {
     assert_eq!(again.verdict, first.verdict);
     assert_eq!(again.rules.len(), first.rules.len());
 }
+
+/// The candidate rules of one submission, by id.
+fn candidate_ids(e: &Engine, body: &str) -> Vec<String> {
+    let sub = Submission::new().field("body", body);
+    let scan = e.scan(&sub);
+    let c = e.candidates(&scan);
+    c.iter()
+        .map(|&r| e.c.rules[r as usize].id.clone())
+        .collect()
+}
+
+#[test]
+fn a_rule_missing_every_term_of_a_needed_part_is_no_candidate() {
+    let pack = crate::Pack::from_toml(
+        r#"
+schema = 4
+[pack]
+id = "t"
+version = "1.0.0"
+[[rule]]
+id = "t.child-work"
+title = "children for work"
+category = "minor"
+score = 5
+match = { and = [{ any = ["work", "job"] }, { or = [{ near = { a = ["kid", "child"], b = ["hire", "hiring"], within = 3 } }, { any = ["minors"] }] }] }
+[[rule]]
+id = "t.all"
+title = "every word"
+category = "x"
+score = 1
+match = { all = ["alpha", "beta"] }
+[[rule]]
+id = "t.unless"
+title = "work without a contract"
+category = "x"
+score = 1
+match = { and = [{ any = ["work"] }, { none = ["contract"] }] }
+[[rule]]
+id = "t.age"
+title = "a young age said with a job word"
+category = "x"
+score = 1
+match = { and = [{ any = ["job"] }, { or = [{ entity = { kind = "age", max = 15 } }, { any = ["minors"] }] }] }
+"#,
+    )
+    .unwrap();
+    let e = Engine::builder().pack(pack).build().unwrap();
+    // A job word alone: the child rule cannot fire and is not looked at;
+    // a rule whose other part needs no term still is.
+    let c = candidate_ids(&e, "Warehouse work, good job, weekly pay.");
+    assert!(!c.contains(&"t.child-work".to_string()), "{c:?}");
+    assert!(c.contains(&"t.unless".to_string()), "{c:?}");
+    assert!(c.contains(&"t.age".to_string()), "{c:?}");
+    // Either branch of the `or` brings it back, and it fires.
+    for body in [
+        "We are hiring a kid for farm work",
+        "Job for minors, cash daily",
+    ] {
+        let c = candidate_ids(&e, body);
+        assert!(c.contains(&"t.child-work".to_string()), "{body}: {c:?}");
+        let v = e.screen(&Submission::new().field("body", body)).unwrap();
+        assert!(v.rules.iter().any(|r| r.id == "t.child-work"), "{body}");
+    }
+    // `all` needs each of its terms.
+    assert!(!candidate_ids(&e, "alpha only").contains(&"t.all".to_string()));
+    assert!(candidate_ids(&e, "alpha and beta").contains(&"t.all".to_string()));
+}
