@@ -143,14 +143,21 @@ fn term_rules(rules: &[Rule], nt: usize) -> (Vec<u32>, Vec<u32>) {
     let mut at = vec![0u32; nt + 1];
     let mut pairs: Vec<(u32, u32)> = Vec::new();
     let mut ts = Vec::new();
+    // The last rule each term was paired with, to pair it once per rule
+    // without sorting every rule's terms (hundreds of thousands at each
+    // engine start).
+    let mut last = vec![u32::MAX; nt];
     for (i, r) in rules.iter().enumerate() {
         ts.clear();
         positive_terms(&r.cond, &mut ts);
-        ts.sort_unstable();
-        ts.dedup();
-        for &t in ts.iter().filter(|&&t| (t as usize) < nt) {
-            at[t as usize + 1] += 1;
-            pairs.push((t, i as u32));
+        for &t in &ts {
+            if let Some(l) = last.get_mut(t as usize) {
+                if *l != i as u32 {
+                    *l = i as u32;
+                    at[t as usize + 1] += 1;
+                    pairs.push((t, i as u32));
+                }
+            }
         }
     }
     for t in 0..nt {
