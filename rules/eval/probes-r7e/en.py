@@ -48,4 +48,5 @@ R=[
 ('f','recruitment-fee','jobs','Cleaning jobs abroad','Cleaning jobs in Germany. Pay 400 euro registration fee to our agent. Accommodation provided, deducted from salary.'),
 ('f','nightlife','jobs','Dancers for club abroad','Girls for nightclub in Cyprus. Ticket paid by club, you repay from your earnings. Passport kept by manager during contract.'),
 ]
-emit('en',R)
+exec(open('en2.py').read())
+emit('en',R+R2)

@@ -47,4 +47,5 @@ R=[
 ('f','recruitment-fee','jobs','Limpieza en Alemania','Trabajo de limpieza en Alemania. Paga 400 euros de inscripción a nuestro agente. Alojamiento descontado del sueldo.'),
 ('f','debt-bondage','jobs','Obra en Francia','Peones para obra en Francia. Debes 2000 euros del viaje y del alojamiento que se descuentan cada mes; no puedes irte hasta saldar la deuda. Pasaporte retenido.','block'),
 ]
-emit('es',R)
+exec(open('es2.py').read())
+emit('es',R+R2)

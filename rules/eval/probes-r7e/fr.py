@@ -47,4 +47,5 @@ R=[
 ('f','recruitment-fee','jobs','Ménage en Allemagne','Ménage en Allemagne. Payez 400 euros d\'inscription à notre agent. Logement retenu sur salaire.'),
 ('f','debt-bondage','jobs','Chantier en Belgique','Manœuvres pour chantier. Vous devez 2000 euros de voyage et de logement retenus chaque mois ; vous ne pouvez pas partir avant d\'avoir remboursé la dette. Passeport retenu.','block'),
 ]
-emit('fr',R)
+exec(open('fr2.py').read())
+emit('fr',R+R2)

@@ -47,4 +47,5 @@ R=[
 ('f','debt-bondage','jobs','Obra na França','Serventes para obra na França. Deve 2000 euros da viagem e alojamento descontados todo mês; não pode sair antes de pagar a dívida. Passaporte retido.','block'),
 ('f','sexualised','adult','Modelos para webcam no exterior','Meninas 18+ para trabalho de modelo webcam no exterior. Passagem paga por nós, desconta dos ganhos. Sem experiência. Ficamos com o passaporte para segurança.'),
 ]
-emit('pt',R)
+exec(open('pt2.py').read())
+emit('pt',R+R2)

@@ -1,0 +1,16 @@
+R2=[
+('c','ngo-warning',None,'¿Vas a trabajar fuera? Lee esto antes','Si una agencia te cobra por el puesto, se queda con tu pasaporte o te dice que le debes el billete, está cometiendo un delito. Una deuda que hay que pagar trabajando es trabajo forzoso. Antes de firmar, comprueba la licencia de la agencia.'),
+('c','ngo-warning',None,'Trabajadoras del hogar: lo que no pueden hacerte','Tu empleadora no puede guardarte el pasaporte ni la tarjeta de residencia. No le debes nada por el visado ni por el viaje. Tienes derecho a un día libre a la semana.'),
+('c','worker-question',None,'La agencia quiere mi pasaporte 3 meses','La agencia quiere quedarse con mi pasaporte 3 meses mientras tramitan el permiso de trabajo y cobran 200 por eso. ¿A alguien le ha pasado? No sé si fiarme.','warn'),
+('c','worker-question',None,'Dudas con una oferta de trabajo','Me dicen que me guardan el DNI y el pasaporte para que no los pierda. ¿Es normal o me están engañando? Gracias','warn'),
+('c','licensed-agency','jobs','Camareros - ETT','Empresa de trabajo temporal. Por ley debemos comprobar tu documentación antes de empezar: pasaporte o NIE y permiso de trabajo. Hacemos copia y te lo devolvemos. Nunca guardamos documentos originales.'),
+('c','product','for-sale','Caja fuerte para documentos','Caja fuerte pequeña ignífuga para guardar pasaportes, documentos y joyas en casa. 40 euros.'),
+('c','salary-advance',None,'Adelantos de sueldo para empleados','Si trabajas con nosotros puedes pedir un adelanto de hasta el 50 % de tu sueldo a mitad de mes. Se descuenta a fin de mes, sin coste.'),
+('c','seasonal-resort','jobs','Animadores para hotel en Canarias','Animadores turísticos para temporada. Alojamiento en habitación compartida con descuento mensual de 100 euros de la nómina. Formación y vuelos pagados.'),
+('c','modelling','jobs','Modelo de pruebas para marca textil','Marca de moda busca modelo de pruebas, talla 38, altura entre 1,70 y 1,75. 50 euros la hora. Pago a 30 días.'),
+('c','nightlife','jobs','Relaciones públicas para discoteca','Discoteca busca relaciones públicas. Entrada para los clientes 15 euros con consumición. Los trabajadores no pagan nada. Comisión por grupo.'),
+('c','au-pair','jobs','Au pair en Barcelona','Familia busca au pair. Habitación y comidas, 80 euros semanales. Normas: no fumar, volver antes de medianoche, no invitar a gente a casa sin avisar.'),
+('c','youth-programme',None,'Campamento de verano: monitores junior','Monitores junior de 16 y 17 años. Máximo 8 horas al día y 40 a la semana, sin turnos de noche. Autorización de los padres.'),
+('f','document-retention','jobs','Almacén urgente','Personal para almacén urgente. La agencia guarda tu pasaporte y tu DNI durante el trabajo. Alojamiento descontado del sueldo.'),
+('f','recruitment-fee','jobs','Trabajo en Canadá','Permiso de trabajo en Canadá garantizado. Gastos de tramitación 3000 dólares, la mitad por adelantado.'),
+]

@@ -1,0 +1,15 @@
+R2=[
+('c','ngo-warning',None,'Partir travailler à l\'étranger ? À lire avant','Un recruteur qui vous fait payer des frais, garde votre passeport ou dit que vous lui devez le billet enfreint la loi. Une dette à rembourser en travaillant, c\'est du travail forcé. Vérifiez la licence de l\'agence avant de signer.'),
+('c','worker-question',None,'L\'agence veut mon passeport 3 mois','L\'agence veut garder mon passeport 3 mois pendant la demande de permis de travail et demande 200 euros. Quelqu\'un a déjà vécu ça ? Je ne sais pas si c\'est sérieux.','warn'),
+('c','au-pair','jobs','Au pair à Bordeaux','Famille cherche au pair pour la rentrée. Chambre, repas et 90 euros par semaine. Règles de la maison : pas de sortie le soir en semaine sans prévenir, pas d\'invités, retour à 23 h. Deux jours libres.'),
+('c','au-pair','jobs','Jeune fille au pair pour Paris','Au pair pour deux enfants. Vous ne pourrez pas recevoir d\'amis à la maison et le couvre-feu est à 22 h en semaine. Logée, nourrie, carte Navigo et cours de langue payés.'),
+('c','live-in-care','housing','Dame de compagnie logée','Recherche dame de compagnie logée pour ma mère. Chambre et repas fournis, une partie du salaire en avantage en nature comme le prévoit la convention. Présence de nuit, repos le dimanche.','warn'),
+('c','live-in-care','housing','Auxiliaire de vie à domicile, logement fourni','Logement fourni gratuitement, chambre privée. Les repas sont pris avec la personne. Salaire déclaré, congés payés. Nous ne cachons rien : travail de nuit possible.','warn'),
+('c','modelling','jobs','Mannequin cabine pour prêt-à-porter','Maison de couture recherche mannequin cabine, taille 36, 1,75 m. 60 euros de l\'heure. Le book est à votre charge si vous n\'en avez pas, mais aucun frais d\'agence.'),
+('c','nightlife','jobs','Serveuse pour bar de nuit','Bar de nuit recrute serveuse, jeudi-samedi. Droit d\'entrée de 10 euros pour les clients. Aucun frais pour le personnel, tenue fournie. 12 euros de l\'heure.'),
+('c','nightlife','jobs','Danseuses pour cabaret','Cabaret parisien recrute danseuses professionnelles, audition le 12. Contrat d\'artiste, cachet selon convention. Frais de costume pris en charge par le cabaret.'),
+('c','fishing','jobs','Marin sur caseyeur','Armement recrute marin pour caseyeur. Avance sur la part versée avant la première marée, déduite ensuite sur les bulletins de salaire.','warn'),
+('c','product','for-sale','Coffre-fort pour documents','Petit coffre-fort ignifugé pour garder passeports, papiers et bijoux à la maison. 40 euros.'),
+('f','document-retention','jobs','Entrepôt urgent','Personnel d\'entrepôt urgent. L\'agence garde votre passeport et votre carte d\'identité pendant la mission. Logement retenu sur salaire.'),
+('f','au-pair-abuse','jobs','Au pair disponible 24h','Au pair disponible jour et nuit, interdiction de sortir, pas de jour de repos. Le passeport reste chez nous.'),
+]

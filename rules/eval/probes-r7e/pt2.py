@@ -1,0 +1,15 @@
+R2=[
+('c','ngo-warning',None,'Vai trabalhar no estrangeiro? Leia antes','Um recrutador que cobra taxas, fica com o seu passaporte ou diz que lhe deve a passagem está a cometer um crime. Uma dívida paga com trabalho é trabalho forçado. Antes de assinar, confirme a licença da agência.'),
+('c','worker-question',None,'A agência quer o meu passaporte 3 meses','A agência quer ficar com o meu passaporte 3 meses enquanto tratam da autorização de trabalho e cobram 200 euros. Alguém já passou por isto? Não sei se é confiável.','warn'),
+('c','modelling','adult','Modelos para ensaio sensual artístico','Fotógrafo com estúdio procura modelos maiores de 18 anos para ensaio sensual artístico, sem nudez explícita. Contrato de uso de imagem, cachê de 500 reais. Acompanhante permitido durante o ensaio.'),
+('c','modelling','adult','Casting para marca de biquínis','Marca de moda praia procura modelos 18+ para campanha de biquínis. Cachê de 1200 reais por diária, contrato com agência. Sem taxas.'),
+('c','youth-programme',None,'Jovem Aprendiz em supermercado','Vaga Jovem Aprendiz para jovens de 16 a 22 anos. Jornada de 6 horas por dia, de segunda a sexta, com curso teórico. Bolsa e vale-transporte.'),
+('c','youth-programme',None,'Colónia de férias: monitores júnior','Monitores júnior de 16 e 17 anos. No máximo 8 horas por dia e 40 por semana, sem turnos noturnos. Autorização dos pais.'),
+('c','survivor-story','community','Fui enganada com uma proposta de modelo','Fui para a Europa com promessa de ser modelo. Lá tiraram o meu passaporte e disseram que eu devia 6000 euros. Graças a uma ONG voltei ao Brasil. Hoje dou palestras para jovens.','warn'),
+('c','licensed-agency','jobs','Empregados de mesa - agência licenciada','Agência licenciada. Por lei temos de verificar o seu passaporte ou título de residência antes de começar; fazemos cópia e devolvemos na hora. Nunca guardamos documentos originais.'),
+('c','product','for-sale','Cofre para documentos','Cofre pequeno à prova de fogo para guardar passaportes, documentos e joias em casa. 40 euros.'),
+('c','nightlife','jobs','Promotores para discoteca','Discoteca procura promotores. Entrada de 15 euros para clientes com bebida. A equipa não paga nada. Comissão por grupo.'),
+('c','salary-advance','jobs','Operadores de caixa com adiantamento','Operadores de caixa, contrato sem termo. Adiantamento de até metade do salário a meio do mês, descontado no fim do mês.'),
+('f','document-retention','jobs','Armazém urgente','Pessoal para armazém urgente. A agência fica com o seu passaporte e cartão de cidadão durante o trabalho. Alojamento descontado do salário.'),
+('f','hostess-abroad','jobs','Modelos para a Europa','Modelos jovens 18-23 para trabalhos na Europa, passagem adiantada, paga com os cachês. Mande fotos de corpo inteiro.'),
+]
