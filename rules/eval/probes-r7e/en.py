@@ -49,4 +49,5 @@ R=[
 ('f','nightlife','jobs','Dancers for club abroad','Girls for nightclub in Cyprus. Ticket paid by club, you repay from your earnings. Passport kept by manager during contract.'),
 ]
 exec(open('en2.py').read())
-emit('en',R+R2)
+exec(open('en3.py').read())
+emit('en',R+R2+R3)

@@ -48,4 +48,5 @@ R=[
 ('f','debt-bondage','jobs','Chantier en Belgique','Manœuvres pour chantier. Vous devez 2000 euros de voyage et de logement retenus chaque mois ; vous ne pouvez pas partir avant d\'avoir remboursé la dette. Passeport retenu.','block'),
 ]
 exec(open('fr2.py').read())
-emit('fr',R+R2)
+exec(open('fr3.py').read())
+emit('fr',R+R2+R3)

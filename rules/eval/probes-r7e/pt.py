@@ -48,4 +48,5 @@ R=[
 ('f','sexualised','adult','Modelos para webcam no exterior','Meninas 18+ para trabalho de modelo webcam no exterior. Passagem paga por nós, desconta dos ganhos. Sem experiência. Ficamos com o passaporte para segurança.'),
 ]
 exec(open('pt2.py').read())
-emit('pt',R+R2)
+exec(open('pt3.py').read())
+emit('pt',R+R2+R3)

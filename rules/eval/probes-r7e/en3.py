@@ -1,0 +1,16 @@
+R3=[
+('c','ngo-warning',None,'Before you pay anyone for a job','If a recruiter asks you to pay for a job, walk away. If they say you will work off the cost of your flight from your wages, that is debt bondage. If they want to hold your passport, refuse. Genuine employers pay recruitment costs themselves.'),
+('c','ngo-warning',None,'Five questions to ask a recruiter','1. Will I pay any fee? The answer should be no. 2. Will I owe you money for travel or visa that comes out of my salary? It should not. 3. Who keeps my passport? You should. 4. Can I leave the job when I want? 5. Can I see the contract before I travel?'),
+('c','ngo-warning','community','Community notice from the migrant support group','We have had reports of a man at the bus station offering farm jobs. Workers were told their passports would be kept, they could not leave the farm, and they had to pay a fee and live in caravans. Please do not go with him. Speak to us at the drop-in on Tuesday.'),
+('c','ngo-warning','community','Online job offers in Myanmar and Laos','Young people are being offered well paid call centre or crypto jobs. They travel on a tourist visa, are driven across the border, and then cannot leave the compound. Ask us before you accept any such offer.'),
+('c','worker-question',None,'Boss wants to keep passport and take fee','My new boss at the farm wants to keep my passport "so I don\'t run away" and take 400 from my first pay as an agency fee. I owe him for the bus too. What should I do?','warn'),
+('c','worker-question',None,'Help - employer has my passport','My employer took my passport when I arrived and says I have to pay back the visa cost before I can have it. I am scared to ask. Where can I get help?','warn'),
+('c','licensed-agency','jobs','Warehouse pickers - immediate start','Licensed agency. At registration we need to see your passport and take a photocopy for the right-to-work check, as required by law. Weekly pay, paid holidays. No charges to workers.'),
+('c','licensed-agency','jobs','Care workers - compliance','We hold copies of your passport, DBS and training certificates on file as required by the regulator. Originals are returned at interview.'),
+('c','product','for-sale','RFID passport wallet','Slim passport wallet, keeps your passport and 4 cards safe from skimming. New in box.'),
+('c','product','for-sale','Document pouch with lock','Lockable pouch for passports and important documents, keeps them safe when travelling. 9.'),
+('c','fifo','jobs','Scaffolders - FIFO 8/6','FIFO scaffolders from Brisbane, 8 days on 6 off. Camp accommodation and meals supplied free of charge. Hourly rate 58 plus super. Deductions from pay only for tax.'),
+('c','seasonal-resort','jobs','Lifeguards for holiday park','Seasonal lifeguards. Staff caravans available for 70 a week deducted from your pay if you choose to live on site. Uniform provided.'),
+('f','document-retention','jobs','Meat plant workers','Meat processing work. Your passport is kept in the office safe for the contract. Accommodation 100 a week deducted. Work 6 days.'),
+('f','debt-bondage','jobs','Farm work, flights paid','We pay your flight and visa, you work off the cost. Leaving before the debt is paid is not allowed.'),
+]
