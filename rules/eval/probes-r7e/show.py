@@ -3,7 +3,7 @@ T={'allow':0,'warn':1,'review':2,'block':3}
 files=sys.argv[1:]
 for f in files:
     ads=[json.loads(l) for l in open(f)]
-    out=subprocess.run(['/work/tools/rfh','scan'],input="\n".join(json.dumps(a) for a in ads),capture_output=True,text=True,env=dict(os.environ,PACKDIR='rules')).stdout.splitlines()
+    out=subprocess.run(['/work/tools/rfh','scan'],input="\n".join(json.dumps({k:v for k,v in a.items() if k in ("section","title","body")}) for a in ads),capture_output=True,text=True,env=dict(os.environ,PACKDIR=os.environ.get('PK','rules'))).stdout.splitlines()
     for a,o in zip(ads,out):
         o=json.loads(o)
         v=o['verdict']
