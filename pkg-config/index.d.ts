@@ -138,6 +138,22 @@ export interface Verdict {
   entities?: Entity[];
   /** Rules that their exceptions kept from firing; absent when none. */
   cleared?: Cleared[];
+  /**
+   * What the built-in n-gram model read (absent when the engine has none):
+   * the probability that the ad is of the flagged kind, and the tier the
+   * rules alone reached when the model moved the verdict one step from it.
+   * Below 0.2 it lowers `review`/`block` one step; above 0.8, when a rule
+   * scored, it raises `allow`/`warn` one step. It never blocks.
+   */
+  model?: ModelReading;
+}
+
+/** The n-gram model's reading of one ad (see `Verdict.model`). */
+export interface ModelReading {
+  /** Probability, 0 to 1, that the ad is of the flagged kind. */
+  score: number;
+  /** The rules' own tier, when the model moved the verdict from it. */
+  moved_from?: Tier;
 }
 
 export type EntityKind = "phone" | "email" | "url" | "handle" | "messaging" | "price" | "age";

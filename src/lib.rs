@@ -78,6 +78,7 @@ mod limits;
 pub mod lines;
 pub mod link;
 mod matcher;
+pub mod model;
 mod normalize;
 mod pack;
 pub mod signing;
@@ -104,7 +105,9 @@ pub use pack::{
 };
 pub use submission::Submission;
 pub use testing::{lint, Lint, TestFailure, TestKind, TestReport};
-pub use verdict::{Cleared, FiredRule, Hit, PackInfo, Place, Thresholds, Tier, Verdict};
+pub use verdict::{
+    Cleared, FiredRule, Hit, ModelReading, PackInfo, Place, Thresholds, Tier, Verdict,
+};
 
 /// Validates packs together, as an engine would load them, and returns every
 /// problem found (an empty list means they are valid). Unlike

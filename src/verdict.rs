@@ -131,6 +131,17 @@ pub struct Cleared {
     pub indicator: Place,
 }
 
+/// What the n-gram model read in a submission (see [`crate::model`]).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ModelReading {
+    /// The probability, from 0 to 1, that the ad is of the flagged kind.
+    pub score: f64,
+    /// The tier the rules alone reached, when the model moved the verdict
+    /// one step from it; absent when it did not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub moved_from: Option<Tier>,
+}
+
 /// The result of screening one submission.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Verdict {
@@ -184,6 +195,10 @@ pub struct Verdict {
     /// the JSON when empty).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub cleared: Vec<Cleared>,
+    /// What the n-gram model read (see [`crate::model`]); absent when the
+    /// engine has no model.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<ModelReading>,
 }
 
 impl Verdict {

@@ -74,6 +74,14 @@ struct PackArgs {
     /// public key (or a file holding it). Repeatable.
     #[arg(long = "public-key", value_name = "KEY")]
     public_keys: Vec<String>,
+    /// Screen with the rules alone: no n-gram model (by default the built-in packs come
+    /// with the built-in model, which moves a verdict one step at the ends of its range).
+    #[arg(long, conflicts_with = "model")]
+    no_model: bool,
+    /// Use this n-gram model file (as rules/model/train.py writes it) instead of the
+    /// built-in one, also with --no-default-packs.
+    #[arg(long, value_name = "FILE")]
+    model: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Clone, Default)]

@@ -127,6 +127,14 @@ pub(crate) fn build_engine_with(args: &PackArgs, key: Option<Vec<u8>>) -> Result
     if let Some(t) = args.thresholds {
         b = b.thresholds(t);
     }
+    if args.no_model {
+        b = b.model(None);
+    } else if let Some(path) = &args.model {
+        let bytes = fs::read(path).map_err(|e| Fatal(format!("{}: {e}", path.display())))?;
+        let m = redflag::model::Model::from_bytes(&bytes)
+            .map_err(|e| Fatal(format!("{}: {e}", path.display())))?;
+        b = b.model(Some(m));
+    }
     b.build().map_err(|e| match broken.len() {
         0 => Fatal(e.to_string()),
         _ => Fatal(format!("{}: {e}", broken.join(", "))),
@@ -140,6 +148,8 @@ pub(crate) fn engine_for(paths: &[PathBuf]) -> Result<Engine, Fatal> {
             no_default_packs: false,
             thresholds: None,
             public_keys: Vec::new(),
+            no_model: false,
+            model: None,
         });
     }
     build_engine(&PackArgs {
@@ -147,5 +157,7 @@ pub(crate) fn engine_for(paths: &[PathBuf]) -> Result<Engine, Fatal> {
         no_default_packs: true,
         thresholds: None,
         public_keys: Vec::new(),
+        no_model: false,
+        model: None,
     })
 }

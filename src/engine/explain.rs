@@ -9,14 +9,19 @@ use crate::normalize::Steps;
 use crate::pack::SECTIONS;
 use crate::tier::{Thresholds, Tier};
 use crate::utf16::utf16_offsets;
-use crate::verdict::{Cleared, FiredRule, Hit, Place, Verdict};
+use crate::verdict::{Cleared, FiredRule, Hit, ModelReading, Place, Verdict};
 
 use super::scan::{in_other_script, source, Scan, Span};
 use super::score::Scored;
 use super::{Engine, Fired};
 
 impl Engine {
-    /// The verdict on what fired: scoring first, then the explanation.
+    /// The verdict on what fired: scoring first, then the n-gram model's
+    /// step (unless `use_model` is false: pack tests check the rules
+    /// alone), then the explanation.
+    // One argument per input of the verdict; a struct for them would only
+    // be unpacked again here.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn verdict(
         &self,
         scan: &Scan<'_>,
@@ -25,9 +30,18 @@ impl Engine {
         cleared: &[(usize, Span, Span)],
         section: Option<usize>,
         thresholds: Option<Thresholds>,
+        use_model: bool,
     ) -> Verdict {
         let thresholds = thresholds.unwrap_or(self.c.thresholds);
-        let s = self.score(scan, fired, cands, thresholds);
+        let mut s = self.score(scan, fired, cands, thresholds);
+        let model = self.model.as_ref().filter(|_| use_model).map(|m| {
+            let score = m.probability(&model_text(scan));
+            let scored = s.rules.iter().any(|r| r.1 > 0);
+            let tier = m.adjust(s.tier, score, scored);
+            let moved_from = (tier != s.tier).then_some(s.tier);
+            s.tier = tier;
+            ModelReading { score, moved_from }
+        });
         // Every byte offset reported, mapped to UTF-16 in one pass per field.
         let cleared: Vec<_> = cleared
             .iter()
@@ -56,7 +70,26 @@ impl Engine {
                 }
             })
             .collect();
-        let (poster_messages, reviewer_messages) = self.messages(&s);
+        let (poster_messages, mut reviewer_messages) = self.messages(&s);
+        if let Some(ModelReading {
+            score,
+            moved_from: Some(from),
+        }) = &model
+        {
+            reviewer_messages.push(if s.tier > *from {
+                format!(
+                    "The wording is close to ads labelled as trafficking (model {score:.2}): \
+                     raised from {from} to {}.",
+                    s.tier
+                )
+            } else {
+                format!(
+                    "The wording is close to honest ads (model {score:.2}): \
+                     lowered from {from} to {}.",
+                    s.tier
+                )
+            });
+        }
         let rules = s
             .rules
             .iter()
@@ -93,6 +126,7 @@ impl Engine {
             reviewer_messages,
             entities: Vec::new(),
             cleared,
+            model,
         }
     }
 
@@ -183,6 +217,29 @@ impl Engine {
             }
         }
         (poster, reviewer)
+    }
+}
+
+/// The text the n-gram model reads: the title and the body, or every
+/// field when neither is given, joined by line breaks.
+fn model_text(scan: &Scan<'_>) -> String {
+    let named: Vec<&str> = ["title", "body"]
+        .iter()
+        .filter_map(|n| scan.fields.iter().find(|f| f.name_lower == *n))
+        .map(|f| f.original)
+        .collect();
+    if named.is_empty() {
+        let all: Vec<&str> = scan.fields.iter().map(|f| f.original).collect();
+        all.join("\n")
+    } else if named.len() == 1 {
+        // Training read a missing title as an empty line.
+        if scan.fields.iter().any(|f| f.name_lower == "title") {
+            format!("{}\n", named[0])
+        } else {
+            format!("\n{}", named[0])
+        }
+    } else {
+        named.join("\n")
     }
 }
 

@@ -62,6 +62,9 @@ pub struct Engine {
     limits: Limits,
     /// Deployment key for keyed hashes of contact entities.
     key: Option<Vec<u8>>,
+    /// The n-gram model beside the rules (the built-in one with the
+    /// built-in packs, see [`crate::model`]).
+    model: Option<crate::model::Model>,
 }
 
 /// Options for one screening call.
@@ -134,6 +137,9 @@ pub struct EngineBuilder {
     limits: Limits,
     thresholds: Option<Thresholds>,
     key: Option<Vec<u8>>,
+    /// `None`: the built-in model when the built-in packs load, none
+    /// otherwise; `Some(m)`: `m` (or no model).
+    model: Option<Option<crate::model::Model>>,
 }
 
 impl std::fmt::Debug for EngineBuilder {
@@ -261,6 +267,22 @@ impl EngineBuilder {
         self
     }
 
+    /// Sets the n-gram model that moves the rules' verdict one step at
+    /// the ends of its range ([`crate::model`]), or none. Without this
+    /// call an engine with the built-in packs has the built-in model, and
+    /// one without them has none.
+    ///
+    /// ```
+    /// use redflag::{Engine, Submission};
+    /// let rules_only = Engine::builder().default_packs().model(None).build().unwrap();
+    /// let v = rules_only.screen(&Submission::new().field("body", "hello")).unwrap();
+    /// assert!(v.model.is_none());
+    /// ```
+    pub fn model(mut self, model: Option<crate::model::Model>) -> EngineBuilder {
+        self.model = Some(model);
+        self
+    }
+
     /// Sets the limits.
     pub fn limits(mut self, limits: Limits) -> EngineBuilder {
         self.limits = limits;
@@ -341,12 +363,18 @@ impl EngineBuilder {
             }
             base => compile_on(base, &packs, &self.limits, self.thresholds),
         };
+        let model = match self.model {
+            Some(m) => m,
+            None if self.builtin => Some(crate::model::Model::builtin()),
+            None => None,
+        };
         match compiled {
             Ok(c) if errors.is_empty() => Ok(Engine {
                 packs: c.packs.as_slice().into(),
                 c,
                 limits: self.limits,
                 key: self.key,
+                model,
             }),
             Ok(_) => Err(Error::Pack(errors)),
             Err(e) => {
@@ -506,6 +534,7 @@ impl Engine {
             c,
             limits,
             key: None,
+            model: None,
         }
     }
 
@@ -636,7 +665,15 @@ impl Engine {
 
         // The verdict reads the rules that fired in rule order.
         cands.sort_unstable();
-        let mut verdict = self.verdict(&scan, &fired, &cands, &cleared, section, opts.thresholds);
+        let mut verdict = self.verdict(
+            &scan,
+            &fired,
+            &cands,
+            &cleared,
+            section,
+            opts.thresholds,
+            !testing,
+        );
         verdict.filters = active_filters;
         verdict.languages = crate::lang::names(scan.langs.read);
         verdict.offers = SECTIONS
