@@ -335,6 +335,9 @@ impl EngineBuilder {
         let test_base = self.base;
         #[cfg(not(test))]
         let test_base: Option<Compiled> = None;
+        // An image given in a test stands for the built-in packs, model
+        // included.
+        let builtin = self.builtin || test_base.is_some();
         let (base, packs) = if let Some(b) = test_base {
             (Some(b), self.packs)
         } else if self.builtin {
@@ -365,7 +368,7 @@ impl EngineBuilder {
         };
         let model = match self.model {
             Some(m) => m,
-            None if self.builtin => Some(crate::model::Model::builtin()),
+            None if builtin => Some(crate::model::Model::builtin()),
             None => None,
         };
         match compiled {
