@@ -139,7 +139,8 @@ export interface Verdict {
   /** Rules that their exceptions kept from firing; absent when none. */
   cleared?: Cleared[];
   /**
-   * What the built-in n-gram model read (absent when the engine has none):
+   * What the built-in n-gram model read (absent when the engine has none,
+   * or when no rule scored, since the model could not move the verdict):
    * the probability that the ad is of the flagged kind, and the tier the
    * rules alone reached when the model moved the verdict one step from it.
    * Below 0.2 it lowers `review`/`block` one step; above 0.8, when a rule

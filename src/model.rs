@@ -18,7 +18,9 @@
 //!   found anything.
 //!
 //! The verdict says what the model read and whether it moved the tier
-//! ([`crate::Verdict::model`]), and the reviewer messages say why.
+//! ([`crate::Verdict::model`]), and the reviewer messages say why. An ad
+//! on which no rule scored is not read by the model at all: it could not
+//! move its verdict.
 //!
 //! The features: the title and the body (or every field, when neither is
 //! given), joined by a line break, cut to the model's byte limit
@@ -185,42 +187,54 @@ impl Model {
         }
         let text = text[..end].to_lowercase();
         let mask = (1u32 << self.bits) - 1;
-        let mut buckets: Vec<u32> = Vec::with_capacity(text.len() * 3);
-        let mut padded: Vec<char> = Vec::new();
-        let mut gram = [0u8; 32];
-        for word in text.split_whitespace() {
-            padded.clear();
-            padded.push(' ');
-            padded.extend(word.chars());
-            padded.push(' ');
-            for n in self.nmin..=self.nmax {
-                for w in padded.windows(n) {
-                    let mut len = 0;
-                    for c in w {
-                        len += c.encode_utf8(&mut gram[len..]).len();
+        COUNTS.with(|cell| {
+            let mut st = cell.take();
+            st.counts.resize(1 << self.bits, 0);
+            st.touched.clear();
+            // Byte offsets of the characters of the padded word; the grams
+            // that start at one character share their hash's prefix, so
+            // each start hashes its longest gram once and emits the shorter
+            // ones on the way (FNV-1a is a left fold).
+            let mut padded = String::new();
+            for word in text.split_whitespace() {
+                padded.clear();
+                padded.push(' ');
+                padded.push_str(word);
+                padded.push(' ');
+                st.starts.clear();
+                st.starts.extend(padded.char_indices().map(|(i, _)| i));
+                let n_chars = st.starts.len();
+                st.starts.push(padded.len());
+                let bytes = padded.as_bytes();
+                for i in 0..n_chars {
+                    let mut h: u32 = 0x811c_9dc5;
+                    for n in 1..=self.nmax.min(n_chars - i) {
+                        for &b in &bytes[st.starts[i + n - 1]..st.starts[i + n]] {
+                            h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
+                        }
+                        if n >= self.nmin {
+                            let k = (h & mask) as usize;
+                            if st.counts[k] == 0 {
+                                st.touched.push(k as u32);
+                            }
+                            st.counts[k] = st.counts[k].saturating_add(1);
+                        }
                     }
-                    buckets.push(fnv1a(&gram[..len]) & mask);
                 }
             }
-        }
-        buckets.sort_unstable();
-        // Sublinear counts, scaled to length 1.
-        let (mut dot, mut norm) = (0.0f64, 0.0f64);
-        let mut i = 0;
-        while i < buckets.len() {
-            let b = buckets[i];
-            let mut j = i;
-            while j < buckets.len() && buckets[j] == b {
-                j += 1;
+            // Sublinear counts, scaled to length 1; the table is left zeroed.
+            let (mut dot, mut norm) = (0.0f64, 0.0f64);
+            for &k in &st.touched {
+                let c = std::mem::take(&mut st.counts[k as usize]);
+                let v = if c == 1 { 1.0 } else { 1.0 + f64::from(c).ln() };
+                norm += v * v;
+                dot += v * f64::from(self.weights[k as usize]);
             }
-            let v = 1.0 + ((j - i) as f64).ln();
-            norm += v * v;
-            dot += v * f64::from(self.weights[b as usize]);
-            i = j;
-        }
-        let norm = if norm > 0.0 { norm.sqrt() } else { 1.0 };
-        let z = self.bias + self.scale * dot / norm;
-        1.0 / (1.0 + (-z).exp())
+            cell.set(st);
+            let norm = if norm > 0.0 { norm.sqrt() } else { 1.0 };
+            let z = self.bias + self.scale * dot / norm;
+            1.0 / (1.0 + (-z).exp())
+        })
     }
 
     /// The tier after the model: one step down from `review` or `block`
@@ -245,13 +259,17 @@ impl Model {
     }
 }
 
-/// 32-bit FNV-1a.
-fn fnv1a(bytes: &[u8]) -> u32 {
-    let mut h: u32 = 0x811c_9dc5;
-    for &b in bytes {
-        h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
-    }
-    h
+/// The thread's bucket counts (all zero between calls) and buffers,
+/// reused so that a call allocates only the lowercased text.
+#[derive(Default)]
+struct Counts {
+    counts: Vec<u16>,
+    touched: Vec<u32>,
+    starts: Vec<usize>,
+}
+
+thread_local! {
+    static COUNTS: std::cell::Cell<Counts> = std::cell::Cell::new(Counts::default());
 }
 
 #[cfg(test)]

@@ -34,14 +34,21 @@ impl Engine {
     ) -> Verdict {
         let thresholds = thresholds.unwrap_or(self.c.thresholds);
         let mut s = self.score(scan, fired, cands, thresholds);
-        let model = self.model.as_ref().filter(|_| use_model).map(|m| {
-            let score = m.probability(&model_text(scan));
-            let scored = s.rules.iter().any(|r| r.1 > 0);
-            let tier = m.adjust(s.tier, score, scored);
-            let moved_from = (tier != s.tier).then_some(s.tier);
-            s.tier = tier;
-            ModelReading { score, moved_from }
-        });
+        // With no rule scored the model could move nothing (it lowers
+        // only `review` and `block`, and raises only where a rule scored):
+        // most ads are not read by it at all.
+        let scored = s.rules.iter().any(|r| r.1 > 0);
+        let model = self
+            .model
+            .as_ref()
+            .filter(|_| use_model && scored)
+            .map(|m| {
+                let score = m.probability(&model_text(scan));
+                let tier = m.adjust(s.tier, score, scored);
+                let moved_from = (tier != s.tier).then_some(s.tier);
+                s.tier = tier;
+                ModelReading { score, moved_from }
+            });
         // Every byte offset reported, mapped to UTF-16 in one pass per field.
         let cleared: Vec<_> = cleared
             .iter()
