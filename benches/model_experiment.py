@@ -25,57 +25,34 @@ holdout6 and the other 7,889 corpora ads: counts only, never text.
 Needs scikit-learn and numpy (not a CI dependency):
   python3 -m venv v && v/bin/pip install scikit-learn numpy
   cargo build --release && v/bin/python benches/model_experiment.py 16
+
+(The rules' verdicts come from `redflag scan --no-model`: the rules
+alone, which the model is then combined with.)
 """
-import collections, glob, json, math, os, random, subprocess, sys
+import collections, glob, json, math, os, subprocess, sys
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-EVAL = os.path.join(ROOT, "rules", "eval")
-SHARED = os.path.join(os.path.dirname(ROOT), "shared")
+sys.path.insert(0, os.path.join(ROOT, "rules", "model"))
+from train import each, fnv1a, training_set  # noqa: E402  (the same data as the model)
+
 BIN = os.path.join(ROOT, "target", "release", "redflag")
 ORDER = {"allow": 0, "warn": 1, "review": 2, "block": 3}
 NAMES = {v: k for k, v in ORDER.items()}
 
-
-def load(path, parity=None):
-    lines = [l for l in open(path, encoding="utf-8") if l.strip()]
-    if parity is not None:
-        lines = lines[parity::2]
-    return [json.loads(l) for l in lines]
-
-
-def each(pattern, parity=None):
-    return [a for p in sorted(glob.glob(os.path.join(EVAL, pattern))) for a in load(p, parity)]
-
-
-train = [a for p in sorted(glob.glob(os.path.join(SHARED, "eval", "*.jsonl"))) for a in load(p)]
-train += each("holdout.jsonl") + each("labelled.jsonl")
-train += each("holdout4.jsonl", 1) + each("holdout5.jsonl", 1)
-for d in ["langs", "langs3", "langs4"]:
-    train += each(d + "/*.jsonl", 1)
-for d in ["langs2", "langs5", "langs6", "langs7", "langs8", "probes-*"]:
-    train += each(d + "/*.jsonl")
-corpora = [a for p in sorted(glob.glob(os.path.join(SHARED, "corpora", "*.jsonl"))) for a in load(p)]
-random.seed(1)
-random.shuffle(corpora)
-for a in corpora:
-    a["label"], a["max_tier"] = "clean", "allow"
-train += corpora[:3000]
+train = training_set()
 tests = {
     "langs10 (unread)": each("langs10/*.jsonl"),
     "holdout6 even lines (unread)": each("holdout6.jsonl", 0),
     "langs9 (counts read)": each("langs9/*.jsonl"),
 }
-
-
-def fnv1a(b):
-    h = 0x811C9DC5
-    for x in b:
-        h = ((h ^ x) * 0x01000193) & 0xFFFFFFFF
-    return h
+corpora_held_out = [
+    a for p in sorted(glob.glob(os.path.join(os.path.dirname(ROOT), "shared", "corpora", "*.jsonl")))
+    for a in map(json.loads, filter(str.strip, open(p, encoding="utf-8")))
+]
 
 
 def features(a, bits):
@@ -106,7 +83,7 @@ def verdicts(ads):
         json.dumps({"id": i, **{k: v for k, v in a.items() if k in ("section", "title", "body")}})
         for i, a in enumerate(ads)
     ]
-    out = subprocess.run([BIN, "scan"], input="\n".join(lines), capture_output=True, text=True).stdout
+    out = subprocess.run([BIN, "scan", "--no-model"], input="\n".join(lines), capture_output=True, text=True).stdout
     got = dict((v["id"], v["verdict"]) for v in map(json.loads, out.splitlines()))
     return [got[i] for i in range(len(ads))]
 
@@ -147,6 +124,5 @@ for bits in [int(b) for b in sys.argv[1:]] or [16]:
         p = 1 / (1 + np.exp(-(matrix(ads, bits) @ w + clf.intercept_[0])))
         vs = verdicts(ads)
         print(f"  {name}: rules {figures(ads, vs)}; with the model {figures(ads, combine(vs, p))}")
-    held = corpora[3000:]
-    p = 1 / (1 + np.exp(-(matrix(held, bits) @ w + clf.intercept_[0])))
-    print(f"  corpora not trained on: {int((p > 0.8).sum())} of {len(held)} above 0.8")
+    p = 1 / (1 + np.exp(-(matrix(corpora_held_out, bits) @ w + clf.intercept_[0])))
+    print(f"  corpora (3,000 of them trained on): {int((p > 0.8).sum())} of {len(p)} above 0.8")
