@@ -116,13 +116,44 @@ fn scan_reads_jsonl_and_reports_malformed_lines_without_stopping() {
 
 #[test]
 fn scan_exit_code_zero_when_every_line_is_screened_and_section_flag_applies() {
-    let out = run(&["scan", "--section", "jobs"], "{\"body\": \"Pay the placement fee first.\"}\n{\"section\": \"housing\", \"body\": \"Pay the placement fee first.\"}\n");
+    // The rules alone: the n-gram model may move a verdict one step
+    // (see the next test).
+    let out = run(&["scan", "--no-model", "--section", "jobs"], "{\"body\": \"Pay the placement fee first.\"}\n{\"section\": \"housing\", \"body\": \"Pay the placement fee first.\"}\n");
     assert_eq!(out.status.code(), Some(0));
     let v = lines(&out);
     assert_eq!(v[0]["section"], "jobs");
     assert_eq!(v[0]["verdict"], "warn");
     assert_eq!(v[1]["section"], "housing");
     assert_eq!(v[1]["verdict"], "allow");
+}
+
+#[test]
+fn the_model_moves_a_verdict_one_step_and_no_model_turns_it_off() {
+    let ad = "{\"section\": \"jobs\", \"body\": \"Pay the placement fee first.\"}\n";
+    let with = lines(&run(&["scan"], ad));
+    let without = lines(&run(&["scan", "--no-model"], ad));
+    let rank = |t: &serde_json::Value| {
+        ["allow", "warn", "review", "block"]
+            .iter()
+            .position(|x| t == x)
+            .unwrap()
+    };
+    let (a, b) = (rank(&with[0]["verdict"]), rank(&without[0]["verdict"]));
+    assert!(a.abs_diff(b) <= 1, "{with:?} {without:?}");
+    let model = &with[0]["model"];
+    assert!(model["score"]
+        .as_f64()
+        .is_some_and(|p| (0.0..=1.0).contains(&p)));
+    // `moved_from` is there exactly when the tier moved, and names the rules' tier.
+    assert_eq!(model.get("moved_from").is_some(), a != b);
+    if a != b {
+        assert_eq!(model["moved_from"], without[0]["verdict"]);
+    }
+    assert!(without[0].get("model").is_none());
+    // A model file that is not one is a usage error, with its path.
+    let bad = run(&["scan", "--model", "Cargo.toml"], ad);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("Cargo.toml"));
 }
 
 #[test]
