@@ -32,7 +32,7 @@ const MIX = [
   ["allow", (i) => form({ section: "for-sale", title: `Ad ${i}`, body: "Road bike 🚲, aluminium frame, café racer tape, new tyres. Collection only." })],
   ["allow", (i) => json({ section: "housing", title: `Ad ${i}`, body: "Sunny room in shared flat, 450 EUR per month, bills included. No agency fees." })],
   ["allow", (i) => multipart({ section: "jobs", title: `Ad ${i}`, body: HONEST }, { name: "photo.jpg", type: "image/jpeg", data: Buffer.from(Array.from({ length: 2000 }, (_, k) => (k * 37 + 11) % 256)) })],
-  ["warn", (i) => form({ section: "jobs", title: `Ad ${i}`, body: "Hotel jobs abroad. A registration fee is required before you start." })],
+  ["warn", (i) => form({ section: "jobs", title: `Ad ${i}`, body: "Hotel jobs in town. A registration fee is required before you start." })],
   ["review", (i) => json({ section: "jobs", title: `Ad ${i}`, body: "Your passport will be kept by the employer. Start before the summer." })],
   ["block", (i) => form({ section: "adult", title: `Ad ${i}`, body: BLOCK })],
   // The shapes of #19: each must still block.

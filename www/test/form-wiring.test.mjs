@@ -113,13 +113,16 @@ async function screenedAfter(page, n) {
 // Synthetic indicator phrases only.
 const warnAd = {
   section: "jobs",
-  title: "Hotel jobs abroad 🌴",
-  body: "😀 Great hotel jobs in Dubai! Pay the régistration fee at the agency in Départure Street. Good salary.",
+  title: "Hotel jobs 🌴",
+  // Warn-level with the rules and the n-gram model (abroad, the model
+  // raises a lone fee to review).
+  body: "😀 Great hotel jobs in town! Pay the régistration fee at the agency in Départure Street. Good salary.",
 };
 const blockAd = { section: "adult", title: "New in town", body: "Sweet new girl, age: 16, discreet incall." };
 const cleanAd = { section: "for-sale", title: "Road bike, 54 cm", body: "Aluminium frame, new tyres, café racer bar tape. 😀", price: "250", contact: "in person" };
 // Warns with hits of a category that is not safe to show.
-const hiddenWarnAd = { section: "services", title: "Relaxing massage", body: "Open late. Asian massage, young staff." };
+// Warn-level with the rules and the n-gram model, and no explainable hit.
+const hiddenWarnAd = { section: "services", title: "Relaxing massage", body: "Late hours. Oriental massage, young staff." };
 
 /** Chunks typed into the description, one input event each: allow → warn → block → allow. */
 const run = [

@@ -50,9 +50,10 @@ async function fill(page, ad) {
 
 const warnAd = {
   section: "jobs",
-  title: "Hotel jobs abroad 🌴",
-  // A fee alone warns; with its amount or a deadline it would go to review.
-  body: "😀 Great hotel jobs in Dubai! Pay the régistration fee at the agency in Départure Street. Good salary.",
+  title: "Hotel jobs 🌴",
+  // A fee alone warns; with its amount or a deadline it would go to review
+  // (and so it would abroad, where the n-gram model raises it one step).
+  body: "😀 Great hotel jobs in town! Pay the régistration fee at the agency in Départure Street. Good salary.",
 };
 const reviewAd = {
   section: "jobs",
