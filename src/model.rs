@@ -260,7 +260,8 @@ impl Model {
 }
 
 /// The thread's bucket counts (all zero between calls) and buffers,
-/// reused so that a call allocates only the lowercased text.
+/// reused across calls: a call allocates only the lowercased text and one
+/// padded-word buffer.
 #[derive(Default)]
 struct Counts {
     counts: Vec<u16>,

@@ -267,8 +267,10 @@ pub(crate) struct Compiled {
     pub always_rules: Vec<u32>,
     /// Rule → the groups of terms it cannot fire without, one of each
     /// group at least (see `conditions::need_groups`): rule `r`'s groups
-    /// are `need[need_at[r]..need_at[r + 1]]`, each written as its length
-    /// then its term ids, ascending. A candidate rule with a group none of
+    /// are `need[need_at[r]..need_at[r + 1]]`, the smallest group first,
+    /// each written as its length then its term ids in the order the
+    /// condition names them (screening reads them through the scan's term
+    /// bit set, so they need no sorting). A candidate rule with a group none of
     /// whose terms occurred is dropped before anything else looks at it.
     pub need: Vec<u32>,
     pub need_at: Vec<u32>,
