@@ -45,6 +45,8 @@
 //! assert!((0.0..=1.0).contains(&p));
 //! ```
 
+use std::borrow::Cow;
+
 use crate::error::Error;
 use crate::tier::Tier;
 
@@ -64,7 +66,10 @@ pub struct Model {
     below: f64,
     above: f64,
     max_bytes: usize,
-    weights: Box<[i8]>,
+    /// One signed byte per bucket, kept as the file's bytes: the built-in
+    /// model borrows them from the binary instead of copying 64 KiB into
+    /// every engine.
+    weights: Cow<'static, [u8]>,
 }
 
 impl std::fmt::Debug for Model {
@@ -89,7 +94,7 @@ impl Model {
     pub fn builtin() -> Model {
         // The file is checked by the test suite; a damaged one would give
         // a model that moves nothing rather than a panic.
-        Model::from_bytes(BUILTIN).unwrap_or_else(|_| Model {
+        Model::parse(Cow::Borrowed(BUILTIN)).unwrap_or(Model {
             bits: 0,
             nmin: 1,
             nmax: 0,
@@ -98,7 +103,7 @@ impl Model {
             below: 0.0,
             above: 1.0,
             max_bytes: 0,
-            weights: vec![0].into_boxed_slice(),
+            weights: Cow::Borrowed(&[0]),
         })
     }
 
@@ -114,6 +119,11 @@ impl Model {
     /// assert!(err.to_string().contains("model"));
     /// ```
     pub fn from_bytes(b: &[u8]) -> Result<Model, Error> {
+        Model::parse(Cow::Owned(b.to_vec()))
+    }
+
+    fn parse(file: Cow<'static, [u8]>) -> Result<Model, Error> {
+        let b = &file[..];
         let bad = |m: &str| Err(Error::pack(Some("model"), "", format!("model file: {m}")));
         if b.len() < HEADER || &b[..8] != MAGIC {
             return bad("not a redflag n-gram model (no `rfngram1` header)");
@@ -137,10 +147,16 @@ impl Model {
         let mut n = [0u8; 4];
         n.copy_from_slice(&b[44..48]);
         let max_bytes = u32::from_le_bytes(n) as usize;
-        let weights = &b[HEADER..];
-        if weights.len() != 1 << bits {
+        if b.len() - HEADER != 1 << bits {
             return bad("the weights are not one byte per bucket");
         }
+        let weights = match file {
+            Cow::Borrowed(f) => Cow::Borrowed(&f[HEADER..]),
+            Cow::Owned(mut f) => {
+                f.drain(..HEADER);
+                Cow::Owned(f)
+            }
+        };
         Ok(Model {
             bits,
             nmin,
@@ -150,7 +166,7 @@ impl Model {
             below,
             above,
             max_bytes,
-            weights: weights.iter().map(|&w| w as i8).collect(),
+            weights,
         })
     }
 
@@ -191,33 +207,61 @@ impl Model {
             let mut st = cell.take();
             st.counts.resize(1 << self.bits, 0);
             st.touched.clear();
-            // Byte offsets of the characters of the padded word; the grams
-            // that start at one character share their hash's prefix, so
-            // each start hashes its longest gram once and emits the shorter
-            // ones on the way (FNV-1a is a left fold).
+            // Each start hashes its longest gram once and emits the
+            // shorter ones on the way (FNV-1a is a left fold, so the grams
+            // that start at one character share their hash's prefix).
+            let (nmin, nmax) = (self.nmin, self.nmax);
+            let mut bump = |h: u32| {
+                let k = (h & mask) as usize;
+                if st.counts[k] == 0 {
+                    st.touched.push(k as u32);
+                }
+                st.counts[k] = st.counts[k].saturating_add(1);
+            };
             let mut padded = String::new();
             for word in text.split_whitespace() {
+                if word.is_ascii() {
+                    // One byte per character: the padded word is read in
+                    // place, a space before and after it.
+                    let w = word.as_bytes();
+                    let n_chars = w.len() + 2;
+                    let at = |j: usize| {
+                        if j == 0 || j == n_chars - 1 {
+                            b' '
+                        } else {
+                            w[j - 1]
+                        }
+                    };
+                    for i in 0..n_chars {
+                        let mut h: u32 = 0x811c_9dc5;
+                        for n in 1..=nmax.min(n_chars - i) {
+                            h = (h ^ u32::from(at(i + n - 1))).wrapping_mul(0x0100_0193);
+                            if n >= nmin {
+                                bump(h);
+                            }
+                        }
+                    }
+                    continue;
+                }
+                // Byte offsets of the characters of the padded word.
                 padded.clear();
                 padded.push(' ');
                 padded.push_str(word);
                 padded.push(' ');
-                st.starts.clear();
-                st.starts.extend(padded.char_indices().map(|(i, _)| i));
-                let n_chars = st.starts.len();
-                st.starts.push(padded.len());
+                let starts = &mut st.starts;
+                starts.clear();
+                starts.extend(padded.char_indices().map(|(i, _)| i));
+                let n_chars = starts.len();
+                starts.push(padded.len());
                 let bytes = padded.as_bytes();
                 for i in 0..n_chars {
                     let mut h: u32 = 0x811c_9dc5;
-                    for n in 1..=self.nmax.min(n_chars - i) {
-                        for &b in &bytes[st.starts[i + n - 1]..st.starts[i + n]] {
+                    for n in 1..=nmax.min(n_chars - i) {
+                        for &b in &bytes[starts[i + n - 1]..starts[i + n]] {
                             h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
                         }
-                        if n >= self.nmin {
-                            let k = (h & mask) as usize;
-                            if st.counts[k] == 0 {
-                                st.touched.push(k as u32);
-                            }
-                            st.counts[k] = st.counts[k].saturating_add(1);
+                        if n >= nmin {
+                            bump(h);
                         }
                     }
                 }
@@ -228,7 +272,7 @@ impl Model {
                 let c = std::mem::take(&mut st.counts[k as usize]);
                 let v = if c == 1 { 1.0 } else { 1.0 + f64::from(c).ln() };
                 norm += v * v;
-                dot += v * f64::from(self.weights[k as usize]);
+                dot += v * f64::from(self.weights[k as usize] as i8);
             }
             cell.set(st);
             let norm = if norm > 0.0 { norm.sqrt() } else { 1.0 };
