@@ -511,3 +511,41 @@ fn community_posts_with_strong_indicators_go_to_review_not_block() {
         .iter()
         .any(|f| f == "together.filter.community-review"));
 }
+
+#[test]
+fn the_built_in_model_never_lowers_what_a_sites_own_rule_brought_about() {
+    // The model was trained on trafficking ads and honest ones, not on a
+    // site's own policy: a pet-sale ban that blocks stays a block, though
+    // the model reads the ad as honest.
+    let body = "Labrador puppies for sale, KC registered, 8 weeks old, wormed and flea treated, viewing welcome.";
+    let m = redflag::model::Model::builtin();
+    assert!(
+        m.probability(&format!("\n{body}")) < m.below(),
+        "the ad must read as honest for this test to mean anything"
+    );
+    let site = redflag::Pack::from_toml(
+        r#"schema = 1
+[pack]
+id = "site"
+version = "1"
+[[rule]]
+id = "site.pets"
+title = "Pet sale ban"
+category = "policy"
+score = 20
+max_tier = "block"
+match = { any = ["puppies"] }
+"#,
+    )
+    .unwrap();
+    let e = Engine::builder()
+        .default_packs()
+        .pack(site)
+        .build()
+        .unwrap();
+    let v = e
+        .screen(&Submission::from_json(&serde_json::json!({ "body": body })).unwrap())
+        .unwrap();
+    assert_eq!(v.verdict, Tier::Block);
+    assert!(v.model.is_none_or(|m| m.moved_from.is_none()));
+}

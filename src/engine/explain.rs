@@ -34,17 +34,26 @@ impl Engine {
     ) -> Verdict {
         let thresholds = thresholds.unwrap_or(self.c.thresholds);
         let mut s = self.score(scan, fired, cands, thresholds);
-        // With no rule scored the model could move nothing (it lowers
-        // only `review` and `block`, and raises only where a rule scored):
-        // most ads are not read by it at all.
-        let scored = s.rules.iter().any(|r| r.1 > 0);
+        // With no rule of its packs scored the model could move nothing
+        // (the verdict is `allow`, or another pack's rule made it, and it
+        // raises only where a rule of its packs scored): most ads are not
+        // read by it at all.
+        let of_model = |ri: usize| self.c.rules[ri].pack < self.model_packs;
+        let scored = s.rules.iter().any(|r| r.1 > 0 && of_model(r.0));
+        let other = s.rules.iter().any(|r| r.1 > 0 && !of_model(r.0));
         let model = self
             .model
             .as_ref()
             .filter(|_| use_model && scored)
             .map(|m| {
                 let score = m.probability(&model_text(scan));
-                let tier = m.adjust(s.tier, score, scored);
+                let mut tier = m.adjust(s.tier, score, scored);
+                if other {
+                    // A rule of a pack the model was not trained with
+                    // scored (a site's own policy): it may raise, never
+                    // lower what that rule brought about.
+                    tier = tier.max(s.tier);
+                }
                 let moved_from = (tier != s.tier).then_some(s.tier);
                 s.tier = tier;
                 ModelReading { score, moved_from }

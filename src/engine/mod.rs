@@ -65,6 +65,11 @@ pub struct Engine {
     /// The n-gram model beside the rules (the built-in one with the
     /// built-in packs, see [`crate::model`]).
     model: Option<crate::model::Model>,
+    /// The packs the model reads for: the first `model_packs` of `c.packs`
+    /// (the built-in ones, for the built-in model; all, for a model the
+    /// caller gave). It never lowers a verdict a rule of a later pack
+    /// (a site's own policy, say) scored in.
+    model_packs: usize,
 }
 
 /// Options for one screening call.
@@ -338,22 +343,27 @@ impl EngineBuilder {
         // An image given in a test stands for the built-in packs, model
         // included.
         let builtin = self.builtin || test_base.is_some();
-        let (base, packs) = if let Some(b) = test_base {
-            (Some(b), self.packs)
+        let (base, packs, n_builtin) = if let Some(b) = test_base {
+            let n = b.packs.len();
+            (Some(b), self.packs, n)
         } else if self.builtin {
             match crate::defaults::builtin() {
-                Ok(crate::defaults::Builtin::Compiled(c)) => (Some(*c), self.packs),
+                Ok(crate::defaults::Builtin::Compiled(c)) => {
+                    let n = c.packs.len();
+                    (Some(*c), self.packs, n)
+                }
                 Ok(crate::defaults::Builtin::Packs(mut d)) => {
+                    let n = d.len();
                     d.extend(self.packs);
-                    (None, d)
+                    (None, d, n)
                 }
                 Err(e) => {
                     errors.extend(e);
-                    (None, self.packs)
+                    (None, self.packs, 0)
                 }
             }
         } else {
-            (None, self.packs)
+            (None, self.packs, 0)
         };
         let compiled = match base {
             // Nothing to compile on top of the image: derive what it does
@@ -366,10 +376,10 @@ impl EngineBuilder {
             }
             base => compile_on(base, &packs, &self.limits, self.thresholds),
         };
-        let model = match self.model {
-            Some(m) => m,
-            None if builtin => Some(crate::model::Model::builtin()),
-            None => None,
+        let (model, model_packs) = match self.model {
+            Some(m) => (m, usize::MAX),
+            None if builtin => (Some(crate::model::Model::builtin()), n_builtin),
+            None => (None, 0),
         };
         match compiled {
             Ok(c) if errors.is_empty() => Ok(Engine {
@@ -378,6 +388,7 @@ impl EngineBuilder {
                 limits: self.limits,
                 key: self.key,
                 model,
+                model_packs,
             }),
             Ok(_) => Err(Error::Pack(errors)),
             Err(e) => {
@@ -538,6 +549,7 @@ impl Engine {
             limits,
             key: None,
             model: None,
+            model_packs: 0,
         }
     }
 
