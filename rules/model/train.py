@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """Trains the hashed character n-gram model that moves the rules' verdict
-one step at the ends of its range (see README.md beside this file).
+one step at the ends of its range (see `src/model.rs` and the section
+"The n-gram model" of docs/detection.md).
 
 Writes `ngram.bin` (the model the engine embeds) and `checks.jsonl` (texts
 and the probability this script computes for each, which the Rust tests
 compare with the engine's own computation, so the two featurisations
 cannot drift apart).
 
-Training data: only sets that have been read (the development sets), and
-3,000 real honest ads of ../shared/corpora; never langs9, langs10,
+Training data: only sets that have been read (the development sets), the
+`train-*` sets (ads helpers wrote for training, never read for rule
+writing), and 3,000 real honest ads of ../shared/corpora; never langs9, langs10,
 holdout2, holdout3, holdout6 or the unread even lines of holdout4/5 and
 langs/langs3/langs4, which stay judges. The result is deterministic for
 the same data (liblinear with a fixed seed).
@@ -50,7 +52,7 @@ def training_set():
     ads += each("holdout4.jsonl", 1) + each("holdout5.jsonl", 1)
     for d in ["langs", "langs3", "langs4"]:
         ads += each(d + "/*.jsonl", 1)
-    for d in ["langs2", "langs5", "langs6", "langs7", "langs8", "probes-*"]:
+    for d in ["langs2", "langs5", "langs6", "langs7", "langs8", "probes-*", "train-*"]:
         ads += each(d + "/*.jsonl")
     corpora = [a for p in sorted(glob.glob(os.path.join(SHARED, "corpora", "*.jsonl"))) for a in load(p)]
     random.Random(1).shuffle(corpora)
