@@ -10,8 +10,9 @@
 //! beside the rules, never instead of them:
 //!
 //! - when the model reads the ad as honest (probability below
-//!   [`Model::below`], 0.2 for the built-in model), a `review` or `block`
-//!   verdict goes down one step: `block` to `review`, `review` to `warn`;
+//!   [`Model::below`], 0.2 for the built-in model), a `warn`, `review` or
+//!   `block` verdict goes down one step: `block` to `review`, `review` to
+//!   `warn`, `warn` to `allow`;
 //! - when it reads the ad as flagged (above [`Model::above`], 0.8) and a
 //!   rule scored, an `allow` or `warn` verdict goes up one step, to `warn`
 //!   or `review`. It never blocks, and never flags an ad on which no rule
@@ -170,8 +171,8 @@ impl Model {
         })
     }
 
-    /// Below this probability a `review` or `block` verdict goes down a
-    /// step.
+    /// Below this probability a `warn`, `review` or `block` verdict goes
+    /// down a step.
     pub fn below(&self) -> f64 {
         self.below
     }
@@ -281,7 +282,7 @@ impl Model {
         })
     }
 
-    /// The tier after the model: one step down from `review` or `block`
+    /// The tier after the model: one step down from `warn`, `review` or `block`
     /// below [`Model::below`]; one step up from `allow` or `warn` above
     /// [`Model::above`] when a rule scored (`scored`).
     pub(crate) fn adjust(&self, tier: Tier, p: f64, scored: bool) -> Tier {
@@ -289,7 +290,8 @@ impl Model {
             match tier {
                 Tier::Block => Tier::Review,
                 Tier::Review => Tier::Warn,
-                t => t,
+                Tier::Warn => Tier::Allow,
+                Tier::Allow => Tier::Allow,
             }
         } else if p > self.above && scored {
             match tier {
@@ -358,7 +360,8 @@ mod tests {
         let m = Model::builtin();
         assert_eq!(m.adjust(Tier::Block, 0.01, true), Tier::Review);
         assert_eq!(m.adjust(Tier::Review, 0.01, true), Tier::Warn);
-        assert_eq!(m.adjust(Tier::Warn, 0.01, true), Tier::Warn);
+        assert_eq!(m.adjust(Tier::Warn, 0.01, true), Tier::Allow);
+        assert_eq!(m.adjust(Tier::Allow, 0.01, true), Tier::Allow);
         assert_eq!(m.adjust(Tier::Allow, 0.99, true), Tier::Warn);
         assert_eq!(m.adjust(Tier::Warn, 0.99, true), Tier::Review);
         assert_eq!(m.adjust(Tier::Review, 0.99, true), Tier::Review);
