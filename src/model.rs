@@ -18,6 +18,11 @@
 //!   or `review`. It never blocks, and never flags an ad on which no rule
 //!   found anything.
 //!
+//! An engine uses the model for the packs it came with: the built-in
+//! model reads an ad only when a built-in rule scored, and never lowers a
+//! verdict that a rule of a pack added on top (a site's own policy)
+//! scored in.
+//!
 //! The verdict says what the model read and whether it moved the tier
 //! ([`crate::Verdict::model`]), and the reviewer messages say why. An ad
 //! on which no rule scored is not read by the model at all: it could not
@@ -33,8 +38,8 @@
 //! length 1. The probability is the logistic function of the weights'
 //! dot product plus a bias. Weights are one signed byte each, times a
 //! scale: the built-in model is 64 KiB. `rules/model/train.py` trains it
-//! (scikit-learn's logistic regression, on the development sets and real
-//! honest ads only) and writes the file the crate embeds,
+//! (scikit-learn's logistic regression, on the development sets, ads
+//! written for it and real honest ads only; never on a set kept unread) and writes the file the crate embeds,
 //! `rules/model/ngram.bin`, with texts and the probabilities the trainer
 //! computed for them, which the tests compare with this module's.
 //!

@@ -274,8 +274,10 @@ impl EngineBuilder {
 
     /// Sets the n-gram model that moves the rules' verdict one step at
     /// the ends of its range ([`crate::model`]), or none. Without this
-    /// call an engine with the built-in packs has the built-in model, and
-    /// one without them has none.
+    /// call an engine with the built-in packs has the built-in model, read
+    /// for those packs only (it never lowers a verdict a rule of a pack
+    /// added on top scored in), and one without them has none. A model
+    /// given here is read for every pack loaded.
     ///
     /// ```
     /// use redflag::{Engine, Submission};
