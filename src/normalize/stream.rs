@@ -274,6 +274,11 @@ struct Segment {
     /// after a letter; and whether a readable run sat between letters.
     leet_state: u8,
     leet_inside: bool,
+    /// The current token holds a character of a script written without
+    /// spaces that is not a letter (a Thai digit, a Khmer sign), which cuts
+    /// the token for the leetspeak pass (see `super::leet::leet`): "៰a0"
+    /// is read there as "a0", one letter leading a digit.
+    run_unspaced_sign: bool,
     /// Tokens of the whole text so far that show leetspeak.
     leet_tokens: u32,
     /// Tokens of two letters or more.
@@ -364,6 +369,7 @@ impl Segment {
             run_lead: false,
             leet_state: 0,
             leet_inside: false,
+            run_unspaced_sign: false,
             leet_tokens: 0,
             words: 0,
             buf: [0; MAX_WORD],
@@ -395,6 +401,7 @@ impl Segment {
             self.run_lead = k & C_LETTER != 0;
             self.leet_state = 0;
             self.leet_inside = false;
+            self.run_unspaced_sign = false;
             self.buf_len = 0;
         }
         self.run += 1;
@@ -418,6 +425,7 @@ impl Segment {
             }
         } else {
             self.run_plain = false;
+            self.run_unspaced_sign |= !ch.is_ascii() && table::is_unspaced(ch);
             if self.leet_state != 0 {
                 let readable = ch.is_ascii_digit() && k & C_LEET != 0;
                 self.leet_state = match (self.leet_state, readable) {
@@ -440,7 +448,10 @@ impl Segment {
             if !self.run_plain {
                 // Letters with digits or symbols: leetspeak, or digits
                 // inside a word; or one letter leading digits ("f33").
-                self.interesting |= self.run_letters >= 2 || self.run_letters == 1 && self.run_lead;
+                // A sign of a script without spaces may cut the token
+                // before its one letter.
+                self.interesting |= self.run_letters >= 2
+                    || self.run_letters == 1 && (self.run_lead || self.run_unspaced_sign);
             } else if self.run >= 2 {
                 let number =
                     self.buf_len <= MAX_WORD && numbers::is_number_word(&self.buf[..self.buf_len]);

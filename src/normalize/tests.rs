@@ -368,6 +368,14 @@ const TRICKY: &[&str] = &[
     "x - y - z 1 - 2 - 3 p - a - s - s.p.o.r.t",
     "Д3вушк!, хот!т3 з@р@б0т@ть? Дякую! 6есплатн0 4то раб0та 2000р. д1вчатам",
     "Р@Б0Т@ за гран!ц3й!!! купальн!к3 з@ 3а 6ы к! ч4с",
+    // A sign of a script without spaces cuts a token for the leetspeak
+    // pass: "a" and a digit of another script after it are a token of
+    // their own (found by the property test below).
+    "៰a૦\"",
+    "៰a0",
+    "x ៰a٠ y",
+    "ก1a0",
+    "招a0岁",
 ];
 
 #[test]
@@ -528,6 +536,17 @@ mod equivalence {
         #[test]
         fn fast_path_equals_the_reference_on_any_text(text in any::<String>()) {
             prop_assert_eq!(normalize(&text), normalize_reference(&text));
+        }
+
+        /// Latin letters, leetspeak digits and symbols next to characters
+        /// of scripts without spaces (letters, digits, signs), of other
+        /// scripts and other digit systems: where the leetspeak pass and
+        /// the streaming walk cut tokens differently.
+        #[test]
+        fn fast_path_equals_the_reference_across_scripts(
+            text in "[a0b1e3s5 .@$!|៰ก๑๐招岁ሀ૦٠xyzpo4Αбあカ\n*_-]{1,32}"
+        ) {
+            prop_assert_eq!(normalize(&text), normalize_reference(&text), "{:?}", text);
         }
     }
 }
