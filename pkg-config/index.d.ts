@@ -247,6 +247,12 @@ export interface EngineOptions {
    * CLI's `--no-default-packs`.
    */
   defaultPacks?: boolean;
+  /**
+   * `false` screens with the rules alone, without the built-in n-gram model
+   * (the CLI's `--no-model`); verdicts then have no `model`. The model
+   * comes only with the built-in packs.
+   */
+  model?: boolean;
   /** Override the packs' thresholds. */
   thresholds?: Thresholds;
   /** Override limits; unspecified ones keep their defaults. */

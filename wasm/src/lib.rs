@@ -272,7 +272,9 @@ fn check_key(key: &str) -> Result<(), JsError> {
 /// one pack or an array of packs, each a parsed object or JSON text, loaded in
 /// order after the built-in packs, as the CLI's `--pack` does;
 /// `options.defaultPacks: false` leaves the built-in packs out (the CLI's
-/// `--no-default-packs`).
+/// `--no-default-packs`); `options.model: false` keeps them but screens
+/// with the rules alone, without the built-in n-gram model (the CLI's
+/// `--no-model`).
 #[wasm_bindgen]
 pub struct Engine {
     inner: redflag::Engine,
@@ -311,6 +313,7 @@ impl Engine {
             "options",
             &[
                 "defaultPacks",
+                "model",
                 "thresholds",
                 "limits",
                 "entityKey",
@@ -322,6 +325,9 @@ impl Engine {
         let mut builder = redflag::Engine::builder();
         if o.boolean("defaultPacks")?.unwrap_or(true) {
             builder = builder.default_packs();
+        }
+        if o.boolean("model")? == Some(false) {
+            builder = builder.model(None);
         }
         let trust = match o.strings("publicKeys")? {
             Some(keys) => Some(policy(
@@ -695,6 +701,24 @@ mod tests {
         assert_eq!(get(&first, "byte_start").as_f64(), Some(5.0));
         assert!(get(&v, "thresholds").is_object());
         assert!(!get(&v, "thresholds").is_instance_of::<js_sys::Map>());
+    }
+
+    #[wasm_bindgen_test]
+    fn model_false_screens_with_the_rules_alone() {
+        // A lone fee abroad: the model reads it (a rule scored), unless
+        // it is turned off.
+        let ad = obj(
+            r#"{"section": "jobs", "body": "Work in Dubai hotels. Pay the registration fee before the flight."}"#,
+        );
+        let with = Engine::new(JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap();
+        let without = Engine::new(JsValue::UNDEFINED, obj(r#"{"model": false}"#)).unwrap();
+        assert!(get(
+            &with.screen(ad.clone(), JsValue::UNDEFINED).unwrap(),
+            "model"
+        )
+        .is_object());
+        assert!(get(&without.screen(ad, JsValue::UNDEFINED).unwrap(), "model").is_undefined());
+        assert!(Engine::new(JsValue::UNDEFINED, obj(r#"{"model": "no"}"#)).is_err());
     }
 
     #[wasm_bindgen_test]

@@ -74,6 +74,20 @@ test("packs as objects, JSON text and arrays, with and without the built-in pack
   assert.deepEqual(new rf.Engine().explainableCategories().includes("recruitment-fee"), true);
 });
 
+test("model: false screens with the built-in packs and the rules alone", () => {
+  // A lone fee for work abroad: a rule scores, so the built-in model reads
+  // the ad; with the model off the verdict is the rules' own.
+  const ad = { section: "jobs", body: "Work in Dubai hotels. Pay the registration fee before the flight." };
+  const withModel = new rf.Engine().screen(ad);
+  const rulesAlone = new rf.Engine(undefined, { model: false });
+  const v = rulesAlone.screen(ad);
+  assert.equal(typeof withModel.model.score, "number");
+  assert.equal(v.model, undefined);
+  assert.deepEqual(rulesAlone.packs(), new rf.Engine().packs(), "the built-in packs are still loaded");
+  assert.deepEqual(v.rules.map((r) => r.id), withModel.rules.map((r) => r.id), "the same rules fire");
+  assert.throws(() => new rf.Engine(undefined, { model: "off" }), /model/);
+});
+
 test("validatePacks reports every problem with its path and never throws for bad packs", () => {
   const bad = {
     schema: 1,
