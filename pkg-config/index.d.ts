@@ -140,11 +140,13 @@ export interface Verdict {
   cleared?: Cleared[];
   /**
    * What the built-in n-gram model read (absent when the engine has none,
-   * or when no rule scored, since the model could not move the verdict):
-   * the probability that the ad is of the flagged kind, and the tier the
-   * rules alone reached when the model moved the verdict one step from it.
-   * Below 0.2 it lowers `review`/`block` one step; above 0.8, when a rule
-   * scored, it raises `allow`/`warn` one step. It never blocks.
+   * or when no rule of the built-in packs scored, since the model could not
+   * move the verdict): the probability that the ad is of the flagged kind,
+   * and the tier the rules alone reached when the model moved the verdict
+   * one step from it. Below 0.2 it lowers `warn`/`review`/`block` one step;
+   * above 0.8, when a rule scored, it raises `allow`/`warn` one step. It
+   * never blocks, and never lowers a verdict a rule of your own pack
+   * scored in.
    */
   model?: ModelReading;
 }

@@ -196,8 +196,9 @@ pub struct Verdict {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub cleared: Vec<Cleared>,
     /// What the n-gram model read (see [`crate::model`]); absent when the
-    /// engine has no model, or when no rule scored (the model could not
-    /// move the verdict, so it does not read the ad).
+    /// engine has no model, or when no rule of the packs the model reads
+    /// for scored (the model could not move the verdict, so it does not
+    /// read the ad).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model: Option<ModelReading>,
 }
