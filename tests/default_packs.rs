@@ -526,15 +526,17 @@ fn the_built_in_model_never_lowers_what_a_sites_own_rule_brought_about() {
     let site = redflag::Pack::from_toml(
         r#"schema = 1
 [pack]
-id = "site"
-version = "1"
+id = "marketplace-policy"
+version = "2.0.0"
+[lists]
+animals = ["puppies", "kittens", "labrador", "parrot"]
 [[rule]]
-id = "site.pets"
-title = "Pet sale ban"
-category = "policy"
-score = 20
+id = "marketplace.live-animals"
+title = "Live animals may not be sold here"
+category = "marketplace-policy"
+score = 15
 max_tier = "block"
-match = { any = ["puppies"] }
+match = { and = [{ any = ["@animals"] }, { any = ["for sale"] }] }
 "#,
     )
     .unwrap();
