@@ -46,8 +46,10 @@ impl Engine {
             .as_ref()
             .filter(|_| use_model && scored)
             .map(|m| {
-                let score = m.probability(&model_text(scan));
-                let mut tier = m.adjust(s.tier, score, scored);
+                let text = model_text(scan);
+                let score = m.probability(&text);
+                let chars = text.chars().filter(|c| !c.is_whitespace()).count();
+                let mut tier = m.adjust(s.tier, score, scored, chars);
                 if other {
                     // A rule of a pack the model was not trained with
                     // scored (a site's own policy): it may raise, never

@@ -124,12 +124,16 @@ const cleanAd = { section: "for-sale", title: "Road bike, 54 cm", body: "Alumini
 // Warn-level with the rules and the n-gram model, and no explainable hit.
 const hiddenWarnAd = { section: "services", title: "Relaxing massage", body: "Late hours. Oriental massage, young staff." };
 
-/** Chunks typed into the description, one input event each: allow → warn → block → allow. */
+/**
+ * Chunks typed into the description, one input event each: allow → warn →
+ * block → allow. The n-gram model reads each warn state between 0.39 and
+ * 0.55, away from its bounds (0.2, 0.8), so the rules alone set the tier.
+ */
 const run = [
   "Hotel work in town, good salary. ",
-  "We offer training. ",
+  "Weekend shifts. ",
   "Pay the registration fee. ",
-  "Start next week. ",
+  "Uniform provided. ",
   "Bring your own shoes. ",
   "The employer keeps your passport. You cannot leave until the debt is paid. ",
   "Shared rooms. ",
