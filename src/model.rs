@@ -42,7 +42,8 @@
 //! dot product plus a bias. Weights are one signed byte each, times a
 //! scale: the built-in model is 64 KiB. `rules/model/train.py` trains it
 //! (scikit-learn's logistic regression, on the development sets, ads
-//! written for it and real honest ads only; never on a set kept unread) and writes the file the crate embeds,
+//! written for it and real honest ads only; never on a set kept unread)
+//! and writes the file the crate embeds,
 //! `rules/model/ngram.bin`, with texts and the probabilities the trainer
 //! computed for them, which the tests compare with this module's.
 //!
@@ -65,6 +66,18 @@ use crate::tier::Tier;
 /// 2026-12-05: keeping the `warn` of the ads shorter than this changed no
 /// count on any labelled set or the real corpora (at 150 characters, 4
 /// honest ads of about 3,000 would have stayed above their maximum).
+///
+/// ```
+/// use redflag::{Engine, Submission, Tier};
+///
+/// // One line with a recruitment fee: the model reads it as honest, but
+/// // too briefly to clear the rule's warning.
+/// let ad = "A registration fee is required.";
+/// assert!(ad.len() < redflag::model::MIN_CHARS_TO_CLEAR_WARN);
+/// let sub = Submission::new().field("section", "jobs").field("body", ad);
+/// let v = Engine::new_default().screen(&sub).unwrap();
+/// assert_eq!(v.verdict, Tier::Warn);
+/// ```
 pub const MIN_CHARS_TO_CLEAR_WARN: usize = 100;
 
 /// The built-in model (see the module documentation).

@@ -515,8 +515,8 @@ fn community_posts_with_strong_indicators_go_to_review_not_block() {
 #[test]
 fn the_built_in_model_never_lowers_what_a_sites_own_rule_brought_about() {
     // The model was trained on trafficking ads and honest ones, not on a
-    // site's own policy: a pet-sale ban that blocks stays a block, though
-    // the model reads the ad as honest.
+    // site's own policy: a marketplace's ban on selling live animals that
+    // blocks stays a block, though the model reads the ad as honest.
     let body = "Labrador puppies for sale, KC registered, 8 weeks old, wormed and flea treated, viewing welcome.";
     let m = redflag::model::Model::builtin();
     assert!(
