@@ -48,7 +48,13 @@ impl Engine {
             .map(|m| {
                 let text = model_text(scan);
                 let score = m.probability(&text);
-                let chars = text.chars().filter(|c| !c.is_whitespace()).count();
+                // Only whether it reaches the length rule matters: a long
+                // field is not walked to its end.
+                let chars = text
+                    .chars()
+                    .filter(|c| !c.is_whitespace())
+                    .take(crate::model::MIN_CHARS_TO_CLEAR_WARN)
+                    .count();
                 let mut tier = m.adjust(s.tier, score, scored, chars);
                 if other {
                     // A rule of a pack the model was not trained with
