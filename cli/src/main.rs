@@ -32,6 +32,7 @@ mod input;
 mod labels;
 mod link;
 mod lint;
+mod normalize;
 mod output;
 mod pack_test;
 mod packs;
@@ -351,6 +352,28 @@ enum Command {
         #[arg(long, short = 's', value_parser = parse_section)]
         section: Option<String>,
         /// Input file (default: stdin).
+        file: Option<PathBuf>,
+    },
+    /// Print the matching form the rules and the n-gram model read: for each JSON Lines ad,
+    /// the same object with each text field rewritten.
+    #[command(
+        long_about = "Print the matching form the rules and the n-gram model read \
+        (docs/normalisation.md): look-alike letters, leetspeak, spacing, accents, doubled \
+        letters, emoji and number words rewritten as the engine sees them. Terms of a pack \
+        match this form; `rules/model/train.py` trains the model on it.\n\n\
+        Input: JSON Lines ads (FILE or stdin), written back one per line with every string \
+        member except `id` and `section` rewritten and the other members as they were; with \
+        --text, each line is plain text and its matching form is written as one line.\n\n\
+        Exit codes: 0 success; 1 a line could not be read (an error line {line, error} is \
+        written in its place); 2 usage errors.",
+        after_help = "Examples:\n  echo 'P4SSP0RT kept by b0ss' | redflag normalize --text\n  \
+        redflag normalize ads.jsonl > matching-form.jsonl"
+    )]
+    Normalize {
+        /// Read each line as plain text, not as a JSON object.
+        #[arg(long)]
+        text: bool,
+        /// Input file (default: stdin; `-` is stdin).
         file: Option<PathBuf>,
     },
     /// Measure packs on labelled JSON Lines (`label`: "flag" or "clean"; optional
@@ -1102,6 +1125,7 @@ fn main() -> ExitCode {
             },
         }),
         Command::Pack { format, out, pack } => convert::convert(format, out, &pack),
+        Command::Normalize { text, file } => normalize::normalize(text, file),
         Command::Image { out, packs_json } => image::image(&out, packs_json.as_deref()),
         Command::Keygen { out } => signing::keygen(&out),
         Command::ImageHash {

@@ -116,8 +116,8 @@ fn scan_reads_jsonl_and_reports_malformed_lines_without_stopping() {
 
 #[test]
 fn scan_exit_code_zero_when_every_line_is_screened_and_section_flag_applies() {
-    // The rules alone: the n-gram model may move a verdict one step
-    // (see the next test).
+    // The rules alone: the n-gram model may move a verdict (see the next
+    // test).
     let out = run(&["scan", "--no-model", "--section", "jobs"], "{\"body\": \"Pay the placement fee first.\"}\n{\"section\": \"housing\", \"body\": \"Pay the placement fee first.\"}\n");
     assert_eq!(out.status.code(), Some(0));
     let v = lines(&out);
@@ -128,7 +128,7 @@ fn scan_exit_code_zero_when_every_line_is_screened_and_section_flag_applies() {
 }
 
 #[test]
-fn the_model_moves_a_verdict_one_step_and_no_model_turns_it_off() {
+fn the_model_moves_a_verdict_and_no_model_turns_it_off() {
     let ad = "{\"section\": \"jobs\", \"body\": \"Pay the placement fee first.\"}\n";
     let with = lines(&run(&["scan"], ad));
     let without = lines(&run(&["scan", "--no-model"], ad));
@@ -139,6 +139,8 @@ fn the_model_moves_a_verdict_one_step_and_no_model_turns_it_off() {
             .unwrap()
     };
     let (a, b) = (rank(&with[0]["verdict"]), rank(&without[0]["verdict"]));
+    // The rules warn; from `warn` the model moves one step at most.
+    assert_eq!(without[0]["verdict"], "warn");
     assert!(a.abs_diff(b) <= 1, "{with:?} {without:?}");
     let model = &with[0]["model"];
     assert!(model["score"]
@@ -154,6 +156,36 @@ fn the_model_moves_a_verdict_one_step_and_no_model_turns_it_off() {
     let bad = run(&["scan", "--model", "Cargo.toml"], ad);
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("Cargo.toml"));
+}
+
+#[test]
+fn normalize_prints_the_matching_form_of_each_field_or_line() {
+    let input = concat!(
+        r#"{"id": 7, "section": "jobs", "title": "Ｗｏｒｋ abroad", "body": "P4SSP0RT kept by the b0ss", "price": 40}"#,
+        "\n",
+        "[1]\n",
+        "{\"body\": \"call five five five\"}\n",
+    );
+    let out = run(&["normalize"], input);
+    assert_eq!(out.status.code(), Some(1), "the array line is an error");
+    let v = lines(&out);
+    assert_eq!(v.len(), 3);
+    // Text fields rewritten; `id`, `section` and other values kept.
+    assert_eq!(v[0]["id"], 7);
+    assert_eq!(v[0]["section"], "jobs");
+    assert_eq!(v[0]["price"], 40);
+    assert_eq!(
+        v[0]["title"],
+        redflag::normalize("Ｗｏｒｋ abroad").as_str()
+    );
+    assert!(v[0]["body"].as_str().unwrap().starts_with("pasport kept"));
+    assert_eq!(v[1]["line"], 2);
+    assert!(v[1]["error"].as_str().unwrap().contains("--text"));
+    assert_eq!(v[2]["body"], "cal 5 5 5");
+    // Plain text, a line for a line (an empty one stays empty).
+    let text = run(&["normalize", "--text"], "Ｐａｓｓｐｏｒｔ\n\nb0ss\n");
+    succeeded(&text);
+    assert_eq!(String::from_utf8_lossy(&text.stdout), "pasport\n\nbos\n");
 }
 
 #[test]
