@@ -15,11 +15,15 @@
 //!   `warn`, `warn` to `allow` (a `warn` only on an ad of at least
 //!   [`MIN_CHARS_TO_CLEAR_WARN`] characters besides whitespace: in "A
 //!   registration fee is required." the model reads too little to clear
-//!   the rule's nudge);
+//!   the rule's nudge); when it is surer (below [`Model::far_below`],
+//!   0.1), a `review` or `block` goes down two steps, to `allow` or
+//!   `warn`;
 //! - when it reads the ad as flagged (above [`Model::above`], 0.8) and a
 //!   rule scored, an `allow` or `warn` verdict goes up one step, to `warn`
-//!   or `review`. It never blocks, and never flags an ad on which no rule
-//!   found anything.
+//!   or `review`; a `review` the rules reached goes up to `block` only
+//!   when it is surer (above [`Model::block_above`], 0.9). It never
+//!   blocks an ad the rules did not take to `review`, and never flags an
+//!   ad on which no rule found anything.
 //!
 //! An engine uses the model for the packs it came with: the built-in
 //! model reads an ad only when a built-in rule scored, and never lowers a
@@ -32,7 +36,10 @@
 //! move its verdict.
 //!
 //! The features: the title and the body (or every field, when neither is
-//! given), joined by a line break, cut to the model's byte limit
+//! given) in matching form ([`crate::normalize`]: look-alike letters,
+//! leetspeak, spacing, accents and number words undone, so a disguise the
+//! rules see through does not move the model either), joined by a line
+//! break, cut to the model's byte limit
 //! ([`Model::max_bytes`], 16 KiB: the time a model takes grows with the
 //! text, and ads are short), lowercased; split on whitespace; each word
 //! padded with a space on both sides, and its character n-grams (2 to 4
@@ -82,8 +89,11 @@ pub const MIN_CHARS_TO_CLEAR_WARN: usize = 100;
 
 /// The built-in model (see the module documentation).
 const BUILTIN: &[u8] = include_bytes!("../rules/model/ngram.bin");
-const MAGIC: &[u8; 8] = b"rfngram1";
-const HEADER: usize = 8 + 4 + 4 * 8 + 4;
+/// The current format (with the two outer bounds) and the first one
+/// (without them: a model in it never moves a verdict two steps or to
+/// `block`).
+const MAGIC: &[u8; 8] = b"rfngram2";
+const MAGIC_1: &[u8; 8] = b"rfngram1";
 
 /// A hashed character n-gram model (see the [module documentation](self)).
 #[derive(Clone, PartialEq)]
@@ -95,6 +105,8 @@ pub struct Model {
     bias: f64,
     below: f64,
     above: f64,
+    far_below: f64,
+    block_above: f64,
     max_bytes: usize,
     /// One signed byte per bucket, kept as the file's bytes: the built-in
     /// model borrows them from the binary instead of copying 64 KiB into
@@ -109,6 +121,8 @@ impl std::fmt::Debug for Model {
             .field("ngrams", &(self.nmin..=self.nmax))
             .field("below", &self.below)
             .field("above", &self.above)
+            .field("far_below", &self.far_below)
+            .field("block_above", &self.block_above)
             .field("max_bytes", &self.max_bytes)
             .finish_non_exhaustive()
     }
@@ -120,6 +134,7 @@ impl Model {
     /// ```
     /// let m = redflag::model::Model::builtin();
     /// assert_eq!((m.below(), m.above()), (0.2, 0.8));
+    /// assert_eq!((m.far_below(), m.block_above()), (0.1, 0.9));
     /// ```
     pub fn builtin() -> Model {
         // The file is checked by the test suite; a damaged one would give
@@ -132,17 +147,23 @@ impl Model {
             bias: 0.0,
             below: 0.0,
             above: 1.0,
+            far_below: 0.0,
+            block_above: 1.0,
             max_bytes: 0,
             weights: Cow::Borrowed(&[0]),
         })
     }
 
     /// Reads a model file as `rules/model/train.py` writes it: the magic
-    /// `rfngram1`; the bucket bits (8 to 24), the smallest and largest
+    /// `rfngram2`; the bucket bits (8 to 24), the smallest and largest
     /// n-gram length (1 to 8) and a zero byte; the scale, bias, lower and
     /// upper probability as little-endian `f64` (finite, the scale
     /// positive, `0 < below < above < 1`); the byte limit as a
-    /// little-endian `u32`; then one signed byte per bucket.
+    /// little-endian `u32`; the two outer bounds as little-endian `f64`
+    /// (`0 <= far_below <= below` and `above <= block_above <= 1`; 0 and 1
+    /// turn their step off); then one signed byte per bucket. A file of
+    /// the first format, `rfngram1`, has no outer bounds: its model moves
+    /// a verdict one step only.
     ///
     /// ```
     /// let err = redflag::model::Model::from_bytes(b"not a model").unwrap_err();
@@ -155,8 +176,13 @@ impl Model {
     fn parse(file: Cow<'static, [u8]>) -> Result<Model, Error> {
         let b = &file[..];
         let bad = |m: &str| Err(Error::pack(Some("model"), "", format!("model file: {m}")));
-        if b.len() < HEADER || &b[..8] != MAGIC {
-            return bad("not a redflag n-gram model (no `rfngram1` header)");
+        let header = match b.get(..8) {
+            Some(m) if m == MAGIC => 8 + 4 + 4 * 8 + 4 + 2 * 8,
+            Some(m) if m == MAGIC_1 => 8 + 4 + 4 * 8 + 4,
+            _ => return bad("not a redflag n-gram model (no `rfngram2` header)"),
+        };
+        if b.len() < header {
+            return bad("the header is cut short");
         }
         let (bits, nmin, nmax) = (u32::from(b[8]), usize::from(b[9]), usize::from(b[10]));
         if !(8..=24).contains(&bits) || nmin == 0 || nmin > nmax || nmax > 8 {
@@ -177,13 +203,34 @@ impl Model {
         let mut n = [0u8; 4];
         n.copy_from_slice(&b[44..48]);
         let max_bytes = u32::from_le_bytes(n) as usize;
-        if b.len() - HEADER != 1 << bits {
+        // The outer bounds follow the byte limit (`f` counts from byte 12).
+        let g = |i: usize| {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(&b[48 + 8 * i..56 + 8 * i]);
+            f64::from_le_bytes(a)
+        };
+        let (far_below, block_above) = if header > 48 {
+            (g(0), g(1))
+        } else {
+            (0.0, 1.0)
+        };
+        if !(far_below.is_finite() && block_above.is_finite())
+            || !(0.0 <= far_below
+                && far_below <= below
+                && above <= block_above
+                && block_above <= 1.0)
+        {
+            return bad(
+                "the outer bounds must be 0 <= far_below <= below and above <= block_above <= 1",
+            );
+        }
+        if b.len() - header != 1 << bits {
             return bad("the weights are not one byte per bucket");
         }
         let weights = match file {
-            Cow::Borrowed(f) => Cow::Borrowed(&f[HEADER..]),
+            Cow::Borrowed(f) => Cow::Borrowed(&f[header..]),
             Cow::Owned(mut f) => {
-                f.drain(..HEADER);
+                f.drain(..header);
                 Cow::Owned(f)
             }
         };
@@ -195,6 +242,8 @@ impl Model {
             bias,
             below,
             above,
+            far_below,
+            block_above,
             max_bytes,
             weights,
         })
@@ -212,6 +261,29 @@ impl Model {
         self.above
     }
 
+    /// Below this probability a `review` or `block` verdict goes down two
+    /// steps, to `allow` or `warn` (0: never).
+    ///
+    /// ```
+    /// let m = redflag::model::Model::builtin();
+    /// assert!(m.far_below() <= m.below());
+    /// ```
+    pub fn far_below(&self) -> f64 {
+        self.far_below
+    }
+
+    /// Above this probability a `review` verdict goes up to `block` (1:
+    /// never). Only a verdict the rules took to `review` is raised to
+    /// `block`: the model never blocks on less.
+    ///
+    /// ```
+    /// let m = redflag::model::Model::builtin();
+    /// assert!(m.block_above() >= m.above());
+    /// ```
+    pub fn block_above(&self) -> f64 {
+        self.block_above
+    }
+
     /// The model reads at most this many bytes of text (the rest of a
     /// longer text is not looked at).
     pub fn max_bytes(&self) -> usize {
@@ -219,12 +291,13 @@ impl Model {
     }
 
     /// The probability, from 0 to 1, that `text` is one of the flagged
-    /// kind of ad.
+    /// kind of ad. The built-in model was trained on text in matching form,
+    /// which is what the engine passes it: give it the same.
     ///
     /// ```
     /// let m = redflag::model::Model::builtin();
-    /// let p = m.probability("Barista wanted, weekend shifts, apply in store.");
-    /// assert!(p < 0.5);
+    /// let text = redflag::normalize("Barista wanted, weekend shifts, apply in store.");
+    /// assert!(m.probability(text.as_str()) < 0.5);
     /// ```
     pub fn probability(&self, text: &str) -> f64 {
         let mut end = text.len().min(self.max_bytes);
@@ -311,13 +384,20 @@ impl Model {
         })
     }
 
-    /// The tier after the model: one step down from `warn` (on a text of
+    /// The tier after the model: two steps down from `review` or `block`
+    /// below [`Model::far_below`]; one step down from `warn` (on a text of
     /// `chars` characters besides whitespace, at least
     /// [`MIN_CHARS_TO_CLEAR_WARN`]), `review` or `block` below
     /// [`Model::below`]; one step up from `allow` or `warn` above
-    /// [`Model::above`] when a rule scored (`scored`).
+    /// [`Model::above`] when a rule scored (`scored`), and from `review`
+    /// to `block` above [`Model::block_above`].
     pub(crate) fn adjust(&self, tier: Tier, p: f64, scored: bool, chars: usize) -> Tier {
-        if p < self.below {
+        if p < self.far_below && tier >= Tier::Review {
+            match tier {
+                Tier::Block => Tier::Warn,
+                _ => Tier::Allow,
+            }
+        } else if p < self.below {
             match tier {
                 Tier::Block => Tier::Review,
                 Tier::Review => Tier::Warn,
@@ -328,6 +408,7 @@ impl Model {
             match tier {
                 Tier::Allow => Tier::Warn,
                 Tier::Warn => Tier::Review,
+                Tier::Review if p > self.block_above => Tier::Block,
                 t => t,
             }
         } else {
@@ -381,29 +462,88 @@ mod tests {
         let mut bounds = good.clone();
         bounds[28..36].copy_from_slice(&0.9f64.to_le_bytes()); // below > above
         assert!(Model::from_bytes(&bounds).is_err());
+        let mut outer = good.clone();
+        outer[48..56].copy_from_slice(&0.5f64.to_le_bytes()); // far_below > below
+        assert!(Model::from_bytes(&outer).is_err());
+        let mut outer = good.clone();
+        outer[56..64].copy_from_slice(&f64::NAN.to_le_bytes());
+        assert!(Model::from_bytes(&outer).is_err());
+        assert!(Model::from_bytes(&good[..60]).is_err());
         let mut bits = good;
         bits[8] = 30;
         assert!(Model::from_bytes(&bits).is_err());
     }
 
     #[test]
-    fn one_step_at_most_and_never_a_block() {
+    fn the_step_grows_with_confidence_and_blocks_only_from_review() {
         let m = Model::builtin();
         let long = MIN_CHARS_TO_CLEAR_WARN;
-        assert_eq!(m.adjust(Tier::Block, 0.01, true, long), Tier::Review);
-        assert_eq!(m.adjust(Tier::Review, 0.01, true, long), Tier::Warn);
-        assert_eq!(m.adjust(Tier::Warn, 0.01, true, long), Tier::Allow);
-        assert_eq!(m.adjust(Tier::Allow, 0.01, true, long), Tier::Allow);
-        assert_eq!(m.adjust(Tier::Allow, 0.99, true, long), Tier::Warn);
-        assert_eq!(m.adjust(Tier::Warn, 0.99, true, long), Tier::Review);
-        assert_eq!(m.adjust(Tier::Review, 0.99, true, long), Tier::Review);
+        // Honest: one step below `below`, two below `far_below`.
+        let (honest, surely_honest) = ((m.far_below() + m.below()) / 2.0, m.far_below() / 2.0);
+        assert_eq!(m.adjust(Tier::Block, honest, true, long), Tier::Review);
+        assert_eq!(m.adjust(Tier::Review, honest, true, long), Tier::Warn);
+        assert_eq!(m.adjust(Tier::Warn, honest, true, long), Tier::Allow);
+        assert_eq!(m.adjust(Tier::Block, surely_honest, true, long), Tier::Warn);
+        assert_eq!(
+            m.adjust(Tier::Review, surely_honest, true, long),
+            Tier::Allow
+        );
+        assert_eq!(m.adjust(Tier::Warn, surely_honest, true, long), Tier::Allow);
+        assert_eq!(
+            m.adjust(Tier::Allow, surely_honest, true, long),
+            Tier::Allow
+        );
+        // Flagged: one step above `above`; `review` to `block` only above
+        // `block_above`, and nothing below `review` goes to `block`.
+        let (flagged, surely_flagged) = (
+            (m.above() + m.block_above()) / 2.0,
+            (m.block_above() + 1.0) / 2.0,
+        );
+        assert_eq!(m.adjust(Tier::Allow, flagged, true, long), Tier::Warn);
+        assert_eq!(m.adjust(Tier::Warn, flagged, true, long), Tier::Review);
+        assert_eq!(m.adjust(Tier::Review, flagged, true, long), Tier::Review);
+        assert_eq!(
+            m.adjust(Tier::Allow, surely_flagged, true, long),
+            Tier::Warn
+        );
+        assert_eq!(
+            m.adjust(Tier::Warn, surely_flagged, true, long),
+            Tier::Review
+        );
+        assert_eq!(
+            m.adjust(Tier::Review, surely_flagged, true, long),
+            Tier::Block
+        );
         // No rule scored: the model alone flags nothing.
-        assert_eq!(m.adjust(Tier::Allow, 0.99, false, long), Tier::Allow);
+        assert_eq!(
+            m.adjust(Tier::Allow, surely_flagged, false, long),
+            Tier::Allow
+        );
         assert_eq!(m.adjust(Tier::Review, 0.5, true, long), Tier::Review);
         // On a short ad a warn stays; the other steps do not depend on length.
-        assert_eq!(m.adjust(Tier::Warn, 0.01, true, long - 1), Tier::Warn);
-        assert_eq!(m.adjust(Tier::Review, 0.01, true, 10), Tier::Warn);
-        assert_eq!(m.adjust(Tier::Allow, 0.99, true, 10), Tier::Warn);
+        assert_eq!(m.adjust(Tier::Warn, honest, true, long - 1), Tier::Warn);
+        assert_eq!(
+            m.adjust(Tier::Warn, surely_honest, true, long - 1),
+            Tier::Warn
+        );
+        assert_eq!(m.adjust(Tier::Review, honest, true, 10), Tier::Warn);
+        assert_eq!(m.adjust(Tier::Review, surely_honest, true, 10), Tier::Allow);
+        assert_eq!(m.adjust(Tier::Allow, flagged, true, 10), Tier::Warn);
+    }
+
+    #[test]
+    fn a_model_of_the_first_format_moves_one_step_only() {
+        // The first format is the current one without the outer bounds.
+        let mut first = BUILTIN[..48].to_vec();
+        first[..8].copy_from_slice(MAGIC_1);
+        first.extend_from_slice(&BUILTIN[64..]);
+        let m = Model::from_bytes(&first).unwrap();
+        assert_eq!((m.far_below(), m.block_above()), (0.0, 1.0));
+        let long = MIN_CHARS_TO_CLEAR_WARN;
+        assert_eq!(m.adjust(Tier::Block, 0.0, true, long), Tier::Review);
+        assert_eq!(m.adjust(Tier::Review, 1.0, true, long), Tier::Review);
+        let text = "Trabajo en el extranjero, el pasaporte queda con la agencia.";
+        assert_eq!(m.probability(text), Model::builtin().probability(text));
     }
 
     #[test]

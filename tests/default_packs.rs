@@ -394,41 +394,55 @@ const DISGUISES: &[(&str, Disguise)] = &[
 /// A few may drop (a disguise applied on top of the fixture's own, or
 /// spaced-out number words the age extractor cannot read), never more than
 /// one in ten; the drops are printed.
+///
+/// Checked twice: the rules alone against the rules alone on the plain
+/// text, and the whole engine (with the n-gram model, which reads the
+/// matching form too) against the same: a disguise must not take the
+/// engine below what the rules give the plain ad. (A `block` the model
+/// adds on top of the rules' `review` at high confidence may fall back to
+/// `review` when a disguise blurs its wording; that is not counted.)
 #[test]
 fn flagged_fixtures_keep_their_tier_in_every_disguise() {
-    let e = Engine::new_default();
+    let full = Engine::new_default();
+    let rules = Engine::builder()
+        .default_packs()
+        .model(None)
+        .build()
+        .unwrap();
     let fixtures: Vec<serde_json::Value> = include_str!("fixtures/flagged.jsonl")
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    let tier = |v: &serde_json::Value| {
+    let tier = |e: &Engine, v: &serde_json::Value| {
         e.screen(&Submission::from_json(v).unwrap())
             .unwrap()
             .verdict
     };
-    let plain: Vec<Tier> = fixtures.iter().map(tier).collect();
+    let plain: Vec<Tier> = fixtures.iter().map(|v| tier(&rules, v)).collect();
     let mut failures = Vec::new();
     for (name, disguise) in DISGUISES {
-        let mut drops = Vec::new();
-        for (v, &before) in fixtures.iter().zip(&plain) {
-            let mut d = v.clone();
-            for key in ["title", "body"] {
-                if let Some(text) = v[key].as_str() {
-                    d[key] = serde_json::Value::String(disguise(text));
+        for (engine, what) in [(&rules, "rules alone"), (&full, "with the model")] {
+            let mut drops = Vec::new();
+            for (v, &before) in fixtures.iter().zip(&plain) {
+                let mut d = v.clone();
+                for key in ["title", "body"] {
+                    if let Some(text) = v[key].as_str() {
+                        d[key] = serde_json::Value::String(disguise(text));
+                    }
+                }
+                let after = tier(engine, &d);
+                if after < before {
+                    drops.push(format!("{} {before:?} → {after:?}", v["id"]));
                 }
             }
-            let after = tier(&d);
-            if after < before {
-                drops.push(format!("{} {before:?} → {after:?}", v["id"]));
+            println!(
+                "{name}, {what}: {} of {} drop a tier {drops:?}",
+                drops.len(),
+                fixtures.len()
+            );
+            if drops.len() * 10 > fixtures.len() {
+                failures.push(format!("{name}, {what}: {} drop: {drops:?}", drops.len()));
             }
-        }
-        println!(
-            "{name}: {} of {} drop a tier {drops:?}",
-            drops.len(),
-            fixtures.len()
-        );
-        if drops.len() * 10 > fixtures.len() {
-            failures.push(format!("{name}: {} drop: {drops:?}", drops.len()));
         }
     }
     assert!(failures.is_empty(), "{failures:#?}");
@@ -520,7 +534,7 @@ fn the_built_in_model_never_lowers_what_a_sites_own_rule_brought_about() {
     let body = "Labrador puppies for sale, KC registered, 8 weeks old, wormed and flea treated, viewing welcome.";
     let m = redflag::model::Model::builtin();
     assert!(
-        m.probability(&format!("\n{body}")) < m.below(),
+        m.probability(&format!("\n{}", redflag::normalize(body).as_str())) < m.below(),
         "the ad must read as honest for this test to mean anything"
     );
     let site = redflag::Pack::from_toml(

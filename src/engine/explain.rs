@@ -244,16 +244,18 @@ impl Engine {
     }
 }
 
-/// The text the n-gram model reads: the title and the body, or every
-/// field when neither is given, joined by line breaks.
+/// The text the n-gram model reads: the title and the body in matching
+/// form (as the rules read them, so a disguise the normaliser undoes does
+/// not move the model either), or every field when neither is given,
+/// joined by line breaks.
 fn model_text(scan: &Scan<'_>) -> String {
     let named: Vec<&str> = ["title", "body"]
         .iter()
         .filter_map(|n| scan.fields.iter().find(|f| f.name_lower == *n))
-        .map(|f| f.original)
+        .map(|f| f.norm.as_str())
         .collect();
     if named.is_empty() {
-        let all: Vec<&str> = scan.fields.iter().map(|f| f.original).collect();
+        let all: Vec<&str> = scan.fields.iter().map(|f| f.norm.as_str()).collect();
         all.join("\n")
     } else if named.len() == 1 {
         // Training read a missing title as an empty line.
