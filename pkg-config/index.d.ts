@@ -143,10 +143,11 @@ export interface Verdict {
    * or when no rule of the built-in packs scored, since the model could not
    * move the verdict): the probability that the ad is of the flagged kind,
    * and the tier the rules alone reached when the model moved the verdict
-   * one step from it. Below 0.2 it lowers `warn`/`review`/`block` one step;
-   * above 0.8, when a rule scored, it raises `allow`/`warn` one step. It
-   * never blocks, and never lowers a verdict a rule of your own pack
-   * scored in.
+   * from it. Below 0.2 it lowers `warn`/`review`/`block` one step (below
+   * 0.1, `review`/`block` two); above 0.8, when a rule scored, it raises
+   * `allow`/`warn` one step (above 0.9, `review` to `block`). It never
+   * blocks an ad the rules did not take to `review`, and never lowers a
+   * verdict a rule of your own pack scored in.
    */
   model?: ModelReading;
 }

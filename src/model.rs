@@ -12,18 +12,20 @@
 //! - when the model reads the ad as honest (probability below
 //!   [`Model::below`], 0.2 for the built-in model), a `warn`, `review` or
 //!   `block` verdict goes down one step: `block` to `review`, `review` to
-//!   `warn`, `warn` to `allow` (a `warn` only on an ad of at least
-//!   [`MIN_CHARS_TO_CLEAR_WARN`] characters besides whitespace: in "A
-//!   registration fee is required." the model reads too little to clear
-//!   the rule's nudge); when it is surer (below [`Model::far_below`],
-//!   0.1), a `review` or `block` goes down two steps, to `allow` or
-//!   `warn`;
+//!   `warn`, `warn` to `allow`; when it is surer (below
+//!   [`Model::far_below`], 0.1), a `review` or `block` goes down two
+//!   steps, to `allow` or `warn`;
 //! - when it reads the ad as flagged (above [`Model::above`], 0.8) and a
 //!   rule scored, an `allow` or `warn` verdict goes up one step, to `warn`
 //!   or `review`; a `review` the rules reached goes up to `block` only
 //!   when it is surer (above [`Model::block_above`], 0.9). It never
 //!   blocks an ad the rules did not take to `review`, and never flags an
 //!   ad on which no rule found anything.
+//!
+//! Clearing a `warn`, the two-step moves and `block` need an ad of at
+//! least [`MIN_CHARS`] characters besides whitespace: in "A registration
+//! fee is required." the model reads too little to clear the rule's
+//! nudge, and in two short sentences too little to block on them.
 //!
 //! An engine uses the model for the packs it came with: the built-in
 //! model reads an ad only when a built-in rule scored, and never lowers a
@@ -67,12 +69,17 @@ use std::borrow::Cow;
 use crate::error::Error;
 use crate::tier::Tier;
 
-/// A `warn` is lowered to `allow` only on an ad with at least this many
-/// characters that are not whitespace (title and body): on a shorter one
-/// the model has too few n-grams to clear what a rule found. Measured on
-/// 2026-12-05: keeping the `warn` of the ads shorter than this changed no
-/// count on any labelled set or the real corpora (at 150 characters, 4
-/// honest ads of about 3,000 would have stayed above their maximum).
+/// The steps that rest most on the model's reading are taken only on an
+/// ad with at least this many characters that are not whitespace (title
+/// and body): a `warn` lowered to `allow`, a `review` or `block` lowered
+/// two steps, a `review` raised to `block`. On a shorter ad the model has
+/// too few n-grams to clear what a rule found, or to block on one
+/// indicator; the one-step moves of `review` and `block` down and of
+/// `allow` and `warn` up do not depend on length. Measured on 2026-12-05:
+/// keeping these steps off the ads shorter than this changed no count on
+/// any labelled set or the real corpora (at 150 characters, 4 honest ads
+/// of about 3,000 would have stayed above their maximum, and 2 positives
+/// of 1,060 by unseen authors would have stayed at `review`).
 ///
 /// ```
 /// use redflag::{Engine, Submission, Tier};
@@ -80,12 +87,18 @@ use crate::tier::Tier;
 /// // One line with a recruitment fee: the model reads it as honest, but
 /// // too briefly to clear the rule's warning.
 /// let ad = "A registration fee is required.";
-/// assert!(ad.len() < redflag::model::MIN_CHARS_TO_CLEAR_WARN);
+/// assert!(ad.len() < redflag::model::MIN_CHARS);
 /// let sub = Submission::new().field("section", "jobs").field("body", ad);
 /// let v = Engine::new_default().screen(&sub).unwrap();
 /// assert_eq!(v.verdict, Tier::Warn);
+///
+/// // One strong indicator in two short sentences: `review`, where a
+/// // person decides, however sure the model is.
+/// let ad = "Your passport will be kept by the employer. Start before the summer.";
+/// let sub = Submission::new().field("section", "jobs").field("body", ad);
+/// assert_eq!(Engine::new_default().screen(&sub).unwrap().verdict, Tier::Review);
 /// ```
-pub const MIN_CHARS_TO_CLEAR_WARN: usize = 100;
+pub const MIN_CHARS: usize = 100;
 
 /// The built-in model (see the module documentation).
 const BUILTIN: &[u8] = include_bytes!("../rules/model/ngram.bin");
@@ -385,14 +398,15 @@ impl Model {
     }
 
     /// The tier after the model: two steps down from `review` or `block`
-    /// below [`Model::far_below`]; one step down from `warn` (on a text of
-    /// `chars` characters besides whitespace, at least
-    /// [`MIN_CHARS_TO_CLEAR_WARN`]), `review` or `block` below
-    /// [`Model::below`]; one step up from `allow` or `warn` above
-    /// [`Model::above`] when a rule scored (`scored`), and from `review`
-    /// to `block` above [`Model::block_above`].
+    /// below [`Model::far_below`]; one step down from `warn`, `review` or
+    /// `block` below [`Model::below`]; one step up from `allow` or `warn`
+    /// above [`Model::above`] when a rule scored (`scored`), and from
+    /// `review` to `block` above [`Model::block_above`]. Clearing a `warn`,
+    /// the two steps and `block` need a text of `chars` characters besides
+    /// whitespace, at least [`MIN_CHARS`].
     pub(crate) fn adjust(&self, tier: Tier, p: f64, scored: bool, chars: usize) -> Tier {
-        if p < self.far_below && tier >= Tier::Review {
+        let long = chars >= MIN_CHARS;
+        if p < self.far_below && tier >= Tier::Review && long {
             match tier {
                 Tier::Block => Tier::Warn,
                 _ => Tier::Allow,
@@ -401,14 +415,14 @@ impl Model {
             match tier {
                 Tier::Block => Tier::Review,
                 Tier::Review => Tier::Warn,
-                Tier::Warn if chars >= MIN_CHARS_TO_CLEAR_WARN => Tier::Allow,
+                Tier::Warn if long => Tier::Allow,
                 t => t,
             }
         } else if p > self.above && scored {
             match tier {
                 Tier::Allow => Tier::Warn,
                 Tier::Warn => Tier::Review,
-                Tier::Review if p > self.block_above => Tier::Block,
+                Tier::Review if p > self.block_above && long => Tier::Block,
                 t => t,
             }
         } else {
@@ -477,7 +491,7 @@ mod tests {
     #[test]
     fn the_step_grows_with_confidence_and_blocks_only_from_review() {
         let m = Model::builtin();
-        let long = MIN_CHARS_TO_CLEAR_WARN;
+        let long = MIN_CHARS;
         // Honest: one step below `below`, two below `far_below`.
         let (honest, surely_honest) = ((m.far_below() + m.below()) / 2.0, m.far_below() / 2.0);
         assert_eq!(m.adjust(Tier::Block, honest, true, long), Tier::Review);
@@ -520,14 +534,24 @@ mod tests {
             Tier::Allow
         );
         assert_eq!(m.adjust(Tier::Review, 0.5, true, long), Tier::Review);
-        // On a short ad a warn stays; the other steps do not depend on length.
+        // On a short ad a warn stays, and the two steps and `block` are not
+        // taken; the one-step moves of `review`/`block` down and of
+        // `allow`/`warn` up do not depend on length.
         assert_eq!(m.adjust(Tier::Warn, honest, true, long - 1), Tier::Warn);
         assert_eq!(
             m.adjust(Tier::Warn, surely_honest, true, long - 1),
             Tier::Warn
         );
         assert_eq!(m.adjust(Tier::Review, honest, true, 10), Tier::Warn);
-        assert_eq!(m.adjust(Tier::Review, surely_honest, true, 10), Tier::Allow);
+        assert_eq!(
+            m.adjust(Tier::Review, surely_honest, true, long - 1),
+            Tier::Warn
+        );
+        assert_eq!(m.adjust(Tier::Block, surely_honest, true, 10), Tier::Review);
+        assert_eq!(
+            m.adjust(Tier::Review, surely_flagged, true, long - 1),
+            Tier::Review
+        );
         assert_eq!(m.adjust(Tier::Allow, flagged, true, 10), Tier::Warn);
     }
 
@@ -539,7 +563,7 @@ mod tests {
         first.extend_from_slice(&BUILTIN[64..]);
         let m = Model::from_bytes(&first).unwrap();
         assert_eq!((m.far_below(), m.block_above()), (0.0, 1.0));
-        let long = MIN_CHARS_TO_CLEAR_WARN;
+        let long = MIN_CHARS;
         assert_eq!(m.adjust(Tier::Block, 0.0, true, long), Tier::Review);
         assert_eq!(m.adjust(Tier::Review, 1.0, true, long), Tier::Review);
         let text = "Trabajo en el extranjero, el pasaporte queda con la agencia.";

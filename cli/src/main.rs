@@ -76,7 +76,7 @@ struct PackArgs {
     #[arg(long = "public-key", value_name = "KEY")]
     public_keys: Vec<String>,
     /// Screen with the rules alone: no n-gram model (by default the built-in packs come
-    /// with the built-in model, which moves a verdict one step at the ends of its range).
+    /// with the built-in model, which moves a verdict at the ends of its range).
     #[arg(long, conflicts_with = "model")]
     no_model: bool,
     /// Use this n-gram model file (as rules/model/train.py writes it) instead of the

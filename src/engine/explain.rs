@@ -53,7 +53,7 @@ impl Engine {
                 let chars = text
                     .chars()
                     .filter(|c| !c.is_whitespace())
-                    .take(crate::model::MIN_CHARS_TO_CLEAR_WARN)
+                    .take(crate::model::MIN_CHARS)
                     .count();
                 let mut tier = m.adjust(s.tier, score, scored, chars);
                 if other {

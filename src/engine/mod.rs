@@ -272,8 +272,8 @@ impl EngineBuilder {
         self
     }
 
-    /// Sets the n-gram model that moves the rules' verdict one step at
-    /// the ends of its range ([`crate::model`]), or none. Without this
+    /// Sets the n-gram model that moves the rules' verdict at the ends of
+    /// its range ([`crate::model`]), or none. Without this
     /// call an engine with the built-in packs has the built-in model, read
     /// for those packs only (it never lowers a verdict a rule of a pack
     /// added on top scored in), and one without them has none. A model
