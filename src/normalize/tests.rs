@@ -37,6 +37,20 @@ fn compatibility_and_confusables() {
 }
 
 #[test]
+fn typographic_apostrophes_read_as_the_ascii_one() {
+    // What phones and word processors type, against terms written with '.
+    for s in ["l’agence", "l‘agence", "lʼagence", "l´agence", "l′agence"] {
+        assert_eq!(n(s), n("l'agence"), "{s}");
+    }
+    assert_eq!(n("від’їзд"), n("від'їзд"));
+    assert_eq!(n("відʼїзд"), n("від'їзд"));
+    assert_eq!(n("don’t"), "don't");
+    // Not a disguise: no evasion step is recorded for it.
+    assert!(normalize("l’agence").steps(0..8).is_empty());
+    assert_eq!(source_of("l’agence garde", "l'agence"), "l’agence");
+}
+
+#[test]
 fn invisible_characters_are_removed_and_recorded() {
     let t = "pa\u{200B}ss\u{00AD}port\u{202E}";
     let norm = normalize(t);

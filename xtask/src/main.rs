@@ -276,6 +276,17 @@ fn fold(c: char) -> Option<(String, u32)> {
         // punctuation.
         return Some(("-".to_string(), 0));
     }
+    if matches!(
+        c as u32,
+        0x2018 | 0x2019 | 0x201B | 0x2032 | 0x02B9 | 0x02BC | 0x00B4
+    ) {
+        // Typographic apostrophes read as the ASCII one: phones and word
+        // processors type "l’agence", "don’t" and Ukrainian "від’їзд"
+        // (or "відʼїзд", the modifier letter), and terms are written with
+        // '. The left quotation mark, the prime, the modifier prime and
+        // the acute accent stand in for it too ("don´t").
+        return Some(("'".to_string(), 0));
+    }
     if is_blank_glyph(c) {
         return Some((" ".to_string(), F_INVISIBLE));
     }
