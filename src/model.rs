@@ -27,6 +27,10 @@
 //! fee is required." the model reads too little to clear the rule's
 //! nudge, and in two short sentences too little to block on them.
 //!
+//! It never lowers the verdict on an ad written mostly with its letters
+//! spaced out ("p a s s p o r t k e p t"): the matching form joins them,
+//! often with their neighbours, into words the model never saw.
+//!
 //! An engine uses the model for the packs it came with: the built-in
 //! model reads an ad only when a built-in rule scored, and never lowers a
 //! verdict that a rule of a pack added on top (a site's own policy)

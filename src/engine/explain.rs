@@ -62,6 +62,14 @@ impl Engine {
                     // lower what that rule brought about.
                     tier = tier.max(s.tier);
                 }
+                if spaced_out(scan) {
+                    // Most of the ad written with its letters spaced out:
+                    // the matching form joins them, often with their
+                    // neighbours, into words the model never saw, so its
+                    // "honest" is no reading at all. It may raise, never
+                    // lower.
+                    tier = tier.max(s.tier);
+                }
                 let moved_from = (tier != s.tier).then_some(s.tier);
                 s.tier = tier;
                 ModelReading { score, moved_from }
@@ -242,6 +250,21 @@ impl Engine {
         }
         (poster, reviewer)
     }
+}
+
+/// Whether most of the ad's text was written with its letters spaced out
+/// (or split by symbols), so that the matching form had to join them: a
+/// fifth or more of the matching form's bytes follow a removed space. One
+/// spaced word for emphasis ("S A L E") is far below that.
+fn spaced_out(scan: &Scan<'_>) -> bool {
+    let (mut joined, mut len) = (0usize, 0usize);
+    for f in &scan.fields {
+        if f.norm.has_joined() {
+            joined += f.norm.joined_points().count();
+        }
+        len += f.norm.as_str().len();
+    }
+    joined * 5 >= len && joined > 0
 }
 
 /// The text the n-gram model reads: the title and the body in matching
