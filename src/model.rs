@@ -494,69 +494,52 @@ mod tests {
 
     #[test]
     fn the_step_grows_with_confidence_and_blocks_only_from_review() {
+        use Tier::{Allow, Block, Review, Warn};
         let m = Model::builtin();
-        let long = MIN_CHARS;
-        // Honest: one step below `below`, two below `far_below`.
-        let (honest, surely_honest) = ((m.far_below() + m.below()) / 2.0, m.far_below() / 2.0);
-        assert_eq!(m.adjust(Tier::Block, honest, true, long), Tier::Review);
-        assert_eq!(m.adjust(Tier::Review, honest, true, long), Tier::Warn);
-        assert_eq!(m.adjust(Tier::Warn, honest, true, long), Tier::Allow);
-        assert_eq!(m.adjust(Tier::Block, surely_honest, true, long), Tier::Warn);
-        assert_eq!(
-            m.adjust(Tier::Review, surely_honest, true, long),
-            Tier::Allow
-        );
-        assert_eq!(m.adjust(Tier::Warn, surely_honest, true, long), Tier::Allow);
-        assert_eq!(
-            m.adjust(Tier::Allow, surely_honest, true, long),
-            Tier::Allow
-        );
-        // Flagged: one step above `above`; `review` to `block` only above
+        // Honest: one step below `below`, two below `far_below`; flagged:
+        // one step above `above`, `review` to `block` only above
         // `block_above`, and nothing below `review` goes to `block`.
-        let (flagged, surely_flagged) = (
-            (m.above() + m.block_above()) / 2.0,
-            (m.block_above() + 1.0) / 2.0,
-        );
-        assert_eq!(m.adjust(Tier::Allow, flagged, true, long), Tier::Warn);
-        assert_eq!(m.adjust(Tier::Warn, flagged, true, long), Tier::Review);
-        assert_eq!(m.adjust(Tier::Review, flagged, true, long), Tier::Review);
-        assert_eq!(
-            m.adjust(Tier::Allow, surely_flagged, true, long),
-            Tier::Warn
-        );
-        assert_eq!(
-            m.adjust(Tier::Warn, surely_flagged, true, long),
-            Tier::Review
-        );
-        assert_eq!(
-            m.adjust(Tier::Review, surely_flagged, true, long),
-            Tier::Block
-        );
-        // No rule scored: the model alone flags nothing.
-        assert_eq!(
-            m.adjust(Tier::Allow, surely_flagged, false, long),
-            Tier::Allow
-        );
-        assert_eq!(m.adjust(Tier::Review, 0.5, true, long), Tier::Review);
-        // On a short ad a warn stays, and the two steps and `block` are not
-        // taken; the one-step moves of `review`/`block` down and of
-        // `allow`/`warn` up do not depend on length.
-        assert_eq!(m.adjust(Tier::Warn, honest, true, long - 1), Tier::Warn);
-        assert_eq!(
-            m.adjust(Tier::Warn, surely_honest, true, long - 1),
-            Tier::Warn
-        );
-        assert_eq!(m.adjust(Tier::Review, honest, true, 10), Tier::Warn);
-        assert_eq!(
-            m.adjust(Tier::Review, surely_honest, true, long - 1),
-            Tier::Warn
-        );
-        assert_eq!(m.adjust(Tier::Block, surely_honest, true, 10), Tier::Review);
-        assert_eq!(
-            m.adjust(Tier::Review, surely_flagged, true, long - 1),
-            Tier::Review
-        );
-        assert_eq!(m.adjust(Tier::Allow, flagged, true, 10), Tier::Warn);
+        let honest = (m.far_below() + m.below()) / 2.0;
+        let surely_honest = m.far_below() / 2.0;
+        let flagged = (m.above() + m.block_above()) / 2.0;
+        let surely_flagged = (m.block_above() + 1.0) / 2.0;
+        let (long, short) = (MIN_CHARS, MIN_CHARS - 1);
+        // (rules' tier, probability, a rule scored, characters, after)
+        let cases = [
+            (Block, honest, true, long, Review),
+            (Review, honest, true, long, Warn),
+            (Warn, honest, true, long, Allow),
+            (Block, surely_honest, true, long, Warn),
+            (Review, surely_honest, true, long, Allow),
+            (Warn, surely_honest, true, long, Allow),
+            (Allow, surely_honest, true, long, Allow),
+            (Allow, flagged, true, long, Warn),
+            (Warn, flagged, true, long, Review),
+            (Review, flagged, true, long, Review),
+            (Allow, surely_flagged, true, long, Warn),
+            (Warn, surely_flagged, true, long, Review),
+            (Review, surely_flagged, true, long, Block),
+            // No rule scored: the model alone flags nothing.
+            (Allow, surely_flagged, false, long, Allow),
+            (Review, 0.5, true, long, Review),
+            // On a short ad a warn stays, and the two steps and `block` are
+            // not taken; the one-step moves of `review`/`block` down and
+            // of `allow`/`warn` up do not depend on length.
+            (Warn, honest, true, short, Warn),
+            (Warn, surely_honest, true, short, Warn),
+            (Review, honest, true, 10, Warn),
+            (Review, surely_honest, true, short, Warn),
+            (Block, surely_honest, true, 10, Review),
+            (Review, surely_flagged, true, short, Review),
+            (Allow, flagged, true, 10, Warn),
+        ];
+        for (tier, p, scored, chars, after) in cases {
+            assert_eq!(
+                m.adjust(tier, p, scored, chars),
+                after,
+                "{tier:?} at {p} ({chars} characters, scored: {scored})"
+            );
+        }
     }
 
     #[test]
