@@ -231,12 +231,8 @@ impl Model {
         } else {
             (0.0, 1.0)
         };
-        if !(far_below.is_finite() && block_above.is_finite())
-            || !(0.0 <= far_below
-                && far_below <= below
-                && above <= block_above
-                && block_above <= 1.0)
-        {
+        // `contains` is false for NaN, and the ranges are finite.
+        if !((0.0..=below).contains(&far_below) && (above..=1.0).contains(&block_above)) {
             return bad(
                 "the outer bounds must be 0 <= far_below <= below and above <= block_above <= 1",
             );
