@@ -331,6 +331,17 @@ fn check_term(
     let t = term_form(text);
     let form = t.form().to_string();
     let wildcard = t.star_left || t.star_right;
+    // Spaces at either end are not part of the term ("les " matches "les"
+    // anywhere, not only before a space): an author who typed one meant
+    // something the term cannot say.
+    if raw.trim() != raw.as_str() {
+        w.warn(
+            path.clone(),
+            format!(
+                "term `{raw}` starts or ends with whitespace, which matching ignores: remove it"
+            ),
+        );
+    }
     // Only a `*` at either end is a wildcard; one inside is folded away
     // like other punctuation, so "nayd*m" would match only "nayd m".
     if t.text.contains('*') {
@@ -611,5 +622,30 @@ mod tests {
             .map(|l| l.path.as_str())
             .collect();
         assert_eq!(inside, ["rule[0].match.any[2]"], "{lints:#?}");
+    }
+
+    /// A space at either end of a term is named, and matching ignores it.
+    #[test]
+    fn a_term_with_whitespace_at_an_end_is_named() {
+        let pack = crate::Pack::from_json(
+            r#"{"schema": 1, "pack": {"id": "p", "version": "1"}, "rule": [{"id": "r",
+              "title": "R", "category": "c", "score": 1,
+              "match": {"any": ["tutoring", "les ", " kursus", "bimbel"]}}]}"#,
+        )
+        .unwrap();
+        let lints = super::lint(std::slice::from_ref(&pack)).unwrap();
+        let spaced: Vec<_> = lints
+            .iter()
+            .filter(|l| l.message.contains("whitespace"))
+            .map(|l| l.path.as_str())
+            .collect();
+        assert_eq!(
+            spaced,
+            ["rule[0].match.any[1]", "rule[0].match.any[2]"],
+            "{lints:#?}"
+        );
+        let engine = crate::Engine::builder().pack(pack).build().unwrap();
+        let sub = crate::Submission::new().field("body", "ikut les");
+        assert!(!engine.screen(&sub).unwrap().rules.is_empty());
     }
 }
