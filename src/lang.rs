@@ -52,6 +52,13 @@ pub(crate) const CYRILLIC: Mask = 1 << 9 | 1 << 10;
 /// Ukrainian share Cyrillic, and both run; no pack is Greek.
 const SCRIPT_LANGS: [Mask; 6] = [CYRILLIC, 1 << 11, 1 << 12, 1 << 13, 1 << 14, 0];
 
+/// Han ideographs and kana: a syllable, most often a morpheme, so each
+/// weighs more than a letter where text is measured (the short-term lint
+/// counts two, the model's length rule three).
+pub(crate) fn logographic(c: char) -> bool {
+    matches!(c as u32, 0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3FFFF)
+}
+
 /// The script of a letter outside Latin: Cyrillic 0, Han and kana 1,
 /// Thai 2, Arabic 3, Devanagari 4, Greek 5.
 fn script(c: char) -> Option<usize> {

@@ -22,10 +22,10 @@
 //!   blocks an ad the rules did not take to `review`, and never flags an
 //!   ad on which no rule found anything.
 //!
-//! Clearing a `warn`, the two-step moves and `block` need an ad of at
-//! least [`MIN_CHARS`] characters besides whitespace: in "A registration
-//! fee is required." the model reads too little to clear the rule's
-//! nudge, and in two short sentences too little to block on them.
+//! On an ad of fewer than [`MIN_CHARS`] characters besides whitespace it
+//! only lowers a `review` or `block` one step: in "A registration fee is
+//! required." it reads too little to clear the rule's nudge, and in two
+//! short sentences too little to raise or block on them.
 //!
 //! It never lowers the verdict on an ad written mostly with its letters
 //! spaced out ("p a s s p o r t k e p t"): the matching form joins them,
@@ -73,17 +73,17 @@ use std::borrow::Cow;
 use crate::error::Error;
 use crate::tier::Tier;
 
-/// The steps that rest most on the model's reading are taken only on an
-/// ad with at least this many characters that are not whitespace (title
-/// and body): a `warn` lowered to `allow`, a `review` or `block` lowered
-/// two steps, a `review` raised to `block`. On a shorter ad the model has
-/// too few n-grams to clear what a rule found, or to block on one
-/// indicator; the one-step moves of `review` and `block` down and of
-/// `allow` and `warn` up do not depend on length. Measured on 2026-12-05:
-/// keeping these steps off the ads shorter than this changed no count on
-/// any labelled set or the real corpora (at 150 characters, 4 honest ads
-/// of about 3,000 would have stayed above their maximum, and 2 positives
-/// of 1,060 by unseen authors would have stayed at `review`).
+/// On an ad shorter than this many characters that are not whitespace
+/// (title and body; a Han ideograph or kana counts three, see [`length`])
+/// the model only takes a `review` or `block` one step
+/// down, towards a person's judgement; it raises nothing, clears no
+/// `warn` and moves nothing two steps. A short ad gives it too few
+/// n-grams: a number in the title moved one-line ads across 0.8, and two
+/// short sentences read 0.98. Measured on 2026-12-05: keeping these steps
+/// off the ads shorter than this changed no count on any labelled set or
+/// the real corpora (at 150 characters, 4 honest ads of about 3,000 would
+/// have stayed above their maximum, and 2 positives of 1,060 by unseen
+/// authors would have stayed at `review`).
 ///
 /// ```
 /// use redflag::{Engine, Submission, Tier};
@@ -103,6 +103,29 @@ use crate::tier::Tier;
 /// assert_eq!(Engine::new_default().screen(&sub).unwrap().verdict, Tier::Review);
 /// ```
 pub const MIN_CHARS: usize = 100;
+
+/// The length of `text` for [`MIN_CHARS`]: its characters besides
+/// whitespace, a Han ideograph or kana counting three (a syllable, most
+/// often a word: "高薪招聘服务员" says as much as "waiters wanted, high
+/// pay"). Counting stops at [`MIN_CHARS`]: only whether a text reaches it
+/// matters, so a long field is not walked to its end.
+///
+/// ```
+/// use redflag::model::{length, MIN_CHARS};
+/// assert_eq!(length("high pay"), 7);
+/// assert_eq!(length("高薪"), 6);
+/// assert_eq!(length(&"word ".repeat(1000)), MIN_CHARS);
+/// ```
+pub fn length(text: &str) -> usize {
+    let mut n = 0;
+    for c in text.chars().filter(|c| !c.is_whitespace()) {
+        n += if crate::lang::logographic(c) { 3 } else { 1 };
+        if n >= MIN_CHARS {
+            return MIN_CHARS;
+        }
+    }
+    n
+}
 
 /// The built-in model (see the module documentation).
 const BUILTIN: &[u8] = include_bytes!("../rules/model/ngram.bin");
@@ -401,9 +424,9 @@ impl Model {
     /// below [`Model::far_below`]; one step down from `warn`, `review` or
     /// `block` below [`Model::below`]; one step up from `allow` or `warn`
     /// above [`Model::above`] when a rule scored (`scored`), and from
-    /// `review` to `block` above [`Model::block_above`]. Clearing a `warn`,
-    /// the two steps and `block` need a text of `chars` characters besides
-    /// whitespace, at least [`MIN_CHARS`].
+    /// `review` to `block` above [`Model::block_above`]. Only the one step
+    /// down from `review` or `block` is taken on a text of fewer than
+    /// [`MIN_CHARS`] characters besides whitespace (`chars`).
     pub(crate) fn adjust(&self, tier: Tier, p: f64, scored: bool, chars: usize) -> Tier {
         let long = chars >= MIN_CHARS;
         if p < self.far_below && tier >= Tier::Review && long {
@@ -420,8 +443,8 @@ impl Model {
             }
         } else if p > self.above && scored {
             match tier {
-                Tier::Allow => Tier::Warn,
-                Tier::Warn => Tier::Review,
+                Tier::Allow if long => Tier::Warn,
+                Tier::Warn if long => Tier::Review,
                 Tier::Review if p > self.block_above && long => Tier::Block,
                 t => t,
             }
@@ -518,16 +541,16 @@ mod tests {
             // No rule scored: the model alone flags nothing.
             (Allow, surely_flagged, false, long, Allow),
             (Review, 0.5, true, long, Review),
-            // On a short ad a warn stays, and the two steps and `block` are
-            // not taken; the one-step moves of `review`/`block` down and
-            // of `allow`/`warn` up do not depend on length.
+            // On a short ad only the one step down from `review` or
+            // `block` is taken.
             (Warn, honest, true, short, Warn),
             (Warn, surely_honest, true, short, Warn),
             (Review, honest, true, 10, Warn),
             (Review, surely_honest, true, short, Warn),
             (Block, surely_honest, true, 10, Review),
             (Review, surely_flagged, true, short, Review),
-            (Allow, flagged, true, 10, Warn),
+            (Allow, flagged, true, 10, Allow),
+            (Warn, surely_flagged, true, short, Warn),
         ];
         for (tier, p, scored, chars, after) in cases {
             assert_eq!(

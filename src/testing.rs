@@ -358,7 +358,7 @@ fn check_term(
     } else {
         t.text
             .chars()
-            .map(|c| 1 + usize::from(logographic(c)))
+            .map(|c| 1 + usize::from(crate::lang::logographic(c)))
             .sum()
     };
     if !anchored && (chars < 3 || (wildcard && chars < 4)) {
@@ -555,12 +555,6 @@ fn contradicts(c: &Cond) -> bool {
         Cond::Or(cs) => !cs.is_empty() && cs.iter().all(contradicts),
         _ => false,
     }
-}
-
-/// Han ideographs and kana: each counts as two letters for the short-term
-/// lint.
-fn logographic(c: char) -> bool {
-    matches!(c as u32, 0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3FFFF)
 }
 
 #[cfg(test)]

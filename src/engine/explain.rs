@@ -48,13 +48,7 @@ impl Engine {
             .map(|m| {
                 let text = model_text(scan);
                 let score = m.probability(&text);
-                // Only whether it reaches the length rule matters: a long
-                // field is not walked to its end.
-                let chars = text
-                    .chars()
-                    .filter(|c| !c.is_whitespace())
-                    .take(crate::model::MIN_CHARS)
-                    .count();
+                let chars = crate::model::length(&text);
                 let mut tier = m.adjust(s.tier, score, scored, chars);
                 if other {
                     // A rule of a pack the model was not trained with
