@@ -145,9 +145,11 @@ export interface Verdict {
    * and the tier the rules alone reached when the model moved the verdict
    * from it. Below 0.2 it lowers `warn`/`review`/`block` one step (below
    * 0.1, `review`/`block` two); above 0.8, when a rule scored, it raises
-   * `allow`/`warn` one step (above 0.9, `review` to `block`). It never
-   * blocks an ad the rules did not take to `review`, and never lowers a
-   * verdict a rule of your own pack scored in.
+   * `allow`/`warn` one step (above 0.9, `review` to `block`). On an ad
+   * under 100 characters (a Han character counts three) it only lowers
+   * `review`/`block` one step. It never blocks an ad the rules did not
+   * take to `review`, and never lowers a verdict a rule of your own pack
+   * scored in.
    */
   model?: ModelReading;
 }
