@@ -91,7 +91,7 @@ use crate::tier::Tier;
 /// // One line with a recruitment fee: the model reads it as honest, but
 /// // too briefly to clear the rule's warning.
 /// let ad = "A registration fee is required.";
-/// assert!(ad.len() < redflag::model::MIN_CHARS);
+/// assert!(redflag::model::length(ad) < redflag::model::MIN_CHARS);
 /// let sub = Submission::new().field("section", "jobs").field("body", ad);
 /// let v = Engine::new_default().screen(&sub).unwrap();
 /// assert_eq!(v.verdict, Tier::Warn);
@@ -228,12 +228,14 @@ impl Model {
         if !(8..=24).contains(&bits) || nmin == 0 || nmin > nmax || nmax > 8 {
             return bad("bucket bits must be 8 to 24, n-gram lengths 1 to 8");
         }
-        let f = |i: usize| {
+        // Little-endian `f64`s: four from byte 12, the outer bounds (in the
+        // current format) from byte 48, after the byte limit.
+        let f64_at = |at: usize| {
             let mut a = [0u8; 8];
-            a.copy_from_slice(&b[12 + 8 * i..20 + 8 * i]);
+            a.copy_from_slice(&b[at..at + 8]);
             f64::from_le_bytes(a)
         };
-        let (scale, bias, below, above) = (f(0), f(1), f(2), f(3));
+        let (scale, bias, below, above) = (f64_at(12), f64_at(20), f64_at(28), f64_at(36));
         if ![scale, bias, below, above].iter().all(|x| x.is_finite())
             || scale <= 0.0
             || !(0.0 < below && below < above && above < 1.0)
@@ -243,14 +245,8 @@ impl Model {
         let mut n = [0u8; 4];
         n.copy_from_slice(&b[44..48]);
         let max_bytes = u32::from_le_bytes(n) as usize;
-        // The outer bounds follow the byte limit (`f` counts from byte 12).
-        let g = |i: usize| {
-            let mut a = [0u8; 8];
-            a.copy_from_slice(&b[48 + 8 * i..56 + 8 * i]);
-            f64::from_le_bytes(a)
-        };
         let (far_below, block_above) = if header > 48 {
-            (g(0), g(1))
+            (f64_at(48), f64_at(56))
         } else {
             (0.0, 1.0)
         };

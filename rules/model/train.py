@@ -72,10 +72,6 @@ def training_set():
     return ads
 
 
-def text_of(a):
-    return (a.get("title") or "") + "\n" + (a.get("body") or "")
-
-
 def matching_forms(ads):
     """The text the engine's model reads for each ad: title and body, each
     in matching form (`redflag normalize`), joined by a line break."""

@@ -50,19 +50,14 @@ impl Engine {
                 let score = m.probability(&text);
                 let chars = crate::model::length(&text);
                 let mut tier = m.adjust(s.tier, score, scored, chars);
-                if other {
-                    // A rule of a pack the model was not trained with
-                    // scored (a site's own policy): it may raise, never
-                    // lower what that rule brought about.
-                    tier = tier.max(s.tier);
-                }
-                if spaced_out(scan) {
-                    // Most of the ad written with its letters spaced out:
-                    // the matching form joins them, often with their
-                    // neighbours, into words the model never saw, so its
-                    // "honest" is no reading at all. It may raise, never
-                    // lower.
-                    tier = tier.max(s.tier);
+                // It may raise, never lower, when a rule of a pack it was
+                // not trained with scored (a site's own policy: it never
+                // lowers what that rule brought about), or when most of
+                // the ad was written with its letters spaced out (the
+                // matching form joins them, often with their neighbours,
+                // into words it never saw, so its "honest" is no reading).
+                if tier < s.tier && (other || spaced_out(scan)) {
+                    tier = s.tier;
                 }
                 let moved_from = (tier != s.tier).then_some(s.tier);
                 s.tier = tier;
