@@ -421,10 +421,9 @@ impl Model {
     /// `block` below [`Model::below`]; one step up from `allow` or `warn`
     /// above [`Model::above`] when a rule scored (`scored`), and from
     /// `review` to `block` above [`Model::block_above`]. Only the one step
-    /// down from `review` or `block` is taken on a text of fewer than
-    /// [`MIN_CHARS`] characters besides whitespace (`chars`).
-    pub(crate) fn adjust(&self, tier: Tier, p: f64, scored: bool, chars: usize) -> Tier {
-        let long = chars >= MIN_CHARS;
+    /// down from `review` or `block` is taken unless the text is `long`:
+    /// [`MIN_CHARS`] or more by [`length`].
+    pub(crate) fn adjust(&self, tier: Tier, p: f64, scored: bool, long: bool) -> Tier {
         if p < self.far_below && tier >= Tier::Review && long {
             match tier {
                 Tier::Block => Tier::Warn,
@@ -518,8 +517,8 @@ mod tests {
         let surely_honest = m.far_below() / 2.0;
         let flagged = (m.above() + m.block_above()) / 2.0;
         let surely_flagged = (m.block_above() + 1.0) / 2.0;
-        let (long, short) = (MIN_CHARS, MIN_CHARS - 1);
-        // (rules' tier, probability, a rule scored, characters, after)
+        let (long, short) = (true, false);
+        // (rules' tier, probability, a rule scored, a long ad, after)
         let cases = [
             (Block, honest, true, long, Review),
             (Review, honest, true, long, Warn),
@@ -541,18 +540,18 @@ mod tests {
             // `block` is taken.
             (Warn, honest, true, short, Warn),
             (Warn, surely_honest, true, short, Warn),
-            (Review, honest, true, 10, Warn),
+            (Review, honest, true, short, Warn),
             (Review, surely_honest, true, short, Warn),
-            (Block, surely_honest, true, 10, Review),
+            (Block, surely_honest, true, short, Review),
             (Review, surely_flagged, true, short, Review),
-            (Allow, flagged, true, 10, Allow),
+            (Allow, flagged, true, short, Allow),
             (Warn, surely_flagged, true, short, Warn),
         ];
-        for (tier, p, scored, chars, after) in cases {
+        for (tier, p, scored, long, after) in cases {
             assert_eq!(
-                m.adjust(tier, p, scored, chars),
+                m.adjust(tier, p, scored, long),
                 after,
-                "{tier:?} at {p} ({chars} characters, scored: {scored})"
+                "{tier:?} at {p} (long: {long}, scored: {scored})"
             );
         }
     }
@@ -565,9 +564,8 @@ mod tests {
         first.extend_from_slice(&BUILTIN[64..]);
         let m = Model::from_bytes(&first).unwrap();
         assert_eq!((m.far_below(), m.block_above()), (0.0, 1.0));
-        let long = MIN_CHARS;
-        assert_eq!(m.adjust(Tier::Block, 0.0, true, long), Tier::Review);
-        assert_eq!(m.adjust(Tier::Review, 1.0, true, long), Tier::Review);
+        assert_eq!(m.adjust(Tier::Block, 0.0, true, true), Tier::Review);
+        assert_eq!(m.adjust(Tier::Review, 1.0, true, true), Tier::Review);
         let text = "Trabajo en el extranjero, el pasaporte queda con la agencia.";
         assert_eq!(m.probability(text), Model::builtin().probability(text));
     }

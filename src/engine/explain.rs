@@ -48,8 +48,8 @@ impl Engine {
             .map(|m| {
                 let text = model_text(scan);
                 let score = m.probability(&text);
-                let chars = crate::model::length(&text);
-                let mut tier = m.adjust(s.tier, score, scored, chars);
+                let long = crate::model::length(&text) >= crate::model::MIN_CHARS;
+                let mut tier = m.adjust(s.tier, score, scored, long);
                 // It may raise, never lower, when a rule of a pack it was
                 // not trained with scored (a site's own policy: it never
                 // lowers what that rule brought about), or when most of
