@@ -2,7 +2,7 @@
 //! could not be read.
 
 use std::fs;
-use std::io::{self, IsTerminal, Read};
+use std::io::{self, BufRead, IsTerminal, Read};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::Path;
@@ -10,7 +10,7 @@ use std::path::Path;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-use redflag::lines::Line;
+use redflag::lines::{Line, LineReader};
 use redflag::Limits;
 
 use crate::output::Fatal;
@@ -48,6 +48,28 @@ pub(crate) fn unreadable(line: &Line<'_>, max_line: usize) -> String {
              (4 × max_input_bytes); it was skipped"
         ),
         Line::Text(_) => String::new(),
+    }
+}
+
+/// The next line of `reader` and its number, the way every command that
+/// reads JSON Lines takes it: `Ok(None)` at the end of the input, the text
+/// of a readable line, or for a line that is not UTF-8 or is longer than
+/// `max_line` the message its error line carries ("cannot read line: …";
+/// the command goes on with the next line). `Err` is a read error, with
+/// the line number and message: the input ends there.
+pub(crate) type NextText<'a> = Result<Option<(usize, Result<&'a str, String>)>, (usize, String)>;
+
+pub(crate) fn next_text<R: BufRead>(reader: &mut LineReader<R>, max_line: usize) -> NextText<'_> {
+    // A read error counts the line it failed on.
+    let failed_at = reader.line_number() + 1;
+    match reader.next_line() {
+        Ok(None) => Ok(None),
+        Ok(Some((n, Line::Text(t)))) => Ok(Some((n, Ok(t)))),
+        Ok(Some((n, line))) => Ok(Some((
+            n,
+            Err(format!("cannot read line: {}", unreadable(&line, max_line))),
+        ))),
+        Err(e) => Err((failed_at, format!("cannot read line: {e}"))),
     }
 }
 

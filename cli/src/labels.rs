@@ -6,11 +6,11 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use redflag::eval::{Label, Labelled, RecordId};
-use redflag::lines::{Line, LineReader};
+use redflag::lines::LineReader;
 use redflag::Limits;
 
 use crate::decisions;
-use crate::input::{max_line_bytes, open_input, raw_id, unreadable};
+use crate::input::{max_line_bytes, next_text, open_input, raw_id};
 use crate::output::Fatal;
 use crate::LabelArg;
 
@@ -49,26 +49,16 @@ fn read_label_file(
     let mut bad = false;
     let mut unlabelled: Vec<usize> = Vec::new();
     loop {
-        let (n, line) = match reader.next_line() {
+        let (n, line) = match next_text(&mut reader, max_line) {
             Ok(Some(l)) => l,
             Ok(None) => break,
-            Err(e) => {
-                return Err(Fatal(format!(
-                    "{}: line {}: {e}",
-                    path.display(),
-                    reader.line_number()
-                )))
-            }
+            Err((n, e)) => return Err(Fatal(format!("{}: line {n}: {e}", path.display()))),
         };
         let line = match line {
-            Line::Text(t) => t,
-            other => {
+            Ok(t) => t,
+            Err(e) => {
                 bad = true;
-                eprintln!(
-                    "{}: line {n}: cannot read line: {}",
-                    path.display(),
-                    unreadable(&other, max_line)
-                );
+                eprintln!("{}: line {n}: {e}", path.display());
                 continue;
             }
         };

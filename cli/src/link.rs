@@ -27,7 +27,7 @@ use redflag::link::{
 };
 use redflag::{Engine, Tier};
 
-use crate::input::{max_line_bytes, open_input, progress_bar, raw_id, unreadable};
+use crate::input::{max_line_bytes, next_text, open_input, progress_bar, raw_id};
 use crate::output::{finish, write_json, write_output, Fatal};
 
 /// How pictures link ads.
@@ -209,36 +209,27 @@ pub(crate) fn link(args: Args<'_>) -> Result<ExitCode, Fatal> {
         if let (Some(p), Some(_)) = (&progress, len) {
             p.set_position(reader.bytes_read());
         }
-        let (n, line) = match reader.next_line() {
+        let (n, line) = match next_text(&mut reader, max_line) {
             Ok(Some(l)) => l,
             Ok(None) => break,
-            Err(e) => {
-                return Err(Fatal(format!(
-                    "line {}: cannot read input: {e}",
-                    reader.line_number()
-                )))
-            }
+            Err((n, e)) => return Err(Fatal(format!("line {n}: {e}"))),
         };
         if let (Some(p), None) = (&progress, len) {
             p.inc(1);
         }
-        let text = match &line {
-            Line::Text(t) => *t,
-            _ => "",
-        };
         if let Again::Spool(_, w) = &mut again {
-            w.write_all(text.as_bytes())
+            w.write_all(line.as_ref().map_or(&b""[..], |t| t.as_bytes()))
                 .and_then(|_| w.write_all(b"\n"))
                 .map_err(|e| Fatal(format!("cannot spool stdin: {e}")))?;
         }
-        if !matches!(line, Line::Text(_)) {
-            failed = true;
-            line_error(
-                n,
-                &format!("cannot read line: {}", unreadable(&line, max_line)),
-            );
-            continue;
-        }
+        let text = match line {
+            Ok(t) => t,
+            Err(e) => {
+                failed = true;
+                line_error(n, &e);
+                continue;
+            }
+        };
         let text = text.trim();
         if text.is_empty() {
             continue;

@@ -7,10 +7,10 @@ use std::process::ExitCode;
 
 use serde_json::{Map, Value};
 
-use redflag::lines::{Line, LineReader};
+use redflag::lines::LineReader;
 use redflag::Limits;
 
-use crate::input::{max_line_bytes, open_input, unreadable};
+use crate::input::{max_line_bytes, next_text, open_input};
 use crate::output::{finish, handle_write, write_json, Fatal};
 
 pub(crate) fn normalize(text_lines: bool, file: Option<PathBuf>) -> Result<ExitCode, Fatal> {
@@ -25,19 +25,17 @@ pub(crate) fn normalize(text_lines: bool, file: Option<PathBuf>) -> Result<ExitC
         write_json(out, &serde_json::json!({ "line": line, "error": msg }))
     };
     loop {
-        let (n, line) = match reader.next_line() {
+        let (n, text) = match next_text(&mut reader, max_line) {
             Ok(Some(l)) => l,
             Ok(None) => break,
-            Err(e) => {
-                let line = reader.line_number();
-                error(&mut out, line, format!("cannot read line: {e}"))?;
+            Err((n, msg)) => {
+                error(&mut out, n, msg)?;
                 break;
             }
         };
-        let text = match line {
-            Line::Text(t) => t,
-            Line::NotUtf8 { .. } | Line::TooLong { .. } => {
-                let msg = format!("cannot read line: {}", unreadable(&line, max_line));
+        let text = match text {
+            Ok(t) => t,
+            Err(msg) => {
                 error(&mut out, n, msg)?;
                 continue;
             }

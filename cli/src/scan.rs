@@ -8,10 +8,10 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-use redflag::lines::{Line, LineReader};
+use redflag::lines::LineReader;
 use redflag::{ScreenOptions, Submission, Verdict};
 
-use crate::input::{max_line_bytes, open_input, progress_bar, raw_id, unreadable};
+use crate::input::{max_line_bytes, next_text, open_input, progress_bar, raw_id};
 use crate::output::{finish, write_json, Fatal};
 use crate::packs::build_engine_with;
 use crate::{EntityArgs, PackArgs};
@@ -55,34 +55,38 @@ pub(crate) fn scan(
         if let (Some(p), Some(_)) = (&progress, len) {
             p.set_position(reader.bytes_read());
         }
-        let (n, line) = match reader.next_line() {
+        let (n, text) = match next_text(&mut reader, max_line) {
             Ok(Some(l)) => l,
             Ok(None) => break,
-            Err(e) => {
+            Err((line, error)) => {
                 // A read error ends the input.
                 failed = true;
-                let err = LineError {
-                    line: reader.line_number(),
-                    id: None,
-                    error: format!("cannot read line: {e}"),
-                };
-                write_json(&mut out, &err)?;
+                write_json(
+                    &mut out,
+                    &LineError {
+                        line,
+                        id: None,
+                        error,
+                    },
+                )?;
                 break;
             }
         };
         if let (Some(p), None) = (&progress, len) {
             p.inc(1);
         }
-        let text = match line {
-            Line::Text(t) => t.trim(),
-            Line::NotUtf8 { .. } | Line::TooLong { .. } => {
+        let text = match text {
+            Ok(t) => t.trim(),
+            Err(error) => {
                 failed = true;
-                let err = LineError {
-                    line: n,
-                    id: None,
-                    error: format!("cannot read line: {}", unreadable(&line, max_line)),
-                };
-                write_json(&mut out, &err)?;
+                write_json(
+                    &mut out,
+                    &LineError {
+                        line: n,
+                        id: None,
+                        error,
+                    },
+                )?;
                 continue;
             }
         };
