@@ -154,9 +154,9 @@ for name, paths, rmin, fpmax, blocked_max in [
     ("langs6 (read since the last round of 2026-12-04)", LANGS6, 0.98, 0.02, 0),
     ("langs7 (read: the second development set of 2026-12-04)", LANGS7, 0.98, 0.02, 0),
     ("langs8 (read: the evening development set of 2026-12-04)", LANGS8, 0.98, 0.02, 0),
-    ("langs9 (unread: 25 + 25 per language by four more authors)", LANGS9, 0.85, 0.04, 0),
+    ("langs9 (unread: 25 + 25 per language by four more authors)", LANGS9, 0.86, 0.04, 0),
     ("langs10 (unread: 25 + 25 per language by four more authors)", LANGS10, 0.80, 0.03, 2),
-    ("holdout6 even lines (unread: en, es, fr, pt by three more authors)", [lines_of(os.path.join(EVAL, "holdout6.jsonl"), 0)], 0.75, 0.08, 0),
+    ("holdout6 even lines (unread: en, es, fr, pt by three more authors)", [lines_of(os.path.join(EVAL, "holdout6.jsonl"), 0)], 0.76, 0.08, 0),
     ("holdout6 odd lines (labels and rule ids of failures read)", [lines_of(os.path.join(EVAL, "holdout6.jsonl"), 1)], 0.80, 0.04, 1),
 ]:
     if SKIP_JUDGES and ("unread" in name or name.startswith(("holdout3", "holdout6"))):
