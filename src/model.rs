@@ -342,9 +342,6 @@ impl Model {
             let mut st = cell.take();
             st.counts.resize(1 << self.bits, 0);
             st.touched.clear();
-            // Each start hashes its longest gram once and emits the
-            // shorter ones on the way (FNV-1a is a left fold, so the grams
-            // that start at one character share their hash's prefix).
             let (nmin, nmax) = (self.nmin, self.nmax);
             let mut bump = |h: u32| {
                 let k = (h & mask) as usize;
@@ -360,22 +357,14 @@ impl Model {
                     // place, a space before and after it.
                     let w = word.as_bytes();
                     let n_chars = w.len() + 2;
-                    let at = |j: usize| {
+                    let at = |j: usize| -> &[u8] {
                         if j == 0 || j == n_chars - 1 {
-                            b' '
+                            b" "
                         } else {
-                            w[j - 1]
+                            &w[j - 1..j]
                         }
                     };
-                    for i in 0..n_chars {
-                        let mut h: u32 = 0x811c_9dc5;
-                        for n in 1..=nmax.min(n_chars - i) {
-                            h = (h ^ u32::from(at(i + n - 1))).wrapping_mul(0x0100_0193);
-                            if n >= nmin {
-                                bump(h);
-                            }
-                        }
-                    }
+                    grams(n_chars, nmin, nmax, at, &mut bump);
                     continue;
                 }
                 // Byte offsets of the characters of the padded word.
@@ -389,17 +378,8 @@ impl Model {
                 let n_chars = starts.len();
                 starts.push(padded.len());
                 let bytes = padded.as_bytes();
-                for i in 0..n_chars {
-                    let mut h: u32 = 0x811c_9dc5;
-                    for n in 1..=nmax.min(n_chars - i) {
-                        for &b in &bytes[starts[i + n - 1]..starts[i + n]] {
-                            h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
-                        }
-                        if n >= nmin {
-                            bump(h);
-                        }
-                    }
-                }
+                let at = |j: usize| &bytes[starts[j]..starts[j + 1]];
+                grams(n_chars, nmin, nmax, at, &mut bump);
             }
             // Sublinear counts, scaled to length 1; the table is left zeroed.
             let (mut dot, mut norm) = (0.0f64, 0.0f64);
@@ -445,6 +425,31 @@ impl Model {
             }
         } else {
             tier
+        }
+    }
+}
+
+/// Hashes every character n-gram (`nmin` to `nmax` characters) of a word of
+/// `n_chars` characters, character `j` being the bytes `at(j)`, and hands
+/// each hash to `bump`. Each start hashes its longest gram once and emits
+/// the shorter ones on the way (FNV-1a is a left fold, so the grams that
+/// start at one character share their hash's prefix).
+fn grams<'a>(
+    n_chars: usize,
+    nmin: usize,
+    nmax: usize,
+    at: impl Fn(usize) -> &'a [u8],
+    bump: &mut impl FnMut(u32),
+) {
+    for i in 0..n_chars {
+        let mut h: u32 = 0x811c_9dc5;
+        for n in 1..=nmax.min(n_chars - i) {
+            for &b in at(i + n - 1) {
+                h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
+            }
+            if n >= nmin {
+                bump(h);
+            }
         }
     }
 }
