@@ -565,3 +565,41 @@ match = { and = [{ any = ["@animals"] }, { any = ["for sale"] }] }
     assert_eq!(v.verdict, Tier::Block);
     assert!(v.model.is_none_or(|m| m.moved_from.is_none()));
 }
+
+#[test]
+fn the_model_never_lowers_an_ad_longer_than_it_reads() {
+    // The model reads the first `max_bytes` of an ad; what the rules found
+    // past that it never saw, so its "honest" is no reading of it. Honest
+    // text long enough to fill what the model reads, then a fee.
+    let m = redflag::model::Model::builtin();
+    let filler = "Friendly hotel in the old town hires kitchen and cleaning staff, full training, \
+                  regular hours, paid holidays. ";
+    // Several times what the model reads, as a pasted listing would be.
+    let head = filler.repeat(8 * m.max_bytes() / filler.len());
+    let ad = |body: String| {
+        Submission::from_json(
+            &serde_json::json!({ "section": "jobs", "title": "Hotel staff", "body": body }),
+        )
+        .unwrap()
+    };
+    let fee = "Pay the registration fee at the office before you start.";
+    let rules = Engine::builder()
+        .default_packs()
+        .model(None)
+        .build()
+        .unwrap();
+    let e = Engine::new_default();
+    let long = ad(format!("{head}{fee}"));
+    let by_rules = rules.screen(&long).unwrap().verdict;
+    assert!(
+        by_rules >= Tier::Warn,
+        "the fee must be found for this test to mean anything"
+    );
+    let v = e.screen(&long).unwrap();
+    let read = v.model.expect("a rule scored, so the model read it");
+    assert!(
+        read.score < m.below(),
+        "the ad must read as honest for this test to mean anything: {read:?}"
+    );
+    assert_eq!((v.verdict, read.moved_from), (by_rules, None));
+}

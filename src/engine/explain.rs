@@ -56,7 +56,9 @@ impl Engine {
                 // the ad was written with its letters spaced out (the
                 // matching form joins them, often with their neighbours,
                 // into words it never saw, so its "honest" is no reading).
-                if tier < s.tier && (other || spaced_out(scan)) {
+                // Nor when the ad is longer than the model reads: what the
+                // rules found may lie past that, in text it never saw.
+                if tier < s.tier && (other || spaced_out(scan) || text.len() > m.max_bytes()) {
                     tier = s.tier;
                 }
                 let moved_from = (tier != s.tier).then_some(s.tier);
