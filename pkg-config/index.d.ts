@@ -148,8 +148,9 @@ export interface Verdict {
    * `allow`/`warn` one step (above 0.9, `review` to `block`). On an ad
    * under 100 characters (a Han character counts three) it only lowers
    * `review`/`block` one step. It never blocks an ad the rules did not
-   * take to `review`, and never lowers a verdict a rule of your own pack
-   * scored in.
+   * take to `review`, never lowers a verdict a rule of your own pack
+   * scored in, and never lowers one on an ad longer than the 16 KiB it
+   * reads.
    */
   model?: ModelReading;
 }

@@ -27,7 +27,9 @@
 //! required." it reads too little to clear the rule's nudge, and in two
 //! short sentences too little to raise or block on them.
 //!
-//! It never lowers the verdict on an ad written mostly with its letters
+//! It never lowers the verdict on an ad longer than it reads
+//! ([`Model::max_bytes`]): what the rules found may lie past that. Nor on
+//! an ad written mostly with its letters
 //! spaced out ("p a s s p o r t k e p t"): the matching form joins them,
 //! often with their neighbours, into words the model never saw.
 //!
@@ -396,6 +398,21 @@ impl Model {
         })
     }
 
+    /// The probability of `text` and the tier after the model: `tier`
+    /// moved as [`Model::adjust`] says, the short-ad rule decided by
+    /// [`length`], and no step down on a text longer than
+    /// [`Model::max_bytes`]: what lies past what it reads (where a rule may
+    /// have found something) it cannot vouch for.
+    pub(crate) fn step(&self, tier: Tier, text: &str, scored: bool) -> (f64, Tier) {
+        let p = self.probability(text);
+        let after = self.adjust(tier, p, scored, length(text) >= MIN_CHARS);
+        if text.len() > self.max_bytes {
+            (p, after.max(tier))
+        } else {
+            (p, after)
+        }
+    }
+
     /// The tier after the model: two steps down from `review` or `block`
     /// below [`Model::far_below`]; one step down from `warn`, `review` or
     /// `block` below [`Model::below`]; one step up from `allow` or `warn`
@@ -559,6 +576,26 @@ mod tests {
                 "{tier:?} at {p} (long: {long}, scored: {scored})"
             );
         }
+    }
+
+    #[test]
+    fn it_never_lowers_a_text_longer_than_it_reads() {
+        let m = Model::builtin();
+        let filler =
+            "Friendly hotel in the old town hires kitchen and cleaning staff, paid holidays. ";
+        let text = filler.repeat(2 * m.max_bytes() / filler.len());
+        let (p, tier) = m.step(Tier::Warn, &text, true);
+        assert!(
+            p < m.below(),
+            "must read as honest for this test to mean anything: {p}"
+        );
+        assert_eq!(tier, Tier::Warn);
+        // Cut to what it reads, the same text is lowered.
+        let mut end = m.max_bytes();
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        assert_eq!(m.step(Tier::Warn, &text[..end], true), (p, Tier::Allow));
     }
 
     #[test]

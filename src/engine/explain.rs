@@ -46,19 +46,14 @@ impl Engine {
             .as_ref()
             .filter(|_| use_model && scored)
             .map(|m| {
-                let text = model_text(scan);
-                let score = m.probability(&text);
-                let long = crate::model::length(&text) >= crate::model::MIN_CHARS;
-                let mut tier = m.adjust(s.tier, score, scored, long);
+                let (score, mut tier) = m.step(s.tier, &model_text(scan), scored);
                 // It may raise, never lower, when a rule of a pack it was
                 // not trained with scored (a site's own policy: it never
                 // lowers what that rule brought about), or when most of
                 // the ad was written with its letters spaced out (the
                 // matching form joins them, often with their neighbours,
                 // into words it never saw, so its "honest" is no reading).
-                // Nor when the ad is longer than the model reads: what the
-                // rules found may lie past that, in text it never saw.
-                if tier < s.tier && (other || spaced_out(scan) || text.len() > m.max_bytes()) {
+                if tier < s.tier && (other || spaced_out(scan)) {
                     tier = s.tier;
                 }
                 let moved_from = (tier != s.tier).then_some(s.tier);

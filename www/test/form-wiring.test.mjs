@@ -126,9 +126,9 @@ const hiddenWarnAd = { section: "services", title: "Relaxing massage", body: "La
 
 /**
  * Chunks typed into the description, one input event each: allow → warn →
- * block → allow. The n-gram model reads each warn state between 0.5 and
- * 0.75, inside its bounds (0.2, 0.8), and the shorter ones are under its
- * 100 characters, where it raises nothing: the rules alone set the tier.
+ * block → allow. The n-gram model reads the warn states between 0.19 and
+ * 0.39, and each is under its 100 characters, where it clears no warn and
+ * raises nothing: the rules alone set the tier.
  */
 const run = [
   "Hotel work in town, good salary. ",
