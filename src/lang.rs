@@ -24,7 +24,11 @@
 //! not switched off by a guess, but two words of another language in a
 //! text where the most frequent language has more than four times as many
 //! are read as abbreviations ("w/", "OT", "PO", "/mo" in English prose),
-//! not as that language.
+//! not as that language. Each sentence is also read on its own: a
+//! language that a sentence reads as most, with three function words in
+//! the whole text, is reported and runs however much text of another
+//! language surrounds it, so English appended to a Spanish ad (a pasted
+//! listing, or padding meant to hide it) does not switch Spanish off.
 //!
 //! ```text
 //! "no cobramos ningún cargo a los candidatos"   → es
@@ -671,7 +675,7 @@ pub(crate) struct Detected {
 /// frequent one; its pack runs on less, since a pack switched off by a
 /// guess misses what it was written for.
 pub(crate) fn detect<'a>(fields: impl IntoIterator<Item = (&'a str, &'a str)> + Clone) -> Detected {
-    let (mut counts, script_letters) = count(fields.clone());
+    let (mut counts, script_letters, stretches) = count(fields.clone());
     let mut by_script: Mask = 0;
     for (k, &n) in script_letters.iter().enumerate() {
         if n >= 2 {
@@ -690,9 +694,16 @@ pub(crate) fn detect<'a>(fields: impl IntoIterator<Item = (&'a str, &'a str)> + 
     // Polish or Romanian ad is not read as English or Portuguese alone.
     let by_letters = if latin { marked_letters(fields) } else { 0 };
     let (run, read) = by_function_words(&counts, latin, by_script | by_letters);
+    let mut stretches = if latin { stretches } else { 0 };
+    for (l, &n) in counts.iter().enumerate() {
+        if n < 3 {
+            stretches &= !(1 << l);
+        }
+    }
+    let known = by_script | by_letters | stretches;
     Detected {
-        run: run | by_script | by_letters,
-        read: read | by_script | by_letters,
+        run: run | known,
+        read: read | known,
     }
 }
 
@@ -731,8 +742,10 @@ fn marked_letters<'a>(fields: impl IntoIterator<Item = (&'a str, &'a str)>) -> M
 /// script of [`SCRIPT_LANGS`], and the function words of each language.
 fn count<'a>(
     fields: impl IntoIterator<Item = (&'a str, &'a str)>,
-) -> ([u32; LANGS.len()], [u32; SCRIPT_LANGS.len()]) {
+) -> ([u32; LANGS.len()], [u32; SCRIPT_LANGS.len()], Mask) {
     let mut counts = [0u32; LANGS.len()];
+    let mut stretch = Stretch::new(0);
+    let mut offset = Stretch::new(STRETCH_WORDS / 2);
     let table = table();
     let mut script_letters = [0u32; SCRIPT_LANGS.len()];
     for (_, norm) in fields {
@@ -762,6 +775,10 @@ fn count<'a>(
         let mut i = 0;
         while i < b.len() {
             if !b[i].is_ascii_alphanumeric() {
+                if matches!(b[i], b'.' | b'!' | b'?') {
+                    stretch.end();
+                    offset.end();
+                }
                 i += 1;
                 continue;
             }
@@ -769,16 +786,96 @@ fn count<'a>(
             while i < b.len() && b[i].is_ascii_alphanumeric() {
                 i += 1;
             }
-            if let Some(k) = key(&b[start..i]) {
-                let mut mask = table.get(k);
-                while mask != 0 {
-                    counts[mask.trailing_zeros() as usize] += 1;
-                    mask &= mask - 1;
-                }
+            let k = key(&b[start..i]);
+            let mut mask = k.map_or(0, |k| table.get(k));
+            // A letter alone ("w/", "e-mail", "d'") is too often an
+            // abbreviation to tell a sentence's language.
+            let own = if i - start > 1 { mask } else { 0 };
+            stretch.word(own, k);
+            offset.word(own, k);
+            while mask != 0 {
+                counts[mask.trailing_zeros() as usize] += 1;
+                mask &= mask - 1;
             }
         }
+        stretch.end();
+        offset.end();
     }
-    (counts, script_letters)
+    (counts, script_letters, stretch.langs | offset.langs)
+}
+
+/// Words in a stretch of text that [`Stretch`] reads on its own, at most.
+const STRETCH_WORDS: u32 = 48;
+
+/// The languages each sentence reads as, on its own (a stretch of text up
+/// to a full stop, question or exclamation mark, or of [`STRETCH_WORDS`]
+/// words, read twice: the second time offset by half a stretch, so that
+/// a long sentence is read whole wherever its language starts).
+///
+/// Over a whole text a language counts beside the most frequent one, so a
+/// Spanish ad followed by a page of English (a pasted listing, or padding
+/// written to hide the ad) would read as English alone and the Spanish
+/// pack would not run. A stretch counts the language it reads as most
+/// (two different function words of two letters or more, and more of
+/// them than of any other language), and [`detect`]
+/// keeps those languages that have three function words in the whole
+/// text; a name or a quoted phrase in English prose ("Los Angeles", "Rio
+/// de Janeiro") switches nothing on.
+struct Stretch {
+    counts: [u8; LANGS.len()],
+    /// The first function word of each language in the stretch: the
+    /// second counts only if it is another word.
+    first: [Option<u128>; LANGS.len()],
+    words: u32,
+    /// Words a fresh stretch starts with (the offset reading starts half
+    /// a stretch in).
+    start: u32,
+    langs: Mask,
+}
+
+impl Stretch {
+    fn new(start: u32) -> Self {
+        Stretch {
+            counts: [0; LANGS.len()],
+            first: [None; LANGS.len()],
+            words: start,
+            start,
+            langs: 0,
+        }
+    }
+
+    fn word(&mut self, mut mask: Mask, key: Option<u128>) {
+        while mask != 0 {
+            let l = mask.trailing_zeros() as usize;
+            match self.counts[l] {
+                0 => self.first[l] = key,
+                // Words that differ: "2 mi ... 3 mi" is one word twice.
+                1 if self.first[l] == key => {
+                    mask &= mask - 1;
+                    continue;
+                }
+                _ => {}
+            }
+            self.counts[l] = self.counts[l].saturating_add(1);
+            mask &= mask - 1;
+        }
+        self.words += 1;
+        if self.words >= STRETCH_WORDS {
+            self.end();
+        }
+    }
+
+    fn end(&mut self) {
+        let best = self.counts.iter().copied().max().unwrap_or(0);
+        let mut top = self.counts.iter().enumerate().filter(|&(_, &n)| n == best);
+        if let (Some((l, _)), None) = (top.next(), top.next()) {
+            if best >= 2 {
+                self.langs |= 1 << l;
+            }
+        }
+        self.counts = [0; LANGS.len()];
+        self.words = self.start;
+    }
 }
 
 /// Whether the fields as written have a fair share of Latin letters: at
@@ -1105,6 +1202,59 @@ mod tests {
     fn english_ads_do_not_run_every_pack() {
         let r = runs("We are hiring warehouse staff for the night shift. You will be paid weekly and we provide transport to the site.");
         assert_eq!(r, ["en"]);
+    }
+
+    #[test]
+    fn a_sentence_in_another_language_counts_however_much_english_follows() {
+        let english = "The rooms are on the second floor and they have a view of the park. ";
+        for (ad, lang) in [
+            (
+                "Trabajo en el extranjero, sin experiencia y con pasaje pagado.",
+                "es",
+            ),
+            (
+                "Travail à l'étranger, le logement est fourni par nous.",
+                "fr",
+            ),
+            (
+                "Lucru in Germania, cazare si masa sunt asigurate de noi.",
+                "ro",
+            ),
+            (
+                "Kerja di Malaysia, gaji besar dan tiket pesawat dari agen.",
+                "id",
+            ),
+        ] {
+            for n in [1, 5, 50] {
+                let text = format!("{ad} {}", english.repeat(n));
+                let d = detected(&text);
+                assert!(
+                    names(d.run).contains(&lang.to_string()),
+                    "{lang} x{n}: {:?}",
+                    names(d.run)
+                );
+                assert!(
+                    names(d.read).contains(&lang.to_string()),
+                    "{lang} x{n}: {:?}",
+                    names(d.read)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_stretch_needs_two_different_words_of_its_language() {
+        // "mi" (Spanish "my") as miles, "sin" and "los" in English
+        // prose: English stays English, however many sentences repeat
+        // them.
+        let text =
+            "Downtown is 3 mi away and the stadium is 2 mi from the house. Lake 5 mi, zoo 7 mi. \
+                    There is a sin bin in the yard for the kids and their friends. \
+                    Flights to Los Angeles leave from the airport at noon, and they are cheap. \
+                    We will show you the house and the garden when you arrive, and we can \
+                    help you with the bags if you tell us the time of your flight. "
+                .repeat(6);
+        assert_eq!(runs(&text), ["en"]);
     }
 
     #[test]

@@ -603,3 +603,49 @@ fn the_model_never_lowers_an_ad_longer_than_it_reads() {
     );
     assert_eq!((v.verdict, read.moved_from), (by_rules, None));
 }
+
+#[test]
+fn english_text_appended_to_an_ad_does_not_switch_its_language_off() {
+    // A language's pack runs on text in that language; appended English
+    // (a pasted listing, or padding written to hide the ad) must not make
+    // the ad read as English alone. Each ad alone fires rules of its own
+    // language; with English after it, it must fire at least those.
+    let ads = [
+        "Trabajo en España para chicas jóvenes. La agencia se queda con tu pasaporte hasta que pagues la deuda del viaje.",
+        "Travail en France pour jeunes femmes. L'agence garde votre passeport jusqu'au remboursement de la dette du voyage.",
+        "Trabalho em Portugal para moças. A agência fica com o seu passaporte até você pagar a dívida da viagem.",
+        "Lucru în Germania pentru fete tinere. Agenția păstrează pașaportul până când plătești datoria pentru drum.",
+        "Praca w Niemczech dla młodych dziewczyn. Agencja zatrzymuje paszport, dopóki nie spłacisz długu za podróż.",
+        "Kerja di Malaysia untuk gadis muda. Paspor ditahan oleh agen sampai hutang perjalanan lunas.",
+        "Trabaho sa Dubai para sa mga dalaga. Ang passport ay hawak ng ahensya hanggang mabayaran ang utang sa biyahe.",
+    ];
+    let filler = "The hotel is in the old town, close to the station and the river, and the rooms \
+                  have been renovated this year with new beds and a kitchen for the guests. ";
+    let e = Engine::builder()
+        .default_packs()
+        .model(None)
+        .build()
+        .unwrap();
+    let fired = |body: &str| -> Vec<String> {
+        let sub = Submission::new()
+            .field("section", "jobs")
+            .field("body", body);
+        let v = e.screen(&sub).unwrap();
+        let mut ids: Vec<String> = v.rules.iter().map(|r| r.id.clone()).collect();
+        ids.sort();
+        ids
+    };
+    for ad in ads {
+        let alone = fired(ad);
+        assert!(
+            alone.iter().any(|id| !id.starts_with("core.") && !id.starts_with("together.")),
+            "a rule of the ad's own language must fire for this test to mean anything: {ad} {alone:?}"
+        );
+        for n in [2, 8, 32] {
+            let padded = format!("{ad} {}", filler.repeat(n));
+            let with = fired(&padded);
+            let lost: Vec<_> = alone.iter().filter(|id| !with.contains(id)).collect();
+            assert!(lost.is_empty(), "{ad} + {n} lines of English lost {lost:?}");
+        }
+    }
+}
