@@ -33,6 +33,14 @@
 //! spaced out ("p a s s p o r t k e p t"): the matching form joins them,
 //! often with their neighbours, into words the model never saw.
 //!
+//! Before it lowers a verdict it also reads the text around what the
+//! rules found (up to [`EVIDENCE_BYTES`] either side of each match,
+//! within its sentence; [`MIN_CHARS`] at least): text added to pad an ad
+//! dilutes the whole ad's reading, not that one. When it
+//! reads as flagged (above [`EVIDENCE_FLAGGED`], 0.9) the verdict goes
+//! down one step at most, and when surely so (above [`EVIDENCE_SURE`],
+//! 0.98) not at all.
+//!
 //! An engine uses the model for the packs it came with: the built-in
 //! model reads an ad only when a built-in rule scored, and never lowers a
 //! verdict that a rule of a pack added on top (a site's own policy)
@@ -398,18 +406,44 @@ impl Model {
         })
     }
 
-    /// The probability of `text` and the tier after the model: `tier`
-    /// moved as [`Model::adjust`] says, the short-ad rule decided by
-    /// [`length`], and no step down on a text longer than
-    /// [`Model::max_bytes`]: what lies past what it reads (where a rule may
-    /// have found something) it cannot vouch for.
-    pub(crate) fn step(&self, tier: Tier, text: &str, scored: bool) -> (f64, Tier) {
+    /// The model's reading of `text` and the tier after it: `tier` moved
+    /// as [`Model::adjust`] says, the short-ad rule decided by [`length`],
+    /// and no step down on a text longer than [`Model::max_bytes`]: what
+    /// lies past what it reads (where a rule may have found something) it
+    /// cannot vouch for.
+    ///
+    /// Before it lowers the tier, it reads `evidence()` too: the text
+    /// around what the rules found ([`EVIDENCE_BYTES`] either side). When
+    /// that reads as flagged above [`EVIDENCE_FLAGGED`] it takes one step
+    /// down at most, and above [`EVIDENCE_SURE`] none (see
+    /// [`EVIDENCE_FLAGGED`] for why).
+    pub(crate) fn step(
+        &self,
+        tier: Tier,
+        text: &str,
+        scored: bool,
+        evidence: impl FnOnce() -> String,
+    ) -> Step {
         let p = self.probability(text);
-        let after = self.adjust(tier, p, scored, length(text) >= MIN_CHARS);
+        let mut after = self.adjust(tier, p, scored, length(text) >= MIN_CHARS);
         if text.len() > self.max_bytes {
-            (p, after.max(tier))
-        } else {
-            (p, after)
+            after = after.max(tier);
+        }
+        let mut around = None;
+        if after < tier {
+            let ev = evidence();
+            let e = self.probability(&ev);
+            around = Some(e);
+            // Too little text reads at random: one short sentence of a
+            // house listing ("Home sweet home.") read 0.9998.
+            if length(&ev) >= MIN_CHARS {
+                after = bounded(tier, after, e);
+            }
+        }
+        Step {
+            p,
+            tier: after,
+            evidence: around,
         }
     }
 
@@ -445,6 +479,69 @@ impl Model {
         }
     }
 }
+
+/// What [`Model::step`] read and decided.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Step {
+    /// The probability of the whole text.
+    pub p: f64,
+    /// The tier after the model.
+    pub tier: Tier,
+    /// The probability of the text around what the rules found, when the
+    /// model read it (only before a step down).
+    pub evidence: Option<f64>,
+}
+
+/// The step down from `tier` to `after`, bounded by the reading of the
+/// evidence `e`: none above [`EVIDENCE_SURE`], one at most above
+/// [`EVIDENCE_FLAGGED`].
+fn bounded(tier: Tier, after: Tier, e: f64) -> Tier {
+    if e > EVIDENCE_SURE {
+        tier
+    } else if e > EVIDENCE_FLAGGED {
+        after.max(match tier {
+            Tier::Block => Tier::Review,
+            Tier::Review => Tier::Warn,
+            _ => Tier::Allow,
+        })
+    } else {
+        after
+    }
+}
+
+/// Bytes of the matching form either side of each match of a rule that
+/// scored, within the match's sentence, read as the evidence before the
+/// model lowers a verdict (see [`EVIDENCE_FLAGGED`]).
+pub const EVIDENCE_BYTES: usize = 100;
+
+/// When the text around what the rules found reads as flagged above this
+/// probability, the model takes a verdict one step down at most, however
+/// honest the whole ad reads.
+///
+/// The model reads a bag of n-grams, so ordinary text added to an ad
+/// dilutes it. With 500 bytes of real honest ads appended to
+/// `../shared/eval`'s 60 flagged ads, the rules alone kept 52 at their
+/// tier and the model lowered 25 of them, leaving 29; with 2 KB, 53 and
+/// none. The sentences around the matches are what padding does not
+/// reach. An evidence shorter than [`MIN_CHARS`] bounds nothing: too
+/// little text reads at random. Measured on 2026-12-05: with this bound
+/// and [`EVIDENCE_SURE`], 43 of the 60 stay at their tier after 500
+/// bytes and 33 after 2 KB; no count moves on any set by unseen authors,
+/// and no real corpora ad leaves `allow`. Windows that did not stop at
+/// the sentence, or evidence of 60 characters, kept fewer padded ads
+/// (37 and 30) or left one honest ad more above its maximum; holding
+/// every step down when the evidence reads above 0.5 left 9 more there
+/// (`docs/detection.md`, "What still slips through").
+///
+/// ```
+/// assert!(redflag::model::EVIDENCE_FLAGGED < redflag::model::EVIDENCE_SURE);
+/// ```
+pub const EVIDENCE_FLAGGED: f64 = 0.9;
+
+/// When the text around what the rules found reads as flagged above this
+/// probability, the model does not lower the verdict at all (see
+/// [`EVIDENCE_FLAGGED`]).
+pub const EVIDENCE_SURE: f64 = 0.98;
 
 /// Hashes every character n-gram (`nmin` to `nmax` characters) of a word of
 /// `n_chars` characters, character `j` being the bytes `at(j)`, and hands
@@ -584,18 +681,67 @@ mod tests {
         let filler =
             "Friendly hotel in the old town hires kitchen and cleaning staff, paid holidays. ";
         let text = filler.repeat(2 * m.max_bytes() / filler.len());
-        let (p, tier) = m.step(Tier::Warn, &text, true);
+        let honest = || filler.to_string();
+        let step = m.step(Tier::Warn, &text, true, honest);
         assert!(
-            p < m.below(),
-            "must read as honest for this test to mean anything: {p}"
+            step.p < m.below(),
+            "must read as honest for this test to mean anything: {step:?}"
         );
-        assert_eq!(tier, Tier::Warn);
+        assert_eq!(step.tier, Tier::Warn);
         // Cut to what it reads, the same text is lowered.
         let mut end = m.max_bytes();
         while !text.is_char_boundary(end) {
             end -= 1;
         }
-        assert_eq!(m.step(Tier::Warn, &text[..end], true), (p, Tier::Allow));
+        let cut = m.step(Tier::Warn, &text[..end], true, honest);
+        assert_eq!((cut.p, cut.tier), (step.p, Tier::Allow));
+    }
+
+    #[test]
+    fn the_text_around_the_evidence_bounds_the_step_down() {
+        use Tier::*;
+        let (flagged, sure) = (
+            (EVIDENCE_FLAGGED + EVIDENCE_SURE) / 2.0,
+            (EVIDENCE_SURE + 1.0) / 2.0,
+        );
+        // (rules' tier, tier after the whole text's reading, evidence, after)
+        let cases = [
+            (Review, Allow, 0.5, Allow),
+            (Review, Allow, flagged, Warn),
+            (Review, Allow, sure, Review),
+            (Block, Warn, flagged, Review),
+            (Block, Review, flagged, Review),
+            (Warn, Allow, flagged, Allow),
+            (Warn, Allow, sure, Warn),
+        ];
+        for (tier, after, e, bound) in cases {
+            assert_eq!(
+                bounded(tier, after, e),
+                bound,
+                "{tier:?} to {after:?} at {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_evidence_is_read_only_before_a_step_down() {
+        let m = Model::builtin();
+        let ad = "Friendly hotel in the old town hires kitchen and cleaning staff, paid holidays. "
+            .repeat(3);
+        let ad = ad.as_str();
+        let mut read = false;
+        let step = m.step(Tier::Review, ad, true, || {
+            read = true;
+            ad.to_string()
+        });
+        assert!(
+            step.tier < Tier::Review,
+            "must be lowered for this test to mean anything: {step:?}"
+        );
+        assert!(read && step.evidence == Some(step.p));
+        // Nothing to lower: the evidence is not read.
+        let step = m.step(Tier::Allow, ad, true, || unreachable!());
+        assert_eq!((step.tier, step.evidence), (Tier::Allow, None));
     }
 
     #[test]

@@ -140,6 +140,14 @@ pub struct ModelReading {
     /// one step from it; absent when it did not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub moved_from: Option<Tier>,
+    /// The probability of the text around what the rules found, when the
+    /// model read it: only when its reading of the whole ad would lower
+    /// the verdict. Above [`crate::model::EVIDENCE_FLAGGED`] it held the
+    /// verdict at one step down at most, above
+    /// [`crate::model::EVIDENCE_SURE`] at the rules' tier (text added to
+    /// an ad dilutes the whole ad's reading, not this one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<f64>,
 }
 
 /// The result of screening one submission.

@@ -649,3 +649,78 @@ fn english_text_appended_to_an_ad_does_not_switch_its_language_off() {
         }
     }
 }
+
+#[test]
+fn honest_text_appended_to_a_flagged_ad_does_not_clear_it() {
+    // The model reads the whole ad as one bag of n-grams: enough ordinary
+    // text after a flagged ad reads as honest. Before it lowers the rules'
+    // verdict it reads the text around what they found, which padding
+    // does not reach.
+    let ad = "Hostess work abroad for girls 18 to 22. The agency keeps your passport until \
+              you repay the debt for the flight, you live in the club and there are no days off.";
+    // Ordinary listing text, every sentence different (a repeated one
+    // dilutes less: the model counts repeats sublinearly).
+    let filler = [
+        "The apartment is on the second floor of a quiet building near the park.",
+        "It has two bedrooms, a bright living room and a kitchen with a dishwasher.",
+        "The bus stop is a five minute walk away and the market opens on Saturdays.",
+        "Guests can use the garden and the bicycles that are kept in the shed.",
+        "Towels and bed linen are provided and changed every week.",
+        "Check-in is after three in the afternoon and check-out before eleven.",
+        "There is a supermarket around the corner and a bakery across the street.",
+        "Please do not smoke inside and keep the noise down after ten at night.",
+        "The heating works well in winter and every room has a fan for the summer.",
+        "We can recommend restaurants, museums and walks along the river.",
+        "Parking on the street is free at weekends and cheap during the week.",
+        "The washing machine is in the basement and detergent is included.",
+        "Children are welcome and we have a cot and a high chair on request.",
+        "The nearest beach is twenty minutes away by car or forty by train.",
+        "Fast wireless internet reaches every room, and there is a desk for work.",
+        "Our neighbours are friendly and the area is safe at any time of day.",
+    ]
+    .join(" ");
+    let sub = |body: &str| {
+        Submission::from_json(
+            &serde_json::json!({ "section": "jobs", "title": "Work abroad", "body": body }),
+        )
+        .unwrap()
+    };
+    let rules = Engine::builder()
+        .default_packs()
+        .model(None)
+        .build()
+        .unwrap();
+    let e = Engine::new_default();
+    let m = redflag::model::Model::builtin();
+    for n in [500, 800, filler.len()] {
+        let mut end = n.min(filler.len());
+        while !filler.is_char_boundary(end) {
+            end -= 1;
+        }
+        let padded = sub(&format!("{ad} {}", &filler[..end]));
+        let by_rules = rules.screen(&padded).unwrap().verdict;
+        assert!(
+            by_rules >= Tier::Review,
+            "the rules must flag it for this test to mean anything"
+        );
+        let v = e.screen(&padded).unwrap();
+        let read = v
+            .model
+            .clone()
+            .expect("a rule scored, so the model read it");
+        assert!(
+            read.score < m.below(),
+            "the padding must dilute the whole ad's reading for this test to mean anything: {read:?}"
+        );
+        let around = read
+            .evidence
+            .expect("it would have lowered, so it read the evidence");
+        assert!(around > redflag::model::EVIDENCE_SURE, "{n}: {read:?}");
+        assert_eq!(v.verdict, by_rules, "{n}: {read:?}");
+        assert!(
+            v.reviewer_messages.iter().any(|m| m.contains("padding")),
+            "{:?}",
+            v.reviewer_messages
+        );
+    }
+}

@@ -51,14 +51,17 @@ pub(crate) fn unreadable(line: &Line<'_>, max_line: usize) -> String {
     }
 }
 
+/// What [`next_text`] returns: the line number with the line's text or
+/// the message its error line carries, `None` at the end of the input, or
+/// a read error with its line number.
+pub(crate) type NextText<'a> = Result<Option<(usize, Result<&'a str, String>)>, (usize, String)>;
+
 /// The next line of `reader` and its number, the way every command that
 /// reads JSON Lines takes it: `Ok(None)` at the end of the input, the text
 /// of a readable line, or for a line that is not UTF-8 or is longer than
 /// `max_line` the message its error line carries ("cannot read line: …";
 /// the command goes on with the next line). `Err` is a read error, with
 /// the line number and message: the input ends there.
-pub(crate) type NextText<'a> = Result<Option<(usize, Result<&'a str, String>)>, (usize, String)>;
-
 pub(crate) fn next_text<R: BufRead>(reader: &mut LineReader<R>, max_line: usize) -> NextText<'_> {
     // A read error counts the line it failed on.
     let failed_at = reader.line_number() + 1;

@@ -46,7 +46,9 @@ impl Engine {
             .as_ref()
             .filter(|_| use_model && scored)
             .map(|m| {
-                let (score, mut tier) = m.step(s.tier, &model_text(scan), scored);
+                let evidence = || evidence_text(scan, &s, &of_model);
+                let step = m.step(s.tier, &model_text(scan, m.max_bytes()), scored, evidence);
+                let (score, mut tier) = (step.p, step.tier);
                 // It may raise, never lower, when a rule of a pack it was
                 // not trained with scored (a site's own policy: it never
                 // lowers what that rule brought about), or when most of
@@ -58,7 +60,11 @@ impl Engine {
                 }
                 let moved_from = (tier != s.tier).then_some(s.tier);
                 s.tier = tier;
-                ModelReading { score, moved_from }
+                ModelReading {
+                    score,
+                    moved_from,
+                    evidence: step.evidence,
+                }
             });
         // Every byte offset reported, mapped to UTF-16 in one pass per field.
         let cleared: Vec<_> = cleared
@@ -91,22 +97,36 @@ impl Engine {
         let (poster_messages, mut reviewer_messages) = self.messages(&s);
         if let Some(ModelReading {
             score,
-            moved_from: Some(from),
+            moved_from,
+            evidence,
         }) = &model
         {
-            reviewer_messages.push(if s.tier > *from {
-                format!(
+            let held = evidence.filter(|&e| e > crate::model::EVIDENCE_FLAGGED);
+            let msg = match (moved_from, held) {
+                // It would have lowered the verdict on the whole ad's
+                // reading, and the text around the indicators held it.
+                (from, Some(e)) => Some(format!(
+                    "The ad as a whole reads close to honest ads (model {score:.2}), but the \
+                     text around the indicators reads close to flagged ones ({e:.2}): {}. \
+                     Check for padding: text added to dilute the ad.",
+                    match from {
+                        Some(from) => format!("lowered one step only, from {from} to {}", s.tier),
+                        None => "not lowered".to_string(),
+                    }
+                )),
+                (Some(from), None) if s.tier > *from => Some(format!(
                     "The wording is close to ads labelled as trafficking (model {score:.2}): \
                      raised from {from} to {}.",
                     s.tier
-                )
-            } else {
-                format!(
+                )),
+                (Some(from), None) => Some(format!(
                     "The wording is close to honest ads (model {score:.2}): \
                      lowered from {from} to {}.",
                     s.tier
-                )
-            });
+                )),
+                (None, None) => None,
+            };
+            reviewer_messages.extend(msg);
         }
         let rules = s
             .rules
@@ -253,29 +273,93 @@ fn spaced_out(scan: &Scan<'_>) -> bool {
     joined * 5 >= len && joined > 0
 }
 
+/// The text around what the rules of the model's packs that scored found
+/// (the matching form up to [`crate::model::EVIDENCE_BYTES`] either side
+/// of each match, within its sentence; overlapping stretches merged),
+/// joined by line breaks: what the model reads before it lowers a
+/// verdict, since text added to the ad does not reach it.
+fn evidence_text(scan: &Scan<'_>, s: &Scored, of_model: &impl Fn(usize) -> bool) -> String {
+    let r = crate::model::EVIDENCE_BYTES;
+    let scored = |ri: usize| of_model(ri) && s.rules.iter().any(|x| x.0 == ri && x.1 > 0);
+    let mut around: Vec<(usize, usize, usize)> = s
+        .spans
+        .iter()
+        .filter(|(ri, _, _)| scored(*ri))
+        .map(|(_, sp, _)| {
+            let t = scan.fields[sp.field as usize].norm.as_str();
+            let mut a = (sp.start as usize).saturating_sub(r);
+            while !t.is_char_boundary(a) {
+                a -= 1;
+            }
+            let mut b = (sp.end as usize + r).min(t.len());
+            while !t.is_char_boundary(b) {
+                b += 1;
+            }
+            // Within the match's sentence: padding starts a sentence of
+            // its own.
+            let (s0, e0) = (sp.start as usize, (sp.end as usize).min(b));
+            let end_of = |c: &u8| matches!(c, b'.' | b'!' | b'?' | b'\n');
+            if let Some(k) = t.as_bytes()[a..s0].iter().rposition(end_of) {
+                a += k + 1;
+            }
+            if let Some(k) = t.as_bytes()[e0..b].iter().position(end_of) {
+                b = e0 + k + 1;
+            }
+            (sp.field as usize, a, b)
+        })
+        .collect();
+    around.sort_unstable();
+    let mut merged: Vec<(usize, usize, usize)> = Vec::with_capacity(around.len());
+    for w in around {
+        match merged.last_mut() {
+            Some(l) if l.0 == w.0 && w.1 <= l.2 => l.2 = l.2.max(w.2),
+            _ => merged.push(w),
+        }
+    }
+    let mut out = String::new();
+    for (i, &(f, a, b)) in merged.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&scan.fields[f].norm.as_str()[a..b]);
+    }
+    out
+}
+
 /// The text the n-gram model reads: the title and the body in matching
 /// form (as the rules read them, so a disguise the normaliser undoes does
 /// not move the model either), or every field when neither is given,
-/// joined by line breaks.
-fn model_text(scan: &Scan<'_>) -> String {
+/// joined by line breaks; cut just past `limit` bytes.
+fn model_text(scan: &Scan<'_>, limit: usize) -> String {
     let named: Vec<&str> = ["title", "body"]
         .iter()
         .filter_map(|n| scan.fields.iter().find(|f| f.name_lower == *n))
         .map(|f| f.norm.as_str())
         .collect();
-    if named.is_empty() {
-        let all: Vec<&str> = scan.fields.iter().map(|f| f.norm.as_str()).collect();
-        all.join("\n")
-    } else if named.len() == 1 {
+    let parts: Vec<&str> = match named[..] {
+        [] => scan.fields.iter().map(|f| f.norm.as_str()).collect(),
         // Training read a missing title as an empty line.
-        if scan.fields.iter().any(|f| f.name_lower == "title") {
-            format!("{}\n", named[0])
-        } else {
-            format!("\n{}", named[0])
+        [one] if scan.fields.iter().any(|f| f.name_lower == "title") => vec![one, ""],
+        [one] => vec!["", one],
+        _ => named,
+    };
+    // The model reads `limit` bytes: a longer text is cut just past them,
+    // so it still knows the text was longer (a field may be 1 MB).
+    let mut out = String::new();
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
         }
-    } else {
-        named.join("\n")
+        let mut end = part.len().min((limit + 1).saturating_sub(out.len()));
+        while !part.is_char_boundary(end) {
+            end += 1;
+        }
+        out.push_str(&part[..end]);
+        if out.len() > limit {
+            break;
+        }
     }
+    out
 }
 
 /// UTF-16 offsets of the byte offsets a verdict reports, per field: one
