@@ -512,6 +512,11 @@ fn bounded(tier: Tier, after: Tier, e: f64) -> Tier {
 /// Bytes of the matching form either side of each match of a rule that
 /// scored, within the match's sentence, read as the evidence before the
 /// model lowers a verdict (see [`EVIDENCE_FLAGGED`]).
+///
+/// ```
+/// // A sentence's worth either side: enough for the model's n-grams.
+/// assert!(redflag::model::EVIDENCE_BYTES >= redflag::model::MIN_CHARS);
+/// ```
 pub const EVIDENCE_BYTES: usize = 100;
 
 /// When the text around what the rules found reads as flagged above this
@@ -541,6 +546,17 @@ pub const EVIDENCE_FLAGGED: f64 = 0.9;
 /// When the text around what the rules found reads as flagged above this
 /// probability, the model does not lower the verdict at all (see
 /// [`EVIDENCE_FLAGGED`]).
+///
+/// ```
+/// use redflag::{Engine, Submission};
+///
+/// let v = Engine::new_default()
+///     .screen(&Submission::new().field("section", "jobs").field("body", "Barista wanted."))
+///     .unwrap();
+/// // No rule scored: the model read nothing, the evidence least of all.
+/// assert!(v.model.is_none());
+/// assert!(redflag::model::EVIDENCE_SURE < 1.0);
+/// ```
 pub const EVIDENCE_SURE: f64 = 0.98;
 
 /// Hashes every character n-gram (`nmin` to `nmax` characters) of a word of
