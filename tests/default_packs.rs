@@ -404,11 +404,7 @@ const DISGUISES: &[(&str, Disguise)] = &[
 #[test]
 fn flagged_fixtures_keep_their_tier_in_every_disguise() {
     let full = Engine::new_default();
-    let rules = Engine::builder()
-        .default_packs()
-        .model(None)
-        .build()
-        .unwrap();
+    let rules = rules_alone();
     let fixtures: Vec<serde_json::Value> = include_str!("fixtures/flagged.jsonl")
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -583,11 +579,7 @@ fn the_model_never_lowers_an_ad_longer_than_it_reads() {
         .unwrap()
     };
     let fee = "Pay the registration fee at the office before you start.";
-    let rules = Engine::builder()
-        .default_packs()
-        .model(None)
-        .build()
-        .unwrap();
+    let rules = rules_alone();
     let e = Engine::new_default();
     let long = ad(format!("{head}{fee}"));
     let by_rules = rules.screen(&long).unwrap().verdict;
@@ -621,11 +613,7 @@ fn english_text_appended_to_an_ad_does_not_switch_its_language_off() {
     ];
     let filler = "The hotel is in the old town, close to the station and the river, and the rooms \
                   have been renovated this year with new beds and a kitchen for the guests. ";
-    let e = Engine::builder()
-        .default_packs()
-        .model(None)
-        .build()
-        .unwrap();
+    let e = rules_alone();
     let fired = |body: &str| -> Vec<String> {
         let sub = Submission::new()
             .field("section", "jobs")
@@ -685,11 +673,7 @@ fn honest_text_appended_to_a_flagged_ad_does_not_clear_it() {
         )
         .unwrap()
     };
-    let rules = Engine::builder()
-        .default_packs()
-        .model(None)
-        .build()
-        .unwrap();
+    let rules = rules_alone();
     let e = Engine::new_default();
     let m = redflag::model::Model::builtin();
     for n in [500, 800, filler.len()] {
@@ -723,4 +707,13 @@ fn honest_text_appended_to_a_flagged_ad_does_not_clear_it() {
             v.reviewer_messages
         );
     }
+}
+
+/// The built-in packs without the n-gram model: what the rules alone say.
+fn rules_alone() -> Engine {
+    Engine::builder()
+        .default_packs()
+        .model(None)
+        .build()
+        .unwrap()
 }
