@@ -429,21 +429,24 @@ impl Model {
         if text.len() > self.max_bytes {
             after = after.max(tier);
         }
-        let mut around = None;
+        let (mut around, mut held) = (None, false);
         if after < tier {
             let ev = evidence();
-            let e = self.probability(&ev);
-            around = Some(e);
             // Too little text reads at random: one short sentence of a
             // house listing ("Home sweet home.") read 0.9998.
             if length(&ev) >= MIN_CHARS {
-                after = bounded(tier, after, e);
+                let e = self.probability(&ev);
+                around = Some(e);
+                let bound = bounded(tier, after, e);
+                held = bound != after;
+                after = bound;
             }
         }
         Step {
             p,
             tier: after,
             evidence: around,
+            held,
         }
     }
 
@@ -488,8 +491,12 @@ pub(crate) struct Step {
     /// The tier after the model.
     pub tier: Tier,
     /// The probability of the text around what the rules found, when the
-    /// model read it (only before a step down).
+    /// model read it: only before a step down, and only when it has
+    /// [`MIN_CHARS`] or more.
     pub evidence: Option<f64>,
+    /// Whether that reading held the verdict higher than the whole
+    /// text's reading would have taken it.
+    pub held: bool,
 }
 
 /// The step down from `tier` to `after`, bounded by the reading of the
@@ -754,7 +761,11 @@ mod tests {
             step.tier < Tier::Review,
             "must be lowered for this test to mean anything: {step:?}"
         );
-        assert!(read && step.evidence == Some(step.p));
+        assert!(read && step.evidence == Some(step.p) && !step.held);
+        // Evidence too short to read is not read.
+        let step = m.step(Tier::Review, ad, true, || "Home sweet home.".to_string());
+        assert_eq!((step.evidence, step.held), (None, false));
+        assert!(step.tier < Tier::Review);
         // Nothing to lower: the evidence is not read.
         let step = m.step(Tier::Allow, ad, true, || unreachable!());
         assert_eq!((step.tier, step.evidence), (Tier::Allow, None));

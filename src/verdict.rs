@@ -142,7 +142,8 @@ pub struct ModelReading {
     pub moved_from: Option<Tier>,
     /// The probability of the text around what the rules found, when the
     /// model read it: only when its reading of the whole ad would lower
-    /// the verdict. Above [`crate::model::EVIDENCE_FLAGGED`] it held the
+    /// the verdict, and the text around has [`crate::model::MIN_CHARS`]
+    /// characters or more. Above [`crate::model::EVIDENCE_FLAGGED`] it held the
     /// verdict at one step down at most, above
     /// [`crate::model::EVIDENCE_SURE`] at the rules' tier (text added to
     /// an ad dilutes the whole ad's reading, not this one).

@@ -41,6 +41,8 @@ impl Engine {
         let of_model = |ri: usize| self.c.rules[ri].pack < self.model_packs;
         let scored = s.rules.iter().any(|r| r.1 > 0 && of_model(r.0));
         let other = s.rules.iter().any(|r| r.1 > 0 && !of_model(r.0));
+        // Whether the text around the evidence held the verdict up.
+        let mut held = false;
         let model = self
             .model
             .as_ref()
@@ -49,6 +51,7 @@ impl Engine {
                 let evidence = || evidence_text(scan, &s, &of_model);
                 let step = m.step(s.tier, &model_text(scan, m.max_bytes()), scored, evidence);
                 let (score, mut tier) = (step.p, step.tier);
+                held = step.held;
                 // It may raise, never lower, when a rule of a pack it was
                 // not trained with scored (a site's own policy: it never
                 // lowers what that rule brought about), or when most of
@@ -101,7 +104,7 @@ impl Engine {
             evidence,
         }) = &model
         {
-            let held = evidence.filter(|&e| e > crate::model::EVIDENCE_FLAGGED);
+            let held = evidence.filter(|_| held);
             let msg = match (moved_from, held) {
                 // It would have lowered the verdict on the whole ad's
                 // reading, and the text around the indicators held it.
