@@ -745,7 +745,7 @@ fn count<'a>(
 ) -> ([u32; LANGS.len()], [u32; SCRIPT_LANGS.len()], Mask) {
     let mut counts = [0u32; LANGS.len()];
     let mut stretch = Stretch::new(0);
-    let mut offset = Stretch::new(STRETCH_WORDS / 2);
+    let mut half = Stretch::new(STRETCH_WORDS / 2);
     let table = table();
     let mut script_letters = [0u32; SCRIPT_LANGS.len()];
     for (_, norm) in fields {
@@ -777,7 +777,7 @@ fn count<'a>(
             if !b[i].is_ascii_alphanumeric() {
                 if matches!(b[i], b'.' | b'!' | b'?') {
                     stretch.end();
-                    offset.end();
+                    half.end();
                 }
                 i += 1;
                 continue;
@@ -792,16 +792,16 @@ fn count<'a>(
             // abbreviation to tell a sentence's language.
             let own = if i - start > 1 { mask } else { 0 };
             stretch.word(own, k);
-            offset.word(own, k);
+            half.word(own, k);
             while mask != 0 {
                 counts[mask.trailing_zeros() as usize] += 1;
                 mask &= mask - 1;
             }
         }
         stretch.end();
-        offset.end();
+        half.end();
     }
-    (counts, script_letters, stretch.langs | offset.langs)
+    (counts, script_letters, stretch.langs | half.langs)
 }
 
 /// Words in a stretch of text that [`Stretch`] reads on its own, at most.
@@ -809,8 +809,8 @@ const STRETCH_WORDS: u32 = 48;
 
 /// The languages each sentence reads as, on its own (a stretch of text up
 /// to a full stop, question or exclamation mark, or of [`STRETCH_WORDS`]
-/// words, read twice: the second time offset by half a stretch, so that
-/// a long sentence is read whole wherever its language starts).
+/// words; read twice, the second time in stretches of half as many
+/// words, so that a long sentence's parts are read apart too).
 ///
 /// Over a whole text a language counts beside the most frequent one, so a
 /// Spanish ad followed by a page of English (a pasted listing, or padding
@@ -827,8 +827,8 @@ struct Stretch {
     /// second counts only if it is another word.
     first: [Option<u128>; LANGS.len()],
     words: u32,
-    /// Words a fresh stretch starts with (the offset reading starts half
-    /// a stretch in).
+    /// Words a fresh stretch starts with: the second reading starts
+    /// each stretch half full, so its stretches are half as long.
     start: u32,
     langs: Mask,
 }
