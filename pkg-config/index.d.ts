@@ -164,10 +164,10 @@ export interface ModelReading {
   /**
    * Probability of the text around what the rules found (up to 100 bytes
    * either side of each match, within its sentence), read only when the
-   * whole ad's reading would lower
-   * the verdict. Above 0.9 the model lowered one step at most, above 0.98
-   * not at all: text added to pad an ad dilutes the whole ad's reading,
-   * not this one.
+   * whole ad's reading would lower the verdict and that text has 100
+   * characters or more. Above 0.9 the model lowered one step at most,
+   * above 0.98 not at all: text added to pad an ad dilutes the whole ad's
+   * reading, not this one.
    */
   evidence?: number;
 }
