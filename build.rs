@@ -13,19 +13,27 @@ use std::env;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+#[path = "src/image_split.rs"]
+mod image_split;
+
 fn main() {
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("OUT_DIR is set by cargo"));
     write_default_packs(Path::new("rules"), &out.join("default_packs.json"));
-    embed_image(&out.join("default_image.bin"));
+    embed_image(
+        &out.join("default_image.bin"),
+        &out.join("default_image_strings.txt"),
+    );
     println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=src/image_split.rs");
     println!("cargo:rerun-if-changed=rules");
 }
 
 /// The built-in packs pre-compiled (`redflag image`), when the build is
 /// given one in `REDFLAG_IMAGE` (the npm package build does): engines then
 /// decode it instead of compiling the packs from JSON, and the JSON is left
-/// out (`cfg(redflag_image)`).
-fn embed_image(dest: &Path) {
+/// out (`cfg(redflag_image)`). Its strings are embedded apart, as text the
+/// compiler checks as UTF-8, so that no engine start checks them again.
+fn embed_image(dest: &Path, strings_dest: &Path) {
     println!("cargo:rustc-check-cfg=cfg(redflag_image)");
     println!("cargo:rerun-if-env-changed=REDFLAG_IMAGE");
     match env::var_os("REDFLAG_IMAGE") {
@@ -34,10 +42,20 @@ fn embed_image(dest: &Path) {
             println!("cargo:rerun-if-changed={}", src.display());
             let bytes =
                 fs::read(&src).unwrap_or_else(|e| panic!("REDFLAG_IMAGE={}: {e}", src.display()));
-            fs::write(dest, bytes).expect("write the pack image");
+            let (rest, strings) = image_split::split(&bytes).unwrap_or_else(|| {
+                panic!(
+                    "REDFLAG_IMAGE={}: not a pack image (`redflag image` writes one)",
+                    src.display()
+                )
+            });
+            fs::write(dest, rest).expect("write the pack image");
+            fs::write(strings_dest, strings).expect("write the pack image's strings");
             println!("cargo:rustc-cfg=redflag_image");
         }
-        _ => fs::write(dest, []).expect("write the empty pack image"),
+        _ => {
+            fs::write(dest, []).expect("write the empty pack image");
+            fs::write(strings_dest, "").expect("write the empty pack image's strings");
+        }
     }
 }
 

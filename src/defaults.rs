@@ -14,9 +14,14 @@ use crate::pack::Pack;
 pub(crate) const DEFAULT_PACKS_JSON: &str =
     include_str!(concat!(env!("OUT_DIR"), "/default_packs.json"));
 
-/// The pre-compiled built-in packs, empty unless the build embedded them.
+/// The pre-compiled built-in packs, empty unless the build embedded them:
+/// the image without its strings ...
 #[cfg(redflag_image)]
 const IMAGE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/default_image.bin"));
+/// ... and its strings, which the compiler has checked as UTF-8 (see
+/// `crate::image_split`).
+#[cfg(redflag_image)]
+const IMAGE_STRINGS: &str = include_str!(concat!(env!("OUT_DIR"), "/default_image_strings.txt"));
 
 fn problem(message: String) -> Vec<PackError> {
     vec![PackError {
@@ -66,7 +71,7 @@ pub(crate) enum Builtin {
 pub(crate) fn builtin() -> Result<Builtin, Vec<PackError>> {
     #[cfg(redflag_image)]
     {
-        crate::image::decode(IMAGE)
+        crate::image::decode_split(IMAGE, IMAGE_STRINGS)
             .map(|c| Builtin::Compiled(Box::new(c)))
             .map_err(|e| problem(format!("built-in packs: {e}")))
     }

@@ -113,10 +113,22 @@ pub(crate) fn encode(c: &Compiled) -> Vec<u8> {
 }
 
 /// Decodes an image written by [`encode`] of this very crate version. The
-/// automaton is not built.
-#[cfg_attr(not(any(redflag_image, test)), allow(dead_code))]
+/// automaton is not built. (Builds embed the image split, see
+/// [`decode_split`]; the tests read it whole.)
+#[cfg(test)]
 pub(crate) fn decode(bytes: &[u8]) -> Result<Compiled, String> {
-    let mut r = R::open(bytes)?;
+    decode_from(R::open(bytes, None)?)
+}
+
+/// Decodes an image split by [`crate::image_split::split`]: `rest`, and
+/// its strings, checked as UTF-8 when the build embedded them.
+#[cfg_attr(not(any(redflag_image, test)), allow(dead_code))]
+pub(crate) fn decode_split(rest: &[u8], strings: &str) -> Result<Compiled, String> {
+    decode_from(R::open(rest, Some(strings))?)
+}
+
+#[cfg_attr(not(any(redflag_image, test)), allow(dead_code))]
+fn decode_from(mut r: R<'_>) -> Result<Compiled, String> {
     let mut c = Compiled::default();
     for _ in 0..r.len()? {
         let id = r.s()?;
@@ -127,6 +139,7 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Compiled, String> {
     c.pack_thresholds = r.thresholds()?;
     c.explainable = r.strs()?.into_iter().collect::<BTreeSet<_>>();
     let n = r.len()?;
+    r.terms = u32::try_from(n).map_err(|_| "pack image: too many terms")?;
     c.terms.reserve_exact(n);
     for _ in 0..n {
         let k = r.u()?;
@@ -136,6 +149,7 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Compiled, String> {
         });
     }
     let n = r.len()?;
+    r.rules = u32::try_from(n).map_err(|_| "pack image: too many rules")?;
     c.rules.reserve_exact(n);
     for _ in 0..n {
         c.rules.push(r.rule()?);
@@ -147,7 +161,7 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Compiled, String> {
     let mut lists = HashMap::new();
     for _ in 0..r.len()? {
         let name = r.s()?;
-        lists.insert(name, r.u32s()?);
+        lists.insert(name, r.term_ids()?);
     }
     c.lists = lists;
     c.pattern_list = r.patterns()?;
@@ -158,16 +172,23 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Compiled, String> {
         .enumerate()
         .map(|(i, rule)| (rule.id.clone(), i as u32))
         .collect();
-    if r.i != bytes.len() {
+    if r.i != r.b.len() {
         return Err("trailing bytes in pack image".into());
     }
-    check(&c)?;
+    // The ids were checked as they were read; what is left is cheap.
+    if c.pattern_flavours.len() != c.pattern_list.len()
+        || c.pattern_list.iter().any(str::is_empty)
+        || c.rules.iter().any(|r| r.pack >= c.packs.len())
+    {
+        return Err("pack image: bad rule or pattern".into());
+    }
     Ok(c)
 }
 
-/// Indices in a decoded image point where they should (a damaged image
-/// must be an error, never a panic later).
-#[cfg_attr(not(any(redflag_image, test)), allow(dead_code))]
+/// Indices in a decoded image point where they should: what [`decode`]
+/// makes sure of as it reads, walked once more by the tests of damaged
+/// images.
+#[cfg(test)]
 fn check(c: &Compiled) -> Result<(), String> {
     let (nr, nt, np) = (c.rules.len(), c.terms.len(), c.pattern_list.len());
     let bad = |what: &str| Err(format!("pack image: bad {what}"));
@@ -419,6 +440,11 @@ struct R<'a> {
     /// The image's strings, and where the next new one starts.
     heap: &'a str,
     cursor: usize,
+    /// How many terms and rules the image has, once read: every id is
+    /// checked against them as it is read (a damaged image must be an
+    /// error, never a panic later), rather than in a second walk.
+    terms: u32,
+    rules: u32,
 }
 
 /// Conditions nest at most this deep in an image (the limit on packs is
@@ -429,13 +455,16 @@ const MAX_DEPTH: usize = 256;
 #[cfg_attr(not(any(redflag_image, test)), allow(dead_code))]
 impl<'a> R<'a> {
     /// A reader past the image's header, which must name this format,
-    /// this crate version and this Unicode table, and past its strings.
-    fn open(bytes: &[u8]) -> Result<R<'_>, String> {
+    /// this crate version and this Unicode table, and past its strings
+    /// (or, for a split image, with them).
+    fn open(bytes: &'a [u8], strings: Option<&'a str>) -> Result<R<'a>, String> {
         let mut r = R {
             b: bytes,
             i: 0,
             heap: "",
             cursor: 0,
+            terms: 0,
+            rules: 0,
         };
         if r.take(MAGIC.len())? != MAGIC {
             return Err("not a redflag pack image".into());
@@ -453,6 +482,13 @@ impl<'a> R<'a> {
             return Err(format!(
                 "pack image compiled under Unicode table {table}; this build folds text with table {TABLE_ID}"
             ));
+        }
+        if let Some(strings) = strings {
+            if r.u()? != strings.len() as u64 {
+                return Err("pack image: its strings do not belong to it".into());
+            }
+            r.heap = strings;
+            return Ok(r);
         }
         let n = r.len()?;
         let heap = bytes.get(r.i..r.i + n).ok_or("pack image is truncated")?;
@@ -568,18 +604,26 @@ impl<'a> R<'a> {
         }
         Ok(out)
     }
-    fn u32s(&mut self) -> Result<Vec<u32>, String> {
+    /// Ids below `limit`, each written as the difference from the one
+    /// before.
+    fn ids(&mut self, limit: u32) -> Result<Vec<u32>, String> {
         let n = self.len()?;
         let mut out = Vec::with_capacity(n);
         let mut prev = 0i64;
         for _ in 0..n {
             prev = prev
                 .checked_add(self.i64()?)
-                .filter(|x| (0..=i64::from(u32::MAX)).contains(x))
+                .filter(|x| (0..i64::from(limit)).contains(x))
                 .ok_or("pack image: id out of range")?;
             out.push(prev as u32);
         }
         Ok(out)
+    }
+    fn term_ids(&mut self) -> Result<Vec<u32>, String> {
+        self.ids(self.terms)
+    }
+    fn rule_ids(&mut self) -> Result<Vec<u32>, String> {
+        self.ids(self.rules)
     }
     fn thresholds(&mut self) -> Result<Thresholds, String> {
         Ok(Thresholds {
@@ -599,7 +643,7 @@ impl<'a> R<'a> {
     }
     fn filter(&mut self) -> Result<Filter, String> {
         let id = self.s()?;
-        let rules = self.u32s()?;
+        let rules = self.rule_ids()?;
         let langs = self.u16()?;
         let sections = self.u8()?;
         let fields = self.strs()?;
@@ -632,7 +676,7 @@ impl<'a> R<'a> {
                 if mask & 1 << k != 0 {
                     prev = prev
                         .checked_add(self.i64()?)
-                        .filter(|x| (0..i64::from(u32::MAX)).contains(x))
+                        .filter(|x| (0..i64::from(self.terms)).contains(x))
                         .ok_or("pack image: term id out of range")?;
                     *t = prev as u32;
                 }
@@ -669,7 +713,7 @@ impl<'a> R<'a> {
             sections: self.u8()?,
             fields: self.strs()?,
             cond: self.cond(0)?,
-            exceptions: self.u32s()?,
+            exceptions: self.term_ids()?,
             window: self.u32()?,
             poster: self.opt_s()?,
             reviewer: self.opt_s()?,
@@ -686,12 +730,12 @@ impl<'a> R<'a> {
             return Err("pack image: conditions nest too deep".into());
         }
         Ok(match self.u()? {
-            0 => Cond::Any(self.u32s()?),
-            1 => Cond::All(self.u32s()?),
-            2 => Cond::NoneOf(self.u32s()?),
+            0 => Cond::Any(self.term_ids()?),
+            1 => Cond::All(self.term_ids()?),
+            2 => Cond::NoneOf(self.term_ids()?),
             3 => Cond::Near {
-                a: self.u32s()?,
-                b: self.u32s()?,
+                a: self.term_ids()?,
+                b: self.term_ids()?,
                 within: self.u32()?,
                 ordered: self.b()?,
             },
@@ -702,9 +746,13 @@ impl<'a> R<'a> {
             5 => Cond::And(self.conds(depth)?),
             6 => Cond::Or(self.conds(depth)?),
             7 => Cond::Not(Box::new(self.cond(depth + 1)?)),
-            8 => Cond::Rule(self.u32()?),
+            8 => Cond::Rule(
+                Some(self.u32()?)
+                    .filter(|&r| r < self.rules)
+                    .ok_or("pack image: rule id out of range")?,
+            ),
             9 => {
-                let rs = self.u32s()?;
+                let rs = self.rule_ids()?;
                 Cond::Rules(rs, self.u32()?)
             }
             10 => {
@@ -731,7 +779,7 @@ impl<'a> R<'a> {
                     min: mm[0],
                     max: mm[1],
                     platforms: self.strs()?,
-                    near: self.u32s()?,
+                    near: self.term_ids()?,
                     within: self.u32()?,
                 }))
             }
@@ -826,6 +874,22 @@ mod tests {
         for s in corpus() {
             assert_eq!(a.screen(&s).unwrap(), b.screen(&s).unwrap());
         }
+    }
+
+    #[test]
+    fn a_split_image_decodes_as_the_whole_one() {
+        let bytes = crate::default_packs_image().unwrap();
+        let (rest, strings) = crate::image_split::split(&bytes).unwrap();
+        assert!(rest.len() + strings.len() < bytes.len() + 8);
+        let split = decode_split(&rest, &strings).unwrap();
+        assert_eq!(encode(&split), bytes);
+        // Strings of another image (here: one byte longer) are refused.
+        assert!(decode_split(&rest, &format!("{strings}x"))
+            .err()
+            .unwrap()
+            .contains("do not belong"));
+        assert!(crate::image_split::split(b"not an image").is_none());
+        assert!(crate::image_split::split(&bytes[..64]).is_none());
     }
 
     #[test]

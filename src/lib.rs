@@ -72,6 +72,8 @@ pub mod eval;
 mod extract;
 mod fmtnum;
 mod image;
+#[cfg(test)]
+mod image_split;
 pub mod images;
 mod lang;
 mod limits;
