@@ -140,12 +140,15 @@ export interface Verdict {
   cleared?: Cleared[];
   /**
    * What the built-in n-gram model read (absent when the engine has none,
-   * or when no rule of the built-in packs scored, since the model could not
-   * move the verdict): the probability that the ad is of the flagged kind,
-   * and the tier the rules alone reached when the model moved the verdict
-   * from it. Below 0.2 it lowers `warn`/`review`/`block` one step (below
-   * 0.1, `review`/`block` two); above 0.8, when a rule scored, it raises
-   * `allow`/`warn` one step (above 0.9, `review` to `block`). On an ad
+   * or when no rule of the built-in packs scored and the model did not
+   * send the ad to review on its own): the probability that the ad is of
+   * the flagged kind, and the tier the rules alone reached when the model
+   * moved the verdict from it. Below 0.2 it lowers `warn`/`review`/`block`
+   * one step (below 0.1, `review`/`block` two); above 0.8, when a rule
+   * scored, it raises `allow`/`warn` one step (above 0.9, `review` to
+   * `block`). When no rule scored, it sends an ad of 100 characters or
+   * more from `allow` to `review` above 0.95, with nothing highlighted
+   * (`rules` and `hits` empty, a reviewer message saying so). On an ad
    * under 100 characters (a Han character counts three) it only lowers
    * `review`/`block` one step. It never blocks an ad the rules did not
    * take to `review`, never lowers a verdict a rule of your own pack

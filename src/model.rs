@@ -1,5 +1,6 @@
 //! A hashed character n-gram model that moves the rules' verdict by one
-//! step at the ends of its range.
+//! step at the ends of its range, and sends to review an ad the rules
+//! missed when it is sure.
 //!
 //! The rule packs say *why* an ad is flagged, with the words that show it.
 //! On ads by authors nobody here has read, they catch about three in four
@@ -19,8 +20,12 @@
 //!   rule scored, an `allow` or `warn` verdict goes up one step, to `warn`
 //!   or `review`; a `review` the rules reached goes up to `block` only
 //!   when it is surer (above [`Model::block_above`], 0.9). It never
-//!   blocks an ad the rules did not take to `review`, and never flags an
-//!   ad on which no rule found anything.
+//!   blocks an ad the rules did not take to `review`;
+//! - when no rule scored at all, it sends the ad from `allow` to `review`
+//!   only when it reads it as flagged above [`ALONE_REVIEW`] (0.95) and
+//!   the ad has [`MIN_CHARS`] or more: most ads the rules miss by other
+//!   people's wording fire nothing, and a person then reads them, with
+//!   nothing highlighted (the reviewer message says so).
 //!
 //! On an ad of fewer than [`MIN_CHARS`] characters besides whitespace it
 //! only lowers a `review` or `block` one step: in "A registration fee is
@@ -48,8 +53,8 @@
 //!
 //! The verdict says what the model read and whether it moved the tier
 //! ([`crate::Verdict::model`]), and the reviewer messages say why. An ad
-//! on which no rule scored is not read by the model at all: it could not
-//! move its verdict.
+//! on which no rule scored is read only to decide whether to send it to
+//! review, and its verdict carries the reading only when it did.
 //!
 //! The features: the title and the body (or every field, when neither is
 //! given) in matching form ([`crate::normalize`]: look-alike letters,
@@ -352,6 +357,9 @@ impl Model {
             let mut st = cell.take();
             st.counts.resize(1 << self.bits, 0);
             st.touched.clear();
+            if st.log.is_empty() {
+                st.log = (0..64u32).map(|c| 1.0 + f64::from(c).ln()).collect();
+            }
             let (nmin, nmax) = (self.nmin, self.nmax);
             let mut bump = |h: u32| {
                 let k = (h & mask) as usize;
@@ -363,18 +371,23 @@ impl Model {
             let mut padded = String::new();
             for word in text.split_whitespace() {
                 if word.is_ascii() {
-                    // One byte per character: the padded word is read in
-                    // place, a space before and after it.
-                    let w = word.as_bytes();
-                    let n_chars = w.len() + 2;
-                    let at = |j: usize| -> &[u8] {
-                        if j == 0 || j == n_chars - 1 {
-                            b" "
-                        } else {
-                            &w[j - 1..j]
+                    // One byte per character: the grams of the padded
+                    // word are its byte windows, hashed straight from a
+                    // copy with a space before and after it.
+                    let w = &mut st.ascii;
+                    w.clear();
+                    w.push(b' ');
+                    w.extend_from_slice(word.as_bytes());
+                    w.push(b' ');
+                    for i in 0..w.len() {
+                        let mut h: u32 = 0x811c_9dc5;
+                        for (n, &b) in w[i..w.len().min(i + nmax)].iter().enumerate() {
+                            h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
+                            if n + 1 >= nmin {
+                                bump(h);
+                            }
                         }
-                    };
-                    grams(n_chars, nmin, nmax, at, &mut bump);
+                    }
                     continue;
                 }
                 // Byte offsets of the characters of the padded word.
@@ -395,7 +408,10 @@ impl Model {
             let (mut dot, mut norm) = (0.0f64, 0.0f64);
             for &k in &st.touched {
                 let c = std::mem::take(&mut st.counts[k as usize]);
-                let v = if c == 1 { 1.0 } else { 1.0 + f64::from(c).ln() };
+                let v = match st.log.get(usize::from(c)) {
+                    Some(&v) => v,
+                    None => 1.0 + f64::from(c).ln(),
+                };
                 norm += v * v;
                 dot += v * f64::from(self.weights[k as usize] as i8);
             }
@@ -417,6 +433,16 @@ impl Model {
     /// that reads as flagged above [`EVIDENCE_FLAGGED`] it takes one step
     /// down at most, and above [`EVIDENCE_SURE`] none (see
     /// [`EVIDENCE_FLAGGED`] for why).
+    /// The model's reading of an ad on which no rule scored, when it
+    /// sends it to `review` (see [`ALONE_REVIEW`]).
+    pub(crate) fn alone(&self, text: &str) -> Option<f64> {
+        if length(text) < MIN_CHARS {
+            return None;
+        }
+        let p = self.probability(text);
+        (p > ALONE_REVIEW).then_some(p)
+    }
+
     pub(crate) fn step(
         &self,
         tier: Tier,
@@ -566,6 +592,34 @@ pub const EVIDENCE_FLAGGED: f64 = 0.9;
 /// ```
 pub const EVIDENCE_SURE: f64 = 0.98;
 
+/// An ad on which no rule scored goes to `review`, where a person reads
+/// it, when the model reads it as flagged above this probability and it
+/// has [`MIN_CHARS`] or more: never further (a verdict with nothing to
+/// point at is a person's to decide), and never on a short text.
+///
+/// Most ads that the rules miss fire nothing at all: on the six-language
+/// set written for this (`r12`, by authors who never saw the packs; the
+/// half kept back from the pack round), 36 of the 46 misses. The model
+/// reads the wording as a whole, and it tells those apart far better
+/// than the rules' vocabulary reaches: above this bound were 16 of those
+/// 36 and none of the 108 honest ads without a scored rule; of the real
+/// honest corpora the model was not trained on, 8 of 7,889 (0.1 %,
+/// mostly dating profiles). Measured on 2026-12-05 (with the packs of
+/// that night) on every set by unseen authors, against the verdicts
+/// without it: recall 82.5 -> 87.3 % on `langs10` and 86.5 -> 90.5 % on
+/// `langs9` with no honest ad more over its maximum, 76.2 -> 81.2 % on
+/// `holdout6`'s unread half; about 90 positives more at their tier over
+/// all of them, against 5 honest ads more at `review` (2 of them in
+/// `holdout3`) and 4 of the 10,889 real corpora ads (`docs/detection.md`,
+/// "The n-gram model"). The bound was chosen on the kept-back half of
+/// `langs11` and the corpora; 0.9 caught a little more there and sent an
+/// honest ad more to review.
+///
+/// ```
+/// assert!(redflag::model::ALONE_REVIEW > redflag::model::EVIDENCE_FLAGGED);
+/// ```
+pub const ALONE_REVIEW: f64 = 0.95;
+
 /// Hashes every character n-gram (`nmin` to `nmax` characters) of a word of
 /// `n_chars` characters, character `j` being the bytes `at(j)`, and hands
 /// each hash to `bump`. Each start hashes its longest gram once and emits
@@ -593,12 +647,15 @@ fn grams<'a>(
 
 /// The thread's bucket counts (all zero between calls) and buffers,
 /// reused across calls: a call allocates only the lowercased text and one
-/// padded-word buffer.
+/// padded-word buffer for words outside ASCII.
 #[derive(Default)]
 struct Counts {
     counts: Vec<u16>,
     touched: Vec<u32>,
     starts: Vec<usize>,
+    ascii: Vec<u8>,
+    /// `1 + ln(c)` for the small counts, which most grams have.
+    log: Vec<f64>,
 }
 
 thread_local! {
@@ -626,6 +683,27 @@ mod tests {
             n += 1;
         }
         assert!(n >= 5);
+    }
+
+    /// The built-in model with its bias set to `bias`: far above zero it
+    /// reads every text as flagged, far below as honest.
+    fn biased(bias: f64) -> Model {
+        let mut b = BUILTIN.to_vec();
+        b[20..28].copy_from_slice(&bias.to_le_bytes());
+        Model::from_bytes(&b).unwrap()
+    }
+
+    #[test]
+    fn alone_it_sends_only_a_long_ad_it_is_sure_of_to_review() {
+        let long = "Friendly hotel in the old town hires kitchen and cleaning staff. ".repeat(3);
+        let short = "Kitchen staff wanted.";
+        let (sure, honest) = (biased(40.0), biased(-40.0));
+        assert!(sure.probability(&long) > ALONE_REVIEW);
+        assert!(matches!(sure.alone(&long), Some(p) if p > ALONE_REVIEW));
+        assert_eq!(sure.alone(short), None);
+        assert_eq!(honest.alone(&long), None);
+        // The built-in model reads this honest ad as honest.
+        assert_eq!(Model::builtin().alone(&long), None);
     }
 
     #[test]
@@ -675,7 +753,7 @@ mod tests {
             (Allow, surely_flagged, true, long, Warn),
             (Warn, surely_flagged, true, long, Review),
             (Review, surely_flagged, true, long, Block),
-            // No rule scored: the model alone flags nothing.
+            // No rule scored: no step (the engine asks `alone` instead).
             (Allow, surely_flagged, false, long, Allow),
             (Review, 0.5, true, long, Review),
             // On a short ad only the one step down from `review` or

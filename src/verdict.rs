@@ -206,8 +206,8 @@ pub struct Verdict {
     pub cleared: Vec<Cleared>,
     /// What the n-gram model read (see [`crate::model`]); absent when the
     /// engine has no model, or when no rule of the packs the model reads
-    /// for scored (the model could not move the verdict, so it does not
-    /// read the ad).
+    /// for scored and the model did not send the ad to review on its own
+    /// reading (see [`crate::model::ALONE_REVIEW`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model: Option<ModelReading>,
 }

@@ -717,3 +717,57 @@ fn rules_alone() -> Engine {
         .build()
         .unwrap()
 }
+
+#[test]
+fn the_model_alone_sends_an_ad_it_is_sure_of_to_review_never_further() {
+    // A model that reads every text as flagged (the built-in one with its
+    // bias raised), beside the built-in packs: an ad on which no rule
+    // scores goes to `review` when it is long enough, with a reviewer
+    // message and no highlight; a short one stays `allow`; an ad the
+    // rules already put above `allow` is moved only by the usual step.
+    let mut bytes = include_bytes!("../rules/model/ngram.bin").to_vec();
+    bytes[20..28].copy_from_slice(&40.0f64.to_le_bytes());
+    let sure = redflag::model::Model::from_bytes(&bytes).unwrap();
+    let e = Engine::builder()
+        .default_packs()
+        .model(Some(sure))
+        .build()
+        .unwrap();
+    let honest = "Friendly hotel in the old town hires kitchen and cleaning staff for the \
+                  summer season, with paid holidays and a contract from the first day.";
+    let sub = |body: &str| {
+        Submission::new()
+            .field("section", "jobs")
+            .field("body", body)
+    };
+    assert_eq!(
+        rules_alone().screen(&sub(honest)).unwrap().verdict,
+        Tier::Allow
+    );
+    let v = e.screen(&sub(honest)).unwrap();
+    assert_eq!(v.verdict, Tier::Review);
+    assert!(v.rules.is_empty() && v.hits.is_empty());
+    let m = v.model.as_ref().unwrap();
+    assert!(m.score > redflag::model::ALONE_REVIEW);
+    assert_eq!(m.moved_from, Some(Tier::Allow));
+    assert!(v
+        .reviewer_messages
+        .iter()
+        .any(|s| s.contains("No rule matched")));
+    assert!(v.poster_messages.is_empty());
+    // Too short to read.
+    let short = e.screen(&sub("Kitchen staff wanted.")).unwrap();
+    assert_eq!((short.verdict, short.model), (Tier::Allow, None));
+    // The built-in model reads the honest ad as honest.
+    assert_eq!(
+        Engine::new_default().screen(&sub(honest)).unwrap().verdict,
+        Tier::Allow
+    );
+    // A scored rule: the usual step, one tier at most, and never from the
+    // model alone to `block`.
+    let flagged = "Hostess work abroad for girls 18 to 22, the agency keeps your passport.";
+    let before = rules_alone().screen(&sub(flagged)).unwrap().verdict;
+    let after = e.screen(&sub(flagged)).unwrap().verdict;
+    assert!(before > Tier::Allow && after >= before);
+    assert!(after as u8 <= before as u8 + 1);
+}

@@ -34,15 +34,27 @@ impl Engine {
     ) -> Verdict {
         let thresholds = thresholds.unwrap_or(self.c.thresholds);
         let mut s = self.score(scan, fired, cands, thresholds);
-        // With no rule of its packs scored the model could move nothing
-        // (the verdict is `allow`, or another pack's rule made it, and it
-        // raises only where a rule of its packs scored): most ads are not
-        // read by it at all.
+        // With no rule of its packs scored, the model moves a verdict
+        // only from `allow` to `review`, when it is sure (see
+        // `model::ALONE_REVIEW`); one that another pack's rule made stays.
         let of_model = |ri: usize| self.c.rules[ri].pack < self.model_packs;
         let scored = s.rules.iter().any(|r| r.1 > 0 && of_model(r.0));
         let other = s.rules.iter().any(|r| r.1 > 0 && !of_model(r.0));
         // Whether the text around the evidence held the verdict up.
         let mut held = false;
+        let alone = self
+            .model
+            .as_ref()
+            .filter(|_| use_model && !scored && s.tier == Tier::Allow)
+            .and_then(|m| m.alone(&model_text(scan, m.max_bytes())))
+            .map(|score| {
+                s.tier = Tier::Review;
+                ModelReading {
+                    score,
+                    moved_from: Some(Tier::Allow),
+                    evidence: None,
+                }
+            });
         let model = self
             .model
             .as_ref()
@@ -98,6 +110,15 @@ impl Engine {
             })
             .collect();
         let (poster_messages, mut reviewer_messages) = self.messages(&s);
+        if let Some(ModelReading { score, .. }) = &alone {
+            reviewer_messages.push(format!(
+                "No rule matched, but the wording as a whole is close to ads labelled as \
+                 trafficking (model {score:.2}): sent to review for a person to read. \
+                 Nothing is highlighted: read the whole ad, for what the rules have no \
+                 words for yet."
+            ));
+        }
+        let model = model.or(alone);
         if let Some(ModelReading {
             score,
             moved_from,
