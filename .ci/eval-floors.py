@@ -133,31 +133,41 @@ LANGS7 = sorted(glob.glob(os.path.join(EVAL, "langs7", "*.jsonl")))
 LANGS8 = sorted(glob.glob(os.path.join(EVAL, "langs8", "*.jsonl")))
 LANGS9 = sorted(glob.glob(os.path.join(EVAL, "langs9", "*.jsonl")))
 LANGS10 = sorted(glob.glob(os.path.join(EVAL, "langs10", "*.jsonl")))
+LANGS11 = sorted(glob.glob(os.path.join(EVAL, "langs11", "*.jsonl")))
 for name, paths, rmin, fpmax, blocked_max in [
-    ("holdout4 even lines (unread)", [lines_of(os.path.join(EVAL, "holdout4.jsonl"), 0)], 0.81, 0.03, 0),
+    # Since the model alone sends an ad it is sure of to review (2026-12-05,
+    # night; model::ALONE_REVIEW), four unread sets have one or two honest
+    # ads more over their maximum (holdout4 even 1 -> 2, holdout3 1 -> 3,
+    # langs even 1 -> 2, langs3 even 2 -> 3; all at review, none blocked)
+    # against about 90 positives more at their tier across the unread sets:
+    # their honest floors were raised to what that trade left, and their
+    # recall floors with it.
+    ("holdout4 even lines (unread)", [lines_of(os.path.join(EVAL, "holdout4.jsonl"), 0)], 0.90, 0.05, 0),
     ("holdout4 odd lines", [lines_of(os.path.join(EVAL, "holdout4.jsonl"), 1)], 0.94, 0.03, 0),
-    ("holdout3 (read as counts only)", [os.path.join(EVAL, "holdout3.jsonl")], 0.78, 0.02, 0),
-    ("holdout2 (unread)", [os.path.join(EVAL, "holdout2.jsonl")], 0.82, 0.01, 0),
+    ("holdout3 (read as counts only)", [os.path.join(EVAL, "holdout3.jsonl")], 0.87, 0.034, 0),
+    ("holdout2 (unread)", [os.path.join(EVAL, "holdout2.jsonl")], 0.88, 0.01, 0),
     ("holdout (read)", [os.path.join(EVAL, "holdout.jsonl")], 0.87, 0.01, 0),
     # 0.93 until the model trained with train-r10 (2026-12-05): one positive
     # fewer (152 of 164) and five honest ads fewer over their maximum.
-    ("langs even lines (text unread)", [lines_of_each(LANGS, 0)], 0.92, 0.01, 1),
+    ("langs even lines (text unread)", [lines_of_each(LANGS, 0)], 0.94, 0.014, 1),
     ("langs odd lines (read)", [lines_of_each(LANGS, 1)], 0.97, 0.02, 0),
     ("langs2 (read: the development set of 2026-12-03)", LANGS2, 0.97, 0.02, 0),
-    ("langs3 even lines (text unread)", [lines_of_each(LANGS3, 0, "langs3")], 0.87, 0.03, 0),
+    ("langs3 even lines (text unread)", [lines_of_each(LANGS3, 0, "langs3")], 0.90, 0.04, 0),
     ("langs3 odd lines (read)", [lines_of_each(LANGS3, 1, "langs3")], 0.97, 0.02, 0),
-    ("langs4 even lines (text unread)", [lines_of_each(LANGS4, 0, "langs4")], 0.78, 0.02, 0),
+    ("langs4 even lines (text unread)", [lines_of_each(LANGS4, 0, "langs4")], 0.83, 0.02, 0),
     ("langs4 odd lines (read)", [lines_of_each(LANGS4, 1, "langs4")], 0.98, 0.02, 0),
-    ("holdout5 even lines (unread)", [lines_of(os.path.join(EVAL, "holdout5.jsonl"), 0)], 0.83, 0.02, 0),
+    ("holdout5 even lines (unread)", [lines_of(os.path.join(EVAL, "holdout5.jsonl"), 0)], 0.86, 0.02, 0),
     ("holdout5 odd lines (read)", [lines_of(os.path.join(EVAL, "holdout5.jsonl"), 1)], 0.95, 0.01, 0),
     ("langs5 (read: a development set of 2026-12-04)", LANGS5, 0.98, 0.02, 0),
     ("langs6 (read since the last round of 2026-12-04)", LANGS6, 0.98, 0.02, 0),
     ("langs7 (read: the second development set of 2026-12-04)", LANGS7, 0.98, 0.02, 0),
     ("langs8 (read: the evening development set of 2026-12-04)", LANGS8, 0.98, 0.02, 0),
-    ("langs9 (unread: 25 + 25 per language by four more authors)", LANGS9, 0.86, 0.04, 0),
-    ("langs10 (unread: 25 + 25 per language by four more authors)", LANGS10, 0.80, 0.03, 2),
-    ("holdout6 even lines (unread: en, es, fr, pt by three more authors)", [lines_of(os.path.join(EVAL, "holdout6.jsonl"), 0)], 0.76, 0.08, 0),
-    ("holdout6 odd lines (labels and rule ids of failures read)", [lines_of(os.path.join(EVAL, "holdout6.jsonl"), 1)], 0.80, 0.04, 1),
+    ("langs9 (unread: 25 + 25 per language by four more authors)", LANGS9, 0.90, 0.04, 0),
+    ("langs10 (unread: 25 + 25 per language by four more authors)", LANGS10, 0.87, 0.03, 2),
+    ("holdout6 even lines (unread: en, es, fr, pt by three more authors)", [lines_of(os.path.join(EVAL, "holdout6.jsonl"), 0)], 0.81, 0.08, 0),
+    ("holdout6 odd lines (labels and rule ids of failures read)", [lines_of(os.path.join(EVAL, "holdout6.jsonl"), 1)], 0.87, 0.04, 1),
+    ("langs11 even lines (unread: six languages, kept back from the r12 round)", [lines_of_each(LANGS11, 0, "langs11")], 0.74, 0.03, 2),
+    ("langs11 odd lines (read by the r12 round)", [lines_of_each(LANGS11, 1, "langs11")], 0.98, 0.02, 0),
 ]:
     if SKIP_JUDGES and ("unread" in name or name.startswith(("holdout3", "holdout6"))):
         print(f"rules/eval {name}: skipped (REDFLAG_SKIP_JUDGES)")
