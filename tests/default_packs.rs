@@ -750,10 +750,19 @@ fn the_model_alone_sends_an_ad_it_is_sure_of_to_review_never_further() {
     let m = v.model.as_ref().unwrap();
     assert!(m.score > redflag::model::ALONE_REVIEW);
     assert_eq!(m.moved_from, Some(Tier::Allow));
-    assert!(v
+    let msg = v
         .reviewer_messages
         .iter()
-        .any(|s| s.contains("No rule matched")));
+        .find(|s| s.contains("No rule matched"))
+        .unwrap();
+    // The words it names are the ad's own, as written.
+    let quoted: Vec<&str> = msg
+        .split('\u{201c}')
+        .skip(1)
+        .filter_map(|q| q.split('\u{201d}').next())
+        .collect();
+    assert!(!quoted.is_empty() && quoted.len() <= 3, "{msg}");
+    assert!(quoted.iter().all(|w| honest.contains(w)), "{msg}");
     assert!(v.poster_messages.is_empty());
     // Too short to read.
     let short = e.screen(&sub("Kitchen staff wanted.")).unwrap();

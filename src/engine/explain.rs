@@ -110,12 +110,21 @@ impl Engine {
             })
             .collect();
         let (poster_messages, mut reviewer_messages) = self.messages(&s);
-        if let Some(ModelReading { score, .. }) = &alone {
+        if let (Some(ModelReading { score, .. }), Some(m)) = (&alone, &self.model) {
+            let words = model_words(scan, m, 3);
+            let words = if words.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " The words that weigh most towards it: {}.",
+                    words.join(", ")
+                )
+            };
             reviewer_messages.push(format!(
                 "No rule matched, but the wording as a whole is close to ads labelled as \
                  trafficking (model {score:.2}): sent to review for a person to read. \
                  Nothing is highlighted: read the whole ad, for what the rules have no \
-                 words for yet."
+                 words for yet.{words}"
             ));
         }
         let model = model.or(alone);
@@ -348,6 +357,57 @@ fn evidence_text(scan: &Scan<'_>, s: &Scored, of_model: &impl Fn(usize) -> bool)
         out.push_str(&scan.fields[f].norm.as_str()[a..b]);
     }
     out
+}
+
+/// Up to `n` words of the fields the model reads that pull it most towards
+/// "flagged" ([`crate::model::Model::word_weight`]), each quoted as the
+/// ad wrote it (the matching form's word mapped back to the original),
+/// most weighty first, each word once. Words that pull towards "honest",
+/// and words of fewer than three letters (numbers, emoji), are left out.
+fn model_words(scan: &Scan<'_>, m: &crate::model::Model, n: usize) -> Vec<String> {
+    let named = scan
+        .fields
+        .iter()
+        .filter(|f| f.name_lower == "title" || f.name_lower == "body")
+        .count();
+    let mut found: Vec<(i32, String, String)> = Vec::new();
+    for f in &scan.fields {
+        if named > 0 && f.name_lower != "title" && f.name_lower != "body" {
+            continue;
+        }
+        let t = f.norm.as_str();
+        let mut at = 0;
+        for word in t.split_whitespace() {
+            // `split_whitespace` yields slices of `t`, in order.
+            let start = t[at..].find(word).map_or(at, |k| at + k);
+            at = start + word.len();
+            // A reviewer reads words: numbers, emoji and two-letter
+            // function words tell them nothing.
+            if word.chars().filter(|c| c.is_alphabetic()).count() < 3
+                || found.iter().any(|(_, w, _)| w == word)
+            {
+                continue;
+            }
+            let weight = m.word_weight(word);
+            if weight > 0 {
+                let src = f.norm.source_range(start..at);
+                let raw = f.original.get(src).unwrap_or(word);
+                // Punctuation around a word goes; an emoji the matching
+                // form reads as a word stays as written.
+                let original = match raw.trim_matches(|c: char| !c.is_alphanumeric()) {
+                    "" => raw.trim(),
+                    w => w,
+                };
+                found.push((
+                    weight,
+                    word.to_string(),
+                    format!("\u{201c}{original}\u{201d}"),
+                ));
+            }
+        }
+    }
+    found.sort_by_key(|f| std::cmp::Reverse(f.0));
+    found.into_iter().take(n).map(|(_, _, w)| w).collect()
 }
 
 /// The text the n-gram model reads: the title and the body in matching
