@@ -303,7 +303,8 @@ test("each screened ad gets decision buttons and keys; each decision is sealed w
   await page.keyboard.press("e");
   await shows(page, "New in town", "escalate");
   // An ad the packs missed, confirmed by the reviewer: the most valuable label.
-  assert.match(await entry(page, "Nanny").locator(".redflag-ad-title").textContent(), /^ALLOW/, "the fixture's nanny ad is one the packs miss (if they catch it now, pick other wording)");
+  // (Under 100 characters, so the model does not send it to review alone.)
+  assert.match(await entry(page, "Nanny").locator(".redflag-ad-title").textContent(), /^ALLOW/, "the fixture's nanny ad is one the engine misses (if it catches it now, pick other wording)");
   await entry(page, "Nanny").locator(".redflag-ad-title").click();
   await page.keyboard.press("c");
   await shows(page, "Nanny", "confirm");
