@@ -780,3 +780,54 @@ fn the_model_alone_sends_an_ad_it_is_sure_of_to_review_never_further() {
     assert!(before > Tier::Allow && after >= before);
     assert!(after as u8 <= before as u8 + 1);
 }
+
+#[test]
+fn the_words_quoted_for_the_model_come_from_what_it_read() {
+    // A long field of distinct words: the words the reviewer message
+    // quotes lie within the bytes the model reads, however long the field.
+    let mut bytes = include_bytes!("../rules/model/ngram.bin").to_vec();
+    bytes[20..28].copy_from_slice(&40.0f64.to_le_bytes());
+    let sure = redflag::model::Model::from_bytes(&bytes).unwrap();
+    let limit = sure.max_bytes();
+    let e = Engine::builder()
+        .default_packs()
+        .model(Some(sure))
+        .build()
+        .unwrap();
+    let letters = |mut i: usize| {
+        let mut w = String::from("qu");
+        loop {
+            w.push((b'a' + (i % 26) as u8) as char);
+            i /= 26;
+            if i == 0 {
+                return w;
+            }
+        }
+    };
+    let body: String = (0..40_000).map(|i| letters(i) + " ").collect();
+    assert!(body.len() > 10 * limit);
+    let v = e
+        .screen(
+            &Submission::new()
+                .field("section", "jobs")
+                .field("body", &body),
+        )
+        .unwrap();
+    assert_eq!(v.verdict, Tier::Review);
+    let msg = v
+        .reviewer_messages
+        .iter()
+        .find(|s| s.contains("No rule matched"))
+        .unwrap();
+    let quoted: Vec<&str> = msg
+        .split('\u{201c}')
+        .skip(1)
+        .filter_map(|q| q.split('\u{201d}').next())
+        .collect();
+    assert!(!quoted.is_empty(), "{msg}");
+    let spaced = format!(" {body}");
+    for w in quoted {
+        let at = spaced.find(&format!(" {w} ")).unwrap();
+        assert!(at < limit, "{w} at {at}");
+    }
+}

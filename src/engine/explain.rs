@@ -359,7 +359,8 @@ fn evidence_text(scan: &Scan<'_>, s: &Scored, of_model: &impl Fn(usize) -> bool)
     out
 }
 
-/// Up to `n` words of the fields the model reads that pull it most towards
+/// Up to `n` words of what the model read (the fields and the byte limit
+/// of `model_text`) that pull it most towards
 /// "flagged" ([`crate::model::Model::word_weight`]), each quoted as the
 /// ad wrote it (the matching form's word mapped back to the original),
 /// most weighty first, each word once. Words that pull towards "honest",
@@ -370,44 +371,62 @@ fn model_words(scan: &Scan<'_>, m: &crate::model::Model, n: usize) -> Vec<String
         .iter()
         .filter(|f| f.name_lower == "title" || f.name_lower == "body")
         .count();
-    let mut found: Vec<(i32, String, String)> = Vec::new();
-    for f in &scan.fields {
+    // Only what the model read: at most its byte limit over the fields, as
+    // in `model_text` (a field may be 1 MB, and each distinct word is
+    // weighed once).
+    let mut left = m.max_bytes();
+    let mut seen = std::collections::HashSet::new();
+    // The `n` weightiest so far, weightiest first (the first written
+    // first among equals): (weight, field, span in its matching form).
+    let mut top: Vec<(i32, usize, Range<usize>)> = Vec::with_capacity(n + 1);
+    for (fi, f) in scan.fields.iter().enumerate() {
         if named > 0 && f.name_lower != "title" && f.name_lower != "body" {
             continue;
         }
         let t = f.norm.as_str();
-        let mut at = 0;
+        let mut end = t.len().min(left);
+        while !t.is_char_boundary(end) {
+            end -= 1;
+        }
+        let t = &t[..end];
+        left = left.saturating_sub(end + 1);
         for word in t.split_whitespace() {
-            // `split_whitespace` yields slices of `t`, in order.
-            let start = t[at..].find(word).map_or(at, |k| at + k);
-            at = start + word.len();
             // A reviewer reads words: numbers, emoji and two-letter
             // function words tell them nothing.
-            if word.chars().filter(|c| c.is_alphabetic()).count() < 3
-                || found.iter().any(|(_, w, _)| w == word)
+            if word.chars().filter(|c| c.is_alphabetic()).take(3).count() < 3 || !seen.insert(word)
             {
                 continue;
             }
             let weight = m.word_weight(word);
-            if weight > 0 {
-                let src = f.norm.source_range(start..at);
-                let raw = f.original.get(src).unwrap_or(word);
-                // Punctuation around a word goes; an emoji the matching
-                // form reads as a word stays as written.
-                let original = match raw.trim_matches(|c: char| !c.is_alphanumeric()) {
-                    "" => raw.trim(),
-                    w => w,
-                };
-                found.push((
-                    weight,
-                    word.to_string(),
-                    format!("\u{201c}{original}\u{201d}"),
-                ));
+            if weight <= 0 || top.len() == n && top.last().is_some_and(|t| t.0 >= weight) {
+                continue;
             }
+            // `split_whitespace` yields slices of `t`.
+            let start = word.as_ptr() as usize - t.as_ptr() as usize;
+            let at = top.partition_point(|t| t.0 >= weight);
+            top.insert(at, (weight, fi, start..start + word.len()));
+            top.truncate(n);
+        }
+        if left == 0 {
+            break;
         }
     }
-    found.sort_by_key(|f| std::cmp::Reverse(f.0));
-    found.into_iter().take(n).map(|(_, _, w)| w).collect()
+    top.into_iter()
+        .map(|(_, fi, span)| {
+            let f = &scan.fields[fi];
+            let raw = f
+                .original
+                .get(f.norm.source_range(span.clone()))
+                .unwrap_or(&f.norm.as_str()[span]);
+            // Punctuation around a word goes; an emoji the matching form
+            // reads as a word stays as written.
+            let original = match raw.trim_matches(|c: char| !c.is_alphanumeric()) {
+                "" => raw.trim(),
+                w => w,
+            };
+            format!("\u{201c}{original}\u{201d}")
+        })
+        .collect()
 }
 
 /// The text the n-gram model reads: the title and the body in matching
