@@ -725,14 +725,7 @@ fn the_model_alone_sends_an_ad_it_is_sure_of_to_review_never_further() {
     // scores goes to `review` when it is long enough, with a reviewer
     // message and no highlight; a short one stays `allow`; an ad the
     // rules already put above `allow` is moved only by the usual step.
-    let mut bytes = include_bytes!("../rules/model/ngram.bin").to_vec();
-    bytes[20..28].copy_from_slice(&40.0f64.to_le_bytes());
-    let sure = redflag::model::Model::from_bytes(&bytes).unwrap();
-    let e = Engine::builder()
-        .default_packs()
-        .model(Some(sure))
-        .build()
-        .unwrap();
+    let e = with_a_sure_model();
     let honest = "Friendly hotel in the old town hires kitchen and cleaning staff for the \
                   summer season, with paid holidays and a contract from the first day.";
     let sub = |body: &str| {
@@ -750,17 +743,8 @@ fn the_model_alone_sends_an_ad_it_is_sure_of_to_review_never_further() {
     let m = v.model.as_ref().unwrap();
     assert!(m.score > redflag::model::ALONE_REVIEW);
     assert_eq!(m.moved_from, Some(Tier::Allow));
-    let msg = v
-        .reviewer_messages
-        .iter()
-        .find(|s| s.contains("No rule matched"))
-        .unwrap();
+    let (msg, quoted) = model_message(&v);
     // The words it names are the ad's own, as written.
-    let quoted: Vec<&str> = msg
-        .split('\u{201c}')
-        .skip(1)
-        .filter_map(|q| q.split('\u{201d}').next())
-        .collect();
     assert!(!quoted.is_empty() && quoted.len() <= 3, "{msg}");
     assert!(quoted.iter().all(|w| honest.contains(w)), "{msg}");
     assert!(v.poster_messages.is_empty());
@@ -785,15 +769,8 @@ fn the_model_alone_sends_an_ad_it_is_sure_of_to_review_never_further() {
 fn the_words_quoted_for_the_model_come_from_what_it_read() {
     // A long field of distinct words: the words the reviewer message
     // quotes lie within the bytes the model reads, however long the field.
-    let mut bytes = include_bytes!("../rules/model/ngram.bin").to_vec();
-    bytes[20..28].copy_from_slice(&40.0f64.to_le_bytes());
-    let sure = redflag::model::Model::from_bytes(&bytes).unwrap();
-    let limit = sure.max_bytes();
-    let e = Engine::builder()
-        .default_packs()
-        .model(Some(sure))
-        .build()
-        .unwrap();
+    let limit = redflag::model::Model::builtin().max_bytes();
+    let e = with_a_sure_model();
     let letters = |mut i: usize| {
         let mut w = String::from("qu");
         loop {
@@ -814,20 +791,40 @@ fn the_words_quoted_for_the_model_come_from_what_it_read() {
         )
         .unwrap();
     assert_eq!(v.verdict, Tier::Review);
-    let msg = v
-        .reviewer_messages
-        .iter()
-        .find(|s| s.contains("No rule matched"))
-        .unwrap();
-    let quoted: Vec<&str> = msg
-        .split('\u{201c}')
-        .skip(1)
-        .filter_map(|q| q.split('\u{201d}').next())
-        .collect();
+    let (msg, quoted) = model_message(&v);
     assert!(!quoted.is_empty(), "{msg}");
     let spaced = format!(" {body}");
     for w in quoted {
         let at = spaced.find(&format!(" {w} ")).unwrap();
         assert!(at < limit, "{w} at {at}");
     }
+}
+
+/// The built-in packs with a model that reads every text as flagged (the
+/// built-in model with its bias raised).
+fn with_a_sure_model() -> Engine {
+    let mut bytes = include_bytes!("../rules/model/ngram.bin").to_vec();
+    bytes[20..28].copy_from_slice(&40.0f64.to_le_bytes());
+    let sure = redflag::model::Model::from_bytes(&bytes).unwrap();
+    Engine::builder()
+        .default_packs()
+        .model(Some(sure))
+        .build()
+        .unwrap()
+}
+
+/// The reviewer message of an ad the model alone sent to review, and the
+/// words it quotes.
+fn model_message(v: &redflag::Verdict) -> (&str, Vec<&str>) {
+    let msg = v
+        .reviewer_messages
+        .iter()
+        .find(|s| s.contains("No rule matched"))
+        .unwrap();
+    let quoted = msg
+        .split('\u{201c}')
+        .skip(1)
+        .filter_map(|q| q.split('\u{201d}').next())
+        .collect();
+    (msg, quoted)
 }
