@@ -351,8 +351,7 @@ impl Model {
         while !text.is_char_boundary(end) {
             end -= 1;
         }
-        let text = text[..end].to_lowercase();
-        let mask = (1u32 << self.bits) - 1;
+        let text = &text[..end];
         COUNTS.with(|cell| {
             let mut st = cell.take();
             st.counts.resize(1 << self.bits, 0);
@@ -360,60 +359,43 @@ impl Model {
             if st.log.is_empty() {
                 st.log = (0..64u32).map(|c| 1.0 + f64::from(c).ln()).collect();
             }
-            let (nmin, nmax) = (self.nmin, self.nmax);
+            let Counts {
+                counts,
+                touched,
+                starts,
+                ascii,
+                log,
+            } = &mut st;
+            // A power of two, so the masked index is always in bounds.
+            let mask = counts.len() - 1;
             let mut bump = |h: u32| {
-                let k = (h & mask) as usize;
-                if st.counts[k] == 0 {
-                    st.touched.push(k as u32);
+                let k = h as usize & mask;
+                let c = &mut counts[k];
+                if *c == 0 {
+                    touched.push(k as u32);
                 }
-                st.counts[k] = st.counts[k].saturating_add(1);
+                *c = c.saturating_add(1);
             };
-            let mut padded = String::new();
-            for word in text.split_whitespace() {
-                if word.is_ascii() {
-                    // One byte per character: the grams of the padded
-                    // word are its byte windows, hashed straight from a
-                    // copy with a space before and after it.
-                    let w = &mut st.ascii;
-                    w.clear();
-                    w.push(b' ');
-                    w.extend_from_slice(word.as_bytes());
-                    w.push(b' ');
-                    for i in 0..w.len() {
-                        let mut h: u32 = 0x811c_9dc5;
-                        for (n, &b) in w[i..w.len().min(i + nmax)].iter().enumerate() {
-                            h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
-                            if n + 1 >= nmin {
-                                bump(h);
-                            }
-                        }
-                    }
-                    continue;
-                }
-                // Byte offsets of the characters of the padded word.
-                padded.clear();
-                padded.push(' ');
-                padded.push_str(word);
-                padded.push(' ');
-                let starts = &mut st.starts;
-                starts.clear();
-                starts.extend(padded.char_indices().map(|(i, _)| i));
-                let n_chars = starts.len();
-                starts.push(padded.len());
-                let bytes = padded.as_bytes();
-                let at = |j: usize| &bytes[starts[j]..starts[j + 1]];
-                grams(n_chars, nmin, nmax, at, &mut bump);
+            let (nmin, nmax) = (self.nmin, self.nmax);
+            if nmin >= 2 && text.is_ascii() {
+                // Most ads: one pass over the text, no copy lowercased
+                // first and no split into words (see `ascii_grams`).
+                ascii_grams(ascii, text.as_bytes(), nmin, nmax, &mut bump);
+            } else {
+                let text = text.to_lowercase();
+                by_word(&text, ascii, starts, nmin, nmax, &mut bump);
             }
             // Sublinear counts, scaled to length 1; the table is left zeroed.
             let (mut dot, mut norm) = (0.0f64, 0.0f64);
-            for &k in &st.touched {
-                let c = std::mem::take(&mut st.counts[k as usize]);
-                let v = match st.log.get(usize::from(c)) {
+            for &k in touched.iter() {
+                let k = k as usize & mask;
+                let c = std::mem::take(&mut counts[k]);
+                let v = match log.get(usize::from(c)) {
                     Some(&v) => v,
                     None => 1.0 + f64::from(c).ln(),
                 };
                 norm += v * v;
-                dot += v * f64::from(self.weights[k as usize] as i8);
+                dot += v * f64::from(self.weights[k] as i8);
             }
             cell.set(st);
             let norm = if norm > 0.0 { norm.sqrt() } else { 1.0 };
@@ -422,17 +404,6 @@ impl Model {
         })
     }
 
-    /// The model's reading of `text` and the tier after it: `tier` moved
-    /// as [`Model::adjust`] says, the short-ad rule decided by [`length`],
-    /// and no step down on a text longer than [`Model::max_bytes`]: what
-    /// lies past what it reads (where a rule may have found something) it
-    /// cannot vouch for.
-    ///
-    /// Before it lowers the tier, it reads `evidence()` too: the text
-    /// around what the rules found ([`EVIDENCE_BYTES`] either side). When
-    /// that reads as flagged above [`EVIDENCE_FLAGGED`] it takes one step
-    /// down at most, and above [`EVIDENCE_SURE`] none (see
-    /// [`EVIDENCE_FLAGGED`] for why).
     /// How far one word (in matching form) pulls the model towards
     /// "flagged": the sum of its n-grams' weights, as the model counts
     /// them (lowercased, a space before and after). Only for the reviewer:
@@ -464,6 +435,17 @@ impl Model {
         (p > ALONE_REVIEW).then_some(p)
     }
 
+    /// The model's reading of `text` and the tier after it: `tier` moved
+    /// as [`Model::adjust`] says, the short-ad rule decided by [`length`],
+    /// and no step down on a text longer than [`Model::max_bytes`]: what
+    /// lies past what it reads (where a rule may have found something) it
+    /// cannot vouch for.
+    ///
+    /// Before it lowers the tier, it reads `evidence()` too: the text
+    /// around what the rules found ([`EVIDENCE_BYTES`] either side). When
+    /// that reads as flagged above [`EVIDENCE_FLAGGED`] it takes one step
+    /// down at most, and above [`EVIDENCE_SURE`] none (see
+    /// [`EVIDENCE_FLAGGED`] for why).
     pub(crate) fn step(
         &self,
         tier: Tier,
@@ -666,6 +648,120 @@ fn grams<'a>(
     }
 }
 
+/// The grams of every word of a lowercased `text`, word by word: `grams`
+/// over each word padded with a space before and after, ASCII words hashed
+/// straight from a byte copy (`ascii`), others by their characters' byte
+/// offsets (`starts`).
+fn by_word(
+    text: &str,
+    ascii: &mut Vec<u8>,
+    starts: &mut Vec<usize>,
+    nmin: usize,
+    nmax: usize,
+    bump: &mut impl FnMut(u32),
+) {
+    let mut padded = String::new();
+    for word in text.split_whitespace() {
+        if word.is_ascii() {
+            // One byte per character: the grams of the padded word are
+            // its byte windows.
+            ascii.clear();
+            ascii.push(b' ');
+            ascii.extend_from_slice(word.as_bytes());
+            ascii.push(b' ');
+            for i in 0..ascii.len() {
+                let mut h: u32 = 0x811c_9dc5;
+                for (n, &b) in ascii[i..ascii.len().min(i + nmax)].iter().enumerate() {
+                    h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
+                    if n + 1 >= nmin {
+                        bump(h);
+                    }
+                }
+            }
+            continue;
+        }
+        padded.clear();
+        padded.push(' ');
+        padded.push_str(word);
+        padded.push(' ');
+        starts.clear();
+        starts.extend(padded.char_indices().map(|(i, _)| i));
+        let n_chars = starts.len();
+        starts.push(padded.len());
+        let bytes = padded.as_bytes();
+        let at = |j: usize| &bytes[starts[j]..starts[j + 1]];
+        grams(n_chars, nmin, nmax, at, bump);
+    }
+}
+
+/// The grams `by_word` finds in an ASCII `text`, in the same order, in
+/// one pass: the text is copied lowercased into `buf` with each run of
+/// whitespace made one space and a space at both ends, so the padded words
+/// stand back to back, sharing the space between them. A gram of two
+/// bytes or more that has a space only at its ends lies inside one padded
+/// word, and each such gram of a padded word is one window here. Only a
+/// lone space (a gram of one byte) is shared by two words, so this holds
+/// for `nmin >= 2`.
+fn ascii_grams(
+    buf: &mut Vec<u8>,
+    text: &[u8],
+    nmin: usize,
+    nmax: usize,
+    bump: &mut impl FnMut(u32),
+) {
+    debug_assert!(nmin >= 2);
+    buf.clear();
+    buf.push(b' ');
+    for &b in text {
+        // `char::is_whitespace` in ASCII: tab, line feed, vertical tab,
+        // form feed, carriage return and space.
+        if matches!(b, b'\t'..=b'\r' | b' ') {
+            if buf.last() != Some(&b' ') {
+                buf.push(b' ');
+            }
+        } else {
+            buf.push(b.to_ascii_lowercase());
+        }
+    }
+    if buf.last() != Some(&b' ') {
+        buf.push(b' ');
+    }
+    let w = &buf[..];
+    if (nmin, nmax) == (2, 4) {
+        // The built-in model's lengths, unrolled: each start hashes its
+        // 2-, 3- and 4-gram, stopping after a space. The text ends with a
+        // space, so no window runs past it.
+        let step = |h: u32, b: u8| (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
+        for i in 0..w.len() - 1 {
+            let h = step(step(0x811c_9dc5, w[i]), w[i + 1]);
+            bump(h);
+            if w[i + 1] == b' ' {
+                continue;
+            }
+            let h = step(h, w[i + 2]);
+            bump(h);
+            if w[i + 2] == b' ' {
+                continue;
+            }
+            bump(step(h, w[i + 3]));
+        }
+        return;
+    }
+    for i in 0..w.len() {
+        let mut h: u32 = 0x811c_9dc5;
+        for (n, &b) in w[i..w.len().min(i + nmax)].iter().enumerate() {
+            h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
+            if n + 1 >= nmin {
+                bump(h);
+            }
+            if b == b' ' && n > 0 {
+                // The end of a padded word.
+                break;
+            }
+        }
+    }
+}
+
 /// The thread's bucket counts (all zero between calls) and buffers,
 /// reused across calls: a call allocates only the lowercased text and one
 /// padded-word buffer for words outside ASCII.
@@ -742,6 +838,40 @@ mod tests {
             }
             i32::from(m.weights[(h & ((1 << m.bits) - 1)) as usize] as i8)
         });
+    }
+
+    #[test]
+    fn one_pass_over_ascii_finds_the_grams_word_by_word_finds() {
+        // Odd whitespace of every ASCII kind, capitals, one-letter words,
+        // punctuation, leading and trailing runs; and each gram length the
+        // one pass supports, the built-in (2, 4) among them.
+        let texts = [
+            "",
+            "   ",
+            "a",
+            "Passport kept by the AGENCY, fee 500 usd.",
+            "  x  y\tz\n\n\x0bw\x0cv\r\n  long-word-with-dashes   ",
+            "\x1f is not whitespace; i.e. 'quotes' & (brackets) ok",
+        ];
+        for (nmin, nmax) in [(2, 2), (2, 3), (2, 4), (3, 5), (2, 8)] {
+            for text in texts {
+                let (mut one, mut words) = (Vec::new(), Vec::new());
+                ascii_grams(&mut Vec::new(), text.as_bytes(), nmin, nmax, &mut |h| {
+                    one.push(h)
+                });
+                let lower = text.to_lowercase();
+                let (mut a, mut s) = (Vec::new(), Vec::new());
+                by_word(&lower, &mut a, &mut s, nmin, nmax, &mut |h| words.push(h));
+                assert_eq!(one, words, "{text:?} at {nmin}..={nmax}");
+            }
+        }
+        // And so the same probability: a no-break space is whitespace to
+        // both, but outside ASCII, so the second text is read word by word.
+        let m = Model::builtin();
+        let ascii = "Waitress wanted,  no experience,\tfree room. Passport kept.";
+        let other = ascii.replace("free room", "free\u{a0}room");
+        assert!(!other.is_ascii());
+        assert_eq!(m.probability(ascii), m.probability(&other));
     }
 
     #[test]
