@@ -63,6 +63,21 @@ fn invisible_characters_are_removed_and_recorded() {
 }
 
 #[test]
+fn the_arabic_tatweel_is_no_letter_of_the_word() {
+    // Stretched for looks or to break a filter, the word is the same word,
+    // its span the whole stretched word, and the stretch is how Arabic is
+    // set, not a disguise, in Arabic text.
+    let plain = normalize("الجواز عند الكفيل");
+    let t = "الـجـواز عـنـد الكفيـل";
+    let stretched = normalize(t);
+    assert_eq!(stretched.as_str(), plain.as_str());
+    let word = normalize("الجواز");
+    assert_eq!(source_of(t, word.as_str()), "الـجـواز");
+    let all = 0..stretched.as_str().len();
+    assert!(!stretched.steps(all).native(true).is_evasive());
+}
+
+#[test]
 fn removed_characters_at_the_edges_do_not_mark_a_hit() {
     let norm = normalize("\u{200B}fee");
     assert_eq!(norm.as_str(), "fe");

@@ -270,6 +270,14 @@ fn fold(c: char) -> Option<(String, u32)> {
         // Regional indicators are paired into flag tokens by the normaliser.
         return None;
     }
+    if c == '\u{0640}' {
+        // The Arabic tatweel (kashida) stretches the joint between two
+        // letters, for looks or to break a filter ("الـجـواز" is
+        // "الجواز"); it is no letter of the word. A presentation form, so
+        // compatibility: in text written in Arabic it is how the script
+        // is set, not a disguise.
+        return Some((String::new(), F_COMPAT));
+    }
     if matches!(c as u32, 0x2010..=0x2013 | 0x2212) {
         // Hyphen, non-breaking hyphen, figure dash, en dash and minus read
         // as the ASCII hyphen ("18–25" is "18-25"); the em dash stays
