@@ -763,8 +763,9 @@ fn ascii_grams(
 }
 
 /// The thread's bucket counts (all zero between calls) and buffers,
-/// reused across calls: a call allocates only the lowercased text and one
-/// padded-word buffer for words outside ASCII.
+/// reused across calls: a call on ASCII text allocates nothing once they
+/// have grown, one on other text the lowercased text and one padded-word
+/// buffer.
 #[derive(Default)]
 struct Counts {
     counts: Vec<u16>,

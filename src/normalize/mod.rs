@@ -14,7 +14,8 @@
 //!    (never a letter to a digit: Cyrillic `з` and `б` stay letters),
 //!    decimal digits of every script to ASCII, removal of invisible and
 //!    formatting characters (zero-width, bidi controls, soft hyphen, variation
-//!    selectors), all whitespace to a space, and emoji to `:name:` tokens
+//!    selectors) and of the Arabic tatweel (`الـجـواز` is `الجواز`), all
+//!    whitespace to a space, and emoji to `:name:` tokens
 //!    (🌹 → `:rose:`, keycap digits → digits, flags → `:flag_xx:`).
 //!    ASCII disguises are read in the same step (see `disguise`), from the
 //!    original text around one byte: HTML character references
