@@ -669,15 +669,7 @@ fn by_word(
             ascii.push(b' ');
             ascii.extend_from_slice(word.as_bytes());
             ascii.push(b' ');
-            for i in 0..ascii.len() {
-                let mut h: u32 = 0x811c_9dc5;
-                for (n, &b) in ascii[i..ascii.len().min(i + nmax)].iter().enumerate() {
-                    h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
-                    if n + 1 >= nmin {
-                        bump(h);
-                    }
-                }
-            }
+            byte_grams(ascii, nmin, nmax, bump);
             continue;
         }
         padded.clear();
@@ -747,6 +739,13 @@ fn ascii_grams(
         }
         return;
     }
+    byte_grams(w, nmin, nmax, bump);
+}
+
+/// The grams of padded ASCII words standing back to back in `w` (one
+/// word, or a whole text as `ascii_grams` copies it): every window of
+/// `nmin` to `nmax` bytes that has a space only at its ends.
+fn byte_grams(w: &[u8], nmin: usize, nmax: usize, bump: &mut impl FnMut(u32)) {
     for i in 0..w.len() {
         let mut h: u32 = 0x811c_9dc5;
         for (n, &b) in w[i..w.len().min(i + nmax)].iter().enumerate() {
