@@ -360,6 +360,9 @@ const DISGUISES: &[(&str, Disguise)] = &[
     ("letters dotted", |t| {
         long_words(t, |w| join_letters(w, "."))
     }),
+    ("letters dotted and spaced", |t| {
+        long_words(t, |w| join_letters(w, ". "))
+    }),
     ("vowels stretched", |t| {
         t.chars()
             .flat_map(|c| {

@@ -42,8 +42,10 @@ pub(super) fn join_spaced_letters(units: Vec<Unit>) -> Vec<Unit> {
 
 /// The chains of `units`, in order. A chain is a maximal sequence of
 /// single-character word tokens where consecutive ones are separated by
-/// exactly one separator unit, the same one throughout, or by one symbol
-/// with a space on each side ("l - a - d - i - e - s"): in "p.a.s.s
+/// exactly one separator unit, the same one throughout, by one symbol
+/// with a space on each side ("l - a - d - i - e - s"), or by one symbol
+/// (not a comma) and a space in either order ("p. a. s. s", "p .a .s .s"),
+/// the same pair throughout: in "p.a.s.s
 /// k.e.p.t" the space between the words ends the first chain (a space and
 /// a line break count as the same separator).
 fn chains(units: &[Unit]) -> Vec<Chain> {
@@ -61,16 +63,48 @@ fn chains(units: &[Unit]) -> Vec<Chain> {
             && !units[at + 1].ch.is_whitespace()
             && units[at + 2].ch.is_whitespace()
     };
+    // A symbol next to a space, in either order ("p. a. s. s", "p .a .s"):
+    // the stride-3 separator. Not a comma: "vitamins A, B, C" is a list.
+    let symbol = |at: usize| {
+        let c = units[at].ch;
+        is_spacing_separator(c) && !c.is_whitespace() && c != ','
+    };
+    let dotted = |at: usize| {
+        at + 1 < n
+            && (symbol(at) && units[at + 1].ch.is_whitespace()
+                || units[at].ch.is_whitespace() && symbol(at + 1))
+    };
+    // A lone character at `at` (a word of one, ending the text or
+    // followed by a non-word).
+    let lone =
+        |at: usize| at < n && is_word(units[at].ch) && (at + 1 >= n || !is_word(units[at + 1].ch));
+    // Two more lone characters after `at`, one space apart: the "p" of
+    // "e. g. p a s s" starts a chain spaced with spaces, not the end of
+    // the dotted one.
+    let spaced_run = |at: usize| {
+        at + 4 < n
+            && units[at + 1].ch.is_whitespace()
+            && lone(at + 2)
+            && units[at + 3].ch.is_whitespace()
+            && lone(at + 4)
+    };
     // Between a chain spaced with spaces and one spaced with a symbol, the
     // space is the gap between words: the "h" of "p a s s p o r t h.e.l.d"
-    // starts the second chain.
+    // (or "h. e. l. d", three letters at least: in "t a. C u o t a" a
+    // sentence ends) starts the second chain.
     let starts_other = |s: usize, sep: char| {
-        s + 2 < n
-            && sep.is_whitespace()
-            && is_spacing_separator(units[s + 1].ch)
-            && !units[s + 1].ch.is_whitespace()
-            && is_word(units[s + 2].ch)
-            && (s + 3 >= n || !is_word(units[s + 3].ch))
+        sep.is_whitespace()
+            && (s + 2 < n
+                && is_spacing_separator(units[s + 1].ch)
+                && !units[s + 1].ch.is_whitespace()
+                && lone(s + 2)
+                || s + 6 < n
+                    && symbol(s + 1)
+                    && units[s + 2].ch.is_whitespace()
+                    && lone(s + 3)
+                    && units[s + 4].ch == units[s + 1].ch
+                    && units[s + 5].ch.is_whitespace()
+                    && lone(s + 6))
     };
     while i < n {
         if !is_word(units[i].ch) {
@@ -91,6 +125,15 @@ fn chains(units: &[Unit]) -> Vec<Chain> {
                     && !starts_other(s, units[last + 1].ch)
                 {
                     Some((first, s, 2))
+                } else if (stride == 3 || first == last)
+                    && s == last + 3
+                    && dotted(last + 1)
+                    && !spaced_run(s)
+                    && (first == last
+                        || same(units[first + 1].ch, units[last + 1].ch)
+                            && same(units[first + 2].ch, units[last + 2].ch))
+                {
+                    Some((first, s, 3))
                 } else if (stride == 4 || first == last)
                     && s == last + 4
                     && spaced_symbol(last + 1)
@@ -141,7 +184,8 @@ fn chains_to_join(units: &[Unit], chains: &[Chain]) -> Vec<bool> {
     // A two-letter word inside a spaced-out phrase ("n e w  i n  t o w n").
     for k in 0..chains.len() {
         let c = &chains[k];
-        if join[k] || tokens(c) != 2 || letters(c) != 2 {
+        // Not two letters dotted ("e. g."): an abbreviation.
+        if join[k] || tokens(c) != 2 || letters(c) != 2 || c.2 == 3 {
             continue;
         }
         let prev = k > 0 && join[k - 1] && gap_is_space(chains[k - 1].1, c.0);

@@ -165,6 +165,21 @@ fn spaced_letters_are_rejoined_only_when_spaced_out() {
     // A symbol with a space on each side, the same throughout.
     assert_eq!(n("l - a - d - i - e - s"), "ladies");
     assert_eq!(n("p . a . s . s"), "pas");
+    // A symbol and a space, in either order, the same throughout.
+    assert_eq!(n("p. a. s. s. p. o. r. t"), "pasport");
+    assert_eq!(n("p .a .s .s"), "pas");
+    assert_eq!(n("p- a- s- s p. o. r. t"), "pas port");
+    assert_eq!(n("p a s s p o r t h. e. l. d"), "pasport held");
+    assert_eq!(
+        source_of("your p. a. s. s. p. o. r. t kept", "pasport"),
+        "p. a. s. s. p. o. r. t"
+    );
+    // Two initials, a time, a list with commas: not spaced-out words.
+    assert_eq!(n("J. R. Smith"), "j. r. smith");
+    assert_eq!(n("e. g. p a s s"), "e. g. pas");
+    // A sentence ending in spaced-out letters, the next one spaced out too.
+    assert_eq!(n("s a l i d a. C u o t a"), "salida. cuota");
+    assert_eq!(n("from 9 a. m. to 5 p. m."), "from 9 a. m. to 5 p. m.");
     assert_eq!(n("l - a - d - y n e w"), "lady new");
     assert_eq!(
         source_of("hiring l - a - d - i - e - s now", "ladies"),
@@ -394,6 +409,8 @@ const TRICKY: &[&str] = &[
     "p4ss*p0rt h0st*355 f*ive five.five n.e.w",
     "s*e*v*e*n*t*e*e*n &#115;eventeen",
     "l - a - d - i - e - s l - a - d - y n e w p . a . s . s 9 - 5 - 1 a - b / c",
+    "s a l i d a. C u o t a e. g. p a s s",
+    "p. a. s. s. p. o. r. t k e p t h. e. l. d p .a .s .s J. R. Smith 9 a. m. A, B, C",
     "x - y - z 1 - 2 - 3 p - a - s - s.p.o.r.t",
     "Д3вушк!, хот!т3 з@р@б0т@ть? Дякую! 6есплатн0 4то раб0та 2000р. д1вчатам",
     "Р@Б0Т@ за гран!ц3й!!! купальн!к3 з@ 3а 6ы к! ч4с",
