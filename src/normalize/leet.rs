@@ -228,13 +228,13 @@ fn runs_to_read(
         || runs().any(interior)
         || runs().any(|(i, _)| i == 0) && runs().any(|(_, j)| j == n);
     runs()
-        .filter(|&(i, j)| {
+        .filter_map(|(i, j)| {
             let run = &view[i..j];
             let before = i > 0; // a letter precedes (runs are maximal)
             let all_digits = run.iter().all(|u| u.ch.is_ascii_digit());
             let has_at = run.iter().any(|u| u.ch == '@');
             let side_letters = |r: &[Unit]| r.iter().filter(|u| is_letter(u.ch)).count();
-            if has_at && domain_follows {
+            let whole = if has_at && domain_follows {
                 false
             } else if interior((i, j)) {
                 // Interior: "p4ss", "s3x", "f!lth", "p@ss".
@@ -251,10 +251,17 @@ fn runs_to_read(
                 // Cyrillic word "!" for и ("д3вушк!"), in a word that shows
                 // leetspeak inside; never in "дякую!" or "user@".
                 runs().any(interior)
+            } else if before && j == n && runs().any(interior) {
+                // A trailing mix of digits and symbols in a word that shows
+                // leetspeak inside ("m3n0r3$"): letters, as in the rest of
+                // the word, up to a "!" that ends it ("p4ss3!").
+                let end = i + run.iter().take_while(|u| u.ch != '!').count();
+                return (end > i).then_some((i, end));
             } else {
                 // Trailing "$" ("bo$$"); never a leading "$5" or a trailing "!".
                 before && run.iter().all(|u| u.ch == '$')
-            }
+            };
+            whole.then_some((i, j))
         })
         .collect()
 }

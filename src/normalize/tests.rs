@@ -111,6 +111,11 @@ fn leetspeak_only_inside_words_with_letters() {
     assert_eq!(n("call 555-0142"), "cal 555-0142");
     assert_eq!(n("hello!"), "helo!");
     assert_eq!(n("jobs@example.com"), "jobs@example.com");
+    // A trailing mix of digits and symbols in a word written in leetspeak
+    // is letters too; a "!" at the end stays punctuation.
+    assert_eq!(n("m3n0r3$ y0ung3$"), "menores younges");
+    assert_eq!(n("p4ss3!"), "pase!");
+    assert_eq!(n("menor3$"), "menor3$");
 }
 
 #[test]
@@ -409,6 +414,7 @@ const TRICKY: &[&str] = &[
     "p4ss*p0rt h0st*355 f*ive five.five n.e.w",
     "s*e*v*e*n*t*e*e*n &#115;eventeen",
     "l - a - d - i - e - s l - a - d - y n e w p . a . s . s 9 - 5 - 1 a - b / c",
+    "m3n0r3$ p4ss3! y0ung3$ menor3$ b0$$",
     "s a l i d a. C u o t a e. g. p a s s",
     "p. a. s. s. p. o. r. t k e p t h. e. l. d p .a .s .s J. R. Smith 9 a. m. A, B, C",
     "x - y - z 1 - 2 - 3 p - a - s - s.p.o.r.t",
