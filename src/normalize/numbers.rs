@@ -492,8 +492,9 @@ fn digits_of_runs(units: &[Unit], toks: &[NumToken]) -> (Vec<Option<String>>, Ve
     while k < toks.len() {
         let first = k;
         while k + 1 < toks.len()
-            && toks[k + 1].0 - toks[k].1 <= 2
-            && (toks[k].1..toks[k + 1].0).all(|x| is_run_separator(units[x].ch))
+            && (toks[k + 1].0 - toks[k].1 <= 2
+                && (toks[k].1..toks[k + 1].0).all(|x| is_run_separator(units[x].ch))
+                || tens_and_unit(units, toks[k], toks[k + 1]))
         {
             k += 1;
         }
@@ -536,6 +537,18 @@ fn digits_of_runs(units: &[Unit], toks: &[NumToken]) -> (Vec<Option<String>>, Ve
         }
     }
     (out_digits, drop_sep)
+}
+
+/// Tens, "e" or "y", and a unit: how Portuguese and Spanish write 21 to
+/// 99 ("vinte e quatro", "treinta y dos"), read as one number. (French
+/// "vingt et un" is not: "et" is a word the streaming walk may cut
+/// after.)
+fn tens_and_unit(units: &[Unit], a: NumToken, b: NumToken) -> bool {
+    matches!((a.2, b.2), (Num::Tens(t), Num::Digit(u, _)) if t >= 2 && u > 0)
+        && b.0 == a.1 + 3
+        && units[a.1].ch == ' '
+        && matches!(units[a.1 + 1].ch, 'e' | 'y')
+        && units[a.1 + 2].ch == ' '
 }
 
 /// Rewrites `units` in place: each token's digits over its word (digits

@@ -351,6 +351,14 @@ fn number_words_become_digits() {
     assert_eq!(n("diecisiete años"), "17 anos");
     assert_eq!(n("veintidos"), "22");
     assert_eq!(n("dix sept"), "17");
+    // Tens, "e" or "y", and a unit (Portuguese, Spanish) are one number.
+    assert_eq!(n("vinte e quatro horas"), "24 horas");
+    assert_eq!(n("treinta y dos años"), "32 anos");
+    assert_eq!(
+        source_of("atende vinte e quatro horas", "24"),
+        "vinte e quatro"
+    );
+    assert_eq!(n("cinco e seis"), "cinco e seis");
     // Single words and ambiguous words in prose stay.
     assert_eq!(n("one of us"), "one of us");
     assert_eq!(n("once a week"), "once a wek");
@@ -398,6 +406,7 @@ const TRICKY: &[&str] = &[
     "jobs@example.com p@ss b0$$ cla$$ hello! |ol",
     "five five five oh one four two",
     "twenty one years, dix sept, veintidos, diecisiete años",
+    "vinte e quatro horas, treinta y dos años, cinco e seis, vinte e, y dos",
     "one of us, once a week, dos personas",
     "seventeen",
     "Ｐáss 🌹 p a s s — ５５５ five\r\nl1ne",
