@@ -168,6 +168,11 @@ for name, paths, rmin, fpmax, blocked_max in [
     ("holdout6 odd lines (labels and rule ids of failures read)", [lines_of(os.path.join(EVAL, "holdout6.jsonl"), 1)], 0.87, 0.04, 1),
     ("langs11 even lines (unread: six languages, kept back from the r12 round)", [lines_of_each(LANGS11, 0, "langs11")], 0.74, 0.03, 2),
     ("langs11 odd lines (read by the r12 round)", [lines_of_each(LANGS11, 1, "langs11")], 0.98, 0.02, 0),
+    # 64 ads written twice, plainly and disguised (leetspeak, look-alikes,
+    # spacing, invisible characters, emoji, number words, misspelling,
+    # upside-down and run-together text), and 24 honest ads styled the same
+    # way: read, the normaliser's development set of 2026-12-06.
+    ("evasion pairs (read: the normaliser's development set)", [os.path.join(EVAL, "evasion", "pairs.jsonl")], 0.93, 0.05, 0),
 ]:
     if SKIP_JUDGES and ("unread" in name or name.startswith(("holdout3", "holdout6"))):
         print(f"rules/eval {name}: skipped (REDFLAG_SKIP_JUDGES)")
