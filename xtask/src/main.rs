@@ -211,6 +211,12 @@ fn decimal_value(c: char) -> Option<u32> {
     Some((c as u32 - start) % 10)
 }
 
+/// Alphabetic Presentation Forms (Hebrew and Arabic ligatures and letter
+/// shapes) and Arabic Presentation Forms-A and -B.
+fn is_presentation_form(c: char) -> bool {
+    matches!(c as u32, 0xFB1D..=0xFDFF | 0xFE70..=0xFEFF)
+}
+
 /// The emoji token for a single-scalar emoji: `:cldr_short_name:`.
 fn emoji_token(c: char) -> Option<String> {
     let mut s = c.to_string();
@@ -377,8 +383,15 @@ fn fold(c: char) -> Option<(String, u32)> {
     // Only foldings that land in ASCII are kept (Latin letters with
     // accents, look-alikes, compatibility forms, digits). Other scripts keep
     // their letters; the normaliser lowercases them at run time. This halves
-    // the table that ships in the .wasm.
+    // the table that ships in the .wasm. Except the presentation forms of
+    // Arabic and Hebrew (the shapes a letter takes at a word's start,
+    // middle or end, as separate code points): text set in them ("ﻣﻄﻠﻮﺏ")
+    // reads as the letters they shape, which is how a filter is dodged in
+    // those scripts.
     if !out.is_ascii() {
+        if is_presentation_form(c) && out != c.to_string() {
+            return Some((out, flags));
+        }
         return emoji_token(c).map(|tok| (tok, F_EMOJI));
     }
     // Emoji whose folding found nothing letter-like become name tokens.
