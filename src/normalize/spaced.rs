@@ -13,25 +13,74 @@ pub(super) fn is_spacing_separator(c: char) -> bool {
     )
 }
 
-/// A chain of single-character words: (first unit, last unit, stride),
-/// the words sitting every `stride` units.
-type Chain = (usize, usize, usize);
+/// A word token: its first unit, the unit after it, and whether it is one
+/// letter (a character, or a letter with the vowel signs written on it:
+/// Thai "บิ", Devanagari "कि").
+#[derive(Clone, Copy)]
+struct Token {
+    start: usize,
+    end: usize,
+    single: bool,
+}
+
+/// A chain of single-letter tokens: the first and last token (indices
+/// into the token list), one separator pattern between each two.
+type Chain = (usize, usize);
+
+/// A dependent vowel sign the matching form keeps (see `fold` in the
+/// xtask that writes the Unicode tables): with the letter it is written
+/// on, one letter of a word spelled out letter by letter.
+#[inline]
+pub(super) fn is_vowel_sign(c: char) -> bool {
+    matches!(
+        c as u32,
+        0x0E31 | 0x0E34..=0x0E3A | 0x093A | 0x093B | 0x093E..=0x094C | 0x094E | 0x094F
+            | 0x0955..=0x0957 | 0x0962 | 0x0963
+    )
+}
+
+/// The word tokens of `units`.
+fn tokens(units: &[Unit]) -> Vec<Token> {
+    let n = units.len();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < n {
+        if !is_word(units[i].ch) {
+            i += 1;
+            continue;
+        }
+        let s = i;
+        i += 1;
+        while i < n && is_word(units[i].ch) {
+            i += 1;
+        }
+        let single = i - s == 1
+            || is_letter(units[s].ch) && units[s + 1..i].iter().all(|u| is_vowel_sign(u.ch));
+        out.push(Token {
+            start: s,
+            end: i,
+            single,
+        });
+    }
+    out
+}
 
 /// Pass 2: re-join words written one letter at a time.
 pub(super) fn join_spaced_letters(units: Vec<Unit>) -> Vec<Unit> {
-    let chains = chains(&units);
+    let toks = tokens(&units);
+    let chains = chains(&units, &toks);
     if chains.iter().all(|c| c.1 == c.0) {
         return units;
     }
-    let join = chains_to_join(&units, &chains);
+    let join = chains_to_join(&units, &toks, &chains);
     if !join.iter().any(|&j| j) {
         return units;
     }
     let mut drop = vec![false; units.len()];
     for (k, c) in chains.iter().enumerate() {
         if join[k] {
-            for t in (c.0..c.1).step_by(c.2) {
-                for d in &mut drop[t + 1..t + c.2] {
+            for t in c.0..c.1 {
+                for d in &mut drop[toks[t].end..toks[t + 1].start] {
                     *d = true;
                 }
             }
@@ -41,108 +90,78 @@ pub(super) fn join_spaced_letters(units: Vec<Unit>) -> Vec<Unit> {
 }
 
 /// The chains of `units`, in order. A chain is a maximal sequence of
-/// single-character word tokens where consecutive ones are separated by
-/// exactly one separator unit, the same one throughout, by one symbol
-/// with a space on each side ("l - a - d - i - e - s"), or by one symbol
-/// (not a comma) and a space in either order ("p. a. s. s", "p .a .s .s"),
-/// the same pair throughout: in "p.a.s.s
-/// k.e.p.t" the space between the words ends the first chain (a space and
-/// a line break count as the same separator).
-fn chains(units: &[Unit]) -> Vec<Chain> {
-    let n = units.len();
-    let mut chains: Vec<Chain> = Vec::new();
-    let mut i = 0;
-    // The chain being built.
-    let mut open: Option<Chain> = None;
+/// single-letter tokens where consecutive ones are separated by exactly
+/// one separator unit, the same one throughout, by one symbol with a
+/// space on each side ("l - a - d - i - e - s"), or by one symbol (not a
+/// comma) and a space in either order ("p. a. s. s", "p .a .s .s"), the
+/// same pair throughout: in "p.a.s.s k.e.p.t" the space between the words
+/// ends the first chain (a space and a line break count as the same
+/// separator).
+fn chains(units: &[Unit], toks: &[Token]) -> Vec<Chain> {
     let same = |a: char, b: char| a == b || a.is_whitespace() && b.is_whitespace();
-    // " - " between tokens: the stride-4 separator.
-    let spaced_symbol = |at: usize| {
-        at + 2 < n
-            && units[at].ch.is_whitespace()
-            && is_spacing_separator(units[at + 1].ch)
-            && !units[at + 1].ch.is_whitespace()
-            && units[at + 2].ch.is_whitespace()
+    let ws = |at: usize| units[at].ch.is_whitespace();
+    // A spacing separator that is not whitespace.
+    let sym = |at: usize| is_spacing_separator(units[at].ch) && !ws(at);
+    // A symbol next to a space: not a comma ("vitamins A, B, C" is a list).
+    let dot = |at: usize| sym(at) && units[at].ch != ',';
+    // The separator between token `k` and the next: 2 (one unit), 4 (a
+    // symbol between spaces), 3 (a symbol and a space, either order), or
+    // 0 (none of these, or no next token).
+    let gap = |k: usize| -> usize {
+        let Some(next) = toks.get(k + 1) else {
+            return 0;
+        };
+        let (a, b) = (toks[k].end, next.start);
+        match b - a {
+            1 if is_spacing_separator(units[a].ch) => 2,
+            3 if ws(a) && sym(a + 1) && ws(a + 2) => 4,
+            2 if dot(a) && ws(a + 1) || ws(a) && dot(a + 1) => 3,
+            _ => 0,
+        }
     };
-    // A symbol next to a space, in either order ("p. a. s. s", "p .a .s"):
-    // the stride-3 separator. Not a comma: "vitamins A, B, C" is a list.
-    let symbol = |at: usize| {
-        let c = units[at].ch;
-        is_spacing_separator(c) && !c.is_whitespace() && c != ','
+    // Two gaps of the same kind with the same characters.
+    let same_gap = |j: usize, k: usize| {
+        let (a, b) = (toks[j].end, toks[k].end);
+        let len = toks[j + 1].start - a;
+        len == toks[k + 1].start - b && (0..len).all(|x| same(units[a + x].ch, units[b + x].ch))
     };
-    let dotted = |at: usize| {
-        at + 1 < n
-            && (symbol(at) && units[at + 1].ch.is_whitespace()
-                || units[at].ch.is_whitespace() && symbol(at + 1))
-    };
-    // A lone character at `at` (a word of one, ending the text or
-    // followed by a non-word).
-    let lone =
-        |at: usize| at < n && is_word(units[at].ch) && (at + 1 >= n || !is_word(units[at + 1].ch));
-    // Two more lone characters after `at`, one space apart: the "p" of
-    // "e. g. p a s s" starts a chain spaced with spaces, not the end of
-    // the dotted one.
-    let spaced_run = |at: usize| {
-        at + 4 < n
-            && units[at + 1].ch.is_whitespace()
-            && lone(at + 2)
-            && units[at + 3].ch.is_whitespace()
-            && lone(at + 4)
-    };
+    let single = |k: usize| toks.get(k).is_some_and(|t| t.single);
     // Between a chain spaced with spaces and one spaced with a symbol, the
     // space is the gap between words: the "h" of "p a s s p o r t h.e.l.d"
     // (or "h. e. l. d", three letters at least: in "t a. C u o t a" a
     // sentence ends) starts the second chain.
-    let starts_other = |s: usize, sep: char| {
-        sep.is_whitespace()
-            && (s + 2 < n
-                && is_spacing_separator(units[s + 1].ch)
-                && !units[s + 1].ch.is_whitespace()
-                && lone(s + 2)
-                || s + 6 < n
-                    && symbol(s + 1)
-                    && units[s + 2].ch.is_whitespace()
-                    && lone(s + 3)
-                    && units[s + 4].ch == units[s + 1].ch
-                    && units[s + 5].ch.is_whitespace()
-                    && lone(s + 6))
+    let starts_other = |k: usize| {
+        let g = gap(k);
+        single(k + 1)
+            && (g == 2 && sym(toks[k].end)
+                || g == 3 && gap(k + 1) == 3 && same_gap(k, k + 1) && single(k + 2))
     };
-    while i < n {
-        if !is_word(units[i].ch) {
-            i += 1;
-            continue;
-        }
-        let s = i;
-        while i < n && is_word(units[i].ch) {
-            i += 1;
-        }
-        let single = i - s == 1;
+    // Two more single letters after token `k`, one space apart: the "p" of
+    // "e. g. p a s s" starts a chain spaced with spaces, not the end of
+    // the dotted one.
+    let spaced_run = |k: usize| {
+        gap(k) == 2
+            && ws(toks[k].end)
+            && single(k + 1)
+            && gap(k + 1) == 2
+            && ws(toks[k + 1].end)
+            && single(k + 2)
+    };
+    let mut chains: Vec<Chain> = Vec::new();
+    // The chain being built.
+    let mut open: Option<Chain> = None;
+    for k in 0..toks.len() {
         let extend = match open {
-            Some((first, last, stride)) if single => {
-                if (stride == 2 || first == last)
-                    && s == last + 2
-                    && is_spacing_separator(units[last + 1].ch)
-                    && (first == last || same(units[first + 1].ch, units[last + 1].ch))
-                    && !starts_other(s, units[last + 1].ch)
-                {
-                    Some((first, s, 2))
-                } else if (stride == 3 || first == last)
-                    && s == last + 3
-                    && dotted(last + 1)
-                    && !spaced_run(s)
-                    && (first == last
-                        || same(units[first + 1].ch, units[last + 1].ch)
-                            && same(units[first + 2].ch, units[last + 2].ch))
-                {
-                    Some((first, s, 3))
-                } else if (stride == 4 || first == last)
-                    && s == last + 4
-                    && spaced_symbol(last + 1)
-                    && (first == last || units[first + 2].ch == units[last + 2].ch)
-                {
-                    Some((first, s, 4))
-                } else {
-                    None
-                }
+            Some((first, last)) if toks[k].single => {
+                let g = gap(last);
+                let fits = g != 0 && (first == last || gap(first) == g && same_gap(first, last));
+                let fits = fits
+                    && match g {
+                        2 => !(ws(toks[last].end) && starts_other(k)),
+                        3 => !spaced_run(k),
+                        _ => true,
+                    };
+                fits.then_some((first, k))
             }
             _ => None,
         };
@@ -152,8 +171,8 @@ fn chains(units: &[Unit]) -> Vec<Chain> {
                 if let Some(c) = open.take() {
                     chains.push(c);
                 }
-                if single {
-                    open = Some((s, s, 2));
+                if toks[k].single {
+                    open = Some((k, k));
                 }
             }
         }
@@ -166,26 +185,36 @@ fn chains(units: &[Unit]) -> Vec<Chain> {
 
 /// Which chains are joined into words: those of three tokens or more with
 /// two letters or more, and a two-letter word between joined chains.
-fn chains_to_join(units: &[Unit], chains: &[Chain]) -> Vec<bool> {
-    let tokens = |c: &Chain| (c.1 - c.0) / c.2 + 1;
+fn chains_to_join(units: &[Unit], toks: &[Token], chains: &[Chain]) -> Vec<bool> {
+    let tokens = |c: &Chain| c.1 - c.0 + 1;
     let letters = |c: &Chain| {
         (c.0..=c.1)
-            .step_by(c.2)
-            .filter(|&k| is_letter(units[k].ch))
+            .filter(|&k| is_letter(units[toks[k].start].ch))
             .count()
     };
-    let gap_is_space = |a: usize, b: usize| (a + 1..b).all(|k| units[k].ch.is_whitespace());
+    let gap_is_space =
+        |a: usize, b: usize| (toks[a].end..toks[b].start).all(|k| units[k].ch.is_whitespace());
+    // Dotted: a symbol next to a space.
+    let dotted = |c: &Chain| toks[c.0 + 1].start - toks[c.0].end == 2;
+    // Letters written bare, with no vowel sign: Hindi's short words are
+    // one letter with a sign each ("है कि वो", "जो भी हो") and stay apart
+    // unless a third of the run, at least, is bare letters ("बा ह र").
+    let bare = |c: &Chain| {
+        (c.0..=c.1)
+            .filter(|&k| toks[k].end - toks[k].start == 1)
+            .count()
+    };
     let mut join = vec![false; chains.len()];
     for (k, c) in chains.iter().enumerate() {
-        if tokens(c) >= 3 && letters(c) >= 2 {
+        if tokens(c) >= 3 && letters(c) >= 2 && 3 * bare(c) >= tokens(c) {
             join[k] = true;
         }
     }
-    // A two-letter word inside a spaced-out phrase ("n e w  i n  t o w n").
+    // A two-letter word inside a spaced-out phrase ("n e w  i n  t o w n"),
+    // not two dotted letters ("e. g."): an abbreviation.
     for k in 0..chains.len() {
         let c = &chains[k];
-        // Not two letters dotted ("e. g."): an abbreviation.
-        if join[k] || tokens(c) != 2 || letters(c) != 2 || c.2 == 3 {
+        if join[k] || tokens(c) != 2 || letters(c) != 2 || dotted(c) {
             continue;
         }
         let prev = k > 0 && join[k - 1] && gap_is_space(chains[k - 1].1, c.0);

@@ -22,12 +22,14 @@
 
 use super::chars::Pass1;
 use super::leet::leet;
-use super::spaced::join_spaced_letters;
+use super::spaced::{is_vowel_sign, join_spaced_letters};
 use super::{is_word, numbers, stretches, table, ByteInfo, Normalized, Unit, F_REPEAT, TOMBSTONE};
 
 const C_WORD: u8 = 1;
 const C_LETTER: u8 = 2;
 const C_LEET: u8 = 4;
+/// A vowel sign written on a letter (see `super::spaced::is_vowel_sign`).
+const C_SIGN: u8 = 8;
 
 /// Character classes of ASCII: word, letter, leetspeak reading.
 const ASCII_CLASS: [u8; 128] = {
@@ -57,7 +59,11 @@ fn class(c: char) -> u8 {
     if c.is_ascii() {
         ASCII_CLASS[c as usize]
     } else if table::is_alpha(c) {
-        C_WORD | C_LETTER
+        if is_vowel_sign(c) {
+            C_WORD | C_LETTER | C_SIGN
+        } else {
+            C_WORD | C_LETTER
+        }
     } else if table::is_alnum(c) {
         C_WORD
     } else {
@@ -259,6 +265,10 @@ struct Segment {
     singles: u32,
     /// Length of the current word (letters and digits).
     word: u32,
+    /// Vowel signs in the current word: one character and its signs
+    /// (Thai "บิ") is one letter of a spaced-out run (see
+    /// `super::spaced`).
+    word_signs: u32,
     /// The current token (word characters and leetspeak symbols): its
     /// length, letters, whether it is letters only, whether it starts
     /// with a letter, and its letters in `buf`, each at most twice in a
@@ -268,6 +278,10 @@ struct Segment {
     run_letters: u32,
     run_plain: bool,
     run_lead: bool,
+    /// Vowel signs in the current token: one character and its signs is
+    /// never a place to cut a segment, since a spaced-out run may go on
+    /// after it.
+    run_signs: u32,
     /// Leetspeak evidence in the current token (`super::leet::shows_leet`, one
     /// character at a time): 0 before its first letter, 1 after a letter,
     /// 2 in a run of readable digits after a letter, 3 in another run
@@ -339,7 +353,8 @@ pub(super) fn normalize(text: &str) -> Normalized {
         }
     }
     seg.end_token();
-    seg.interesting |= seg.word == 1 && seg.singles >= 1;
+    seg.interesting |=
+        (seg.word == 1 || seg.word >= 1 && seg.word - seg.word_signs == 1) && seg.singles >= 1;
     close(text, &mut sink, &mut seg, &mut scratch, text.len());
     if super::leet::throughout(seg.leet_tokens, seg.words) {
         // Written in leetspeak throughout (rare in honest text): every
@@ -363,10 +378,12 @@ impl Segment {
             interesting: false,
             singles: 0,
             word: 0,
+            word_signs: 0,
             run: 0,
             run_letters: 0,
             run_plain: true,
             run_lead: false,
+            run_signs: 0,
             leet_state: 0,
             leet_inside: false,
             run_unspaced_sign: false,
@@ -386,11 +403,13 @@ impl Segment {
         if k & C_WORD != 0 {
             self.word += 1;
         } else if self.word > 0 {
-            if self.word == 1 {
+            // One character, or one with its signs (a lone sign counts too).
+            if self.word == 1 || self.word - self.word_signs == 1 {
                 self.singles += 1;
                 self.interesting |= self.singles >= 2;
             }
             self.word = 0;
+            self.word_signs = 0;
         }
         if k & (C_WORD | C_LEET) == 0 {
             return false;
@@ -398,6 +417,7 @@ impl Segment {
         if self.run == 0 {
             self.run_letters = 0;
             self.run_plain = true;
+            self.run_signs = 0;
             self.run_lead = k & C_LETTER != 0;
             self.leet_state = 0;
             self.leet_inside = false;
@@ -420,8 +440,12 @@ impl Segment {
                 self.buf[n] = b;
                 self.buf_len += 1;
             } else {
-                // Too long or not ASCII: never a number word.
+                // Too long or not ASCII: never a number word. (Vowel signs
+                // are counted here, off the ASCII path.)
                 self.buf_len = MAX_WORD + 1;
+                let sign = u32::from(k & C_SIGN != 0);
+                self.word_signs += sign;
+                self.run_signs += sign;
             }
         } else {
             self.run_plain = false;
@@ -452,7 +476,7 @@ impl Segment {
                 // before its one letter.
                 self.interesting |= self.run_letters >= 2
                     || self.run_letters == 1 && (self.run_lead || self.run_unspaced_sign);
-            } else if self.run >= 2 {
+            } else if self.run - self.run_signs >= 2 {
                 let number =
                     self.buf_len <= MAX_WORD && numbers::is_number_word(&self.buf[..self.buf_len]);
                 self.interesting |= number;

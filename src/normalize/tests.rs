@@ -193,6 +193,19 @@ fn spaced_letters_are_rejoined_only_when_spaced_out() {
         source_of("your p. a. s. s. p. o. r. t kept", "pasport"),
         "p. a. s. s. p. o. r. t"
     );
+    // A letter with its vowel signs is one letter of a spaced-out word
+    // (Thai, Devanagari), and a run of them goes on past such a letter.
+    assert_eq!(
+        n("ไต้ก๋งเก็บ ห นั ง สื อ เ ดิ น ท า ง ไว้"),
+        n("ไต้ก๋งเก็บ หนังสือเดินทาง ไว้")
+    );
+    assert_eq!(n("बा ह र जाने के लिए इ जा ज़ त"), n("बाहर जाने के लिए इजाज़त"));
+    assert_eq!(n("क ल म"), n("कलम"));
+    // Hindi's short words, a letter and a sign each, are words: a run
+    // of them is joined only when a third of it at least is bare letters.
+    for t in ["है कि वो", "जो भी हो", "का की के"] {
+        assert_eq!(n(t).split(' ').count(), 3, "{t}");
+    }
     // Two initials, a time, a list with commas: not spaced-out words.
     assert_eq!(n("J. R. Smith"), "j. r. smith");
     assert_eq!(n("e. g. p a s s"), "e. g. pas");
@@ -440,6 +453,9 @@ const TRICKY: &[&str] = &[
     "m3n0r3$ p4ss3! y0ung3$ menor3$ b0$$",
     "ﻣﻄﻠﻮﺏ ﻓﺘﻴﺎﺕ ﻻ ﺣﺎﺟﺔ \u{FB2A}\u{FB21} ﷺ",
     "s a l i d a. C u o t a e. g. p a s s",
+    "เ บิ ก เ งิ น ล่ ว ง ห น้ า ได้ ห นั ง สื อ เ ดิ น ท า ง और बा ह र जा ने कि ता ब x y z",
+    "उ म्र  1 6  से  1 9  सा ल। ล ด कि याँ",
+    "\u{E34} \u{E34} \u{E34} ก\u{E34} \u{E34}ก कि\u{93F} \u{93F}",
     "p. a. s. s. p. o. r. t k e p t h. e. l. d p .a .s .s J. R. Smith 9 a. m. A, B, C",
     "x - y - z 1 - 2 - 3 p - a - s - s.p.o.r.t",
     "Д3вушк!, хот!т3 з@р@б0т@ть? Дякую! 6есплатн0 4то раб0та 2000р. д1вчатам",
