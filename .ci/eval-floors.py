@@ -173,6 +173,10 @@ for name, paths, rmin, fpmax, blocked_max in [
     # upside-down and run-together text), and 24 honest ads styled the same
     # way: read, the normaliser's development set of 2026-12-06.
     ("evasion pairs (read: the normaliser's development set)", [os.path.join(EVAL, "evasion", "pairs.jsonl")], 0.93, 0.05, 0),
+    # The same in the eleven source-country languages (6 pairs and 2 honest
+    # ads each, disguised as people there write: Arabizi, presentation
+    # forms, Hinglish, translit, teencode, pinyin, spaced Thai letters).
+    ("evasion pairs in eleven languages (read)", [os.path.join(EVAL, "evasion", "pairs-langs.jsonl")], 0.92, 0.05, 0),
 ]:
     if SKIP_JUDGES and ("unread" in name or name.startswith(("holdout3", "holdout6"))):
         print(f"rules/eval {name}: skipped (REDFLAG_SKIP_JUDGES)")
