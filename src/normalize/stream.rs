@@ -353,8 +353,7 @@ pub(super) fn normalize(text: &str) -> Normalized {
         }
     }
     seg.end_token();
-    seg.interesting |=
-        (seg.word == 1 || seg.word >= 1 && seg.word - seg.word_signs == 1) && seg.singles >= 1;
+    seg.interesting |= seg.word >= 1 && seg.word - seg.word_signs <= 1 && seg.singles >= 1;
     close(text, &mut sink, &mut seg, &mut scratch, text.len());
     if super::leet::throughout(seg.leet_tokens, seg.words) {
         // Written in leetspeak throughout (rare in honest text): every
@@ -403,8 +402,9 @@ impl Segment {
         if k & C_WORD != 0 {
             self.word += 1;
         } else if self.word > 0 {
-            // One character, or one with its signs (a lone sign counts too).
-            if self.word == 1 || self.word - self.word_signs == 1 {
+            // One character, or one with its signs, or signs alone (pass 2
+            // takes any of them for one letter).
+            if self.word - self.word_signs <= 1 {
                 self.singles += 1;
                 self.interesting |= self.singles >= 2;
             }

@@ -456,6 +456,9 @@ const TRICKY: &[&str] = &[
     "เ บิ ก เ งิ น ล่ ว ง ห น้ า ได้ ห นั ง สื อ เ ดิ น ท า ง और बा ह र जा ने कि ता ब x y z",
     "उ म्र  1 6  से  1 9  सा ल। ล ด कि याँ",
     "\u{E34} \u{E34} \u{E34} ก\u{E34} \u{E34}ก कि\u{93F} \u{93F}",
+    // Found by the `normalize` fuzz target: tokens of vowel signs alone.
+    "a\u{FFFD}hryhdc %\u{0}\u{FFFD}\u{962} \u{962}\u{962} \u{962}\u{962}\u{FFFD}YY\u{18}\u{FFFD}\u{962}\u{962} \u{962}\u{962} \u{962}\u{962}\u{FFFD}",
+    "\u{962}\u{962} \u{962}\u{962} \u{962}\u{962}",
     "p. a. s. s. p. o. r. t k e p t h. e. l. d p .a .s .s J. R. Smith 9 a. m. A, B, C",
     "x - y - z 1 - 2 - 3 p - a - s - s.p.o.r.t",
     "Д3вушк!, хот!т3 з@р@б0т@ть? Дякую! 6есплатн0 4то раб0та 2000р. д1вчатам",
