@@ -78,6 +78,24 @@ fn the_arabic_tatweel_is_no_letter_of_the_word() {
 }
 
 #[test]
+fn the_vowel_signs_pass_2_knows_are_kept_by_the_table() {
+    // `spaced::is_vowel_sign` repeats the ranges the xtask keeps in the
+    // matching form (`is_vowel_sign` there): a sign pass 2 counts as part
+    // of a letter must reach it, written on a letter of its script.
+    for (base, block) in [('क', 0x0900u32..0x0980), ('ก', 0x0E00..0x0E80)] {
+        for c in block.filter_map(char::from_u32) {
+            if super::spaced::is_vowel_sign(c) {
+                assert!(
+                    n(&format!("{base}{c}")).contains(c),
+                    "U+{:04X} is a vowel sign to pass 2 but the table drops it",
+                    c as u32
+                );
+            }
+        }
+    }
+}
+
+#[test]
 fn arabic_set_in_presentation_forms_reads_as_its_letters() {
     // The shapes a letter takes at a word's start, middle and end have code
     // points of their own; text typed in them (to dodge a filter, or pasted
