@@ -210,11 +210,21 @@ fn chains_to_join(units: &[Unit], toks: &[Token], chains: &[Chain]) -> Vec<bool>
             join[k] = true;
         }
     }
+    // A number of two to four digits spelled out inside a spaced-out
+    // phrase ("a g e d  1 6", "5 0 0  e u r o"): one number, as the words
+    // around it are words. Digits alone stay apart ("2 4 1 deals", a
+    // spaced phone number).
+    let number = |c: &Chain| {
+        (2..=4).contains(&tokens(c))
+            && (c.0..=c.1).all(|k| units[toks[k].start].ch.is_ascii_digit())
+    };
     // A two-letter word inside a spaced-out phrase ("n e w  i n  t o w n"),
-    // not two dotted letters ("e. g."): an abbreviation.
-    for k in 0..chains.len() {
+    // not two dotted letters ("e. g."): an abbreviation. Read forwards,
+    // then backwards: "5 0 0  d e  e u r o" joins "d e" on the way out
+    // and the number on the way back.
+    for k in (0..chains.len()).chain((0..chains.len()).rev()) {
         let c = &chains[k];
-        if join[k] || tokens(c) != 2 || letters(c) != 2 || dotted(c) {
+        if join[k] || !(tokens(c) == 2 && letters(c) == 2 || number(c)) || dotted(c) {
             continue;
         }
         let prev = k > 0 && join[k - 1] && gap_is_space(chains[k - 1].1, c.0);

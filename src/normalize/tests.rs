@@ -199,6 +199,19 @@ fn spaced_letters_are_rejoined_only_when_spaced_out() {
     assert_eq!(n("p a s s p o r t h.e.l.d"), "pasport held");
     assert_eq!(n("p\na\ns\ns"), "pas");
     assert_eq!(n("n e w  i n  t o w n"), "new in town");
+    // A number spelled digit by digit in a spaced-out phrase is one
+    // number, on either side of the words; digits alone stay apart.
+    assert_eq!(n("a g e d  1 6  a n d  1 7"), "aged 16 and 17");
+    assert_eq!(n("f e e  5 0 0  d e  e u r o"), "fe 500 de euro");
+    assert_eq!(
+        n("d z i e w c z y n y  o d  1 7  l a t"),
+        "dziewczyny od 17 lat"
+    );
+    assert_eq!(
+        n("2 4 1 deals, call 5 5 5  0 1 0 0"),
+        "2 4 1 deals, cal 5 5 5 0 1 0 0"
+    );
+    assert_eq!(n("r o o m  1 2 3 4 5"), "rom 1 2 3 4 5");
     // A symbol with a space on each side, the same throughout.
     assert_eq!(n("l - a - d - i - e - s"), "ladies");
     assert_eq!(n("p . a . s . s"), "pas");
@@ -444,6 +457,7 @@ const TRICKY: &[&str] = &[
     "a b",
     "1-2 days, 3 4 5 and A, B, C",
     "n e w  i n  t o w n",
+    "a g e d  1 6  a n d  1 7, 5 0 0  d e  e u r o, 2 4 1 deals",
     "x y z 1 2",
     "p4ssp0rt and covid19 and 24hrs and mp3 and 3scort",
     "f1ve f1ve f1ve oh one",
