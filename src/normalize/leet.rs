@@ -234,34 +234,35 @@ fn runs_to_read(
             let all_digits = run.iter().all(|u| u.ch.is_ascii_digit());
             let has_at = run.iter().any(|u| u.ch == '@');
             let side_letters = |r: &[Unit]| r.iter().filter(|u| is_letter(u.ch)).count();
-            let whole = if has_at && domain_follows {
-                false
+            // The part of the run read as letters: all of it, a prefix, or
+            // none.
+            let whole = Some((i, j));
+            if has_at && domain_follows {
+                None
             } else if interior((i, j)) {
                 // Interior: "p4ss", "s3x", "f!lth", "p@ss".
-                true
+                whole
             } else if all_digits {
                 // At an edge: any digits in a word written in leetspeak,
                 // else a single digit next to a real word ("3scort",
                 // "fre3"), never "18yo", "24hrs" or "mp3".
-                written_leet
-                    || run.len() == 1
-                        && side_letters(if before { &view[..i] } else { &view[j..] }) >= 3
+                let beside = if before { &view[..i] } else { &view[j..] };
+                whole.filter(|_| written_leet || run.len() == 1 && side_letters(beside) >= 3)
             } else if before && run.iter().all(|u| u.ch == '@' || cyrillic && u.ch == '!') {
                 // A trailing "@" for a ("p4st@", "р@б0т@"), or in a
                 // Cyrillic word "!" for и ("д3вушк!"), in a word that shows
                 // leetspeak inside; never in "дякую!" or "user@".
-                runs().any(interior)
+                whole.filter(|_| runs().any(interior))
             } else if before && j == n && runs().any(interior) {
                 // A trailing mix of digits and symbols in a word that shows
                 // leetspeak inside ("m3n0r3$"): letters, as in the rest of
                 // the word, up to a "!" that ends it ("p4ss3!").
                 let end = i + run.iter().take_while(|u| u.ch != '!').count();
-                return (end > i).then_some((i, end));
+                (end > i).then_some((i, end))
             } else {
                 // Trailing "$" ("bo$$"); never a leading "$5" or a trailing "!".
-                before && run.iter().all(|u| u.ch == '$')
-            };
-            whole.then_some((i, j))
+                whole.filter(|_| before && run.iter().all(|u| u.ch == '$'))
+            }
         })
         .collect()
 }
