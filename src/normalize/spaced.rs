@@ -39,15 +39,16 @@ pub(super) fn is_vowel_sign(c: char) -> bool {
     )
 }
 
-/// The word tokens of `units`.
-fn tokens(units: &[Unit]) -> Vec<Token> {
+/// The word tokens of `units`, in order.
+fn tokens(units: &[Unit]) -> impl Iterator<Item = Token> + '_ {
     let n = units.len();
-    let mut out = Vec::new();
     let mut i = 0;
-    while i < n {
-        if !is_word(units[i].ch) {
+    std::iter::from_fn(move || {
+        while i < n && !is_word(units[i].ch) {
             i += 1;
-            continue;
+        }
+        if i >= n {
+            return None;
         }
         let s = i;
         i += 1;
@@ -56,18 +57,24 @@ fn tokens(units: &[Unit]) -> Vec<Token> {
         }
         let single = i - s == 1
             || is_letter(units[s].ch) && units[s + 1..i].iter().all(|u| is_vowel_sign(u.ch));
-        out.push(Token {
+        Some(Token {
             start: s,
             end: i,
             single,
-        });
-    }
-    out
+        })
+    })
 }
 
 /// Pass 2: re-join words written one letter at a time.
 pub(super) fn join_spaced_letters(units: Vec<Unit>) -> Vec<Unit> {
-    let toks = tokens(&units);
+    // A chain needs two single-letter tokens in a row: most segments
+    // rerun (for leetspeak or a number word) have none, and are left
+    // without collecting their tokens.
+    let mut last_single = false;
+    if !tokens(&units).any(|t| std::mem::replace(&mut last_single, t.single) && t.single) {
+        return units;
+    }
+    let toks: Vec<Token> = tokens(&units).collect();
     let chains = chains(&units, &toks);
     if chains.iter().all(|c| c.1 == c.0) {
         return units;
