@@ -23,7 +23,11 @@ Measured with the release CLI on
     per-language counts only); rules/eval/holdout6.jsonl (320 ads in en, es,
     fr and pt by three more authors: even lines never read, totals only; of
     the odd lines the labels, sections, tiers and rule ids of the failures,
-    no text).
+    no text); rules/eval/langs11 (six languages: odd lines read, even lines
+    unread); rules/eval/evasion/pairs.jsonl and pairs-langs.jsonl (each ad
+    written plainly and disguised, en/es/fr/pt and the eleven source-country
+    languages: development sets, read, which measure the normaliser's
+    disguises against their own plain text).
 The floors sit just under the figures reached (rules/README.md#evaluation).
 """
 import glob, json, os, subprocess, sys
@@ -172,7 +176,7 @@ for name, paths, rmin, fpmax, blocked_max in [
     # spacing, invisible characters, emoji, number words, misspelling,
     # upside-down and run-together text), and 24 honest ads styled the same
     # way: read, the normaliser's development set of 2026-12-06.
-    ("evasion pairs (read: the normaliser's development set)", [os.path.join(EVAL, "evasion", "pairs.jsonl")], 0.93, 0.05, 0),
+    ("evasion pairs (read: the normaliser's development set)", [os.path.join(EVAL, "evasion", "pairs.jsonl")], 0.94, 0.05, 0),
     # The same in the eleven source-country languages (6 pairs and 2 honest
     # ads each, disguised as people there write: Arabizi, presentation
     # forms, Hinglish, translit, teencode, pinyin, spaced Thai letters).
