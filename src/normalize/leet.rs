@@ -117,7 +117,7 @@ fn shows_leet(tok: &[Unit]) -> bool {
 
 /// Pass 3: leetspeak inside words that contain letters; with
 /// `throughout`, the text is known to be written in leetspeak.
-pub(super) fn leet(units: &mut [Unit], throughout: bool) {
+pub(super) fn leet(units: &mut [Unit], throughout: bool, text: &str) {
     // Leetspeak is written in scripts with spaces between words: in a run
     // of Han, kana or Thai, a digit is a digit ("招17岁女孩" holds an age,
     // not the letters "it"), so those letters end a token here.
@@ -138,9 +138,37 @@ pub(super) fn leet(units: &mut [Unit], throughout: bool) {
         if !plain {
             let domain = units_after_is_domain(units, i);
             let cyrillic = units[start..i].iter().any(|u| is_cyrillic(u.ch));
-            leet_token(&mut units[start..i], domain, throughout, cyrillic);
+            let sentence_goes_on =
+                units[i - 1].ch == '!' && lowercase_word_follows(text, units[i - 1].end as usize);
+            let after = After {
+                domain,
+                sentence_goes_on,
+            };
+            leet_token(&mut units[start..i], after, throughout, cyrillic);
         }
     }
+}
+
+/// What follows a token, as far as its last characters' reading goes.
+#[derive(Clone, Copy, Default)]
+struct After {
+    /// `.x`: the token is the local part or domain of an address, where
+    /// `@` is not a letter.
+    domain: bool,
+    /// The token ends in `!` and, in the original text, a space and a
+    /// lowercase letter come next: the `!` ends no sentence.
+    sentence_goes_on: bool,
+}
+
+/// Whether, at byte `at` of the original `text`, one or more spaces and
+/// then a lowercase letter follow ("h!nd! n@": the sentence goes on; not
+/// "wanted! Call", "now!" at the end).
+fn lowercase_word_follows(text: &str, at: usize) -> bool {
+    let Some(rest) = text.get(at..) else {
+        return false;
+    };
+    let word = rest.trim_start_matches(' ');
+    word.len() < rest.len() && word.chars().next().is_some_and(char::is_lowercase)
 }
 
 /// Whether the token is followed by `.x`, i.e. is the local part or domain
@@ -155,7 +183,7 @@ fn units_after_is_domain(units: &[Unit], end: usize) -> bool {
 /// leetspeak characters as letters where the token shows it is written in
 /// leetspeak. Returns whether any character changed. `cyrillic`: the word
 /// has Cyrillic letters (see [`leet_letter_in`]).
-fn leet_token(tok: &mut [Unit], domain_follows: bool, throughout: bool, cyrillic: bool) -> bool {
+fn leet_token(tok: &mut [Unit], after: After, throughout: bool, cyrillic: bool) -> bool {
     let letters = tok.iter().filter(|u| is_letter(u.ch)).count();
     if letters == 1 && !throughout {
         // One letter leading digits that all read as letters: "f33"
@@ -176,7 +204,7 @@ fn leet_token(tok: &mut [Unit], domain_follows: bool, throughout: bool, cyrillic
         return false;
     }
     let mut changed = false;
-    for (i, j) in runs_to_read(tok, domain_follows, throughout, cyrillic) {
+    for (i, j) in runs_to_read(tok, after, throughout, cyrillic) {
         changed |= read_as_letters(&mut tok[i..j], cyrillic);
     }
     changed
@@ -194,10 +222,11 @@ fn leet_token(tok: &mut [Unit], domain_follows: bool, throughout: bool, cyrillic
 /// stay digits: "mp3", "ps5", "3rd", "4wd".
 fn runs_to_read(
     view: &[Unit],
-    domain_follows: bool,
+    after: After,
     throughout: bool,
     cyrillic: bool,
 ) -> Vec<(usize, usize)> {
+    let domain_follows = after.domain;
     let read = |c: char| leet_letter_in(c, cyrillic);
     let n = view.len();
     let runs = || {
@@ -253,6 +282,17 @@ fn runs_to_read(
                 // Cyrillic word "!" for и ("д3вушк!"), in a word that shows
                 // leetspeak inside; never in "дякую!" or "user@".
                 whole.filter(|_| runs().any(interior))
+            } else if before
+                && j == n
+                && run.len() == 1
+                && run[0].ch == '!'
+                && after.sentence_goes_on
+                && runs().any(|r| interior(r) && view[r.0..r.1].iter().any(|u| u.ch == '!'))
+            {
+                // A trailing "!" in a word that uses "!" for i inside, in a
+                // sentence that goes on: Tagalog jejemon "h!nd! n@" (hindi
+                // na), not "f!lth!" at a sentence's end.
+                whole
             } else if before && j == n && runs().any(interior) {
                 // A trailing mix of digits and symbols in a word that shows
                 // leetspeak inside ("m3n0r3$"): letters, as in the rest of

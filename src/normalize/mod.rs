@@ -243,7 +243,7 @@ pub fn normalize_reference(text: &str) -> Normalized {
     let throughout = leet::throughout(leet_tokens, words);
     let units = spaced::join_spaced_letters(units);
     let mut units = units;
-    leet::leet(&mut units, throughout);
+    leet::leet(&mut units, throughout, text);
     // Number words are read before letters collapse, or "teen" would read
     // as "ten".
     let units = numbers::number_words(units);

@@ -529,7 +529,7 @@ fn rerun_with(
     let before = scratch.len();
     let mut units = join_spaced_letters(std::mem::take(scratch));
     sink.joined |= units.len() < before;
-    leet(&mut units, leet_throughout);
+    leet(&mut units, leet_throughout, text);
     let units = numbers::number_words(units);
     for &u in &units {
         sink.push(u);

@@ -123,6 +123,14 @@ fn leetspeak_only_inside_words_with_letters() {
     assert_eq!(n("3scort"), "escort");
     assert_eq!(n("f!lth"), "filth");
     assert_eq!(n("cla$$"), "clas");
+    // A trailing "!" in a word that uses "!" for i inside is an i where
+    // the sentence goes on in lowercase (Tagalog jejemon), and stays a "!"
+    // where it ends one.
+    assert_eq!(n("h!nd! na pwede"), "hindi na pwede");
+    assert_eq!(n("F!lth! Call me"), "filth! cal me");
+    assert_eq!(n("f!lth!"), "filth!");
+    assert_eq!(n("w4nted! call"), "wanted! cal");
+    assert_eq!(n("hindi! na"), "hindi! na");
     // Digits inside a word show it is written in leetspeak; its edges are
     // then read the same way. One letter leading digits reads too.
     assert_eq!(n("h05t355"), "hostes");
@@ -463,6 +471,7 @@ const TRICKY: &[&str] = &[
     "f1ve f1ve f1ve oh one",
     "tw0 thr33",
     "jobs@example.com p@ss b0$$ cla$$ hello! |ol",
+    "h!nd! n@ pwede, F!lth! Call, f!lth!  now, h!nd!\nna, h!nd!",
     "five five five oh one four two",
     "twenty one years, dix sept, veintidos, diecisiete años",
     "vinte e quatro horas, treinta y dos años, cinco e seis, vinte e, y dos",
