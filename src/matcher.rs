@@ -3,10 +3,12 @@
 //! Two automata, one interface:
 //!
 //! - **A dense Aho-Corasick DFA**, for packs whose table fits in
-//!   [`DFA_MAX_BYTES`] (the built-in packs take about 2 MB). Building it is
-//!   one trie insertion per term byte and one row copy per state, in
-//!   breadth-first order, which is what start-up in a cold wasm instance
-//!   can afford; searching is one table lookup per byte of text.
+//!   [`DFA_MAX_BYTES`] and [`DFA_MAX_STATES`] (the built-in packs' terms
+//!   searched in every text take about 7 MB, their 64,000 states two
+//!   bytes per transition). Building it is one trie insertion per term
+//!   byte and one row copy per state, in breadth-first order, which is
+//!   what start-up in a cold wasm instance can afford; searching is one
+//!   table lookup per byte of text.
 //! - **The `aho-corasick` crate's contiguous NFA**, for packs too large for
 //!   a dense table (tens of thousands of terms): slower per byte, compact
 //!   in memory.
@@ -19,9 +21,10 @@ use aho_corasick::automaton::{Automaton, OverlappingState};
 use aho_corasick::nfa::contiguous;
 use aho_corasick::{Input, MatchKind};
 
-/// Largest dense table built (states × byte classes × 4 bytes); larger
-/// packs use the crate's contiguous NFA.
-pub(crate) const DFA_MAX_BYTES: usize = 16 << 20;
+/// Largest dense table built (states × byte classes × 2 bytes, and at
+/// most [`DFA_MAX_STATES`] states); larger packs use the crate's
+/// contiguous NFA, or are halved (see `compile::automata`).
+pub(crate) const DFA_MAX_BYTES: usize = 8 << 20;
 
 /// The byte ranges of `text` within `reach` bytes of each of the ascending
 /// ranges `around` (pairs of offsets, start and end), widened to UTF-8
@@ -174,17 +177,21 @@ fn nfa_for_each(nfa: &contiguous::NFA, hay: &[u8], mut f: impl FnMut(u32, usize,
 
 /// A dense Aho-Corasick DFA with byte classes.
 ///
-/// Transitions hold premultiplied row offsets with [`MATCH`] set when the
-/// target state ends a pattern, so the search loop is a load, a mask and a
-/// test per byte.
+/// Transitions are 16-bit state numbers, half the memory of 32-bit row
+/// offsets (a wasm instance never gives memory back, and the built-in
+/// packs' tables were most of what an engine holds). States where a
+/// pattern ends (there or along the suffix chain) are numbered last, so
+/// the search loop is a multiply-add, a load and one comparison per byte.
 #[derive(Clone)]
 pub(crate) struct Dfa {
     /// Byte → class.
     classes: [u8; 256],
     stride: usize,
-    /// `table[row + class]` is the next row (a state times `stride`), with
-    /// [`MATCH`] set if that state ends a pattern.
-    table: Vec<u32>,
+    /// `table[state * stride + class]` is the next state.
+    table: Vec<u16>,
+    /// The first state where a pattern ends: every state from it on does,
+    /// none before it.
+    first_match: u32,
     /// Per state: the pattern ending there, or `NONE`.
     own: Vec<u32>,
     /// Per state: the nearest state on its failure chain where a pattern
@@ -194,25 +201,31 @@ pub(crate) struct Dfa {
     lens: Vec<u32>,
 }
 
-/// Set in a transition when the target state ends a pattern.
-const MATCH: u32 = 1 << 31;
+/// The most states a [`Dfa`] has: its transitions are `u16`. A larger
+/// pattern set is halved by the caller, or searched with the NFA.
+pub(crate) const DFA_MAX_STATES: usize = 1 << 16;
 const NONE: u32 = u32::MAX;
 
 impl Dfa {
-    /// Builds the DFA, or `None` if its table would exceed `max_bytes`.
+    /// Builds the DFA, or `None` if its table would exceed `max_bytes`, it
+    /// would have more than [`DFA_MAX_STATES`] states, or a pattern is
+    /// empty (the start state would end a pattern).
     pub(crate) fn new<P: AsRef<[u8]>>(patterns: &[P], max_bytes: usize) -> Option<Dfa> {
+        if patterns.iter().any(|p| p.as_ref().is_empty()) {
+            return None;
+        }
         let (classes, stride, total) = byte_classes(patterns);
-        // At most one state per pattern byte plus the start state; rows
-        // must also stay below the `MATCH` bit.
-        let states_bound = (max_bytes / (4 * stride))
+        // At most one state per pattern byte plus the start state.
+        let states_bound = (max_bytes / (2 * stride))
             .min(total + 1)
-            .min((MATCH as usize - 1) / stride);
-        let trie = Trie::build(patterns, &classes, stride, states_bound)?;
-        let (table, own, out_link) = trie.complete(stride);
+            .min(DFA_MAX_STATES);
+        let trie = Trie::build(patterns, &classes, states_bound)?;
+        let (table, first_match, own, out_link) = trie.complete(stride);
         Some(Dfa {
             classes,
             stride,
             table,
+            first_match,
             own,
             out_link,
             lens: patterns.iter().map(|p| p.as_ref().len() as u32).collect(),
@@ -221,11 +234,12 @@ impl Dfa {
 
     #[inline]
     pub(crate) fn for_each(&self, hay: &[u8], mut f: impl FnMut(u32, usize, usize)) {
-        let mut row = 0u32;
+        let mut state = 0u32;
         for (i, &b) in hay.iter().enumerate() {
-            row = self.table[(row & !MATCH) as usize + self.classes[b as usize] as usize];
-            if row & MATCH != 0 {
-                self.report((row & !MATCH) as usize / self.stride, i + 1, &mut f);
+            let at = state as usize * self.stride + self.classes[b as usize] as usize;
+            state = u32::from(self.table[at]);
+            if state >= self.first_match {
+                self.report(state as usize, i + 1, &mut f);
             }
         }
     }
@@ -246,7 +260,7 @@ impl Dfa {
 
     #[cfg(all(test, not(target_arch = "wasm32")))]
     fn memory_usage(&self) -> usize {
-        (self.table.len() + self.own.len() + self.out_link.len() + self.lens.len()) * 4
+        self.table.len() * 2 + (self.own.len() + self.out_link.len() + self.lens.len()) * 4
     }
 }
 
@@ -282,123 +296,161 @@ fn byte_classes<P: AsRef<[u8]>>(patterns: &[P]) -> ([u8; 256], usize, usize) {
     (classes, stride, total)
 }
 
-/// The trie of the patterns, in the DFA's table: entries are child rows,
-/// 0 for "no edge" (no trie edge leads back to the start state, row 0).
-/// Children are also kept as lists (first child, next sibling, class) for
-/// the breadth-first pass.
+/// The trie of the patterns, as lists: each state's first child, next
+/// sibling and class, with the start state's children also by class. The
+/// dense table is written only once the states are numbered for it (see
+/// [`Trie::complete`]), so building never holds two tables.
 struct Trie {
-    table: Vec<u32>,
     /// Per state: the pattern ending there, or `NONE`.
     own: Vec<u32>,
     first_child: Vec<u32>,
     sibling: Vec<u32>,
     label: Vec<u8>,
+    /// The start state's child for each class, or `NONE`.
+    root: Box<[u32; 256]>,
 }
 
 impl Trie {
     /// Inserts every pattern, one state per new byte; `None` past
-    /// `states_bound` states.
+    /// `states_bound` states (at most [`DFA_MAX_STATES`]).
     fn build<P: AsRef<[u8]>>(
         patterns: &[P],
         classes: &[u8; 256],
-        stride: usize,
         states_bound: usize,
     ) -> Option<Trie> {
-        let mut table: Vec<u32> = Vec::with_capacity(stride * states_bound.min(1 << 16));
-        table.resize(stride, 0);
-        let mut own: Vec<u32> = vec![NONE];
-        let mut first_child: Vec<u32> = vec![NONE];
-        let mut sibling: Vec<u32> = vec![NONE];
-        let mut label: Vec<u8> = vec![0];
+        debug_assert!(states_bound <= DFA_MAX_STATES);
+        let mut t = Trie {
+            own: vec![NONE],
+            first_child: vec![NONE],
+            sibling: vec![NONE],
+            label: vec![0],
+            root: Box::new([NONE; 256]),
+        };
         for (pid, p) in patterns.iter().enumerate() {
             let mut s = 0usize;
             for &b in p.as_ref() {
                 let c = classes[b as usize];
-                let at = s * stride + c as usize;
-                let next = table[at] as usize / stride;
-                s = if next != 0 {
-                    next
+                let next = t.child(s, c);
+                s = if next != NONE {
+                    next as usize
                 } else {
-                    let n = own.len();
+                    let n = t.own.len();
                     if n >= states_bound {
                         return None;
                     }
-                    table.resize(table.len() + stride, 0);
-                    own.push(NONE);
-                    first_child.push(NONE);
-                    sibling.push(first_child[s]);
-                    label.push(c);
-                    first_child[s] = n as u32;
-                    table[at] = (n * stride) as u32;
+                    t.own.push(NONE);
+                    t.first_child.push(NONE);
+                    t.sibling.push(t.first_child[s]);
+                    t.label.push(c);
+                    t.first_child[s] = n as u32;
+                    if s == 0 {
+                        t.root[c as usize] = n as u32;
+                    }
                     n
                 };
             }
-            own[s] = pid as u32;
+            t.own[s] = pid as u32;
         }
-        Some(Trie {
-            table,
-            own,
-            first_child,
-            sibling,
-            label,
-        })
+        Some(t)
     }
 
-    /// Turns the trie into the DFA, breadth first: each state's row is its
-    /// failure state's row (which is complete, being shallower) with its
-    /// own trie edges on top, transitions marked with [`MATCH`]. Returns
-    /// the table, the patterns ending at each state and the dictionary
-    /// suffix links.
-    fn complete(self, stride: usize) -> (Vec<u32>, Vec<u32>, Vec<u32>) {
-        let Trie {
-            mut table,
-            own,
-            first_child,
-            sibling,
-            label,
-        } = self;
-        let n = own.len();
+    /// The child of state `s` on class `c`, or `NONE`.
+    #[inline]
+    fn child(&self, s: usize, c: u8) -> u32 {
+        if s == 0 {
+            return self.root[c as usize];
+        }
+        let mut t = self.first_child[s];
+        while t != NONE && self.label[t as usize] != c {
+            t = self.sibling[t as usize];
+        }
+        t
+    }
+
+    /// Turns the trie into the DFA. Breadth first, each state's failure
+    /// state and dictionary suffix link are found along the trie's
+    /// failure chain; the states where a pattern ends (there or along the
+    /// suffix chain) are then numbered after all the others, keeping each
+    /// kind's order (the start state, where nothing ends, stays 0); and
+    /// the table is written in that numbering, breadth first again: each
+    /// state's row is its failure state's row (complete, being shallower)
+    /// with its own trie edges on top. Returns the table, the first state
+    /// where a pattern ends, and the patterns and suffix links of each
+    /// state, all in the new numbering.
+    fn complete(self, stride: usize) -> (Vec<u16>, u32, Vec<u32>, Vec<u32>) {
+        let n = self.own.len();
         let mut fail = vec![0u32; n];
         let mut out_link = vec![NONE; n];
         let mut queue: Vec<u32> = Vec::with_capacity(n);
-        let mark = |t: usize, own: &[u32], out_link: &[u32]| -> u32 {
-            let flag = if own[t] != NONE || out_link[t] != NONE {
-                MATCH
-            } else {
-                0
-            };
-            (t * stride) as u32 | flag
-        };
-        let mut t = first_child[0];
+        let mut t = self.first_child[0];
         while t != NONE {
             queue.push(t);
-            let ti = t as usize;
-            table[label[ti] as usize] = mark(ti, &own, &out_link);
-            t = sibling[ti];
+            t = self.sibling[t as usize];
         }
         let mut head = 0;
         while head < queue.len() {
             let s = queue[head] as usize;
             head += 1;
-            let f = fail[s] as usize;
-            table.copy_within(f * stride..(f + 1) * stride, s * stride);
-            let mut t = first_child[s];
+            let mut t = self.first_child[s];
             while t != NONE {
                 let ti = t as usize;
-                let c = label[ti] as usize;
-                let ft = (table[f * stride + c] & !MATCH) as usize / stride;
+                let c = self.label[ti];
+                let mut f = fail[s] as usize;
+                let ft = loop {
+                    let x = self.child(f, c);
+                    if x != NONE || f == 0 {
+                        break if x == NONE { 0 } else { x as usize };
+                    }
+                    f = fail[f] as usize;
+                };
                 fail[ti] = ft as u32;
-                out_link[ti] = if own[ft] != NONE {
+                out_link[ti] = if self.own[ft] != NONE {
                     ft as u32
                 } else {
                     out_link[ft]
                 };
-                table[s * stride + c] = mark(ti, &own, &out_link);
                 queue.push(t);
-                t = sibling[ti];
+                t = self.sibling[ti];
             }
         }
-        (table, own, out_link)
+        // Numbers: the states where nothing ends first.
+        let ends = |s: usize| self.own[s] != NONE || out_link[s] != NONE;
+        let first_match = (0..n).filter(|&s| !ends(s)).count();
+        let mut to = vec![0u16; n];
+        let (mut plain, mut matching) = (0usize, first_match);
+        for (s, num) in to.iter_mut().enumerate() {
+            let next = if ends(s) { &mut matching } else { &mut plain };
+            *num = *next as u16;
+            *next += 1;
+        }
+        let row = |s: usize| usize::from(to[s]) * stride;
+        let mut table = vec![0u16; n * stride];
+        let mut t = self.first_child[0];
+        while t != NONE {
+            table[self.label[t as usize] as usize] = to[t as usize];
+            t = self.sibling[t as usize];
+        }
+        for &s in &queue {
+            let s = s as usize;
+            let (r, f) = (row(s), row(fail[s] as usize));
+            table.copy_within(f..f + stride, r);
+            let mut t = self.first_child[s];
+            while t != NONE {
+                table[r + self.label[t as usize] as usize] = to[t as usize];
+                t = self.sibling[t as usize];
+            }
+        }
+        let mut own = vec![NONE; n];
+        let mut links = vec![NONE; n];
+        for s in 0..n {
+            let d = usize::from(to[s]);
+            own[d] = self.own[s];
+            links[d] = match out_link[s] {
+                NONE => NONE,
+                l => u32::from(to[l as usize]),
+            };
+        }
+        (table, first_match as u32, own, links)
     }
 }
 

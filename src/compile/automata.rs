@@ -102,8 +102,9 @@ pub(super) fn script_matchers(
 /// multi-byte script makes a table wide (a column per byte class), so a
 /// pack's thousands of Cyrillic or Han terms use the compact NFA, but a
 /// few dozen (the shared packs' Cyrillic terms) fit in a small DFA, which
-/// searches several times faster.
-const SCRIPT_DFA_MAX_BYTES: usize = 1 << 20;
+/// searches several times faster. (512 KiB of two-byte transitions: the
+/// same number of states as the megabyte of four-byte ones it was.)
+const SCRIPT_DFA_MAX_BYTES: usize = 512 << 10;
 
 /// The matcher over the patterns `ids` that are ASCII (`ascii`) or not,
 /// with its local → global ids, `None` if there are none: a dense DFA if
@@ -135,8 +136,11 @@ pub(super) fn group_matcher(
 /// Largest dense table built for one language's terms: past it, that
 /// language's ASCII terms use the compact NFA too. Each language's
 /// automaton is built only once text in it is seen, and a deployment that
-/// sees many languages holds one of these per language.
-const LANGUAGE_DFA_MAX_BYTES: usize = 4 << 20;
+/// sees many languages holds one of these per language. (2 MiB of
+/// two-byte transitions: the same states as the 4 MiB of four-byte ones
+/// it was, so the same languages stay on the NFA; letting the smaller
+/// tables take four more languages' terms as DFAs cost 12 MB more.)
+const LANGUAGE_DFA_MAX_BYTES: usize = 2 << 20;
 
 /// The patterns searched only in text in one language (see `lang`):
 /// those of packs that name their languages, built on the first text the
@@ -273,8 +277,8 @@ pub(super) fn language_groups(c: &Compiled) -> (Vec<u32>, Vec<LanguageGroup>) {
 }
 
 /// Dense DFAs over the patterns `ids`, halving the set until each table
-/// fits `max_bytes`; a single pattern too large for one falls back to the
-/// compact NFA.
+/// fits `max_bytes` and [`crate::matcher::DFA_MAX_STATES`] states; a
+/// single pattern too large for one falls back to the compact NFA.
 pub(super) fn split_into_dfas(
     patterns: &Patterns,
     ids: Vec<u32>,
@@ -377,13 +381,33 @@ mod tests {
         let mut one = Vec::new();
         split_into_dfas(&p, ids.clone(), usize::MAX, &mut one).unwrap();
         let mut many = Vec::new();
-        split_into_dfas(&p, ids, 64 << 10, &mut many).unwrap();
+        split_into_dfas(&p, ids, 16 << 10, &mut many).unwrap();
         assert_eq!(one.len(), 1);
         assert!(many.len() > 1, "a small cap splits the set");
         let hay = "w12x6 and w399x11 then w7x10w8x4 w1000x1";
         let found = all_matches(&many, hay);
         assert_eq!(found, all_matches(&one, hay));
         assert!(found.len() >= 4);
+    }
+
+    #[test]
+    fn a_set_past_the_dfa_state_limit_is_halved_and_finds_the_same() {
+        // About 140,000 trie states: more than two-byte transitions number.
+        let words: Vec<String> = (0..20_000u64)
+            .map(|i| format!("{i}:{}", i.wrapping_mul(2_654_435_761) % 1_000_000))
+            .collect();
+        let list: Vec<&str> = words.iter().map(String::as_str).collect();
+        assert!(crate::matcher::Dfa::new(&list, usize::MAX).is_none());
+        let p = patterns(&list);
+        let ids: Vec<u32> = (0..list.len() as u32).collect();
+        let mut many = Vec::new();
+        split_into_dfas(&p, ids, usize::MAX, &mut many).unwrap();
+        assert!(many.len() > 1);
+        assert!(many.iter().all(|(m, _)| matches!(m, Matcher::Dfa(_))));
+        let hay = format!("{} and {}, not 20000:1", words[0], words[19_999]);
+        let found = all_matches(&many, &hay);
+        assert!(found.iter().any(|&(p, _, _)| p == 0));
+        assert!(found.iter().any(|&(p, _, _)| p == 19_999));
     }
 
     #[test]
