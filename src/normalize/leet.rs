@@ -290,7 +290,7 @@ fn runs_to_read(
                 && runs().any(|r| interior(r) && view[r.0..r.1].iter().any(|u| u.ch == '!'))
             {
                 // A trailing "!" in a word that uses "!" for i inside, in a
-                // sentence that goes on: Tagalog jejemon "h!nd! n@" (hindi
+                // sentence that goes on: Tagalog jejemon "h!nd! na" (hindi
                 // na), not "f!lth!" at a sentence's end.
                 whole
             } else if before && j == n && runs().any(interior) {
