@@ -201,6 +201,28 @@ fn words_spaced_out_letter_by_letter_match_multi_word_terms() {
     }
 }
 
+#[test]
+fn a_long_hashtag_holds_multi_word_terms_run_together() {
+    let e = engine(
+        "[[rule]]\nid = \"t\"\ntitle = \"T\"\ncategory = \"c\"\nscore = 1\nmatch = { any = [\"passport kept\", \"visa agent\", \"no fee\"] }\n",
+    );
+    for (text, hit) in [
+        ("Farm work #PassportKeptByEmployer", "PassportKept"),
+        ("#hiring #visaagentfee", "visaagent"),
+        ("ask the #VisaAgent", "VisaAgent"),
+    ] {
+        let v = e.screen(&body(text)).unwrap();
+        assert_eq!(v.hits.len(), 1, "{text:?}: {:?}", v.hits);
+        assert_eq!(v.hits[0].text, hit, "{text:?}");
+    }
+    // Not in a hashtag too short to hold several words, nor in words run
+    // together without one.
+    for text in ["#nofee", "passportkeptbyemployer", "#pass portkept"] {
+        let v = e.screen(&body(text)).unwrap();
+        assert!(v.hits.is_empty(), "{text:?}: {:?}", v.hits);
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 

@@ -260,6 +260,17 @@ impl Engine {
         // match longer than the longest pattern cannot cover it.
         let reach = self.c.max_pattern_len + 4;
         self.dehyphenated(found, t, run, reach);
+        // A hashtag runs its words together ("#pasportkeptbyemployer"):
+        // inside one long enough to hold several, the multi-word terms
+        // without their spaces (see `Joined`), at word boundaries.
+        // Ordinary words run together are not read so: only the `#`
+        // says where words were joined.
+        let bytes = t.as_bytes();
+        for (lo, hi) in hashtags(bytes) {
+            self.c.for_each_joined(&bytes[lo..hi], run, |p, _, s, e| {
+                found.push(p, s + lo, e + lo, false, false);
+            });
+        }
         if norm.has_joined() {
             self.masked(found, original, norm, run, reach);
             // Words spaced out letter by letter lose the gaps between
@@ -518,6 +529,32 @@ pub(super) fn in_other_script(text: &str) -> bool {
 /// Whether a word character touches the match [s, e) of `t` from before
 /// and from after (a term that must start or end a word does not match
 /// there).
+/// The fewest letters and digits a hashtag needs for [`hashtags`]: a
+/// short one ("#jobs", "#hiring") holds one word, and reading it would
+/// build the joined-words automaton for nothing.
+pub(super) const HASHTAG_MIN: usize = 8;
+
+/// The hashtags of a matching form: the ASCII letters and digits after
+/// each `#`, when there are [`HASHTAG_MIN`] or more, as (start, end).
+pub(super) fn hashtags(t: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while let Some(at) = t.get(i..).and_then(|r| r.iter().position(|&b| b == b'#')) {
+            let start = i + at + 1;
+            let end = start
+                + t[start..]
+                    .iter()
+                    .take_while(|b| b.is_ascii_alphanumeric())
+                    .count();
+            i = end;
+            if end - start >= HASHTAG_MIN {
+                return Some((start, end));
+            }
+        }
+        None
+    })
+}
+
 pub(super) fn touches_word(t: &str, s: usize, e: usize) -> (bool, bool) {
     use crate::normalize::table::{is_alnum, is_unspaced};
     // Two letters join into one word unless either belongs to a script
