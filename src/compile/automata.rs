@@ -15,9 +15,10 @@ use crate::matcher::Matcher;
 /// single separator between letters cannot tell the gap between two words
 /// from the gaps between letters, and the term "registration fee" then
 /// cannot match. These variants can; a match counts only where the
-/// normaliser removed a separator at each missing space. Only spaced-out
-/// text needs them, so they are built on the first such text and cost
-/// nothing at start-up.
+/// normaliser removed a separator at each missing space. A long hashtag
+/// runs its words together too, and is searched with them (see
+/// `engine::scan::hashtags`). Only such text needs them, so they are built
+/// on the first of it and cost nothing at start-up.
 #[derive(Clone)]
 pub(crate) struct Joined {
     pub matcher: Matcher,
@@ -342,8 +343,9 @@ pub(super) fn joined(
     }
     // The crate's compact NFA, not a dense table: these variants are
     // searched only around the few places where the normaliser joined a
-    // spaced-out word, and a dense table over every language's multi-word
-    // terms took 60 MB, which a wasm instance never gives back.
+    // spaced-out word and inside long hashtags, and a dense table over
+    // every language's multi-word terms took 60 MB, which a wasm instance
+    // never gives back.
     Matcher::nfa(&variants).ok().map(|matcher| Joined {
         matcher,
         pattern,

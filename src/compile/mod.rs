@@ -250,8 +250,8 @@ pub(crate) struct Compiled {
     /// evaluating its condition. Built on first use.
     pub filter_terms: std::sync::OnceLock<(Vec<bool>, Vec<Vec<u32>>)>,
     /// The multi-word patterns without their spaces, for text spaced out
-    /// letter by letter, where the gaps between words are lost; built on
-    /// first use (see [`Joined`]).
+    /// letter by letter, where the gaps between words are lost, and for
+    /// long hashtags; built on first use (see [`Joined`]).
     pub joined: std::sync::OnceLock<Option<Joined>>,
     pub rules: Vec<Rule>,
     /// Rule indices in evaluation order (dependencies first).

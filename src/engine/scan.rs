@@ -243,7 +243,8 @@ impl Engine {
     /// Every term occurrence in one field: one pass of the automata over
     /// its matching form, then the passes that see through what the
     /// normaliser cannot undo in place (hyphens inside words, a letter
-    /// masked by a symbol, words spaced out letter by letter).
+    /// masked by a symbol, words spaced out letter by letter, words run
+    /// together in a hashtag).
     fn find_terms(&self, found: &mut FieldOccs<'_>, original: &str, norm: &Normalized, run: u16) {
         let t = norm.as_str();
         // A term may also start or end inside a spaced-out run ("a p a

@@ -150,7 +150,7 @@ pub(super) fn leet(units: &mut [Unit], throughout: bool, text: &str) {
 }
 
 /// What follows a token, as far as its last characters' reading goes.
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy)]
 struct After {
     /// `.x`: the token is the local part or domain of an address, where
     /// `@` is not a letter.
