@@ -58,6 +58,8 @@ mod chars;
 mod disguise;
 mod leet;
 mod numbers;
+mod source_map;
+use source_map::SourceMap;
 mod spaced;
 mod stream;
 pub(crate) mod table;
@@ -193,25 +195,13 @@ struct Unit {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Normalized {
     text: String,
-    /// One entry per byte of `text`.
-    map: Vec<ByteInfo>,
+    /// Where each byte of `text` came from.
+    map: SourceMap,
     /// Byte offsets in `text` where a word (a run of letters and digits)
     /// starts.
     words: Vec<u32>,
     /// Whether spaced-out letters were joined into a word.
     joined: bool,
-}
-
-/// Where one byte of the matching form came from, and how.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-struct ByteInfo {
-    /// Original byte range.
-    start: u32,
-    end: u32,
-    /// Steps that produced the character.
-    flags: u16,
-    /// Steps that removed characters just before it (first byte only).
-    pre: u16,
 }
 
 /// Rewrites `text` into matching form. See docs/normalisation.md in the
@@ -273,43 +263,52 @@ pub(crate) struct Char {
 /// A keycap emoji (`5️⃣`) becomes its digit with the emoji flag, its span
 /// covering the whole emoji.
 pub(crate) fn entity_chars(text: &str) -> Vec<Char> {
+    // The in-place collect below needs the two layouts to agree.
+    const _: () = assert!(
+        std::mem::size_of::<Unit>() == std::mem::size_of::<Char>()
+            && std::mem::align_of::<Unit>() == std::mem::align_of::<Char>()
+    );
     let mut units = Vec::with_capacity(text.len() + 8);
     chars::map_chars(text, false, &mut units);
     let units = spaced::spaced_number_words(units);
     let units = numbers::number_words_and_leet(units);
-    let mut out: Vec<Char> = Vec::with_capacity(units.len());
     let mut pending = 0u16;
     let mut after_keycap = false;
-    for u in units {
-        if u.ch == TOMBSTONE {
-            pending |= u.pre | u.flags;
-            continue;
-        }
-        // The keycap's own characters (U+FE0F, U+20E3) were removed and
-        // their flags carried to the next character: they belong to the
-        // keycap, whose span now covers them.
-        let pre = if after_keycap { 0 } else { u.pre };
-        let mut c = Char {
-            ch: u.ch,
-            start: u.start,
-            end: u.end,
-            flags: u.flags | pre | std::mem::take(&mut pending),
-        };
-        after_keycap = false;
-        if c.ch.is_ascii_digit() {
-            let rest = text.get(c.end as usize..).unwrap_or("");
-            let tail = ["\u{FE0F}\u{20E3}", "\u{20E3}"]
-                .iter()
-                .find(|k| rest.starts_with(**k));
-            if let Some(k) = tail {
-                c.end += k.len() as u32;
-                c.flags |= F_EMOJI;
-                after_keycap = true;
+    // `Unit` and `Char` have the same size and alignment, so this collects
+    // into the units' own buffer (std's in-place iteration): a 1 MB field
+    // holds one 16 MB array here, not two.
+    units
+        .into_iter()
+        .filter_map(|u| {
+            if u.ch == TOMBSTONE {
+                pending |= u.pre | u.flags;
+                return None;
             }
-        }
-        out.push(c);
-    }
-    out
+            // The keycap's own characters (U+FE0F, U+20E3) were removed
+            // and their flags carried to the next character: they belong
+            // to the keycap, whose span now covers them.
+            let pre = if after_keycap { 0 } else { u.pre };
+            let mut c = Char {
+                ch: u.ch,
+                start: u.start,
+                end: u.end,
+                flags: u.flags | pre | std::mem::take(&mut pending),
+            };
+            after_keycap = false;
+            if c.ch.is_ascii_digit() {
+                let rest = text.get(c.end as usize..).unwrap_or("");
+                let tail = ["\u{FE0F}\u{20E3}", "\u{20E3}"]
+                    .iter()
+                    .find(|k| rest.starts_with(**k));
+                if let Some(k) = tail {
+                    c.end += k.len() as u32;
+                    c.flags |= F_EMOJI;
+                    after_keycap = true;
+                }
+            }
+            Some(c)
+        })
+        .collect()
 }
 
 impl Normalized {
@@ -328,16 +327,20 @@ impl Normalized {
         }
         let s = range.start.min(len - 1);
         let e = range.end.clamp(s + 1, len);
-        let start = self.map[s].start as usize;
-        let end = self.map[s..e].iter().map(|b| b.end).max().unwrap_or(0) as usize;
+        let start = self.map.start(s) as usize;
+        let end = self.map.max_end(s..e) as usize;
         start..end.max(start)
     }
 
     /// Maps a byte range of the original text to the range of the
     /// matching form that came from inside it (possibly empty).
     pub(crate) fn range_of_source(&self, src: Range<usize>) -> Range<usize> {
-        let s = self.map.partition_point(|b| (b.end as usize) <= src.start);
-        let e = self.map.partition_point(|b| (b.start as usize) < src.end);
+        let s = self
+            .map
+            .partition_point(|_, end| (end as usize) <= src.start);
+        let e = self
+            .map
+            .partition_point(|start, _| (start as usize) < src.end);
         // Whole characters of the matching form.
         let mut s = s.min(self.text.len());
         while s > 0 && !self.text.is_char_boundary(s) {
@@ -354,7 +357,7 @@ impl Normalized {
     /// becomes `apas`, and a term may start or end where a separator was
     /// removed, since the run may hold more than one word).
     pub(crate) fn joined_at(&self, at: usize) -> bool {
-        self.map.get(at).is_some_and(|b| b.pre & F_SPACING != 0)
+        at < self.map.len() && self.map.pre(at) & F_SPACING != 0
     }
 
     /// Whether any spaced-out word was joined.
@@ -366,10 +369,10 @@ impl Normalized {
     /// empty ranges `(at, at)` (see [`joined_at`](Self::joined_at)).
     pub(crate) fn joined_points(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
         self.map
+            .all_marks()
             .iter()
-            .enumerate()
-            .filter(|(_, b)| b.pre & F_SPACING != 0)
-            .map(|(i, _)| (i, i))
+            .filter(|m| m.2 & F_SPACING != 0)
+            .map(|m| (m.0 as usize, m.0 as usize))
     }
 
     /// The steps that changed the text in a byte range of the matching form,
@@ -379,10 +382,10 @@ impl Normalized {
         let s = range.start.min(len);
         let e = range.end.clamp(s, len);
         let mut f = 0;
-        for (i, b) in self.map[s..e].iter().enumerate() {
-            f |= b.flags;
-            if i > 0 {
-                f |= b.pre;
+        for &(at, flags, pre) in self.map.marks(s..e) {
+            f |= flags;
+            if at as usize > s {
+                f |= pre;
             }
         }
         Steps(f)
@@ -461,7 +464,7 @@ fn collapse_repeats(mut units: Vec<Unit>) -> Vec<Unit> {
 #[cfg(any(test, fuzzing))]
 fn encode(units: Vec<Unit>) -> Normalized {
     let mut text = String::with_capacity(units.len());
-    let mut map = Vec::with_capacity(units.len());
+    let mut map = SourceMap::with_capacity(units.len());
     let mut words = Vec::new();
     let mut prev_word = false;
     let mut joined = false;
@@ -473,16 +476,7 @@ fn encode(units: Vec<Unit>) -> Normalized {
         }
         prev_word = word;
         text.push(u.ch);
-        let info = ByteInfo {
-            start: u.start,
-            end: u.end,
-            flags: u.flags,
-            pre: u.pre,
-        };
-        map.push(info);
-        for _ in 1..u.ch.len_utf8() {
-            map.push(ByteInfo { pre: 0, ..info });
-        }
+        map.push_char(u.ch.len_utf8(), u.start, u.end, u.flags, u.pre);
     }
     Normalized {
         text,

@@ -22,8 +22,9 @@
 
 use super::chars::Pass1;
 use super::leet::leet;
+use super::source_map::SourceMap;
 use super::spaced::{is_vowel_sign, join_spaced_letters};
-use super::{is_word, numbers, stretches, table, ByteInfo, Normalized, Unit, F_REPEAT, TOMBSTONE};
+use super::{is_word, numbers, stretches, table, Normalized, Unit, F_REPEAT, TOMBSTONE};
 
 const C_WORD: u8 = 1;
 const C_LETTER: u8 = 2;
@@ -79,7 +80,7 @@ fn class(c: char) -> u8 {
 /// the store buffer and cost a quarter of the normaliser's time.
 struct Sink {
     text: Vec<u8>,
-    map: Vec<ByteInfo>,
+    map: SourceMap,
     words: Vec<u32>,
     prev_word: bool,
     /// The last unit kept, still open to absorb a repeat or a space.
@@ -118,7 +119,7 @@ impl Sink {
     fn new(capacity: usize) -> Sink {
         Sink {
             text: Vec::with_capacity(capacity),
-            map: Vec::with_capacity(capacity),
+            map: SourceMap::with_capacity(capacity),
             words: Vec::new(),
             prev_word: false,
             open: false,
@@ -179,24 +180,17 @@ impl Sink {
             self.words.push(self.text.len() as u32);
         }
         self.prev_word = word;
-        let info = ByteInfo {
-            start: self.start,
-            end: self.end,
-            flags: self.flags,
-            pre: self.pre,
-        };
         if ch.is_ascii() {
             self.text.push(ch as u8);
-            self.map.push(info);
+            self.map
+                .push_char(1, self.start, self.end, self.flags, self.pre);
             return;
         }
         let mut buf = [0u8; 4];
         let s = ch.encode_utf8(&mut buf);
         self.text.extend_from_slice(s.as_bytes());
-        self.map.push(info);
-        for _ in 1..s.len() {
-            self.map.push(ByteInfo { pre: 0, ..info });
-        }
+        self.map
+            .push_char(s.len(), self.start, self.end, self.flags, self.pre);
     }
 
     fn snapshot(&self) -> Snapshot {
@@ -242,7 +236,12 @@ impl Sink {
             text: String::from_utf8(self.text).unwrap_or_default(),
             // Joined letters may have become a number word since; only a
             // separator still marked as removed counts.
-            joined: self.joined && self.map.iter().any(|b| b.pre & super::F_SPACING != 0),
+            joined: self.joined
+                && self
+                    .map
+                    .all_marks()
+                    .iter()
+                    .any(|m| m.2 & super::F_SPACING != 0),
             map: self.map,
             words: self.words,
         }
