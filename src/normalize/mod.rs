@@ -369,8 +369,7 @@ impl Normalized {
     /// empty ranges `(at, at)` (see [`joined_at`](Self::joined_at)).
     pub(crate) fn joined_points(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
         self.map
-            .all_marks()
-            .iter()
+            .marked(0..self.map.len())
             .filter(|m| m.2 & F_SPACING != 0)
             .map(|m| (m.0 as usize, m.0 as usize))
     }
@@ -382,7 +381,7 @@ impl Normalized {
         let s = range.start.min(len);
         let e = range.end.clamp(s, len);
         let mut f = 0;
-        for &(at, flags, pre) in self.map.marks(s..e) {
+        for (at, flags, pre) in self.map.marked(s..e) {
             f |= flags;
             if at as usize > s {
                 f |= pre;

@@ -7,7 +7,10 @@
 //! bytes need far less: a range a few bytes long and no steps at all. So
 //! the map keeps per byte only the start (`u32`), the range's length and
 //! whether the byte has steps (one `u8`), and, sparsely and in byte order,
-//! the longer ranges and the steps.
+//! the longer ranges and the steps. Text where most bytes have steps (a
+//! field spaced out letter by letter, where every letter follows a removed
+//! space) switches the steps to one `(flags, pre)` pair a byte, so the map
+//! never takes more than nine bytes a byte.
 
 use std::ops::Range;
 
@@ -20,28 +23,97 @@ const LONG: u8 = 0x7f;
 /// One byte of the matching form: five bytes, unaligned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(C, packed)]
-struct Byte {
+pub(super) struct Byte {
     start: u32,
     /// Original range length (`LONG`: see `long`), and `MARKED`.
     len: u8,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 pub(super) struct SourceMap {
     bytes: Vec<Byte>,
     /// `(byte, end)` for the bytes whose range is `LONG` bytes or longer,
     /// ascending.
     long: Vec<(u32, u32)>,
-    /// `(byte, flags, pre)` for the bytes with steps, ascending.
-    marks: Vec<(u32, u16, u16)>,
+    steps: Steps,
 }
+
+/// The steps of the marked bytes.
+#[derive(Clone, Debug)]
+enum Steps {
+    /// `(byte, flags, pre)` of each marked byte, ascending.
+    Sparse(Vec<(u32, u16, u16)>),
+    /// `(flags, pre)` of every byte, once marked bytes are so many that a
+    /// pair a byte is smaller (`DENSE_AFTER`).
+    Dense(Vec<(u16, u16)>),
+}
+
+impl Default for Steps {
+    fn default() -> Steps {
+        Steps::Sparse(Vec::new())
+    }
+}
+
+/// Sparse steps switch to dense ones when at least this many bytes are
+/// marked and they are more than half of all bytes (8 bytes a marked byte
+/// against 4 a byte).
+const DENSE_AFTER: usize = 4096;
+
+/// The marked bytes of a range, as `(byte, flags, pre)`, ascending.
+pub(super) enum Marked<'a> {
+    Sparse(std::slice::Iter<'a, (u32, u16, u16)>),
+    Dense {
+        bytes: &'a [Byte],
+        steps: &'a [(u16, u16)],
+        at: usize,
+        end: usize,
+    },
+}
+
+impl Iterator for Marked<'_> {
+    type Item = (u32, u16, u16);
+
+    fn next(&mut self) -> Option<(u32, u16, u16)> {
+        match self {
+            Marked::Sparse(it) => it.next().copied(),
+            Marked::Dense {
+                bytes,
+                steps,
+                at,
+                end,
+            } => {
+                while *at < *end {
+                    let i = *at;
+                    *at += 1;
+                    if bytes[i].len & MARKED != 0 {
+                        return Some((i as u32, steps[i].0, steps[i].1));
+                    }
+                }
+                None
+            }
+        }
+    }
+}
+
+/// Two maps are equal when they map every byte the same way, whichever
+/// form their steps are kept in (a map truncated and written again may
+/// have switched where one written straight through has not).
+impl PartialEq for SourceMap {
+    fn eq(&self, other: &SourceMap) -> bool {
+        self.bytes == other.bytes
+            && self.long == other.long
+            && self.marked(0..self.len()).eq(other.marked(0..other.len()))
+    }
+}
+
+impl Eq for SourceMap {}
 
 impl SourceMap {
     pub(super) fn with_capacity(n: usize) -> SourceMap {
         SourceMap {
             bytes: Vec::with_capacity(n),
             long: Vec::new(),
-            marks: Vec::new(),
+            steps: Steps::default(),
         }
     }
 
@@ -70,11 +142,36 @@ impl SourceMap {
                 LONG
             }
         };
-        if flags | pre != 0 {
-            self.marks.push((at, flags, pre));
+        let marked = flags | pre != 0;
+        if marked {
             len |= MARKED;
         }
         self.bytes.push(Byte { start, len });
+        match &mut self.steps {
+            Steps::Dense(d) => d.push((flags, pre)),
+            Steps::Sparse(v) if marked => {
+                v.push((at, flags, pre));
+                if v.len() >= DENSE_AFTER && v.len() * 2 > self.bytes.len() {
+                    self.densify();
+                }
+            }
+            Steps::Sparse(_) => {}
+        }
+    }
+
+    #[cold]
+    fn densify(&mut self) {
+        let Steps::Sparse(v) = &self.steps else {
+            return;
+        };
+        // Room to double, as a Vec grows: the output may be far shorter
+        // than the capacity reserved for it (runs of one letter collapse).
+        let mut d = Vec::with_capacity(self.bytes.len() * 2);
+        d.resize(self.bytes.len(), (0, 0));
+        for &(at, flags, pre) in v {
+            d[at as usize] = (flags, pre);
+        }
+        self.steps = Steps::Dense(d);
     }
 
     /// Keeps the first `n` bytes.
@@ -84,8 +181,13 @@ impl SourceMap {
         while self.long.last().is_some_and(|l| l.0 >= n) {
             self.long.pop();
         }
-        while self.marks.last().is_some_and(|m| m.0 >= n) {
-            self.marks.pop();
+        match &mut self.steps {
+            Steps::Sparse(v) => {
+                while v.last().is_some_and(|m| m.0 >= n) {
+                    v.pop();
+                }
+            }
+            Steps::Dense(d) => d.truncate(n as usize),
         }
     }
 
@@ -124,16 +226,21 @@ impl SourceMap {
         short.max(long)
     }
 
-    /// The bytes in `range` with steps, as `(byte, flags, pre)`.
-    pub(super) fn marks(&self, range: Range<usize>) -> &[(u32, u16, u16)] {
-        let s = self.marks.partition_point(|m| (m.0 as usize) < range.start);
-        let e = self.marks.partition_point(|m| (m.0 as usize) < range.end);
-        &self.marks[s..e.max(s)]
-    }
-
-    /// Every byte with steps, ascending.
-    pub(super) fn all_marks(&self) -> &[(u32, u16, u16)] {
-        &self.marks
+    /// The bytes in `range` with steps, as `(byte, flags, pre)`, ascending.
+    pub(super) fn marked(&self, range: Range<usize>) -> Marked<'_> {
+        match &self.steps {
+            Steps::Sparse(v) => {
+                let s = v.partition_point(|m| (m.0 as usize) < range.start);
+                let e = v.partition_point(|m| (m.0 as usize) < range.end);
+                Marked::Sparse(v[s..e.max(s)].iter())
+            }
+            Steps::Dense(d) => Marked::Dense {
+                bytes: &self.bytes,
+                steps: d,
+                at: range.start,
+                end: range.end.min(self.bytes.len()),
+            },
+        }
     }
 
     /// The steps that removed characters just before byte `at`.
@@ -142,7 +249,10 @@ impl SourceMap {
         if self.bytes[at].len & MARKED == 0 {
             return 0;
         }
-        self.marks(at..at + 1).first().map_or(0, |m| m.2)
+        match &self.steps {
+            Steps::Dense(d) => d[at].1,
+            Steps::Sparse(_) => self.marked(at..at + 1).next().map_or(0, |m| m.2),
+        }
     }
 
     /// The first byte for which `pred` is false, `pred` being true on a
@@ -193,7 +303,7 @@ mod tests {
                     (r.0, r.1, r.3),
                     "byte {i}"
                 );
-                let flags = m.marks(i..i + 1).first().map_or(0, |x| x.1);
+                let flags = m.marked(i..i + 1).next().map_or(0, |x| x.1);
                 assert_eq!(flags, r.2, "byte {i}");
                 for j in i + 1..=l.len() {
                     let want = l[i..j].iter().map(|r| r.1).max().unwrap();
@@ -210,5 +320,40 @@ mod tests {
             m.truncate(n);
             check(&m, &l[..n]);
         }
+    }
+
+    /// Past `DENSE_AFTER` marked bytes, more than half of all, the steps
+    /// are kept a pair a byte: the answers stay those of the list, and a
+    /// map truncated back equals one written without the switch.
+    #[test]
+    fn switches_to_dense_steps_and_answers_the_same() {
+        let n = DENSE_AFTER * 3;
+        let mut m = SourceMap::with_capacity(0);
+        let mut list = Vec::new();
+        for i in 0..n as u32 {
+            // Two bytes in three follow a removed space (spaced letters).
+            let pre = if i % 3 == 0 { 0 } else { 64 };
+            m.push_char(1, i, i + 1, 0, pre);
+            list.push((i, i + 1, 0u16, pre));
+        }
+        assert!(matches!(m.steps, Steps::Dense(_)));
+        for (i, r) in list.iter().enumerate().step_by(97) {
+            assert_eq!((m.start(i), m.end(i), m.pre(i)), (r.0, r.1, r.3));
+        }
+        let spaced: Vec<u32> = m.marked(0..n).map(|x| x.0).collect();
+        let want: Vec<u32> = list.iter().filter(|r| r.3 != 0).map(|r| r.0).collect();
+        assert_eq!(spaced, want);
+        assert_eq!(m.marked(10..20).count(), 7); // all but 12, 15 and 18
+                                                 // Truncated to a few bytes, it equals the same bytes written afresh
+                                                 // (which stay sparse).
+        m.truncate(30);
+        let mut fresh = SourceMap::with_capacity(0);
+        for r in &list[..30] {
+            fresh.push_char(1, r.0, r.1, r.2, r.3);
+        }
+        assert!(matches!(fresh.steps, Steps::Sparse(_)));
+        assert_eq!(m, fresh);
+        fresh.push_char(1, 30, 31, 2, 0);
+        assert_ne!(m, fresh);
     }
 }

@@ -239,8 +239,7 @@ impl Sink {
             joined: self.joined
                 && self
                     .map
-                    .all_marks()
-                    .iter()
+                    .marked(0..self.map.len())
                     .any(|m| m.2 & super::F_SPACING != 0),
             map: self.map,
             words: self.words,
