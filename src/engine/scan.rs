@@ -527,9 +527,6 @@ pub(super) fn in_other_script(text: &str) -> bool {
     letters
 }
 
-/// Whether a word character touches the match [s, e) of `t` from before
-/// and from after (a term that must start or end a word does not match
-/// there).
 /// The fewest letters and digits a hashtag needs for [`hashtags`]: a
 /// short one ("#jobs", "#hiring") holds one word, and reading it would
 /// build the joined-words automaton for nothing.
@@ -556,6 +553,9 @@ pub(super) fn hashtags(t: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
     })
 }
 
+/// Whether a word character touches the match [s, e) of `t` from before
+/// and from after (a term that must start or end a word does not match
+/// there).
 pub(super) fn touches_word(t: &str, s: usize, e: usize) -> (bool, bool) {
     use crate::normalize::table::{is_alnum, is_unspaced};
     // Two letters join into one word unless either belongs to a script

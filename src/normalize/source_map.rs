@@ -35,12 +35,12 @@ pub(super) struct SourceMap {
     /// `(byte, end)` for the bytes whose range is `LONG` bytes or longer,
     /// ascending.
     long: Vec<(u32, u32)>,
-    steps: Steps,
+    steps: StepStore,
 }
 
 /// The steps of the marked bytes.
 #[derive(Clone, Debug)]
-enum Steps {
+enum StepStore {
     /// `(byte, flags, pre)` of each marked byte, ascending.
     Sparse(Vec<(u32, u16, u16)>),
     /// `(flags, pre)` of every byte, once marked bytes are so many that a
@@ -48,9 +48,9 @@ enum Steps {
     Dense(Vec<(u16, u16)>),
 }
 
-impl Default for Steps {
-    fn default() -> Steps {
-        Steps::Sparse(Vec::new())
+impl Default for StepStore {
+    fn default() -> StepStore {
+        StepStore::Sparse(Vec::new())
     }
 }
 
@@ -113,7 +113,7 @@ impl SourceMap {
         SourceMap {
             bytes: Vec::with_capacity(n),
             long: Vec::new(),
-            steps: Steps::default(),
+            steps: StepStore::default(),
         }
     }
 
@@ -148,20 +148,20 @@ impl SourceMap {
         }
         self.bytes.push(Byte { start, len });
         match &mut self.steps {
-            Steps::Dense(d) => d.push((flags, pre)),
-            Steps::Sparse(v) if marked => {
+            StepStore::Dense(d) => d.push((flags, pre)),
+            StepStore::Sparse(v) if marked => {
                 v.push((at, flags, pre));
                 if v.len() >= DENSE_AFTER && v.len() * 2 > self.bytes.len() {
                     self.densify();
                 }
             }
-            Steps::Sparse(_) => {}
+            StepStore::Sparse(_) => {}
         }
     }
 
     #[cold]
     fn densify(&mut self) {
-        let Steps::Sparse(v) = &self.steps else {
+        let StepStore::Sparse(v) = &self.steps else {
             return;
         };
         // Room to double, as a Vec grows: the output may be far shorter
@@ -171,7 +171,7 @@ impl SourceMap {
         for &(at, flags, pre) in v {
             d[at as usize] = (flags, pre);
         }
-        self.steps = Steps::Dense(d);
+        self.steps = StepStore::Dense(d);
     }
 
     /// Keeps the first `n` bytes.
@@ -182,12 +182,12 @@ impl SourceMap {
             self.long.pop();
         }
         match &mut self.steps {
-            Steps::Sparse(v) => {
+            StepStore::Sparse(v) => {
                 while v.last().is_some_and(|m| m.0 >= n) {
                     v.pop();
                 }
             }
-            Steps::Dense(d) => d.truncate(n as usize),
+            StepStore::Dense(d) => d.truncate(n as usize),
         }
     }
 
@@ -229,12 +229,12 @@ impl SourceMap {
     /// The bytes in `range` with steps, as `(byte, flags, pre)`, ascending.
     pub(super) fn marked(&self, range: Range<usize>) -> Marked<'_> {
         match &self.steps {
-            Steps::Sparse(v) => {
+            StepStore::Sparse(v) => {
                 let s = v.partition_point(|m| (m.0 as usize) < range.start);
                 let e = v.partition_point(|m| (m.0 as usize) < range.end);
                 Marked::Sparse(v[s..e.max(s)].iter())
             }
-            Steps::Dense(d) => Marked::Dense {
+            StepStore::Dense(d) => Marked::Dense {
                 bytes: &self.bytes,
                 steps: d,
                 at: range.start,
@@ -250,8 +250,8 @@ impl SourceMap {
             return 0;
         }
         match &self.steps {
-            Steps::Dense(d) => d[at].1,
-            Steps::Sparse(_) => self.marked(at..at + 1).next().map_or(0, |m| m.2),
+            StepStore::Dense(d) => d[at].1,
+            StepStore::Sparse(_) => self.marked(at..at + 1).next().map_or(0, |m| m.2),
         }
     }
 
@@ -336,7 +336,7 @@ mod tests {
             m.push_char(1, i, i + 1, 0, pre);
             list.push((i, i + 1, 0u16, pre));
         }
-        assert!(matches!(m.steps, Steps::Dense(_)));
+        assert!(matches!(m.steps, StepStore::Dense(_)));
         for (i, r) in list.iter().enumerate().step_by(97) {
             assert_eq!((m.start(i), m.end(i), m.pre(i)), (r.0, r.1, r.3));
         }
@@ -351,7 +351,7 @@ mod tests {
         for r in &list[..30] {
             fresh.push_char(1, r.0, r.1, r.2, r.3);
         }
-        assert!(matches!(fresh.steps, Steps::Sparse(_)));
+        assert!(matches!(fresh.steps, StepStore::Sparse(_)));
         assert_eq!(m, fresh);
         fresh.push_char(1, 30, 31, 2, 0);
         assert_ne!(m, fresh);
