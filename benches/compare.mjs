@@ -1,81 +1,141 @@
 // Side-by-side benchmark: redflag (wasm, full pipeline) against what a team
-// would pick instead — obscenity (npm), rustrict (Rust, as wasm under
-// Node's WASI and native), a hand-written JavaScript RegExp alternation, and
-// a bare Aho-Corasick pass over the raw text (wasm and native) — on the same machine, the same corpus and the
-// same term list, in one run. Also start-up, pack-size and input-size
-// scaling, memory, and what each catches on an evasion set. Writes
-// benches/RESULTS.md and the SVG plots in benches/results/.
+// would pick instead — obscenity (npm), rustrict (Rust, as wasm under Node's
+// WASI and native), a JavaScript RegExp alternation, and a bare Aho-Corasick
+// pass over the raw text (a dense DFA, as redflag's own term search uses, and
+// the contiguous NFA for reference; wasm and native) — on the same machine,
+// the same corpora and the same term list. Also start-up (Node and workerd),
+// size, per-byte cost against field size, memory after a 1 MB field, and what
+// each catches on an evasion set, counted on rule firings for redflag.
 //
-//   bash .ci/build-package && (cd www && npm ci) && node benches/compare.mjs [--corpus FILE.jsonl] [--quick]
+//   bash .ci/build-package && (cd www && npm ci) && node benches/compare.mjs
+//       [--rounds N] [--corpus-dir DIR] [--terms N|all] [--quick]
+//
+// Method: every figure is measured once per round, ROUNDS rounds (7 unless
+// told), and reported as the median and [min–max] over the rounds. Within a
+// round the tools run one after another in an order rotated each round, so
+// that none always runs first (cold caches) or last (a warm JIT); ratios are
+// taken within each round, then summarised. The default corpus is the real
+// honest ads of ../shared/corpora (title and body; every file, in name
+// order); the generated corpus of benches/corpus.mjs is a second table. The
+// script rewrites only the part of benches/RESULTS.md between its markers.
 //
 // Only the package registries are needed; nothing is downloaded at run time.
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
-import { cpus, totalmem, release } from "node:os";
+import { mkdirSync, readFileSync, readdirSync, writeFileSync, existsSync } from "node:fs";
+import { cpus, totalmem, release, loadavg } from "node:os";
 import { join, dirname, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { createRequire } from "node:module";
+import { gzipSync, brotliCompressSync, constants as zc } from "node:zlib";
 import { generate, rng } from "./corpus.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "..");
 const args = process.argv.slice(2);
+const opt = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
 const quick = args.includes("--quick");
-const corpusArg = args.includes("--corpus") ? args[args.indexOf("--corpus") + 1] : null;
+const ROUNDS = Number(opt("--rounds", quick ? 2 : 7));
+const SECS = quick ? 0.2 : 0.5; // least time per tool, corpus and round (whole passes)
+const corpusDir = resolve(opt("--corpus-dir", join(root, "../shared/corpora")));
+const termsArg = opt("--terms", "1349");
 const pkgDir = process.env.REDFLAG_PKG ?? join(root, "pkg");
 const requireWww = createRequire(join(root, "www/package.json"));
-const SECS = quick ? 0.3 : 2;
+const tmp = join(root, "target/bench-compare");
+mkdirSync(tmp, { recursive: true });
 
 const rf = await import(pathToFileURL(join(pkgDir, "node.js")).href);
-const glue = await import(pathToFileURL(join(pkgDir, "redflag.js")).href);
 const wasmBytes = readFileSync(join(pkgDir, "redflag_bg.wasm"));
-const exportsObj = glue.initSync({ module: wasmBytes }); // already initialised: returns the exports
-const memoryMb = () => exportsObj.memory.buffer.byteLength / 2 ** 20;
+
+// ---------------------------------------------------------------- summaries
+const sorted = (xs) => [...xs].sort((a, b) => a - b);
+const median = (xs) => {
+  const s = sorted(xs);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const f1 = (x) => (Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(2));
+/** "median [min–max]" of one figure over the rounds. */
+const spread = (xs, f = f1) => (xs.length > 1 ? `${f(median(xs))} [${f(Math.min(...xs))}–${f(Math.max(...xs))}]` : f(xs[0]));
+const pct = (s, p) => (s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] : 0);
 
 // ---------------------------------------------------------------- inputs
-const ads = corpusArg
-  ? readFileSync(corpusArg, "utf8").split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l))
-  : generate({ n: quick ? 300 : 2000, seed: 42, rate: 0.03 });
-const textOf = (a) => Object.entries(a).filter(([k, v]) => k !== "id" && k !== "section" && typeof v === "string").map(([, v]) => v).join("\n");
-const texts = ads.map(textOf);
-const bytes = texts.reduce((n, t) => n + Buffer.byteLength(t), 0);
-
-/** The packs' literal terms: every term of every condition, lists expanded. */
-function packTerms() {
-  const out = new Set();
-  for (const pack of JSON.parse(readFileSync(join(pkgDir, "default-packs.json"), "utf8"))) {
-    const lists = pack.lists ?? {};
-    const add = (terms) => {
-      for (const t of terms ?? []) {
-        if (t.startsWith("@") && lists[t.slice(1)]) add(lists[t.slice(1)]);
-        else {
-          const w = t.replace(/^\*|\*$/g, "").toLowerCase().trim();
-          if (w.length >= 2 && /\p{L}/u.test(w)) out.add(w);
-        }
-      }
-    };
-    const walk = (c) => {
-      if (!c || typeof c !== "object") return;
-      for (const [k, v] of Object.entries(c)) {
-        if (["any", "all", "none"].includes(k)) add(v);
-        else if (k === "near") {
-          add(v.a);
-          add(v.b);
-        } else if (k === "entity") add(v.near);
-        else if (Array.isArray(v)) v.forEach(walk);
-        else if (typeof v === "object") walk(v);
-      }
-    };
-    for (const r of pack.rule ?? []) walk(r.match);
-  }
-  return [...out];
+const toAd = (a) => ({ section: a.section, title: typeof a.title === "string" ? a.title : "", body: typeof a.body === "string" ? a.body : "" });
+const textOf = (a) => [a.title, a.body].filter((s) => s).join("\n");
+function corpusOf(name, label, rows) {
+  const ads = rows.map(toAd);
+  const texts = ads.map(textOf);
+  const sizes = texts.map((t) => Buffer.byteLength(t));
+  const file = join(tmp, `${name}.jsonl`);
+  writeFileSync(file, ads.map((a) => JSON.stringify(a)).join("\n"));
+  return { name, label, ads, texts, sizes, bytes: sizes.reduce((a, b) => a + b, 0), file, groups: rows.map((r) => r.group ?? r.section) };
 }
-const terms = packTerms();
+const corpora = [];
+if (existsSync(corpusDir)) {
+  const rows = [];
+  const files = readdirSync(corpusDir).filter((f) => f.endsWith(".jsonl")).sort();
+  for (const f of files) {
+    for (const l of readFileSync(join(corpusDir, f), "utf8").split("\n")) if (l.trim()) rows.push({ ...JSON.parse(l), group: f.replace(/\.jsonl$/, "") });
+  }
+  corpora.push(corpusOf("real", `real honest ads from \`${corpusDir.startsWith(resolve(root, "..")) ? `../${corpusDir.slice(resolve(root, "..").length + 1)}` : corpusDir}\` (${files.length} files: jobs, housing, for-sale and personals in English, Spanish, French, Portuguese and Russian)`, quick ? rows.filter((_, i) => i % 8 === 0) : rows));
+} else {
+  console.error(`${corpusDir} not found: only the generated corpus is measured (give --corpus-dir DIR, a folder of JSON Lines ads with title and body)`);
+}
+corpora.push(corpusOf("generated", "generated ads (benches/corpus.mjs, seed 42: 100 B to 10 KB, mixed sections, 3 % with indicators, emoji and non-Latin text)", generate({ n: quick ? 300 : 2000, seed: 42, rate: 0.03 })));
 
-/** Evasion variants of a few indicator terms. */
-const evasionTerms = ["passport", "registration fee", "schoolgirl", "deducted", "hostess"];
+/** The literal terms of a pack: every term of every condition, lists expanded. */
+function packTerms(pack) {
+  const out = new Set();
+  const lists = pack.lists ?? {};
+  const add = (terms) => {
+    for (const t of terms ?? []) {
+      if (typeof t !== "string") continue;
+      if (t.startsWith("@") && lists[t.slice(1)]) add(lists[t.slice(1)]);
+      else {
+        const w = t.replace(/^\*|\*$/g, "").toLowerCase().trim();
+        if (w.length >= 2 && /\p{L}/u.test(w)) out.add(w);
+      }
+    }
+  };
+  const walk = (c) => {
+    if (!c || typeof c !== "object") return;
+    for (const [k, v] of Object.entries(c)) {
+      if (["any", "all", "none"].includes(k)) add(v);
+      else if (k === "near") {
+        add(v.a);
+        add(v.b);
+      } else if (k === "entity") add(v.near);
+      else if (Array.isArray(v)) v.forEach(walk);
+      else if (typeof v === "object") walk(v);
+    }
+  };
+  for (const r of pack.rule ?? []) walk(r.match);
+  return [...out].sort();
+}
+// The English pack's literal terms, thinned evenly to the size #25 measured
+// with (1,349): obscenity's and a RegExp alternation's cost grows with the
+// list (at all 6,985, obscenity ran at 0.28 MB/s and the RegExp at 0.003 MB/s
+// on real job ads), an Aho-Corasick DFA's and rustrict's trie's hardly.
+const englishTerms = packTerms(JSON.parse(readFileSync(join(pkgDir, "default-packs.json"), "utf8")).find((p) => p.pack.id === "core"));
+const want = termsArg === "all" ? englishTerms.length : Math.min(Number(termsArg), englishTerms.length);
+const thinned = englishTerms.filter((_, i) => Math.floor(((i + 1) * want) / englishTerms.length) > Math.floor((i * want) / englishTerms.length));
+
+// ---------------------------------------------------------------- evasions
+// Each carrier is an ad one of the English pack's rules fires on; the term is
+// then written in each style. redflag catches a variant when every rule of
+// the English pack the term is responsible for (those that fire with it and
+// not with a neutral word in its place) still fires; the other tools when
+// they find a listed term in the written term itself.
+const carriers = [
+  { term: "passport", ad: { section: "jobs", title: "Factory work abroad", body: "Factory work abroad. The employer keeps your {} until the contract ends." } },
+  { term: "registration fee", ad: { section: "jobs", title: "Hotel staff abroad", body: "Hotel staff abroad. Candidates must first pay the {}." } },
+  { term: "schoolgirl", ad: { section: "adult", title: "New in town", body: "New in town, young {} available tonight, call me." } },
+  { term: "deducted", ad: { section: "jobs", title: "Farm work abroad", body: "Farm work abroad. Travel and housing are {} from your wages each month." } },
+  { term: "debt", ad: { section: "jobs", title: "Cleaning work", body: "Cleaning work abroad. Your travel becomes a {} you work off before you are paid." } },
+];
+// The evasion set's terms are in every tool's list, whatever the thinning kept.
+const terms = [...new Set([...thinned, ...carriers.map((c) => c.term)])].sort();
+writeFileSync(join(tmp, "terms.json"), JSON.stringify(terms));
 const look = { a: "а", e: "е", o: "о", p: "р", c: "с", x: "х", i: "і" };
-const variants = {
+const styles = {
   plain: (t) => t,
   spaced: (t) => [...t].join(" "),
   "zero-width": (t) => [...t].join("\u200B"),
@@ -84,151 +144,241 @@ const variants = {
   fullwidth: (t) => [...t].map((c) => (c >= "a" && c <= "z" ? String.fromCodePoint(c.codePointAt(0) - 97 + 0xff41) : c)).join(""),
   "repeated letters": (t) => t.replace(/([aeiou])/g, "$1$1$1"),
 };
+const fill = (ad, w) => ({ ...ad, body: ad.body.replace("{}", w), title: ad.title });
 const evasions = [];
-for (const t of evasionTerms) for (const [style, f] of Object.entries(variants)) evasions.push({ term: t, style, text: `Note: ${f(t)} required.` });
-
-// ---------------------------------------------------------------- timing
-function pct(sorted, p) {
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : 0;
+{
+  const probe = new rf.Engine();
+  const fired = (ad) => new Set(probe.screen(ad).rules.map((r) => r.id));
+  for (const { term, ad } of carriers) {
+    const withTerm = fired(fill(ad, term));
+    const without = fired(fill(ad, "xyzzy"));
+    const own = [...withTerm].filter((id) => id.startsWith("core.") && !without.has(id));
+    if (!own.length) throw new Error(`evasion carrier for "${term}": no rule fires because of the term (fired: ${[...withTerm].join(", ") || "none"})`);
+    for (const [style, f] of Object.entries(styles)) {
+      const v = fill(ad, f(term));
+      // The other tools are given the written term alone, so that the
+      // carrier's other words (also listed terms) do not count for them.
+      evasions.push({ term, style, ad: v, text: f(term), rules: own });
+    }
+  }
+  probe.free();
 }
-function time(fn) {
-  for (let i = 0; i < Math.min(50, texts.length); i++) fn(i); // warm-up
-  const per = [];
+writeFileSync(join(tmp, "evasions.json"), JSON.stringify(evasions.map((e) => [e.term, e.text])));
+
+// ---------------------------------------------------------------- tools
+/** Times `fn(i)` over a corpus in whole passes (at least SECS, at least one). */
+function time(c, fn) {
+  for (let i = 0; i < Math.min(50, c.texts.length); i++) fn(i); // warm-up
+  const per = new Float64Array(c.texts.length);
+  const all = [];
   let passes = 0;
   let flagged = 0;
   const t0 = performance.now();
   while (passes === 0 || performance.now() - t0 < SECS * 1000) {
     flagged = 0;
-    for (let i = 0; i < texts.length; i++) {
+    for (let i = 0; i < c.texts.length; i++) {
       const s = performance.now();
       flagged += fn(i) ? 1 : 0;
-      per.push((performance.now() - s) * 1000);
+      const us = (performance.now() - s) * 1000;
+      per[i] += us;
+      all.push(us);
     }
     passes++;
   }
   const secs = (performance.now() - t0) / 1000;
-  per.sort((a, b) => a - b);
-  return { mb_per_s: (bytes * passes) / secs / 1e6, us_p50: pct(per, 50), us_p99: pct(per, 99), flagged };
+  const s = sorted(all);
+  // Throughput per group of ads (a corpus file), from the per-ad times.
+  const groups = {};
+  c.groups.forEach((g, i) => {
+    const x = (groups[g] ??= { bytes: 0, us: 0 });
+    x.bytes += c.sizes[i];
+    x.us += per[i] / passes;
+  });
+  const byGroup = Object.fromEntries(Object.entries(groups).map(([g, x]) => [g, x.bytes / x.us]));
+  return { mb_per_s: (c.bytes * passes) / secs / 1e6, us_p50: pct(s, 50), us_p99: pct(s, 99), flagged, byGroup };
 }
 
-const results = {};
 const engine = new rf.Engine();
-results.redflag = { ...time((i) => engine.screen(ads[i]).verdict !== "allow"), where: "wasm in Node" };
-results.redflag.caught = evasions.map((e) => rf.normalize(e.text).includes(rf.normalize(e.term)));
-
 const { RegExpMatcher, parseRawPattern, englishRecommendedTransformers } = requireWww("obscenity");
-let obscenity;
-const tObs = performance.now();
 const escapeObs = (t) => t.replace(/[\\[\]?|]/g, (c) => `\\${c}`);
-obscenity = new RegExpMatcher({ blacklistedTerms: terms.map((t, id) => ({ id, pattern: parseRawPattern(escapeObs(t)) })), ...englishRecommendedTransformers });
-const obsBuild = performance.now() - tObs;
-// Every tool does what redflag does: find every match, with its span (what
-// highlighting and reviewer notes need). The early-exit variants ("is there
-// any match?") are measured too, in their own table.
-results.obscenity = { ...time((i) => obscenity.getAllMatches(texts[i]).length > 0), where: "JS in Node", build_ms: obsBuild };
-results.obscenity.caught = evasions.map((e) => obscenity.hasMatch(e.text));
-const firstMatch = {};
-firstMatch.obscenity = time((i) => obscenity.hasMatch(texts[i]));
-
+let t0 = performance.now();
+const obscenity = new RegExpMatcher({ blacklistedTerms: terms.map((t, id) => ({ id, pattern: parseRawPattern(escapeObs(t)) })), ...englishRecommendedTransformers });
+const obsBuild = performance.now() - t0;
 const escapeRe = (t) => t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-const tRe = performance.now();
+t0 = performance.now();
 const alternation = `(?:${terms.map(escapeRe).sort((a, b) => b.length - a.length).join("|")})`;
 const re = new RegExp(alternation, "iu");
 const reAll = new RegExp(alternation, "giu");
-const reBuild = performance.now() - tRe;
-results.regex = { ...time((i) => (texts[i].match(reAll)?.length ?? 0) > 0), where: "JS in Node", build_ms: reBuild };
-results.regex.caught = evasions.map((e) => re.test(e.text));
-firstMatch.regex = time((i) => re.test(texts[i]));
+const reBuild = performance.now() - t0;
 
-// Native: rustrict and the bare Aho-Corasick floor.
-const tmp = join(root, "target/bench-compare");
-mkdirSync(tmp, { recursive: true });
-writeFileSync(join(tmp, "corpus.jsonl"), ads.map((a) => JSON.stringify(a)).join("\n"));
-writeFileSync(join(tmp, "terms.json"), JSON.stringify(terms));
-writeFileSync(join(tmp, "evasions.json"), JSON.stringify(evasions.map((e) => [e.term, e.text])));
-const native = JSON.parse(
-  execFileSync("cargo", ["bench", "--quiet", "--bench", "compare_native", "--", join(tmp, "corpus.jsonl"), join(tmp, "terms.json"), join(tmp, "evasions.json")], {
-    cwd: root,
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "inherit"],
-  }).trim().split("\n").pop(),
-);
-results.rustrict = { ...native.rustrict.screen, where: "native", build_ms: native.rustrict.build_ms, caught: native.rustrict.caught };
-results.aho_corasick = { ...native.aho_corasick.screen, where: "native", build_ms: native.aho_corasick.build_ms, caught: native.aho_corasick.caught };
-firstMatch.aho_corasick = native.aho_corasick.first;
+const tools = [
+  ["redflag", "redflag (wasm, full pipeline)", "wasm in Node"],
+  ["obscenity", "obscenity 0.4.5 (npm)", "JS in Node"],
+  ["regex", "JS RegExp alternation", "JS in Node"],
+  ["rustrict_wasm", "rustrict 0.7 (wasm)", "wasm in Node (WASI)"],
+  ["rustrict", "rustrict 0.7 (native)", "native"],
+  ["aho_corasick_dfa_wasm", "bare aho-corasick, DFA (wasm)", "wasm in Node (WASI)"],
+  ["aho_corasick_dfa", "bare aho-corasick, DFA (native)", "native"],
+  ["aho_corasick_nfa_wasm", "bare aho-corasick, contiguous NFA (wasm)", "wasm in Node (WASI)"],
+  ["aho_corasick_nfa", "bare aho-corasick, contiguous NFA (native)", "native"],
+];
+// rounds[corpus][tool] = [{ mb_per_s, us_p50, us_p99, flagged }], one per round; first[corpus][tool] likewise.
+const rounds = Object.fromEntries(corpora.map((c) => [c.name, Object.fromEntries(tools.map(([k]) => [k, []]))]));
+const first = Object.fromEntries(corpora.map((c) => [c.name, {}]));
+const pushFirst = (c, k, v) => (first[c][k] ??= []).push(v);
+const builds = { obscenity: [obsBuild], regex: [reBuild] };
+const caught = {};
+const nativeRuns = [];
 
-// The same native benchmark built for wasm32-wasip1 and run under Node's
-// WASI, so rustrict and the bare pass are also measured as wasm in Node.
-function wasiBench() {
-  const installed = execFileSync("rustup", ["target", "list", "--installed"], { encoding: "utf8" });
-  if (!installed.includes("wasm32-wasip1")) execFileSync("rustup", ["target", "add", "wasm32-wasip1"], { stdio: "inherit" });
-  const out = execFileSync(
-    "cargo",
-    ["build", "--release", "--target", "wasm32-wasip1", "--bench", "compare_native", "--no-default-features", "--message-format=json"],
-    { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 28 },
-  );
-  const artifact = out
+function nativeArgs(round) {
+  return [join(tmp, "terms.json"), join(tmp, "evasions.json"), "--secs", String(SECS), "--round", String(round), ...corpora.map((c) => c.file)];
+}
+function takeNative(out, suffix) {
+  corpora.forEach((c, ci) => {
+    for (const [k, v] of Object.entries(out.corpora[ci])) {
+      rounds[c.name][k + suffix].push(v.screen);
+      if (v.first) pushFirst(c.name, k + suffix, v.first);
+    }
+  });
+  for (const [k, ms] of Object.entries(out.build_ms)) (builds[k + suffix] ??= []).push(ms);
+  for (const [k, v] of Object.entries(out.caught)) caught[k + suffix] = v;
+}
+const nativeBin = JSON.parse(
+  execFileSync("cargo", ["bench", "--no-run", "--bench", "compare_native", "--message-format=json"], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 28 })
     .split("\n")
-    .filter((l) => l.includes('"compiler-artifact"') && l.includes("compare_native"))
-    .map((l) => JSON.parse(l))
-    .flatMap((m) => m.filenames)
-    .find((f) => f.endsWith(".wasm"));
+    .filter((l) => l.includes('"executable"') && l.includes("compare_native"))
+    .pop(),
+).executable;
+function runNative(round) {
+  const out = JSON.parse(execFileSync(nativeBin, nativeArgs(round), { encoding: "utf8", maxBuffer: 1 << 26 }).trim().split("\n").pop());
+  nativeRuns.push(out.peak_rss_kb);
+  takeNative(out, "");
+}
+
+// The same program built for wasm32-wasip1 and run under Node's WASI, so
+// rustrict and the bare pass are also measured as wasm in Node.
+const installed = execFileSync("rustup", ["target", "list", "--installed"], { encoding: "utf8" });
+if (!installed.includes("wasm32-wasip1")) execFileSync("rustup", ["target", "add", "wasm32-wasip1"], { stdio: "inherit" });
+const wasiArtifact = execFileSync(
+  "cargo",
+  ["build", "--release", "--target", "wasm32-wasip1", "--bench", "compare_native", "--no-default-features", "--message-format=json"],
+  { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 28 },
+)
+  .split("\n")
+  .filter((l) => l.includes('"compiler-artifact"') && l.includes("compare_native"))
+  .map((l) => JSON.parse(l))
+  .flatMap((m) => m.filenames)
+  .find((f) => f.endsWith(".wasm"));
+function runWasi(round) {
+  const mapped = nativeArgs(round).map((a) => (a.startsWith(tmp) ? `/data${a.slice(tmp.length)}` : a));
   const runner = `import { WASI } from "node:wasi"; import { readFileSync } from "node:fs";
-const wasi = new WASI({ version: "preview1", args: ["compare_native", "/data/corpus.jsonl", "/data/terms.json", "/data/evasions.json"], env: {}, preopens: { "/data": ${JSON.stringify(tmp)} } });
-const inst = await WebAssembly.instantiate(await WebAssembly.compile(readFileSync(${JSON.stringify(artifact)})), wasi.getImportObject());
+const wasi = new WASI({ version: "preview1", args: ["compare_native", ...${JSON.stringify(mapped)}], env: {}, preopens: { "/data": ${JSON.stringify(tmp)} } });
+const inst = await WebAssembly.instantiate(await WebAssembly.compile(readFileSync(${JSON.stringify(wasiArtifact)})), wasi.getImportObject());
 wasi.start(inst);`;
   // Node 20's WASI has been seen to crash now and then on long runs: retry.
-  let r;
   for (let attempt = 0; attempt < 3; attempt++) {
-    r = spawnSync(process.execPath, ["--no-warnings", "--input-type=module", "-e", runner], { encoding: "utf8", maxBuffer: 1 << 26 });
-    if (r.status === 0) return JSON.parse(r.stdout.trim().split("\n").pop());
+    const r = spawnSync(process.execPath, ["--no-warnings", "--input-type=module", "-e", runner], { encoding: "utf8", maxBuffer: 1 << 26 });
+    if (r.status === 0) return takeNative(JSON.parse(r.stdout.trim().split("\n").pop()), "_wasm");
     console.error(`WASI benchmark attempt ${attempt + 1} failed: status ${r.status} ${r.signal ?? ""} ${r.stderr}`);
   }
   throw new Error("WASI benchmark failed three times");
 }
-const wasi = wasiBench();
-results.rustrict_wasm = { ...wasi.rustrict.screen, where: "wasm in Node (WASI)", build_ms: wasi.rustrict.build_ms, caught: wasi.rustrict.caught };
-results.aho_corasick_wasm = { ...wasi.aho_corasick.screen, where: "wasm in Node (WASI)", build_ms: wasi.aho_corasick.build_ms, caught: wasi.aho_corasick.caught };
-firstMatch.aho_corasick_wasm = wasi.aho_corasick.first;
+
+const jsTools = {
+  redflag: (c) => time(c, (i) => engine.screen(c.ads[i]).verdict !== "allow"),
+  obscenity: (c) => {
+    pushFirst(c.name, "obscenity", time(c, (i) => obscenity.hasMatch(c.texts[i])));
+    return time(c, (i) => obscenity.getAllMatches(c.texts[i]).length > 0);
+  },
+  regex: (c) => {
+    pushFirst(c.name, "regex", time(c, (i) => re.test(c.texts[i])));
+    return time(c, (i) => (c.texts[i].match(reAll)?.length ?? 0) > 0);
+  },
+};
+
+// ---------------------------------------------------------------- field size
+// The same megabyte of real job-ad text screened as one field, as ten 100 KB
+// fields, a hundred 10 KB and a thousand 1 KB ones: per-byte cost should not
+// depend on how the text is cut.
+const fieldSource = (() => {
+  const c = corpora[0];
+  let s = "";
+  for (let i = 0; i < c.ads.length && Buffer.byteLength(s) < 1 << 20; i++) if (c.ads[i].section === "jobs") s += `${c.ads[i].body}\n`;
+  while (Buffer.byteLength(s) < 1 << 20) s += s;
+  return Buffer.from(s).subarray(0, 1 << 20).toString().replace(/\uFFFD$/, "");
+})();
+const fieldSizes = [1 << 10, 10 << 10, 100 << 10, 1 << 20];
+function fieldRound() {
+  const buf = Buffer.from(fieldSource);
+  const out = {};
+  for (const size of fieldSizes) {
+    const parts = [];
+    for (let at = 0; at < buf.length; at += size) parts.push({ section: "jobs", body: buf.subarray(at, Math.min(buf.length, at + size)).toString() });
+    const bytes = parts.reduce((n, p) => n + Buffer.byteLength(p.body), 0);
+    for (const p of parts.slice(0, 2)) engine.screen(p); // memory and automata in place
+    const t = performance.now();
+    for (const p of parts) engine.screen(p);
+    out[size] = (performance.now() - t) * 1000 / (bytes / 1024); // µs per KB
+  }
+  return out;
+}
+const fieldRuns = [];
 
 // ---------------------------------------------------------------- start-up
-function nodeStartup() {
-  const script = `const t0=performance.now();const m=await import(${JSON.stringify(pathToFileURL(join(pkgDir, "node.js")).href)});const t1=performance.now();new m.Engine();const t2=performance.now();console.log(JSON.stringify({instantiate:t1-t0,ready:t2-t0}))`;
-  const runs = [];
-  for (let i = 0; i < (quick ? 3 : 9); i++) {
-    const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
-    runs.push(JSON.parse(r.stdout));
-  }
-  const med = (k) => runs.map((r) => r[k]).sort((a, b) => a - b)[Math.floor(runs.length / 2)];
-  return { instantiate_ms: med("instantiate"), ready_ms: med("ready") };
+// Fresh processes: import the package, build the engine with the built-in
+// packs (ready), screen one real ad (first screen; V8 compiles wasm lazily).
+writeFileSync(join(tmp, "field.txt"), fieldSource);
+const probe = `
+const t0 = performance.now();
+const m = await import(${JSON.stringify(pathToFileURL(join(pkgDir, "node.js")).href)});
+const t1 = performance.now();
+const e = new m.Engine();
+const t2 = performance.now();
+e.screen(${JSON.stringify(corpora[0].ads.find((a) => a.section === "jobs" && a.body.length > 500) ?? corpora[0].ads[0])});
+const t3 = performance.now();
+console.log(JSON.stringify({ instantiate: t1 - t0, ready: t2 - t0, first: t3 - t2 }));`;
+const coldRuns = [];
+function coldRound() {
+  for (let i = 0; i < 3; i++) coldRuns.push(JSON.parse(execFileSync(process.execPath, ["--input-type=module", "-e", probe], { encoding: "utf8" })));
 }
-const startup = { node: nodeStartup() };
+// Linear memory of a fresh instance: the engine built, then one 1 MB field of
+// real ads, then the same field again (wasm memory grows and is never returned
+// to the system; the allocator reuses it).
+const memProbe = `
+import { readFileSync } from "node:fs";
+const glue = await import(${JSON.stringify(pathToFileURL(join(pkgDir, "redflag.js")).href)});
+const ex = glue.initSync({ module: readFileSync(${JSON.stringify(join(pkgDir, "redflag_bg.wasm"))}) });
+const mem = () => ex.memory.buffer.byteLength / 2 ** 20;
+const m0 = mem();
+const e = new glue.Engine();
+const m1 = mem();
+const body = readFileSync(${JSON.stringify(join(tmp, "field.txt"))}, "utf8");
+e.screen({ section: "jobs", body });
+const m2 = mem();
+e.screen({ section: "jobs", body });
+console.log(JSON.stringify({ instance: m0, engine: m1, field: m2, again: mem() }));`;
+const memRuns = [];
 
-async function workerdStartup() {
+let Miniflare = null;
+{
   const mfPath = join(root, "www/node_modules/miniflare/dist/src/index.js");
-  if (!existsSync(mfPath)) return null;
-  const { Miniflare } = await import(mfPath);
-  const dir = join(tmp, "worker");
-  mkdirSync(dir, { recursive: true });
-  const pkgRel = resolve(pkgDir);
-  writeFileSync(join(dir, "with.mjs"), `import { Engine } from "${join(pkgRel, "workerd.js")}"; const e = new Engine(); export default { fetch: () => new Response(e.packs().length) };`);
-  writeFileSync(join(dir, "without.mjs"), `export default { fetch: () => new Response("0") };`);
-  const one = async (file) => {
-    const t0 = performance.now();
-    const mf = new Miniflare({ modules: true, scriptPath: join(dir, file), modulesRoot: "/", modulesRules: [{ type: "ESModule", include: ["**/*.js", "**/*.mjs"] }, { type: "CompiledWasm", include: ["**/*.wasm"] }], compatibilityDate: "2026-04-01" });
-    await (await mf.dispatchFetch("http://x/")).text();
-    const ms = performance.now() - t0;
-    await mf.dispose();
-    return ms;
-  };
-  const runs = [];
-  for (let i = 0; i < (quick ? 2 : 5); i++) runs.push((await one("with.mjs")) - (await one("without.mjs")));
-  runs.sort((a, b) => a - b);
-  return { extra_ms_over_empty_worker: runs[Math.floor(runs.length / 2)] };
+  if (existsSync(mfPath)) ({ Miniflare } = await import(pathToFileURL(mfPath).href));
 }
-startup.workerd = await workerdStartup();
+const wdDir = join(tmp, "worker");
+mkdirSync(wdDir, { recursive: true });
+writeFileSync(join(wdDir, "with.mjs"), `import { Engine } from "${join(resolve(pkgDir), "workerd.js")}"; const e = new Engine(); export default { fetch: () => new Response(e.packs().length) };`);
+writeFileSync(join(wdDir, "without.mjs"), `export default { fetch: () => new Response("0") };`);
+async function workerdOnce(file) {
+  const t = performance.now();
+  const mf = new Miniflare({ modules: true, scriptPath: join(wdDir, file), modulesRoot: "/", modulesRules: [{ type: "ESModule", include: ["**/*.js", "**/*.mjs"] }, { type: "CompiledWasm", include: ["**/*.wasm"] }], compatibilityDate: "2026-04-01" });
+  await (await mf.dispatchFetch("http://x/")).text();
+  const ms = performance.now() - t;
+  await mf.dispose();
+  return ms;
+}
+const workerdRuns = [];
 
-// ---------------------------------------------------------------- scaling
+// ---------------------------------------------------------------- pack size
 function words(n, seed) {
   const r = rng(seed);
   const set = new Set();
@@ -240,130 +390,202 @@ function words(n, seed) {
   }
   return [...set];
 }
-const scaling = [];
-const sub = ads.slice(0, quick ? 100 : 500);
-const subBytes = sub.reduce((n, a) => n + Buffer.byteLength(textOf(a)), 0);
-for (const n of quick ? [1000, 10000] : [1000, 10000, 100000]) {
-  const pack = { schema: 1, pack: { id: `synthetic-${n}`, version: "1" }, rule: [{ id: "s.r", title: "S", category: "c", score: 1, match: { any: words(n, n) } }] };
-  const text = JSON.stringify(pack);
-  const t0 = performance.now();
-  const e = new rf.Engine(text);
-  const compile = performance.now() - t0;
-  const mem = memoryMb();
-  const t1 = performance.now();
-  let passes = 0;
-  while (passes === 0 || performance.now() - t1 < SECS * 1000) {
-    for (const a of sub) e.screen(a);
-    passes++;
+const packSizes = quick ? [1000, 10000] : [1000, 10000, 100000];
+const packTexts = Object.fromEntries(packSizes.map((n) => [n, JSON.stringify({ schema: 1, pack: { id: `synthetic-${n}`, version: "1" }, rule: [{ id: "s.r", title: "S", category: "c", score: 1, match: { any: words(n, n) } }] })]));
+const packSub = corpora[0].ads.filter((_, i) => i % 20 === 0);
+const packSubBytes = packSub.reduce((n, a) => n + Buffer.byteLength(textOf(a)), 0);
+const packRuns = Object.fromEntries(packSizes.map((n) => [n, []]));
+function packRound() {
+  for (const n of packSizes) {
+    const t = performance.now();
+    const e = new rf.Engine(packTexts[n]);
+    const compile = performance.now() - t;
+    const t1 = performance.now();
+    let passes = 0;
+    while (passes === 0 || performance.now() - t1 < SECS * 1000) {
+      for (const a of packSub) e.screen(a);
+      passes++;
+    }
+    packRuns[n].push({ compile_ms: compile, mb_per_s: (packSubBytes * passes) / ((performance.now() - t1) / 1000) / 1e6 });
+    e.free();
   }
-  const mbps = (subBytes * passes) / ((performance.now() - t1) / 1000) / 1e6;
-  scaling.push({ terms: n, compile_ms: compile, memory_mb: mem, mb_per_s: mbps });
-  e.free();
 }
-const inputScaling = [];
-for (const size of [100, 1000, 10_000, 100_000]) {
-  const a = generate({ n: 1, seed: size, rate: 0, minSize: size, maxSize: size })[0];
-  const t0 = performance.now();
-  let passes = 0;
-  while (passes === 0 || performance.now() - t0 < SECS * 500) {
-    engine.screen(a);
-    passes++;
+
+// ---------------------------------------------------------------- rounds
+const loads = [];
+for (let r = 0; r < ROUNDS; r++) {
+  loads.push(loadavg()[0]);
+  const jobs = [
+    ["redflag", () => corpora.forEach((c) => rounds[c.name].redflag.push(jsTools.redflag(c)))],
+    ["obscenity", () => corpora.forEach((c) => rounds[c.name].obscenity.push(jsTools.obscenity(c)))],
+    ["regex", () => corpora.forEach((c) => rounds[c.name].regex.push(jsTools.regex(c)))],
+    ["native", () => runNative(r)],
+    ["wasi", () => runWasi(r)],
+  ];
+  const order = [...jobs.slice(r % jobs.length), ...jobs.slice(0, r % jobs.length)];
+  for (const [name, job] of order) {
+    process.stderr.write(`round ${r + 1}/${ROUNDS}: ${name}\n`);
+    job();
   }
-  const b = Buffer.byteLength(textOf(a));
-  inputScaling.push({ bytes: b, mb_per_s: (b * passes) / ((performance.now() - t0) / 1000) / 1e6 });
+  fieldRuns.push(fieldRound());
+  packRound();
+  coldRound();
+  memRuns.push(JSON.parse(execFileSync(process.execPath, ["--input-type=module", "-e", memProbe], { encoding: "utf8" })));
+  if (Miniflare) workerdRuns.push((await workerdOnce("with.mjs")) - (await workerdOnce("without.mjs")));
 }
-const memory = { wasm_linear_mb_default_packs: memoryMb(), native_peak_rss_mb: native.peak_rss_kb / 1024 };
+for (const e of evasions) (caught.redflag ??= []).push(e.rules.every((id) => engine.screen(e.ad).rules.some((x) => x.id === id)));
+caught.obscenity = evasions.map((e) => obscenity.hasMatch(e.text));
+caught.regex = evasions.map((e) => re.test(e.text));
+
+const gz = gzipSync(wasmBytes, { level: 9 }).length;
+const br = brotliCompressSync(wasmBytes, { params: { [zc.BROTLI_PARAM_QUALITY]: 11 } }).length;
 
 // ---------------------------------------------------------------- report
-const tools = [
-  ["redflag", "redflag (wasm, full pipeline)"],
-  ["obscenity", "obscenity 0.4.5 (npm)"],
-  ["rustrict_wasm", "rustrict 0.7 (wasm)"],
-  ["rustrict", "rustrict 0.7 (native)"],
-  ["regex", "JS RegExp alternation"],
-  ["aho_corasick_wasm", "bare aho-corasick (wasm)"],
-  ["aho_corasick", "bare aho-corasick (native)"],
-];
-const f1 = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
-const rfMb = results.redflag.mb_per_s;
-let md = `# Benchmarks: redflag against the alternatives
+const col = (c, k, f) => rounds[c][k].map((x) => x[f]);
+/** Per-round ratios of redflag's throughput to a tool's. */
+const ratios = (c, k, src = rounds) => src[c].redflag.map((x, i) => x.mb_per_s / src[c][k][i].mb_per_s);
+const firstRatios = (c, k) => rounds[c].redflag.map((x, i) => x.mb_per_s / first[c][k][i].mb_per_s);
+const kib = (b) => `${(b / 1024).toFixed(0)} KiB`;
+const real = corpora[0];
+const personals = real.name === "real" ? real.groups.find((g) => g.startsWith("personals")) : null;
+const personalsMb = personals ? rounds.real.redflag.map((x) => x.byGroup[personals]) : [];
+const perKb = (size) => fieldRuns.map((x) => x[size]);
+const flatness = fieldRuns.map((x) => Math.max(...fieldSizes.map((s) => x[s])) / Math.min(...fieldSizes.map((s) => x[s])));
+const cold = (k) => coldRuns.map((x) => x[k]);
+const memField = memRuns.map((x) => x.field);
+const date = new Date().toISOString().slice(0, 10);
 
-Regenerate everything (tables and plots) with:
+function throughputTable(c) {
+  let t = `| tool | where | MB/s | µs per ad p50 | p99 | redflag ÷ tool (per round) | flagged ads | build (ms) |
+|---|---|---|---|---|---|---|---|
+`;
+  for (const [k, name, where] of tools) {
+    const b = builds[k] ? spread(builds[k]) : "";
+    t += `| ${name} | ${where} | ${spread(col(c.name, k, "mb_per_s"))} | ${spread(col(c.name, k, "us_p50"))} | ${spread(col(c.name, k, "us_p99"))} | ${k === "redflag" ? "1" : spread(ratios(c.name, k), (x) => x.toFixed(x < 0.1 ? 3 : 2))} | ${median(col(c.name, k, "flagged"))} of ${c.ads.length} | ${k === "redflag" ? "see start-up" : b} |\n`;
+  }
+  t += `
+Stopping at the first match instead (obscenity's \`hasMatch\`, \`RegExp.test\`, Aho-Corasick's \`is_match\`), which says less about a filter when nearly every ad has some term:
+
+| tool, first match only | MB/s | redflag ÷ tool (per round) |
+|---|---|---|
+`;
+  for (const [k, name] of tools) if (first[c.name][k]) t += `| ${name} | ${spread(first[c.name][k].map((x) => x.mb_per_s))} | ${spread(firstRatios(c.name, k), (x) => x.toFixed(x < 0.1 ? 3 : 2))} |\n`;
+  return t;
+}
+
+const goal = (ok) => (ok ? "met" : "**missed**");
+const mObs = median(ratios(real.name, "obscenity"));
+const mRr = median(ratios(real.name, "rustrict_wasm"));
+const mDfa = median(ratios(real.name, "aho_corasick_dfa_wasm"));
+const mNfa = median(ratios(real.name, "aho_corasick_nfa_wasm"));
+const goals = [
+  ["÷ obscenity (wasm throughput on the real ads)", `${spread(ratios(real.name, "obscenity"))}×`, "≥ 10×", mObs >= 10],
+  ["÷ rustrict (both wasm)", `${spread(ratios(real.name, "rustrict_wasm"))}×`, "≥ 15×", mRr >= 15],
+  ["share of a bare aho-corasick DFA pass (both wasm)", `${spread(ratios(real.name, "aho_corasick_dfa_wasm").map((x) => 100 * x))} % (of the contiguous NFA: ${spread(ratios(real.name, "aho_corasick_nfa_wasm").map((x) => 100 * x))} %)`, "≥ 25 %", mDfa >= 0.25],
+  ...(personals ? [["personals (short ads, median 208 B)", `${spread(personalsMb)} MB/s`, "≥ 8 MB/s", median(personalsMb) >= 8]] : []),
+  ["per-byte cost, fields of 1 KB to 1 MB (slowest ÷ fastest size)", `${spread(flatness.map((x) => 100 * (x - 1)))} % apart`, "within 10 %", median(flatness) <= 1.1],
+  ["cold ready in Node (import + `new Engine()`)", `${spread(cold("ready"))} ms`, "≤ 10 ms (accepted for now: about 25 ms)", median(cold("ready")) <= 10],
+  ["first screen after ready", `${spread(cold("first"))} ms`, "≤ 5 ms", median(cold("first")) <= 5],
+  ...(workerdRuns.length ? [["workerd: first response over an empty worker", `+${spread(workerdRuns)} ms`, "≤ +15 ms", median(workerdRuns) <= 15]] : []),
+  ["`.wasm` gzip -9 / brotli 11", `${kib(gz)} / ${kib(br)}`, "≤ 200 KiB gzip (accepted for now: about 300 KB)", gz <= 200 * 1024],
+  ["wasm memory after one 1 MB field (fresh instance)", `${spread(memField)} MiB`, "≤ 16 MB, returned", median(memField) <= 16],
+];
+
+let md = `<!-- begin: generated by benches/compare.mjs; edit the script, not this part -->
+# Benchmarks: redflag against the alternatives
+
+Regenerate this part (tables and plots; the hand-written sections after it are kept) with:
 
 \`\`\`sh
 bash .ci/build-package && (cd www && npm ci) && node benches/compare.mjs
 \`\`\`
 
-Machine: ${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}, Node ${process.version}; shared and noisy, so compare ratios from one run. Corpus: ${ads.length} ${corpusArg ? `ads from ${corpusArg}` : "generated ads (benches/corpus.mjs, seed 42: 100 B to 10 KB, mixed sections, 3 % with indicators, emoji and non-Latin text)"}, ${(bytes / 1e6).toFixed(2)} MB. Term list: the ${terms.length} literal terms of the built-in packs, given to every tool. Generated ${new Date().toISOString().slice(0, 10)}.
+Machine: ${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}, Node ${process.version}; load average at the start of each round ${spread(loads)}. Generated ${date}${quick ? " (quick run: an eighth of the real ads, two rounds)" : ""}.
 
-## Throughput and latency
+Method: ${ROUNDS} rounds; in each the tools run one after another, in an order rotated every round, each for whole passes over the corpus of at least ${SECS} s. Every figure is the **median [min–max] over the rounds**; ratios are taken within each round and then summarised, so a slow moment on this shared machine moves a ratio less than it moves a throughput. Term list: the English pack's ${englishTerms.length.toLocaleString("en")} literal terms thinned evenly to ${thinned.length.toLocaleString("en")} (\`--terms N|all\`) and the evasion set's ${carriers.length} terms, ${terms.length.toLocaleString("en")} in all, the same list for every tool but redflag, which runs its built-in packs (16 packs, every language, gated by the language detector). Every tool finds every match with its span, as redflag does (obscenity's \`getAllMatches\`, a global RegExp's \`match\`, an overlapping Aho-Corasick pass to the end of the text); redflag's time includes reading the submission object and building the verdict object at the wasm boundary.
 
-| tool | where | MB/s | µs per ad p50 | p99 | redflag ÷ tool | flagged ads | evasion variants caught |
-|---|---|---|---|---|---|---|---|
-`;
-for (const [k, name] of tools) {
-  const r = results[k];
-  const caught = r.caught.filter(Boolean).length;
-  md += `| ${name} | ${r.where} | ${f1(r.mb_per_s)} | ${f1(r.us_p50)} | ${f1(r.us_p99)} | ${k === "redflag" ? "1" : (rfMb / r.mb_per_s).toFixed(2)} | ${r.flagged} | ${caught} of ${evasions.length} |\n`;
-}
-md += `
-Every tool finds every match with its span, as redflag does (obscenity's \`getAllMatches\`, a global RegExp's \`match\`, an overlapping Aho-Corasick pass to the end of the text): that is what highlighting and reviewer notes need. "Flagged ads": redflag counts verdicts at \`warn\` or above (evidence combined and scored); the others count any term found, which on honest text is mostly noise (the term list holds words like "fee" and "visa" that only mean something in combination).
+## Goals (#25)
 
-Stopping at the first match instead (obscenity's \`hasMatch\`, \`RegExp.test\`, Aho-Corasick's \`is_match\`) is faster when nearly every ad has some term, which says little about a filter:
-
-| tool, first match only | MB/s | µs per ad p50 | redflag ÷ tool |
+| goal | measured | target | |
 |---|---|---|---|
-${["obscenity", "regex", "aho_corasick_wasm", "aho_corasick"].map((k) => `| ${tools.find((t) => t[0] === k)[1]} | ${f1(firstMatch[k].mb_per_s)} | ${f1(firstMatch[k].us_p50)} | ${(rfMb / firstMatch[k].mb_per_s).toFixed(2)} |`).join("\n")}
+${goals.map(([g, m, t, ok]) => `| ${g} | ${m} | ${t} | ${goal(ok)} |`).join("\n")}
 
-## What each catches (evasion set)
+Where a goal is missed, [Where the time goes](#where-the-time-goes) has the profile and what was tried.
 
-${evasions.length} sentences: ${evasionTerms.length} indicator terms × ${Object.keys(variants).length} writing styles. For redflag, "caught" means its matching form contains the term's matching form (what the rules see).
+`;
+for (const c of corpora) {
+  md += `## Throughput: ${c.name === "real" ? "real ads" : "generated ads"}
+
+Corpus: ${c.ads.length.toLocaleString("en")} ${c.label}, ${(c.bytes / 1e6).toFixed(2)} MB of text.
+
+${throughputTable(c)}
+`;
+  if (c.name === "real") {
+    md += `redflag by corpus file (MB/s from the per-ad times; median ad size in bytes):
+
+| file | ads | median ad | redflag MB/s |
+|---|---|---|---|
+${[...new Set(c.groups)].map((g) => {
+  const sizes = sorted(c.sizes.filter((_, i) => c.groups[i] === g));
+  return `| ${g} | ${sizes.length} | ${pct(sizes, 50)} | ${spread(rounds.real.redflag.map((x) => x.byGroup[g]))} |`;
+}).join("\n")}
+
+"Flagged ads": redflag counts verdicts at \`warn\` or above (evidence combined and scored); the others count any term found, which on honest text is mostly noise (the list holds words such as "fee" and "visa" that mean something only in combination).
+
+![Throughput](results/throughput.svg)
+
+`;
+  }
+}
+md += `## What each catches (evasion set)
+
+${evasions.length} ads: ${carriers.length} indicator terms, each in an ad one of redflag's English rules fires on, × ${Object.keys(styles).length} ways of writing the term. redflag catches a variant when **every rule of the English pack the term makes fire** (those that fire with it and not with a neutral word in its place: ${carriers.map((c) => `"${c.term}" → ${[...new Set(evasions.filter((e) => e.term === c.term)[0].rules)].map((r) => `\`${r}\``).join(", ")}`).join("; ")}) still fires on the variant; the other tools when they find a listed term in the written term alone (the carrier's other words are listed terms too, and would count for them otherwise).
 
 | style | ${tools.map((t) => t[0]).join(" | ")} |
 |---|${tools.map(() => "---").join("|")}|
-`;
-for (const style of Object.keys(variants)) {
+${Object.keys(styles).map((style) => {
   const idx = evasions.map((e, i) => (e.style === style ? i : -1)).filter((i) => i >= 0);
-  md += `| ${style} | ${tools.map(([k]) => `${idx.filter((i) => results[k].caught[i]).length}/${idx.length}`).join(" | ")} |\n`;
-}
-md += `
-## Start-up
+  return `| ${style} | ${tools.map(([k]) => `${idx.filter((i) => caught[k]?.[i]).length}/${idx.length}`).join(" | ")} |`;
+}).join("\n")}
+| all | ${tools.map(([k]) => `${(caught[k] ?? []).filter(Boolean).length}/${evasions.length}`).join(" | ")} |
 
-| | measured | goal |
-|---|---|---|
-| Node: import + instantiate | ${startup.node.instantiate_ms.toFixed(1)} ms | |
-| Node: import to built-in packs ready | ${startup.node.ready_ms.toFixed(1)} ms | ≤ 5 ms |
-| workerd: extra time to first response over an empty worker | ${startup.workerd ? `${startup.workerd.extra_ms_over_empty_worker.toFixed(1)} ms` : "n/a"} | |
-| obscenity matcher build (${terms.length} terms) | ${obsBuild.toFixed(1)} ms | |
-| JS RegExp build | ${reBuild.toFixed(2)} ms | |
-| rustrict, add ${terms.length} terms (native) | ${native.rustrict.build_ms.toFixed(1)} ms | |
-| aho-corasick build (native / wasm) | ${native.aho_corasick.build_ms.toFixed(2)} ms / ${wasi.aho_corasick.build_ms.toFixed(2)} ms | |
+## Start-up, size and memory
+
+| | measured |
+|---|---|
+| \`.wasm\` | ${wasmBytes.length.toLocaleString("en")} bytes raw, ${gz.toLocaleString("en")} gzip -9 (${kib(gz)}), ${br.toLocaleString("en")} brotli 11 (${kib(br)}) |
+| Node, fresh process: \`import\` of the package (instantiates the \`.wasm\`) | ${spread(cold("instantiate"))} ms |
+| Node, fresh process: ready (\`import\` + \`new Engine()\` with the built-in packs) | ${spread(cold("ready"))} ms |
+| Node, fresh process: the first screen after that (a real job ad; V8 compiles wasm functions lazily, on first call) | ${spread(cold("first"))} ms |
+| workerd (Miniflare): first response of a worker that builds an engine, over an empty worker | ${workerdRuns.length ? `+${spread(workerdRuns)} ms` : "n/a (www/node_modules/miniflare missing)"} |
+| wasm linear memory of a fresh instance / after \`new Engine()\` | ${spread(memRuns.map((x) => x.instance))} / ${spread(memRuns.map((x) => x.engine))} MiB |
+| … after one 1 MB field of real job ads / after the same field again | ${spread(memField)} / ${spread(memRuns.map((x) => x.again))} MiB |
+| native peak RSS of the comparison process (rustrict and both automata with the terms, the corpora in memory) | ${spread(nativeRuns.map((k) => k / 1024))} MiB |
+| obscenity matcher build / JS RegExp build (${terms.length.toLocaleString("en")} terms) | ${spread(builds.obscenity)} / ${spread(builds.regex)} ms |
+
+Fresh processes: 3 a round (${coldRuns.length} in all). Wasm memory grows and is never returned to the system; the allocator reuses it, which the second screen of the same field shows.
+
+## Per-byte cost against field size
+
+The same ${(Buffer.byteLength(fieldSource) / 2 ** 20).toFixed(0)} MiB of real job-ad text (the bodies of the corpus's job ads, in file order) screened as fields of each size (section \`jobs\`), in the warm engine; µs per KB:
+
+| field size | fields | µs per KB | ÷ the 1 KB figure (per round) |
+|---|---|---|---|
+${fieldSizes.map((s) => `| ${s >= 1 << 20 ? `${s >> 20} MiB` : `${s >> 10} KiB`} | ${Math.ceil((1 << 20) / s)} | ${spread(perKb(s))} | ${spread(fieldRuns.map((x) => x[s] / x[fieldSizes[0]]))} |`).join("\n")}
+
+![Cost per KB against field size](results/field-size.svg)
 
 ## Pack size
 
-| terms | compile (wasm) | linear memory after | screening MB/s | vs 1k |
-|---|---|---|---|---|
-${scaling.map((s) => `| ${s.terms.toLocaleString("en")} | ${s.compile_ms.toFixed(0)} ms | ${s.memory_mb.toFixed(1)} MB | ${f1(s.mb_per_s)} | ${((100 * s.mb_per_s) / scaling[0].mb_per_s).toFixed(0)} % |`).join("\n")}
+A synthetic pack of N random words (one rule), the engine built from it in wasm, screening every twentieth real ad:
 
-![Throughput against pack size](results/pack-size.svg)
+| terms | compile (wasm) | screening MB/s | ÷ the 1k-term figure (per round) |
+|---|---|---|---|
+${packSizes.map((n) => `| ${n.toLocaleString("en")} | ${spread(packRuns[n].map((x) => x.compile_ms))} ms | ${spread(packRuns[n].map((x) => x.mb_per_s))} | ${spread(packRuns[n].map((x, i) => x.mb_per_s / packRuns[packSizes[0]][i].mb_per_s))} |`).join("\n")}
 
-Screening speed should not depend on the pack while the dense DFA holds it (one table lookup per byte whatever the number of terms), and the runs agree within this machine's noise. The one bend is where a pack's table would pass the 16 MB cap on the dense DFA (\`DFA_MAX_BYTES\`, some tens of thousands of terms): the 100k-term pack is searched with aho-corasick's contiguous NFA, which follows failure links (87 % to 104 % of the 1k-term figure over the runs of 2026-12-01), and its compile time includes the attempt at the dense table. Linear memory grows with the pack's automaton and term tables.
+A pack's terms are searched with a dense DFA (one table lookup per byte, whatever the number of terms) while its table fits in \`DFA_MAX_BYTES\` (8 MiB, about 64,000 states at two bytes a transition: some tens of thousands of terms); a larger set of ASCII terms is halved until each half fits, and each half is one more pass over the text, so throughput bends there (see \`src/compile/automata.rs\`); terms in other scripts use aho-corasick's contiguous NFA. Compile time includes building the tables.
 
-## Input size
-
-| ad size | MB/s |
-|---|---|
-${inputScaling.map((s) => `| ${s.bytes.toLocaleString("en")} B | ${f1(s.mb_per_s)} |`).join("\n")}
-
-![Throughput against input size](results/input-size.svg)
-
-Throughput per byte rises with the ad's size because each call has a fixed cost (about 9 µs in Node: reading the submission object, building the verdict object) that a short ad cannot spread; from about 10 KB on the work per byte dominates and throughput levels off, roughly linear in the input from there (tests/adversarial.rs screens a megabyte of each of the worst inputs known and prints the time each takes).
-
-## Memory
-
-wasm linear memory with the built-in packs loaded: ${memory.wasm_linear_mb_default_packs.toFixed(1)} MB (it grows and never shrinks, so this includes the pack-size runs above). Native peak RSS of the native comparison process (rustrict and aho-corasick with the terms loaded, the corpus in memory): ${memory.native_peak_rss_mb.toFixed(1)} MB.
-
-![Latency per ad](results/latency.svg)
+<!-- end: generated by benches/compare.mjs -->
 `;
 
 // ---------------------------------------------------------------- plots
@@ -371,8 +593,8 @@ function bars(title, rows, unit) {
   const w = 640, h = 40 + rows.length * 30, max = Math.max(...rows.map((r) => r[1])) || 1;
   let s = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${w} ${h}" font-family="sans-serif" font-size="12"><text x="10" y="20" font-size="14">${title}</text>`;
   rows.forEach(([label, v], i) => {
-    const y = 34 + i * 30, bw = ((w - 280) * v) / max;
-    s += `<text x="10" y="${y + 14}">${label}</text><rect x="220" y="${y}" width="${bw}" height="20" fill="#2a6fdb"/><text x="${226 + bw}" y="${y + 14}">${f1(v)} ${unit}</text>`;
+    const y = 34 + i * 30, bw = ((w - 320) * Math.log10(1 + v)) / Math.log10(1 + max);
+    s += `<text x="10" y="${y + 14}">${label}</text><rect x="260" y="${y}" width="${bw}" height="20" fill="#2a6fdb"/><text x="${266 + bw}" y="${y + 14}">${f1(v)} ${unit}</text>`;
   });
   return `${s}</svg>\n`;
 }
@@ -389,43 +611,17 @@ function line(title, pts, xl, yl) {
   return s;
 }
 mkdirSync(join(here, "results"), { recursive: true });
-writeFileSync(join(here, "results/pack-size.svg"), line("redflag throughput against pack size", scaling.map((s) => [s.terms, s.mb_per_s]), "terms in the pack", "MB/s"));
-writeFileSync(join(here, "results/input-size.svg"), line("redflag throughput against ad size", inputScaling.map((s) => [s.bytes, s.mb_per_s]), "bytes per ad", "MB/s"));
-writeFileSync(join(here, "results/latency.svg"), bars("p99 latency per ad (µs, lower is better)", tools.map(([k, n]) => [n, results[k].us_p99]), "µs"));
-writeFileSync(join(here, "results/throughput.svg"), bars("Throughput (MB/s, higher is better)", tools.map(([k, n]) => [n, results[k].mb_per_s]), "MB/s"));
-md = md.replace("## What each catches", "![Throughput](results/throughput.svg)\n\n## What each catches");
-const goal = (ok) => (ok ? "met" : "**missed**");
-const ratio = (k) => rfMb / results[k].mb_per_s;
-const pack100k = scaling.find((x) => x.terms === 100000);
-md += `
-## Goals
+writeFileSync(join(here, "results/throughput.svg"), bars(`Throughput on ${real.name === "real" ? "real" : "generated"} ads, median of ${ROUNDS} rounds (MB/s, log scale)`, tools.map(([k, n]) => [n, median(col(real.name, k, "mb_per_s"))]), "MB/s"));
+writeFileSync(join(here, "results/field-size.svg"), line("redflag cost per KB against field size (median)", fieldSizes.map((s) => [s, median(perKb(s))]), "bytes per field", "µs per KB"));
+writeFileSync(join(here, "results/pack-size.svg"), line("redflag throughput against pack size (median)", packSizes.map((n) => [n, median(packRuns[n].map((x) => x.mb_per_s))]), "terms in the pack", "MB/s"));
 
-| goal | measured | |
-|---|---|---|
-| full pipeline in wasm ≥ 6× obscenity's throughput | ${ratio("obscenity").toFixed(2)}× | ${goal(ratio("obscenity") >= 6)} |
-| ≥ 15× rustrict's | ${ratio("rustrict_wasm").toFixed(2)}× rustrict in wasm (${ratio("rustrict").toFixed(2)}× native) | ${goal(ratio("rustrict_wasm") >= 15)} |
-| ≥ half the speed of a bare aho-corasick pass | ${(100 * ratio("aho_corasick_wasm")).toFixed(2)} % of it in wasm (${(100 * ratio("aho_corasick")).toFixed(2)} % native) | ${goal(ratio("aho_corasick_wasm") >= 0.5)} |
-| ready in ≤ 5 ms | ${startup.node.ready_ms.toFixed(1)} ms in Node | ${goal(startup.node.ready_ms <= 5)} |
-| a 100k-term pack at ≥ 50 % of the 1k-term throughput | ${pack100k ? `${((100 * pack100k.mb_per_s) / scaling[0].mb_per_s).toFixed(0)} %` : "n/a"} | ${pack100k ? goal(pack100k.mb_per_s >= 0.5 * scaling[0].mb_per_s) : ""} |
-
-On this corpus redflag's full pipeline runs ${ratio("obscenity").toFixed(1)}× obscenity's and ${ratio("rustrict_wasm").toFixed(1)}× rustrict's throughput (both in Node; ${ratio("rustrict").toFixed(1)}× rustrict native) and ${(100 * ratio("aho_corasick_wasm")).toFixed(0)} % of a bare Aho-Corasick pass in wasm, catches ${results.redflag.caught.filter(Boolean).length} of ${evasions.length} evasion variants (obscenity ${results.obscenity.caught.filter(Boolean).length}, rustrict ${results.rustrict.caught.filter(Boolean).length}, the RegExp and the bare pass ${results.regex.caught.filter(Boolean).length}), and flags ${results.redflag.flagged} ads where the term matchers flag ${results.obscenity.flagged}: a term list alone cannot tell "registration fee" in a job scam from "no registration fee". ${["obscenity", "rustrict_wasm", "aho_corasick_wasm"].filter((k) => ratio(k) < { obscenity: 6, rustrict_wasm: 15, aho_corasick_wasm: 0.5 }[k]).length ? "Goals marked missed are explained below." : "Every throughput goal is met."} Figures move by tens of percent between runs on this shared machine; the ratios within one run are what to compare.
-
-### Where the time goes
-
-Instruction counts, reproducible on this noisy machine (\`cargo build --release && node benches/corpus.mjs 300 > c.jsonl && valgrind --tool=callgrind ./target/release/redflag scan c.jsonl > /dev/null\`, then \`callgrind_annotate --inclusive=yes\`), native, 300 generated ads (0.71 MB), 2026-12-01: about 436 instructions per byte in all with the packs' 1,561 terms (396 before the day's evasion fixes to the normaliser, 580 before the first round of speed work).
-
-| part | share |
-|---|---|
-| normalisation (one streaming walk; spacing, leetspeak and number words only on the segments that need them, and the whole text again when it is written in leetspeak throughout) | ~46 % |
-| entity extraction (contacts, prices, ages: only the kinds the section's rules can use; adult and personals ads need five extractors for the hidden-contact and stated-age rules) | ~35 % |
-| the term DFA and match reporting, and the joined-words search on spaced-out text | ~4 % |
-| condition evaluation, scoring, the verdict | ~5 % |
-| building the engine once, JSON in and out of the CLI | the rest |
-
-The evasion fixes of 2026-12-01 cost about 10 % (396 → 436 instructions per byte): tracking leetspeak evidence in the walk and rerunning leet-heavy texts whole, building the joined-words search once for the spaced-out ads in the corpus, watching for stretched number words, and reading number words in leetspeak or spaced out in the entity form. What changed before, measured the same way: the five normalisation passes became one walk with the three rewriting passes run only on segments a counter flags (normalisation alone 42 → 21 µs per 2 KB ad); the contiguous NFA became a dense DFA built for start-up (term search with match reporting: from more than 8 % of instructions to about 4 %); extraction stopped copying a string per word. In wasm the fixed cost of a call is about 9 µs (JavaScript object in, verdict object out); a flagged verdict with four rules and twelve hits costs about 100 µs to convert, most of it decoding strings.
-
-Why the two ratio goals against rustrict and the bare pass are not met: rustrict's \`is()\` scans once with a trie and returns one answer, with no spans, no evidence combination and no entity extraction; a bare Aho-Corasick pass does one table lookup per byte. redflag's normalisation alone (which is what makes the evasion rows above come out right) costs more than either whole tool. The next steps, in order of expected gain: run the extractors only around candidate characters (digits, \`@\`, dots and their spelled forms) instead of over a second copy of every text; make the normaliser's per-character path allocation-free and branch-light (it still spends about 130 instructions per character); and convert verdicts with cached JavaScript strings for rule ids, titles and references.
-`;
-writeFileSync(join(here, "RESULTS.md"), md + (quick ? "\n(Quick run: fewer ads, shorter timings.)\n" : ""));
-writeFileSync(join(here, "results/results.json"), JSON.stringify({ results, firstMatch, startup, scaling, inputScaling, memory, terms: terms.length, ads: ads.length, bytes }, null, 2));
+const resultsPath = join(here, "RESULTS.md");
+const old = existsSync(resultsPath) ? readFileSync(resultsPath, "utf8") : "";
+const end = "<!-- end: generated by benches/compare.mjs -->\n";
+const kept = old.includes(end) ? old.slice(old.indexOf(end) + end.length) : "";
+writeFileSync(resultsPath, md + kept);
+writeFileSync(
+  join(here, "results/results.json"),
+  JSON.stringify({ date, rounds, first, builds, caught, fieldRuns, coldRuns, memRuns, workerdRuns, packRuns, loads, wasm: { raw: wasmBytes.length, gzip: gz, brotli: br }, terms: terms.length, corpora: corpora.map((c) => ({ name: c.name, ads: c.ads.length, bytes: c.bytes })) }, null, 1),
+);
 console.log(md);
