@@ -803,6 +803,81 @@ fn the_words_quoted_for_the_model_come_from_what_it_read() {
     }
 }
 
+#[test]
+fn an_ad_read_in_a_source_country_language_is_read_by_the_languages_model() {
+    // A main model that reads every text as flagged and a languages model
+    // that reads every text as honest (the built-in ones with their bias
+    // moved): an honest job ad on which no rule scores goes to review by
+    // the first when it is read in English, and stays `allow` by the second
+    // when it is read in Polish; with the languages model left out, the
+    // main model reads both.
+    let biased = |file: &[u8], bias: f64| {
+        let mut bytes = file.to_vec();
+        bytes[20..28].copy_from_slice(&bias.to_le_bytes());
+        redflag::model::Model::from_bytes(&bytes).unwrap()
+    };
+    let sure = biased(include_bytes!("../rules/model/ngram.bin"), 40.0);
+    let never = biased(include_bytes!("../rules/model/ngram-langs.bin"), -40.0);
+    let english = "Friendly hotel in the old town hires kitchen and cleaning staff for the \
+                   summer season, with paid holidays and a contract from the first day.";
+    let polish = "Hotel na starym mieście zatrudni pracowników kuchni i sprzątania na sezon \
+                  letni, z płatnym urlopem i umową od pierwszego dnia pracy.";
+    let sub = |body: &str| {
+        Submission::new()
+            .field("section", "jobs")
+            .field("body", body)
+    };
+    let split = Engine::builder()
+        .default_packs()
+        .model(Some(sure.clone()))
+        .languages_model(Some(never))
+        .build()
+        .unwrap();
+    let en = split.screen(&sub(english)).unwrap();
+    let pl = split.screen(&sub(polish)).unwrap();
+    let of_languages = |v: &redflag::Verdict| {
+        v.languages
+            .iter()
+            .any(|l| redflag::model::LANGUAGES.contains(&l.as_str()))
+    };
+    assert!(!of_languages(&en), "{:?}", en.languages);
+    assert!(of_languages(&pl), "{:?}", pl.languages);
+    assert!(en.rules.is_empty() && pl.rules.is_empty());
+    assert_eq!((en.verdict, pl.verdict), (Tier::Review, Tier::Allow));
+    let one = Engine::builder()
+        .default_packs()
+        .model(Some(sure))
+        .build()
+        .unwrap();
+    assert_eq!(one.screen(&sub(polish)).unwrap().verdict, Tier::Review);
+    // The built-in engine has both, and the rules alone neither.
+    let builtin = Engine::new_default();
+    let languages = Engine::builder()
+        .default_packs()
+        .model(Some(redflag::model::Model::builtin()))
+        .languages_model(Some(redflag::model::Model::builtin_languages()))
+        .build()
+        .unwrap();
+    let main_only = Engine::builder()
+        .default_packs()
+        .model(Some(redflag::model::Model::builtin()))
+        .build()
+        .unwrap();
+    let p = |e: &Engine, body: &str| {
+        let ad = Submission::new()
+            .field("section", "jobs")
+            .field("body", body);
+        e.screen(&ad).unwrap().model.map(|m| m.score)
+    };
+    // A Polish ad that a rule scores on, so the model's reading is shown.
+    let fee = "Praca w Niemczech przy zbiorach, opłata rekrutacyjna 500 zł przed \
+               wyjazdem, zakwaterowanie zapewnione, wyjazd w przyszłym tygodniu.";
+    assert!(p(&builtin, fee).is_some());
+    assert_eq!(p(&builtin, fee), p(&languages, fee));
+    assert_ne!(p(&builtin, fee), p(&main_only, fee));
+    assert_eq!(p(&rules_alone(), fee), None);
+}
+
 /// The built-in packs with a model that reads every text as flagged (the
 /// built-in model with its bias raised).
 fn with_a_sure_model() -> Engine {

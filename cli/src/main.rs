@@ -76,13 +76,19 @@ struct PackArgs {
     #[arg(long = "public-key", value_name = "KEY")]
     public_keys: Vec<String>,
     /// Screen with the rules alone: no n-gram model (by default the built-in packs come
-    /// with the built-in model, which moves a verdict at the ends of its range).
-    #[arg(long, conflicts_with = "model")]
+    /// with the built-in models, which move a verdict at the ends of their range).
+    #[arg(long, conflicts_with_all = ["model", "languages_model"])]
     no_model: bool,
     /// Use this n-gram model file (as rules/model/train.py writes it) instead of the
-    /// built-in one, also with --no-default-packs.
+    /// built-in one, also with --no-default-packs. It then reads every ad, unless
+    /// --languages-model is given too.
     #[arg(long, value_name = "FILE")]
     model: Option<PathBuf>,
+    /// Read ads in the source-country languages (ro, pl, tl, id, vi, ru, uk, zh, th,
+    /// ar, hi) with this model file instead (the built-in packs come with
+    /// rules/model/ngram-langs.bin). Only with --model.
+    #[arg(long, value_name = "FILE", requires = "model")]
+    languages_model: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Clone, Default)]

@@ -130,15 +130,20 @@ pub(crate) fn build_engine_with(args: &PackArgs, key: Option<Vec<u8>>) -> Result
     if args.no_model {
         b = b.model(None);
     } else if let Some(path) = &args.model {
-        let bytes = fs::read(path).map_err(|e| Fatal(format!("{}: {e}", path.display())))?;
-        let m = redflag::model::Model::from_bytes(&bytes)
-            .map_err(|e| Fatal(format!("{}: {e}", path.display())))?;
-        b = b.model(Some(m));
+        b = b.model(Some(read_model(path)?));
+        if let Some(path) = &args.languages_model {
+            b = b.languages_model(Some(read_model(path)?));
+        }
     }
     b.build().map_err(|e| match broken.len() {
         0 => Fatal(e.to_string()),
         _ => Fatal(format!("{}: {e}", broken.join(", "))),
     })
+}
+
+fn read_model(path: &Path) -> Result<redflag::model::Model, Fatal> {
+    let bytes = fs::read(path).map_err(|e| Fatal(format!("{}: {e}", path.display())))?;
+    redflag::model::Model::from_bytes(&bytes).map_err(|e| Fatal(format!("{}: {e}", path.display())))
 }
 
 pub(crate) fn engine_for(paths: &[PathBuf]) -> Result<Engine, Fatal> {
@@ -150,6 +155,7 @@ pub(crate) fn engine_for(paths: &[PathBuf]) -> Result<Engine, Fatal> {
             public_keys: Vec::new(),
             no_model: false,
             model: None,
+            languages_model: None,
         });
     }
     build_engine(&PackArgs {
@@ -159,5 +165,6 @@ pub(crate) fn engine_for(paths: &[PathBuf]) -> Result<Engine, Fatal> {
         public_keys: Vec::new(),
         no_model: false,
         model: None,
+        languages_model: None,
     })
 }

@@ -6,7 +6,10 @@ one step at the ends of its range (see `src/model.rs` and the section
 Writes `ngram.bin` (the model the engine embeds) and `checks.jsonl` (texts
 and the probability this script computes for each, which the Rust tests
 compare with the engine's own computation, so the two featurisations
-cannot drift apart).
+cannot drift apart). With `--languages` it writes instead the model the
+engine reads for ads in the eleven source-country languages,
+`ngram-langs.bin` and `checks-langs.jsonl`: the same training set with
+`train-r13` and `train-r15` added.
 
 Training data: only sets that have been read (the development sets), the
 `train-r8` and `train-r10` sets (ads helpers wrote for training, never read
@@ -29,9 +32,9 @@ texts are put in that form by the engine itself, `redflag normalize`
 `cargo build --release --bin redflag`).
 
   python3 -m venv v && v/bin/pip install scikit-learn numpy
-  v/bin/python rules/model/train.py
+  v/bin/python rules/model/train.py [--languages]
 """
-import collections, glob, json, math, os, random, struct, subprocess
+import collections, glob, json, math, os, random, struct, subprocess, sys
 
 import numpy as np
 import scipy.sparse as sp
@@ -70,21 +73,25 @@ def each(pattern, parity=None):
     return [a for p in sorted(glob.glob(os.path.join(EVAL, pattern))) for a in load(p, parity)]
 
 
-def training_set():
+def training_set(languages=False):
     ads = [a for p in sorted(glob.glob(os.path.join(SHARED, "eval", "*.jsonl"))) for a in load(p)]
     ads += each("holdout.jsonl") + each("labelled.jsonl")
     ads += each("holdout4.jsonl", 1) + each("holdout5.jsonl", 1)
     for d in ["langs", "langs3", "langs4"]:
         ads += each(d + "/*.jsonl", 1)
-    # train-r13 (ar, id, pl, zh; 2026-12-06) is not used: trained with it,
-    # the model caught 6 more of langs10's 275 positives (pl and zh 84/80 %
-    # -> 92 %) but 2 fewer of holdout2's, put 3 more honest ads over their
-    # maximum on the unread English and Romance sets and blocked one
-    # (holdout6's even lines). Kept for a model per language group.
-    # train-r15 (eight languages, 2026-12-06) is not used either: read for
-    # rules since, and with train-r13 and it the unread sets moved by -1
-    # positive net (+2 with 2^17 buckets), within noise.
-    for d in ["langs2", "langs5", "langs6", "langs7", "langs8", "probes-*", "train-r8", "train-r10"]:
+    # train-r13 (ar, id, pl, zh; 2026-12-06) is not used for the main model:
+    # trained with it, the model caught 6 more of langs10's 275 positives
+    # (pl and zh 84/80 % -> 92 %) but 2 fewer of holdout2's, put 3 more
+    # honest ads over their maximum on the unread English and Romance sets
+    # and blocked one (holdout6's even lines). train-r15 (eight languages,
+    # 2026-12-06) neither: with train-r13 and it the unread sets moved by -1
+    # positive net (+2 with 2^17 buckets), within noise. Both train the
+    # model for the source-country languages (`languages`), which reads
+    # only ads read in one of them: on the unread sets +8 positives, one
+    # honest ad more over its maximum and three fewer blocked, the English
+    # and Romance sets unchanged (docs/detection.md, 2026-12-06 night).
+    extra = ["train-r13", "train-r15"] if languages else []
+    for d in ["langs2", "langs5", "langs6", "langs7", "langs8", "probes-*", "train-r8", "train-r10"] + extra:
         ads += each(d + "/*.jsonl")
     corpora = [a for p in sorted(glob.glob(os.path.join(SHARED, "corpora", "*.jsonl"))) for a in load(p)]
     random.Random(1).shuffle(corpora)
@@ -139,14 +146,16 @@ def matrix(texts):
 
 
 def main():
-    ads = training_set()
+    languages = "--languages" in sys.argv[1:]
+    suffix = "-langs" if languages else ""
+    ads = training_set(languages)
     y = np.array([a["label"] == "flag" for a in ads])
     clf = LogisticRegression(C=C, max_iter=3000, class_weight="balanced", random_state=0)
     clf.fit(matrix(matching_forms(ads)), y)
     scale = float(np.abs(clf.coef_[0]).max() / 127)
     q = np.round(clf.coef_[0] / scale).astype(np.int8)
     bias = float(clf.intercept_[0])
-    with open(os.path.join(HERE, "ngram.bin"), "wb") as f:
+    with open(os.path.join(HERE, f"ngram{suffix}.bin"), "wb") as f:
         f.write(b"rfngram2")
         f.write(struct.pack("<BBBB", BITS, NMIN, NMAX, 0))
         f.write(struct.pack("<ddddI", scale, bias, BELOW, ABOVE, MAX_BYTES))
@@ -167,7 +176,7 @@ def main():
         "İstanbul'da   iş\tilanı\n\nmaaş İYİ",
         "",
     ]
-    with open(os.path.join(HERE, "checks.jsonl"), "w", encoding="utf-8") as f:
+    with open(os.path.join(HERE, f"checks{suffix}.jsonl"), "w", encoding="utf-8") as f:
         for t in checks:
             f.write(json.dumps({"text": t, "p": p(t)}, ensure_ascii=False) + "\n")
     print(f"trained on {len(ads)} ads ({int(y.sum())} flagged); {int((q != 0).sum())} non-zero weights")

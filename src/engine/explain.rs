@@ -16,6 +16,17 @@ use super::score::Scored;
 use super::{Engine, Fired};
 
 impl Engine {
+    /// The model that reads this ad: the source-country languages' one
+    /// when the ad is read in one of them (see
+    /// [`crate::model::LANGUAGES`]) and the engine has it, the main one
+    /// otherwise.
+    fn model_for(&self, scan: &Scan<'_>) -> Option<&crate::model::Model> {
+        match &self.languages_model {
+            Some(m) if scan.langs.read & crate::model::LANGUAGES_MASK != 0 => Some(m),
+            _ => self.model.as_ref(),
+        }
+    }
+
     /// The verdict on what fired: scoring first, then the n-gram model's
     /// step (unless `use_model` is false: pack tests check the rules
     /// alone), then the explanation.
@@ -42,9 +53,8 @@ impl Engine {
         let other = s.rules.iter().any(|r| r.1 > 0 && !of_model(r.0));
         // Whether the text around the evidence held the verdict up.
         let mut held = false;
-        let alone = self
-            .model
-            .as_ref()
+        let reader = self.model_for(scan);
+        let alone = reader
             .filter(|_| use_model && !scored && s.tier == Tier::Allow)
             .and_then(|m| m.alone(&model_text(scan, m.max_bytes())))
             .map(|score| {
@@ -55,32 +65,28 @@ impl Engine {
                     evidence: None,
                 }
             });
-        let model = self
-            .model
-            .as_ref()
-            .filter(|_| use_model && scored)
-            .map(|m| {
-                let evidence = || evidence_text(scan, &s, &of_model);
-                let step = m.step(s.tier, &model_text(scan, m.max_bytes()), scored, evidence);
-                let (score, mut tier) = (step.p, step.tier);
-                held = step.held;
-                // It may raise, never lower, when a rule of a pack it was
-                // not trained with scored (a site's own policy: it never
-                // lowers what that rule brought about), or when most of
-                // the ad was written with its letters spaced out (the
-                // matching form joins them, often with their neighbours,
-                // into words it never saw, so its "honest" is no reading).
-                if tier < s.tier && (other || spaced_out(scan)) {
-                    tier = s.tier;
-                }
-                let moved_from = (tier != s.tier).then_some(s.tier);
-                s.tier = tier;
-                ModelReading {
-                    score,
-                    moved_from,
-                    evidence: step.evidence,
-                }
-            });
+        let model = reader.filter(|_| use_model && scored).map(|m| {
+            let evidence = || evidence_text(scan, &s, &of_model);
+            let step = m.step(s.tier, &model_text(scan, m.max_bytes()), scored, evidence);
+            let (score, mut tier) = (step.p, step.tier);
+            held = step.held;
+            // It may raise, never lower, when a rule of a pack it was
+            // not trained with scored (a site's own policy: it never
+            // lowers what that rule brought about), or when most of
+            // the ad was written with its letters spaced out (the
+            // matching form joins them, often with their neighbours,
+            // into words it never saw, so its "honest" is no reading).
+            if tier < s.tier && (other || spaced_out(scan)) {
+                tier = s.tier;
+            }
+            let moved_from = (tier != s.tier).then_some(s.tier);
+            s.tier = tier;
+            ModelReading {
+                score,
+                moved_from,
+                evidence: step.evidence,
+            }
+        });
         // Every byte offset reported, mapped to UTF-16 in one pass per field.
         let cleared: Vec<_> = cleared
             .iter()
@@ -110,7 +116,7 @@ impl Engine {
             })
             .collect();
         let (poster_messages, mut reviewer_messages) = self.messages(&s);
-        if let (Some(ModelReading { score, .. }), Some(m)) = (&alone, &self.model) {
+        if let (Some(ModelReading { score, .. }), Some(m)) = (&alone, reader) {
             let words = model_words(scan, m, 3);
             let words = if words.is_empty() {
                 String::new()

@@ -65,6 +65,10 @@ pub struct Engine {
     /// The n-gram model beside the rules (the built-in one with the
     /// built-in packs, see [`crate::model`]).
     model: Option<crate::model::Model>,
+    /// The model read instead of `model` for an ad read in one of the
+    /// source-country languages (the eleven besides English, Spanish,
+    /// French and Portuguese; see [`crate::model::LANGUAGES`]).
+    languages_model: Option<crate::model::Model>,
     /// The packs the model reads for: the first `model_packs` of `c.packs`
     /// (the built-in ones, for the built-in model; all, for a model the
     /// caller gave). It never lowers a verdict a rule of a later pack
@@ -145,6 +149,8 @@ pub struct EngineBuilder {
     /// `None`: the built-in model when the built-in packs load, none
     /// otherwise; `Some(m)`: `m` (or no model).
     model: Option<Option<crate::model::Model>>,
+    /// Likewise for the source-country languages' model.
+    languages_model: Option<Option<crate::model::Model>>,
 }
 
 impl std::fmt::Debug for EngineBuilder {
@@ -290,6 +296,41 @@ impl EngineBuilder {
         self
     }
 
+    /// Sets the model read, instead of the one [`EngineBuilder::model`]
+    /// sets, for an ad read in one of the source-country languages
+    /// ([`crate::model::LANGUAGES`]: Romanian, Polish, Tagalog, Indonesian,
+    /// Vietnamese, Russian, Ukrainian, Chinese, Thai, Arabic, Hindi), or
+    /// none. Without this call an engine with the built-in model has the
+    /// built-in one for those languages (trained with more ads in them,
+    /// see [`crate::model`]), and an engine given another model by
+    /// [`EngineBuilder::model`] reads that one for every ad.
+    ///
+    /// ```
+    /// use redflag::model::Model;
+    /// use redflag::{Engine, Submission};
+    /// // The built-in model for every ad, whatever its language.
+    /// let one = Engine::builder()
+    ///     .default_packs()
+    ///     .languages_model(None)
+    ///     .build()
+    ///     .unwrap();
+    /// let v = one.screen(&Submission::new().field("body", "Praca w Niemczech")).unwrap();
+    /// println!("{}", v.verdict);
+    ///
+    /// // The built-in models, as an engine with the built-in packs has them.
+    /// let both = Engine::builder()
+    ///     .default_packs()
+    ///     .model(Some(Model::builtin()))
+    ///     .languages_model(Some(Model::builtin_languages()))
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = both;
+    /// ```
+    pub fn languages_model(mut self, model: Option<crate::model::Model>) -> EngineBuilder {
+        self.languages_model = Some(model);
+        self
+    }
+
     /// Sets the limits.
     pub fn limits(mut self, limits: Limits) -> EngineBuilder {
         self.limits = limits;
@@ -378,10 +419,17 @@ impl EngineBuilder {
             }
             base => compile_on(base, &packs, &self.limits, self.thresholds),
         };
+        let builtin_model = self.model.is_none() && builtin;
         let (model, model_packs) = match self.model {
             Some(m) => (m, usize::MAX),
             None if builtin => (Some(crate::model::Model::builtin()), n_builtin),
             None => (None, 0),
+        };
+        let languages_model = match self.languages_model {
+            Some(m) if model.is_some() => m,
+            Some(_) => None,
+            None if builtin_model => Some(crate::model::Model::builtin_languages()),
+            None => None,
         };
         match compiled {
             Ok(c) if errors.is_empty() => Ok(Engine {
@@ -390,6 +438,7 @@ impl EngineBuilder {
                 limits: self.limits,
                 key: self.key,
                 model,
+                languages_model,
                 model_packs,
             }),
             Ok(_) => Err(Error::Pack(errors)),
@@ -551,6 +600,7 @@ impl Engine {
             limits,
             key: None,
             model: None,
+            languages_model: None,
             model_packs: 0,
         }
     }
