@@ -438,6 +438,40 @@ caught.obscenity = evasions.map((e) => obscenity.hasMatch(e.text));
 caught.regex = evasions.map((e) => re.test(e.text));
 
 const gz = gzipSync(wasmBytes, { level: 9 }).length;
+const gzLen = (b) => gzipSync(b, { level: 9 }).length;
+/** The module's sections: id → total payload bytes (raw), and the bytes. */
+function wasmSections(b) {
+  const out = new Map();
+  let at = 8;
+  const leb = () => {
+    let v = 0, shift = 0, byte;
+    do {
+      byte = b[at++];
+      v += (byte & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (byte & 0x80);
+    return v;
+  };
+  while (at < b.length) {
+    const id = b[at++];
+    const size = leb();
+    const x = out.get(id) ?? [];
+    x.push(b.subarray(at, at + size));
+    out.set(id, x);
+    at += size;
+  }
+  return out;
+}
+const sections = wasmSections(wasmBytes);
+const sectionBytes = (id) => Buffer.concat(sections.get(id) ?? []);
+const codeSec = sectionBytes(10);
+const dataSec = sectionBytes(11);
+const otherSec = Buffer.concat([...sections.entries()].filter(([id]) => id !== 10 && id !== 11).flatMap(([, v]) => v));
+// The packs' image as \`redflag image\` writes it for the package build
+// (embedded as its binary part and its strings), and the models' weights.
+const imagePath = join(root, "target/npm/default-packs.img");
+const image = existsSync(imagePath) ? readFileSync(imagePath) : null;
+const model = Buffer.concat(["ngram.bin", "ngram-langs.bin"].map((f) => readFileSync(join(root, "rules/model", f))));
 const br = brotliCompressSync(wasmBytes, { params: { [zc.BROTLI_PARAM_QUALITY]: 11 } }).length;
 
 // ---------------------------------------------------------------- report
@@ -562,6 +596,15 @@ ${Object.keys(styles).map((style) => {
 | … after one 1 MB field of real job ads / after the same field again | ${spread(memField)} / ${spread(memRuns.map((x) => x.again))} MiB |
 | native peak RSS of the comparison process (rustrict and both automata with the terms, the corpora in memory) | ${spread(nativeRuns.map((k) => k / 1024))} MiB |
 | obscenity matcher build / JS RegExp build (${terms.length.toLocaleString("en")} terms) | ${spread(builds.obscenity)} / ${spread(builds.regex)} ms |
+
+Where the bytes go (each part compressed alone, so the parts add up to a little more than the whole):
+
+| part | raw | gzip -9 |
+|---|---|---|
+| code section | ${codeSec.length.toLocaleString("en")} | ${gzLen(codeSec).toLocaleString("en")} |
+| data section | ${dataSec.length.toLocaleString("en")} | ${gzLen(dataSec).toLocaleString("en")} |
+${image ? `| … of which the built-in packs' image (\`target/npm/default-packs.img\`, written by \`.ci/build-package\`) | ${image.length.toLocaleString("en")} | ${gzLen(image).toLocaleString("en")} |\n` : ""}| … of which the two n-gram models (\`rules/model/ngram.bin\`, \`ngram-langs.bin\`) | ${model.length.toLocaleString("en")} | ${gzLen(model).toLocaleString("en")} |
+| other sections (types, imports, exports, tables) | ${otherSec.length.toLocaleString("en")} | ${gzLen(otherSec).toLocaleString("en")} |
 
 Fresh processes: 3 a round (${coldRuns.length} in all). Wasm memory grows and is never returned to the system; the allocator reuses it, which the second screen of the same field shows.
 
