@@ -300,10 +300,12 @@ impl EngineBuilder {
     /// sets, for an ad read in one of the source-country languages
     /// ([`crate::model::LANGUAGES`]: Romanian, Polish, Tagalog, Indonesian,
     /// Vietnamese, Russian, Ukrainian, Chinese, Thai, Arabic, Hindi), or
-    /// none. Without this call an engine with the built-in model has the
-    /// built-in one for those languages (trained with more ads in them,
-    /// see [`crate::model`]), and an engine given another model by
-    /// [`EngineBuilder::model`] reads that one for every ad.
+    /// none. Without this call an engine with the built-in packs and no
+    /// call to [`EngineBuilder::model`] has the built-in one for those
+    /// languages (trained with more ads in them, see [`crate::model`]),
+    /// and an engine given a model by [`EngineBuilder::model`] reads that
+    /// one for every ad. It is read only where a model is read at all:
+    /// with `model(None)` there is none.
     ///
     /// ```
     /// use redflag::model::Model;

@@ -273,7 +273,7 @@ fn check_key(key: &str) -> Result<(), JsError> {
 /// order after the built-in packs, as the CLI's `--pack` does;
 /// `options.defaultPacks: false` leaves the built-in packs out (the CLI's
 /// `--no-default-packs`); `options.model: false` keeps them but screens
-/// with the rules alone, without the built-in n-gram model (the CLI's
+/// with the rules alone, without the built-in n-gram models (the CLI's
 /// `--no-model`).
 #[wasm_bindgen]
 pub struct Engine {
