@@ -139,6 +139,7 @@ LANGS8 = sorted(glob.glob(os.path.join(EVAL, "langs8", "*.jsonl")))
 LANGS9 = sorted(glob.glob(os.path.join(EVAL, "langs9", "*.jsonl")))
 LANGS10 = sorted(glob.glob(os.path.join(EVAL, "langs10", "*.jsonl")))
 LANGS11 = sorted(glob.glob(os.path.join(EVAL, "langs11", "*.jsonl")))
+LANGS12 = sorted(glob.glob(os.path.join(EVAL, "langs12", "*.jsonl")))
 for name, paths, rmin, fpmax, blocked_max in [
     # Since the model alone sends an ad it is sure of to review (2026-12-05,
     # night; model::ALONE_REVIEW), four unread sets have one or two honest
@@ -181,6 +182,11 @@ for name, paths, rmin, fpmax, blocked_max in [
     # langs9 above).
     ("langs11 even lines (unread: six languages, kept back from the r12 round)", [lines_of_each(LANGS11, 0, "langs11")], 0.76, 0.031, 0),
     ("langs11 odd lines (read by the r12 round)", [lines_of_each(LANGS11, 1, "langs11")], 0.98, 0.02, 0),
+    # Eight source-country languages by eight more authors (2026-12-06,
+    # late night), never read: 82.3 % recall, 6.2 % honest above max and 9
+    # honest ads blocked when it was first measured. The floors hold those
+    # figures; blocked honest ads here are #26's open work.
+    ("langs12 (unread: eight languages by eight more authors)", LANGS12, 0.81, 0.065, 9),
     # 64 ads written twice, plainly and disguised (leetspeak, look-alikes,
     # spacing, invisible characters, emoji, number words, misspelling,
     # upside-down and run-together text), and 24 honest ads styled the same
