@@ -65,8 +65,8 @@ fn peak_rss_kb() -> u64 {
         .unwrap_or(0)
 }
 
-/// The text of one ad as every tool but redflag sees it: its string fields
-/// other than `id`, `section` and `source`, joined by newlines.
+/// The text of one ad as every tool but redflag sees it: its title and
+/// body, joined by a newline (as `compare.mjs` joins them).
 fn ad_text(line: &str) -> String {
     let v: serde_json::Value = serde_json::from_str(line).expect("JSON line");
     v.as_object()
