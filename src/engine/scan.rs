@@ -67,36 +67,54 @@ pub(super) struct Scan<'a> {
     /// Entities, extracted on demand: the first time a condition looks at
     /// a kind (or all of them, when the caller asked for entities).
     pub(super) entities: RefCell<Vec<EntityOcc>>,
-    /// The kinds extracted so far (bits of `extract::kind_bit`).
+    /// The kinds extracted so far in every field (bits of
+    /// `extract::kind_bit`).
     pub(super) extracted: Cell<u8>,
-    /// Kinds worth extracting together with the first one asked for: those
-    /// the rules still to run may look at (one pass of the extractors
-    /// serves them all).
+    /// The kinds extracted so far, field by field.
+    done: RefCell<Vec<u8>>,
+    /// Each field's entity form, made when a kind is first read there.
+    forms: RefCell<Vec<Option<extract::Form>>>,
+    /// Kinds worth extracting together with one asked for, when their
+    /// extractors run anyway: those the rules still to run may look at.
     pub(super) wanted: Cell<u8>,
     pub(super) max_entities: usize,
 }
 
 impl Scan<'_> {
-    /// Extracts `kinds` (and the `wanted` kinds with them) unless done.
+    /// Extracts `kinds` in every field unless done, and with them the
+    /// `wanted` kinds whose extractors run anyway to read those (a phone
+    /// number is read after prices, ages and e-mail addresses, so that
+    /// none of them is taken for one). A field that cannot hold a kind
+    /// asked (no run of digits long enough for a phone number) runs no
+    /// extractor for it.
     pub(super) fn ensure(&self, kinds: u8) {
         if kinds & !self.extracted.get() == 0 {
             return;
         }
-        let missing = (kinds | self.wanted.get()) & !self.extracted.get();
-        self.extracted.set(self.extracted.get() | missing);
+        let wanted = self.wanted.get();
+        let mut done = self.done.borrow_mut();
+        done.resize(self.fields.len(), 0);
+        let mut forms = self.forms.borrow_mut();
+        forms.resize_with(self.fields.len(), || None);
         let mut entities = self.entities.borrow_mut();
+        let mut everywhere = u8::MAX;
         for (fi, field) in self.fields.iter().enumerate() {
+            let asked = kinds & !done[fi];
             let room = self.max_entities.saturating_sub(entities.len());
-            if room == 0 {
-                break;
+            if asked != 0 && room > 0 {
+                let form = forms[fi].get_or_insert_with(|| extract::Form::new(field.original));
+                let possible = form.possible(asked);
+                let take = (possible | (wanted & extract::with_dependencies(possible))) & !done[fi];
+                for found in form.find(field.original, take).into_iter().take(room) {
+                    entities.push(locate(fi, field, found));
+                }
+                done[fi] |= take;
             }
-            for found in extract::find_kinds(field.original, missing)
-                .into_iter()
-                .take(room)
-            {
-                entities.push(locate(fi, field, found));
-            }
+            // Past the entity limit nothing more is read.
+            done[fi] |= asked;
+            everywhere &= done[fi];
         }
+        self.extracted.set(everywhere);
     }
 
     /// The entities of `kind` (a kind bit) read only around the
@@ -125,7 +143,14 @@ impl Scan<'_> {
             let words = field.norm.word_starts();
             let len = field.norm.as_str().len();
             for &(a, b) in &stretches {
-                let start = words.get(a as usize).map_or(len, |&w| w as usize);
+                // A stretch from the first word reads from the field's
+                // start, so that a symbol before that word (the currency
+                // of "£4500 pkg") is read as it is in the whole text.
+                let start = if a == 0 {
+                    0
+                } else {
+                    words.get(a as usize).map_or(len, |&w| w as usize)
+                };
                 let end = words
                     .get((b as usize).saturating_add(1))
                     .map_or(len, |&w| w as usize);
@@ -235,6 +260,8 @@ impl Engine {
             langs,
             entities: RefCell::new(Vec::new()),
             extracted: Cell::new(0),
+            done: RefCell::new(Vec::new()),
+            forms: RefCell::new(Vec::new()),
             wanted: Cell::new(0),
             max_entities: self.limits.max_entities,
         }

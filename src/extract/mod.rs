@@ -415,7 +415,7 @@ pub(crate) const ALL_KINDS: u8 = (1 << 7) - 1;
 /// The kinds whose extractors must also run so that `kinds` come out right:
 /// an e-mail's domain must not become a URL, a price or an age must not
 /// become a phone number, and so on.
-fn with_dependencies(kinds: u8) -> u8 {
+pub(crate) fn with_dependencies(kinds: u8) -> u8 {
     use EntityKind::*;
     let mut k = kinds;
     if k & kind_bit(Messaging) != 0 {
@@ -468,44 +468,82 @@ pub(crate) fn find_kinds(text: &str, kinds: u8) -> Vec<Found> {
     if kinds == 0 {
         return Vec::new();
     }
-    let run = with_dependencies(kinds);
-    let on = |k: EntityKind| run & kind_bit(k) != 0;
-    let chars: Vec<Char> = entity_chars(text);
-    let t = Text::new(&chars);
-    let mut taken = Taken::new(chars.len());
-    let mut cands: Vec<Cand> = Vec::new();
-    for (kind, extractor) in EXTRACTORS {
-        if on(kind) {
-            extractor(&t, &mut taken, &mut cands);
+    Form::new(text).find(text, kinds)
+}
+
+/// The entity form of one text, made once and read by each extraction
+/// asked of it (the engine reads some kinds when a rule first looks at
+/// them, others later).
+pub(crate) struct Form {
+    chars: Vec<Char>,
+}
+
+impl Form {
+    pub(crate) fn new(text: &str) -> Form {
+        Form {
+            chars: entity_chars(text),
         }
     }
-    cands.retain(|c| kinds & kind_bit(c.kind) != 0);
-    crate::sort::by_key(&mut cands, |c| {
-        crate::sort::key4(0, 0, c.s as u32, c.e as u32)
-    });
-    cands
-        .into_iter()
-        .filter(|c| c.s < c.e && c.e <= chars.len())
-        .map(|c| {
-            let start = chars[c.s].start as usize;
-            let end = chars[c.s..c.e]
-                .iter()
-                .map(|x| x.end as usize)
-                .max()
-                .unwrap_or(start);
-            let end = with_trailing_marks(text, end, chars.get(c.e).map(|x| x.start as usize));
-            Found {
-                kind: c.kind,
-                bytes: start..end.max(start),
-                value: c.value,
-                techniques: c.techniques | char_techniques(&t, c.s, c.e),
-                platform: c.platform,
-                number: c.number,
-                currency: c.currency,
-                per: c.per,
+
+    /// `kinds` less those the text cannot hold: phone numbers, unless a
+    /// run of digit groups is long enough for one (the phone reader's own
+    /// walk, without its judgement). The other kinds are kept.
+    pub(crate) fn possible(&self, kinds: u8) -> u8 {
+        let phone = kind_bit(EntityKind::Phone);
+        if kinds & phone != 0 && !phone::may_hold(&Text::new(&self.chars)) {
+            kinds & !phone
+        } else {
+            kinds
+        }
+    }
+
+    /// The entities of `kinds` in `text`, the text this form was made of.
+    pub(crate) fn find(&self, text: &str, kinds: u8) -> Vec<Found> {
+        // A kind the text cannot hold needs no extractor, nor the others
+        // it depends on.
+        let kinds = self.possible(kinds);
+        if kinds == 0 {
+            return Vec::new();
+        }
+        let chars = &self.chars;
+        let run = with_dependencies(kinds);
+        let on = |k: EntityKind| run & kind_bit(k) != 0;
+        let t = Text::new(chars);
+        let mut taken = Taken::new(chars.len());
+        let mut cands: Vec<Cand> = Vec::new();
+        for (kind, extractor) in EXTRACTORS {
+            if on(kind) {
+                extractor(&t, &mut taken, &mut cands);
             }
-        })
-        .collect()
+        }
+        cands.retain(|c| kinds & kind_bit(c.kind) != 0);
+        crate::sort::by_key(&mut cands, |c| {
+            crate::sort::key4(0, 0, c.s as u32, c.e as u32)
+        });
+        cands
+            .into_iter()
+            .filter(|c| c.s < c.e && c.e <= chars.len())
+            .map(|c| {
+                let start = chars[c.s].start as usize;
+                let end = chars[c.s..c.e]
+                    .iter()
+                    .map(|x| x.end as usize)
+                    .max()
+                    .unwrap_or(start);
+                let end = with_trailing_marks(text, end, chars.get(c.e).map(|x| x.start as usize));
+                Found {
+                    kind: c.kind,
+                    bytes: start..end.max(start),
+                    value: c.value,
+                    techniques: c.techniques | char_techniques(&t, c.s, c.e),
+                    platform: c.platform,
+                    number: c.number,
+                    currency: c.currency,
+                    per: c.per,
+                }
+            })
+            .collect()
+    }
 }
 
 /// Extends a span's end over the combining marks the entity form dropped

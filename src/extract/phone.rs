@@ -313,6 +313,50 @@ pub(super) fn phones(t: &Text<'_>, taken: &mut Taken, out: &mut Vec<Cand>) {
     }
 }
 
+/// Whether the text holds a run of digit groups long enough to be a phone
+/// number: the walk of [`phones`] without its judgement, reading nothing
+/// as taken by another kind and every gap and group the walk could accept.
+/// Anything [`phones`] finds, whatever other kinds were read first, lies
+/// in such a run, so a text for which this is false holds no phone number
+/// and the extractors it depends on need not run for it.
+pub(super) fn may_hold(t: &Text<'_>) -> bool {
+    let n = t.len();
+    let mut i = 0;
+    while i < n {
+        if !t.word_starts(i) {
+            i += 1;
+            continue;
+        }
+        let e = t.word_end(i);
+        if !matches!(classify(t, i, e), Some(Tok::Digits | Tok::Mixed)) {
+            i = e;
+            continue;
+        }
+        let mut end = e;
+        let mut total = e - i;
+        while total < 7 {
+            let mut j = end;
+            while j < n && j - end < MAX_GAP && (is_sep(t.ch(j)) || t.ch(j) == ',') {
+                j += 1;
+            }
+            if j == end || j >= n || !t.word_starts(j) {
+                break;
+            }
+            let we = t.word_end(j);
+            if classify(t, j, we).is_none() {
+                break;
+            }
+            total += we - j;
+            end = we;
+        }
+        if total >= 7 {
+            return true;
+        }
+        i = end;
+    }
+    false
+}
+
 /// Decides whether a run of digit groups is a phone number.
 fn judge(t: &Text<'_>, start: usize, end: usize, groups: &[Group], letters: bool) -> Option<Cand> {
     let (s, digits, intl) = prefix_and_digits(t, start, groups)?;

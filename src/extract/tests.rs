@@ -429,3 +429,72 @@ fn prices_in_the_source_country_languages() {
         );
     }
 }
+
+/// Text pieces that phone numbers, prices, ages and their disguises are
+/// made of: digits, number words in several languages, letters read as
+/// digits, keycaps, other scripts' digits, separators and cue words.
+#[cfg(not(target_arch = "wasm32"))]
+fn phone_piece() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    prop_oneof![
+        prop::sample::select(vec![
+            "five", "oh", "zero", "one", "seven", "double", "triple", "cinco", "siete", "sept",
+            "dois", "O", "o", "l", "I", "i", "oil", "5️⃣", "٣", "５", "۷", "+", "(", ")", "-", ".",
+            "*", "/", "_", ",", " ", "\n", "call", "$", "£", "€", "kg", "age", "years", "order",
+            "@", "at", "dot", "com", "WhatsApp", "tel:", "f i v e", "555", "0147", "202",
+        ])
+        .prop_map(str::to_string),
+        "[0-9]{1,4}",
+        "[0-9 .\\-]{1,8}",
+        "[a-z ]{1,6}",
+    ]
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 4096, ..Default::default() })]
+
+    /// The engine skips phone extraction (and the prices, ages and
+    /// addresses read before it) where `Form::possible` says a text holds
+    /// no phone number: that must never hide one the extractors find.
+    #[test]
+    fn the_phone_prefilter_never_hides_a_phone_number(
+        pieces in proptest::collection::vec(phone_piece(), 0..24)
+    ) {
+        let text: String = pieces.concat();
+        let phone = kind_bit(EntityKind::Phone);
+        let has_phone = find(&text).iter().any(|f| f.kind == EntityKind::Phone);
+        let possible = Form::new(&text).possible(phone) & phone != 0;
+        proptest::prop_assert!(possible || !has_phone, "{:?}", text);
+    }
+}
+
+#[test]
+fn the_phone_prefilter_keeps_every_written_form_and_drops_prose() {
+    let phone = kind_bit(EntityKind::Phone);
+    for text in [
+        "call 202-555-0147",
+        "call five five five oh one four seven",
+        "call 2O2-555-O147",
+        "call ２０２-５５５-０１４７",
+        "call 5️⃣5️⃣5️⃣0️⃣1️⃣4️⃣7️⃣",
+        "call 2 0 2 5 5 5 0 1 4 7",
+        "call 202-555\n0147",
+        "call 202*555*0147",
+        "+44 (0)7700 900147",
+    ] {
+        assert_eq!(Form::new(text).possible(phone), phone, "{text}");
+    }
+    for text in [
+        "Care assistants wanted, £450 a week, 40 hours, start 12 May.",
+        "I lost oil in 2 lol i oil",
+        "Rooms from 1,200 to 1,500 a month",
+        "Must be 18 or older, call us on the app",
+    ] {
+        assert_eq!(Form::new(text).possible(phone), 0, "{text}");
+        assert!(
+            find(text).iter().all(|f| f.kind != EntityKind::Phone),
+            "{text}"
+        );
+    }
+}
