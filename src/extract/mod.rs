@@ -468,7 +468,8 @@ pub(crate) fn find_kinds(text: &str, kinds: u8) -> Vec<Found> {
     if kinds == 0 {
         return Vec::new();
     }
-    Form::new(text).find(text, kinds)
+    let form = Form::new(text);
+    form.find(text, form.possible(kinds))
 }
 
 /// The entity form of one text, made once and read by each extraction
@@ -498,10 +499,10 @@ impl Form {
     }
 
     /// The entities of `kinds` in `text`, the text this form was made of.
+    /// Callers pass `kinds` through [`Form::possible`] first, so that a
+    /// kind the text cannot hold runs no extractor, nor those it depends
+    /// on.
     pub(crate) fn find(&self, text: &str, kinds: u8) -> Vec<Found> {
-        // A kind the text cannot hold needs no extractor, nor the others
-        // it depends on.
-        let kinds = self.possible(kinds);
         if kinds == 0 {
             return Vec::new();
         }
