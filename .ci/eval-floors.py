@@ -186,7 +186,8 @@ for name, paths, rmin, fpmax, blocked_max in [
     # late night), never read: 82.3 % recall, 6.2 % honest above max and 9
     # honest ads blocked when it was first measured. The floors hold those
     # figures; blocked honest ads here are #26's open work.
-    ("langs12 (unread: eight languages by eight more authors)", LANGS12, 0.85, 0.06, 7),
+    # Raised after the r20 round: 85.4 %, 5.4 % and 6 blocked.
+    ("langs12 (unread: eight languages by eight more authors)", LANGS12, 0.85, 0.055, 6),
     # 64 ads written twice, plainly and disguised (leetspeak, look-alikes,
     # spacing, invisible characters, emoji, number words, misspelling,
     # upside-down and run-together text), and 24 honest ads styled the same
