@@ -182,8 +182,8 @@ for name, paths, rmin, fpmax, blocked_max in [
     # the floors hold the new figures.
     ("langs9 (unread: 25 + 25 per language by four more authors)", LANGS9, 0.91, 0.04, 0),
     ("langs10 (unread: 25 + 25 per language by four more authors)", LANGS10, 0.88, 0.037, 2),
-    ("holdout6 even lines (unread: en, es, fr, pt by three more authors)", [lines_of(os.path.join(EVAL, "holdout6.jsonl"), 0)], 0.84, 0.07, 0),
-    ("holdout6 odd lines (labels and rule ids of failures read)", [lines_of(os.path.join(EVAL, "holdout6.jsonl"), 1)], 0.87, 0.04, 1),
+    ("holdout6 even lines (unread: en, es, fr, pt by three more authors)", [lines_of(os.path.join(EVAL, "holdout6.jsonl"), 0)], 0.86, 0.07, 0),
+    ("holdout6 odd lines (labels and rule ids of failures read)", [lines_of(os.path.join(EVAL, "holdout6.jsonl"), 1)], 0.88, 0.03, 1),
     # 0.03 honest above max until the second model: 4 of 132 since (see
     # langs9 above).
     ("langs11 even lines (unread: six languages, kept back from the r12 round)", [lines_of_each(LANGS11, 0, "langs11")], 0.78, 0.03, 0),
