@@ -94,7 +94,8 @@ def training_set(languages=False):
     # read for rules, 2,400 ads in all fifteen languages) were added to the
     # languages model after the rounds: on the unread sets +14 positives,
     # two honest ads fewer over their maximum and as many blocked (langs12
-    # +8, langs9 +4, langs10 -4 with one honest ad more blocked).
+    # +8, langs9 +4; langs10 -4, with two honest ads more over their
+    # maximum and one more blocked).
     extra = ["train-r13", "train-r15", "train-r17", "train-r18", "train-r19", "train-r20", "train-r21"] if languages else []
     for d in ["langs2", "langs5", "langs6", "langs7", "langs8", "probes-*", "train-r8", "train-r10"] + extra:
         ads += each(d + "/*.jsonl")
