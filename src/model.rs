@@ -53,7 +53,7 @@
 //!
 //! The built-in engine has two models of this kind: [`Model::builtin`],
 //! and [`Model::builtin_languages`] for an ad read in one of the
-//! source-country languages ([`LANGUAGES`]), trained with about 4,300 more
+//! source-country languages ([`LANGUAGES`]), trained with about 4,500 more
 //! ads in those languages and the first four, which on the unread sets
 //! caught more there and blocked fewer honest ads, but cost the English
 //! and Romance sets when the main model was trained with them.
@@ -238,7 +238,7 @@ impl Model {
 
     /// The model built into this crate for ads in the source-country
     /// languages ([`LANGUAGES`]): the same features, bounds and training
-    /// ads as [`Model::builtin`], and 4,300 more ads in those languages and
+    /// ads as [`Model::builtin`], and 4,500 more ads in those languages and
     /// the first four (`rules/eval/train-r13`, `train-r15` and the pack
     /// rounds' `train-r17` to `train-r21`) that the
     /// main model is not trained with, since on the unread English and
